@@ -1,0 +1,30 @@
+/* cli.h - what the subcommands of the ictsurvey program share: option matching, the
+ * language of messages, and printing diagnostics. Each command is `int cmd_X(argc, argv)`
+ * returning the exit status (0 success, 1 a failure the user can fix, 2 a usage error). */
+#ifndef ICS_CLI_H
+#define ICS_CLI_H
+
+#include "ics_common.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* The language messages are printed in (--lang, else ICTSURVEY_LANG, else Vietnamese). */
+extern ics_lang cli_lang;
+
+/* Matches argv[*i] against an option taking a value ("--name VALUE" or "--name=VALUE").
+ * Returns 1 and advances *i past the value, 0 when it is another argument, and -1 (after
+ * printing why) when the value is missing. */
+int cli_option_value(int argc, char **argv, int *i, const char *name, const char **value);
+/* Handles --lang and --help for every command; returns -1 when argv[*i] is neither, else
+ * the exit status to stop with (help printed: 0; a bad --lang: 2) or 3 to go on. */
+int cli_common_option(int argc, char **argv, int *i, const char *help_vi, const char *help_en);
+/* "ictsurvey: <message>" on stderr, in the chosen language. */
+void cli_error(const char *vi, const char *en, ...);
+/* Prints every diagnostic as FILE:LINE:COLUMN: error: MESSAGE on stderr. */
+void cli_print_diags(const ics_diags *diags);
+/* Chooses between two texts by cli_lang. */
+const char *cli_tr(const char *vi, const char *en);
+
+int cmd_check(int argc, char **argv);
+
+#endif

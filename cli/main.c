@@ -1,0 +1,76 @@
+/* main.c - the ictsurvey program: picks the subcommand and hands it the arguments. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage_vi[] =
+    "Cách dùng: ictsurvey LỆNH [TÙY CHỌN...]\n"
+    "\n"
+    "Bộ công cụ khảo sát nguồn nhân lực CNTT tỉnh Long An (Quyết định 43/2011/QĐ-UBND).\n"
+    "\n"
+    "Các lệnh:\n"
+    "  check [TỆP...]   Kiểm tra định nghĩa biểu mẫu, danh mục đơn vị và tệp chỉ tiêu\n"
+    "                   (không có TỆP: các định nghĩa kèm theo trong schema/definitions).\n"
+    "\n"
+    "Tùy chọn chung:\n"
+    "  --lang vi|en     Ngôn ngữ thông báo (mặc định: vi; hoặc đặt ICTSURVEY_LANG).\n"
+    "  --help           Hướng dẫn; 'ictsurvey LỆNH --help' cho từng lệnh.\n"
+    "  --version        Phiên bản.\n"
+    "\n"
+    "Mã thoát: 0 thành công, 1 lỗi dữ liệu người dùng sửa được, 2 dùng sai lệnh.\n";
+
+static const char usage_en[] =
+    "Usage: ictsurvey COMMAND [OPTION...]\n"
+    "\n"
+    "The Long An IT-workforce survey toolkit (decision 43/2011/QĐ-UBND).\n"
+    "\n"
+    "Commands:\n"
+    "  check [FILE...]  Validate form definitions, unit registers and targets files\n"
+    "                   (no FILE: the shipped definitions in schema/definitions).\n"
+    "\n"
+    "Options for every command:\n"
+    "  --lang vi|en     Language of messages (default: vi; or set ICTSURVEY_LANG).\n"
+    "  --help           This help; 'ictsurvey COMMAND --help' for each command.\n"
+    "  --version        The version.\n"
+    "\n"
+    "Exit status: 0 success, 1 a problem in the data to fix, 2 a usage error.\n";
+
+typedef struct {
+  const char *name;
+  int (*run)(int argc, char **argv);
+} command;
+
+static const command commands[] = {
+    {"check", cmd_check},
+};
+
+int main(int argc, char **argv) {
+  cli_lang = ics_lang_default();
+  int first = 1;
+  /* --lang may come before the command too */
+  while (first < argc && argv[first][0] == '-') {
+    int i = first;
+    if (!strcmp(argv[i], "--version")) {
+      puts("ictsurvey " ICS_VERSION);
+      return EXIT_OK;
+    }
+    int r = cli_common_option(argc, argv, &i, usage_vi, usage_en);
+    if (r == -1) {
+      cli_error("tùy chọn không hợp lệ '%s'", "unknown option '%s'", argv[i]);
+      return EXIT_USAGE;
+    }
+    if (r != 3) return r;
+    first = i + 1;
+  }
+  if (first >= argc) {
+    fputs(cli_tr(usage_vi, usage_en), stderr);
+    return EXIT_USAGE;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    if (!strcmp(argv[first], commands[i].name))
+      return commands[i].run(argc - first, argv + first);
+  cli_error("không có lệnh '%s'; xem 'ictsurvey --help'",
+            "no command '%s'; see 'ictsurvey --help'", argv[first]);
+  return EXIT_USAGE;
+}

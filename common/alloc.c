@@ -1,0 +1,44 @@
+/* alloc.c - the one allocation wrapper of the project, with a switch that makes the Nth
+ * allocation fail so that tests can prove every caller survives running out of memory. */
+#include "ics_common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static long fail_countdown = -1; /* allocations left before one fails; -1: never */
+
+void ics_alloc_fail_after(long n) { fail_countdown = n; }
+
+static bool should_fail(void) {
+  if (fail_countdown < 0) return false;
+  if (fail_countdown == 0) return true; /* stays failing, like a full machine */
+  fail_countdown--;
+  return false;
+}
+
+void *ics_malloc(size_t size) {
+  if (should_fail()) return NULL;
+  return malloc(size ? size : 1);
+}
+
+void *ics_calloc(size_t count, size_t size) {
+  if (should_fail()) return NULL;
+  return calloc(count ? count : 1, size ? size : 1);
+}
+
+void *ics_realloc(void *ptr, size_t size) {
+  if (should_fail()) return NULL;
+  return realloc(ptr, size ? size : 1);
+}
+
+char *ics_strndup(const char *s, size_t n) {
+  char *copy = ics_malloc(n + 1);
+  if (!copy) return NULL;
+  memcpy(copy, s, n);
+  copy[n] = '\0';
+  return copy;
+}
+
+char *ics_strdup(const char *s) { return ics_strndup(s, strlen(s)); }
+
+void ics_free(void *ptr) { free(ptr); }

@@ -1,0 +1,118 @@
+/* ics_common.h - what every part of ictsurvey shares: the allocation wrapper, a growable
+ * byte buffer, texts in two languages, diagnostics with positions, and small platform seams
+ * (file reading, paths). Library code never prints and never exits: it returns a status and
+ * fills an ics_diags list that the command line prints. */
+#ifndef ICS_COMMON_H
+#define ICS_COMMON_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- allocation ------------------------------------------------------------------------
+ * Every allocation of the project goes through these, so that tests can make the Nth one
+ * fail (ics_alloc_fail_after) and check that each caller reports it and cleans up. */
+void *ics_malloc(size_t size);
+void *ics_calloc(size_t count, size_t size);
+void *ics_realloc(void *ptr, size_t size);
+char *ics_strdup(const char *s);
+char *ics_strndup(const char *s, size_t n);
+void ics_free(void *ptr);
+/* Make the allocation after the next n succeed-ones fail (n < 0: never fail). */
+void ics_alloc_fail_after(long n);
+
+/* ---- languages and texts ---------------------------------------------------------------- */
+typedef enum { ICS_VI = 0, ICS_EN = 1 } ics_lang;
+
+/* A text in both languages; both point into storage owned by whoever holds the text. */
+typedef struct {
+  const char *vi;
+  const char *en;
+} ics_text;
+
+const char *ics_text_get(ics_text text, ics_lang lang);
+/* "vi" or "en" -> language; returns false on anything else. */
+bool ics_lang_parse(const char *name, ics_lang *out);
+/* The language chosen by ICTSURVEY_LANG, else Vietnamese. */
+ics_lang ics_lang_default(void);
+
+/* ---- growable buffer -------------------------------------------------------------------
+ * Always NUL-terminated. On allocation failure `failed` is set and further appends do
+ * nothing, so callers check once at the end. */
+typedef struct {
+  char *data;
+  size_t len;
+  size_t cap;
+  bool failed;
+} ics_buf;
+
+void ics_buf_append(ics_buf *b, const char *s, size_t n);
+void ics_buf_puts(ics_buf *b, const char *s);
+void ics_buf_putc(ics_buf *b, char c);
+void ics_buf_printf(ics_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ics_buf_vprintf(ics_buf *b, const char *fmt, va_list ap);
+/* Hands the string to the caller (who frees it with ics_free) and resets the buffer. */
+char *ics_buf_take(ics_buf *b);
+void ics_buf_free(ics_buf *b);
+
+/* ---- arena -----------------------------------------------------------------------------
+ * Loaded definitions live in one arena and are freed at once. */
+typedef struct ics_arena ics_arena;
+ics_arena *ics_arena_new(void);
+void *ics_arena_alloc(ics_arena *a, size_t size); /* zeroed, 16-byte aligned; NULL on OOM */
+char *ics_arena_strndup(ics_arena *a, const char *s, size_t n);
+char *ics_arena_strdup(ics_arena *a, const char *s);
+void ics_arena_free(ics_arena *a);
+
+/* ---- diagnostics -----------------------------------------------------------------------
+ * One problem in something a user wrote: file, 1-based line and column (0 when the problem
+ * is not at a position), and a message already in the user's language. */
+typedef struct {
+  char *file;
+  int line;
+  int column;
+  char *message;
+} ics_diag;
+
+typedef struct {
+  ics_diag *items;
+  size_t count;
+  size_t cap;
+  size_t dropped; /* problems not kept once ICS_DIAGS_MAX were recorded */
+} ics_diags;
+
+enum { ICS_DIAGS_MAX = 200 };
+
+void ics_diags_add(ics_diags *d, const char *file, int line, int column, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void ics_diags_vadd(ics_diags *d, const char *file, int line, int column, const char *fmt,
+                    va_list ap);
+/* "FILE:LINE:COLUMN: error: MESSAGE" (without a newline); the caller frees it. */
+char *ics_diag_format(const ics_diag *diag);
+void ics_diags_free(ics_diags *d);
+
+/* ---- platform seams: files and paths ---------------------------------------------------- */
+typedef enum {
+  ICS_READ_OK = 0,
+  ICS_READ_NOT_FOUND,
+  ICS_READ_ERROR,   /* could not open or read: see errno */
+  ICS_READ_TOO_LARGE,
+  ICS_READ_NO_MEMORY
+} ics_read_status;
+
+/* Reads a whole file of at most `limit` bytes into a NUL-terminated buffer the caller frees.
+ * On ICS_READ_TOO_LARGE, *size holds the file's size. */
+ics_read_status ics_read_file(const char *path, size_t limit, char **data, size_t *size);
+bool ics_path_is_dir(const char *path);
+bool ics_path_is_file(const char *path);
+/* dir + "/" + name, allocated. */
+char *ics_path_join(const char *dir, const char *name);
+
+/* ---- small helpers ---------------------------------------------------------------------- */
+/* Levenshtein distance, capped at `cap` + 1 (enough for "did you mean"). */
+size_t ics_edit_distance(const char *a, const char *b, size_t cap);
+/* True when s is valid UTF-8 of n bytes with no NUL; *bad_offset gets the first bad byte. */
+bool ics_utf8_valid(const char *s, size_t n, size_t *bad_offset);
+
+#endif

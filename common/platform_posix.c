@@ -1,0 +1,71 @@
+/* platform_posix.c - the file and path seam on POSIX systems. A Windows build provides the
+ * same functions in platform_win32.c. */
+#include "ics_common.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+ics_read_status ics_read_file(const char *path, size_t limit, char **data, size_t *size) {
+  *data = NULL;
+  *size = 0;
+  FILE *f = fopen(path, "rb");
+  if (!f) return errno == ENOENT ? ICS_READ_NOT_FOUND : ICS_READ_ERROR;
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fclose(f);
+    errno = EISDIR;
+    return ICS_READ_ERROR;
+  }
+  if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > limit) {
+    *size = (size_t)st.st_size;
+    fclose(f);
+    return ICS_READ_TOO_LARGE;
+  }
+  /* Read in pieces: pipes and special files have no size up front. */
+  ics_buf b = {0};
+  char piece[65536];
+  size_t n;
+  while ((n = fread(piece, 1, sizeof piece, f)) > 0) {
+    if (b.len + n > limit) {
+      *size = b.len + n;
+      ics_buf_free(&b);
+      fclose(f);
+      return ICS_READ_TOO_LARGE;
+    }
+    ics_buf_append(&b, piece, n);
+  }
+  bool read_error = ferror(f);
+  fclose(f);
+  if (read_error) {
+    ics_buf_free(&b);
+    return ICS_READ_ERROR;
+  }
+  if (b.failed) {
+    ics_buf_free(&b);
+    return ICS_READ_NO_MEMORY;
+  }
+  *size = b.len;
+  *data = b.data ? b.data : ics_strdup("");
+  if (!*data) return ICS_READ_NO_MEMORY;
+  return ICS_READ_OK;
+}
+
+bool ics_path_is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool ics_path_is_file(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+char *ics_path_join(const char *dir, const char *name) {
+  ics_buf b = {0};
+  ics_buf_puts(&b, dir);
+  if (b.len && b.data[b.len - 1] != '/') ics_buf_putc(&b, '/');
+  ics_buf_puts(&b, name);
+  return ics_buf_take(&b);
+}

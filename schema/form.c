@@ -1,0 +1,572 @@
+/* form.c - loading a form definition: keys, fields, groups, choice lists, expressions,
+ * defaults, the natural key, cycles among calculations, and the content hash. */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "loader.h"
+
+struct ics_form_private {
+  ics_arena *arena;
+  expr_list exprs;
+  ics_choice_list *lists; /* form-level lists */
+  size_t list_count;
+};
+
+static const char *const type_names[ICS_FIELD_TYPE_COUNT] = {
+    [ICS_TEXT_FIELD] = "text",         [ICS_INTEGER] = "integer",
+    [ICS_DECIMAL] = "decimal",         [ICS_BOOLEAN] = "boolean",
+    [ICS_DATE] = "date",               [ICS_SELECT_ONE] = "select_one",
+    [ICS_SELECT_MULTIPLE] = "select_multiple", [ICS_NOTE] = "note",
+    [ICS_CALCULATE] = "calculate",
+};
+
+const char *ics_field_type_name(ics_field_type type) {
+  return type < ICS_FIELD_TYPE_COUNT ? type_names[type] : "?";
+}
+
+static const ics_choice_list districts_list = {.name = "districts", .source = ICS_CHOICES_DISTRICTS};
+static const ics_choice_list agencies_list = {.name = "agencies", .source = ICS_CHOICES_AGENCIES};
+
+const ics_choice *ics_choice_find(const ics_choice_list *list, const char *code) {
+  if (!list) return NULL;
+  for (size_t i = 0; i < list->count; i++)
+    if (!strcmp(list->items[i].code, code)) return &list->items[i];
+  return NULL;
+}
+
+int ics_form_field_index(const ics_form *form, const char *name) {
+  for (size_t i = 0; i < form->field_count; i++)
+    if (!strcmp(form->fields[i].name, name)) return (int)i;
+  return -1;
+}
+
+/* ---- choice lists ----------------------------------------------------------------------- */
+static bool valid_code(const char *s, size_t n) {
+  if (n < 1 || n > ICS_NAME_MAX) return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '_' || c == '-' || c == '.'))
+      return false;
+  }
+  return true;
+}
+
+static bool load_choice_list(loader *ld, const ynode *seq, const char *name, ics_choice_list *out) {
+  out->name = name;
+  out->source = ICS_CHOICES_FORM;
+  if (seq->kind != YN_SEQUENCE) {
+    ld_error(ld, seq, M_EXPECTED_SEQUENCE, ld_quote(ld, name[0] ? name : "choices"));
+    return false;
+  }
+  if (seq->count == 0) {
+    ld_error(ld, seq, M_EMPTY_LIST);
+    return false;
+  }
+  if (seq->count > ICS_MAX_CHOICES) {
+    ld_error(ld, seq, M_TOO_MANY, "choices", ICS_MAX_CHOICES);
+    return false;
+  }
+  ics_choice *items = ics_arena_alloc(ld->arena, seq->count * sizeof *items);
+  const ynode **code_nodes = ics_arena_alloc(ld->arena, seq->count * sizeof *code_nodes);
+  if (!items || !code_nodes) return false;
+  static const char *const keys[] = {"code", "label", NULL};
+  bool ok = true;
+  for (size_t i = 0; i < seq->count; i++) {
+    const ynode *item = seq->items[i];
+    if (!ld_check_keys(ld, item, keys, ics_msg(M_EACH_ITEM, ld->lang))) {
+      ok = false;
+      continue;
+    }
+    const ynode *code = ld_require(ld, item, "code");
+    const ynode *label = ld_require(ld, item, "label");
+    const char *c = ld_scalar(ld, code, "'code'");
+    if (c && !valid_code(c, code->len)) {
+      ld_error(ld, code, M_BAD_CODE, code->len > 80 ? "..." : c);
+      c = NULL;
+    }
+    if (c) {
+      for (size_t j = 0; j < i; j++)
+        if (items[j].code && !strcmp(items[j].code, c)) {
+          ld_error(ld, code, M_DUPLICATE_CODE, c, code_nodes[j]->line);
+          c = NULL;
+          break;
+        }
+    }
+    items[i].code = c;
+    code_nodes[i] = code;
+    if (!c || !ld_text(ld, label, "'label'", &items[i].label)) ok = false;
+  }
+  out->items = items;
+  out->count = seq->count;
+  return ok;
+}
+
+/* ---- the form ------------------------------------------------------------------------------ */
+typedef struct {
+  const ynode *node;        /* the field's mapping */
+  const ynode *relevant, *constraint, *calculation, *default_value;
+} field_src;
+
+typedef struct {
+  loader *ld;
+  ics_form *form;
+  ics_field *fields;
+  size_t field_count, field_cap;
+  field_src *src;
+  ics_group *groups;
+  size_t group_count, group_cap;
+  const ynode **name_nodes; /* for duplicate names: fields then groups */
+} form_builder;
+
+static int resolve_field(void *ctx, const char *name) {
+  form_builder *b = ctx;
+  for (size_t i = 0; i < b->field_count; i++)
+    if (b->fields[i].name && !strcmp(b->fields[i].name, name)) return (int)i;
+  return -1;
+}
+
+static const ics_choice_list *find_list(form_builder *b, const ynode *n) {
+  loader *ld = b->ld;
+  struct ics_form_private *p = b->form->priv;
+  if (n->kind == YN_SCALAR) {
+    for (size_t i = 0; i < p->list_count; i++)
+      if (!strcmp(p->lists[i].name, n->str)) return &p->lists[i];
+    const char *names[ICS_MAX_LISTS];
+    for (size_t i = 0; i < p->list_count; i++) names[i] = p->lists[i].name;
+    const char *hint = ld_did_you_mean(ld, n->str, names, p->list_count);
+    if (!*hint && (!strcmp(n->str, "districts") || !strcmp(n->str, "agencies")))
+      hint = ics_arena_strdup(ld->arena, ld->lang == ICS_EN
+                                             ? " (write {register: districts} or {register: agencies})"
+                                             : " (viết {register: districts} hoặc {register: agencies})");
+    ld_error(ld, n, M_UNKNOWN_LIST, n->len > 80 ? "..." : n->str, hint ? hint : "");
+    return NULL;
+  }
+  if (n->kind == YN_MAPPING) {
+    static const char *const keys[] = {"register", NULL};
+    if (!ld_check_keys(ld, n, keys, "'choices'")) return NULL;
+    const ynode *reg = ld_require(ld, n, "register");
+    const char *s = ld_scalar(ld, reg, "'register'");
+    if (!s) return NULL;
+    if (!strcmp(s, "districts")) return &districts_list;
+    if (!strcmp(s, "agencies")) return &agencies_list;
+    ld_error(ld, reg, M_UNKNOWN_REGISTER_LIST, reg->len > 80 ? "..." : s);
+    return NULL;
+  }
+  ics_choice_list *inline_list = ics_arena_alloc(ld->arena, sizeof *inline_list);
+  if (!inline_list || !load_choice_list(ld, n, "", inline_list)) return NULL;
+  return inline_list;
+}
+
+static bool add_name(form_builder *b, const char *name, const ynode *at) {
+  for (size_t i = 0; i < b->field_count; i++)
+    if (b->fields[i].name && !strcmp(b->fields[i].name, name)) {
+      ld_error(b->ld, at, M_DUPLICATE_NAME, name, b->fields[i].line);
+      return false;
+    }
+  for (size_t i = 0; i < b->group_count; i++)
+    if (!strcmp(b->groups[i].name, name)) {
+      ld_error(b->ld, at, M_DUPLICATE_NAME, name, b->name_nodes[i]->line);
+      return false;
+    }
+  return true;
+}
+
+static void load_field(form_builder *b, const ynode *n, int group) {
+  loader *ld = b->ld;
+  static const char *const keys[] = {"name", "type", "label", "hint", "required", "relevant",
+                                     "constraint", "constraint_message", "calculation",
+                                     "default", "choices", "personal", NULL};
+  if (!ld_check_keys(ld, n, keys, ics_msg(M_EACH_ITEM, ld->lang))) return;
+  if (b->field_count == ICS_MAX_FIELDS) {
+    ld_error(ld, n, M_TOO_MANY, "fields", ICS_MAX_FIELDS);
+    return;
+  }
+  ics_field *f = &b->fields[b->field_count];
+  field_src *src = &b->src[b->field_count];
+  *f = (ics_field){.group = group, .line = n->line, .column = n->column};
+  *src = (field_src){.node = n};
+
+  const ynode *name = ld_require(ld, n, "name");
+  const char *s = name ? ld_identifier(ld, name, "field name") : NULL;
+  if (s && add_name(b, s, name)) f->name = s;
+
+  const ynode *type = ld_require(ld, n, "type");
+  const char *t = ld_scalar(ld, type, "'type'");
+  int type_index = -1;
+  if (t) {
+    for (int i = 0; i < ICS_FIELD_TYPE_COUNT; i++)
+      if (!strcmp(type_names[i], t)) type_index = i;
+    if (type_index < 0)
+      ld_error(ld, type, M_BAD_TYPE, type->len > 80 ? "..." : t,
+               ld_did_you_mean(ld, t, type_names, ICS_FIELD_TYPE_COUNT));
+  }
+  f->type = type_index < 0 ? ICS_TEXT_FIELD : (ics_field_type)type_index;
+  bool is_select = f->type == ICS_SELECT_ONE || f->type == ICS_SELECT_MULTIPLE;
+  bool holds_answer = f->type != ICS_NOTE && f->type != ICS_CALCULATE;
+
+  const ynode *v;
+  if ((v = yd_get(n, "label"))) ld_text(ld, v, "'label'", &f->label);
+  else if (f->type != ICS_CALCULATE && type_index >= 0) ld_error(ld, n, M_LABEL_MISSING);
+  if ((v = yd_get(n, "hint"))) ld_text(ld, v, "'hint'", &f->hint);
+  if ((v = yd_get(n, "constraint_message"))) ld_text(ld, v, "'constraint_message'", &f->constraint_message);
+  if ((v = yd_get(n, "personal"))) ld_bool(ld, v, &f->personal);
+  if ((v = yd_get(n, "required"))) {
+    if (!holds_answer) ld_error(ld, v, M_NOT_FOR_TYPE, "required", type_names[f->type]);
+    else ld_bool(ld, v, &f->required);
+  }
+  if ((v = yd_get(n, "choices"))) {
+    if (!is_select) ld_error(ld, v, M_CHOICES_NOT_ALLOWED, type_names[f->type]);
+    else f->choices = find_list(b, v);
+  } else if (is_select) {
+    ld_error(ld, n, M_CHOICES_MISSING, type_names[f->type]);
+  }
+  src->relevant = yd_get(n, "relevant");
+  src->constraint = yd_get(n, "constraint");
+  src->calculation = yd_get(n, "calculation");
+  src->default_value = yd_get(n, "default");
+  if (src->constraint && !holds_answer) {
+    ld_error(ld, src->constraint, M_NOT_FOR_TYPE, "constraint", type_names[f->type]);
+    src->constraint = NULL;
+  }
+  if (src->default_value && !holds_answer) {
+    ld_error(ld, src->default_value, M_NOT_FOR_TYPE, "default", type_names[f->type]);
+    src->default_value = NULL;
+  }
+  if (src->calculation && f->type != ICS_CALCULATE && type_index >= 0) {
+    ld_error(ld, src->calculation, M_CALC_ONLY);
+    src->calculation = NULL;
+  } else if (!src->calculation && f->type == ICS_CALCULATE) {
+    ld_error(ld, n, M_CALC_MISSING);
+  }
+  if (!f->name) f->name = ""; /* keeps indexes stable; the error is already reported */
+  b->field_count++;
+}
+
+static void load_fields(form_builder *b, const ynode *seq, int group) {
+  loader *ld = b->ld;
+  if (seq->kind != YN_SEQUENCE) {
+    ld_error(ld, seq, M_EXPECTED_SEQUENCE, "'fields'");
+    return;
+  }
+  for (size_t i = 0; i < seq->count; i++) {
+    const ynode *item = seq->items[i];
+    if (item->kind == YN_MAPPING && yd_get(item, "group")) {
+      if (group >= 0) {
+        ld_error(ld, item, M_GROUP_NESTED);
+        continue;
+      }
+      static const char *const keys[] = {"group", "label", "fields", NULL};
+      ld_check_keys(ld, item, keys, ics_msg(M_EACH_ITEM, ld->lang));
+      const ynode *name = yd_get(item, "group");
+      const char *s = ld_identifier(ld, name, "group name");
+      if (s && !add_name(b, s, name)) s = NULL;
+      if (b->group_count == b->group_cap) {
+        ld_error(ld, item, M_TOO_MANY, "groups", (int)b->group_cap);
+        continue;
+      }
+      ics_group *g = &b->groups[b->group_count];
+      b->name_nodes[b->group_count] = name;
+      g->name = s ? s : "";
+      const ynode *label = ld_require(ld, item, "label");
+      if (label) ld_text(ld, label, "'label'", &g->label);
+      int index = (int)b->group_count++;
+      const ynode *fields = ld_require(ld, item, "fields");
+      if (fields) load_fields(b, fields, index);
+    } else {
+      load_field(b, item, group);
+    }
+  }
+}
+
+/* Reports calculations that depend on themselves, with the path of the cycle. */
+typedef struct {
+  form_builder *b;
+  int *state;   /* 0 new, 1 on the path, 2 done */
+  int *path;
+  size_t path_len;
+  bool found;
+} cycle_search;
+
+static void visit_dependency(void *ctx, int field);
+
+static void search_from(cycle_search *cs, int field) {
+  const ics_field *f = &cs->b->fields[field];
+  if (f->type != ICS_CALCULATE || !f->calculation || cs->found) return;
+  if (cs->state[field] == 2) return;
+  if (cs->state[field] == 1) {
+    ics_buf path = {0};
+    size_t start = 0;
+    while (cs->path[start] != field) start++;
+    for (size_t i = start; i < cs->path_len; i++)
+      ics_buf_printf(&path, "%s -> ", cs->b->fields[cs->path[i]].name);
+    ics_buf_puts(&path, f->name);
+    ld_error(cs->b->ld, cs->b->src[field].calculation, M_CYCLE, path.data ? path.data : "?");
+    ics_buf_free(&path);
+    cs->found = true;
+    return;
+  }
+  cs->state[field] = 1;
+  cs->path[cs->path_len++] = field;
+  ics_expr_fields(f->calculation, visit_dependency, cs);
+  cs->path_len--;
+  cs->state[field] = 2;
+}
+
+static void visit_dependency(void *ctx, int field) { search_from(ctx, field); }
+
+static void compile_expressions(form_builder *b) {
+  loader *ld = b->ld;
+  expr_list *exprs = &b->form->priv->exprs;
+  for (size_t i = 0; i < b->field_count; i++) {
+    ics_field *f = &b->fields[i];
+    field_src *src = &b->src[i];
+    const ynode *nodes[3] = {src->relevant, src->constraint, src->calculation};
+    const ics_expr **slots[3] = {&f->relevant, &f->constraint, &f->calculation};
+    for (int k = 0; k < 3; k++) {
+      if (!nodes[k] || yd_is_null(nodes[k])) continue;
+      ics_expr *e = ld_expr(ld, nodes[k], resolve_field, b, k == 1 ? (int)i : -1);
+      if (e && !expr_list_add(exprs, e)) {
+        ics_expr_free(e);
+        e = NULL;
+        ld_error(ld, nodes[k], M_NO_MEMORY);
+      }
+      *slots[k] = e;
+    }
+  }
+  if (ld->failed) return;
+  int *state = ics_calloc(b->field_count, sizeof *state);
+  int *path = ics_calloc(b->field_count, sizeof *path);
+  if (!state || !path) {
+    ld_error(ld, NULL, M_NO_MEMORY);
+  } else {
+    cycle_search cs = {.b = b, .state = state, .path = path};
+    for (size_t i = 0; i < b->field_count && !cs.found; i++) search_from(&cs, (int)i);
+  }
+  ics_free(state);
+  ics_free(path);
+}
+
+/* Defaults are checked like answers, once the form is complete. */
+static void check_defaults(form_builder *b) {
+  ics_record *rec = ics_record_new(b->form);
+  if (!rec) {
+    ld_error(b->ld, NULL, M_NO_MEMORY);
+    return;
+  }
+  for (size_t i = 0; i < b->field_count; i++) {
+    const ynode *n = b->src[i].default_value;
+    if (!n || yd_is_null(n)) continue;
+    const char *text = ld_scalar(b->ld, n, "'default'");
+    if (!text) continue;
+    char *detail = NULL;
+    ics_status st = ics_record_set(rec, (int)i, text, NULL, b->ld->lang, &detail);
+    if (st != ICS_OK) {
+      ld_error(b->ld, n, M_BAD_DEFAULT, detail ? detail : ics_status_message(st, b->ld->lang));
+    } else {
+      b->fields[i].default_value = ics_arena_strdup(b->ld->arena, rec->values[i]);
+    }
+    ics_free(detail);
+  }
+  ics_record_free(rec);
+}
+
+/* ---- canonical text and hash ------------------------------------------------------------- */
+static void put_value(ics_buf *out, const char *key, const char *value) {
+  ics_buf_puts(out, key);
+  ics_buf_putc(out, '=');
+  for (const char *p = value ? value : ""; *p; p++) {
+    if (*p == '\\') ics_buf_puts(out, "\\\\");
+    else if (*p == '\n') ics_buf_puts(out, "\\n");
+    else ics_buf_putc(out, *p);
+  }
+  ics_buf_putc(out, '\n');
+}
+
+static void put_text(ics_buf *out, const char *key, ics_text t) {
+  ics_buf k = {0};
+  ics_buf_printf(&k, "%s.vi", key);
+  put_value(out, k.data ? k.data : key, t.vi);
+  k.len = 0;
+  ics_buf_printf(&k, "%s.en", key);
+  put_value(out, k.data ? k.data : key, t.en);
+  ics_buf_free(&k);
+}
+
+static void put_choices(ics_buf *out, const ics_choice_list *list) {
+  if (list->source != ICS_CHOICES_FORM) {
+    put_value(out, "choices",
+              list->source == ICS_CHOICES_DISTRICTS ? "register:districts" : "register:agencies");
+    return;
+  }
+  put_value(out, "choices", list->name);
+  for (size_t i = 0; i < list->count; i++) {
+    put_value(out, "choice", list->items[i].code);
+    put_text(out, "choice.label", list->items[i].label);
+  }
+}
+
+/* Every part of the definition that changes its meaning, in a fixed order: expressions by
+ * their source text, choice lists where fields use them. */
+char *ics_form_canonical(const ics_form *form) {
+  ics_buf out = {0};
+  put_value(&out, "ictsurvey-form", "1");
+  put_value(&out, "form", form->id);
+  put_value(&out, "version", form->version);
+  put_text(&out, "title", form->title);
+  put_value(&out, "key", form->fields[form->key].name);
+  for (size_t i = 0; i < form->field_count; i++) {
+    const ics_field *f = &form->fields[i];
+    put_value(&out, "field", f->name);
+    put_value(&out, "type", ics_field_type_name(f->type));
+    put_value(&out, "group", f->group >= 0 ? form->groups[f->group].name : "");
+    if (f->group >= 0) put_text(&out, "group.label", form->groups[f->group].label);
+    put_text(&out, "label", f->label);
+    put_text(&out, "hint", f->hint);
+    put_value(&out, "required", f->required ? "yes" : "no");
+    put_value(&out, "personal", f->personal ? "yes" : "no");
+    put_value(&out, "relevant", ics_expr_source(f->relevant));
+    put_value(&out, "constraint", ics_expr_source(f->constraint));
+    put_value(&out, "calculation", ics_expr_source(f->calculation));
+    put_text(&out, "constraint_message", f->constraint_message);
+    put_value(&out, "default", f->default_value);
+    if (f->choices) put_choices(&out, f->choices);
+  }
+  return ics_buf_take(&out);
+}
+
+static void compute_hash(ics_form *form, loader *ld) {
+  char *canonical = ics_form_canonical(form);
+  if (!canonical) {
+    ld_error(ld, NULL, M_NO_MEMORY);
+    return;
+  }
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, (const unsigned char *)canonical, strlen(canonical));
+  ics_free(canonical);
+  char *hex = ics_arena_alloc(ld->arena, sizeof digest * 2 + 1);
+  if (!hex) {
+    ld_error(ld, NULL, M_NO_MEMORY);
+    return;
+  }
+  sodium_bin2hex(hex, sizeof digest * 2 + 1, digest, sizeof digest);
+  form->hash = hex;
+}
+
+ics_form *ics_form_parse(const char *path, const char *text, size_t len, ics_lang lang,
+                         ics_diags *diags) {
+  size_t errors_before = diags->count + diags->dropped;
+  ics_arena *arena = ics_arena_new();
+  ics_form *form = arena ? ics_arena_alloc(arena, sizeof *form) : NULL;
+  struct ics_form_private *priv = form ? ics_calloc(1, sizeof *priv) : NULL;
+  if (!priv) {
+    ics_arena_free(arena);
+    ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+    return NULL;
+  }
+  priv->arena = arena;
+  form->priv = priv;
+  form->key = -1;
+  loader ld = {.path = path, .lang = lang, .diags = diags, .arena = arena};
+  form->path = ics_arena_strdup(arena, path);
+  const ynode *root = ld_open(&ld, text, len, &form->source, &form->source_len);
+  static const char *const keys[] = {"form", "version", "title", "key", "fields", "choices", NULL};
+  if (!root || !ld_check_keys(&ld, root, keys, ics_msg(M_TOP_LEVEL, lang))) goto done;
+
+  const ynode *n;
+  if ((n = ld_require(&ld, root, "form"))) form->id = ld_identifier(&ld, n, "form id");
+  if ((n = ld_require(&ld, root, "version"))) {
+    form->version = ld_scalar(&ld, n, "'version'");
+    if (form->version && (n->len == 0 || n->len > 32)) {
+      ld_error(&ld, n, M_TOO_LONG_VALUE, "version", 32);
+      form->version = NULL;
+    }
+  }
+  if ((n = ld_require(&ld, root, "title"))) ld_text(&ld, n, "'title'", &form->title);
+
+  form_builder b = {.ld = &ld, .form = form};
+  const ynode *choices = yd_get(root, "choices");
+  if (choices && !yd_is_null(choices)) {
+    if (choices->kind != YN_MAPPING) {
+      ld_error(&ld, choices, M_EXPECTED_MAPPING, "'choices'");
+    } else if (choices->count / 2 > ICS_MAX_LISTS) {
+      ld_error(&ld, choices, M_TOO_MANY, "choice lists", ICS_MAX_LISTS);
+    } else {
+      priv->lists = ics_arena_alloc(arena, (choices->count / 2 + 1) * sizeof *priv->lists);
+      if (!priv->lists) goto done;
+      for (size_t i = 0; i + 1 < choices->count; i += 2) {
+        const char *name = ld_identifier(&ld, choices->items[i], "choice list name");
+        if (!name) continue;
+        bool duplicate = false;
+        for (size_t j = 0; j < priv->list_count && !duplicate; j++)
+          if (!strcmp(priv->lists[j].name, name)) {
+            ld_error(&ld, choices->items[i], M_DUPLICATE_NAME, name, choices->items[2 * j]->line);
+            duplicate = true;
+          }
+        if (duplicate) continue;
+        load_choice_list(&ld, choices->items[i + 1], name, &priv->lists[priv->list_count]);
+        priv->list_count++;
+      }
+    }
+  }
+
+  const ynode *fields = ld_require(&ld, root, "fields");
+  if (fields) {
+    /* Room for every mapping in the tree below fields is more than enough. */
+    b.field_cap = ICS_MAX_FIELDS + 1;
+    b.group_cap = 200;
+    b.fields = ics_arena_alloc(arena, b.field_cap * sizeof *b.fields);
+    b.src = ics_calloc(b.field_cap, sizeof *b.src);
+    b.groups = ics_arena_alloc(arena, b.group_cap * sizeof *b.groups);
+    b.name_nodes = ics_calloc(b.group_cap, sizeof *b.name_nodes);
+    if (!b.fields || !b.src || !b.groups || !b.name_nodes) {
+      ld_error(&ld, NULL, M_NO_MEMORY);
+    } else {
+      load_fields(&b, fields, -1);
+      form->fields = b.fields;
+      form->field_count = b.field_count;
+      form->groups = b.groups;
+      form->group_count = b.group_count;
+      if (!ld.failed) compile_expressions(&b);
+    }
+  }
+  if ((n = ld_require(&ld, root, "key")) && form->fields) {
+    const char *key = ld_scalar(&ld, n, "'key'");
+    if (key) {
+      form->key = ics_form_field_index(form, key);
+      if (form->key < 0) {
+        const char **names = ics_calloc(form->field_count + 1, sizeof *names);
+        for (size_t i = 0; names && i < form->field_count; i++) names[i] = form->fields[i].name;
+        ld_error(&ld, n, M_UNKNOWN_FIELD, n->len > 80 ? "..." : key,
+                 names ? ld_did_you_mean(&ld, key, names, form->field_count) : "");
+        ics_free(names);
+      } else if (form->fields[form->key].type != ICS_TEXT_FIELD ||
+                 !form->fields[form->key].required) {
+        ld_error(&ld, n, M_KEY_FIELD, key);
+      }
+    }
+  }
+  if (!ld.failed) check_defaults(&b);
+  if (!ld.failed) compute_hash(form, &ld);
+  ics_free(b.src);
+  ics_free(b.name_nodes);
+done:
+  if (ld.failed || diags->count + diags->dropped > errors_before) {
+    ics_form_free(form);
+    return NULL;
+  }
+  return form;
+}
+
+ics_form *ics_form_load(const char *path, ics_lang lang, ics_diags *diags) {
+  return ics_form_parse(path, NULL, 0, lang, diags);
+}
+
+void ics_form_free(ics_form *form) {
+  if (!form) return;
+  struct ics_form_private *priv = form->priv;
+  expr_list_free(&priv->exprs);
+  ics_arena_free(priv->arena);
+  ics_free(priv);
+}

@@ -1,0 +1,248 @@
+/* loader.c - helpers shared by the definition loaders. */
+#include "loader.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+void ld_error(loader *ld, const ynode *at, ics_message msg, ...) {
+  va_list ap;
+  va_start(ap, msg);
+  ics_diags_vadd(ld->diags, ld->path, at ? at->line : 1, at ? at->column : 1,
+                 ics_msg(msg, ld->lang), ap);
+  va_end(ap);
+  ld->failed = true;
+}
+
+ynode *ld_open(loader *ld, const char *text, size_t len, const char **text_out, size_t *len_out) {
+  char *data = NULL;
+  if (!text) {
+    size_t size;
+    ics_read_status st = ics_read_file(ld->path, ICS_DEF_MAX_BYTES, &data, &size);
+    switch (st) {
+    case ICS_READ_OK:
+      break;
+    case ICS_READ_NOT_FOUND:
+      ics_diags_add(ld->diags, ld->path, 0, 0, ics_msg(M_CANNOT_READ, ld->lang),
+                    ics_msg(M_NOT_FOUND, ld->lang));
+      ld->failed = true;
+      return NULL;
+    case ICS_READ_TOO_LARGE:
+      ics_diags_add(ld->diags, ld->path, 1, 1, ics_msg(M_TOO_LARGE, ld->lang), size,
+                    ICS_DEF_MAX_BYTES);
+      ld->failed = true;
+      return NULL;
+    case ICS_READ_NO_MEMORY:
+      ics_diags_add(ld->diags, ld->path, 0, 0, "%s", ics_msg(M_NO_MEMORY, ld->lang));
+      ld->failed = true;
+      return NULL;
+    default:
+      ics_diags_add(ld->diags, ld->path, 0, 0, ics_msg(M_CANNOT_READ, ld->lang), strerror(errno));
+      ld->failed = true;
+      return NULL;
+    }
+    text = data;
+    len = size;
+  } else if (len > ICS_DEF_MAX_BYTES) {
+    ics_diags_add(ld->diags, ld->path, 1, 1, ics_msg(M_TOO_LARGE, ld->lang), len,
+                  ICS_DEF_MAX_BYTES);
+    ld->failed = true;
+    return NULL;
+  }
+  ynode *root = yd_parse(ld->arena, ld->path, text, len, ld->lang, ld->diags);
+  if (root && text_out) {
+    *text_out = ics_arena_strndup(ld->arena, text, len);
+    *len_out = len;
+    if (!*text_out) root = NULL;
+  }
+  ics_free(data);
+  if (!root) ld->failed = true;
+  return root;
+}
+
+const char *ld_quote(loader *ld, const char *key) {
+  size_t n = strlen(key) + 3;
+  char *q = ics_arena_alloc(ld->arena, n);
+  if (q) snprintf(q, n, "'%s'", key);
+  return q ? q : key;
+}
+
+const char *ld_did_you_mean(loader *ld, const char *word, const char *const *candidates,
+                            size_t count) {
+  const char *best = NULL;
+  size_t best_d = 3;
+  for (size_t i = 0; i < count; i++) {
+    size_t d = ics_edit_distance(word, candidates[i], 2);
+    if (d < best_d) {
+      best_d = d;
+      best = candidates[i];
+    }
+  }
+  if (!best) return "";
+  ics_buf b = {0};
+  ics_buf_printf(&b, ics_msg(M_DID_YOU_MEAN, ld->lang), best);
+  char *s = b.failed ? NULL : ics_arena_strdup(ld->arena, b.data);
+  ics_buf_free(&b);
+  return s ? s : "";
+}
+
+bool ld_check_keys(loader *ld, const ynode *map, const char *const *allowed, const char *what) {
+  if (!map || map->kind != YN_MAPPING) {
+    ld_error(ld, map, M_EXPECTED_MAPPING, what);
+    return false;
+  }
+  size_t n_allowed = 0;
+  while (allowed[n_allowed]) n_allowed++;
+  for (size_t i = 0; i + 1 < map->count; i += 2) {
+    const ynode *key = map->items[i];
+    if (key->kind != YN_SCALAR) {
+      ld_error(ld, key, M_KEY_NOT_SCALAR);
+      continue;
+    }
+    bool known = false;
+    for (size_t k = 0; k < n_allowed && !known; k++) known = !strcmp(key->str, allowed[k]);
+    if (!known) {
+      ld_error(ld, key, M_UNKNOWN_KEY, key->str,
+               ld_did_you_mean(ld, key->str, allowed, n_allowed));
+      continue;
+    }
+    for (size_t j = 0; j < i; j += 2)
+      if (map->items[j]->kind == YN_SCALAR && !strcmp(map->items[j]->str, key->str)) {
+        ld_error(ld, key, M_DUPLICATE_KEY, key->str, map->items[j]->line);
+        break;
+      }
+  }
+  return true;
+}
+
+ynode *ld_require(loader *ld, const ynode *map, const char *key) {
+  ynode *n = yd_get(map, key);
+  if (!n || yd_is_null(n)) {
+    ld_error(ld, n ? n : map, M_MISSING_KEY, key);
+    return NULL;
+  }
+  return n;
+}
+
+const char *ld_scalar(loader *ld, const ynode *n, const char *what) {
+  if (!n) return NULL;
+  if (n->kind != YN_SCALAR) {
+    ld_error(ld, n, M_EXPECTED_SCALAR, what);
+    return NULL;
+  }
+  return n->str;
+}
+
+static bool check_text_length(loader *ld, const ynode *n, const char *what) {
+  size_t chars = 0;
+  for (const unsigned char *p = (const unsigned char *)n->str; *p; p++)
+    if ((*p & 0xC0) != 0x80) chars++;
+  if (chars > ICS_TEXT_MAX_CHARS) {
+    ld_error(ld, n, M_TOO_LONG_VALUE, what, ICS_TEXT_MAX_CHARS);
+    return false;
+  }
+  if (n->len == 0 || (n->len == strspn(n->str, " \t\r\n"))) {
+    ld_error(ld, n, M_TEXT_EMPTY);
+    return false;
+  }
+  return true;
+}
+
+bool ld_text(loader *ld, const ynode *n, const char *what, ics_text *out) {
+  if (!n) return false;
+  if (n->kind == YN_SCALAR) {
+    if (!check_text_length(ld, n, what)) return false;
+    out->vi = out->en = n->str;
+    return true;
+  }
+  static const char *const keys[] = {"vi", "en", NULL};
+  if (!ld_check_keys(ld, n, keys, what)) return false;
+  bool ok = true;
+  for (int i = 0; i < 2; i++) {
+    const ynode *v = yd_get(n, keys[i]);
+    if (!v || yd_is_null(v)) {
+      ld_error(ld, n, M_TEXT_LANG_MISSING, keys[i]);
+      ok = false;
+      continue;
+    }
+    const char *s = ld_scalar(ld, v, ld_quote(ld, keys[i]));
+    if (!s || !check_text_length(ld, v, keys[i])) {
+      ok = false;
+      continue;
+    }
+    if (i == 0) out->vi = s;
+    else out->en = s;
+  }
+  return ok;
+}
+
+bool ld_bool(loader *ld, const ynode *n, bool *out) {
+  if (!n) return false;
+  if (n->kind == YN_SCALAR && !n->quoted) {
+    static const char *const yes[] = {"yes", "Yes", "YES", "true", "True", "TRUE"};
+    static const char *const no[] = {"no", "No", "NO", "false", "False", "FALSE"};
+    for (size_t i = 0; i < 6; i++) {
+      if (!strcmp(n->str, yes[i])) return *out = true;
+      if (!strcmp(n->str, no[i])) return !(*out = false);
+    }
+  }
+  ld_error(ld, n, M_BAD_BOOLEAN, n->kind == YN_SCALAR ? n->str : "...");
+  return false;
+}
+
+const char *ld_identifier(loader *ld, const ynode *n, const char *what) {
+  const char *s = ld_scalar(ld, n, what);
+  if (!s) return NULL;
+  bool ok = n->len >= 1 && n->len <= ICS_NAME_MAX && s[0] >= 'a' && s[0] <= 'z';
+  for (size_t i = 0; ok && i < n->len; i++)
+    ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_';
+  if (!ok) {
+    ld_error(ld, n, M_BAD_IDENTIFIER, what, n->len > 80 ? "..." : s);
+    return NULL;
+  }
+  if (sqlite3_keyword_check(s, (int)n->len)) {
+    ld_error(ld, n, M_SQL_KEYWORD, what, s);
+    return NULL;
+  }
+  return s;
+}
+
+ics_expr *ld_expr(loader *ld, const ynode *n, ics_resolver resolve, void *ctx, int self) {
+  const char *text = ld_scalar(ld, n, "expression");
+  if (!text) return NULL;
+  char *error;
+  size_t offset;
+  ics_expr *e = ics_expr_compile(text, resolve, ctx, self, ld->lang, &error, &offset);
+  if (!e) {
+    /* the column of the problem inside a one-line scalar, in characters */
+    int column = n->column + (n->quoted ? 1 : 0);
+    for (size_t i = 0; i < offset && text[i]; i++)
+      if (((unsigned char)text[i] & 0xC0) != 0x80) column++;
+    if (memchr(text, '\n', offset)) column = n->column;
+    ics_diags_add(ld->diags, ld->path, n->line, column, ics_msg(M_EXPR, ld->lang),
+                  error ? error : "?");
+    ld->failed = true;
+    ics_free(error);
+  }
+  return e;
+}
+
+bool expr_list_add(expr_list *list, ics_expr *expr) {
+  if (list->count == list->cap) {
+    size_t cap = list->cap ? list->cap * 2 : 16;
+    ics_expr **items = ics_realloc(list->items, cap * sizeof *items);
+    if (!items) return false;
+    list->items = items;
+    list->cap = cap;
+  }
+  list->items[list->count++] = expr;
+  return true;
+}
+
+void expr_list_free(expr_list *list) {
+  for (size_t i = 0; i < list->count; i++) ics_expr_free(list->items[i]);
+  ics_free(list->items);
+  list->items = NULL;
+  list->count = list->cap = 0;
+}

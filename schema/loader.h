@@ -1,0 +1,49 @@
+/* loader.h (private) - helpers shared by the form, register and targets loaders: reading a
+ * definition file, checking the keys of a mapping, and reading scalars, texts, booleans and
+ * identifiers with an error at the right position. */
+#ifndef ICS_LOADER_H
+#define ICS_LOADER_H
+
+#include "messages.h"
+#include "schema.h"
+#include "yamldoc.h"
+
+typedef struct {
+  const char *path;
+  ics_lang lang;
+  ics_diags *diags;
+  ics_arena *arena;
+  bool failed;     /* at least one error was reported */
+} loader;
+
+void ld_error(loader *ld, const ynode *at, ics_message msg, ...);
+/* The file's tree, or NULL after reporting why (text may be NULL: then path is read). The
+ * text read is returned through *text_out (arena-owned) when given. */
+ynode *ld_open(loader *ld, const char *text, size_t len, const char **text_out, size_t *len_out);
+/* Reports unknown (with a did-you-mean), duplicate and non-string keys; `allowed` ends with
+ * NULL. False when map is not a mapping (reported with `what`). */
+bool ld_check_keys(loader *ld, const ynode *map, const char *const *allowed, const char *what);
+ynode *ld_require(loader *ld, const ynode *map, const char *key);
+const char *ld_scalar(loader *ld, const ynode *n, const char *what);
+bool ld_text(loader *ld, const ynode *n, const char *what, ics_text *out);
+bool ld_bool(loader *ld, const ynode *n, bool *out);
+/* An identifier [a-z][a-z0-9_]*, at most 63 characters, not an SQLite keyword. */
+const char *ld_identifier(loader *ld, const ynode *n, const char *what);
+/* "'key'" for messages. */
+const char *ld_quote(loader *ld, const char *key);
+/* Suggestion among candidates for an unknown word, formatted " (did you mean 'x'?)", or "". */
+const char *ld_did_you_mean(loader *ld, const char *word, const char *const *candidates,
+                            size_t count);
+/* Compiles an expression, reporting its errors at their position inside the scalar. */
+ics_expr *ld_expr(loader *ld, const ynode *n, ics_resolver resolve, void *ctx, int self);
+
+/* The list of compiled expressions a loaded object frees with it. */
+typedef struct {
+  ics_expr **items;
+  size_t count, cap;
+} expr_list;
+
+bool expr_list_add(expr_list *list, ics_expr *expr);
+void expr_list_free(expr_list *list);
+
+#endif

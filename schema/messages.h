@@ -1,0 +1,126 @@
+/* messages.h (private) - every message of the definition loaders, in Vietnamese and English,
+ * in one list. Formats of a message take the same arguments in the same order. */
+#ifndef ICS_MESSAGES_H
+#define ICS_MESSAGES_H
+
+#include "ics_common.h"
+
+#define ICS_MESSAGES(X)                                                                        \
+  X(M_CANNOT_READ, "không đọc được tệp: %s", "cannot read the file: %s")                     \
+  X(M_NOT_FOUND, "không có tệp này", "no such file")                                          \
+  X(M_TOO_LARGE, "tệp quá lớn (%zu byte; giới hạn là %d byte)",                              \
+    "the file is too large (%zu bytes; the limit is %d)")                                     \
+  X(M_NO_MEMORY, "không đủ bộ nhớ", "out of memory")                                          \
+  X(M_EMPTY, "tệp rỗng: không có định nghĩa nào", "the file is empty: it defines nothing")   \
+  X(M_NOT_UTF8, "tệp không phải văn bản UTF-8 hợp lệ (byte thứ %zu); hãy lưu lại với mã UTF-8", \
+    "the file is not valid UTF-8 text (byte %zu); save it again as UTF-8")                     \
+  X(M_YAML_SYNTAX, "lỗi cú pháp YAML: %s", "YAML syntax error: %s")                           \
+  X(M_ALIAS, "không hỗ trợ neo và bí danh YAML (&, *); hãy viết đầy đủ giá trị",              \
+    "YAML anchors and aliases (&, *) are not supported; write the value out")                  \
+  X(M_TWO_DOCUMENTS, "tệp chỉ được chứa một tài liệu YAML", "the file must hold one YAML document only") \
+  X(M_TOO_DEEP, "lồng nhau quá %d cấp", "nested deeper than %d levels")                      \
+  X(M_DUPLICATE_KEY, "khóa '%s' xuất hiện hai lần (lần đầu ở dòng %d)",                       \
+    "key '%s' appears twice (first on line %d)")                                               \
+  X(M_KEY_NOT_SCALAR, "khóa phải là một chuỗi đơn", "a key must be a plain string")         \
+  X(M_EXPECTED_MAPPING, "%s phải là một ánh xạ (khóa: giá trị)", "%s must be a mapping (key: value)") \
+  X(M_EXPECTED_SEQUENCE, "%s phải là một danh sách (- mục)", "%s must be a sequence (- item)") \
+  X(M_EXPECTED_SCALAR, "%s phải là một giá trị đơn", "%s must be a single value")             \
+  X(M_MISSING_KEY, "thiếu khóa bắt buộc '%s'", "missing required key '%s'")                  \
+  X(M_UNKNOWN_KEY, "khóa không hợp lệ '%s'%s", "unknown key '%s'%s")                          \
+  X(M_DID_YOU_MEAN, " (có phải ý bạn là '%s'?)", " (did you mean '%s'?)")                     \
+  X(M_BAD_IDENTIFIER,                                                                           \
+    "%s '%s' không hợp lệ: chỉ dùng a-z, 0-9 và '_', bắt đầu bằng chữ cái, tối đa 63 ký tự",   \
+    "invalid %s '%s': use a-z, 0-9 and '_', starting with a letter, at most 63 characters")    \
+  X(M_SQL_KEYWORD, "%s '%s' là từ khóa của SQLite; hãy chọn tên khác",                        \
+    "%s '%s' is an SQLite keyword; choose another name")                                      \
+  X(M_BAD_BOOLEAN, "'%s' không phải yes/no", "'%s' is not yes/no")                            \
+  X(M_BAD_TYPE, "kiểu '%s' không hợp lệ%s", "unknown type '%s'%s")                            \
+  X(M_DUPLICATE_NAME, "tên '%s' đã dùng ở dòng %d", "name '%s' is already used on line %d")  \
+  X(M_DUPLICATE_CODE, "mã '%s' đã dùng ở dòng %d", "code '%s' is already used on line %d")   \
+  X(M_BAD_CODE, "mã '%s' không hợp lệ: 1-63 ký tự A-Z a-z 0-9 _ - .",                         \
+    "invalid code '%s': 1-63 characters of A-Z a-z 0-9 _ - .")                                \
+  X(M_UNKNOWN_LIST, "không có danh sách lựa chọn '%s'%s", "unknown choice list '%s'%s")       \
+  X(M_UNKNOWN_REGISTER_LIST, "danh mục '%s' không có (chỉ có districts, agencies)",          \
+    "unknown register list '%s' (there are districts and agencies)")                           \
+  X(M_CHOICES_NOT_ALLOWED, "trường kiểu %s không có lựa chọn (choices)",                      \
+    "a field of type %s takes no choices")                                                     \
+  X(M_CHOICES_MISSING, "trường kiểu %s cần có 'choices'", "a field of type %s needs 'choices'") \
+  X(M_EMPTY_LIST, "danh sách lựa chọn rỗng", "the choice list is empty")                     \
+  X(M_LABEL_MISSING, "thiếu 'label' (câu hỏi)", "missing 'label' (the question)")            \
+  X(M_CALC_ONLY, "'calculation' chỉ dùng cho trường kiểu calculate",                         \
+    "'calculation' is only for fields of type calculate")                                      \
+  X(M_CALC_MISSING, "trường kiểu calculate cần 'calculation'",                                \
+    "a field of type calculate needs 'calculation'")                                          \
+  X(M_NOT_FOR_TYPE, "'%s' không dùng được cho trường kiểu %s", "'%s' does not apply to a field of type %s") \
+  X(M_TEXT_LANG_MISSING, "thiếu bản '%s' của văn bản", "the text has no '%s' version")        \
+  X(M_TEXT_EMPTY, "văn bản rỗng", "the text is empty")                                       \
+  X(M_TOO_LONG, "quá dài (tối đa %d ký tự)", "too long (at most %d characters)")              \
+  X(M_TOO_MANY, "quá nhiều %s (tối đa %d)", "too many %s (at most %d)")                       \
+  X(M_EXPR, "biểu thức: %s", "expression: %s")                                                \
+  X(M_UNKNOWN_FIELD, "không có trường '%s'%s", "unknown field '%s'%s")                         \
+  X(M_KEY_FIELD, "trường khóa '%s' phải là trường text bắt buộc",                             \
+    "the key field '%s' must be a required text field")                                       \
+  X(M_CYCLE, "các phép tính tạo thành vòng tròn: %s", "calculations form a cycle: %s")       \
+  X(M_BAD_DEFAULT, "giá trị mặc định không hợp lệ: %s", "invalid default: %s")               \
+  X(M_GROUP_NESTED, "nhóm không được lồng trong nhóm", "groups do not nest")                 \
+  X(M_NOT_A_DEFINITION,                                                                         \
+    "không nhận ra loại định nghĩa (cần khóa 'form', 'register' hoặc 'targets')",              \
+    "not a definition this program knows (expected a 'form', 'register' or 'targets' key)") \
+  X(M_BAD_DISTRICT_CODE, "mã huyện '%s' không hợp lệ: 1-16 chữ số",                          \
+    "invalid district code '%s': 1-16 digits")                                                 \
+  X(M_BAD_AGENCY_CODE, "mã cơ quan '%s' không hợp lệ: 1-32 ký tự A-Z 0-9 -",                 \
+    "invalid agency code '%s': 1-32 characters of A-Z 0-9 -")                                  \
+  X(M_BAD_AGENCY_TYPE, "loại cơ quan '%s' không hợp lệ (dept, district_pc)",                 \
+    "invalid agency type '%s' (dept, district_pc)")                                           \
+  X(M_UNKNOWN_DISTRICT, "không có huyện mã '%s' trong danh mục",                              \
+    "no district with code '%s' in the register")                                             \
+  X(M_UNKNOWN_FORM, "không có biểu mẫu '%s'%s", "unknown form '%s'%s")                         \
+  X(M_BAD_MEASURE, "cách tính '%s' không hợp lệ (records, sum, agencies, none)",             \
+    "invalid measure '%s' (records, sum, agencies, none)")                                    \
+  X(M_BAD_KIND, "loại chỉ tiêu '%s' không hợp lệ (share, ratio)",                             \
+    "invalid kind '%s' (share, ratio)")                                                        \
+  X(M_BAD_YEAR, "năm '%s' không hợp lệ (1900-2100)", "invalid year '%s' (1900-2100)")        \
+  X(M_BAD_TARGET,                                                                               \
+    "chỉ tiêu '%s' không hợp lệ: viết TOÁN_TỬ GIÁ_TRỊ, ví dụ '>= 70%%' hoặc '<= 30'",          \
+    "invalid target '%s': write OPERATOR VALUE, e.g. '>= 70%%' or '<= 30'")                   \
+  X(M_NEEDS_KEY, "cách tính %s cần khóa '%s'", "measure %s needs the key '%s'")              \
+  X(M_KEY_NOT_FOR_MEASURE, "khóa '%s' không dùng với cách tính %s",                          \
+    "the key '%s' does not apply to measure %s")                                               \
+  X(M_FIELD_NOT_NUMERIC, "trường '%s' phải là số nguyên để cộng dồn",                          \
+    "field '%s' must be an integer to be summed")                                              \
+  X(M_LINK_FIELD, "trường liên kết '%s' phải chọn từ danh mục cơ quan",                        \
+    "the link field '%s' must take its choices from the agencies register") \
+  X(M_EX_EMPTY, "biểu thức rỗng", "the expression is empty")                                 \
+  X(M_EX_TOO_LONG, "biểu thức quá dài (tối đa %d byte)", "the expression is too long (at most %d bytes)") \
+  X(M_EX_TOO_DEEP, "biểu thức lồng quá %d cấp", "the expression nests deeper than %d levels") \
+  X(M_EX_UNEXPECTED, "không mong đợi '%.*s' ở đây", "unexpected '%.*s'")                      \
+  X(M_EX_UNEXPECTED_END, "biểu thức kết thúc đột ngột", "the expression ends too early")      \
+  X(M_EX_EXPECTED, "cần '%s' ở đây", "expected '%s'")                                        \
+  X(M_EX_UNTERMINATED, "chuỗi chưa đóng dấu nháy", "unterminated string")                   \
+  X(M_EX_BAD_REF, "tham chiếu trường phải có dạng ${tên}", "a field reference is written ${name}") \
+  X(M_EX_UNKNOWN_FIELD, "không có trường '%s'", "unknown field '%s'")                          \
+  X(M_EX_DOT, "'.' (câu trả lời hiện tại) chỉ dùng được trong constraint",                    \
+    "'.' (the current answer) can only be used in a constraint")                              \
+  X(M_EX_UNKNOWN_FUNCTION, "không có hàm '%s'%s", "unknown function '%s'%s")                   \
+  X(M_EX_ARITY, "hàm %s() cần %d đối số", "%s() takes %d argument(s)")                        \
+  X(M_EX_LITERAL_ARG, "đối số thứ %d của %s() phải là một chuỗi cố định",                    \
+    "argument %d of %s() must be a string literal")                                           \
+  X(M_EX_BAD_REGEX, "biểu thức chính quy không hợp lệ: %s", "invalid regular expression: %s") \
+  X(M_EX_PULLDATA, "pulldata() đọc 'agencies' (name, type, district) hoặc 'districts' (name), tra theo 'code'", \
+    "pulldata() reads 'agencies' (name, type, district) or 'districts' (name), looked up by 'code'") \
+  X(M_EX_BAD_NUMBER, "số không hợp lệ '%.*s'", "invalid number '%.*s'") \
+  X(M_TOP_LEVEL, "cấp ngoài cùng của tệp", "the top level of the file")                     \
+  X(M_EACH_ITEM, "mỗi mục", "each item")                                                      \
+  X(M_TOO_LONG_VALUE, "'%s' quá dài (tối đa %d ký tự)", "'%s' is too long (at most %d characters)")
+
+typedef enum {
+#define ICS_MESSAGE_ID(id, vi, en) id,
+  ICS_MESSAGES(ICS_MESSAGE_ID)
+#undef ICS_MESSAGE_ID
+      M_COUNT
+} ics_message;
+
+/* The printf format of a message in a language. */
+const char *ics_msg(ics_message id, ics_lang lang);
+
+#endif

@@ -1,0 +1,325 @@
+/* schema.h - the form-definition language of ictsurvey: loading forms, the unit register and
+ * targets files from YAML (every problem reported as FILE:LINE:COLUMN), the expression
+ * language of relevant/constraint/calculation, and the answers API that collector and
+ * aggregator share to validate a record against its form.
+ *
+ * Everything a loader returns lives in one arena owned by the returned object and is freed
+ * by its _free function; _free(NULL) does nothing. */
+#ifndef ICS_SCHEMA_H
+#define ICS_SCHEMA_H
+
+#include "ics_common.h"
+
+/* ---- limits on definition files (docs/forms.md, docs/limits.md) ------------------------ */
+enum {
+  ICS_DEF_MAX_BYTES = 4 * 1024 * 1024,
+  ICS_DEF_MAX_DEPTH = 32,
+  ICS_MAX_FIELDS = 1000,
+  ICS_MAX_LISTS = 1000,
+  ICS_MAX_CHOICES = 10000,
+  ICS_MAX_INDICATORS = 1000,
+  ICS_EXPR_MAX_BYTES = 4000,
+  ICS_EXPR_MAX_DEPTH = 64,
+  ICS_NAME_MAX = 63,
+  ICS_TEXT_MAX_CHARS = 4000,
+};
+
+/* ---- the unit register ------------------------------------------------------------------ */
+typedef struct {
+  const char *code;
+  ics_text name;
+} ics_district;
+
+typedef struct {
+  const char *code;
+  ics_text name;
+  const char *type;     /* "dept" or "district_pc" */
+  const char *district; /* a district code of the register */
+} ics_agency;
+
+typedef struct ics_register {
+  const char *id;
+  const char *version;
+  const ics_district *districts;
+  size_t district_count;
+  const ics_agency *agencies;
+  size_t agency_count;
+  struct ics_register_private *priv;
+} ics_register;
+
+const ics_district *ics_register_district(const ics_register *reg, const char *code);
+const ics_agency *ics_register_agency(const ics_register *reg, const char *code);
+void ics_register_free(ics_register *reg);
+
+/* ---- forms ------------------------------------------------------------------------------ */
+typedef enum {
+  ICS_TEXT_FIELD,
+  ICS_INTEGER,
+  ICS_DECIMAL,
+  ICS_BOOLEAN,
+  ICS_DATE,
+  ICS_SELECT_ONE,
+  ICS_SELECT_MULTIPLE,
+  ICS_NOTE,
+  ICS_CALCULATE,
+  ICS_FIELD_TYPE_COUNT
+} ics_field_type;
+
+const char *ics_field_type_name(ics_field_type type);
+
+typedef struct {
+  const char *code;
+  ics_text label;
+} ics_choice;
+
+typedef enum { ICS_CHOICES_FORM, ICS_CHOICES_DISTRICTS, ICS_CHOICES_AGENCIES } ics_choice_source;
+
+typedef struct {
+  const char *name;            /* list name; "" for an inline list */
+  ics_choice_source source;    /* register lists have no items here */
+  const ics_choice *items;
+  size_t count;
+} ics_choice_list;
+
+typedef struct ics_expr ics_expr;
+
+typedef struct {
+  const char *name;
+  ics_field_type type;
+  ics_text label;
+  ics_text hint;
+  bool required;
+  bool personal;
+  const ics_expr *relevant;     /* NULL: always relevant */
+  const ics_expr *constraint;   /* NULL: none */
+  ics_text constraint_message;  /* empty texts: a generic message */
+  const ics_expr *calculation;  /* calculate fields only */
+  const char *default_value;    /* canonical value text, or NULL */
+  const ics_choice_list *choices; /* select fields only */
+  int group;                    /* index into form->groups, -1 outside any group */
+  int line, column;             /* where the field is defined */
+} ics_field;
+
+typedef struct {
+  const char *name;
+  ics_text label;
+} ics_group;
+
+typedef struct ics_form {
+  const char *path;
+  const char *id;
+  const char *version;
+  ics_text title;
+  int key;                      /* index of the natural-key field */
+  const ics_field *fields;
+  size_t field_count;
+  const ics_group *groups;
+  size_t group_count;
+  const char *hash;             /* hex SHA-256 of the canonical definition */
+  const char *source;           /* the definition file's text, as loaded */
+  size_t source_len;
+  struct ics_form_private *priv;
+} ics_form;
+
+/* Loads a form from a file, or from text already in memory (path only names it in
+ * messages). Returns NULL, with every problem in diags, when the definition is not valid. */
+ics_form *ics_form_load(const char *path, ics_lang lang, ics_diags *diags);
+ics_form *ics_form_parse(const char *path, const char *text, size_t len, ics_lang lang,
+                         ics_diags *diags);
+void ics_form_free(ics_form *form);
+/* Index of the named field, or -1. */
+int ics_form_field_index(const ics_form *form, const char *name);
+/* The canonical text the hash is computed from (the caller frees it). */
+char *ics_form_canonical(const ics_form *form);
+const ics_choice *ics_choice_find(const ics_choice_list *list, const char *code);
+
+/* ---- expressions -------------------------------------------------------------------------
+ * Values are three-valued: ICS_V_EMPTY is "no answer" / "unknown". Strings point into the
+ * form, the record or the register: evaluation never allocates. */
+typedef enum { ICS_V_EMPTY, ICS_V_BOOL, ICS_V_NUM, ICS_V_STR } ics_value_kind;
+
+typedef struct {
+  ics_value_kind kind;
+  bool b;
+  double num;
+  const char *str;
+} ics_value;
+
+/* Compiles one expression. `resolve(name)` gives a field index or -1; `self` is the index
+ * that `.` stands for (-1: `.` is not allowed). On error returns NULL with a message in
+ * *error (caller frees) and the byte offset of the problem in *error_offset. */
+typedef int (*ics_resolver)(void *ctx, const char *name);
+ics_expr *ics_expr_compile(const char *text, ics_resolver resolve, void *resolve_ctx, int self,
+                           ics_lang lang, char **error, size_t *error_offset);
+void ics_expr_free(ics_expr *expr);
+/* The text an expression was compiled from (NULL for NULL). */
+const char *ics_expr_source(const ics_expr *expr);
+/* Calls visit(ctx, field) for every field the expression refers to (with repeats). */
+void ics_expr_fields(const ics_expr *expr, void (*visit)(void *ctx, int field), void *ctx);
+
+typedef struct {
+  /* the value of a field, given its index */
+  ics_value (*field_value)(void *ctx, int field);
+  void *ctx;
+  const ics_register *reg; /* for pulldata(); NULL: pulldata() is unknown */
+} ics_eval_env;
+
+ics_value ics_expr_eval(const ics_expr *expr, const ics_eval_env *env);
+/* True only when the value is the boolean true (a number is true when not zero, a string
+ * when not empty, as in XPath). */
+bool ics_value_is_true(ics_value v);
+bool ics_value_is_false(ics_value v);
+
+/* ---- records and answers ----------------------------------------------------------------
+ * A record holds one canonical value text per field (NULL: empty):
+ *   integer "-12", decimal "3.25", boolean "1"/"0", date "2013-05-01",
+ *   select_one "code", select_multiple "code1 code3" (list order, no repeats), text in NFC. */
+typedef struct ics_record {
+  const ics_form *form;
+  char **values; /* field_count entries, each allocated or NULL */
+} ics_record;
+
+typedef enum {
+  ICS_OK = 0,
+  ICS_E_NO_MEMORY,
+  ICS_E_NOT_INTEGER,
+  ICS_E_INTEGER_RANGE,
+  ICS_E_NOT_NUMBER,
+  ICS_E_NOT_BOOLEAN,
+  ICS_E_NOT_DATE,
+  ICS_E_UNKNOWN_CHOICE,
+  ICS_E_REPEATED_CHOICE,
+  ICS_E_TEXT_INVALID,
+  ICS_E_TEXT_TOO_LONG,
+  ICS_E_NO_VALUE_ALLOWED,
+  ICS_E_REQUIRED,
+  ICS_E_CONSTRAINT,
+  ICS_E_NOT_RELEVANT,
+  ICS_E_UNKNOWN_FIELD,
+  ICS_E_STATUS_COUNT
+} ics_status;
+
+/* The message for a status in a surveyor's words ("Câu này bắt buộc phải trả lời."). */
+const char *ics_status_message(ics_status status, ics_lang lang);
+
+ics_record *ics_record_new(const ics_form *form);
+void ics_record_free(ics_record *rec);
+ics_record *ics_record_copy(const ics_record *rec);
+void ics_record_clear(ics_record *rec, int field);
+
+/* Parses an answer as the user typed it (yes/no or có/không, a number, codes separated by
+ * spaces or commas) and stores its canonical text. On
+ * an error nothing changes and *detail may get an extra explanation (caller frees). Register
+ * choices are checked when reg is given. */
+ics_status ics_record_set(ics_record *rec, int field, const char *text, const ics_register *reg,
+                          ics_lang lang, char **detail);
+/* The same for a select_multiple given as separate codes. */
+ics_status ics_record_set_codes(ics_record *rec, int field, const char *const *codes,
+                                size_t count, const ics_register *reg, ics_lang lang,
+                                char **detail);
+
+/* The value of a field as an expression sees it. */
+ics_value ics_record_value(const ics_record *rec, int field);
+
+typedef struct {
+  int field;
+  ics_status status;
+  char *message; /* in the requested language, ready to show */
+} ics_violation;
+
+typedef struct {
+  ics_violation *items;
+  size_t count;
+  size_t cap;
+} ics_violations;
+
+void ics_violations_free(ics_violations *v);
+
+/* Relevance of every field given the current answers (relevant[i] for field i). Fields that
+ * are not relevant count as empty for the fields after them. */
+void ics_record_relevance(const ics_record *rec, const ics_register *reg, bool *relevant);
+
+typedef enum {
+  ICS_CHECK_CLEAR_IRRELEVANT = 1, /* drop values of fields that are not relevant (wizard) */
+  ICS_CHECK_PARTIAL = 2,          /* a draft: do not report missing required answers */
+} ics_check_flags;
+
+/* Applies calculations, then lists every violation: a value for a field that is not
+ * relevant (unless ICS_CHECK_CLEAR_IRRELEVANT drops it), a missing required answer, a
+ * register code that does not exist, a failed constraint. Returns ICS_OK when the record is
+ * valid, ICS_E_NO_MEMORY, or the status of the first violation. */
+ics_status ics_record_check(ics_record *rec, const ics_register *reg, ics_lang lang, int flags,
+                            ics_violations *out);
+/* A field's value for display: choice labels, "Có"/"Yes" for booleans. Caller frees. */
+char *ics_record_display(const ics_record *rec, int field, const ics_register *reg,
+                         ics_lang lang);
+
+/* ---- targets ------------------------------------------------------------------------------ */
+typedef enum { ICS_MEASURE_RECORDS, ICS_MEASURE_SUM, ICS_MEASURE_AGENCIES, ICS_MEASURE_NONE } ics_measure;
+typedef enum { ICS_KIND_SHARE, ICS_KIND_RATIO } ics_indicator_kind;
+typedef enum { ICS_OP_GE, ICS_OP_GT, ICS_OP_LE, ICS_OP_LT } ics_comparator;
+
+typedef struct {
+  int year;
+  ics_comparator op;
+  int64_t num, den; /* the target as an exact fraction num/den (70% = 7/10) */
+  double value;     /* the same as a double, for display */
+  const char *text; /* as written, e.g. ">= 70%" */
+} ics_target;
+
+typedef struct {
+  const char *id;
+  ics_text label;
+  const char *clause;
+  ics_indicator_kind kind;
+  ics_measure measure;
+  const ics_form *form;     /* NULL for ICS_MEASURE_NONE */
+  const ics_expr *where;    /* NULL: every record */
+  const ics_expr *numerator;
+  const ics_expr *denominator; /* sum only */
+  const char *agency_type;  /* agencies only */
+  int link_field;           /* agencies only */
+  int district_field;       /* -1 when not by district */
+  bool by_district;
+  bool key;
+  const ics_target *targets;
+  size_t target_count;
+  ics_text note;
+  ics_text source;
+} ics_indicator;
+
+typedef struct ics_targets {
+  const char *path;
+  const char *id;
+  const char *decision;
+  ics_text title;
+  const ics_indicator *indicators;
+  size_t indicator_count;
+  const int *years; /* every target year used, ascending */
+  size_t year_count;
+  struct ics_targets_private *priv;
+} ics_targets;
+
+/* Loads a targets file; its expressions are compiled against the given forms (a form it
+ * names must be among them). */
+ics_targets *ics_targets_load(const char *path, const ics_form *const *forms, size_t form_count,
+                              ics_lang lang, ics_diags *diags);
+void ics_targets_free(ics_targets *targets);
+
+/* ---- the register loader ----------------------------------------------------------------- */
+ics_register *ics_register_load(const char *path, ics_lang lang, ics_diags *diags);
+ics_register *ics_register_parse(const char *path, const char *text, size_t len, ics_lang lang,
+                                 ics_diags *diags);
+
+/* ---- what kind of definition a file holds ----------------------------------------------- */
+typedef enum { ICS_DEF_UNKNOWN, ICS_DEF_FORM, ICS_DEF_REGISTER, ICS_DEF_TARGETS } ics_def_kind;
+/* Looks at the top-level keys only; ICS_DEF_UNKNOWN when the file cannot be read or parsed
+ * (loading it then reports why). */
+ics_def_kind ics_definition_kind(const char *path);
+
+/* Where the shipped definitions are: $ICTSURVEY_DEFINITIONS when set, else
+ * ./schema/definitions when run from the repository, else the installed data directory.
+ * Caller frees. */
+char *ics_definitions_dir(void);
+
+#endif

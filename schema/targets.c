@@ -1,0 +1,302 @@
+/* targets.c - the targets file: indicators as data (what is counted over which records, and
+ * the target of each year), compiled against the forms they name. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+
+struct ics_targets_private {
+  ics_arena *arena;
+  expr_list exprs;
+};
+
+static const char *const measure_names[] = {"records", "sum", "agencies", "none"};
+
+/* "OP VALUE": OP one of >= > <= <, VALUE a decimal with an optional %, read exactly. */
+static bool parse_target(const char *s, ics_target *t) {
+  while (*s == ' ') s++;
+  if (!strncmp(s, ">=", 2)) t->op = ICS_OP_GE, s += 2;
+  else if (!strncmp(s, "<=", 2)) t->op = ICS_OP_LE, s += 2;
+  else if (*s == '>') t->op = ICS_OP_GT, s++;
+  else if (*s == '<') t->op = ICS_OP_LT, s++;
+  else return false;
+  while (*s == ' ') s++;
+  int64_t num = 0, den = 1;
+  bool digits = false, point = false;
+  for (; isdigit((unsigned char)*s) || (*s == '.' && !point); s++) {
+    if (*s == '.') {
+      point = true;
+      continue;
+    }
+    if (num > 100000000000LL || (point && den > 100000000LL)) return false;
+    num = num * 10 + (*s - '0');
+    if (point) den *= 10;
+    digits = true;
+  }
+  if (!digits) return false;
+  while (*s == ' ') s++;
+  if (*s == '%') {
+    den *= 100;
+    s++;
+  }
+  while (*s == ' ') s++;
+  if (*s) return false;
+  t->num = num;
+  t->den = den;
+  t->value = (double)num / (double)den;
+  return true;
+}
+
+typedef struct {
+  const ics_form *form;
+} resolve_ctx;
+
+static int resolve_in_form(void *ctx, const char *name) {
+  return ics_form_field_index(((resolve_ctx *)ctx)->form, name);
+}
+
+typedef struct {
+  loader *ld;
+  const ics_form *form;
+  const ynode *at;
+} sum_check;
+
+static void check_summable(void *ctx, int field) {
+  sum_check *c = ctx;
+  const ics_field *f = &c->form->fields[field];
+  if (f->type != ICS_INTEGER && f->type != ICS_CALCULATE && f->type != ICS_BOOLEAN)
+    ld_error(c->ld, c->at, M_FIELD_NOT_NUMERIC, f->name);
+}
+
+static const ics_expr *compile(loader *ld, struct ics_targets_private *p, const ynode *n,
+                               const ics_form *form) {
+  if (!n || !form) return NULL;
+  resolve_ctx rc = {form};
+  ics_expr *e = ld_expr(ld, n, resolve_in_form, &rc, -1);
+  if (e && !expr_list_add(&p->exprs, e)) {
+    ics_expr_free(e);
+    ld_error(ld, n, M_NO_MEMORY);
+    return NULL;
+  }
+  return e;
+}
+
+static void load_indicator(loader *ld, struct ics_targets_private *p, const ynode *n,
+                           const ics_form *const *forms, size_t form_count, ics_indicator *ind) {
+  static const char *const keys[] = {"id", "label", "clause", "kind", "measure", "form",
+                                     "where", "numerator", "denominator", "agencies", "link",
+                                     "district", "by_district", "key", "targets", "note",
+                                     "source", NULL};
+  if (!ld_check_keys(ld, n, keys, ics_msg(M_EACH_ITEM, ld->lang))) return;
+  const ynode *v;
+  if ((v = ld_require(ld, n, "id"))) ind->id = ld_identifier(ld, v, "indicator id");
+  if ((v = ld_require(ld, n, "label"))) ld_text(ld, v, "'label'", &ind->label);
+  if ((v = yd_get(n, "clause"))) ind->clause = ld_scalar(ld, v, "'clause'");
+  if ((v = yd_get(n, "note"))) ld_text(ld, v, "'note'", &ind->note);
+  ind->kind = ICS_KIND_SHARE;
+  if ((v = yd_get(n, "kind"))) {
+    const char *k = ld_scalar(ld, v, "'kind'");
+    if (k && !strcmp(k, "ratio")) ind->kind = ICS_KIND_RATIO;
+    else if (k && strcmp(k, "share")) ld_error(ld, v, M_BAD_KIND, v->len > 80 ? "..." : k);
+  }
+  ind->by_district = true;
+  if ((v = yd_get(n, "by_district"))) ld_bool(ld, v, &ind->by_district);
+  if ((v = yd_get(n, "key"))) ld_bool(ld, v, &ind->key);
+
+  const ynode *measure = ld_require(ld, n, "measure");
+  const char *m = ld_scalar(ld, measure, "'measure'");
+  int mi = -1;
+  for (int i = 0; m && i < 4; i++)
+    if (!strcmp(m, measure_names[i])) mi = i;
+  if (m && mi < 0) ld_error(ld, measure, M_BAD_MEASURE, measure->len > 80 ? "..." : m);
+  ind->measure = mi < 0 ? ICS_MEASURE_NONE : (ics_measure)mi;
+  ind->link_field = ind->district_field = -1;
+
+  /* which keys each measure needs (1), allows (0) or refuses (-1) */
+  static const char *const specific[] = {"form", "where", "numerator", "denominator",
+                                         "agencies", "link", "district", "source"};
+  static const int rules[4][8] = {
+      /* records  */ {1, 0, 1, -1, -1, -1, 0, -1},
+      /* sum      */ {1, 0, 1, 1, -1, -1, 0, -1},
+      /* agencies */ {1, 0, 1, -1, 1, 1, -1, -1},
+      /* none     */ {-1, -1, -1, -1, -1, -1, -1, 1},
+  };
+  if (mi >= 0) {
+    for (int k = 0; k < 8; k++) {
+      const ynode *present = yd_get(n, specific[k]);
+      if (rules[mi][k] == 1 && !present) ld_error(ld, n, M_NEEDS_KEY, m, specific[k]);
+      if (rules[mi][k] == -1 && present) ld_error(ld, present, M_KEY_NOT_FOR_MEASURE, specific[k], m);
+    }
+  }
+  if (ind->measure == ICS_MEASURE_NONE) {
+    if ((v = yd_get(n, "source"))) ld_text(ld, v, "'source'", &ind->source);
+    ind->by_district = false;
+  } else if ((v = yd_get(n, "form"))) {
+    const char *name = ld_scalar(ld, v, "'form'");
+    for (size_t i = 0; name && i < form_count; i++)
+      if (!strcmp(forms[i]->id, name)) ind->form = forms[i];
+    if (name && !ind->form) {
+      const char *names[64];
+      size_t count = form_count < 64 ? form_count : 64;
+      for (size_t i = 0; i < count; i++) names[i] = forms[i]->id;
+      ld_error(ld, v, M_UNKNOWN_FORM, v->len > 80 ? "..." : name,
+               ld_did_you_mean(ld, name, names, count));
+    }
+  }
+  if (ind->form) {
+    const ics_form *form = ind->form;
+    ind->where = compile(ld, p, yd_get(n, "where"), form);
+    ind->numerator = compile(ld, p, yd_get(n, "numerator"), form);
+    ind->denominator = compile(ld, p, yd_get(n, "denominator"), form);
+    if (ind->measure == ICS_MEASURE_SUM) {
+      sum_check sc = {ld, form, yd_get(n, "numerator")};
+      ics_expr_fields(ind->numerator, check_summable, &sc);
+      sc.at = yd_get(n, "denominator");
+      ics_expr_fields(ind->denominator, check_summable, &sc);
+    }
+    if (ind->measure == ICS_MEASURE_AGENCIES) {
+      const ynode *type = yd_get(n, "agencies");
+      ind->agency_type = ld_scalar(ld, type, "'agencies'");
+      if (ind->agency_type && strcmp(ind->agency_type, "dept") && strcmp(ind->agency_type, "district_pc"))
+        ld_error(ld, type, M_BAD_AGENCY_TYPE, type->len > 80 ? "..." : ind->agency_type);
+      const ynode *link = yd_get(n, "link");
+      const char *name = ld_scalar(ld, link, "'link'");
+      if (name) {
+        ind->link_field = ics_form_field_index(form, name);
+        if (ind->link_field < 0) ld_error(ld, link, M_UNKNOWN_FIELD, link->len > 80 ? "..." : name, "");
+        else if (!form->fields[ind->link_field].choices ||
+                 form->fields[ind->link_field].choices->source != ICS_CHOICES_AGENCIES)
+          ld_error(ld, link, M_LINK_FIELD, name);
+      }
+    } else if (ind->by_district) {
+      const ynode *district = yd_get(n, "district");
+      const char *name = district ? ld_scalar(ld, district, "'district'") : "district";
+      if (name) {
+        ind->district_field = ics_form_field_index(form, name);
+        if (ind->district_field < 0)
+          ld_error(ld, district ? district : n, M_UNKNOWN_FIELD, strlen(name) > 80 ? "..." : name, "");
+      }
+    }
+  }
+
+  const ynode *targets = yd_get(n, "targets");
+  if (targets && !yd_is_null(targets)) {
+    if (targets->kind != YN_MAPPING) {
+      ld_error(ld, targets, M_EXPECTED_MAPPING, "'targets'");
+      return;
+    }
+    ics_target *items = ics_arena_alloc(ld->arena, (targets->count / 2 + 1) * sizeof *items);
+    if (!items) return;
+    for (size_t i = 0; i + 1 < targets->count; i += 2) {
+      const ynode *year = targets->items[i], *value = targets->items[i + 1];
+      const char *y = ld_scalar(ld, year, "year");
+      if (!y) continue;
+      char *end;
+      long yv = strtol(y, &end, 10);
+      if (*end || end == y || yv < 1900 || yv > 2100) {
+        ld_error(ld, year, M_BAD_YEAR, year->len > 80 ? "..." : y);
+        continue;
+      }
+      bool duplicate = false;
+      for (size_t j = 0; j < ind->target_count; j++)
+        if (items[j].year == yv) duplicate = true;
+      if (duplicate) {
+        ld_error(ld, year, M_DUPLICATE_KEY, y, year->line);
+        continue;
+      }
+      const char *t = ld_scalar(ld, value, "target");
+      ics_target *target = &items[ind->target_count];
+      if (!t) continue;
+      if (!parse_target(t, target)) {
+        ld_error(ld, value, M_BAD_TARGET, value->len > 80 ? "..." : t);
+        continue;
+      }
+      target->year = (int)yv;
+      target->text = t;
+      ind->target_count++;
+    }
+    /* years ascending, whatever order the file lists them in */
+    for (size_t i = 1; i < ind->target_count; i++)
+      for (size_t j = i; j > 0 && items[j - 1].year > items[j].year; j--) {
+        ics_target tmp = items[j];
+        items[j] = items[j - 1];
+        items[j - 1] = tmp;
+      }
+    ind->targets = items;
+  }
+}
+
+ics_targets *ics_targets_load(const char *path, const ics_form *const *forms, size_t form_count,
+                              ics_lang lang, ics_diags *diags) {
+  ics_arena *arena = ics_arena_new();
+  ics_targets *t = arena ? ics_arena_alloc(arena, sizeof *t) : NULL;
+  struct ics_targets_private *priv = t ? ics_calloc(1, sizeof *priv) : NULL;
+  if (!priv) {
+    ics_arena_free(arena);
+    ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+    return NULL;
+  }
+  priv->arena = arena;
+  t->priv = priv;
+  t->path = ics_arena_strdup(arena, path);
+  loader ld = {.path = path, .lang = lang, .diags = diags, .arena = arena};
+  const ynode *root = ld_open(&ld, NULL, 0, NULL, NULL);
+  static const char *const keys[] = {"targets", "decision", "title", "indicators", NULL};
+  if (!root || !ld_check_keys(&ld, root, keys, ics_msg(M_TOP_LEVEL, lang))) goto done;
+  const ynode *n;
+  if ((n = ld_require(&ld, root, "targets"))) t->id = ld_identifier(&ld, n, "targets id");
+  if ((n = yd_get(root, "decision"))) t->decision = ld_scalar(&ld, n, "'decision'");
+  if ((n = ld_require(&ld, root, "title"))) ld_text(&ld, n, "'title'", &t->title);
+  const ynode *list = ld_require(&ld, root, "indicators");
+  if (!list) goto done;
+  if (list->kind != YN_SEQUENCE) {
+    ld_error(&ld, list, M_EXPECTED_SEQUENCE, "'indicators'");
+    goto done;
+  }
+  if (list->count > ICS_MAX_INDICATORS) {
+    ld_error(&ld, list, M_TOO_MANY, "indicators", ICS_MAX_INDICATORS);
+    goto done;
+  }
+  ics_indicator *items = ics_arena_alloc(arena, (list->count + 1) * sizeof *items);
+  int *years = ics_arena_alloc(arena, (list->count * 8 + 1) * sizeof *years);
+  if (!items || !years) goto done;
+  for (size_t i = 0; i < list->count; i++) {
+    load_indicator(&ld, priv, list->items[i], forms, form_count, &items[i]);
+    const ynode *id = yd_get(list->items[i], "id");
+    for (size_t j = 0; j < i && items[i].id; j++)
+      if (items[j].id && !strcmp(items[j].id, items[i].id))
+        ld_error(&ld, id, M_DUPLICATE_NAME, items[i].id, yd_get(list->items[j], "id")->line);
+  }
+  t->indicators = items;
+  t->indicator_count = list->count;
+  size_t year_count = 0;
+  for (size_t i = 0; i < list->count; i++)
+    for (size_t k = 0; k < items[i].target_count; k++) {
+      int y = items[i].targets[k].year;
+      size_t j = 0;
+      while (j < year_count && years[j] < y) j++;
+      if (j < year_count && years[j] == y) continue;
+      if (year_count == list->count * 8) continue;
+      memmove(years + j + 1, years + j, (year_count - j) * sizeof *years);
+      years[j] = y;
+      year_count++;
+    }
+  t->years = years;
+  t->year_count = year_count;
+done:
+  if (ld.failed) {
+    ics_targets_free(t);
+    return NULL;
+  }
+  return t;
+}
+
+void ics_targets_free(ics_targets *t) {
+  if (!t) return;
+  struct ics_targets_private *priv = t->priv;
+  expr_list_free(&priv->exprs);
+  ics_arena_free(priv->arena);
+  ics_free(priv);
+}

@@ -1,0 +1,203 @@
+/* yamldoc.c - libyaml events into a tree of ynodes, with positions and limits, plus the
+ * message table of the definition loaders. */
+#include "yamldoc.h"
+
+#include <string.h>
+#include <yaml.h>
+
+#include "messages.h"
+#include "schema.h"
+
+static const char *const messages[M_COUNT][2] = {
+#define ICS_MESSAGE_TEXT(id, vi, en) [id] = {vi, en},
+    ICS_MESSAGES(ICS_MESSAGE_TEXT)
+#undef ICS_MESSAGE_TEXT
+};
+
+const char *ics_msg(ics_message id, ics_lang lang) { return messages[id][lang == ICS_EN]; }
+
+/* Children of the nodes still open, collected before they are copied into the arena. */
+typedef struct {
+  ynode *node;
+  ynode **items;
+  size_t count, cap;
+} open_node;
+
+/* libyaml's marks are 0-based and count characters. A reader error has only a byte offset:
+ * turn it into a line and column. */
+static void offset_position(const char *text, size_t len, size_t offset, int *line, int *col) {
+  *line = 1;
+  *col = 1;
+  for (size_t i = 0; i < offset && i < len; i++) {
+    if (text[i] == '\n') {
+      (*line)++;
+      *col = 1;
+    } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+      (*col)++;
+    }
+  }
+}
+
+static bool push_child(open_node *parent, ynode *child) {
+  if (parent->count == parent->cap) {
+    size_t cap = parent->cap ? parent->cap * 2 : 8;
+    ynode **items = ics_realloc(parent->items, cap * sizeof *items);
+    if (!items) return false;
+    parent->items = items;
+    parent->cap = cap;
+  }
+  parent->items[parent->count++] = child;
+  return true;
+}
+
+ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len,
+                ics_lang lang, ics_diags *diags) {
+  size_t bad;
+  if (!ics_utf8_valid(text, len, &bad)) {
+    int line, col;
+    offset_position(text, len, bad, &line, &col);
+    ics_diags_add(diags, path, line, col, ics_msg(M_NOT_UTF8, lang), bad + 1);
+    return NULL;
+  }
+
+  yaml_parser_t parser;
+  if (!yaml_parser_initialize(&parser)) {
+    ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+    return NULL;
+  }
+  yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+  yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+
+  open_node stack[ICS_DEF_MAX_DEPTH + 1];
+  size_t depth = 0;
+  ynode *root = NULL;
+  int documents = 0;
+  bool ok = true, done = false;
+
+  while (ok && !done) {
+    yaml_event_t event;
+    if (!yaml_parser_parse(&parser, &event)) {
+      int line = (int)parser.problem_mark.line + 1, col = (int)parser.problem_mark.column + 1;
+      if (parser.error == YAML_READER_ERROR)
+        offset_position(text, len, parser.problem_offset, &line, &col);
+      else if (parser.context && parser.problem_mark.line == 0 && parser.problem_mark.column == 0)
+        line = (int)parser.context_mark.line + 1, col = (int)parser.context_mark.column + 1;
+      ics_buf what = {0};
+      ics_buf_puts(&what, parser.problem ? parser.problem : "?");
+      if (parser.context) ics_buf_printf(&what, " (%s)", parser.context);
+      char *detail = ics_buf_take(&what);
+      ics_diags_add(diags, path, line, col, ics_msg(M_YAML_SYNTAX, lang), detail ? detail : "?");
+      ics_free(detail);
+      ok = false;
+      break;
+    }
+    int line = (int)event.start_mark.line + 1, col = (int)event.start_mark.column + 1;
+    ynode *node = NULL;
+    switch (event.type) {
+    case YAML_STREAM_END_EVENT:
+      done = true;
+      break;
+    case YAML_DOCUMENT_START_EVENT:
+      if (++documents > 1) {
+        ics_diags_add(diags, path, line, col, "%s", ics_msg(M_TWO_DOCUMENTS, lang));
+        ok = false;
+      }
+      break;
+    case YAML_ALIAS_EVENT:
+      ics_diags_add(diags, path, line, col, "%s", ics_msg(M_ALIAS, lang));
+      ok = false;
+      break;
+    case YAML_SCALAR_EVENT:
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+      unsigned char *anchor = event.type == YAML_SCALAR_EVENT ? event.data.scalar.anchor
+                              : event.type == YAML_SEQUENCE_START_EVENT
+                                  ? event.data.sequence_start.anchor
+                                  : event.data.mapping_start.anchor;
+      if (anchor) {
+        ics_diags_add(diags, path, line, col, "%s", ics_msg(M_ALIAS, lang));
+        ok = false;
+        break;
+      }
+      node = ics_arena_alloc(arena, sizeof *node);
+      if (!node) {
+        ok = false;
+        ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+        break;
+      }
+      node->line = line;
+      node->column = col;
+      if (event.type == YAML_SCALAR_EVENT) {
+        node->kind = YN_SCALAR;
+        node->len = event.data.scalar.length;
+        node->str = ics_arena_strndup(arena, (const char *)event.data.scalar.value, node->len);
+        node->quoted = event.data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+        if (!node->str) {
+          ok = false;
+          ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+          break;
+        }
+      } else {
+        node->kind = event.type == YAML_SEQUENCE_START_EVENT ? YN_SEQUENCE : YN_MAPPING;
+      }
+      if (depth > 0 && !push_child(&stack[depth - 1], node)) {
+        ok = false;
+        ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+        break;
+      }
+      if (depth == 0) root = node;
+      if (node->kind != YN_SCALAR) {
+        if (depth == ICS_DEF_MAX_DEPTH) {
+          ics_diags_add(diags, path, line, col, ics_msg(M_TOO_DEEP, lang), ICS_DEF_MAX_DEPTH);
+          ok = false;
+          break;
+        }
+        stack[depth++] = (open_node){.node = node};
+      }
+      break;
+    }
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT: {
+      open_node *top = &stack[--depth];
+      top->node->count = top->count;
+      if (top->count) {
+        top->node->items = ics_arena_alloc(arena, top->count * sizeof(ynode *));
+        if (!top->node->items) {
+          ok = false;
+          ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+        } else {
+          memcpy(top->node->items, top->items, top->count * sizeof(ynode *));
+        }
+      }
+      ics_free(top->items);
+      break;
+    }
+    default:
+      break;
+    }
+    yaml_event_delete(&event);
+  }
+  while (depth > 0) ics_free(stack[--depth].items);
+  yaml_parser_delete(&parser);
+  if (!ok) return NULL;
+  if (!root) {
+    ics_diags_add(diags, path, 1, 1, "%s", ics_msg(M_EMPTY, lang));
+    return NULL;
+  }
+  return root;
+}
+
+ynode *yd_get(const ynode *map, const char *key) {
+  if (!map || map->kind != YN_MAPPING) return NULL;
+  for (size_t i = 0; i + 1 < map->count; i += 2)
+    if (map->items[i]->kind == YN_SCALAR && !strcmp(map->items[i]->str, key))
+      return map->items[i + 1];
+  return NULL;
+}
+
+bool yd_is_null(const ynode *n) {
+  if (!n) return true;
+  if (n->kind != YN_SCALAR || n->quoted) return false;
+  return n->len == 0 || !strcmp(n->str, "~") || !strcmp(n->str, "null") ||
+         !strcmp(n->str, "Null") || !strcmp(n->str, "NULL");
+}
