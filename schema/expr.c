@@ -75,6 +75,7 @@ typedef struct {
   int self;
   ics_lang lang;
   int depth;
+  bool failed;           /* an error was found (its message may be lost to memory) */
   char *error;
   size_t error_offset;
 } compiler;
@@ -83,14 +84,14 @@ static void fail(compiler *c, size_t offset, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void fail(compiler *c, size_t offset, const char *fmt, ...) {
-  if (c->error) return;
+  if (c->failed) return;
+  c->failed = true;
   ics_buf b = {0};
   va_list ap;
   va_start(ap, fmt);
   ics_buf_vprintf(&b, fmt, ap);
   va_end(ap);
   c->error = ics_buf_take(&b);
-  if (!c->error) c->error = ics_strdup("?");
   c->error_offset = offset;
 }
 
@@ -166,7 +167,7 @@ static void next(compiler *c) {
       fail(c, p, ics_msg(M_EX_UNEXPECTED, c->lang), (int)n, s + p);
     }
   }
-  c->tok = c->error ? T_ERROR : t;
+  c->tok = c->failed ? T_ERROR : t;
   c->tok_len = t == T_END ? 0 : p - c->tok_start + 1;
   c->pos = t == T_END ? p : p + 1;
 }
@@ -262,15 +263,15 @@ static enode *parse_call(compiler *c, size_t name_start, size_t name_len) {
       next(c);
     }
   }
-  if (!c->error && c->tok != T_RPAREN) {
+  if (!c->failed && c->tok != T_RPAREN) {
     if (c->tok == T_END) fail(c, c->tok_start, ics_msg(M_EX_EXPECTED, c->lang), ")");
     else unexpected(c);
   }
-  if (!c->error && count != fn->arity)
+  if (!c->failed && count != fn->arity)
     fail(c, name_start, ics_msg(M_EX_ARITY, c->lang), fn->name, fn->arity);
-  if (!c->error) next(c);
+  if (!c->failed) next(c);
 
-  if (!c->error && fn->kind == N_REGEX) {
+  if (!c->failed && fn->kind == N_REGEX) {
     if (args[1]->kind != N_STR) {
       fail(c, arg_pos[1], ics_msg(M_EX_LITERAL_ARG, c->lang), 2, fn->name);
     } else {
@@ -285,13 +286,13 @@ static enode *parse_call(compiler *c, size_t name_start, size_t name_len) {
       }
     }
   }
-  if (!c->error && fn->kind == N_PULLDATA) {
+  if (!c->failed && fn->kind == N_PULLDATA) {
     for (int i = 0; i < 3; i++)
       if (args[i]->kind != N_STR) {
         fail(c, arg_pos[i], ics_msg(M_EX_LITERAL_ARG, c->lang), i + 1, fn->name);
         break;
       }
-    if (!c->error) {
+    if (!c->failed) {
       const char *list = args[0]->str, *attr = args[1]->str, *by = args[2]->str;
       n->districts = !strcmp(list, "districts");
       bool list_ok = n->districts || !strcmp(list, "agencies");
@@ -302,7 +303,7 @@ static enode *parse_call(compiler *c, size_t name_start, size_t name_len) {
       if (!list_ok || strcmp(by, "code"))
         fail(c, arg_pos[0], "%s", ics_msg(M_EX_PULLDATA, c->lang));
     }
-    if (!c->error) { /* keep only the key expression */
+    if (!c->failed) { /* keep only the key expression */
       node_free(args[0]);
       node_free(args[1]);
       node_free(args[2]);
@@ -310,7 +311,7 @@ static enode *parse_call(compiler *c, size_t name_start, size_t name_len) {
       args[1] = args[2] = args[3] = NULL;
     }
   }
-  if (c->error) {
+  if (c->failed) {
     for (int i = 0; i < 4; i++) node_free(args[i]);
     node_free(n);
     return NULL;
@@ -324,7 +325,7 @@ static enode *parse_call(compiler *c, size_t name_start, size_t name_len) {
 }
 
 static enode *parse_primary(compiler *c) {
-  if (c->error) return NULL;
+  if (c->failed) return NULL;
   if (++c->depth > ICS_EXPR_MAX_DEPTH) {
     fail(c, c->tok_start, ics_msg(M_EX_TOO_DEEP, c->lang), ICS_EXPR_MAX_DEPTH);
     return NULL;
@@ -426,7 +427,7 @@ static enode *parse_unary(compiler *c) {
 
 static enode *parse_multiplicative(compiler *c) {
   enode *left = parse_unary(c);
-  while (left && !c->error) {
+  while (left && !c->failed) {
     node_kind kind;
     if (c->tok == T_STAR) kind = N_MUL;
     else if (tok_is(c, "div")) kind = N_DIV;
@@ -440,7 +441,7 @@ static enode *parse_multiplicative(compiler *c) {
 
 static enode *parse_additive(compiler *c) {
   enode *left = parse_multiplicative(c);
-  while (left && !c->error && (c->tok == T_PLUS || c->tok == T_MINUS)) {
+  while (left && !c->failed && (c->tok == T_PLUS || c->tok == T_MINUS)) {
     node_kind kind = c->tok == T_PLUS ? N_ADD : N_SUB;
     next(c);
     left = binary(c, kind, left, parse_multiplicative(c));
@@ -450,7 +451,7 @@ static enode *parse_additive(compiler *c) {
 
 static enode *parse_relational(compiler *c) {
   enode *left = parse_additive(c);
-  while (left && !c->error &&
+  while (left && !c->failed &&
          (c->tok == T_LT || c->tok == T_LE || c->tok == T_GT || c->tok == T_GE)) {
     node_kind kind = c->tok == T_LT ? N_LT : c->tok == T_LE ? N_LE : c->tok == T_GT ? N_GT : N_GE;
     next(c);
@@ -461,7 +462,7 @@ static enode *parse_relational(compiler *c) {
 
 static enode *parse_equality(compiler *c) {
   enode *left = parse_relational(c);
-  while (left && !c->error && (c->tok == T_EQ || c->tok == T_NE)) {
+  while (left && !c->failed && (c->tok == T_EQ || c->tok == T_NE)) {
     node_kind kind = c->tok == T_EQ ? N_EQ : N_NE;
     next(c);
     left = binary(c, kind, left, parse_relational(c));
@@ -471,7 +472,7 @@ static enode *parse_equality(compiler *c) {
 
 static enode *parse_and(compiler *c) {
   enode *left = parse_equality(c);
-  while (left && !c->error && tok_is(c, "and")) {
+  while (left && !c->failed && tok_is(c, "and")) {
     next(c);
     left = binary(c, N_AND, left, parse_equality(c));
   }
@@ -480,7 +481,7 @@ static enode *parse_and(compiler *c) {
 
 static enode *parse_or(compiler *c) {
   enode *left = parse_and(c);
-  while (left && !c->error && tok_is(c, "or")) {
+  while (left && !c->failed && tok_is(c, "or")) {
     next(c);
     left = binary(c, N_OR, left, parse_and(c));
   }
@@ -498,12 +499,12 @@ ics_expr *ics_expr_compile(const char *text, ics_resolver resolve, void *resolve
     fail(&c, 0, ics_msg(M_EX_TOO_LONG, lang), ICS_EXPR_MAX_BYTES);
   } else {
     next(&c);
-    if (c.tok == T_END && !c.error) fail(&c, 0, "%s", ics_msg(M_EX_EMPTY, lang));
+    if (c.tok == T_END && !c.failed) fail(&c, 0, "%s", ics_msg(M_EX_EMPTY, lang));
   }
-  enode *root = c.error ? NULL : parse_or(&c);
-  if (root && !c.error && c.tok != T_END) unexpected(&c);
+  enode *root = c.failed ? NULL : parse_or(&c);
+  if (root && !c.failed && c.tok != T_END) unexpected(&c);
   ics_expr *expr = NULL;
-  if (!c.error) {
+  if (!c.failed) {
     expr = ics_malloc(sizeof *expr);
     char *source = expr ? ics_strdup(text) : NULL;
     if (!expr || !source) {
@@ -516,9 +517,9 @@ ics_expr *ics_expr_compile(const char *text, ics_resolver resolve, void *resolve
       expr->source = source;
     }
   }
-  if (c.error) {
+  if (c.failed) {
     node_free(root);
-    *error = c.error;
+    *error = c.error; /* NULL when even the message could not be allocated */
     *error_offset = c.error_offset;
     return NULL;
   }

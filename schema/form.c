@@ -68,8 +68,8 @@ static bool load_choice_list(loader *ld, const ynode *seq, const char *name, ics
     ld_error(ld, seq, M_TOO_MANY, "choices", ICS_MAX_CHOICES);
     return false;
   }
-  ics_choice *items = ics_arena_alloc(ld->arena, seq->count * sizeof *items);
-  const ynode **code_nodes = ics_arena_alloc(ld->arena, seq->count * sizeof *code_nodes);
+  ics_choice *items = ld_alloc(ld, seq->count * sizeof *items);
+  const ynode **code_nodes = ld_alloc(ld, seq->count * sizeof *code_nodes);
   if (!items || !code_nodes) return false;
   static const char *const keys[] = {"code", "label", NULL};
   bool ok = true;
@@ -154,7 +154,7 @@ static const ics_choice_list *find_list(form_builder *b, const ynode *n) {
     ld_error(ld, reg, M_UNKNOWN_REGISTER_LIST, reg->len > 80 ? "..." : s);
     return NULL;
   }
-  ics_choice_list *inline_list = ics_arena_alloc(ld->arena, sizeof *inline_list);
+  ics_choice_list *inline_list = ld_alloc(ld, sizeof *inline_list);
   if (!inline_list || !load_choice_list(ld, n, "", inline_list)) return NULL;
   return inline_list;
 }
@@ -366,6 +366,7 @@ static void check_defaults(form_builder *b) {
       ld_error(b->ld, n, M_BAD_DEFAULT, detail ? detail : ics_status_message(st, b->ld->lang));
     } else {
       b->fields[i].default_value = ics_arena_strdup(b->ld->arena, rec->values[i]);
+      if (!b->fields[i].default_value) ld_error(b->ld, n, M_NO_MEMORY);
     }
     ics_free(detail);
   }
@@ -445,7 +446,7 @@ static void compute_hash(ics_form *form, loader *ld) {
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(digest, (const unsigned char *)canonical, strlen(canonical));
   ics_free(canonical);
-  char *hex = ics_arena_alloc(ld->arena, sizeof digest * 2 + 1);
+  char *hex = ld_alloc(ld, sizeof digest * 2 + 1);
   if (!hex) {
     ld_error(ld, NULL, M_NO_MEMORY);
     return;
@@ -470,6 +471,7 @@ ics_form *ics_form_parse(const char *path, const char *text, size_t len, ics_lan
   form->key = -1;
   loader ld = {.path = path, .lang = lang, .diags = diags, .arena = arena};
   form->path = ics_arena_strdup(arena, path);
+  if (!form->path) ld_error(&ld, NULL, M_NO_MEMORY);
   const ynode *root = ld_open(&ld, text, len, &form->source, &form->source_len);
   static const char *const keys[] = {"form", "version", "title", "key", "fields", "choices", NULL};
   if (!root || !ld_check_keys(&ld, root, keys, ics_msg(M_TOP_LEVEL, lang))) goto done;
@@ -493,7 +495,7 @@ ics_form *ics_form_parse(const char *path, const char *text, size_t len, ics_lan
     } else if (choices->count / 2 > ICS_MAX_LISTS) {
       ld_error(&ld, choices, M_TOO_MANY, "choice lists", ICS_MAX_LISTS);
     } else {
-      priv->lists = ics_arena_alloc(arena, (choices->count / 2 + 1) * sizeof *priv->lists);
+      priv->lists = ld_alloc(&ld, (choices->count / 2 + 1) * sizeof *priv->lists);
       if (!priv->lists) goto done;
       for (size_t i = 0; i + 1 < choices->count; i += 2) {
         const char *name = ld_identifier(&ld, choices->items[i], "choice list name");
@@ -516,9 +518,9 @@ ics_form *ics_form_parse(const char *path, const char *text, size_t len, ics_lan
     /* Room for every mapping in the tree below fields is more than enough. */
     b.field_cap = ICS_MAX_FIELDS + 1;
     b.group_cap = 200;
-    b.fields = ics_arena_alloc(arena, b.field_cap * sizeof *b.fields);
+    b.fields = ld_alloc(&ld, b.field_cap * sizeof *b.fields);
     b.src = ics_calloc(b.field_cap, sizeof *b.src);
-    b.groups = ics_arena_alloc(arena, b.group_cap * sizeof *b.groups);
+    b.groups = ld_alloc(&ld, b.group_cap * sizeof *b.groups);
     b.name_nodes = ics_calloc(b.group_cap, sizeof *b.name_nodes);
     if (!b.fields || !b.src || !b.groups || !b.name_nodes) {
       ld_error(&ld, NULL, M_NO_MEMORY);

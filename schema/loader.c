@@ -15,6 +15,12 @@ void ld_error(loader *ld, const ynode *at, ics_message msg, ...) {
   ld->failed = true;
 }
 
+void *ld_alloc(loader *ld, size_t size) {
+  void *p = ics_arena_alloc(ld->arena, size);
+  if (!p) ld_error(ld, NULL, M_NO_MEMORY);
+  return p;
+}
+
 ynode *ld_open(loader *ld, const char *text, size_t len, const char **text_out, size_t *len_out) {
   char *data = NULL;
   if (!text) {
@@ -54,7 +60,10 @@ ynode *ld_open(loader *ld, const char *text, size_t len, const char **text_out, 
   if (root && text_out) {
     *text_out = ics_arena_strndup(ld->arena, text, len);
     *len_out = len;
-    if (!*text_out) root = NULL;
+    if (!*text_out) {
+      ld_error(ld, NULL, M_NO_MEMORY);
+      root = NULL;
+    }
   }
   ics_free(data);
   if (!root) ld->failed = true;
@@ -221,7 +230,7 @@ ics_expr *ld_expr(loader *ld, const ynode *n, ics_resolver resolve, void *ctx, i
       if (((unsigned char)text[i] & 0xC0) != 0x80) column++;
     if (memchr(text, '\n', offset)) column = n->column;
     ics_diags_add(ld->diags, ld->path, n->line, column, ics_msg(M_EXPR, ld->lang),
-                  error ? error : "?");
+                  error ? error : ics_msg(M_NO_MEMORY, ld->lang));
     ld->failed = true;
     ics_free(error);
   }

@@ -17,6 +17,8 @@ typedef struct {
 } loader;
 
 void ld_error(loader *ld, const ynode *at, ics_message msg, ...);
+/* Arena memory; on failure reports "out of memory" and returns NULL. */
+void *ld_alloc(loader *ld, size_t size);
 /* The file's tree, or NULL after reporting why (text may be NULL: then path is read). The
  * text read is returned through *text_out (arena-owned) when given. */
 ynode *ld_open(loader *ld, const char *text, size_t len, const char **text_out, size_t *len_out);

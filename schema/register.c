@@ -63,8 +63,8 @@ ics_register *ics_register_parse(const char *path, const char *text, size_t len,
   } else if (districts && districts->count > ICS_MAX_CHOICES) {
     ld_error(&ld, districts, M_TOO_MANY, "districts", ICS_MAX_CHOICES);
   } else if (districts) {
-    ics_district *items = ics_arena_alloc(arena, (districts->count + 1) * sizeof *items);
-    const char **codes = ics_arena_alloc(arena, (districts->count + 1) * sizeof *codes);
+    ics_district *items = ld_alloc(&ld, (districts->count + 1) * sizeof *items);
+    const char **codes = ld_alloc(&ld, (districts->count + 1) * sizeof *codes);
     if (!items || !codes) goto done;
     static const char *const dkeys[] = {"code", "name", NULL};
     for (size_t i = 0; i < districts->count; i++) {
@@ -95,8 +95,8 @@ ics_register *ics_register_parse(const char *path, const char *text, size_t len,
   } else if (agencies && agencies->count > ICS_MAX_CHOICES) {
     ld_error(&ld, agencies, M_TOO_MANY, "agencies", ICS_MAX_CHOICES);
   } else if (agencies) {
-    ics_agency *items = ics_arena_alloc(arena, (agencies->count + 1) * sizeof *items);
-    const char **codes = ics_arena_alloc(arena, (agencies->count + 1) * sizeof *codes);
+    ics_agency *items = ld_alloc(&ld, (agencies->count + 1) * sizeof *items);
+    const char **codes = ld_alloc(&ld, (agencies->count + 1) * sizeof *codes);
     if (!items || !codes) goto done;
     static const char *const akeys[] = {"code", "name", "type", "district", NULL};
     for (size_t i = 0; i < agencies->count; i++) {

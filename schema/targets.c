@@ -187,7 +187,7 @@ static void load_indicator(loader *ld, struct ics_targets_private *p, const ynod
       ld_error(ld, targets, M_EXPECTED_MAPPING, "'targets'");
       return;
     }
-    ics_target *items = ics_arena_alloc(ld->arena, (targets->count / 2 + 1) * sizeof *items);
+    ics_target *items = ld_alloc(ld, (targets->count / 2 + 1) * sizeof *items);
     if (!items) return;
     for (size_t i = 0; i + 1 < targets->count; i += 2) {
       const ynode *year = targets->items[i], *value = targets->items[i + 1];
@@ -240,8 +240,9 @@ ics_targets *ics_targets_load(const char *path, const ics_form *const *forms, si
   }
   priv->arena = arena;
   t->priv = priv;
-  t->path = ics_arena_strdup(arena, path);
   loader ld = {.path = path, .lang = lang, .diags = diags, .arena = arena};
+  t->path = ics_arena_strdup(arena, path);
+  if (!t->path) ld_error(&ld, NULL, M_NO_MEMORY);
   const ynode *root = ld_open(&ld, NULL, 0, NULL, NULL);
   static const char *const keys[] = {"targets", "decision", "title", "indicators", NULL};
   if (!root || !ld_check_keys(&ld, root, keys, ics_msg(M_TOP_LEVEL, lang))) goto done;
@@ -259,8 +260,8 @@ ics_targets *ics_targets_load(const char *path, const ics_form *const *forms, si
     ld_error(&ld, list, M_TOO_MANY, "indicators", ICS_MAX_INDICATORS);
     goto done;
   }
-  ics_indicator *items = ics_arena_alloc(arena, (list->count + 1) * sizeof *items);
-  int *years = ics_arena_alloc(arena, (list->count * 8 + 1) * sizeof *years);
+  ics_indicator *items = ld_alloc(&ld, (list->count + 1) * sizeof *items);
+  int *years = ld_alloc(&ld, (list->count * 8 + 1) * sizeof *years);
   if (!items || !years) goto done;
   for (size_t i = 0; i < list->count; i++) {
     load_indicator(&ld, priv, list->items[i], forms, form_count, &items[i]);

@@ -1,0 +1,214 @@
+/* test_answers.c - validating records against the three shipped forms and the register:
+ * types, required answers, relevance, constraints (register lookups included), choices,
+ * Unicode normalisation, and messages in both languages. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "schema.h"
+#include "test.h"
+
+static ics_register *reg;
+
+static ics_form *load(const char *name) {
+  char *dir = ics_definitions_dir();
+  char *path = ics_path_join(dir, name);
+  ics_diags diags = {0};
+  ics_form *form = ics_form_load(path, ICS_EN, &diags);
+  for (size_t i = 0; i < diags.count; i++) fprintf(stderr, "%s\n", diags.items[i].message);
+  CHECK(form != NULL);
+  ics_diags_free(&diags);
+  free(path);
+  free(dir);
+  return form;
+}
+
+/* Sets "field=value" pairs; returns the first status that is not OK. */
+static ics_status fill(ics_record *rec, const char *const *pairs) {
+  for (size_t i = 0; pairs[i]; i++) {
+    char name[80];
+    const char *eq = strchr(pairs[i], '=');
+    snprintf(name, sizeof name, "%.*s", (int)(eq - pairs[i]), pairs[i]);
+    int field = ics_form_field_index(rec->form, name);
+    if (field < 0) return ICS_E_UNKNOWN_FIELD;
+    ics_status st = ics_record_set(rec, field, eq + 1, reg, ICS_EN, NULL);
+    if (st != ICS_OK) return st;
+  }
+  return ICS_OK;
+}
+
+/* The violations of a record as "field: message; ..." */
+static char report[2048];
+static const char *check(ics_record *rec, ics_lang lang) {
+  ics_violations v = {0};
+  ics_record_check(rec, reg, lang, 0, &v);
+  report[0] = '\0';
+  for (size_t i = 0; i < v.count; i++) {
+    size_t n = strlen(report);
+    snprintf(report + n, sizeof report - n, "%s%s: %s", i ? "; " : "",
+             rec->form->fields[v.items[i].field].name, v.items[i].message);
+  }
+  ics_violations_free(&v);
+  return report[0] ? report : "valid";
+}
+
+static const char *const leader[] = {
+    "person_id=LA-0001", "full_name=Nguyễn Thị Hoa", "gender=female", "birth_year=1975",
+    "district=803", "workplace_type=district_pc", "agency=UBND-803",
+    "category=civil_servant", "position=leader", "is_cio=yes", "is_it_staff=no",
+    "it_degree=none", "it_certificate=cert_b", "it_modules=iu01 iu02",
+    "cio_trained=no", "training_needs=cio security", NULL};
+
+static void test_staff(const ics_form *staff) {
+  ics_record *rec = ics_record_new(staff);
+  CHECK(fill(rec, leader) == ICS_OK);
+  CHECK_STR(check(rec, ICS_EN), "valid");
+
+  /* the agency must be of the workplace type and, for a district PC, in the district */
+  int agency = ics_form_field_index(staff, "agency");
+  CHECK(ics_record_set(rec, agency, "UBND-794", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK(strstr(check(rec, ICS_EN), "agency: ") == report);
+  CHECK(ics_record_set(rec, agency, "SO-TTTT", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK(strstr(check(rec, ICS_EN), "agency: ") == report);
+  CHECK(ics_record_set(rec, agency, "NO-SUCH", reg, ICS_EN, NULL) == ICS_E_UNKNOWN_CHOICE);
+  CHECK(ics_record_set(rec, agency, "UBND-803", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK_STR(check(rec, ICS_EN), "valid");
+
+  /* a value for a field that is not relevant: ict_in_teaching needs teaches */
+  int ict = ics_form_field_index(staff, "ict_in_teaching");
+  CHECK(ics_record_set(rec, ict, "yes", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK_STR(check(rec, ICS_EN),
+            "ict_in_teaching: This question does not apply given the other answers; leave it out.");
+  ics_violations v = {0};
+  CHECK(ics_record_check(rec, reg, ICS_EN, ICS_CHECK_CLEAR_IRRELEVANT, &v) == ICS_OK);
+  CHECK(rec->values[ict] == NULL); /* the wizard's mode drops it instead */
+  ics_violations_free(&v);
+
+  /* relevance follows the answers: a leader must say whether they are the CIO */
+  int is_cio = ics_form_field_index(staff, "is_cio");
+  ics_record_clear(rec, is_cio);
+  CHECK_STR(check(rec, ICS_EN), "is_cio: This question must be answered.; "
+                                "cio_trained: This question does not apply given the other answers; leave it out.");
+  CHECK_STR(check(rec, ICS_VI), "is_cio: Câu này bắt buộc phải trả lời.; "
+                                "cio_trained: Câu này không áp dụng với các câu trả lời trước, hãy bỏ trống.");
+  ics_record_free(rec);
+
+  /* types, ranges and codes */
+  rec = ics_record_new(staff);
+  CHECK(fill(rec, leader) == ICS_OK);
+  int birth = ics_form_field_index(staff, "birth_year");
+  CHECK(ics_record_set(rec, birth, "1975.0", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK_STR(rec->values[birth], "1975");
+  CHECK(ics_record_set(rec, birth, "nineteen", reg, ICS_EN, NULL) == ICS_E_NOT_INTEGER);
+  CHECK(ics_record_set(rec, birth, "99999999999999999999", reg, ICS_EN, NULL) == ICS_E_INTEGER_RANGE);
+  CHECK(ics_record_set(rec, birth, "1939", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK(strstr(check(rec, ICS_EN), "birth_year: ") == report);
+  CHECK(ics_record_set(rec, birth, "1975", reg, ICS_EN, NULL) == ICS_OK);
+  int gender = ics_form_field_index(staff, "gender");
+  char *detail = NULL;
+  CHECK(ics_record_set(rec, gender, "F", reg, ICS_EN, &detail) == ICS_E_UNKNOWN_CHOICE);
+  CHECK_STR(detail, "unknown choice 'F'");
+  free(detail);
+  int modules = ics_form_field_index(staff, "it_modules");
+  CHECK(ics_record_set(rec, modules, "iu06 iu01,iu03", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK_STR(rec->values[modules], "iu01 iu03 iu06");
+  CHECK(ics_record_set(rec, modules, "iu01 iu01", reg, ICS_EN, NULL) == ICS_E_REPEATED_CHOICE);
+  int cio = ics_form_field_index(staff, "is_cio");
+  CHECK(ics_record_set(rec, cio, "Không", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK_STR(rec->values[cio], "0");
+  CHECK(ics_record_set(rec, cio, "maybe", reg, ICS_EN, NULL) == ICS_E_NOT_BOOLEAN);
+  int id = ics_form_field_index(staff, "person_id");
+  CHECK(ics_record_set(rec, id, "LA 0001", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK(strstr(check(rec, ICS_EN), "person_id: ") == report);
+  /* text typed with decomposed accents (NFD) is stored composed (NFC) */
+  int name = ics_form_field_index(staff, "full_name");
+  CHECK(ics_record_set(rec, name, "  Nguye\xcc\x82\xcc\x83n  ", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK_STR(rec->values[name], "Nguyễn");
+  CHECK(ics_record_set(rec, name, "bad\x01", reg, ICS_EN, NULL) == ICS_E_TEXT_INVALID);
+  CHECK(ics_record_set(rec, name, "\xff", reg, ICS_EN, NULL) == ICS_E_TEXT_INVALID);
+  ics_record_free(rec);
+
+  /* an empty record reports every required field */
+  rec = ics_record_new(staff);
+  CHECK(ics_record_check(rec, reg, ICS_EN, 0, NULL) == ICS_E_REQUIRED);
+  CHECK(ics_record_check(rec, reg, ICS_EN, ICS_CHECK_PARTIAL, NULL) == ICS_OK);
+  ics_record_free(rec);
+}
+
+static void test_school(const ics_form *school) {
+  static const char *const ok[] = {
+      "school_code=TH-001", "school_name=Trường Tiểu học Bình Đức", "district=803",
+      "level=primary", "students_total=420", "students_informatics=300",
+      "teachers_total=25", "computers_working=20", "computers_for_students=15",
+      "internet=fiber", "mgmt_software=yes", "open_source=no", NULL};
+  ics_record *rec = ics_record_new(school);
+  CHECK(fill(rec, ok) == ICS_OK);
+  CHECK_STR(check(rec, ICS_EN), "valid");
+  int informatics = ics_form_field_index(school, "students_informatics");
+  CHECK(ics_record_set(rec, informatics, "421", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK(strstr(check(rec, ICS_EN), "students_informatics: ") == report);
+  CHECK(ics_record_set(rec, informatics, "-1", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK(strstr(check(rec, ICS_EN), "students_informatics: ") == report);
+  CHECK(ics_record_set(rec, informatics, "420", reg, ICS_EN, NULL) == ICS_OK);
+  int pcs = ics_form_field_index(school, "computers_for_students");
+  CHECK(ics_record_set(rec, pcs, "21", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK(strstr(check(rec, ICS_EN), "computers_for_students: ") == report);
+  int district = ics_form_field_index(school, "district");
+  CHECK(ics_record_set(rec, district, "999", reg, ICS_EN, NULL) == ICS_E_UNKNOWN_CHOICE);
+  ics_record_free(rec);
+}
+
+static void test_training_centre(const ics_form *centre) {
+  static const char *const ok[] = {
+      "centre_code=CD-LA", "centre_name=Trường Cao đẳng Long An", "district=794",
+      "type=college", "students_total=3000", "students_it_trained=2500",
+      "lecturers_total=120", "it_lecturers=12", "it_lecturers_master_plus=5",
+      "english_instruction=no", NULL};
+  ics_record *rec = ics_record_new(centre);
+  CHECK(fill(rec, ok) == ICS_OK);
+  CHECK_STR(check(rec, ICS_EN), "valid");
+  int master = ics_form_field_index(centre, "it_lecturers_master_plus");
+  CHECK(ics_record_set(rec, master, "13", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK(strstr(check(rec, ICS_EN), "it_lecturers_master_plus: ") == report);
+  int it = ics_form_field_index(centre, "it_lecturers");
+  CHECK(ics_record_set(rec, it, "121", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK(strstr(check(rec, ICS_EN), "it_lecturers: ") == report);
+  ics_record_free(rec);
+}
+
+/* Every status has a message in both languages. */
+static void test_messages(void) {
+  for (int s = 0; s < ICS_E_STATUS_COUNT; s++) {
+    CHECK(strlen(ics_status_message((ics_status)s, ICS_VI)) > 3);
+    CHECK(strlen(ics_status_message((ics_status)s, ICS_EN)) > 3);
+  }
+}
+
+int main(void) {
+  char *dir = ics_definitions_dir();
+  char *path = ics_path_join(dir, "units.yaml");
+  ics_diags diags = {0};
+  reg = ics_register_load(path, ICS_EN, &diags);
+  CHECK(reg != NULL);
+  CHECK(reg && reg->district_count == 15);
+  free(path);
+  free(dir);
+  ics_form *staff = load("staff.yaml"), *school = load("school.yaml"),
+           *centre = load("training_centre.yaml");
+  if (reg && staff && school && centre) {
+    test_staff(staff);
+    test_school(school);
+    test_training_centre(centre);
+    /* the shipped forms keep the data dictionary's field names */
+    CHECK(staff->field_count >= 20 && !strcmp(staff->fields[staff->key].name, "person_id"));
+    CHECK(staff->fields[ics_form_field_index(staff, "full_name")].personal);
+    CHECK(staff->fields[ics_form_field_index(staff, "birth_year")].personal);
+    CHECK(!staff->fields[ics_form_field_index(staff, "gender")].personal);
+  }
+  test_messages();
+  ics_form_free(staff);
+  ics_form_free(school);
+  ics_form_free(centre);
+  ics_register_free(reg);
+  ics_diags_free(&diags);
+  TEST_MAIN_END();
+}
