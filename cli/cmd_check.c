@@ -73,14 +73,11 @@ int cmd_check(int argc, char **argv) {
       status = EXIT_FAIL;
       continue;
     }
-    kinds[k] = ics_definition_kind(files[k]);
+    kinds[k] = ics_definition_kind(files[k], cli_lang, &diags);
+    if (kinds[k] == ICS_DEF_NONE) status = EXIT_FAIL;
     if (kinds[k] != ICS_DEF_FORM && kinds[k] != ICS_DEF_UNKNOWN) continue;
     ics_form *form = ics_form_load(files[k], cli_lang, &diags);
     if (!form) {
-      /* a file that is not a form but parses says so, rather than listing missing keys */
-      if (kinds[k] == ICS_DEF_UNKNOWN && diags.count && diags.items[diags.count - 1].line == 1) {
-        /* already reported (unreadable, empty, syntax) */
-      }
       status = EXIT_FAIL;
       continue;
     }
@@ -90,22 +87,25 @@ int cmd_check(int argc, char **argv) {
                            "%s: form '%s' version %s is valid (%zu fields)\n"),
             files[k], form->id, form->version, form->field_count);
   }
-  /* A targets file refers to forms: without any given, use the shipped ones. */
+  /* A targets file refers to forms: those not given are taken from the shipped ones. */
   ics_form *extra[SHIPPED_FORMS] = {0};
   size_t extra_count = 0;
-  for (size_t k = 0; k < file_count && form_count == 0; k++) {
-    if (!files[k] || kinds[k] != ICS_DEF_TARGETS) continue;
-    char *sdir = dir ? NULL : ics_definitions_dir();
+  bool has_targets = false;
+  for (size_t k = 0; k < file_count; k++) has_targets |= files[k] && kinds[k] == ICS_DEF_TARGETS;
+  if (has_targets) {
+    char *sdir = ics_definitions_dir();
     ics_diags ignored = {0};
-    for (size_t s = 0; s < SHIPPED_FORMS; s++) {
-      char *path = ics_path_join(dir ? dir : sdir ? sdir : ".", shipped[s]);
+    for (size_t s = 0; sdir && s < SHIPPED_FORMS; s++) {
+      char *path = ics_path_join(sdir, shipped[s]);
       ics_form *form = path ? ics_form_load(path, cli_lang, &ignored) : NULL;
-      if (form) extra[extra_count++] = form;
       ics_free(path);
+      bool given = false;
+      for (size_t k = 0; form && k < form_count; k++) given |= !strcmp(forms[k]->id, form->id);
+      if (form && !given) extra[extra_count++] = form;
+      else ics_form_free(form);
     }
     ics_diags_free(&ignored);
     ics_free(sdir);
-    break;
   }
   const ics_form *all[MAX_FILES + SHIPPED_FORMS];
   size_t all_count = 0;
@@ -136,9 +136,6 @@ int cmd_check(int argc, char **argv) {
       ics_targets_free(t);
     }
   }
-  /* files that parse but are none of the three */
-  for (size_t k = 0; k < file_count; k++)
-    (void)k;
   cli_print_diags(&diags);
   if (diags.count || diags.dropped) status = EXIT_FAIL;
   ics_diags_free(&diags);

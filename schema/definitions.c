@@ -8,7 +8,7 @@
 #define ICS_DATADIR "/usr/local/share/ictsurvey"
 #endif
 
-ics_def_kind ics_definition_kind(const char *path) {
+ics_def_kind ics_definition_kind(const char *path, ics_lang lang, ics_diags *diags) {
   ics_arena *arena = ics_arena_new();
   if (!arena) return ICS_DEF_UNKNOWN;
   ics_diags ignored = {0};
@@ -19,6 +19,10 @@ ics_def_kind ics_definition_kind(const char *path) {
     if (yd_get(root, "form")) kind = ICS_DEF_FORM;
     else if (yd_get(root, "register") || yd_get(root, "districts")) kind = ICS_DEF_REGISTER;
     else if (yd_get(root, "targets") || yd_get(root, "indicators")) kind = ICS_DEF_TARGETS;
+  }
+  if (root && kind == ICS_DEF_UNKNOWN) {
+    kind = ICS_DEF_NONE;
+    ics_diags_add(diags, path, root->line, root->column, "%s", ics_msg(M_NOT_A_DEFINITION, lang));
   }
   ics_diags_free(&ignored);
   ics_arena_free(arena);

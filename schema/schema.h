@@ -312,10 +312,15 @@ ics_register *ics_register_parse(const char *path, const char *text, size_t len,
                                  ics_diags *diags);
 
 /* ---- what kind of definition a file holds ----------------------------------------------- */
-typedef enum { ICS_DEF_UNKNOWN, ICS_DEF_FORM, ICS_DEF_REGISTER, ICS_DEF_TARGETS } ics_def_kind;
-/* Looks at the top-level keys only; ICS_DEF_UNKNOWN when the file cannot be read or parsed
- * (loading it then reports why). */
-ics_def_kind ics_definition_kind(const char *path);
+typedef enum {
+  ICS_DEF_UNKNOWN,  /* cannot be read or parsed: loading it as a form reports why */
+  ICS_DEF_NONE,     /* parses, but is none of the three (reported in diags) */
+  ICS_DEF_FORM,
+  ICS_DEF_REGISTER,
+  ICS_DEF_TARGETS
+} ics_def_kind;
+/* Looks at the top-level keys only. */
+ics_def_kind ics_definition_kind(const char *path, ics_lang lang, ics_diags *diags);
 
 /* Where the shipped definitions are: $ICTSURVEY_DEFINITIONS when set, else
  * ./schema/definitions when run from the repository, else the installed data directory.
