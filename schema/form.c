@@ -106,6 +106,7 @@ static bool load_choice_list(loader *ld, const ynode *seq, const char *name, ics
 /* ---- the form ------------------------------------------------------------------------------ */
 typedef struct {
   const ynode *node;        /* the field's mapping */
+  int name_line;            /* where its name is written */
   const ynode *relevant, *constraint, *calculation, *default_value;
 } field_src;
 
@@ -117,7 +118,8 @@ typedef struct {
   field_src *src;
   ics_group *groups;
   size_t group_count, group_cap;
-  const ynode **name_nodes; /* for duplicate names: fields then groups */
+  const ynode **name_nodes; /* group names, for duplicate names */
+  bool too_many;            /* the field limit was reported */
 } form_builder;
 
 static int resolve_field(void *ctx, const char *name) {
@@ -162,7 +164,7 @@ static const ics_choice_list *find_list(form_builder *b, const ynode *n) {
 static bool add_name(form_builder *b, const char *name, const ynode *at) {
   for (size_t i = 0; i < b->field_count; i++)
     if (b->fields[i].name && !strcmp(b->fields[i].name, name)) {
-      ld_error(b->ld, at, M_DUPLICATE_NAME, name, b->fields[i].line);
+      ld_error(b->ld, at, M_DUPLICATE_NAME, name, b->src[i].name_line);
       return false;
     }
   for (size_t i = 0; i < b->group_count; i++)
@@ -180,7 +182,8 @@ static void load_field(form_builder *b, const ynode *n, int group) {
                                      "default", "choices", "personal", NULL};
   if (!ld_check_keys(ld, n, keys, ics_msg(M_EACH_ITEM, ld->lang))) return;
   if (b->field_count == ICS_MAX_FIELDS) {
-    ld_error(ld, n, M_TOO_MANY, "fields", ICS_MAX_FIELDS);
+    if (!b->too_many) ld_error(ld, n, M_TOO_MANY, "fields", ICS_MAX_FIELDS);
+    b->too_many = true;
     return;
   }
   ics_field *f = &b->fields[b->field_count];
@@ -189,6 +192,7 @@ static void load_field(form_builder *b, const ynode *n, int group) {
   *src = (field_src){.node = n};
 
   const ynode *name = ld_require(ld, n, "name");
+  src->name_line = name ? name->line : n->line;
   const char *s = name ? ld_identifier(ld, name, "field name") : NULL;
   if (s && add_name(b, s, name)) f->name = s;
 
@@ -480,7 +484,10 @@ ics_form *ics_form_parse(const char *path, const char *text, size_t len, ics_lan
   if ((n = ld_require(&ld, root, "form"))) form->id = ld_identifier(&ld, n, "form id");
   if ((n = ld_require(&ld, root, "version"))) {
     form->version = ld_scalar(&ld, n, "'version'");
-    if (form->version && (n->len == 0 || n->len > 32)) {
+    if (form->version && n->len == 0) {
+      ld_error(&ld, n, M_EMPTY_VALUE, "'version'");
+      form->version = NULL;
+    } else if (form->version && n->len > 32) {
       ld_error(&ld, n, M_TOO_LONG_VALUE, "version", 32);
       form->version = NULL;
     }
@@ -517,7 +524,7 @@ ics_form *ics_form_parse(const char *path, const char *text, size_t len, ics_lan
   if (fields) {
     /* Room for every mapping in the tree below fields is more than enough. */
     b.field_cap = ICS_MAX_FIELDS + 1;
-    b.group_cap = 200;
+    b.group_cap = ICS_MAX_GROUPS;
     b.fields = ld_alloc(&ld, b.field_cap * sizeof *b.fields);
     b.src = ics_calloc(b.field_cap, sizeof *b.src);
     b.groups = ld_alloc(&ld, b.group_cap * sizeof *b.groups);
@@ -533,7 +540,7 @@ ics_form *ics_form_parse(const char *path, const char *text, size_t len, ics_lan
       if (!ld.failed) compile_expressions(&b);
     }
   }
-  if ((n = ld_require(&ld, root, "key")) && form->fields) {
+  if ((n = ld_require(&ld, root, "key")) && fields && fields->kind == YN_SEQUENCE) {
     const char *key = ld_scalar(&ld, n, "'key'");
     if (key) {
       form->key = ics_form_field_index(form, key);

@@ -166,6 +166,10 @@ bool ld_text(loader *ld, const ynode *n, const char *what, ics_text *out) {
     return true;
   }
   static const char *const keys[] = {"vi", "en", NULL};
+  if (n->kind != YN_MAPPING) {
+    ld_error(ld, n, M_EXPECTED_TEXT, what);
+    return false;
+  }
   if (!ld_check_keys(ld, n, keys, what)) return false;
   bool ok = true;
   for (int i = 0; i < 2; i++) {
@@ -188,7 +192,7 @@ bool ld_text(loader *ld, const ynode *n, const char *what, ics_text *out) {
 
 bool ld_bool(loader *ld, const ynode *n, bool *out) {
   if (!n) return false;
-  if (n->kind == YN_SCALAR && !n->quoted) {
+  if (n->kind == YN_SCALAR) {
     static const char *const yes[] = {"yes", "Yes", "YES", "true", "True", "TRUE"};
     static const char *const no[] = {"no", "No", "NO", "false", "False", "FALSE"};
     for (size_t i = 0; i < 6; i++) {
@@ -228,7 +232,7 @@ ics_expr *ld_expr(loader *ld, const ynode *n, ics_resolver resolve, void *ctx, i
     int column = n->column + (n->quoted ? 1 : 0);
     for (size_t i = 0; i < offset && text[i]; i++)
       if (((unsigned char)text[i] & 0xC0) != 0x80) column++;
-    if (memchr(text, '\n', offset)) column = n->column;
+    if (n->block) column = n->column;
     ics_diags_add(ld->diags, ld->path, n->line, column, ics_msg(M_EXPR, ld->lang),
                   error ? error : ics_msg(M_NO_MEMORY, ld->lang));
     ld->failed = true;

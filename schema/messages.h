@@ -109,6 +109,9 @@
   X(M_EX_PULLDATA, "pulldata() đọc 'agencies' (name, type, district) hoặc 'districts' (name), tra theo 'code'", \
     "pulldata() reads 'agencies' (name, type, district) or 'districts' (name), looked up by 'code'") \
   X(M_EX_BAD_NUMBER, "số không hợp lệ '%.*s'", "invalid number '%.*s'") \
+  X(M_EXPECTED_TEXT, "%s phải là văn bản: {vi: ..., en: ...} hoặc một chuỗi",               \
+    "%s must be a text: {vi: ..., en: ...} or a string")                                     \
+  X(M_EMPTY_VALUE, "%s rỗng", "%s is empty")                                                  \
   X(M_TOP_LEVEL, "cấp ngoài cùng của tệp", "the top level of the file")                     \
   X(M_EACH_ITEM, "mỗi mục", "each item")                                                      \
   X(M_TOO_LONG_VALUE, "'%s' quá dài (tối đa %d ký tự)", "'%s' is too long (at most %d characters)")

@@ -78,7 +78,7 @@ ics_register *ics_register_parse(const char *path, const char *text, size_t len,
       }
       int earlier = c ? find_earlier(codes, i, c) : -1;
       if (earlier >= 0) {
-        ld_error(&ld, code, M_DUPLICATE_CODE, c, districts->items[earlier]->line);
+        ld_error(&ld, code, M_DUPLICATE_CODE, c, yd_get(districts->items[earlier], "code")->line);
         c = NULL;
       }
       codes[i] = items[reg->district_count].code = c;
@@ -111,7 +111,7 @@ ics_register *ics_register_parse(const char *path, const char *text, size_t len,
       }
       int earlier = c ? find_earlier(codes, i, c) : -1;
       if (earlier >= 0) {
-        ld_error(&ld, code, M_DUPLICATE_CODE, c, agencies->items[earlier]->line);
+        ld_error(&ld, code, M_DUPLICATE_CODE, c, yd_get(agencies->items[earlier], "code")->line);
         c = NULL;
       }
       codes[i] = a->code = c;

@@ -199,11 +199,12 @@ static void load_indicator(loader *ld, struct ics_targets_private *p, const ynod
         ld_error(ld, year, M_BAD_YEAR, year->len > 80 ? "..." : y);
         continue;
       }
-      bool duplicate = false;
-      for (size_t j = 0; j < ind->target_count; j++)
-        if (items[j].year == yv) duplicate = true;
-      if (duplicate) {
-        ld_error(ld, year, M_DUPLICATE_KEY, y, year->line);
+      int first_line = 0;
+      for (size_t j = 0; j < i && !first_line; j += 2)
+        if (targets->items[j]->kind == YN_SCALAR && strtol(targets->items[j]->str, NULL, 10) == yv)
+          first_line = targets->items[j]->line;
+      if (first_line) {
+        ld_error(ld, year, M_DUPLICATE_KEY, y, first_line);
         continue;
       }
       const char *t = ld_scalar(ld, value, "target");

@@ -60,6 +60,10 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
     return NULL;
   }
 
+  if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) { /* Notepad's UTF-8 byte-order mark */
+    text += 3;
+    len -= 3;
+  }
   yaml_parser_t parser;
   if (!yaml_parser_initialize(&parser)) {
     ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
@@ -80,7 +84,8 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
       int line = (int)parser.problem_mark.line + 1, col = (int)parser.problem_mark.column + 1;
       if (parser.error == YAML_READER_ERROR)
         offset_position(text, len, parser.problem_offset, &line, &col);
-      else if (parser.context && parser.problem_mark.line == 0 && parser.problem_mark.column == 0)
+      else if (parser.context && parser.problem_mark.index >= len)
+        /* the file ended inside something (an unclosed quote): say where that began */
         line = (int)parser.context_mark.line + 1, col = (int)parser.context_mark.column + 1;
       ics_buf what = {0};
       ics_buf_puts(&what, parser.problem ? parser.problem : "?");
@@ -132,6 +137,9 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
         node->len = event.data.scalar.length;
         node->str = ics_arena_strndup(arena, (const char *)event.data.scalar.value, node->len);
         node->quoted = event.data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+        node->block = event.data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+                      event.data.scalar.style == YAML_FOLDED_SCALAR_STYLE ||
+                      event.end_mark.line != event.start_mark.line;
         if (!node->str) {
           ok = false;
           ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
@@ -180,7 +188,7 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
   while (depth > 0) ics_free(stack[--depth].items);
   yaml_parser_delete(&parser);
   if (!ok) return NULL;
-  if (!root) {
+  if (!root || yd_is_null(root)) {
     ics_diags_add(diags, path, 1, 1, "%s", ics_msg(M_EMPTY, lang));
     return NULL;
   }

@@ -12,6 +12,7 @@ typedef struct ynode {
   yn_kind kind;
   int line, column;      /* 1-based */
   bool quoted;           /* scalar written in quotes or as a block */
+  bool block;            /* scalar written as a block (| or >): positions inside are not kept */
   const char *str;       /* scalar text (NUL-terminated) */
   size_t len;            /* scalar length in bytes */
   struct ynode **items;  /* sequence items, or mapping keys and values alternating */

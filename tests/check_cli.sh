@@ -35,5 +35,10 @@ grep -qx "no-such-file.yaml: error: cannot read the file: no such file" /tmp/ics
 expect 0 "hash" "$ictsurvey" check --hash schema/definitions/staff.yaml
 grep -Eq '^[0-9a-f]{64}  schema/definitions/staff.yaml$' /tmp/ics-cli-out.$$ ||
   { echo "FAIL hash output"; failed=1; }
-rm -f /tmp/ics-cli-out.$$ /tmp/ics-cli-err.$$
+# a form saved by Windows Notepad starts with a UTF-8 byte-order mark
+bom=$(mktemp --suffix=.yaml)
+printf '\xef\xbb\xbf' > "$bom"
+cat schema/definitions/school.yaml >> "$bom"
+expect 0 "a form with a byte-order mark" "$ictsurvey" check "$bom"
+rm -f "$bom" /tmp/ics-cli-out.$$ /tmp/ics-cli-err.$$
 exit $failed
