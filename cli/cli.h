@@ -26,5 +26,9 @@ void cli_print_diags(const ics_diags *diags);
 const char *cli_tr(const char *vi, const char *en);
 
 int cmd_check(int argc, char **argv);
+int cmd_collect(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -12,6 +12,11 @@ static const char usage_vi[] =
     "Các lệnh:\n"
     "  check [TỆP...]   Kiểm tra định nghĩa biểu mẫu, danh mục đơn vị và tệp chỉ tiêu\n"
     "                   (không có TỆP: các định nghĩa kèm theo trong schema/definitions).\n"
+    "  collect ...      Nhập phiếu trên máy của người khảo sát và xuất tệp gói gửi về Sở\n"
+    "                   (init, fill, edit, void, list, export).\n"
+    "  merge --db CSDL GÓI...   Hợp nhất các tệp gói vào cơ sở dữ liệu trung tâm.\n"
+    "  status --db CSDL         Mức độ đầy đủ của dữ liệu đã nhận.\n"
+    "  export --db CSDL --form BIỂU_MẪU -o TỆP.csv   Xuất bản ghi ra CSV.\n"
     "\n"
     "Tùy chọn chung:\n"
     "  --lang vi|en     Ngôn ngữ thông báo (mặc định: vi; hoặc đặt ICTSURVEY_LANG).\n"
@@ -28,6 +33,11 @@ static const char usage_en[] =
     "Commands:\n"
     "  check [FILE...]  Validate form definitions, unit registers and targets files\n"
     "                   (no FILE: the shipped definitions in schema/definitions).\n"
+    "  collect ...      Fill forms on a surveyor's PC and export a bundle for the central\n"
+    "                   office (init, fill, edit, void, list, export).\n"
+    "  merge --db CENTRAL BUNDLE...   Merge bundles into the central database.\n"
+    "  status --db CENTRAL            Completeness of what has arrived.\n"
+    "  export --db CENTRAL --form FORM -o FILE.csv   The current records as CSV.\n"
     "\n"
     "Options for every command:\n"
     "  --lang vi|en     Language of messages (default: vi; or set ICTSURVEY_LANG).\n"
@@ -43,6 +53,10 @@ typedef struct {
 
 static const command commands[] = {
     {"check", cmd_check},
+    {"collect", cmd_collect},
+    {"merge", cmd_merge},
+    {"status", cmd_status},
+    {"export", cmd_export},
 };
 
 int main(int argc, char **argv) {

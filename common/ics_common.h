@@ -106,8 +106,21 @@ typedef enum {
 ics_read_status ics_read_file(const char *path, size_t limit, char **data, size_t *size);
 bool ics_path_is_dir(const char *path);
 bool ics_path_is_file(const char *path);
+/* The names of the regular files in dir ending in `suffix`, sorted; NULL on error. The
+ * caller frees each name and the array. */
+char **ics_list_dir(const char *dir, const char *suffix, size_t *count);
+/* Now, UTC, as YYYY-MM-DDTHH:MM:SSZ (ICTSURVEY_NOW pins it for tests); the current year. */
+void ics_now_utc(char out[21]);
+int ics_current_year(void);
 /* dir + "/" + name, allocated. */
 char *ics_path_join(const char *dir, const char *name);
+
+/* ---- escaped text --------------------------------------------------------------------------
+ * One value on one line: backslash, tab, newline and carriage return become \\ \t \n \r.
+ * Used by the store's record encoding and the bundle format. */
+void ics_escape_append(ics_buf *b, const char *s, size_t n);
+/* Undoes ics_escape_append in place; false on an unknown escape or a raw control character. */
+bool ics_unescape(char *s, size_t *len);
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 /* Levenshtein distance, capped at `cap` + 1 (enough for "did you mean"). */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 ics_read_status ics_read_file(const char *path, size_t limit, char **data, size_t *size) {
   *data = NULL;
@@ -69,3 +70,73 @@ char *ics_path_join(const char *dir, const char *name) {
   ics_buf_puts(&b, name);
   return ics_buf_take(&b);
 }
+
+#include <dirent.h>
+#include <stdlib.h>
+
+static int compare_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **ics_list_dir(const char *dir, const char *suffix, size_t *count) {
+  *count = 0;
+  DIR *d = opendir(dir);
+  if (!d) return NULL;
+  char **names = NULL;
+  size_t cap = 0;
+  bool ok = true;
+  struct dirent *e;
+  size_t slen = strlen(suffix);
+  while (ok && (e = readdir(d))) {
+    size_t len = strlen(e->d_name);
+    if (e->d_name[0] == '.' || len < slen || strcmp(e->d_name + len - slen, suffix)) continue;
+    char *path = ics_path_join(dir, e->d_name);
+    bool regular = path && ics_path_is_file(path);
+    ics_free(path);
+    if (!regular) continue;
+    if (*count == cap) {
+      cap = cap ? cap * 2 : 16;
+      char **grown = ics_realloc(names, cap * sizeof *names);
+      if (!grown) {
+        ok = false;
+        break;
+      }
+      names = grown;
+    }
+    names[*count] = ics_strdup(e->d_name);
+    if (!names[*count]) ok = false;
+    else (*count)++;
+  }
+  closedir(d);
+  if (!ok) {
+    for (size_t i = 0; i < *count; i++) ics_free(names[i]);
+    ics_free(names);
+    *count = 0;
+    return NULL;
+  }
+  if (*count) qsort(names, *count, sizeof *names, compare_names);
+  return names ? names : ics_calloc(1, sizeof *names);
+}
+
+void ics_now_utc(char out[21]) {
+  const char *fixed = getenv("ICTSURVEY_NOW"); /* tests pin the clock */
+  if (fixed && strlen(fixed) == 20) {
+    memcpy(out, fixed, 21);
+    return;
+  }
+  time_t t = time(NULL);
+  struct tm tm;
+#ifdef _WIN32
+  gmtime_s(&tm, &t);
+#else
+  gmtime_r(&t, &tm);
+#endif
+  strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int ics_current_year(void) {
+  char now[21];
+  ics_now_utc(now);
+  return atoi(now);
+}
+

@@ -84,3 +84,47 @@ size_t ics_edit_distance(const char *a, const char *b, size_t cap) {
   }
   return row[lb] > cap ? cap + 1 : row[lb];
 }
+
+void ics_escape_append(ics_buf *b, const char *s, size_t n) {
+  size_t start = 0;
+  for (size_t i = 0; i < n; i++) {
+    const char *esc = NULL;
+    switch (s[i]) {
+    case '\\': esc = "\\\\"; break;
+    case '\t': esc = "\\t"; break;
+    case '\n': esc = "\\n"; break;
+    case '\r': esc = "\\r"; break;
+    default: continue;
+    }
+    ics_buf_append(b, s + start, i - start);
+    ics_buf_append(b, esc, 2);
+    start = i + 1;
+  }
+  ics_buf_append(b, s + start, n - start);
+}
+
+bool ics_unescape(char *s, size_t *len) {
+  char *out = s;
+  const char *p = s, *end = s + *len;
+  while (p < end) {
+    const char *bs = memchr(p, '\\', (size_t)(end - p));
+    const char *stop = bs ? bs : end;
+    for (const char *q = p; q < stop; q++)
+      if ((unsigned char)*q < 0x20) return false;
+    if (out != p) memmove(out, p, (size_t)(stop - p));
+    out += stop - p;
+    if (!bs) break;
+    if (bs + 1 >= end) return false;
+    switch (bs[1]) {
+    case '\\': *out++ = '\\'; break;
+    case 't': *out++ = '\t'; break;
+    case 'n': *out++ = '\n'; break;
+    case 'r': *out++ = '\r'; break;
+    default: return false;
+    }
+    p = bs + 2;
+  }
+  *out = '\0';
+  *len = (size_t)(out - s);
+  return true;
+}

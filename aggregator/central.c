@@ -1,0 +1,129 @@
+/* central.c - the central database: its schema, opening it, and merging bundles into it.
+ * A bundle is read once, inside one transaction: every record is validated against the form
+ * definition the bundle carries before the transaction commits, and any problem rolls the
+ * whole bundle back, records it as rejected and copies it to the quarantine folder. */
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregator.h"
+#include "bundle.h"
+#include "central_private.h"
+#include "schema.h"
+
+static const char schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS bundles(bundle_id TEXT PRIMARY KEY, file_sha256 TEXT NOT NULL,\n"
+    "  store_id TEXT NOT NULL, surveyor TEXT NOT NULL, site TEXT NOT NULL, round INTEGER NOT NULL,\n"
+    "  created TEXT NOT NULL, merged_at TEXT NOT NULL, file_name TEXT NOT NULL,\n"
+    "  records INTEGER NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS forms(form_id TEXT NOT NULL, version TEXT NOT NULL,\n"
+    "  hash TEXT NOT NULL PRIMARY KEY, definition TEXT NOT NULL, first_seen TEXT NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS unit_districts(code TEXT PRIMARY KEY, name_vi TEXT NOT NULL,\n"
+    "  name_en TEXT NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS unit_agencies(code TEXT PRIMARY KEY, name_vi TEXT NOT NULL,\n"
+    "  name_en TEXT NOT NULL, type TEXT NOT NULL, district TEXT NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS rejected(id INTEGER PRIMARY KEY, file_name TEXT NOT NULL,\n"
+    "  file_sha256 TEXT, reason TEXT NOT NULL, rejected_at TEXT NOT NULL, quarantine TEXT);\n"
+    "CREATE TABLE IF NOT EXISTS revisions(instance_id TEXT NOT NULL, revision INTEGER NOT NULL,\n"
+    "  form_id TEXT NOT NULL, form_version TEXT NOT NULL, form_hash TEXT NOT NULL,\n"
+    "  round INTEGER NOT NULL, surveyor TEXT NOT NULL, site TEXT NOT NULL,\n"
+    "  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, status TEXT NOT NULL,\n"
+    "  natural_key TEXT, answers TEXT NOT NULL, content_hash TEXT NOT NULL,\n"
+    "  bundle_id TEXT NOT NULL, PRIMARY KEY (instance_id, revision));\n"
+    "CREATE TABLE IF NOT EXISTS instances(instance_id TEXT PRIMARY KEY, form_id TEXT NOT NULL,\n"
+    "  revision INTEGER NOT NULL, status TEXT NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS conflicts(instance_id TEXT NOT NULL, revision INTEGER NOT NULL,\n"
+    "  kept_hash TEXT NOT NULL, other_hash TEXT NOT NULL, kept_bundle TEXT NOT NULL,\n"
+    "  other_bundle TEXT NOT NULL, detected_at TEXT NOT NULL,\n"
+    "  PRIMARY KEY (instance_id, revision, other_hash));\n"
+    "CREATE TABLE IF NOT EXISTS flags(instance_id TEXT NOT NULL, revision INTEGER NOT NULL,\n"
+    "  kind TEXT NOT NULL, detail TEXT NOT NULL, PRIMARY KEY (instance_id, revision, kind));\n"
+    "CREATE VIEW IF NOT EXISTS duplicates AS\n"
+    "  SELECT r.form_id, r.round, r.natural_key, r.instance_id, r.updated_at\n"
+    "  FROM revisions r JOIN instances i ON i.instance_id = r.instance_id\n"
+    "    AND i.revision = r.revision AND i.status != 'void'\n"
+    "  WHERE (r.form_id, r.round, r.natural_key) IN (\n"
+    "    SELECT r2.form_id, r2.round, r2.natural_key FROM revisions r2\n"
+    "    JOIN instances i2 ON i2.instance_id = r2.instance_id AND i2.revision = r2.revision\n"
+    "      AND i2.status != 'void'\n"
+    "    GROUP BY 1, 2, 3 HAVING count(*) > 1);\n";
+
+int central_error(ics_central *c, char **error) {
+  sqlite3 *db = c->db;
+  int code = sqlite3_errcode(db);
+  ics_buf b = {0};
+  if (code == SQLITE_FULL)
+    ics_buf_puts(&b, c->lang == ICS_EN ? "the disk is full: free some space and merge again"
+                                       : "ổ đĩa đã đầy: hãy giải phóng chỗ trống rồi hợp nhất lại");
+  else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+    ics_buf_puts(&b, c->lang == ICS_EN
+                         ? "the central database is in use by another merge; try again when it ends"
+                         : "cơ sở dữ liệu trung tâm đang được lệnh khác dùng; hãy thử lại khi lệnh đó xong");
+  else
+    ics_buf_printf(&b, c->lang == ICS_EN ? "database error: %s" : "lỗi cơ sở dữ liệu: %s",
+                   sqlite3_errmsg(db));
+  if (error) {
+    ics_free(*error);
+    *error = ics_buf_take(&b);
+  } else {
+    ics_buf_free(&b);
+  }
+  return 1;
+}
+
+int central_exec(ics_central *c, const char *sql, char **error) {
+  if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK) return central_error(c, error);
+  return 0;
+}
+
+ics_central *ics_central_open(const char *path, ics_lang lang, char **error) {
+  ics_central *c = ics_calloc(1, sizeof *c);
+  if (!c) return NULL;
+  c->lang = lang;
+  c->path = ics_strdup(path);
+  if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+    ics_buf b = {0};
+    ics_buf_printf(&b, lang == ICS_EN ? "cannot open the central database '%s': %s"
+                                      : "không mở được cơ sở dữ liệu trung tâm '%s': %s",
+                   path, c->db ? sqlite3_errmsg(c->db) : "?");
+    *error = ics_buf_take(&b);
+    ics_central_close(c);
+    return NULL;
+  }
+  /* Two operators merging at once: one waits for the other. */
+  sqlite3_busy_timeout(c->db, 60000);
+  if (central_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-32768;", error) ||
+      central_exec(c, "BEGIN IMMEDIATE", error)) {
+    ics_central_close(c);
+    return NULL;
+  }
+  if (central_exec(c, schema_sql, error)) {
+    if (sqlite3_errcode(c->db) == SQLITE_NOTADB || sqlite3_errcode(c->db) == SQLITE_CORRUPT) {
+      ics_free(*error);
+      ics_buf b = {0};
+      ics_buf_printf(&b, lang == ICS_EN ? "'%s' is not an ictsurvey central database (or is damaged)"
+                                        : "'%s' không phải cơ sở dữ liệu trung tâm của ictsurvey (hoặc đã hỏng)",
+                     path);
+      *error = ics_buf_take(&b);
+    }
+    ics_central_close(c);
+    return NULL;
+  }
+  if (central_exec(c, "COMMIT", error)) {
+    ics_central_close(c);
+    return NULL;
+  }
+  return c;
+}
+
+void ics_central_close(ics_central *c) {
+  if (!c) return;
+  sqlite3_close(c->db);
+  ics_free(c->path);
+  ics_free(c);
+}
+
+struct sqlite3 *ics_central_db(ics_central *c) { return c->db; }

@@ -1,0 +1,19 @@
+/* central_private.h (private) - what the parts of the aggregator share. */
+#ifndef ICS_CENTRAL_PRIVATE_H
+#define ICS_CENTRAL_PRIVATE_H
+
+#include <sqlite3.h>
+
+#include "aggregator.h"
+
+struct ics_central {
+  sqlite3 *db;
+  char *path;
+  ics_lang lang;
+};
+
+/* Sets *error from the database's last error, in the central office's words; returns 1. */
+int central_error(ics_central *c, char **error);
+int central_exec(ics_central *c, const char *sql, char **error);
+
+#endif

@@ -1,0 +1,111 @@
+/* export.c - the current records of one form as CSV for spreadsheets: RFC 4180, UTF-8 with
+ * a byte-order mark (so Excel shows Vietnamese correctly), cells that a spreadsheet would
+ * take for a formula escaped, personal fields only when asked for. Columns depend only on the
+ * data, never on when or in what order bundles were merged. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "central_private.h"
+#include "schema.h"
+
+static void put_cell(FILE *out, const char *s) {
+  if (!s) return;
+  /* =, +, - and @ start a formula in Excel and LibreOffice: a leading quote keeps it text */
+  bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
+  bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
+  if (!quote) {
+    fputs(s, out);
+    return;
+  }
+  fputc('"', out);
+  if (formula) fputc('\'', out);
+  for (const char *p = s; *p; p++) {
+    if (*p == '"') fputc('"', out);
+    fputc(*p, out);
+  }
+  fputc('"', out);
+}
+
+/* The newest definition seen of a form: its fields give the columns, in order. */
+static ics_form *newest_form(ics_central *c, const char *form_id, char **error) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(c->db, "SELECT definition FROM forms WHERE form_id = ?1 ORDER BY first_seen DESC, version DESC LIMIT 1",
+                         -1, &st, NULL) != SQLITE_OK) {
+    central_error(c, error);
+    return NULL;
+  }
+  sqlite3_bind_text(st, 1, form_id, -1, SQLITE_STATIC);
+  ics_form *form = NULL;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    ics_diags diags = {0};
+    form = ics_form_parse(form_id, (const char *)sqlite3_column_text(st, 0),
+                          (size_t)sqlite3_column_bytes(st, 0), c->lang, &diags);
+    ics_diags_free(&diags);
+  }
+  sqlite3_finalize(st);
+  if (!form && error && !*error) {
+    ics_buf b = {0};
+    ics_buf_printf(&b, c->lang == ICS_EN ? "the central database has no records of a form '%s'"
+                                         : "cơ sở dữ liệu trung tâm chưa có bản ghi nào của biểu mẫu '%s'",
+                   form_id);
+    *error = ics_buf_take(&b);
+  }
+  return form;
+}
+
+int ics_central_export_csv(ics_central *c, const char *form_id, const char *path,
+                           bool include_personal, char **error) {
+  ics_form *form = newest_form(c, form_id, error);
+  if (!form) return 1;
+  /* the columns of every version seen, in the newest version's order, then any others */
+  ics_buf sql = {0}, header = {0};
+  ics_buf_puts(&sql, "SELECT instance_id, round, revision");
+  const char *fixed[] = {"instance_id", "round", "revision"};
+  for (int i = 0; i < 3; i++) ics_buf_printf(&header, "%s%s", i ? "," : "", fixed[i]);
+  size_t columns = 3;
+  for (size_t i = 0; i < form->field_count; i++) {
+    const ics_field *f = &form->fields[i];
+    if (f->type == ICS_NOTE || (f->personal && !include_personal)) continue;
+    ics_buf_printf(&sql, ", \"%s\"", f->name);
+    ics_buf_printf(&header, ",%s", f->name);
+    columns++;
+  }
+  ics_buf_printf(&sql, " FROM \"form_%s\" ORDER BY natural_key, instance_id", form->id);
+  sqlite3_stmt *st = NULL;
+  int rc = 0;
+  if (sql.failed || header.failed) rc = 1;
+  else if (sqlite3_prepare_v2(c->db, sql.data, -1, &st, NULL) != SQLITE_OK) rc = central_error(c, error);
+  FILE *out = NULL;
+  if (!rc) {
+    out = !strcmp(path, "-") ? stdout : fopen(path, "wb");
+    if (!out) {
+      ics_buf b = {0};
+      ics_buf_printf(&b, c->lang == ICS_EN ? "cannot write '%s'" : "không ghi được '%s'", path);
+      *error = ics_buf_take(&b);
+      rc = 1;
+    }
+  }
+  if (!rc) {
+    fputs("\xEF\xBB\xBF", out);
+    fputs(header.data, out);
+    fputs("\r\n", out);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      for (size_t i = 0; i < columns; i++) {
+        if (i) fputc(',', out);
+        put_cell(out, (const char *)sqlite3_column_text(st, (int)i));
+      }
+      fputs("\r\n", out);
+    }
+    if (sqlite3_errcode(c->db) != SQLITE_DONE && sqlite3_errcode(c->db) != SQLITE_OK &&
+        sqlite3_errcode(c->db) != SQLITE_ROW)
+      rc = central_error(c, error);
+    if (out != stdout && fclose(out) != 0) rc = 1;
+    else if (out == stdout) fflush(out);
+  }
+  sqlite3_finalize(st);
+  ics_buf_free(&sql);
+  ics_buf_free(&header);
+  ics_form_free(form);
+  return rc;
+}

@@ -1,0 +1,726 @@
+/* merge.c - merging one bundle into the central database: verify the definitions it
+ * carries, validate every record against its form, apply revisions by the rules of
+ * docs/central-db.md, all in one transaction that a single problem rolls back. */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bundle.h"
+#include "central_private.h"
+#include "schema.h"
+
+/* Everything one merge holds: the bundle's forms and register, prepared statements. */
+typedef struct {
+  ics_form *form;
+  sqlite3_stmt *upsert;      /* INSERT OR REPLACE INTO form_X (...) for this form version */
+  sqlite3_stmt **child_del;  /* per select_multiple field: DELETE FROM form_X__f */
+  sqlite3_stmt **child_ins;
+  sqlite3_stmt *remove;      /* DELETE FROM form_X WHERE instance_id */
+} merge_form;
+
+typedef struct {
+  ics_central *c;
+  ics_lang lang;
+  const ics_bundle_manifest *manifest;
+  merge_form *forms;
+  size_t form_count;
+  ics_register *reg;
+  sqlite3_stmt *get_revision, *put_revision, *replace_revision, *get_instance, *put_instance,
+      *put_conflict, *put_flag;
+  char now[21], future_limit[21];
+  char *error;
+  int db_code;   /* the SQLite error that stopped the merge, 0 when it was the bundle's fault */
+} merge;
+
+#define TR(m, vi, en) ((m)->lang == ICS_EN ? (en) : (vi))
+
+static int fail(merge *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(merge *m, const char *fmt, ...) {
+  if (m->error) return 1;
+  ics_buf b = {0};
+  va_list ap;
+  va_start(ap, fmt);
+  ics_buf_vprintf(&b, fmt, ap);
+  va_end(ap);
+  m->error = ics_buf_take(&b);
+  return 1;
+}
+
+static int db_fail(merge *m) {
+  if (m->error) return 1;
+  m->db_code = sqlite3_errcode(m->c->db);
+  return central_error(m->c, &m->error);
+}
+
+static sqlite3_stmt *prepare(merge *m, const char *sql) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v3(m->c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+    db_fail(m);
+    return NULL;
+  }
+  return st;
+}
+
+/* ---- form tables ------------------------------------------------------------------------ */
+static const char *column_type(ics_field_type type) {
+  switch (type) {
+  case ICS_INTEGER:
+  case ICS_BOOLEAN: return "INTEGER";
+  case ICS_DECIMAL: return "REAL";
+  default: return "TEXT";
+  }
+}
+
+static bool stores_value(const ics_field *f) { return f->type != ICS_NOTE; }
+
+/* Creates form_X and its child tables, and adds columns a newer version brings. Names are
+ * identifiers checked by the form loader ([a-z][a-z0-9_]*, not a keyword). */
+static int ensure_tables(merge *m, merge_form *mf) {
+  const ics_form *f = mf->form;
+  ics_buf sql = {0};
+  ics_buf_printf(&sql,
+                 "CREATE TABLE IF NOT EXISTS \"form_%s\"(instance_id TEXT PRIMARY KEY,"
+                 " revision INTEGER NOT NULL, round INTEGER NOT NULL, surveyor TEXT NOT NULL,"
+                 " site TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+                 " form_version TEXT NOT NULL, form_hash TEXT NOT NULL, natural_key TEXT)",
+                 f->id);
+  int rc = sql.failed ? fail(m, "out of memory") : central_exec(m->c, sql.data, &m->error);
+  ics_buf_free(&sql);
+  if (rc) return 1;
+  /* the columns already there */
+  ics_buf_printf(&sql, "SELECT name FROM pragma_table_info('form_%s')", f->id);
+  sqlite3_stmt *st = prepare(m, sql.data);
+  ics_buf_free(&sql);
+  if (!st) return 1;
+  char **have = NULL;
+  size_t have_count = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    char **grown = ics_realloc(have, (have_count + 1) * sizeof *have);
+    if (!grown) break;
+    have = grown;
+    have[have_count] = ics_strdup((const char *)sqlite3_column_text(st, 0));
+    if (have[have_count]) have_count++;
+  }
+  sqlite3_finalize(st);
+  for (size_t i = 0; !rc && i < f->field_count; i++) {
+    const ics_field *fld = &f->fields[i];
+    if (!stores_value(fld)) continue;
+    bool present = false;
+    for (size_t k = 0; k < have_count && !present; k++) present = !strcmp(have[k], fld->name);
+    if (!present) {
+      ics_buf_printf(&sql, "ALTER TABLE \"form_%s\" ADD COLUMN \"%s\" %s", f->id, fld->name,
+                     column_type(fld->type));
+      rc = central_exec(m->c, sql.data, &m->error);
+      ics_buf_free(&sql);
+    }
+    if (!rc && fld->type == ICS_SELECT_MULTIPLE) {
+      ics_buf_printf(&sql,
+                     "CREATE TABLE IF NOT EXISTS \"form_%s__%s\"(instance_id TEXT NOT NULL,"
+                     " code TEXT NOT NULL, PRIMARY KEY (instance_id, code)) WITHOUT ROWID",
+                     f->id, fld->name);
+      rc = central_exec(m->c, sql.data, &m->error);
+      ics_buf_free(&sql);
+    }
+  }
+  for (size_t k = 0; k < have_count; k++) ics_free(have[k]);
+  ics_free(have);
+  if (rc) return 1;
+
+  /* the statements that write this version's rows */
+  ics_buf cols = {0}, vals = {0};
+  int n = 10;
+  ics_buf_puts(&cols, "instance_id, revision, round, surveyor, site, created_at, updated_at,"
+                      " form_version, form_hash, natural_key");
+  ics_buf_puts(&vals, "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10");
+  for (size_t i = 0; i < f->field_count; i++) {
+    if (!stores_value(&f->fields[i])) continue;
+    ics_buf_printf(&cols, ", \"%s\"", f->fields[i].name);
+    ics_buf_printf(&vals, ", ?%d", ++n);
+  }
+  ics_buf_printf(&sql, "INSERT OR REPLACE INTO \"form_%s\"(%s) VALUES (%s)", f->id,
+                 cols.data ? cols.data : "", vals.data ? vals.data : "");
+  mf->upsert = prepare(m, sql.data);
+  ics_buf_free(&sql);
+  ics_buf_free(&cols);
+  ics_buf_free(&vals);
+  ics_buf_printf(&sql, "DELETE FROM \"form_%s\" WHERE instance_id = ?1", f->id);
+  mf->remove = prepare(m, sql.data);
+  ics_buf_free(&sql);
+  mf->child_del = ics_calloc(f->field_count, sizeof *mf->child_del);
+  mf->child_ins = ics_calloc(f->field_count, sizeof *mf->child_ins);
+  if (!mf->upsert || !mf->remove || !mf->child_del || !mf->child_ins) return 1;
+  for (size_t i = 0; i < f->field_count; i++) {
+    if (f->fields[i].type != ICS_SELECT_MULTIPLE) continue;
+    ics_buf_printf(&sql, "DELETE FROM \"form_%s__%s\" WHERE instance_id = ?1", f->id, f->fields[i].name);
+    mf->child_del[i] = prepare(m, sql.data);
+    ics_buf_free(&sql);
+    ics_buf_printf(&sql, "INSERT OR IGNORE INTO \"form_%s__%s\"(instance_id, code) VALUES (?1, ?2)",
+                   f->id, f->fields[i].name);
+    mf->child_ins[i] = prepare(m, sql.data);
+    ics_buf_free(&sql);
+    if (!mf->child_del[i] || !mf->child_ins[i]) return 1;
+  }
+  return 0;
+}
+
+static void free_forms(merge *m) {
+  for (size_t i = 0; i < m->form_count; i++) {
+    merge_form *mf = &m->forms[i];
+    sqlite3_finalize(mf->upsert);
+    sqlite3_finalize(mf->remove);
+    for (size_t k = 0; mf->form && k < mf->form->field_count; k++) {
+      if (mf->child_del) sqlite3_finalize(mf->child_del[k]);
+      if (mf->child_ins) sqlite3_finalize(mf->child_ins[k]);
+    }
+    ics_free(mf->child_del);
+    ics_free(mf->child_ins);
+    ics_form_free(mf->form);
+  }
+  ics_free(m->forms);
+}
+
+/* ---- the manifest: definitions, register ---------------------------------------------------- */
+static int load_definitions(merge *m) {
+  const ics_bundle_manifest *man = m->manifest;
+  m->forms = ics_calloc(man->form_count ? man->form_count : 1, sizeof *m->forms);
+  if (!m->forms) return fail(m, "out of memory");
+  sqlite3_stmt *st = prepare(m, "INSERT OR IGNORE INTO forms VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!st) return 1;
+  int rc = 0;
+  for (size_t i = 0; !rc && i < man->form_count; i++) {
+    const ics_bundle_form *bf = &man->forms[i];
+    ics_diags diags = {0};
+    char name[128];
+    snprintf(name, sizeof name, "%s.yaml", bf->id);
+    ics_form *form = ics_form_parse(name, bf->definition, bf->definition_len, m->lang, &diags);
+    if (!form) {
+      char *msg = diags.count ? ics_diag_format(&diags.items[0]) : NULL;
+      rc = fail(m, TR(m, "định nghĩa biểu mẫu '%s' trong gói không hợp lệ: %s",
+                      "the definition of form '%s' in the bundle is not valid: %s"),
+                bf->id, msg ? msg : "?");
+      ics_free(msg);
+    } else if (strcmp(form->id, bf->id) || strcmp(form->version, bf->version) ||
+               strcmp(form->hash, bf->hash)) {
+      rc = fail(m, TR(m, "định nghĩa biểu mẫu '%s' không khớp với mã băm ghi trong gói",
+                      "the definition of form '%s' does not match the hash the bundle gives"),
+                bf->id);
+    }
+    ics_diags_free(&diags);
+    m->forms[m->form_count++].form = form;
+    if (rc) break;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, form->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, form->version, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, form->hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, bf->definition, (int)bf->definition_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, m->now, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = db_fail(m);
+    if (!rc) rc = ensure_tables(m, &m->forms[i]);
+  }
+  sqlite3_finalize(st);
+  if (rc) return 1;
+
+  ics_diags diags = {0};
+  m->reg = ics_register_parse("units.yaml", man->register_text, man->register_len, m->lang, &diags);
+  if (!m->reg) {
+    char *msg = diags.count ? ics_diag_format(&diags.items[0]) : NULL;
+    fail(m, TR(m, "danh mục đơn vị trong gói không hợp lệ: %s", "the unit register in the bundle is not valid: %s"),
+         msg ? msg : "?");
+    ics_free(msg);
+    ics_diags_free(&diags);
+    return 1;
+  }
+  ics_diags_free(&diags);
+  /* the register is the union of those received: codes are never reused */
+  sqlite3_stmt *d = prepare(m, "INSERT OR REPLACE INTO unit_districts VALUES (?1, ?2, ?3)");
+  sqlite3_stmt *a = prepare(m, "INSERT OR REPLACE INTO unit_agencies VALUES (?1, ?2, ?3, ?4, ?5)");
+  for (size_t i = 0; d && i < m->reg->district_count; i++) {
+    sqlite3_reset(d);
+    sqlite3_bind_text(d, 1, m->reg->districts[i].code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(d, 2, m->reg->districts[i].name.vi, -1, SQLITE_STATIC);
+    sqlite3_bind_text(d, 3, m->reg->districts[i].name.en, -1, SQLITE_STATIC);
+    if (sqlite3_step(d) != SQLITE_DONE) rc = db_fail(m);
+  }
+  for (size_t i = 0; a && i < m->reg->agency_count; i++) {
+    sqlite3_reset(a);
+    sqlite3_bind_text(a, 1, m->reg->agencies[i].code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(a, 2, m->reg->agencies[i].name.vi, -1, SQLITE_STATIC);
+    sqlite3_bind_text(a, 3, m->reg->agencies[i].name.en, -1, SQLITE_STATIC);
+    sqlite3_bind_text(a, 4, m->reg->agencies[i].type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(a, 5, m->reg->agencies[i].district, -1, SQLITE_STATIC);
+    if (sqlite3_step(a) != SQLITE_DONE) rc = db_fail(m);
+  }
+  sqlite3_finalize(d);
+  sqlite3_finalize(a);
+  return rc || !d || !a;
+}
+
+/* ---- records ------------------------------------------------------------------------------ */
+static merge_form *form_of(merge *m, const char *id) {
+  for (size_t i = 0; i < m->form_count; i++)
+    if (!strcmp(m->forms[i].form->id, id)) return &m->forms[i];
+  return NULL;
+}
+
+/* The record's answers as stored (name=value lines in form order) and their hash, which
+ * decides whether two copies of one revision are the same. */
+static char *encode(const ics_record *rec, const char *status, char hash[65]) {
+  ics_buf b = {0};
+  for (size_t i = 0; i < rec->form->field_count; i++) {
+    if (!rec->values[i]) continue;
+    ics_buf_printf(&b, "%s=", rec->form->fields[i].name);
+    ics_escape_append(&b, rec->values[i], strlen(rec->values[i]));
+    ics_buf_putc(&b, '\n');
+  }
+  char *text = ics_buf_take(&b);
+  if (!text) return NULL;
+  crypto_hash_sha256_state state;
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_init(&state);
+  crypto_hash_sha256_update(&state, (const unsigned char *)status, strlen(status) + 1);
+  crypto_hash_sha256_update(&state, (const unsigned char *)text, strlen(text));
+  crypto_hash_sha256_final(&state, digest);
+  sodium_bin2hex(hash, 65, digest, sizeof digest);
+  return text;
+}
+
+static int write_current(merge *m, merge_form *mf, const ics_bundle_record *r, const ics_record *rec) {
+  const ics_form *f = mf->form;
+  sqlite3_stmt *st = mf->upsert;
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  sqlite3_bind_text(st, 1, r->instance_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 2, r->revision);
+  sqlite3_bind_int(st, 3, r->round);
+  sqlite3_bind_text(st, 4, r->surveyor, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 5, r->site, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 6, r->created_at, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 7, r->updated_at, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 8, f->version, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 9, f->hash, -1, SQLITE_STATIC);
+  if (f->key >= 0 && rec->values[f->key]) sqlite3_bind_text(st, 10, rec->values[f->key], -1, SQLITE_STATIC);
+  int n = 10;
+  for (size_t i = 0; i < f->field_count; i++) {
+    const ics_field *fld = &f->fields[i];
+    if (!stores_value(fld)) continue;
+    n++;
+    const char *v = rec->values[i];
+    if (!v) continue;
+    if (fld->type == ICS_INTEGER || fld->type == ICS_BOOLEAN)
+      sqlite3_bind_int64(st, n, strtoll(v, NULL, 10));
+    else if (fld->type == ICS_DECIMAL)
+      sqlite3_bind_double(st, n, strtod(v, NULL));
+    else
+      sqlite3_bind_text(st, n, v, -1, SQLITE_STATIC);
+  }
+  if (sqlite3_step(st) != SQLITE_DONE) return db_fail(m);
+  for (size_t i = 0; i < f->field_count; i++) {
+    if (f->fields[i].type != ICS_SELECT_MULTIPLE) continue;
+    sqlite3_stmt *del = mf->child_del[i], *ins = mf->child_ins[i];
+    sqlite3_reset(del);
+    sqlite3_bind_text(del, 1, r->instance_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(del) != SQLITE_DONE) return db_fail(m);
+    for (const char *p = rec->values[i]; p && *p;) {
+      const char *end = strchr(p, ' ');
+      size_t len = end ? (size_t)(end - p) : strlen(p);
+      sqlite3_reset(ins);
+      sqlite3_bind_text(ins, 1, r->instance_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text(ins, 2, p, (int)len, SQLITE_STATIC);
+      if (sqlite3_step(ins) != SQLITE_DONE) return db_fail(m);
+      p += len + (end != NULL);
+    }
+  }
+  return 0;
+}
+
+static int remove_current(merge *m, const char *form_id, const char *instance_id) {
+  merge_form *mf = form_of(m, form_id);
+  if (!mf) return 0; /* a form this bundle does not carry: its table is untouched */
+  sqlite3_reset(mf->remove);
+  sqlite3_bind_text(mf->remove, 1, instance_id, -1, SQLITE_STATIC);
+  if (sqlite3_step(mf->remove) != SQLITE_DONE) return db_fail(m);
+  for (size_t i = 0; i < mf->form->field_count; i++) {
+    if (!mf->child_del[i]) continue;
+    sqlite3_reset(mf->child_del[i]);
+    sqlite3_bind_text(mf->child_del[i], 1, instance_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(mf->child_del[i]) != SQLITE_DONE) return db_fail(m);
+  }
+  return 0;
+}
+
+static int flag(merge *m, const ics_bundle_record *r, const char *kind, const char *detail) {
+  sqlite3_stmt *st = m->put_flag;
+  sqlite3_reset(st);
+  sqlite3_bind_text(st, 1, r->instance_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 2, r->revision);
+  sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
+  return sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(m);
+}
+
+static bool valid_timestamp(const char *s) {
+  if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+      s[16] != ':' || s[19] != 'Z')
+    return false;
+  for (int i = 0; i < 19; i++)
+    if (i != 4 && i != 7 && i != 10 && i != 13 && i != 16 && (s[i] < '0' || s[i] > '9')) return false;
+  return true;
+}
+
+/* Validates one record and applies it. */
+static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, ics_merge_stats *stats) {
+  merge_form *mf = form_of(m, r->form_id);
+  if (!mf) return fail(m, TR(m, "bản ghi %llu: biểu mẫu '%s' không có trong gói", "record %llu: form '%s' is not in the bundle"),
+                       (unsigned long long)number, r->form_id);
+  const ics_form *f = mf->form;
+  if (!valid_timestamp(r->created_at) || !valid_timestamp(r->updated_at))
+    return fail(m, TR(m, "bản ghi %llu: thời điểm không hợp lệ", "record %llu: invalid timestamp"),
+                (unsigned long long)number);
+  ics_record *rec = ics_record_new(f);
+  if (!rec) return fail(m, "out of memory");
+  int rc = 0;
+  for (size_t k = 0; !rc && k < r->value_count; k++) {
+    int field = ics_form_field_index(f, r->values[k].name);
+    if (field < 0 || !stores_value(&f->fields[field])) {
+      rc = fail(m, TR(m, "bản ghi %llu (%s): %s: biểu mẫu không có trường này",
+                      "record %llu (%s): %s: the form has no such field"),
+                (unsigned long long)number, r->instance_id, r->values[k].name);
+      break;
+    }
+    char *detail = NULL;
+    ics_status st = ics_record_set(rec, field, r->values[k].value, m->reg, m->lang, &detail);
+    if (st != ICS_OK)
+      rc = fail(m, TR(m, "bản ghi %llu (%s): %s: %s%s%s", "record %llu (%s): %s: %s%s%s"),
+                (unsigned long long)number, r->instance_id, r->values[k].name,
+                ics_status_message(st, m->lang), detail ? " " : "", detail ? detail : "");
+    ics_free(detail);
+  }
+  bool is_void = !strcmp(r->status, "void");
+  if (!rc) {
+    /* a finalized record must satisfy its whole form; a void one only needs valid values */
+    ics_violations v = {0};
+    ics_status st = ics_record_check(rec, m->reg, m->lang, is_void ? ICS_CHECK_PARTIAL : 0, &v);
+    if (st == ICS_E_NO_MEMORY) rc = fail(m, "out of memory");
+    else if (st != ICS_OK && v.count && !is_void)
+      rc = fail(m, TR(m, "bản ghi %llu (%s): %s: %s", "record %llu (%s): %s: %s"),
+                (unsigned long long)number, r->instance_id, f->fields[v.items[0].field].name,
+                v.items[0].message);
+    ics_violations_free(&v);
+  }
+  char hash[65];
+  char *answers = rc ? NULL : encode(rec, r->status, hash);
+  if (!rc && !answers) rc = fail(m, "out of memory");
+  const char *key = f->key >= 0 ? rec->values[f->key] : NULL;
+
+  /* the same revision seen before? */
+  int known = 0; /* 0 new, 1 same content, 2 conflict */
+  char kept_hash[65] = "", kept_bundle[64] = "";
+  if (!rc) {
+    sqlite3_stmt *st = m->get_revision;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, r->instance_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, r->revision);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+      snprintf(kept_hash, sizeof kept_hash, "%s", (const char *)sqlite3_column_text(st, 0));
+      snprintf(kept_bundle, sizeof kept_bundle, "%s", (const char *)sqlite3_column_text(st, 1));
+      known = strcmp(kept_hash, hash) ? 2 : 1;
+      if (strcmp((const char *)sqlite3_column_text(st, 2), r->form_id))
+        rc = fail(m, TR(m, "bản ghi %llu (%s): cùng mã bản ghi nhưng khác biểu mẫu",
+                        "record %llu (%s): the same instance id under another form"),
+                  (unsigned long long)number, r->instance_id);
+    } else if (step != SQLITE_DONE) {
+      rc = db_fail(m);
+    }
+    sqlite3_reset(st);
+  }
+  bool write_revision = false, replaces = false;
+  if (!rc && known == 1) {
+    stats->records_unchanged++;
+    /* the smallest bundle id is kept, so the result does not depend on arrival order */
+    if (strcmp(m->manifest->bundle_id, kept_bundle) < 0) write_revision = replaces = true;
+  } else if (!rc && known == 2) {
+    stats->records_conflicting++;
+    bool new_wins = strcmp(hash, kept_hash) < 0;
+    sqlite3_stmt *st = m->put_conflict;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, r->instance_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, r->revision);
+    sqlite3_bind_text(st, 3, new_wins ? hash : kept_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, new_wins ? kept_hash : hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, new_wins ? m->manifest->bundle_id : kept_bundle, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, new_wins ? kept_bundle : m->manifest->bundle_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, m->now, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = db_fail(m);
+    write_revision = replaces = new_wins;
+  } else if (!rc) {
+    write_revision = true;
+  }
+  if (!rc && write_revision) {
+    sqlite3_stmt *st = replaces ? m->replace_revision : m->put_revision;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, r->instance_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, r->revision);
+    sqlite3_bind_text(st, 3, r->form_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, f->version, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, f->hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 6, r->round);
+    sqlite3_bind_text(st, 7, r->surveyor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, r->site, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, r->created_at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, r->updated_at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, r->status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 13, answers, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 14, hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 15, m->manifest->bundle_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = db_fail(m);
+  }
+  /* is it now the current revision of its instance? */
+  if (!rc && (known == 0 || (known == 2 && replaces))) {
+    sqlite3_stmt *st = m->get_instance;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, r->instance_id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    int current = step == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_reset(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) rc = db_fail(m);
+    if (!rc && r->revision >= current) {
+      if (known == 0) {
+        if (is_void) stats->records_voided++;
+        else if (current == 0) stats->records_new++;
+        else stats->records_updated++;
+      }
+      st = m->put_instance;
+      sqlite3_reset(st);
+      sqlite3_bind_text(st, 1, r->instance_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text(st, 2, r->form_id, -1, SQLITE_STATIC);
+      sqlite3_bind_int(st, 3, r->revision);
+      sqlite3_bind_text(st, 4, r->status, -1, SQLITE_STATIC);
+      if (sqlite3_step(st) != SQLITE_DONE) rc = db_fail(m);
+      if (!rc) rc = is_void ? remove_current(m, r->form_id, r->instance_id) : write_current(m, mf, r, rec);
+    } else if (!rc && known == 0) {
+      stats->records_unchanged++; /* an older revision: kept in the history only */
+    }
+  }
+  /* timestamps worth a second look */
+  if (!rc && known == 0) {
+    char detail[96];
+    if (strcmp(r->updated_at, m->future_limit) > 0) {
+      snprintf(detail, sizeof detail, "updated_at %s", r->updated_at);
+      rc = flag(m, r, "future_timestamp", detail);
+    }
+    if (!rc && atoi(r->created_at) < r->round) {
+      snprintf(detail, sizeof detail, "created_at %s, round %d", r->created_at, r->round);
+      rc = flag(m, r, "before_round", detail);
+    }
+  }
+  ics_free(answers);
+  ics_record_free(rec);
+  return rc;
+}
+
+/* ---- the bundle as a whole ------------------------------------------------------------------ */
+static int file_sha256(const char *path, char hex[65]) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return 1;
+  crypto_hash_sha256_state state;
+  crypto_hash_sha256_init(&state);
+  unsigned char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) crypto_hash_sha256_update(&state, buf, n);
+  bool bad = ferror(f);
+  fclose(f);
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&state, digest);
+  sodium_bin2hex(hex, 65, digest, sizeof digest);
+  return bad;
+}
+
+/* Keeps a copy of a refused bundle in CENTRAL.quarantine/, under a name not yet used. */
+static char *quarantine(ics_central *c, const char *path) {
+  ics_buf dir = {0};
+  ics_buf_printf(&dir, "%s.quarantine", c->path);
+  if (dir.failed) return NULL;
+  mkdir(dir.data, 0700); /* POSIX; the Windows build supplies _mkdir */
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  char *target = NULL;
+  for (int n = 0; n < 1000 && !target; n++) {
+    ics_buf t = {0};
+    if (n) ics_buf_printf(&t, "%s/%d-%s", dir.data, n, base);
+    else ics_buf_printf(&t, "%s/%s", dir.data, base);
+    if (!t.failed && !ics_path_is_file(t.data)) target = ics_buf_take(&t);
+    else ics_buf_free(&t);
+  }
+  ics_buf_free(&dir);
+  if (!target) return NULL;
+  FILE *in = fopen(path, "rb"), *out = in ? fopen(target, "wb") : NULL;
+  bool ok = in && out;
+  unsigned char buf[65536];
+  size_t n;
+  while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = fwrite(buf, 1, n, out) == n;
+  if (in) fclose(in);
+  if (out && fclose(out)) ok = false;
+  if (!ok) {
+    remove(target);
+    ics_free(target);
+    return NULL;
+  }
+  return target;
+}
+
+static void record_rejection(ics_central *c, const char *path, const char *sha, const char *reason) {
+  char *copy = quarantine(c, path);
+  char now[21];
+  ics_now_utc(now);
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(c->db,
+                         "INSERT INTO rejected(file_name, file_sha256, reason, rejected_at, quarantine)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) == SQLITE_OK) {
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, sha && *sha ? sha : NULL, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, copy, -1, SQLITE_STATIC);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+  }
+  ics_free(copy);
+}
+
+static void add_days(char out[21], const char *now, int days) {
+  /* far enough for a "future" check: compare dates as text, one day of slack for clocks */
+  int y = atoi(now), mo = atoi(now + 5), d = atoi(now + 8) + days;
+  static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int len = mdays[mo - 1] + (mo == 2 && ((y % 4 == 0 && y % 100) || y % 400 == 0));
+  if (d > len) {
+    d -= len;
+    if (++mo > 12) mo = 1, y++;
+  }
+  char buf[64];
+  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%.8sZ", y % 10000, mo, d, now + 11);
+  memcpy(out, buf, 20);
+  out[20] = '\0';
+}
+
+ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_stats *stats,
+                                    ics_merge_progress progress, void *progress_ctx, char **reason) {
+  merge m = {.c = c, .lang = c->lang};
+  ics_now_utc(m.now);
+  add_days(m.future_limit, m.now, 1);
+  char sha[65] = "";
+  *reason = NULL;
+  if (file_sha256(path, sha)) {
+    ics_buf b = {0};
+    ics_buf_printf(&b, TR(&m, "không đọc được tệp: %s", "cannot read the file: %s"), strerror(errno));
+    *reason = ics_buf_take(&b);
+    stats->bundles_rejected++;
+    record_rejection(c, path, NULL, *reason);
+    return ICS_REJECTED;
+  }
+  ics_bundle_limits limits;
+  ics_bundle_default_limits(&limits);
+  ics_bundle_reader *reader = ics_bundle_open(path, &limits, c->lang, &m.error);
+  if (!reader) {
+    *reason = m.error;
+    stats->bundles_rejected++;
+    record_rejection(c, path, sha, *reason);
+    return ICS_REJECTED;
+  }
+  m.manifest = ics_bundle_manifest_of(reader);
+
+  /* Waits for another merge (busy timeout) rather than failing at once. */
+  if (central_exec(c, "BEGIN IMMEDIATE", &m.error)) {
+    ics_bundle_close(reader);
+    m.db_code = 1;
+    *reason = m.error;
+    return ICS_MERGE_ERROR;
+  }
+  ics_merge_outcome outcome = ICS_MERGED;
+  sqlite3_stmt *seen = prepare(&m, "SELECT file_sha256 FROM bundles WHERE bundle_id = ?1");
+  if (seen) {
+    sqlite3_bind_text(seen, 1, m.manifest->bundle_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(seen) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(seen, 0), sha))
+      outcome = ICS_ALREADY_MERGED;
+    sqlite3_finalize(seen);
+  }
+  ics_merge_stats local = {0};
+  int rc = m.error ? 1 : 0;
+  if (!rc && outcome == ICS_MERGED) {
+    m.get_revision = prepare(&m, "SELECT content_hash, bundle_id, form_id FROM revisions WHERE instance_id = ?1 AND revision = ?2");
+    m.put_revision = prepare(&m, "INSERT INTO revisions VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+    m.replace_revision = prepare(&m, "INSERT OR REPLACE INTO revisions VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+    m.get_instance = prepare(&m, "SELECT revision FROM instances WHERE instance_id = ?1");
+    m.put_instance = prepare(&m, "INSERT OR REPLACE INTO instances VALUES (?1, ?2, ?3, ?4)");
+    m.put_conflict = prepare(&m, "INSERT OR IGNORE INTO conflicts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    m.put_flag = prepare(&m, "INSERT OR IGNORE INTO flags VALUES (?1, ?2, ?3, ?4)");
+    rc = m.error ? 1 : load_definitions(&m);
+    ics_bundle_record r;
+    uint64_t number = 0;
+    int more;
+    while (!rc && (more = ics_bundle_next(reader, &r, &m.error)) == 1) {
+      number++;
+      rc = merge_record(&m, &r, number, &local);
+      if (progress && number % 10000 == 0) {
+        ics_merge_stats now = *stats;
+        now.records_read += number;
+        progress(progress_ctx, &now);
+      }
+    }
+    if (!rc && more < 0) rc = 1; /* the reader found damage: m.error says what */
+    local.records_read = number;
+    if (!rc) {
+      sqlite3_stmt *st = prepare(&m, "INSERT OR REPLACE INTO bundles VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+      if (st) {
+        sqlite3_bind_text(st, 1, m.manifest->bundle_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, sha, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, m.manifest->store_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, m.manifest->surveyor, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, m.manifest->site, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 6, m.manifest->round);
+        sqlite3_bind_text(st, 7, m.manifest->created, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 8, m.now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 9, path, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 10, (sqlite3_int64)number);
+        if (sqlite3_step(st) != SQLITE_DONE) rc = db_fail(&m);
+        sqlite3_finalize(st);
+      } else {
+        rc = 1;
+      }
+    }
+  }
+  sqlite3_stmt *stmts[] = {m.get_revision, m.put_revision, m.replace_revision, m.get_instance,
+                           m.put_instance, m.put_conflict, m.put_flag};
+  for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++) sqlite3_finalize(stmts[i]);
+  free_forms(&m);
+  ics_register_free(m.reg);
+  ics_bundle_close(reader);
+  if (!rc && central_exec(c, "COMMIT", &m.error)) {
+    m.db_code = sqlite3_errcode(c->db);
+    rc = 1;
+  }
+  if (rc) {
+    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    *reason = m.error;
+    if (m.db_code) return ICS_MERGE_ERROR; /* the database's problem, not the bundle's */
+    stats->bundles_rejected++;
+    record_rejection(c, path, sha, *reason);
+    return ICS_REJECTED;
+  }
+  if (outcome == ICS_ALREADY_MERGED) {
+    stats->bundles_skipped++;
+  } else {
+    stats->bundles_merged++;
+    stats->records_new += local.records_new;
+    stats->records_updated += local.records_updated;
+    stats->records_unchanged += local.records_unchanged;
+    stats->records_voided += local.records_voided;
+    stats->records_conflicting += local.records_conflicting;
+    stats->records_read += local.records_read;
+  }
+  return outcome;
+}

@@ -1,0 +1,94 @@
+/* status.c - `ictsurvey status`: completeness at a glance for the central office. */
+#include <stdio.h>
+#include <string.h>
+
+#include "central_private.h"
+
+/* Runs a query and prints each row's columns separated by two spaces, under a title. */
+static int section(ics_central *c, FILE *out, const char *title, const char *sql, char **error) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) return central_error(c, error);
+  fprintf(out, "\n%s\n", title);
+  int rows = 0, rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    fputs("  ", out);
+    for (int i = 0; i < sqlite3_column_count(st); i++) {
+      const char *v = (const char *)sqlite3_column_text(st, i);
+      fprintf(out, "%s%s", i ? "  " : "", v ? v : "-");
+    }
+    fputc('\n', out);
+    rows++;
+  }
+  if (!rows) fprintf(out, "  %s\n", c->lang == ICS_EN ? "(none)" : "(không có)");
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? 0 : central_error(c, error);
+}
+
+static bool has_column(ics_central *c, const char *table, const char *column) {
+  sqlite3_stmt *st;
+  bool found = false;
+  if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st, NULL) != SQLITE_OK)
+    return false;
+  sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+  found = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_finalize(st);
+  return found;
+}
+
+int ics_central_status(ics_central *c, void *stream, char **error) {
+  FILE *out = stream;
+  bool en = c->lang == ICS_EN;
+  int rc = section(c, out, en ? "Records per form and round (current, not void):"
+                              : "Số bản ghi theo biểu mẫu và đợt (hiện hành, không tính bản đã hủy):",
+                   "SELECT i.form_id, r.round, count(*) FROM instances i JOIN revisions r"
+                   " ON r.instance_id = i.instance_id AND r.revision = i.revision"
+                   " WHERE i.status != 'void' GROUP BY 1, 2 ORDER BY 1, 2", error);
+  /* per district, for every form that has a district field */
+  sqlite3_stmt *forms;
+  if (!rc && sqlite3_prepare_v2(c->db, "SELECT DISTINCT form_id FROM forms ORDER BY 1", -1, &forms, NULL) == SQLITE_OK) {
+    while (!rc && sqlite3_step(forms) == SQLITE_ROW) {
+      const char *id = (const char *)sqlite3_column_text(forms, 0);
+      ics_buf table = {0}, sql = {0}, title = {0};
+      ics_buf_printf(&table, "form_%s", id);
+      if (!table.failed && has_column(c, table.data, "district")) {
+        ics_buf_printf(&sql, "SELECT f.round, f.district, coalesce(d.name_vi, '?'), count(*) FROM \"%s\" f"
+                             " LEFT JOIN unit_districts d ON d.code = f.district GROUP BY 1, 2 ORDER BY 1, 2",
+                       table.data);
+        ics_buf_printf(&title, en ? "Form %s per round and district:" : "Biểu mẫu %s theo đợt và huyện:", id);
+        if (!sql.failed && !title.failed) rc = section(c, out, title.data, sql.data, error);
+      }
+      ics_buf_free(&table);
+      ics_buf_free(&sql);
+      ics_buf_free(&title);
+    }
+    sqlite3_finalize(forms);
+  }
+  if (!rc && has_column(c, "form_staff", "agency"))
+    rc = section(c, out, en ? "Register agencies with no staff record yet:"
+                            : "Cơ quan trong danh mục chưa có phiếu cán bộ nào:",
+                 "SELECT code, type, name_vi FROM unit_agencies WHERE code NOT IN"
+                 " (SELECT agency FROM form_staff WHERE agency IS NOT NULL) ORDER BY type, code", error);
+  if (!rc)
+    rc = section(c, out, en ? "Bundles per surveyor (site, bundles, records, last received):"
+                            : "Tệp gói theo người khảo sát (nơi, số gói, số bản ghi, lần nhận gần nhất):",
+                 "SELECT surveyor, site, count(*), sum(records), max(merged_at) FROM bundles"
+                 " GROUP BY 1, 2 ORDER BY 1, 2", error);
+  if (!rc)
+    rc = section(c, out, en ? "Conflicts (same record and revision, different contents):"
+                            : "Xung đột (cùng bản ghi và lần sửa nhưng nội dung khác):",
+                 "SELECT instance_id, revision, kept_bundle, other_bundle FROM conflicts ORDER BY 1, 2", error);
+  if (!rc)
+    rc = section(c, out, en ? "Duplicated natural keys (form, round, key, records):"
+                            : "Khóa bị trùng (biểu mẫu, đợt, khóa, số bản ghi):",
+                 "SELECT form_id, round, natural_key, count(*) FROM duplicates GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", error);
+  if (!rc)
+    rc = section(c, out, en ? "Timestamps worth a second look (kind, records):"
+                            : "Thời điểm đáng ngờ cần kiểm tra (loại, số bản ghi):",
+                 "SELECT kind, count(*) FROM flags GROUP BY 1 ORDER BY 1", error);
+  if (!rc)
+    rc = section(c, out, en ? "Rejected bundles (file, reason, when, copy kept):"
+                            : "Tệp gói bị từ chối (tệp, lý do, thời điểm, bản lưu):",
+                 "SELECT file_name, reason, rejected_at, quarantine FROM rejected ORDER BY id", error);
+  return rc;
+}

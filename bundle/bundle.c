@@ -1,0 +1,1459 @@
+/* bundle.c - writing and reading bundles (docs/bundle-format.md).
+ *
+ * Writing: lines are gathered in a buffer, hashed (SHA-256) and deflated 64 KiB at a time into
+ * a temporary file beside the target, which is synced and renamed only by ics_bundle_finish.
+ * Everything the reader would refuse is refused before it is written.
+ *
+ * Reading: the gzip member is inflated 64 KiB at a time, never past the decompressed-size
+ * limit; lines are cut with memchr and parsed in place (records point into the chunk or the
+ * one line buffer, values are unescaped where they lie), so memory does not grow with the
+ * bundle except for the set of instance ids that finds duplicates. When the content turns
+ * out wrong, the rest of the gzip member is inflated (up to DRAIN_MAX) to see whether the
+ * real cause is damage or truncation, which is then reported instead. */
+#include "bundle_private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+enum {
+  CHUNK = 64 * 1024,   /* bytes inflated or deflated at a time */
+  FIRST_LINE_MAX = 64, /* "ictsurvey-bundle: N" */
+  EXCERPT = 96         /* room for an excerpt of the input in a message */
+};
+#define DRAIN_MAX ((uint64_t)64 << 20) /* content inflated after an error to find damage */
+
+static const char BUNDLE_MAGIC[] = "ictsurvey-bundle: ";
+
+void ics_bundle_default_limits(ics_bundle_limits *limits) {
+  limits->max_decompressed = (uint64_t)2 << 30;
+  limits->max_line = (size_t)1 << 20;
+  limits->max_definition = (size_t)4 << 20;
+  limits->max_forms = 64;
+  limits->max_records = 10000000;
+}
+
+/* A message: an optional prefix (already formatted) and a formatted text; NULL when even
+ * that cannot be allocated. */
+static char *message_v(ics_lang lang, const char *prefix, bundle_message id, va_list ap) {
+  ics_buf b = {0};
+  if (prefix) ics_buf_puts(&b, prefix);
+  ics_buf_vprintf(&b, bundle_msg(id, lang), ap);
+  return ics_buf_take(&b);
+}
+
+static void give_error(char **error, char *message) {
+  if (error)
+    *error = message;
+  else
+    ics_free(message);
+}
+
+static bool start_sodium(void) { return sodium_init() >= 0; }
+
+/* ==== writing ============================================================================= */
+
+struct ics_bundle_writer {
+  ics_lang lang;
+  ics_bundle_limits limits; /* what a reader accepts by default: never write more */
+  char *path;               /* the bundle's name */
+  char *tmp_path;           /* where it is written until ics_bundle_finish; NULL once renamed */
+  int fd;
+  z_stream zs;
+  gz_header header; /* zlib keeps a pointer to it until the header is written */
+  bool z_ready;
+  unsigned char *zout;    /* CHUNK bytes of deflate output */
+  ics_buf pending;        /* content not yet hashed and compressed */
+  uint64_t content_bytes; /* content handed to deflate so far */
+  crypto_hash_sha256_state sha;
+  size_t form_count;
+  char **form_ids;
+  uint64_t *announced; /* records of each form in the manifest */
+  uint64_t *written;   /* records of each form written */
+  size_t last_form;    /* where the last record's form was found */
+  uint64_t records;    /* records written */
+  bundle_idset ids;
+  bundle_nameset names;
+  uint32_t *hashes; /* FNV-1a of each value's name in the current record */
+  size_t hashes_cap;
+  bool failed;
+};
+
+/* Sets *error to "PREFIX: MESSAGE" (prefix: BM_AT_MANIFEST, BM_AT_WRITE_RECORD with the record
+ * number, or BM_COUNT for none) and returns -1. */
+static int write_error(ics_lang lang, char **error, bundle_message at, uint64_t record,
+                       bundle_message id, ...) {
+  char prefix[128] = "";
+  if (at != BM_COUNT)
+    snprintf(prefix, sizeof prefix, bundle_msg(at, lang), (unsigned long long)record);
+  va_list ap;
+  va_start(ap, id);
+  give_error(error, message_v(lang, prefix, id, ap));
+  va_end(ap);
+  return -1;
+}
+
+/* Checks a text the writer escapes: valid UTF-8, no control characters but tab, LF and CR.
+ * `what` names it in the message. */
+static int check_text(ics_lang lang, char **error, bundle_message at, uint64_t record,
+                      const char *what, const char *s) {
+  if (!s) return write_error(lang, error, at, record, BM_MISSING, what);
+  size_t n = strlen(s);
+  bool control = false;
+  size_t bad = bundle_text_scan(s, n, BUNDLE_ALLOW('\t') | BUNDLE_ALLOW('\n') | BUNDLE_ALLOW('\r'),
+                                &control);
+  if (bad == n) return 0;
+  if (control)
+    return write_error(lang, error, at, record, BM_BAD_TEXT_CONTROL, what,
+                       (unsigned)(unsigned char)s[bad], bad + 1);
+  return write_error(lang, error, at, record, BM_BAD_TEXT_UTF8, what, bad + 1);
+}
+
+static int check_uuid(ics_lang lang, char **error, bundle_message at, uint64_t record,
+                      const char *what, const char *s, unsigned char out[16]) {
+  if (!s) return write_error(lang, error, at, record, BM_MISSING, what);
+  if (bundle_uuid_parse(s, strlen(s), out)) return 0;
+  char excerpt[EXCERPT];
+  bundle_excerpt(excerpt, sizeof excerpt, s, strlen(s));
+  return write_error(lang, error, at, record, BM_BAD_UUID, what, excerpt);
+}
+
+static int check_time(ics_lang lang, char **error, bundle_message at, uint64_t record,
+                      const char *what, const char *s) {
+  if (!s) return write_error(lang, error, at, record, BM_MISSING, what);
+  if (bundle_time_valid(s, strlen(s))) return 0;
+  char excerpt[EXCERPT];
+  bundle_excerpt(excerpt, sizeof excerpt, s, strlen(s));
+  return write_error(lang, error, at, record, BM_BAD_TIME, what, excerpt);
+}
+
+static int check_year(ics_lang lang, char **error, bundle_message at, uint64_t record, int year) {
+  if (year >= 1900 && year <= 2100) return 0;
+  char text[16];
+  snprintf(text, sizeof text, "%d", year);
+  return write_error(lang, error, at, record, BM_BAD_YEAR, "round", text);
+}
+
+/* The definition texts: present when not empty, within the limit, valid UTF-8. */
+static int check_block(ics_lang lang, char **error, const ics_bundle_limits *limits,
+                       const char *what, const char *text, size_t len) {
+  if (len && !text) return write_error(lang, error, BM_AT_MANIFEST, 0, BM_MISSING, what);
+  if (len > limits->max_definition)
+    return write_error(lang, error, BM_AT_MANIFEST, 0, BM_LIMIT_DEFINITION, what,
+                       (unsigned long long)len, limits->max_definition);
+  size_t bad;
+  if (len && !ics_utf8_valid(text, len, &bad))
+    return write_error(lang, error, BM_AT_MANIFEST, 0, BM_BLOCK_UTF8, what, bad + 1);
+  return 0;
+}
+
+static int check_manifest(ics_lang lang, char **error, const ics_bundle_limits *limits,
+                          const ics_bundle_manifest *m) {
+  const bundle_message at = BM_AT_MANIFEST;
+  char excerpt[EXCERPT], what[160];
+  if (!m) return write_error(lang, error, at, 0, BM_MISSING, "manifest");
+  if (m->format != 0 && m->format != ICS_BUNDLE_FORMAT)
+    return write_error(lang, error, at, 0, BM_WRITER_FORMAT, m->format, (int)ICS_BUNDLE_FORMAT);
+  if (check_uuid(lang, error, at, 0, "bundle-id", m->bundle_id, NULL) ||
+      check_uuid(lang, error, at, 0, "store-id", m->store_id, NULL) ||
+      check_text(lang, error, at, 0, "surveyor", m->surveyor) ||
+      check_text(lang, error, at, 0, "site", m->site) || check_year(lang, error, at, 0, m->round) ||
+      check_time(lang, error, at, 0, "created", m->created))
+    return -1;
+  if (m->record_count > limits->max_records)
+    return write_error(lang, error, at, 0, BM_LIMIT_RECORDS, (unsigned long long)m->record_count,
+                       (unsigned long long)limits->max_records);
+  if (m->form_count > limits->max_forms)
+    return write_error(lang, error, at, 0, BM_LIMIT_FORMS, limits->max_forms);
+  if (m->form_count && !m->forms) return write_error(lang, error, at, 0, BM_MISSING, "forms");
+  uint64_t sum = 0;
+  for (size_t i = 0; i < m->form_count; i++) {
+    const ics_bundle_form *f = &m->forms[i];
+    if (!f->id) return write_error(lang, error, at, 0, BM_MISSING, "form id");
+    bundle_excerpt(excerpt, sizeof excerpt, f->id, strlen(f->id));
+    if (!bundle_name_valid(f->id, strlen(f->id)))
+      return write_error(lang, error, at, 0, BM_BAD_FORM_ID, excerpt);
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(m->forms[j].id, f->id) == 0)
+        return write_error(lang, error, at, 0, BM_DUPLICATE_FORM, f->id);
+    if (!f->version || !bundle_version_valid(f->version, strlen(f->version))) {
+      char version[EXCERPT];
+      bundle_excerpt(version, sizeof version, f->version ? f->version : "",
+                     f->version ? strlen(f->version) : 0);
+      return write_error(lang, error, at, 0, BM_BAD_VERSION, version, f->id);
+    }
+    if (!f->hash || !bundle_hash_valid(f->hash, strlen(f->hash)))
+      return write_error(lang, error, at, 0, BM_BAD_HASH, f->id);
+    if (f->records > limits->max_records)
+      return write_error(lang, error, at, 0, BM_LIMIT_RECORDS, (unsigned long long)f->records,
+                         (unsigned long long)limits->max_records);
+    snprintf(what, sizeof what, bundle_msg(BM_WHAT_DEFINITION, lang), f->id);
+    if (check_block(lang, error, limits, what, f->definition, f->definition_len)) return -1;
+    sum += f->records;
+  }
+  if (sum != m->record_count)
+    return write_error(lang, error, at, 0, BM_FORM_SUM, (unsigned long long)sum,
+                       (unsigned long long)m->record_count);
+  return check_block(lang, error, limits, bundle_msg(BM_WHAT_REGISTER, lang), m->register_text,
+                     m->register_len);
+}
+
+static int w_fail(ics_bundle_writer *w, char **error, bundle_message at, bundle_message id, ...) {
+  char prefix[128] = "";
+  if (at != BM_COUNT)
+    snprintf(prefix, sizeof prefix, bundle_msg(at, w->lang), (unsigned long long)w->records + 1);
+  va_list ap;
+  va_start(ap, id);
+  give_error(error, message_v(w->lang, prefix, id, ap));
+  va_end(ap);
+  w->failed = true;
+  return -1;
+}
+
+static int w_io_error(ics_bundle_writer *w, char **error) {
+  return w_fail(w, error, BM_COUNT, BM_CANNOT_WRITE, w->path, strerror(errno));
+}
+
+static int write_all(ics_bundle_writer *w, const unsigned char *p, size_t n, char **error) {
+  while (n) {
+    ssize_t k = write(w->fd, p, n);
+    if (k < 0) {
+      if (errno == EINTR) continue;
+      return w_io_error(w, error);
+    }
+    p += k;
+    n -= (size_t)k;
+  }
+  return 0;
+}
+
+/* Deflates p[0..n) with `flush` and writes what comes out. */
+static int deflate_out(ics_bundle_writer *w, const void *p, size_t n, int flush, char **error) {
+  w->content_bytes += n;
+  if (w->content_bytes > w->limits.max_decompressed)
+    return w_fail(w, error, BM_COUNT, BM_WRITE_TOO_LARGE,
+                  (unsigned long long)w->limits.max_decompressed);
+  w->zs.next_in = (unsigned char *)(uintptr_t)p; /* zlib's next_in is not const */
+  w->zs.avail_in = (uInt)n;
+  for (;;) {
+    w->zs.next_out = w->zout;
+    w->zs.avail_out = CHUNK;
+    int z = deflate(&w->zs, flush);
+    if (z == Z_STREAM_ERROR)
+      return w_fail(w, error, BM_COUNT, BM_ZLIB, w->zs.msg ? w->zs.msg : "deflate");
+    if (write_all(w, w->zout, CHUNK - w->zs.avail_out, error)) return -1;
+    if (flush == Z_FINISH ? z == Z_STREAM_END : w->zs.avail_out != 0) break;
+  }
+  return 0;
+}
+
+/* Hashes and compresses the pending content. */
+static int flush_pending(ics_bundle_writer *w, char **error) {
+  if (w->pending.failed) return w_fail(w, error, BM_COUNT, BM_NO_MEMORY);
+  if (!w->pending.len) return 0;
+  crypto_hash_sha256_update(&w->sha, (const unsigned char *)w->pending.data, w->pending.len);
+  if (deflate_out(w, w->pending.data, w->pending.len, Z_NO_FLUSH, error)) return -1;
+  w->pending.len = 0;
+  return 0;
+}
+
+/* The line just appended from `mark` must stay within the readers' line limit. */
+static int check_line_length(ics_bundle_writer *w, size_t mark, bundle_message at, char **error) {
+  if (w->pending.failed) return w_fail(w, error, BM_COUNT, BM_NO_MEMORY);
+  if (w->pending.len - mark - 1 > w->limits.max_line)
+    return w_fail(w, error, at, BM_WRITE_LINE_TOO_LONG, w->limits.max_line);
+  return 0;
+}
+
+static int put_block(ics_bundle_writer *w, const char *text, size_t len, char **error) {
+  if (len) ics_buf_append(&w->pending, text, len);
+  ics_buf_putc(&w->pending, '\n');
+  return flush_pending(w, error);
+}
+
+static int write_manifest(ics_bundle_writer *w, const ics_bundle_manifest *m, char **error) {
+  ics_buf *b = &w->pending;
+  ics_buf_printf(b, "%s%d\nbundle-id: %s\nstore-id: %s\n", BUNDLE_MAGIC, (int)ICS_BUNDLE_FORMAT,
+                 m->bundle_id, m->store_id);
+  size_t mark = b->len;
+  ics_buf_puts(b, "surveyor: ");
+  bundle_escape(b, m->surveyor, strlen(m->surveyor));
+  ics_buf_putc(b, '\n');
+  if (check_line_length(w, mark, BM_AT_MANIFEST, error)) return -1;
+  mark = b->len;
+  ics_buf_puts(b, "site: ");
+  bundle_escape(b, m->site, strlen(m->site));
+  ics_buf_putc(b, '\n');
+  if (check_line_length(w, mark, BM_AT_MANIFEST, error)) return -1;
+  ics_buf_printf(b, "round: %d\ncreated: %s\nrecords: %llu\n", m->round, m->created,
+                 (unsigned long long)m->record_count);
+  for (size_t i = 0; i < m->form_count; i++) {
+    const ics_bundle_form *f = &m->forms[i];
+    ics_buf_printf(b, "form: %s %s %s %llu\n", f->id, f->version, f->hash,
+                   (unsigned long long)f->records);
+  }
+  ics_buf_printf(b, "register: %zu\n", m->register_len);
+  if (put_block(w, m->register_text, m->register_len, error)) return -1;
+  for (size_t i = 0; i < m->form_count; i++) {
+    const ics_bundle_form *f = &m->forms[i];
+    ics_buf_printf(b, "definition: %s %zu\n", f->id, f->definition_len);
+    if (put_block(w, f->definition, f->definition_len, error)) return -1;
+  }
+  return 0;
+}
+
+ics_bundle_writer *ics_bundle_create(const char *path, const ics_bundle_manifest *manifest,
+                                     char **error) {
+  ics_lang lang = ics_lang_default();
+  ics_bundle_limits limits;
+  ics_bundle_default_limits(&limits);
+  if (error) *error = NULL;
+  if (!start_sodium()) {
+    write_error(lang, error, BM_COUNT, 0, BM_SODIUM);
+    return NULL;
+  }
+  if (!path) {
+    write_error(lang, error, BM_COUNT, 0, BM_MISSING, "path");
+    return NULL;
+  }
+  if (check_manifest(lang, error, &limits, manifest)) return NULL;
+
+  ics_bundle_writer *w = ics_calloc(1, sizeof *w);
+  if (!w) {
+    write_error(lang, error, BM_COUNT, 0, BM_NO_MEMORY);
+    return NULL;
+  }
+  w->lang = lang;
+  w->limits = limits;
+  w->fd = -1;
+  bundle_idset_init(&w->ids);
+  size_t forms = manifest->form_count;
+  w->path = ics_strdup(path);
+  char *tmp_path = ics_malloc(strlen(path) + sizeof ".tmp-XXXXXX");
+  w->zout = ics_malloc(CHUNK);
+  w->form_ids = ics_calloc(forms, sizeof *w->form_ids);
+  w->announced = ics_calloc(forms, sizeof *w->announced);
+  w->written = ics_calloc(forms, sizeof *w->written);
+  if (!w->path || !tmp_path || !w->zout || !w->form_ids || !w->announced || !w->written) {
+    ics_free(tmp_path);
+    w_fail(w, error, BM_COUNT, BM_NO_MEMORY);
+    goto fail;
+  }
+  w->form_count = forms;
+  for (size_t i = 0; i < forms; i++) {
+    w->announced[i] = manifest->forms[i].records;
+    if (!(w->form_ids[i] = ics_strdup(manifest->forms[i].id))) {
+      ics_free(tmp_path);
+      w_fail(w, error, BM_COUNT, BM_NO_MEMORY);
+      goto fail;
+    }
+  }
+
+  strcpy(tmp_path, path);
+  strcat(tmp_path, ".tmp-XXXXXX");
+  w->fd = mkstemp(tmp_path);
+  if (w->fd < 0) {
+    int saved = errno;
+    ics_free(tmp_path);
+    w_fail(w, error, BM_COUNT, BM_CANNOT_CREATE, path, strerror(saved));
+    goto fail;
+  }
+  w->tmp_path = tmp_path; /* from now on removed on failure */
+
+  /* Deterministic output: level 6, a 32 KiB window, memLevel 8, default strategy, and a gzip
+   * header with no name, no time and OS 255 (unknown). */
+  int z = deflateInit2(&w->zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  if (z != Z_OK) {
+    w_fail(w, error, BM_COUNT, z == Z_MEM_ERROR ? BM_NO_MEMORY : BM_ZLIB, "deflateInit2");
+    goto fail;
+  }
+  w->z_ready = true;
+  memset(&w->header, 0, sizeof w->header);
+  w->header.time = 0;
+  w->header.os = 255;
+  if (deflateSetHeader(&w->zs, &w->header) != Z_OK) {
+    w_fail(w, error, BM_COUNT, BM_ZLIB, "deflateSetHeader");
+    goto fail;
+  }
+  crypto_hash_sha256_init(&w->sha);
+  w->records = 0;
+  if (write_manifest(w, manifest, error)) goto fail;
+  return w;
+fail:
+  ics_bundle_abort(w);
+  return NULL;
+}
+
+static int find_form(ics_bundle_writer *w, const char *id) {
+  if (w->last_form < w->form_count && strcmp(w->form_ids[w->last_form], id) == 0)
+    return (int)w->last_form;
+  for (size_t i = 0; i < w->form_count; i++)
+    if (strcmp(w->form_ids[i], id) == 0) {
+      w->last_form = i;
+      return (int)i;
+    }
+  return -1;
+}
+
+int ics_bundle_write(ics_bundle_writer *w, const ics_bundle_record *rec, char **error) {
+  if (error) *error = NULL;
+  if (!w || w->failed) {
+    write_error(w ? w->lang : ics_lang_default(), error, BM_COUNT, 0, BM_WRITER_FAILED);
+    return -1;
+  }
+  const bundle_message at = BM_AT_WRITE_RECORD;
+  const ics_lang lang = w->lang;
+  const uint64_t number = w->records + 1;
+  char excerpt[EXCERPT], what[160];
+  unsigned char id[16];
+  if (!rec) return w_fail(w, error, at, BM_MISSING, "record");
+  if (check_uuid(lang, error, at, number, "instance_id", rec->instance_id, id) ||
+      check_time(lang, error, at, number, "created_at", rec->created_at) ||
+      check_time(lang, error, at, number, "updated_at", rec->updated_at) ||
+      check_text(lang, error, at, number, "surveyor", rec->surveyor) ||
+      check_text(lang, error, at, number, "site", rec->site) ||
+      check_year(lang, error, at, number, rec->round)) {
+    w->failed = true;
+    return -1;
+  }
+  if (!rec->form_id) return w_fail(w, error, at, BM_MISSING, "form_id");
+  int form = find_form(w, rec->form_id);
+  if (form < 0) {
+    bundle_excerpt(excerpt, sizeof excerpt, rec->form_id, strlen(rec->form_id));
+    return w_fail(w, error, at, BM_UNKNOWN_FORM, excerpt);
+  }
+  if (rec->revision < 1) {
+    snprintf(excerpt, sizeof excerpt, "%d", rec->revision);
+    return w_fail(w, error, at, BM_BAD_REVISION, excerpt);
+  }
+  if (!rec->status || (strcmp(rec->status, "finalized") != 0 && strcmp(rec->status, "void") != 0)) {
+    bundle_excerpt(excerpt, sizeof excerpt, rec->status ? rec->status : "",
+                   rec->status ? strlen(rec->status) : 0);
+    return w_fail(w, error, at, BM_BAD_STATUS, excerpt);
+  }
+  if (rec->value_count && !rec->values) return w_fail(w, error, at, BM_MISSING, "values");
+  if (rec->value_count > w->hashes_cap) {
+    uint32_t *hashes = ics_realloc(w->hashes, rec->value_count * sizeof *hashes);
+    if (!hashes) return w_fail(w, error, BM_COUNT, BM_NO_MEMORY);
+    w->hashes = hashes;
+    w->hashes_cap = rec->value_count;
+  }
+  for (size_t i = 0; i < rec->value_count; i++) {
+    const ics_bundle_value *v = &rec->values[i];
+    if (!v->name) return w_fail(w, error, at, BM_MISSING, "field name");
+    size_t len = strlen(v->name);
+    if (!bundle_name_valid(v->name, len)) {
+      bundle_excerpt(excerpt, sizeof excerpt, v->name, len);
+      return w_fail(w, error, at, BM_BAD_FIELD_NAME, excerpt);
+    }
+    uint32_t h = BUNDLE_NAME_HASH_INIT;
+    for (size_t k = 0; k < len; k++) h = bundle_name_hash_step(h, (unsigned char)v->name[k]);
+    w->hashes[i] = h;
+    snprintf(what, sizeof what, bundle_msg(BM_WHAT_FIELD, lang), v->name);
+    if (check_text(lang, error, at, number, what, v->value)) {
+      w->failed = true;
+      return -1;
+    }
+  }
+  const char *dup;
+  int unique = bundle_names_unique(&w->names, rec->values, w->hashes, rec->value_count, &dup);
+  if (unique < 0) return w_fail(w, error, BM_COUNT, BM_NO_MEMORY);
+  if (!unique) return w_fail(w, error, at, BM_DUPLICATE_FIELD, dup);
+  if (w->written[form] + 1 > w->announced[form])
+    return w_fail(w, error, at, BM_TOO_MANY_FORM_RECORDS, w->form_ids[form],
+                  (unsigned long long)w->announced[form]);
+  int added = bundle_idset_add(&w->ids, id);
+  if (added < 0) return w_fail(w, error, BM_COUNT, BM_NO_MEMORY);
+  if (!added) return w_fail(w, error, at, BM_DUPLICATE_INSTANCE, rec->instance_id);
+
+  ics_buf *b = &w->pending;
+  size_t mark = b->len;
+  ics_buf_printf(b, "R\t%s\t%s\t%d\t%s\t%s\t%s\t", rec->instance_id, w->form_ids[form],
+                 rec->revision, rec->status, rec->created_at, rec->updated_at);
+  bundle_escape(b, rec->surveyor, strlen(rec->surveyor));
+  ics_buf_putc(b, '\t');
+  bundle_escape(b, rec->site, strlen(rec->site));
+  ics_buf_printf(b, "\t%d", rec->round);
+  for (size_t i = 0; i < rec->value_count; i++) {
+    const ics_bundle_value *v = &rec->values[i];
+    if (!v->value[0]) continue; /* empty fields are left out */
+    ics_buf_putc(b, '\t');
+    ics_buf_puts(b, v->name);
+    ics_buf_putc(b, '=');
+    bundle_escape(b, v->value, strlen(v->value));
+  }
+  ics_buf_putc(b, '\n');
+  if (check_line_length(w, mark, at, error)) return -1;
+  w->written[form]++;
+  w->records++;
+  if (b->len >= CHUNK) return flush_pending(w, error);
+  return 0;
+}
+
+static void writer_free(ics_bundle_writer *w) {
+  if (w->fd >= 0) close(w->fd);
+  if (w->tmp_path) unlink(w->tmp_path);
+  if (w->z_ready) deflateEnd(&w->zs);
+  for (size_t i = 0; w->form_ids && i < w->form_count; i++) ics_free(w->form_ids[i]);
+  ics_free(w->form_ids);
+  ics_free(w->announced);
+  ics_free(w->written);
+  ics_free(w->zout);
+  ics_buf_free(&w->pending);
+  ics_free(w->hashes);
+  bundle_idset_free(&w->ids);
+  bundle_nameset_free(&w->names);
+  ics_free(w->tmp_path);
+  ics_free(w->path);
+  ics_free(w);
+}
+
+void ics_bundle_abort(ics_bundle_writer *w) {
+  if (w) writer_free(w);
+}
+
+/* Makes the rename durable: sync the directory that holds path (best effort). */
+static void sync_directory(const char *path) {
+  const char *slash = strrchr(path, '/');
+  char *dir =
+      slash ? ics_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : ics_strdup(".");
+  if (!dir) return;
+  int fd = open(dir, O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+  ics_free(dir);
+}
+
+int ics_bundle_finish(ics_bundle_writer *w, char **error) {
+  if (error) *error = NULL;
+  if (!w || w->failed) {
+    write_error(w ? w->lang : ics_lang_default(), error, BM_COUNT, 0, BM_WRITER_FAILED);
+    ics_bundle_abort(w);
+    return -1;
+  }
+  for (size_t i = 0; i < w->form_count; i++)
+    if (w->written[i] != w->announced[i]) {
+      w_fail(w, error, BM_COUNT, BM_NOT_ALL_WRITTEN, (unsigned long long)w->announced[i],
+             w->form_ids[i], (unsigned long long)w->written[i]);
+      goto fail;
+    }
+  if (flush_pending(w, error)) goto fail;
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  crypto_hash_sha256_final(&w->sha, digest);
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  char trailer[128];
+  int n = snprintf(trailer, sizeof trailer, "end: %llu %s\n", (unsigned long long)w->records, hex);
+  if (deflate_out(w, trailer, (size_t)n, Z_FINISH, error)) goto fail;
+  if (fsync(w->fd) != 0) {
+    w_io_error(w, error);
+    goto fail;
+  }
+  int fd = w->fd;
+  w->fd = -1;
+  if (close(fd) != 0) {
+    w_io_error(w, error);
+    goto fail;
+  }
+  if (rename(w->tmp_path, w->path) != 0) {
+    w_fail(w, error, BM_COUNT, BM_CANNOT_WRITE, w->path, strerror(errno));
+    goto fail;
+  }
+  ics_free(w->tmp_path);
+  w->tmp_path = NULL;
+  sync_directory(w->path);
+  writer_free(w);
+  return 0;
+fail:
+  writer_free(w);
+  return -1;
+}
+
+/* ==== reading ============================================================================= */
+
+typedef enum {
+  K_CONTENT, /* the content is wrong: look further for damage that would explain it */
+  K_GZIP,    /* the gzip data is damaged or truncated */
+  K_OTHER    /* limits, input errors, memory */
+} error_kind;
+
+typedef enum { S_READING, S_DONE, S_FAILED } reader_state;
+
+struct ics_bundle_reader {
+  ics_lang lang;
+  ics_bundle_limits limits;
+  /* compressed input: a file read CHUNK bytes at a time, or bytes in memory */
+  FILE *file;
+  unsigned char *in;        /* file: CHUNK bytes */
+  const unsigned char *mem; /* memory */
+  size_t mem_size, mem_pos; /* memory: how much was handed to zlib */
+  bool in_eof;              /* zlib has all the input there is */
+  z_stream zs;
+  bool z_ready, z_end; /* inflateInit2 done; the member's end (and CRC) reached */
+  uint64_t member_end; /* offset of the byte after the member */
+  /* decompressed content */
+  unsigned char *out; /* CHUNK bytes; lines are used where they lie when they can */
+  size_t out_pos, out_len;
+  uint64_t out_total; /* content inflated so far */
+  uint64_t out_limit; /* inflate no further than this */
+  char *line;         /* a line that straddles chunks */
+  size_t line_cap;
+  uint64_t line_no; /* complete lines consumed */
+  crypto_hash_sha256_state sha;
+  /* manifest */
+  ics_arena *arena;
+  ics_bundle_manifest manifest;
+  ics_bundle_form *forms;
+  uint64_t *seen; /* records read of each form */
+  size_t last_form;
+  /* records */
+  uint64_t records; /* record lines read */
+  bool in_record;   /* messages name the record */
+  ics_bundle_value *values;
+  uint32_t *hashes;
+  size_t values_cap;
+  bundle_nameset names;
+  bundle_idset ids;
+  /* outcome */
+  reader_state state;
+  char *error;
+  bool draining;
+};
+
+/* Records the first problem (a later one while draining may replace it, see fail()). */
+static int r_failv(ics_bundle_reader *r, error_kind kind, bool prefix, bundle_message id,
+                   va_list ap) {
+  char at[128] = "";
+  if (prefix && r->in_record)
+    snprintf(at, sizeof at, bundle_msg(BM_AT_RECORD, r->lang), (unsigned long long)r->records,
+             (unsigned long long)r->line_no);
+  else if (prefix)
+    snprintf(at, sizeof at, bundle_msg(BM_AT_LINE, r->lang), (unsigned long long)r->line_no);
+  char *message = message_v(r->lang, at, id, ap);
+  if (r->draining) { /* only damage found while draining counts; the first message stays */
+    if (kind == K_GZIP) {
+      ics_free(r->error);
+      r->error = message;
+    } else {
+      ics_free(message);
+    }
+    return -1;
+  }
+  ics_free(r->error);
+  r->error = message;
+  r->state = S_FAILED;
+  return -1;
+}
+
+static int inflate_more(ics_bundle_reader *r);
+
+/* After a content error: inflate the rest of the member (at most DRAIN_MAX more) and report
+ * damage or truncation found there instead, since that is what caused the error. */
+static void drain(ics_bundle_reader *r) {
+  if (r->z_end || !r->z_ready) return;
+  r->draining = true;
+  uint64_t limit = r->out_total + DRAIN_MAX;
+  if (limit < r->out_limit) r->out_limit = limit;
+  while (inflate_more(r) == 1) r->out_pos = r->out_len;
+  r->draining = false;
+}
+
+static int fail(ics_bundle_reader *r, error_kind kind, bundle_message id, ...) {
+  va_list ap;
+  va_start(ap, id);
+  r_failv(r, kind, false, id, ap);
+  va_end(ap);
+  if (kind == K_CONTENT) drain(r);
+  return -1;
+}
+
+/* The same with "line N: " or "record N: line M: " before the message. */
+static int fail_here(ics_bundle_reader *r, error_kind kind, bundle_message id, ...) {
+  va_list ap;
+  va_start(ap, id);
+  r_failv(r, kind, true, id, ap);
+  va_end(ap);
+  if (kind == K_CONTENT) drain(r);
+  return -1;
+}
+
+/* ---- compressed input ---------------------------------------------------------------------- */
+
+static int refill(ics_bundle_reader *r) {
+  if (r->file) {
+    size_t n = fread(r->in, 1, CHUNK, r->file);
+    if (n < CHUNK) {
+      if (ferror(r->file)) return fail(r, K_OTHER, BM_CANNOT_READ, strerror(errno));
+      r->in_eof = true;
+    }
+    r->zs.next_in = r->in;
+    r->zs.avail_in = (uInt)n;
+  } else {
+    size_t n = r->mem_size - r->mem_pos;
+    if (n > (size_t)1 << 30) n = (size_t)1 << 30;
+    r->zs.next_in = (unsigned char *)(uintptr_t)(r->mem + r->mem_pos);
+    r->zs.avail_in = (uInt)n;
+    r->mem_pos += n;
+    if (r->mem_pos == r->mem_size) r->in_eof = true;
+  }
+  return 0;
+}
+
+static int damaged(ics_bundle_reader *r) {
+  const char *zmsg = r->zs.msg ? r->zs.msg : "?";
+  char what[256];
+  bundle_message id = BM_Z_DATA;
+  if (strcmp(zmsg, "incorrect data check") == 0)
+    id = BM_Z_CRC;
+  else if (strcmp(zmsg, "incorrect length check") == 0)
+    id = BM_Z_LENGTH;
+  else if (strcmp(zmsg, "incorrect header check") == 0 ||
+           strcmp(zmsg, "unknown compression method") == 0 ||
+           strcmp(zmsg, "unknown header flags set") == 0 ||
+           strcmp(zmsg, "header crc mismatch") == 0)
+    id = BM_Z_HEADER;
+  snprintf(what, sizeof what, bundle_msg(id, r->lang), zmsg);
+  return fail(r, K_GZIP, BM_DAMAGED, what, (unsigned long long)r->zs.total_in);
+}
+
+/* Inflates the next chunk of content into out. 1: out has bytes; 0: the member ended (its
+ * CRC and length checked); -1: an error (recorded). */
+static int inflate_more(ics_bundle_reader *r) {
+  for (;;) {
+    if (r->z_end) return 0;
+    if (r->zs.avail_in == 0 && !r->in_eof && refill(r)) return -1;
+    /* never inflate more than one byte past the limit */
+    uint64_t room = r->out_limit - r->out_total;
+    size_t want = room < CHUNK ? (size_t)room + 1 : CHUNK;
+    r->zs.next_out = r->out;
+    r->zs.avail_out = (uInt)want;
+    uInt in_before = r->zs.avail_in;
+    int z = inflate(&r->zs, Z_NO_FLUSH);
+    size_t got = want - r->zs.avail_out;
+    r->out_total += got;
+    if (r->out_total > r->out_limit) {
+      if (r->draining) return -1; /* gave up looking for damage */
+      return fail(r, K_OTHER, BM_LIMIT_DECOMPRESSED,
+                  (unsigned long long)r->limits.max_decompressed);
+    }
+    switch (z) {
+    case Z_OK: break;
+    case Z_STREAM_END:
+      r->z_end = true;
+      r->member_end = r->zs.total_in;
+      break;
+    case Z_BUF_ERROR:
+      if (r->zs.avail_in != 0 || in_before != 0) return damaged(r); /* cannot happen */
+      break;
+    case Z_MEM_ERROR: return fail(r, K_OTHER, BM_NO_MEMORY);
+    default: return damaged(r); /* Z_DATA_ERROR, Z_NEED_DICT, Z_STREAM_ERROR */
+    }
+    if (got) {
+      r->out_pos = 0;
+      r->out_len = got;
+      return 1;
+    }
+    if (r->z_end) return 0;
+    if (r->zs.avail_in == 0 && r->in_eof)
+      return fail(r, K_GZIP, BM_TRUNCATED, (unsigned long long)r->zs.total_in);
+  }
+}
+
+/* After the member: nothing else may be in the file. */
+static int check_after_member(ics_bundle_reader *r) {
+  unsigned char next[2];
+  size_t k = 0;
+  while (k < 2) {
+    if (r->zs.avail_in) {
+      next[k++] = *r->zs.next_in++;
+      r->zs.avail_in--;
+    } else if (r->in_eof) {
+      break;
+    } else if (refill(r)) {
+      return -1;
+    }
+  }
+  if (k == 0) return 0;
+  if (k == 2 && next[0] == 0x1f && next[1] == 0x8b)
+    return fail(r, K_GZIP, BM_SECOND_MEMBER, (unsigned long long)r->member_end);
+  return fail(r, K_GZIP, BM_TRAILING, (unsigned long long)r->member_end);
+}
+
+/* The gzip header a bundle has: 1f 8b 08, no flags, time 0, XFL 0/2/4, OS 255. */
+static int check_header(ics_bundle_reader *r) {
+  const unsigned char *h = r->zs.next_in;
+  size_t n = r->zs.avail_in;
+  if (n == 0) return fail(r, K_OTHER, BM_EMPTY);
+  if (n < 2 || h[0] != 0x1f || h[1] != 0x8b) return fail(r, K_OTHER, BM_NOT_GZIP);
+  static const char *const expected[10] = {"0x1f", "0x8b", "0x08", "0x00", "0x00",
+                                           "0x00", "0x00", "0x00", "0x00", "0xff"};
+  for (size_t i = 2; i < 10 && i < n; i++) {
+    bool ok = i == 8 ? (h[i] == 0 || h[i] == 2 || h[i] == 4)
+                     : h[i] == (i == 2   ? 0x08
+                                : i == 9 ? 0xff
+                                         : 0x00);
+    if (!ok) return fail(r, K_GZIP, BM_BAD_GZIP_HEADER, (int)i, (unsigned)h[i], expected[i]);
+  }
+  if (n < 10) return fail(r, K_GZIP, BM_TRUNCATED, (unsigned long long)n);
+  return 0;
+}
+
+/* ---- lines --------------------------------------------------------------------------------- */
+
+/* The next line of at most max bytes (without its "\n", which stays at (*line)[*len]).
+ * 1: a line; 0: the content ended cleanly before it; -1: an error (recorded); -2: the line is
+ * longer than max (not recorded). */
+static int get_line(ics_bundle_reader *r, size_t max, char **line, size_t *len) {
+  size_t have = 0; /* bytes gathered in r->line */
+  for (;;) {
+    if (r->out_pos < r->out_len) {
+      char *start = (char *)r->out + r->out_pos;
+      size_t avail = r->out_len - r->out_pos;
+      char *nl = memchr(start, '\n', avail);
+      size_t take = nl ? (size_t)(nl - start) + 1 : avail;
+      if (have + take - (nl ? 1 : 0) > max) return -2;
+      if (nl && have == 0) { /* the whole line is in the chunk: use it there */
+        r->out_pos += take;
+        *line = start;
+        *len = take - 1;
+        return 1;
+      }
+      if (have + take > r->line_cap) {
+        size_t cap = r->line_cap ? r->line_cap : 4096;
+        while (cap < have + take) cap *= 2;
+        if (max < SIZE_MAX && cap > max + 1) cap = max + 1;
+        char *grown = ics_realloc(r->line, cap);
+        if (!grown) return fail(r, K_OTHER, BM_NO_MEMORY);
+        r->line = grown;
+        r->line_cap = cap;
+      }
+      memcpy(r->line + have, start, take);
+      have += take;
+      r->out_pos += take;
+      if (nl) {
+        *line = r->line;
+        *len = have - 1;
+        return 1;
+      }
+    }
+    int rc = inflate_more(r);
+    if (rc < 0) return -1;
+    if (rc == 0) {
+      if (have) return fail(r, K_OTHER, BM_TRUNCATED_LINE, (unsigned long long)r->line_no + 1);
+      return 0;
+    }
+  }
+}
+
+/* A line that is part of the hashed content: hashed, NUL-terminated, counted. */
+static int take_line(ics_bundle_reader *r, char **line, size_t *len) {
+  int rc = get_line(r, r->limits.max_line, line, len);
+  if (rc == -2) {
+    r->line_no++;
+    return fail_here(r, K_OTHER, BM_LIMIT_LINE, r->limits.max_line);
+  }
+  if (rc == 0) return fail(r, K_OTHER, BM_TRUNCATED_CONTENT, (unsigned long long)r->line_no);
+  if (rc < 0) return -1;
+  crypto_hash_sha256_update(&r->sha, (const unsigned char *)*line, *len + 1);
+  (*line)[*len] = '\0';
+  r->line_no++;
+  return 0;
+}
+
+/* The line is valid UTF-8 with no control characters but those allowed. */
+static int check_line_text(ics_bundle_reader *r, const char *s, size_t n, uint32_t allowed) {
+  bool control = false;
+  size_t bad = bundle_text_scan(s, n, allowed, &control);
+  if (bad == n) return 0;
+  if (control) return fail_here(r, K_CONTENT, BM_CONTROL, (unsigned)(unsigned char)s[bad], bad + 1);
+  return fail_here(r, K_CONTENT, BM_BAD_UTF8, bad + 1);
+}
+
+/* ---- manifest ------------------------------------------------------------------------------- */
+
+/* A line "KEY: VALUE"; *value points to VALUE. */
+static int expect_key(ics_bundle_reader *r, const char *key, char **value, size_t *len) {
+  char *s;
+  size_t n;
+  if (take_line(r, &s, &n) || check_line_text(r, s, n, 0)) return -1;
+  size_t k = strlen(key);
+  if (n < k + 2 || memcmp(s, key, k) != 0 || s[k] != ':' || s[k + 1] != ' ') {
+    char excerpt[EXCERPT];
+    bundle_excerpt(excerpt, sizeof excerpt, s, n);
+    return fail_here(r, K_CONTENT, BM_EXPECTED_KEY, key, excerpt);
+  }
+  *value = s + k + 2;
+  *len = n - k - 2;
+  return 0;
+}
+
+static int read_uuid(ics_bundle_reader *r, const char *key, const char **out) {
+  char *v;
+  size_t n;
+  if (expect_key(r, key, &v, &n)) return -1;
+  if (!bundle_uuid_parse(v, n, NULL)) {
+    char excerpt[EXCERPT];
+    bundle_excerpt(excerpt, sizeof excerpt, v, n);
+    return fail_here(r, K_CONTENT, BM_BAD_UUID, key, excerpt);
+  }
+  if (!(*out = ics_arena_strndup(r->arena, v, n))) return fail(r, K_OTHER, BM_NO_MEMORY);
+  return 0;
+}
+
+static int read_text(ics_bundle_reader *r, const char *key, const char **out) {
+  char *v;
+  size_t n, bad;
+  if (expect_key(r, key, &v, &n)) return -1;
+  size_t len = bundle_unescape(v, n, &bad);
+  if (len == SIZE_MAX) return fail_here(r, K_CONTENT, BM_BAD_ESCAPE, key, bad + 1);
+  if (!(*out = ics_arena_strndup(r->arena, v, len))) return fail(r, K_OTHER, BM_NO_MEMORY);
+  return 0;
+}
+
+static int read_count(ics_bundle_reader *r, const char *what, const char *s, size_t n,
+                      uint64_t *out) {
+  if (bundle_count_parse(s, n, out)) return 0;
+  char excerpt[EXCERPT];
+  bundle_excerpt(excerpt, sizeof excerpt, s, n);
+  return fail_here(r, K_CONTENT, BM_BAD_COUNT, what, excerpt);
+}
+
+/* Reads `len` bytes of text and the "\n" after them into the arena (NUL-terminated). */
+static int read_block(ics_bundle_reader *r, uint64_t len, const char *what, const char **out) {
+  if (len > r->limits.max_definition)
+    return fail_here(r, K_OTHER, BM_LIMIT_DEFINITION, what, (unsigned long long)len,
+                     r->limits.max_definition);
+  char *text = ics_arena_alloc(r->arena, (size_t)len + 1);
+  if (!text) return fail(r, K_OTHER, BM_NO_MEMORY);
+  uint64_t start_line = r->line_no + 1, newlines = 0;
+  size_t got = 0;
+  while (got < len || r->out_pos == r->out_len) {
+    if (r->out_pos == r->out_len) {
+      int rc = inflate_more(r);
+      if (rc < 0) return -1;
+      if (rc == 0)
+        return fail(r, K_OTHER, BM_TRUNCATED_CONTENT, (unsigned long long)(r->line_no + newlines));
+      continue;
+    }
+    size_t take = r->out_len - r->out_pos;
+    if (take > len - got) take = (size_t)len - got;
+    const unsigned char *p = r->out + r->out_pos, *end = p + take;
+    while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+      newlines++;
+      p++;
+    }
+    memcpy(text + got, r->out + r->out_pos, take);
+    got += take;
+    r->out_pos += take;
+  }
+  text[len] = '\0';
+  crypto_hash_sha256_update(&r->sha, (const unsigned char *)text, (size_t)len);
+  if (r->out[r->out_pos] != '\n') {
+    r->line_no = start_line - 1 + newlines + 1;
+    return fail_here(r, K_CONTENT, BM_BLOCK_NO_NEWLINE, what, (unsigned long long)len);
+  }
+  crypto_hash_sha256_update(&r->sha, r->out + r->out_pos, 1);
+  r->out_pos++;
+  size_t bad;
+  if (len && !ics_utf8_valid(text, (size_t)len, &bad)) {
+    r->line_no = start_line;
+    return fail_here(r, K_CONTENT, BM_BLOCK_UTF8, what, bad + 1);
+  }
+  r->line_no += newlines + 1;
+  *out = text;
+  return 0;
+}
+
+/* "form: ID VERSION HASH RECORDS" */
+static int read_form(ics_bundle_reader *r, char *s, size_t n, size_t *cap) {
+  char excerpt[EXCERPT];
+  char *tok[4], *end = s + n, *p = s + 6;
+  size_t len[4];
+  int count = 0;
+  for (;;) { /* exactly four non-empty tokens, one space apart */
+    char *sp = memchr(p, ' ', (size_t)(end - p));
+    char *tend = sp ? sp : end;
+    if (count == 4 || tend == p) {
+      count = -1;
+      break;
+    }
+    tok[count] = p;
+    len[count] = (size_t)(tend - p);
+    count++;
+    if (!sp) break;
+    p = sp + 1;
+  }
+  if (count != 4) {
+    bundle_excerpt(excerpt, sizeof excerpt, s, n);
+    return fail_here(r, K_CONTENT, BM_BAD_FORM_LINE, excerpt);
+  }
+  if (r->manifest.form_count == r->limits.max_forms)
+    return fail_here(r, K_OTHER, BM_LIMIT_FORMS, r->limits.max_forms);
+  for (int i = 0; i < 4; i++) tok[i][len[i]] = '\0';
+  bundle_excerpt(excerpt, sizeof excerpt, tok[0], len[0]);
+  if (!bundle_name_valid(tok[0], len[0])) return fail_here(r, K_CONTENT, BM_BAD_FORM_ID, excerpt);
+  for (size_t i = 0; i < r->manifest.form_count; i++)
+    if (strcmp(r->forms[i].id, tok[0]) == 0)
+      return fail_here(r, K_CONTENT, BM_DUPLICATE_FORM, tok[0]);
+  if (!bundle_version_valid(tok[1], len[1])) {
+    char version[EXCERPT];
+    bundle_excerpt(version, sizeof version, tok[1], len[1]);
+    return fail_here(r, K_CONTENT, BM_BAD_VERSION, version, tok[0]);
+  }
+  if (!bundle_hash_valid(tok[2], len[2])) return fail_here(r, K_CONTENT, BM_BAD_HASH, tok[0]);
+  uint64_t records;
+  if (read_count(r, "records", tok[3], len[3], &records)) return -1;
+  if (records > r->limits.max_records)
+    return fail_here(r, K_OTHER, BM_LIMIT_RECORDS, (unsigned long long)records,
+                     (unsigned long long)r->limits.max_records);
+  if (r->manifest.form_count == *cap) {
+    size_t grown_cap = *cap ? *cap * 2 : 4;
+    ics_bundle_form *grown = ics_realloc(r->forms, grown_cap * sizeof *grown);
+    if (!grown) return fail(r, K_OTHER, BM_NO_MEMORY);
+    r->forms = grown;
+    *cap = grown_cap;
+  }
+  ics_bundle_form *f = &r->forms[r->manifest.form_count];
+  memset(f, 0, sizeof *f);
+  f->id = ics_arena_strndup(r->arena, tok[0], len[0]);
+  f->version = ics_arena_strndup(r->arena, tok[1], len[1]);
+  f->hash = ics_arena_strndup(r->arena, tok[2], len[2]);
+  f->records = records;
+  if (!f->id || !f->version || !f->hash) return fail(r, K_OTHER, BM_NO_MEMORY);
+  r->manifest.form_count++;
+  return 0;
+}
+
+static int read_manifest(ics_bundle_reader *r) {
+  ics_bundle_manifest *m = &r->manifest;
+  char *s, *v;
+  size_t n, vn;
+  char excerpt[EXCERPT];
+
+  /* the first line says whether this is a bundle at all, and in which format */
+  int rc = get_line(r, FIRST_LINE_MAX, &s, &n);
+  if (rc == -1) return -1;
+  if (rc != 1) return fail(r, K_CONTENT, BM_NOT_BUNDLE);
+  crypto_hash_sha256_update(&r->sha, (const unsigned char *)s, n + 1);
+  s[n] = '\0';
+  r->line_no = 1;
+  size_t magic = sizeof BUNDLE_MAGIC - 1;
+  if (n < magic || memcmp(s, BUNDLE_MAGIC, magic) != 0) return fail(r, K_CONTENT, BM_NOT_BUNDLE);
+  uint64_t format;
+  if (!bundle_count_parse(s + magic, n - magic, &format) || format == 0) {
+    bundle_excerpt(excerpt, sizeof excerpt, s + magic, n - magic);
+    return fail_here(r, K_CONTENT, BM_BAD_FORMAT, excerpt);
+  }
+  if (format > ICS_BUNDLE_FORMAT)
+    return fail(r, K_CONTENT, BM_NEWER, (unsigned long long)format, (int)ICS_BUNDLE_FORMAT);
+  m->format = (int)format;
+
+  if (read_uuid(r, "bundle-id", &m->bundle_id) || read_uuid(r, "store-id", &m->store_id) ||
+      read_text(r, "surveyor", &m->surveyor) || read_text(r, "site", &m->site))
+    return -1;
+  if (expect_key(r, "round", &v, &vn)) return -1;
+  if (!bundle_year_parse(v, vn, &m->round)) {
+    bundle_excerpt(excerpt, sizeof excerpt, v, vn);
+    return fail_here(r, K_CONTENT, BM_BAD_YEAR, "round", excerpt);
+  }
+  if (expect_key(r, "created", &v, &vn)) return -1;
+  if (!bundle_time_valid(v, vn)) {
+    bundle_excerpt(excerpt, sizeof excerpt, v, vn);
+    return fail_here(r, K_CONTENT, BM_BAD_TIME, "created", excerpt);
+  }
+  if (!(m->created = ics_arena_strndup(r->arena, v, vn))) return fail(r, K_OTHER, BM_NO_MEMORY);
+  if (expect_key(r, "records", &v, &vn) || read_count(r, "records", v, vn, &m->record_count))
+    return -1;
+  if (m->record_count > r->limits.max_records)
+    return fail_here(r, K_OTHER, BM_LIMIT_RECORDS, (unsigned long long)m->record_count,
+                     (unsigned long long)r->limits.max_records);
+
+  /* the forms, up to the register */
+  size_t cap = 0;
+  uint64_t sum = 0;
+  for (;;) {
+    if (take_line(r, &s, &n) || check_line_text(r, s, n, 0)) return -1;
+    if (n >= 6 && memcmp(s, "form: ", 6) == 0) {
+      if (read_form(r, s, n, &cap)) return -1;
+      uint64_t records = r->forms[m->form_count - 1].records;
+      sum = sum > UINT64_MAX - records ? UINT64_MAX : sum + records;
+      continue;
+    }
+    if (n >= 10 && memcmp(s, "register: ", 10) == 0) break;
+    bundle_excerpt(excerpt, sizeof excerpt, s, n);
+    return fail_here(r, K_CONTENT, BM_EXPECTED_FORM_OR_REGISTER, excerpt);
+  }
+  m->forms = r->forms;
+  if (sum != m->record_count)
+    return fail_here(r, K_CONTENT, BM_FORM_SUM, (unsigned long long)sum,
+                     (unsigned long long)m->record_count);
+  uint64_t len;
+  if (read_count(r, "register", s + 10, n - 10, &len) ||
+      read_block(r, len, bundle_msg(BM_WHAT_REGISTER, r->lang), &m->register_text))
+    return -1;
+  m->register_len = (size_t)len;
+
+  /* the definitions, in the order of the forms */
+  for (size_t i = 0; i < m->form_count; i++) {
+    ics_bundle_form *f = &r->forms[i];
+    if (take_line(r, &s, &n) || check_line_text(r, s, n, 0)) return -1;
+    size_t id_len = strlen(f->id);
+    if (n < 12 + id_len + 1 || memcmp(s, "definition: ", 12) != 0 ||
+        memcmp(s + 12, f->id, id_len) != 0 || s[12 + id_len] != ' ') {
+      bundle_excerpt(excerpt, sizeof excerpt, s, n);
+      return fail_here(r, K_CONTENT, BM_BAD_DEFINITION_LINE, f->id, excerpt);
+    }
+    char what[160];
+    snprintf(what, sizeof what, bundle_msg(BM_WHAT_DEFINITION, r->lang), f->id);
+    const char *text;
+    if (read_count(r, "definition", s + 13 + id_len, n - 13 - id_len, &len) ||
+        read_block(r, len, what, &text))
+      return -1;
+    f->definition = text;
+    f->definition_len = (size_t)len;
+  }
+  if (m->form_count && !(r->seen = ics_calloc(m->form_count, sizeof *r->seen)))
+    return fail(r, K_OTHER, BM_NO_MEMORY);
+  return 0;
+}
+
+/* ---- records -------------------------------------------------------------------------------- */
+
+/* Characters of a field name after the first: a-z 0-9 _ */
+static const unsigned char name_char[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['_'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,
+    ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1,
+    ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1};
+
+static int bad_field_name(ics_bundle_reader *r, const char *p, const char *fend) {
+  const char *eq = memchr(p, '=', (size_t)(fend - p));
+  char excerpt[EXCERPT];
+  bundle_excerpt(excerpt, sizeof excerpt, p, (size_t)((eq ? eq : fend) - p));
+  return fail_here(r, K_CONTENT, BM_BAD_FIELD_NAME, excerpt);
+}
+
+static int record_form(ics_bundle_reader *r, const char *id) {
+  size_t count = r->manifest.form_count;
+  if (r->last_form < count && strcmp(r->forms[r->last_form].id, id) == 0) return (int)r->last_form;
+  for (size_t i = 0; i < count; i++)
+    if (strcmp(r->forms[i].id, id) == 0) {
+      r->last_form = i;
+      return (int)i;
+    }
+  return -1;
+}
+
+/* Parses a record line s[0..n) (NUL-terminated) in place. */
+static int parse_record(ics_bundle_reader *r, char *s, size_t n, ics_bundle_record *rec) {
+  enum { COLUMNS = 9 };
+  char *col[COLUMNS];
+  size_t len[COLUMNS];
+  char excerpt[EXCERPT];
+  char *end = s + n, *p = s + 2;
+  bool more = false;
+  r->in_record = true;
+  if (r->records > r->manifest.record_count)
+    return fail_here(r, K_CONTENT, BM_TOO_MANY_RECORDS,
+                     (unsigned long long)r->manifest.record_count);
+  if (check_line_text(r, s, n, BUNDLE_ALLOW('\t'))) return -1;
+  for (size_t i = 0; i < COLUMNS; i++) {
+    char *t = memchr(p, '\t', (size_t)(end - p));
+    if (!t && i < COLUMNS - 1) return fail_here(r, K_CONTENT, BM_COLUMNS, i + 2);
+    col[i] = p;
+    len[i] = (size_t)((t ? t : end) - p);
+    if (t) {
+      *t = '\0';
+      p = t + 1;
+      more = i == COLUMNS - 1;
+    }
+  }
+
+  unsigned char id[16];
+  if (!bundle_uuid_parse(col[0], len[0], id)) {
+    bundle_excerpt(excerpt, sizeof excerpt, col[0], len[0]);
+    return fail_here(r, K_CONTENT, BM_BAD_UUID, "instance_id", excerpt);
+  }
+  int form = record_form(r, col[1]);
+  if (form < 0) {
+    bundle_excerpt(excerpt, sizeof excerpt, col[1], len[1]);
+    return fail_here(r, K_CONTENT, BM_UNKNOWN_FORM, excerpt);
+  }
+  if (!bundle_revision_parse(col[2], len[2], &rec->revision)) {
+    bundle_excerpt(excerpt, sizeof excerpt, col[2], len[2]);
+    return fail_here(r, K_CONTENT, BM_BAD_REVISION, excerpt);
+  }
+  if (len[3] == 9 && memcmp(col[3], "finalized", 9) == 0) {
+    rec->status = "finalized";
+  } else if (len[3] == 4 && memcmp(col[3], "void", 4) == 0) {
+    rec->status = "void";
+  } else {
+    bundle_excerpt(excerpt, sizeof excerpt, col[3], len[3]);
+    return fail_here(r, K_CONTENT, BM_BAD_STATUS, excerpt);
+  }
+  for (int i = 4; i <= 5; i++)
+    if (!bundle_time_valid(col[i], len[i])) {
+      bundle_excerpt(excerpt, sizeof excerpt, col[i], len[i]);
+      return fail_here(r, K_CONTENT, BM_BAD_TIME, i == 4 ? "created_at" : "updated_at", excerpt);
+    }
+  for (int i = 6; i <= 7; i++) {
+    size_t bad, text_len = bundle_unescape(col[i], len[i], &bad);
+    if (text_len == SIZE_MAX)
+      return fail_here(r, K_CONTENT, BM_BAD_ESCAPE, i == 6 ? "surveyor" : "site", bad + 1);
+    col[i][text_len] = '\0';
+  }
+  if (!bundle_year_parse(col[8], len[8], &rec->round)) {
+    bundle_excerpt(excerpt, sizeof excerpt, col[8], len[8]);
+    return fail_here(r, K_CONTENT, BM_BAD_YEAR, "round", excerpt);
+  }
+
+  /* the values: NAME=VALUE between tabs */
+  size_t count = 0;
+  while (more) {
+    char *t = memchr(p, '\t', (size_t)(end - p));
+    char *fend = t ? t : end;
+    char *q = p;
+    uint32_t h = BUNDLE_NAME_HASH_INIT;
+    if (q == fend || *q < 'a' || *q > 'z') {
+      if (q < fend && *q == '=') return bad_field_name(r, p, fend);
+      if (!memchr(p, '=', (size_t)(fend - p)))
+        return fail_here(r, K_CONTENT, BM_FIELD_NO_EQUALS, count + 1);
+      return bad_field_name(r, p, fend);
+    }
+    while (q < fend && name_char[(unsigned char)*q])
+      h = bundle_name_hash_step(h, (unsigned char)*q++);
+    if (q == fend) return fail_here(r, K_CONTENT, BM_FIELD_NO_EQUALS, count + 1);
+    if (*q != '=' || q - p > BUNDLE_NAME_MAX) return bad_field_name(r, p, fend);
+    *q = '\0';
+    char *value = q + 1;
+    size_t value_len = (size_t)(fend - value);
+    if (!value_len) return fail_here(r, K_CONTENT, BM_EMPTY_VALUE, p);
+    if (memchr(value, '\\', value_len)) {
+      size_t bad;
+      value_len = bundle_unescape(value, value_len, &bad);
+      if (value_len == SIZE_MAX) {
+        char what[160];
+        snprintf(what, sizeof what, bundle_msg(BM_WHAT_FIELD, r->lang), p);
+        return fail_here(r, K_CONTENT, BM_BAD_ESCAPE, what, bad + 1);
+      }
+    }
+    value[value_len] = '\0';
+    if (count == r->values_cap) {
+      size_t cap = r->values_cap ? r->values_cap * 2 : 32;
+      ics_bundle_value *values = ics_realloc(r->values, cap * sizeof *values);
+      if (!values) return fail(r, K_OTHER, BM_NO_MEMORY);
+      r->values = values;
+      uint32_t *hashes = ics_realloc(r->hashes, cap * sizeof *hashes);
+      if (!hashes) return fail(r, K_OTHER, BM_NO_MEMORY);
+      r->hashes = hashes;
+      r->values_cap = cap;
+    }
+    r->values[count].name = p;
+    r->values[count].value = value;
+    r->hashes[count] = h;
+    count++;
+    more = t != NULL;
+    if (t) p = t + 1;
+  }
+  const char *dup;
+  int unique = bundle_names_unique(&r->names, r->values, r->hashes, count, &dup);
+  if (unique < 0) return fail(r, K_OTHER, BM_NO_MEMORY);
+  if (!unique) return fail_here(r, K_CONTENT, BM_DUPLICATE_FIELD, dup);
+
+  if (++r->seen[form] > r->forms[form].records)
+    return fail_here(r, K_CONTENT, BM_TOO_MANY_FORM_RECORDS, r->forms[form].id,
+                     (unsigned long long)r->forms[form].records);
+  int added = bundle_idset_add(&r->ids, id);
+  if (added < 0) return fail(r, K_OTHER, BM_NO_MEMORY);
+  if (!added) return fail_here(r, K_CONTENT, BM_DUPLICATE_INSTANCE, col[0]);
+
+  rec->instance_id = col[0];
+  rec->form_id = r->forms[form].id;
+  rec->created_at = col[4];
+  rec->updated_at = col[5];
+  rec->surveyor = col[6];
+  rec->site = col[7];
+  rec->values = r->values;
+  rec->value_count = count;
+  r->in_record = false;
+  return 1;
+}
+
+/* The "end: N SHA256HEX" line s[0..n), then everything only the end can tell. */
+static int read_trailer(ics_bundle_reader *r, char *s, size_t n) {
+  s[n] = '\0';
+  r->line_no++;
+  char *sp = n > 5 ? memchr(s + 5, ' ', n - 5) : NULL;
+  uint64_t announced;
+  if (n < 5 || memcmp(s, "end: ", 5) != 0 || !sp ||
+      !bundle_count_parse(s + 5, (size_t)(sp - (s + 5)), &announced) ||
+      !bundle_hash_valid(sp + 1, (size_t)(s + n - (sp + 1))))
+    return fail_here(r, K_CONTENT, BM_BAD_TRAILER);
+
+  /* nothing after it, in the member or after the member */
+  int rc = r->out_pos < r->out_len ? 1 : inflate_more(r);
+  if (rc < 0) return -1;
+  if (rc == 1) {
+    r->line_no++;
+    return fail_here(r, K_CONTENT, BM_AFTER_TRAILER);
+  }
+  if (check_after_member(r)) return -1;
+
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  crypto_hash_sha256_final(&r->sha, digest);
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  if (strcmp(hex, sp + 1) != 0) return fail_here(r, K_CONTENT, BM_HASH_MISMATCH);
+  if (announced != r->records)
+    return fail_here(r, K_CONTENT, BM_TRAILER_COUNT, (unsigned long long)announced,
+                     (unsigned long long)r->records);
+  for (size_t i = 0; i < r->manifest.form_count; i++)
+    if (r->seen[i] != r->forms[i].records)
+      return fail(r, K_CONTENT, BM_COUNT_FORM, (unsigned long long)r->forms[i].records,
+                  r->forms[i].id, (unsigned long long)r->seen[i]);
+  if (r->records != r->manifest.record_count)
+    return fail(r, K_CONTENT, BM_COUNT_TOTAL, (unsigned long long)r->manifest.record_count,
+                (unsigned long long)r->records);
+  r->state = S_DONE;
+  return 0;
+}
+
+int ics_bundle_next(ics_bundle_reader *r, ics_bundle_record *record, char **error) {
+  if (error) *error = NULL;
+  if (!r) return -1;
+  if (r->state == S_DONE) return 0;
+  if (r->state == S_READING) {
+    char *s;
+    size_t n;
+    int rc = get_line(r, r->limits.max_line, &s, &n);
+    if (rc == -2) {
+      r->line_no++;
+      fail_here(r, K_OTHER, BM_LIMIT_LINE, r->limits.max_line);
+    } else if (rc == 0) {
+      fail(r, K_OTHER, BM_TRUNCATED_CONTENT, (unsigned long long)r->line_no);
+    } else if (rc == 1 && n >= 4 && memcmp(s, "end:", 4) == 0) {
+      if (read_trailer(r, s, n) == 0) return 0;
+    } else if (rc == 1) {
+      crypto_hash_sha256_update(&r->sha, (const unsigned char *)s, n + 1);
+      s[n] = '\0';
+      r->line_no++;
+      if (n < 2 || s[0] != 'R' || s[1] != '\t') {
+        char excerpt[EXCERPT];
+        bundle_excerpt(excerpt, sizeof excerpt, s, n);
+        fail_here(r, K_CONTENT, BM_RECORD_EXPECTED, excerpt);
+      } else {
+        r->records++;
+        memset(record, 0, sizeof *record);
+        if (parse_record(r, s, n, record) == 1) return 1;
+      }
+    }
+  }
+  if (error) *error = ics_strdup(r->error ? r->error : bundle_msg(BM_NO_MEMORY, r->lang));
+  return -1;
+}
+
+/* ---- opening and closing -------------------------------------------------------------------- */
+
+static ics_bundle_reader *reader_new(const ics_bundle_limits *limits, ics_lang lang) {
+  ics_bundle_reader *r = ics_calloc(1, sizeof *r);
+  if (!r) return NULL;
+  r->lang = lang;
+  if (limits)
+    r->limits = *limits;
+  else
+    ics_bundle_default_limits(&r->limits);
+  r->out_limit = r->limits.max_decompressed;
+  r->state = S_READING;
+  return r;
+}
+
+/* Checks the gzip header, starts zlib and reads the manifest. */
+static int reader_start(ics_bundle_reader *r) {
+  if (!start_sodium()) return fail(r, K_OTHER, BM_SODIUM);
+  bundle_idset_init(&r->ids);
+  crypto_hash_sha256_init(&r->sha);
+  r->arena = ics_arena_new();
+  r->out = ics_malloc(CHUNK);
+  if (r->file) r->in = ics_malloc(CHUNK);
+  if (!r->arena || !r->out || (r->file && !r->in)) return fail(r, K_OTHER, BM_NO_MEMORY);
+  if (refill(r) || check_header(r)) return -1;
+  int z = inflateInit2(&r->zs, 15 + 16); /* gzip only */
+  if (z != Z_OK) return fail(r, K_OTHER, z == Z_MEM_ERROR ? BM_NO_MEMORY : BM_ZLIB, "inflateInit2");
+  r->z_ready = true;
+  return read_manifest(r);
+}
+
+static ics_bundle_reader *reader_open(ics_bundle_reader *r, char **error) {
+  if (reader_start(r) == 0) {
+    r->manifest.forms = r->forms;
+    return r;
+  }
+  give_error(error, r->error ? r->error : ics_strdup(bundle_msg(BM_NO_MEMORY, r->lang)));
+  r->error = NULL;
+  ics_bundle_close(r);
+  return NULL;
+}
+
+ics_bundle_reader *ics_bundle_open(const char *path, const ics_bundle_limits *limits, ics_lang lang,
+                                   char **error) {
+  if (error) *error = NULL;
+  ics_bundle_reader *r = reader_new(limits, lang);
+  if (!r) {
+    give_error(error, ics_strdup(bundle_msg(BM_NO_MEMORY, lang)));
+    return NULL;
+  }
+  r->file = fopen(path, "rb");
+  if (!r->file) {
+    fail(r, K_OTHER, BM_CANNOT_OPEN, strerror(errno));
+    give_error(error, r->error);
+    r->error = NULL;
+    ics_bundle_close(r);
+    return NULL;
+  }
+  return reader_open(r, error);
+}
+
+ics_bundle_reader *ics_bundle_open_memory(const void *data, size_t size,
+                                          const ics_bundle_limits *limits, ics_lang lang,
+                                          char **error) {
+  if (error) *error = NULL;
+  ics_bundle_reader *r = reader_new(limits, lang);
+  if (!r) {
+    give_error(error, ics_strdup(bundle_msg(BM_NO_MEMORY, lang)));
+    return NULL;
+  }
+  r->mem = size ? data : (const unsigned char *)"";
+  r->mem_size = size;
+  return reader_open(r, error);
+}
+
+const ics_bundle_manifest *ics_bundle_manifest_of(const ics_bundle_reader *r) {
+  return &r->manifest;
+}
+
+void ics_bundle_close(ics_bundle_reader *r) {
+  if (!r) return;
+  if (r->file) fclose(r->file);
+  if (r->z_ready) inflateEnd(&r->zs);
+  ics_free(r->in);
+  ics_free(r->out);
+  ics_free(r->line);
+  ics_free(r->forms);
+  ics_free(r->seen);
+  ics_free(r->values);
+  ics_free(r->hashes);
+  bundle_nameset_free(&r->names);
+  bundle_idset_free(&r->ids);
+  ics_arena_free(r->arena);
+  ics_free(r->error);
+  ics_free(r);
+}

@@ -1,0 +1,116 @@
+/* bundle.h - the bundle: one gzip file that carries a collector store's finalized and void
+ * records, with the definitions they were made with, to the central office. The format is
+ * specified in docs/bundle-format.md. Writing is deterministic; reading verifies everything
+ * (gzip CRC and length, a SHA-256 over the content, counts, the trailer, limits) and reports
+ * the first problem with the record number or line where it was found. */
+#ifndef ICS_BUNDLE_H
+#define ICS_BUNDLE_H
+
+#include "ics_common.h"
+
+enum { ICS_BUNDLE_FORMAT = 1 };
+
+/* Limits on what a reader accepts: a hostile or damaged file cannot make it use more. Each
+ * one passed is reported by its name. The writer never writes beyond the defaults. */
+typedef struct {
+  uint64_t max_decompressed;  /* bytes of content after gunzip (default 2 GiB) */
+  size_t max_line;            /* bytes of one line (default 1 MiB) */
+  size_t max_definition;      /* bytes of one definition text (default 4 MiB) */
+  size_t max_forms;           /* forms in one bundle (default 64) */
+  uint64_t max_records;       /* records in one bundle (default 10,000,000) */
+} ics_bundle_limits;
+
+void ics_bundle_default_limits(ics_bundle_limits *limits);
+
+/* Errors: every function that takes `char **error` sets it to NULL on success and to a
+ * message on failure, which the caller frees with ics_free (it may be NULL when even the
+ * message could not be allocated). Messages do not name the file: the caller adds it.
+ * UUIDs are lowercase hex (8-4-4-4-12); times are UTC "YYYY-MM-DDTHH:MM:SSZ"; years and rounds
+ * 1900-2100; form ids and field names [a-z][a-z0-9_]*, at most 63 bytes; form versions have
+ * no spaces; texts are UTF-8 without control characters other than tab, LF and CR. */
+
+typedef struct {
+  const char *id;          /* form id */
+  const char *version;
+  const char *hash;        /* hex SHA-256 of the canonical definition */
+  const char *definition;  /* the definition file's text */
+  size_t definition_len;
+  uint64_t records;        /* records of this form in the bundle */
+} ics_bundle_form;
+
+typedef struct {
+  int format;              /* ICS_BUNDLE_FORMAT (the writer also takes 0 for it) */
+  const char *bundle_id;   /* a UUID */
+  const char *store_id;    /* the collector store's UUID */
+  const char *surveyor;
+  const char *site;
+  int round;               /* the survey round, a year */
+  const char *created;     /* UTC, "YYYY-MM-DDTHH:MM:SSZ" */
+  const char *register_text; /* the unit register's text the store was made with (NULL when
+                              register_len is 0; when reading, never NULL and NUL-terminated) */
+  size_t register_len;
+  const ics_bundle_form *forms;
+  size_t form_count;
+  uint64_t record_count;   /* all records */
+} ics_bundle_manifest;
+
+typedef struct {
+  const char *name;        /* field name */
+  const char *value;       /* canonical value text (schema.h), never NULL: empty fields are left out */
+} ics_bundle_value;
+
+typedef struct {
+  const char *instance_id; /* a UUID */
+  const char *form_id;     /* one of the manifest's forms */
+  int revision;            /* 1, 2, ... */
+  const char *status;      /* "finalized" or "void" */
+  const char *created_at;  /* UTC, "YYYY-MM-DDTHH:MM:SSZ" */
+  const char *updated_at;
+  const char *surveyor;
+  const char *site;
+  int round;
+  const ics_bundle_value *values;
+  size_t value_count;
+} ics_bundle_record;
+
+/* ---- writing ---------------------------------------------------------------------------
+ * Records are written in the order given (the collector gives them ordered by form, then
+ * instance_id, so that the same store state gives the same bytes). The file appears at path
+ * only when ics_bundle_finish succeeds (written to a temporary file, synced, renamed; mode
+ * 0600). Everything a reader would refuse is refused instead of written. Messages are in the
+ * language of ics_lang_default(). After an error of ics_bundle_write nothing more can be
+ * written: call ics_bundle_abort. */
+typedef struct ics_bundle_writer ics_bundle_writer;
+
+ics_bundle_writer *ics_bundle_create(const char *path, const ics_bundle_manifest *manifest,
+                                     char **error);
+int ics_bundle_write(ics_bundle_writer *w, const ics_bundle_record *record, char **error);
+/* Writes the trailer and closes; checks that as many records were written as announced.
+ * Always frees the writer; on failure the temporary file is removed and path is untouched. */
+int ics_bundle_finish(ics_bundle_writer *w, char **error);
+/* Abandons an unfinished bundle (removes the temporary file). NULL is fine. */
+void ics_bundle_abort(ics_bundle_writer *w);
+
+/* ---- reading ---------------------------------------------------------------------------
+ * Opening reads and checks the manifest (and the definitions in it); then each call to
+ * ics_bundle_next gives one record, valid until the next call. Integrity that can only be
+ * known at the end (the hash, the counts, nothing after the trailer, a single gzip member)
+ * is checked when ics_bundle_next returns 0: a caller must not trust the records before.
+ * limits may be NULL for the defaults. Memory stays constant however large the bundle is,
+ * except for the set of instance ids that finds duplicates (about 16-43 bytes a record). */
+typedef struct ics_bundle_reader ics_bundle_reader;
+
+ics_bundle_reader *ics_bundle_open(const char *path, const ics_bundle_limits *limits,
+                                   ics_lang lang, char **error);
+/* The same from bytes in memory (for fuzzing and tests). */
+ics_bundle_reader *ics_bundle_open_memory(const void *data, size_t size,
+                                          const ics_bundle_limits *limits, ics_lang lang,
+                                          char **error);
+/* The manifest, with the register and definition texts; valid until ics_bundle_close. */
+const ics_bundle_manifest *ics_bundle_manifest_of(const ics_bundle_reader *r);
+/* 1: a record in *record; 0: the end, everything verified; -1: *error says what is wrong
+ * (caller frees), e.g. "record 12: line 130: ...". Further calls give the same answer. */
+int ics_bundle_next(ics_bundle_reader *r, ics_bundle_record *record, char **error);
+void ics_bundle_close(ics_bundle_reader *r); /* NULL is fine */
+
+#endif

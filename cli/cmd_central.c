@@ -1,0 +1,204 @@
+/* cmd_central.c - the central office's commands: `merge`, `status` and `export`. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aggregator.h"
+#include "cli.h"
+
+static const char merge_vi[] =
+    "Cách dùng: ictsurvey merge --db CSDL TỆP_GÓI...\n"
+    "\n"
+    "Hợp nhất các tệp gói (bundle) vào cơ sở dữ liệu trung tâm (tạo mới nếu chưa có). Mỗi gói\n"
+    "được kiểm tra toàn bộ rồi hợp nhất trọn vẹn hoặc không gì cả; gói đã hợp nhất thì bỏ qua.\n"
+    "Gói hỏng bị từ chối, ghi vào bảng rejected và sao vào thư mục CSDL.quarantine/.\n"
+    "\n"
+    "Mã thoát: 0 mọi gói đã hợp nhất (hoặc đã có từ trước), 1 có gói bị từ chối, 2 dùng sai lệnh.\n";
+static const char merge_en[] =
+    "Usage: ictsurvey merge --db CENTRAL BUNDLE...\n"
+    "\n"
+    "Merge bundles into the central database (created if absent). Each bundle is verified\n"
+    "completely and merged whole or not at all; a bundle merged before is skipped. A damaged\n"
+    "bundle is rejected, recorded in the table rejected and copied to CENTRAL.quarantine/.\n"
+    "\n"
+    "Exit status: 0 every bundle merged (or merged before), 1 a bundle was rejected, 2 usage.\n";
+static const char status_vi[] =
+    "Cách dùng: ictsurvey status --db CSDL\n\n"
+    "Mức độ đầy đủ của dữ liệu: số bản ghi theo biểu mẫu, đợt và huyện; cơ quan chưa gửi phiếu;\n"
+    "tệp gói theo người khảo sát; xung đột, khóa trùng và gói bị từ chối.\n";
+static const char status_en[] =
+    "Usage: ictsurvey status --db CENTRAL\n\n"
+    "Completeness at a glance: records per form, round and district; register agencies with no\n"
+    "staff record; bundles per surveyor; conflicts, duplicated keys and rejected bundles.\n";
+static const char export_vi[] =
+    "Cách dùng: ictsurvey export --db CSDL --form BIỂU_MẪU -o TỆP.csv [--include-personal]\n\n"
+    "Xuất bản ghi hiện hành của một biểu mẫu ra CSV (UTF-8, mở được bằng Excel), sắp theo khóa.\n"
+    "Trường cá nhân (họ tên, năm sinh) chỉ xuất khi có --include-personal.\n";
+static const char export_en[] =
+    "Usage: ictsurvey export --db CENTRAL --form FORM -o FILE.csv [--include-personal]\n\n"
+    "Write the current records of one form as CSV (UTF-8, opens in Excel), ordered by natural\n"
+    "key then instance id. Personal fields (names, birth years) only with --include-personal.\n";
+
+typedef struct {
+  bool on_terminal;
+  time_t start;
+  size_t done, total;
+} progress_state;
+
+static void show_progress(void *ctx, const ics_merge_stats *stats) {
+  progress_state *p = ctx;
+  if (!p->on_terminal) return;
+  double seconds = difftime(time(NULL), p->start);
+  fprintf(stderr, cli_tr("\r%zu/%zu gói, %llu bản ghi, %.0f bản ghi/giây   ",
+                         "\r%zu/%zu bundles, %llu records, %.0f records/s   "),
+          p->done, p->total, (unsigned long long)stats->records_read,
+          seconds > 0 ? (double)stats->records_read / seconds : 0.0);
+  fflush(stderr);
+}
+
+int cmd_merge(int argc, char **argv) {
+  const char *db = NULL;
+  const char *files[4096];
+  size_t count = 0;
+  for (int i = 1; i < argc; i++) {
+    int r = cli_common_option(argc, argv, &i, merge_vi, merge_en);
+    if (r == 3) continue;
+    if (r >= 0) return r;
+    r = cli_option_value(argc, argv, &i, "--db", &db);
+    if (r < 0) return EXIT_USAGE;
+    if (r) continue;
+    if (argv[i][0] == '-' && argv[i][1]) {
+      cli_error("tùy chọn không hợp lệ '%s'", "unknown option '%s'", argv[i]);
+      return EXIT_USAGE;
+    }
+    if (count == sizeof files / sizeof *files) {
+      cli_error("quá nhiều tệp", "too many files");
+      return EXIT_USAGE;
+    }
+    files[count++] = argv[i];
+  }
+  if (!db || !count) {
+    cli_error("cần --db CSDL và ít nhất một TỆP_GÓI", "--db CENTRAL and at least one BUNDLE are required");
+    return EXIT_USAGE;
+  }
+  char *error = NULL;
+  ics_central *c = ics_central_open(db, cli_lang, &error);
+  if (!c) {
+    cli_error("%s", "%s", error ? error : "?");
+    ics_free(error);
+    return EXIT_FAIL;
+  }
+  ics_merge_stats stats = {0};
+  progress_state p = {.on_terminal = isatty(2), .start = time(NULL), .total = count};
+  int status = EXIT_OK;
+  for (size_t i = 0; i < count; i++) {
+    char *reason = NULL;
+    p.done = i;
+    ics_merge_outcome o = ics_central_merge(c, files[i], &stats, show_progress, &p, &reason);
+    if (p.on_terminal) fputs("\r", stderr);
+    if (o == ICS_ALREADY_MERGED)
+      fprintf(stderr, cli_tr("%s: đã hợp nhất trước đây, bỏ qua\n", "%s: merged before, skipped\n"), files[i]);
+    else if (o == ICS_REJECTED)
+      fprintf(stderr, cli_tr("%s: bị từ chối: %s\n", "%s: rejected: %s\n"), files[i], reason ? reason : "?");
+    else if (o == ICS_MERGE_ERROR)
+      fprintf(stderr, cli_tr("%s: chưa hợp nhất được: %s\n", "%s: not merged: %s\n"), files[i], reason ? reason : "?");
+    if (o == ICS_REJECTED || o == ICS_MERGE_ERROR) status = EXIT_FAIL;
+    ics_free(reason);
+    p.done = i + 1;
+    show_progress(&p, &stats);
+  }
+  if (p.on_terminal) fputs("\n", stderr);
+  fprintf(stderr,
+          cli_tr("Gói: %llu hợp nhất, %llu đã có từ trước, %llu bị từ chối.\n"
+                 "Bản ghi: %llu mới, %llu cập nhật, %llu không đổi, %llu hủy, %llu xung đột.\n",
+                 "Bundles: %llu merged, %llu skipped as already merged, %llu rejected.\n"
+                 "Records: %llu new, %llu updated, %llu unchanged, %llu voided, %llu conflicting.\n"),
+          (unsigned long long)stats.bundles_merged, (unsigned long long)stats.bundles_skipped,
+          (unsigned long long)stats.bundles_rejected, (unsigned long long)stats.records_new,
+          (unsigned long long)stats.records_updated, (unsigned long long)stats.records_unchanged,
+          (unsigned long long)stats.records_voided, (unsigned long long)stats.records_conflicting);
+  ics_central_close(c);
+  return status;
+}
+
+/* --db for status and export; the central database must exist already. */
+static ics_central *open_existing(const char *db) {
+  if (!ics_path_is_file(db)) {
+    cli_error("không có cơ sở dữ liệu '%s' (tạo bằng 'ictsurvey merge')",
+              "no database '%s' (merge bundles to create it)", db);
+    return NULL;
+  }
+  char *error = NULL;
+  ics_central *c = ics_central_open(db, cli_lang, &error);
+  if (!c) {
+    cli_error("%s", "%s", error ? error : "?");
+    ics_free(error);
+  }
+  return c;
+}
+
+int cmd_status(int argc, char **argv) {
+  const char *db = NULL;
+  for (int i = 1; i < argc; i++) {
+    int r = cli_common_option(argc, argv, &i, status_vi, status_en);
+    if (r == 3) continue;
+    if (r >= 0) return r;
+    r = cli_option_value(argc, argv, &i, "--db", &db);
+    if (r < 0) return EXIT_USAGE;
+    if (!r) {
+      cli_error("đối số không hợp lệ '%s'", "unexpected argument '%s'", argv[i]);
+      return EXIT_USAGE;
+    }
+  }
+  if (!db) {
+    cli_error("cần --db CSDL", "--db CENTRAL is required");
+    return EXIT_USAGE;
+  }
+  ics_central *c = open_existing(db);
+  if (!c) return EXIT_FAIL;
+  char *error = NULL;
+  int status = ics_central_status(c, stdout, &error) ? EXIT_FAIL : EXIT_OK;
+  if (status) cli_error("%s", "%s", error ? error : "?");
+  ics_free(error);
+  ics_central_close(c);
+  return status;
+}
+
+int cmd_export(int argc, char **argv) {
+  const char *db = NULL, *form = NULL, *out = NULL;
+  bool personal = false;
+  for (int i = 1; i < argc; i++) {
+    int r = cli_common_option(argc, argv, &i, export_vi, export_en);
+    if (r == 3) continue;
+    if (r >= 0) return r;
+    if (!strcmp(argv[i], "--include-personal")) {
+      personal = true;
+      continue;
+    }
+    const char *names[] = {"--db", "--form", "-o"};
+    const char **slots[] = {&db, &form, &out};
+    bool matched = false;
+    for (int k = 0; k < 3 && !matched; k++) {
+      r = cli_option_value(argc, argv, &i, names[k], slots[k]);
+      if (r < 0) return EXIT_USAGE;
+      matched = r == 1;
+    }
+    if (!matched) {
+      cli_error("đối số không hợp lệ '%s'", "unexpected argument '%s'", argv[i]);
+      return EXIT_USAGE;
+    }
+  }
+  if (!db || !form || !out) {
+    cli_error("cần --db CSDL --form BIỂU_MẪU -o TỆP.csv", "--db CENTRAL --form FORM -o FILE.csv are required");
+    return EXIT_USAGE;
+  }
+  ics_central *c = open_existing(db);
+  if (!c) return EXIT_FAIL;
+  char *error = NULL;
+  int status = ics_central_export_csv(c, form, out, personal, &error) ? EXIT_FAIL : EXIT_OK;
+  if (status) cli_error("%s", "%s", error ? error : "?");
+  ics_free(error);
+  ics_central_close(c);
+  return status;
+}

@@ -1,0 +1,427 @@
+/* cmd_collect.c - `ictsurvey collect init|fill|edit|void|list|export`: the surveyor's side. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "answers_file.h"
+#include "cli.h"
+#include "collector.h"
+
+static const char help_vi[] =
+    "Cách dùng: ictsurvey collect LỆNH --store KHO [TÙY CHỌN...]\n"
+    "\n"
+    "Nhập phiếu khảo sát trên máy không có mạng và xuất ra tệp gói (bundle) gửi về Sở.\n"
+    "\n"
+    "  init   --store KHO --site NƠI --surveyor TÊN [--round NĂM] [--forms THƯ_MỤC]\n"
+    "         Tạo kho dữ liệu mới (một tệp) với các biểu mẫu và danh mục đơn vị.\n"
+    "         Đợt khảo sát mặc định là năm hiện tại.\n"
+    "  fill   --store KHO BIỂU_MẪU [--answers TỆP] [--draft]\n"
+    "         Không có --answers: điền phiếu từng câu một (có thể làm tiếp phiếu nháp).\n"
+    "         Có --answers: nhập mọi bản ghi của TỆP (YAML hoặc .csv); có lỗi thì không\n"
+    "         lưu bản ghi nào; stdout in mã của các bản ghi mới.\n"
+    "  edit   --store KHO MÃ_BẢN_GHI [--answers TỆP]   Sửa một bản ghi (lần sửa + 1).\n"
+    "  void   --store KHO MÃ_BẢN_GHI   Hủy một bản ghi nhập nhầm (không xóa gì).\n"
+    "  list   --store KHO              Liệt kê bản ghi: mã, biểu mẫu, khóa, lần sửa,\n"
+    "                                  trạng thái, thời điểm sửa (cách nhau bởi tab).\n"
+    "  export --store KHO -o TỆP_GÓI   Xuất mọi bản ghi đã hoàn tất hoặc đã hủy.\n"
+    "         [--bundle-id UUID] [--created NNNN-TT-NNTgg:pp:ssZ] để ra tệp giống hệt.\n"
+    "\n"
+    "  --lang vi|en   Ngôn ngữ (mặc định vi).\n";
+
+static const char help_en[] =
+    "Usage: ictsurvey collect COMMAND --store STORE [OPTION...]\n"
+    "\n"
+    "Fill survey forms on a PC without network and export a bundle for the central office.\n"
+    "\n"
+    "  init   --store STORE --site SITE --surveyor NAME [--round YEAR] [--forms DIR]\n"
+    "         Create a new store (one file) with the forms and the unit register.\n"
+    "         The round defaults to the current year.\n"
+    "  fill   --store STORE FORM [--answers FILE] [--draft]\n"
+    "         Without --answers: the question-by-question wizard (offers to resume a draft).\n"
+    "         With --answers: import every record of FILE (YAML, or .csv); on any error\n"
+    "         nothing is stored; stdout lists the new instance ids.\n"
+    "  edit   --store STORE INSTANCE_ID [--answers FILE]   Change a record (revision + 1).\n"
+    "  void   --store STORE INSTANCE_ID   Withdraw a record entered by mistake (nothing is deleted).\n"
+    "  list   --store STORE               One line per record: instance_id, form, natural key,\n"
+    "                                     revision, status, updated_at (tab-separated).\n"
+    "  export --store STORE -o BUNDLE     Write every finalized and void record to a bundle.\n"
+    "         [--bundle-id UUID] [--created YYYY-MM-DDTHH:MM:SSZ] for identical output.\n"
+    "\n"
+    "  --lang vi|en   Language (default vi).\n";
+
+typedef struct {
+  const char *store, *site, *surveyor, *round, *forms, *answers, *output, *bundle_id, *created;
+  bool draft;
+  const char *positional[4];
+  int positional_count;
+} options;
+
+static int parse_options(int argc, char **argv, options *o) {
+  memset(o, 0, sizeof *o);
+  for (int i = 2; i < argc; i++) {
+    int r = cli_common_option(argc, argv, &i, help_vi, help_en);
+    if (r == 3) continue;
+    if (r >= 0) return r;
+    static const char *const names[] = {"--store", "--site", "--surveyor", "--round", "--forms",
+                                        "--answers", "-o", "--bundle-id", "--created"};
+    const char **slots[] = {&o->store, &o->site, &o->surveyor, &o->round, &o->forms,
+                            &o->answers, &o->output, &o->bundle_id, &o->created};
+    bool matched = false;
+    for (size_t k = 0; k < sizeof names / sizeof *names && !matched; k++) {
+      r = cli_option_value(argc, argv, &i, names[k], slots[k]);
+      if (r < 0) return EXIT_USAGE;
+      matched = r == 1;
+    }
+    if (matched) continue;
+    if (!strcmp(argv[i], "--draft")) {
+      o->draft = true;
+    } else if (argv[i][0] == '-' && argv[i][1]) {
+      cli_error("tùy chọn không hợp lệ '%s' (xem 'ictsurvey collect --help')",
+                "unknown option '%s' (see 'ictsurvey collect --help')", argv[i]);
+      return EXIT_USAGE;
+    } else if (o->positional_count < 4) {
+      o->positional[o->positional_count++] = argv[i];
+    } else {
+      cli_error("thừa đối số '%s'", "unexpected argument '%s'", argv[i]);
+      return EXIT_USAGE;
+    }
+  }
+  if (!o->store) {
+    cli_error("cần --store KHO (tệp kho dữ liệu)", "--store STORE is required (the store file)");
+    return EXIT_USAGE;
+  }
+  return -1;
+}
+
+static int fail(char *error) {
+  cli_error("%s", "%s", error ? error : "?");
+  ics_free(error);
+  return EXIT_FAIL;
+}
+
+/* ---- init -------------------------------------------------------------------------------- */
+static int collect_init(const options *o) {
+  if (!o->site || !o->surveyor) {
+    cli_error("cần --site NƠI và --surveyor TÊN", "--site SITE and --surveyor NAME are required");
+    return EXIT_USAGE;
+  }
+  int year = ics_current_year();
+  int round = year;
+  if (o->round) {
+    char *end;
+    long r = strtol(o->round, &end, 10);
+    if (*end || r < 2000 || r > 2100) {
+      cli_error("đợt khảo sát '%s' không hợp lệ: cần một năm, ví dụ 2013",
+                "invalid round '%s': give a year, e.g. 2013", o->round);
+      return EXIT_USAGE;
+    }
+    round = (int)r;
+  }
+  char *dir = o->forms ? ics_strdup(o->forms) : ics_definitions_dir();
+  size_t count = 0;
+  char **names = dir ? ics_list_dir(dir, ".yaml", &count) : NULL;
+  if (!names) {
+    cli_error("không đọc được thư mục biểu mẫu '%s'", "cannot read the forms folder '%s'", dir ? dir : "?");
+    ics_free(dir);
+    return EXIT_FAIL;
+  }
+  const char **texts = ics_calloc(count + 1, sizeof *texts), **paths = ics_calloc(count + 1, sizeof *paths);
+  char *reg_text = NULL, *reg_path = NULL;
+  size_t form_count = 0;
+  int status = texts && paths ? EXIT_OK : EXIT_FAIL;
+  ics_diags diags = {0};
+  for (size_t i = 0; status == EXIT_OK && i < count; i++) {
+    char *path = ics_path_join(dir, names[i]);
+    ics_diags ignored = {0}; /* other YAML files in the folder are not the collector's business */
+    ics_def_kind kind = path ? ics_definition_kind(path, cli_lang, &ignored) : ICS_DEF_UNKNOWN;
+    ics_diags_free(&ignored);
+    if (kind == ICS_DEF_TARGETS || kind == ICS_DEF_NONE) {
+      ics_free(path);
+      continue;
+    }
+    char *text = NULL;
+    size_t size;
+    if (ics_read_file(path, ICS_DEF_MAX_BYTES, &text, &size) != ICS_READ_OK) {
+      ics_free(path);
+      continue;
+    }
+    if (kind == ICS_DEF_REGISTER) {
+      ics_register *reg = ics_register_parse(path, text, size, cli_lang, &diags);
+      if (!reg) status = EXIT_FAIL;
+      ics_register_free(reg);
+      ics_free(reg_text);
+      ics_free(reg_path);
+      reg_text = text;
+      reg_path = ics_strdup(names[i]);
+      ics_free(path);
+      continue;
+    }
+    ics_form *form = ics_form_parse(path, text, size, cli_lang, &diags);
+    if (!form) status = EXIT_FAIL;
+    ics_form_free(form);
+    texts[form_count] = text;
+    paths[form_count++] = ics_strdup(names[i]);
+    ics_free(path);
+  }
+  if (status != EXIT_OK) cli_print_diags(&diags);
+  ics_diags_free(&diags);
+  if (status == EXIT_OK && (!form_count || !reg_text)) {
+    cli_error("thư mục '%s' phải có các biểu mẫu và danh mục đơn vị (units.yaml)",
+              "the folder '%s' must hold the forms and the unit register (units.yaml)", dir);
+    status = EXIT_FAIL;
+  }
+  if (status == EXIT_OK) {
+    ics_store_setup setup = {.site = o->site, .surveyor = o->surveyor, .round = round,
+                             .form_texts = texts, .form_paths = paths, .form_count = form_count,
+                             .register_text = reg_text, .register_path = reg_path};
+    char *error = NULL;
+    if (ics_store_create(o->store, &setup, cli_lang, &error)) {
+      status = fail(error);
+    } else {
+      char now[21];
+      ics_now_utc(now);
+      fprintf(stderr, cli_tr("Đã tạo kho '%s': %zu biểu mẫu, đợt khảo sát %d, nơi khảo sát '%s', người khảo sát '%s'.\n"
+                             "Ngày giờ trên máy này (UTC): %.10s %.8s.\n",
+                             "Created the store '%s': %zu forms, survey round %d, site '%s', surveyor '%s'.\n"
+                             "This PC's date and time (UTC): %.10s %.8s.\n"),
+              o->store, form_count, round, o->site, o->surveyor, now, now + 11);
+      if (year < round)
+        fprintf(stderr, cli_tr("Cảnh báo: đồng hồ máy tính chỉ năm %d, trước đợt khảo sát %d. Hãy chỉnh lại ngày giờ của máy.\n",
+                               "Warning: the PC's clock says %d, before the survey round %d. Please set the date and time.\n"),
+                year, round);
+      else if (year > round + 1)
+        fprintf(stderr, cli_tr("Cảnh báo: đồng hồ máy tính chỉ năm %d, sau đợt khảo sát %d khá xa. Hãy kiểm tra ngày giờ của máy và đợt khảo sát.\n",
+                               "Warning: the PC's clock says %d, well after the survey round %d. Check the date and time, and the round.\n"),
+                year, round);
+    }
+  }
+  for (size_t i = 0; i < form_count; i++) {
+    ics_free((char *)texts[i]);
+    ics_free((char *)paths[i]);
+  }
+  ics_free(texts);
+  ics_free(paths);
+  ics_free(reg_text);
+  ics_free(reg_path);
+  for (size_t i = 0; i < count; i++) ics_free(names[i]);
+  ics_free(names);
+  ics_free(dir);
+  return status;
+}
+
+/* ---- fill and edit from an answers file ------------------------------------------------- */
+typedef struct {
+  ics_store *store;
+  const char *edit_id;       /* edit: the record changed */
+  ics_record_status status;  /* what imported records become */
+  bool check_keys;           /* the store had records of the form: note keys seen before */
+  ics_buf ids;               /* new ids, one per line */
+  char *error;
+} import_ctx;
+
+static int import_record(void *ctx, ics_record *rec, size_t number) {
+  import_ctx *c = ctx;
+  (void)number;
+  if (c->edit_id) return ics_store_revise(c->store, c->edit_id, rec, c->status, &c->error);
+  const char *key = rec->form->key >= 0 ? rec->values[rec->form->key] : NULL;
+  char found[37];
+  if (c->check_keys && key && ics_store_find_key(c->store, rec->form->id, key, NULL, found, &c->error) == 1)
+    fprintf(stderr, cli_tr("Lưu ý: bản ghi %zu: %s '%s' đã có trong kho (bản ghi %s)\n",
+                           "Note: record %zu: %s '%s' is already in the store (record %s)\n"),
+            number, rec->form->fields[rec->form->key].name, key, found);
+  char id[37];
+  if (ics_store_add(c->store, rec, c->status, id, &c->error)) return 1;
+  ics_buf_puts(&c->ids, id);
+  ics_buf_putc(&c->ids, '\n');
+  return 0;
+}
+
+/* Imports a whole file in one transaction: every record or none. */
+static int import_answers(ics_store *store, const ics_form *form, const char *path,
+                          ics_answers_mode mode, const ics_record *base, const char *edit_id,
+                          ics_record_status status) {
+  import_ctx c = {.store = store, .edit_id = edit_id, .status = status};
+  ics_answers_options opts = {.form = form, .reg = ics_store_register(store), .lang = cli_lang,
+                              .mode = mode, .base = base};
+  ics_diags diags = {0};
+  if (ics_store_begin(store, &c.error)) return fail(c.error);
+  int had = ics_store_has_records(store, form->id, &c.error);
+  if (had < 0) {
+    ics_store_rollback(store);
+    return fail(c.error);
+  }
+  c.check_keys = had == 1;
+  ics_answers_read(path, &opts, import_record, &c, &diags);
+  int status_code = EXIT_OK;
+  if (c.error) {
+    ics_store_rollback(store);
+    status_code = fail(c.error);
+    c.error = NULL;
+  } else if (diags.count || diags.dropped) {
+    ics_store_rollback(store);
+    for (size_t i = 0; i < diags.count; i++) {
+      const ics_diag *d = &diags.items[i];
+      if (d->line > 0) fprintf(stderr, "%s:%d:%d: error: %s\n", d->file, d->line, d->column, d->message);
+      else fprintf(stderr, "%s: %s\n", d->file, d->message);
+    }
+    if (diags.dropped)
+      fprintf(stderr, cli_tr("%s: và %zu lỗi khác\n", "%s: and %zu more errors\n"), path, diags.dropped);
+    fprintf(stderr, cli_tr("Không lưu bản ghi nào của '%s': hãy sửa các lỗi trên rồi nhập lại.\n",
+                           "Nothing of '%s' was stored: correct the errors above and import again.\n"),
+            path);
+    status_code = EXIT_FAIL;
+  } else if (ics_store_commit(store, &c.error)) {
+    ics_store_rollback(store);
+    status_code = fail(c.error);
+    c.error = NULL;
+  } else if (c.ids.data) {
+    fputs(c.ids.data, stdout);
+  }
+  ics_buf_free(&c.ids);
+  ics_diags_free(&diags);
+  return status_code;
+}
+
+static ics_wizard_io terminal(void) {
+  return (ics_wizard_io){.in = stdin, .out = stderr, .lang = cli_lang};
+}
+
+static int collect_fill(ics_store *store, const options *o) {
+  if (o->positional_count != 1) {
+    cli_error("cần đúng một BIỂU_MẪU (ví dụ: staff)", "give exactly one FORM (e.g. staff)");
+    return EXIT_USAGE;
+  }
+  const ics_form *form = ics_store_form(store, o->positional[0]);
+  if (!form) {
+    ics_buf names = {0};
+    for (size_t i = 0; i < ics_store_form_count(store); i++)
+      ics_buf_printf(&names, "%s%s", i ? ", " : "", ics_store_form_at(store, i)->id);
+    cli_error("kho không có biểu mẫu '%s' (có: %s)", "the store has no form '%s' (it has: %s)",
+              o->positional[0], names.data ? names.data : "");
+    ics_buf_free(&names);
+    return EXIT_FAIL;
+  }
+  if (o->answers)
+    return import_answers(store, form, o->answers, o->draft ? ICS_ANSWERS_DRAFT : ICS_ANSWERS_FULL,
+                          NULL, NULL, o->draft ? ICS_DRAFT : ICS_FINALIZED);
+  ics_wizard_io io = terminal();
+  char draft[37], *error = NULL, id[37] = "";
+  int found = ics_store_find_draft(store, form->id, draft, &error);
+  if (found < 0) return fail(error);
+  const char *resume = NULL;
+  if (found) {
+    fprintf(stderr, cli_tr("Có phiếu nháp %s của biểu mẫu '%s'.\n", "There is a draft %s of the form '%s'.\n"),
+            draft, form->id);
+    if (ics_wizard_confirm(&io, cli_tr("Làm tiếp phiếu nháp này?", "Continue this draft?"), true)) resume = draft;
+  }
+  ics_wizard_result r = ics_wizard_run(store, form, resume, &io, id, &error);
+  if (r == ICS_WIZARD_ERROR) return fail(error);
+  if (id[0]) printf("%s\n", id);
+  return EXIT_OK;
+}
+
+static int collect_edit(ics_store *store, const options *o) {
+  if (o->positional_count != 1) {
+    cli_error("cần đúng một MÃ_BẢN_GHI", "give exactly one INSTANCE_ID");
+    return EXIT_USAGE;
+  }
+  char *error = NULL;
+  ics_record *rec = NULL;
+  ics_record_info info;
+  if (ics_store_get(store, o->positional[0], &rec, &info, &error)) return fail(error);
+  int status;
+  if (info.status == ICS_VOID) {
+    cli_error("bản ghi %s đã bị hủy, không sửa được", "the record %s is void and cannot be changed",
+              info.instance_id);
+    status = EXIT_FAIL;
+  } else if (o->answers) {
+    status = import_answers(store, rec->form, o->answers, ICS_ANSWERS_PATCH, rec, info.instance_id,
+                            info.status);
+  } else {
+    ics_wizard_io io = terminal();
+    char id[37];
+    status = ics_wizard_run(store, rec->form, info.instance_id, &io, id, &error) == ICS_WIZARD_ERROR
+                 ? fail(error)
+                 : EXIT_OK;
+  }
+  ics_record_free(rec);
+  return status;
+}
+
+static int collect_void(ics_store *store, const options *o) {
+  if (o->positional_count != 1) {
+    cli_error("cần đúng một MÃ_BẢN_GHI", "give exactly one INSTANCE_ID");
+    return EXIT_USAGE;
+  }
+  char *error = NULL;
+  ics_record *rec = NULL;
+  ics_record_info info;
+  if (ics_store_get(store, o->positional[0], &rec, &info, &error)) return fail(error);
+  int status = EXIT_OK;
+  if (info.status == ICS_VOID) {
+    fprintf(stderr, cli_tr("Bản ghi %s đã bị hủy trước đó.\n", "The record %s was already void.\n"), info.instance_id);
+  } else if (ics_store_revise(store, info.instance_id, rec, ICS_VOID, &error)) {
+    status = fail(error);
+  } else {
+    fprintf(stderr, cli_tr("Đã hủy bản ghi %s (lần sửa %d); lần xuất sau sẽ báo cho Sở.\n",
+                           "Voided the record %s (revision %d); the next export tells the central office.\n"),
+            info.instance_id, info.revision + 1);
+  }
+  ics_record_free(rec);
+  return status;
+}
+
+static int print_line(void *ctx, const ics_record_info *info, const char *key) {
+  (void)ctx;
+  printf("%s\t%s\t%s\t%d\t%s\t%s\n", info->instance_id, info->form_id, key, info->revision,
+         ics_record_status_name(info->status), info->updated_at);
+  return 0;
+}
+
+static int collect_export(ics_store *store, const options *o) {
+  if (!o->output) {
+    cli_error("cần -o TỆP_GÓI", "-o BUNDLE is required");
+    return EXIT_USAGE;
+  }
+  ics_export_options opts = {.bundle_id = o->bundle_id, .created = o->created};
+  uint64_t records;
+  char *error = NULL;
+  if (ics_store_export(store, o->output, &opts, &records, &error)) return fail(error);
+  fprintf(stderr, cli_tr("Đã xuất %llu bản ghi vào '%s'. Hãy gửi tệp này về Sở Thông tin và Truyền thông.\n",
+                         "Exported %llu records to '%s'. Send this file to the central office.\n"),
+          (unsigned long long)records, o->output);
+  return EXIT_OK;
+}
+
+int cmd_collect(int argc, char **argv) {
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    fputs(cli_tr(help_vi, help_en), argc < 2 ? stderr : stdout);
+    return argc < 2 ? EXIT_USAGE : EXIT_OK;
+  }
+  static const char *const commands[] = {"init", "fill", "edit", "void", "list", "export"};
+  size_t which = 0;
+  while (which < 6 && strcmp(argv[1], commands[which])) which++;
+  if (which == 6) {
+    cli_error("không có lệnh 'collect %s' (xem 'ictsurvey collect --help')",
+              "no command 'collect %s' (see 'ictsurvey collect --help')", argv[1]);
+    return EXIT_USAGE;
+  }
+  options o;
+  int r = parse_options(argc, argv, &o);
+  if (r >= 0) return r;
+  if (which == 0) return collect_init(&o);
+  char *error = NULL;
+  ics_store *store = ics_store_open(o.store, cli_lang, &error);
+  if (!store) return fail(error);
+  int status;
+  switch (which) {
+  case 1: status = collect_fill(store, &o); break;
+  case 2: status = collect_edit(store, &o); break;
+  case 3: status = collect_void(store, &o); break;
+  case 4: status = ics_store_list(store, print_line, NULL, &error) ? fail(error) : EXIT_OK; break;
+  default: status = collect_export(store, &o); break;
+  }
+  ics_store_close(store);
+  return status;
+}

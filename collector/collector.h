@@ -1,0 +1,120 @@
+/* collector.h - the collector store: one SQLite file per surveyor holding the forms and the
+ * unit register it was created with, the round, every revision of every record, and a log
+ * of exports. Every change is a transaction with synchronous writes, so a confirmed answer
+ * survives a crash or a power cut. Nothing is ever deleted: an edit adds a revision, a void
+ * adds a void revision. */
+#ifndef ICS_COLLECTOR_H
+#define ICS_COLLECTOR_H
+
+#include "schema.h"
+
+typedef struct ics_store ics_store;
+
+typedef enum { ICS_DRAFT, ICS_FINALIZED, ICS_VOID } ics_record_status;
+const char *ics_record_status_name(ics_record_status status);
+
+/* What the store keeps about a record besides its answers. */
+typedef struct {
+  char instance_id[37];
+  int revision;
+  char form_id[ICS_NAME_MAX + 1];
+  ics_record_status status;
+  char created_at[21]; /* UTC, YYYY-MM-DDTHH:MM:SSZ */
+  char updated_at[21];
+} ics_record_info;
+
+typedef struct {
+  const char *site;
+  const char *surveyor;
+  int round;
+  const char *const *form_texts; /* definition files' texts, each a valid form */
+  const char *const *form_paths; /* their names, for messages */
+  size_t form_count;
+  const char *register_text;
+  const char *register_path;
+} ics_store_setup;
+
+/* Creates a new store (refuses an existing file). Returns 0, or 1 with *error set. */
+int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang lang, char **error);
+/* Opens a store, loading its forms and register. NULL with *error on failure. */
+ics_store *ics_store_open(const char *path, ics_lang lang, char **error);
+void ics_store_close(ics_store *store);
+
+const char *ics_store_id(const ics_store *store);
+const char *ics_store_site(const ics_store *store);
+const char *ics_store_surveyor(const ics_store *store);
+int ics_store_round(const ics_store *store);
+const ics_register *ics_store_register(const ics_store *store);
+const ics_form *ics_store_form(const ics_store *store, const char *form_id);
+size_t ics_store_form_count(const ics_store *store);
+const ics_form *ics_store_form_at(const ics_store *store, size_t index);
+
+/* Transactions around many changes (an answers file is stored all or nothing). */
+int ics_store_begin(ics_store *store, char **error);
+int ics_store_commit(ics_store *store, char **error);
+void ics_store_rollback(ics_store *store);
+
+/* Adds a new record (revision 1) with a fresh random instance id, written to id_out. */
+int ics_store_add(ics_store *store, const ics_record *record, ics_record_status status,
+                  char id_out[37], char **error);
+/* Loads the newest revision of a record. *record is allocated (ics_record_free). */
+int ics_store_get(ics_store *store, const char *instance_id, ics_record **record,
+                  ics_record_info *info, char **error);
+/* Stores a new revision (newest + 1) of an existing record. */
+int ics_store_revise(ics_store *store, const char *instance_id, const ics_record *record,
+                     ics_record_status status, char **error);
+/* Overwrites the newest revision in place: a draft being filled, answer by answer. */
+int ics_store_update(ics_store *store, const char *instance_id, const ics_record *record,
+                     ics_record_status status, char **error);
+
+/* Another record (newest revision not void) of the same form and round with this natural
+ * key, other than `except_id`; its id goes to found_id. Returns 1 found, 0 none, -1 error. */
+int ics_store_find_key(ics_store *store, const char *form_id, const char *key,
+                       const char *except_id, char found_id[37], char **error);
+/* Whether the store holds any record of a form (1 yes, 0 no, -1 error). */
+int ics_store_has_records(ics_store *store, const char *form_id, char **error);
+/* The newest draft of a form, if any (1 found, 0 none, -1 error). */
+int ics_store_find_draft(ics_store *store, const char *form_id, char found_id[37], char **error);
+
+/* Calls visit for the newest revision of every record, ordered by form then instance id. */
+typedef int (*ics_store_visitor)(void *ctx, const ics_record_info *info, const char *natural_key);
+int ics_store_list(ics_store *store, ics_store_visitor visit, void *ctx, char **error);
+
+typedef struct {
+  const char *bundle_id; /* NULL: a random UUID */
+  const char *created;   /* NULL: now */
+} ics_export_options;
+
+/* Writes every finalized and void record (newest non-draft revision) into a bundle and logs
+ * the export. *records_out gets the number of records written. */
+int ics_store_export(ics_store *store, const char *bundle_path, const ics_export_options *opts,
+                     uint64_t *records_out, char **error);
+
+/* ---- platform seams ------------------------------------------------------------------ */
+/* A random (version 4) UUID, from the operating system's random source. */
+void ics_uuid_new(char out[37]);
+
+#endif
+
+/* ---- the wizard ----------------------------------------------------------------------------
+ * A line-oriented terminal wizard: one question at a time with its label, hint, choices and
+ * progress; every confirmed answer saved at once; commands to go back, skip, get help, save
+ * and quit; a review screen before finalizing. Works on any terminal and on piped input. */
+typedef struct {
+  void *in;   /* FILE* to read answers from */
+  void *out;  /* FILE* for questions and messages */
+  ics_lang lang;
+} ics_wizard_io;
+
+typedef enum {
+  ICS_WIZARD_FINALIZED = 0, /* the record was checked and finalized */
+  ICS_WIZARD_SAVED = 1,     /* saved as a draft: the surveyor quit, or input ended */
+  ICS_WIZARD_ERROR = 2,     /* *error says why */
+} ics_wizard_result;
+
+/* Fills a new record of `form` (instance_id NULL) or continues one (a draft, or a finalized
+ * record to edit). The record's id is written to id_out. */
+ics_wizard_result ics_wizard_run(ics_store *store, const ics_form *form, const char *instance_id,
+                                 ics_wizard_io *io, char id_out[37], char **error);
+/* Asks a yes/no question on the wizard's terminal; `fallback` when input ends. */
+bool ics_wizard_confirm(ics_wizard_io *io, const char *question, bool fallback);

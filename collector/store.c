@@ -1,0 +1,741 @@
+/* store.c - the collector store in SQLite: creating it with a copy of the forms and the
+ * register, and every record operation as a synchronous transaction. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bundle.h"
+#include "collector.h"
+
+enum { STORE_SCHEMA_VERSION = 1 };
+
+static const char schema_sql[] =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;\n"
+    "CREATE TABLE forms(form_id TEXT PRIMARY KEY, version TEXT NOT NULL, hash TEXT NOT NULL,\n"
+    "  path TEXT NOT NULL, definition TEXT NOT NULL);\n"
+    "CREATE TABLE unit_register(id INTEGER PRIMARY KEY CHECK (id = 1), path TEXT NOT NULL,\n"
+    "  definition TEXT NOT NULL);\n"
+    "CREATE TABLE records(\n"
+    "  instance_id TEXT NOT NULL,\n"
+    "  revision INTEGER NOT NULL CHECK (revision >= 1),\n"
+    "  form_id TEXT NOT NULL REFERENCES forms(form_id),\n"
+    "  form_version TEXT NOT NULL,\n"
+    "  form_hash TEXT NOT NULL,\n"
+    "  round INTEGER NOT NULL,\n"
+    "  surveyor TEXT NOT NULL,\n"
+    "  site TEXT NOT NULL,\n"
+    "  created_at TEXT NOT NULL,\n"
+    "  updated_at TEXT NOT NULL,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('draft', 'finalized', 'void')),\n"
+    "  natural_key TEXT,\n"
+    "  answers TEXT NOT NULL,  -- name=value lines, values escaped (common/ics_common.h)\n"
+    "  UNIQUE (instance_id, revision));\n"
+    "-- rows are appended in rowid order; the random instance ids live only in the small index\n"
+    "CREATE INDEX records_by_key ON records(form_id, natural_key);\n"
+
+    "CREATE TABLE exports(bundle_id TEXT PRIMARY KEY, created TEXT NOT NULL,\n"
+    "  path TEXT NOT NULL, records INTEGER NOT NULL) WITHOUT ROWID;\n";
+
+/* The newest revision of each instance. */
+#define NEWEST "revision = (SELECT MAX(r2.revision) FROM records r2 WHERE r2.instance_id = records.instance_id)"
+
+/* Statements used once per record are prepared once per store. */
+enum { ST_INSERT, ST_NEWEST, ST_FIND_KEY, ST_COUNT };
+
+struct ics_store {
+  sqlite3 *db;
+  sqlite3_stmt *stmt[ST_COUNT];
+  ics_lang lang;
+  char *id, *site, *surveyor;
+  int round;
+  ics_form **forms;
+  size_t form_count;
+  ics_register *reg;
+};
+
+const char *ics_record_status_name(ics_record_status status) {
+  return status == ICS_FINALIZED ? "finalized" : status == ICS_VOID ? "void" : "draft";
+}
+
+static bool parse_status(const char *s, ics_record_status *out) {
+  if (!s) return false;
+  if (!strcmp(s, "draft")) *out = ICS_DRAFT;
+  else if (!strcmp(s, "finalized")) *out = ICS_FINALIZED;
+  else if (!strcmp(s, "void")) *out = ICS_VOID;
+  else return false;
+  return true;
+}
+
+static void set_error(char **error, ics_lang lang, const char *vi, const char *en, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void set_error(char **error, ics_lang lang, const char *vi, const char *en, ...) {
+  if (!error) return;
+  ics_buf b = {0};
+  va_list ap;
+  va_start(ap, en);
+  ics_buf_vprintf(&b, lang == ICS_EN ? en : vi, ap);
+  va_end(ap);
+  ics_free(*error);
+  *error = ics_buf_take(&b);
+}
+
+static int db_error(sqlite3 *db, ics_lang lang, char **error) {
+  int code = sqlite3_errcode(db);
+  if (code == SQLITE_FULL)
+    set_error(error, lang, "ổ đĩa đã đầy: hãy giải phóng chỗ trống rồi thử lại",
+              "the disk is full: free some space and try again");
+  else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+    set_error(error, lang, "kho dữ liệu đang được chương trình khác dùng; hãy thử lại sau",
+              "the store is in use by another program; try again later");
+  else if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+    set_error(error, lang, "tệp không phải kho dữ liệu của ictsurvey hoặc đã hỏng (%s)",
+              "the file is not an ictsurvey store or is damaged (%s)", sqlite3_errmsg(db));
+  else
+    set_error(error, lang, "lỗi cơ sở dữ liệu: %s", "database error: %s", sqlite3_errmsg(db));
+  return 1;
+}
+
+/* ---- platform seams: randomness and time ------------------------------------------------ */
+#include <sodium.h>
+
+void ics_uuid_new(char out[37]) {
+  unsigned char b[16];
+  randombytes_buf(b, sizeof b); /* libsodium: the OS's random source on every platform */
+  b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
+  b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
+  snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+           b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+           b[13], b[14], b[15]);
+}
+
+/* ---- answers encoding ----------------------------------------------------------------- */
+static char *encode_answers(const ics_record *rec) {
+  ics_buf b = {0};
+  for (size_t i = 0; i < rec->form->field_count; i++) {
+    const char *v = rec->values[i];
+    if (!v) continue;
+    ics_buf_puts(&b, rec->form->fields[i].name);
+    ics_buf_putc(&b, '=');
+    ics_escape_append(&b, v, strlen(v));
+    ics_buf_putc(&b, '\n');
+  }
+  return ics_buf_take(&b);
+}
+
+/* Fields the form no longer has are dropped: a store's forms never change, so there are none. */
+static bool decode_answers(ics_record *rec, const char *text) {
+  char *copy = ics_strdup(text);
+  if (!copy) return false;
+  bool ok = true;
+  for (char *line = copy; *line && ok;) {
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = '\0';
+    char *eq = strchr(line, '=');
+    if (eq) {
+      *eq = '\0';
+      int field = ics_form_field_index(rec->form, line);
+      size_t len = strlen(eq + 1);
+      if (field >= 0 && ics_unescape(eq + 1, &len)) {
+        ics_free(rec->values[field]);
+        rec->values[field] = ics_strndup(eq + 1, len);
+        ok = rec->values[field] != NULL;
+      }
+    }
+    if (!nl) break;
+    line = nl + 1;
+  }
+  ics_free(copy);
+  return ok;
+}
+
+/* ---- creating and opening --------------------------------------------------------------- */
+static int exec(sqlite3 *db, const char *sql, ics_lang lang, char **error) {
+  if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) return db_error(db, lang, error);
+  return 0;
+}
+
+static int open_db(const char *path, int flags, sqlite3 **db, ics_lang lang, char **error) {
+  if (sqlite3_open_v2(path, db, flags, NULL) != SQLITE_OK) {
+    set_error(error, lang, "không mở được kho dữ liệu '%s': %s", "cannot open the store '%s': %s",
+              path, *db ? sqlite3_errmsg(*db) : "?");
+    sqlite3_close(*db);
+    *db = NULL;
+    return 1;
+  }
+  sqlite3_busy_timeout(*db, 5000);
+  /* Every confirmed answer must survive a power cut: a rollback journal with full syncs
+   * (WAL would need its -wal file beside the store when it is copied to a USB stick). */
+  /* 24 MiB of page cache: random instance ids touch the whole key index on big imports */
+  if (exec(*db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                " PRAGMA cache_size=-24576;",
+           lang, error)) {
+    sqlite3_close(*db);
+    *db = NULL;
+    return 1;
+  }
+  return 0;
+}
+
+static int put_meta(sqlite3 *db, const char *key, const char *value, ics_lang lang, char **error) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, "INSERT INTO meta(key, value) VALUES (?1, ?2)", -1, &st, NULL))
+    return db_error(db, lang, error);
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? 0 : db_error(db, lang, error);
+}
+
+int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang lang, char **error) {
+  if (ics_path_is_file(path) || ics_path_is_dir(path)) {
+    set_error(error, lang, "'%s' đã có; chọn tên khác cho kho dữ liệu mới",
+              "'%s' already exists; choose another name for the new store", path);
+    return 1;
+  }
+  sqlite3 *db = NULL;
+  if (open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db, lang, error)) return 1;
+  int rc = exec(db, "BEGIN", lang, error);
+  if (!rc) rc = exec(db, schema_sql, lang, error);
+  char id[37], now[21], number[16];
+  ics_uuid_new(id);
+  ics_now_utc(now);
+  if (!rc) rc = put_meta(db, "store_id", id, lang, error);
+  if (!rc) rc = put_meta(db, "site", setup->site, lang, error);
+  if (!rc) rc = put_meta(db, "surveyor", setup->surveyor, lang, error);
+  snprintf(number, sizeof number, "%d", setup->round);
+  if (!rc) rc = put_meta(db, "round", number, lang, error);
+  if (!rc) rc = put_meta(db, "created_at", now, lang, error);
+  snprintf(number, sizeof number, "%d", STORE_SCHEMA_VERSION);
+  if (!rc) rc = put_meta(db, "schema_version", number, lang, error);
+  sqlite3_stmt *st = NULL;
+  if (!rc && sqlite3_prepare_v2(db, "INSERT INTO forms VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL))
+    rc = db_error(db, lang, error);
+  for (size_t i = 0; !rc && i < setup->form_count; i++) {
+    ics_diags diags = {0};
+    ics_form *form = ics_form_parse(setup->form_paths[i], setup->form_texts[i],
+                                    strlen(setup->form_texts[i]), lang, &diags);
+    if (!form) {
+      char *msg = diags.count ? ics_diag_format(&diags.items[0]) : NULL;
+      set_error(error, lang, "%s", "%s", msg ? msg : setup->form_paths[i]);
+      ics_free(msg);
+      rc = 1;
+    } else {
+      sqlite3_reset(st);
+      sqlite3_bind_text(st, 1, form->id, -1, SQLITE_STATIC);
+      sqlite3_bind_text(st, 2, form->version, -1, SQLITE_STATIC);
+      sqlite3_bind_text(st, 3, form->hash, -1, SQLITE_STATIC);
+      sqlite3_bind_text(st, 4, setup->form_paths[i], -1, SQLITE_STATIC);
+      sqlite3_bind_text(st, 5, setup->form_texts[i], -1, SQLITE_STATIC);
+      if (sqlite3_step(st) != SQLITE_DONE) {
+        if (sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+          set_error(error, lang, "hai tệp cùng định nghĩa biểu mẫu '%s'",
+                    "two files define the form '%s'", form->id);
+        else
+          db_error(db, lang, error);
+        rc = 1;
+      }
+    }
+    ics_form_free(form);
+    ics_diags_free(&diags);
+  }
+  sqlite3_finalize(st);
+  if (!rc && sqlite3_prepare_v2(db, "INSERT INTO unit_register VALUES (1, ?1, ?2)", -1, &st, NULL))
+    rc = db_error(db, lang, error);
+  else if (!rc) {
+    sqlite3_bind_text(st, 1, setup->register_path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, setup->register_text, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = db_error(db, lang, error);
+    sqlite3_finalize(st);
+  }
+  if (!rc) rc = exec(db, "COMMIT", lang, error);
+  sqlite3_close(db);
+  if (rc) remove(path);
+  return rc;
+}
+
+static char *get_meta(sqlite3 *db, const char *key) {
+  sqlite3_stmt *st;
+  char *value = NULL;
+  if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL)) return NULL;
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW) value = ics_strdup((const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  return value;
+}
+
+ics_store *ics_store_open(const char *path, ics_lang lang, char **error) {
+  if (!ics_path_is_file(path)) {
+    set_error(error, lang, "không có kho dữ liệu '%s'; tạo bằng 'ictsurvey collect init'",
+              "no store '%s'; create one with 'ictsurvey collect init'", path);
+    return NULL;
+  }
+  ics_store *s = ics_calloc(1, sizeof *s);
+  if (!s) return NULL;
+  s->lang = lang;
+  if (open_db(path, SQLITE_OPEN_READWRITE, &s->db, lang, error)) {
+    ics_free(s);
+    return NULL;
+  }
+  char *version = get_meta(s->db, "schema_version");
+  s->id = get_meta(s->db, "store_id");
+  s->site = get_meta(s->db, "site");
+  s->surveyor = get_meta(s->db, "surveyor");
+  char *round = get_meta(s->db, "round");
+  s->round = round ? atoi(round) : 0;
+  ics_free(round);
+  bool ok = version && s->id && s->site && s->surveyor && s->round > 0;
+  if (ok && atoi(version) > STORE_SCHEMA_VERSION) {
+    set_error(error, lang, "kho dữ liệu do phiên bản ictsurvey mới hơn tạo; hãy cập nhật chương trình",
+              "the store was made by a newer ictsurvey; update the program");
+    ics_free(version);
+    ics_store_close(s);
+    return NULL;
+  }
+  ics_free(version);
+  if (!ok) {
+    if (!error || !*error)
+      set_error(error, lang, "'%s' không phải kho dữ liệu của ictsurvey",
+                "'%s' is not an ictsurvey store", path);
+    ics_store_close(s);
+    return NULL;
+  }
+  sqlite3_stmt *st;
+  ics_diags diags = {0};
+  if (sqlite3_prepare_v2(s->db, "SELECT path, definition FROM forms ORDER BY form_id", -1, &st, NULL)) {
+    db_error(s->db, lang, error);
+    ics_store_close(s);
+    return NULL;
+  }
+  while (ok && sqlite3_step(st) == SQLITE_ROW) {
+    const char *fpath = (const char *)sqlite3_column_text(st, 0);
+    const char *text = (const char *)sqlite3_column_text(st, 1);
+    ics_form **forms = ics_realloc(s->forms, (s->form_count + 1) * sizeof *forms);
+    ics_form *form = forms ? ics_form_parse(fpath, text, (size_t)sqlite3_column_bytes(st, 1), lang, &diags) : NULL;
+    if (forms) s->forms = forms;
+    if (!form) ok = false;
+    else s->forms[s->form_count++] = form;
+  }
+  sqlite3_finalize(st);
+  if (ok && !sqlite3_prepare_v2(s->db, "SELECT path, definition FROM unit_register", -1, &st, NULL)) {
+    if (sqlite3_step(st) == SQLITE_ROW)
+      s->reg = ics_register_parse((const char *)sqlite3_column_text(st, 0),
+                                  (const char *)sqlite3_column_text(st, 1),
+                                  (size_t)sqlite3_column_bytes(st, 1), lang, &diags);
+    sqlite3_finalize(st);
+  }
+  if (!ok || !s->reg) {
+    char *msg = diags.count ? ics_diag_format(&diags.items[0]) : NULL;
+    set_error(error, lang, "kho dữ liệu '%s' bị hỏng: %s", "the store '%s' is damaged: %s", path,
+              msg ? msg : "?");
+    ics_free(msg);
+    ics_diags_free(&diags);
+    ics_store_close(s);
+    return NULL;
+  }
+  ics_diags_free(&diags);
+  return s;
+}
+
+void ics_store_close(ics_store *s) {
+  if (!s) return;
+  for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(s->stmt[i]);
+  sqlite3_close(s->db);
+  for (size_t i = 0; i < s->form_count; i++) ics_form_free(s->forms[i]);
+  ics_free(s->forms);
+  ics_register_free(s->reg);
+  ics_free(s->id);
+  ics_free(s->site);
+  ics_free(s->surveyor);
+  ics_free(s);
+}
+
+const char *ics_store_id(const ics_store *s) { return s->id; }
+const char *ics_store_site(const ics_store *s) { return s->site; }
+const char *ics_store_surveyor(const ics_store *s) { return s->surveyor; }
+int ics_store_round(const ics_store *s) { return s->round; }
+const ics_register *ics_store_register(const ics_store *s) { return s->reg; }
+size_t ics_store_form_count(const ics_store *s) { return s->form_count; }
+const ics_form *ics_store_form_at(const ics_store *s, size_t i) { return s->forms[i]; }
+
+const ics_form *ics_store_form(const ics_store *s, const char *form_id) {
+  for (size_t i = 0; i < s->form_count; i++)
+    if (!strcmp(s->forms[i]->id, form_id)) return s->forms[i];
+  return NULL;
+}
+
+int ics_store_begin(ics_store *s, char **error) { return exec(s->db, "BEGIN IMMEDIATE", s->lang, error); }
+int ics_store_commit(ics_store *s, char **error) { return exec(s->db, "COMMIT", s->lang, error); }
+void ics_store_rollback(ics_store *s) { sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL); }
+
+/* ---- records ---------------------------------------------------------------------------- */
+/* A statement prepared on first use and kept, reset and unbound, for the next one. */
+static sqlite3_stmt *cached(ics_store *s, int which, const char *sql, char **error) {
+  sqlite3_stmt *st = s->stmt[which];
+  if (st) {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+  }
+  if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+    db_error(s->db, s->lang, error);
+    return NULL;
+  }
+  s->stmt[which] = st;
+  return st;
+}
+
+static const char *natural_key(const ics_record *rec) {
+  return rec->form->key >= 0 ? rec->values[rec->form->key] : NULL;
+}
+
+static int insert_revision(ics_store *s, const char *id, int revision, const ics_record *rec,
+                           ics_record_status status, const char *created, char **error) {
+  static const char sql[] =
+      "INSERT INTO records(instance_id, revision, form_id, form_version, form_hash, round,"
+      " surveyor, site, created_at, updated_at, status, natural_key, answers)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+  sqlite3_stmt *st = cached(s, ST_INSERT, sql, error);
+  if (!st) return 1;
+  char now[21];
+  ics_now_utc(now);
+  char *answers = encode_answers(rec);
+  if (!answers) {
+    set_error(error, s->lang, "không đủ bộ nhớ", "out of memory");
+    return 1;
+  }
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 2, revision);
+  sqlite3_bind_text(st, 3, rec->form->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, rec->form->version, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 5, rec->form->hash, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 6, s->round);
+  sqlite3_bind_text(st, 7, s->surveyor, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 8, s->site, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 9, created ? created : now, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 10, now, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 11, ics_record_status_name(status), -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 12, natural_key(rec), -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 13, answers, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(s->db, s->lang, error);
+  sqlite3_reset(st);
+  ics_free(answers);
+  return rc;
+}
+
+int ics_store_add(ics_store *s, const ics_record *rec, ics_record_status status, char id[37],
+                  char **error) {
+  ics_uuid_new(id);
+  return insert_revision(s, id, 1, rec, status, NULL, error);
+}
+
+static int newest_info(ics_store *s, const char *id, ics_record_info *info, char **answers,
+                       char **error) {
+  static const char sql[] =
+      "SELECT revision, form_id, status, created_at, updated_at, answers FROM records"
+      " WHERE instance_id = ?1 ORDER BY revision DESC LIMIT 1";
+  sqlite3_stmt *st = cached(s, ST_NEWEST, sql, error);
+  if (!st) return 1;
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  if (rc != SQLITE_ROW) {
+    if (rc == SQLITE_DONE)
+      set_error(error, s->lang, "không có bản ghi '%s' trong kho (xem 'collect list')",
+                "no record '%s' in the store (see 'collect list')", id);
+    else
+      db_error(s->db, s->lang, error);
+    sqlite3_reset(st);
+    return 1;
+  }
+  memset(info, 0, sizeof *info);
+  snprintf(info->instance_id, sizeof info->instance_id, "%s", id);
+  info->revision = sqlite3_column_int(st, 0);
+  snprintf(info->form_id, sizeof info->form_id, "%s", (const char *)sqlite3_column_text(st, 1));
+  parse_status((const char *)sqlite3_column_text(st, 2), &info->status);
+  snprintf(info->created_at, sizeof info->created_at, "%s", (const char *)sqlite3_column_text(st, 3));
+  snprintf(info->updated_at, sizeof info->updated_at, "%s", (const char *)sqlite3_column_text(st, 4));
+  if (answers) *answers = ics_strdup((const char *)sqlite3_column_text(st, 5));
+  sqlite3_reset(st);
+  return 0;
+}
+
+int ics_store_get(ics_store *s, const char *id, ics_record **record, ics_record_info *info,
+                  char **error) {
+  char *answers = NULL;
+  *record = NULL;
+  if (newest_info(s, id, info, &answers, error)) return 1;
+  const ics_form *form = ics_store_form(s, info->form_id);
+  ics_record *rec = form ? ics_record_new(form) : NULL;
+  if (!rec || !answers || !decode_answers(rec, answers)) {
+    ics_record_free(rec);
+    ics_free(answers);
+    set_error(error, s->lang, "không đọc được bản ghi '%s'", "cannot read the record '%s'", id);
+    return 1;
+  }
+  ics_free(answers);
+  *record = rec;
+  return 0;
+}
+
+int ics_store_revise(ics_store *s, const char *id, const ics_record *rec,
+                     ics_record_status status, char **error) {
+  ics_record_info info;
+  if (newest_info(s, id, &info, NULL, error)) return 1;
+  return insert_revision(s, id, info.revision + 1, rec, status, info.created_at, error);
+}
+
+int ics_store_update(ics_store *s, const char *id, const ics_record *rec,
+                     ics_record_status status, char **error) {
+  ics_record_info info;
+  if (newest_info(s, id, &info, NULL, error)) return 1;
+  static const char sql[] =
+      "UPDATE records SET answers = ?1, status = ?2, natural_key = ?3, updated_at = ?4"
+      " WHERE instance_id = ?5 AND revision = ?6";
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) return db_error(s->db, s->lang, error);
+  char now[21];
+  ics_now_utc(now);
+  char *answers = encode_answers(rec);
+  sqlite3_bind_text(st, 1, answers, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, ics_record_status_name(status), -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, natural_key(rec), -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 5, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 6, info.revision);
+  int rc = answers && sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(s->db, s->lang, error);
+  sqlite3_finalize(st);
+  ics_free(answers);
+  return rc;
+}
+
+int ics_store_find_key(ics_store *s, const char *form_id, const char *key, const char *except_id,
+                       char found[37], char **error) {
+  static const char sql[] =
+      "SELECT instance_id FROM records WHERE form_id = ?1 AND natural_key = ?2"
+      " AND instance_id != ?3 AND " NEWEST " AND status != 'void' ORDER BY instance_id LIMIT 1";
+  sqlite3_stmt *st = cached(s, ST_FIND_KEY, sql, error);
+  if (!st) return -1;
+  sqlite3_bind_text(st, 1, form_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, except_id ? except_id : "", -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  int result = 0;
+  if (rc == SQLITE_ROW) {
+    snprintf(found, 37, "%s", (const char *)sqlite3_column_text(st, 0));
+    result = 1;
+  } else if (rc != SQLITE_DONE) {
+    db_error(s->db, s->lang, error);
+    result = -1;
+  }
+  sqlite3_reset(st);
+  return result;
+}
+
+int ics_store_has_records(ics_store *s, const char *form_id, char **error) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM records WHERE form_id = ?1 LIMIT 1", -1, &st, NULL)) {
+    db_error(s->db, s->lang, error);
+    return -1;
+  }
+  sqlite3_bind_text(st, 1, form_id, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  int result = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+  if (result < 0) db_error(s->db, s->lang, error);
+  sqlite3_finalize(st);
+  return result;
+}
+
+int ics_store_find_draft(ics_store *s, const char *form_id, char found[37], char **error) {
+  static const char sql[] =
+      "SELECT instance_id FROM records WHERE form_id = ?1 AND status = 'draft' AND " NEWEST
+      " ORDER BY updated_at DESC, instance_id LIMIT 1";
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) {
+    db_error(s->db, s->lang, error);
+    return -1;
+  }
+  sqlite3_bind_text(st, 1, form_id, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st), result = 0;
+  if (rc == SQLITE_ROW) {
+    snprintf(found, 37, "%s", (const char *)sqlite3_column_text(st, 0));
+    result = 1;
+  } else if (rc != SQLITE_DONE) {
+    db_error(s->db, s->lang, error);
+    result = -1;
+  }
+  sqlite3_finalize(st);
+  return result;
+}
+
+int ics_store_list(ics_store *s, ics_store_visitor visit, void *ctx, char **error) {
+  static const char sql[] =
+      "SELECT instance_id, revision, form_id, status, created_at, updated_at, natural_key"
+      " FROM records WHERE " NEWEST " ORDER BY form_id, instance_id";
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) return db_error(s->db, s->lang, error);
+  int rc, result = 0;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    ics_record_info info = {0};
+    snprintf(info.instance_id, sizeof info.instance_id, "%s", (const char *)sqlite3_column_text(st, 0));
+    info.revision = sqlite3_column_int(st, 1);
+    snprintf(info.form_id, sizeof info.form_id, "%s", (const char *)sqlite3_column_text(st, 2));
+    parse_status((const char *)sqlite3_column_text(st, 3), &info.status);
+    snprintf(info.created_at, sizeof info.created_at, "%s", (const char *)sqlite3_column_text(st, 4));
+    snprintf(info.updated_at, sizeof info.updated_at, "%s", (const char *)sqlite3_column_text(st, 5));
+    const char *key = (const char *)sqlite3_column_text(st, 6);
+    if ((result = visit(ctx, &info, key ? key : ""))) break;
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) result = db_error(s->db, s->lang, error);
+  sqlite3_finalize(st);
+  return result;
+}
+
+/* ---- export ----------------------------------------------------------------------------- */
+/* The newest revision of each instance that is not a draft: an edit in progress does not hold
+ * back the version already finalized. */
+#define EXPORTED                                                                               \
+  "status != 'draft' AND revision = (SELECT MAX(r2.revision) FROM records r2"                \
+  " WHERE r2.instance_id = records.instance_id AND r2.status != 'draft')"
+
+/* Splits "name=value\n..." into pairs pointing into text (unescaped in place). */
+static bool split_answers(char *text, ics_bundle_value **values, size_t *count, size_t *cap) {
+  *count = 0;
+  for (char *line = text; *line;) {
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = '\0';
+    char *eq = strchr(line, '=');
+    if (eq) {
+      *eq = '\0';
+      size_t len = strlen(eq + 1);
+      if (!ics_unescape(eq + 1, &len)) return false;
+      if (*count == *cap) {
+        size_t n = *cap ? *cap * 2 : 32;
+        ics_bundle_value *v = ics_realloc(*values, n * sizeof *v);
+        if (!v) return false;
+        *values = v;
+        *cap = n;
+      }
+      (*values)[(*count)++] = (ics_bundle_value){line, eq + 1};
+    }
+    if (!nl) break;
+    line = nl + 1;
+  }
+  return true;
+}
+
+int ics_store_export(ics_store *s, const char *path, const ics_export_options *opts,
+                     uint64_t *records_out, char **error) {
+  *records_out = 0;
+  ics_bundle_form *forms = ics_calloc(s->form_count ? s->form_count : 1, sizeof *forms);
+  if (!forms) return 1;
+  /* a read transaction: counts and records come from the same state */
+  if (exec(s->db, "BEGIN", s->lang, error)) {
+    ics_free(forms);
+    return 1;
+  }
+  int rc = 0;
+  sqlite3_stmt *st = NULL;
+  uint64_t total = 0;
+  if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM records WHERE form_id = ?1 AND " EXPORTED,
+                         -1, &st, NULL))
+    rc = db_error(s->db, s->lang, error);
+  for (size_t i = 0; !rc && i < s->form_count; i++) {
+    const ics_form *f = s->forms[i];
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+      rc = db_error(s->db, s->lang, error);
+      break;
+    }
+    forms[i] = (ics_bundle_form){.id = f->id, .version = f->version, .hash = f->hash,
+                                 .definition = f->source, .definition_len = f->source_len,
+                                 .records = (uint64_t)sqlite3_column_int64(st, 0)};
+    total += forms[i].records;
+  }
+  sqlite3_finalize(st);
+  st = NULL;
+
+  char bundle_id[37], created[21];
+  if (opts && opts->bundle_id) snprintf(bundle_id, sizeof bundle_id, "%s", opts->bundle_id);
+  else ics_uuid_new(bundle_id);
+  if (opts && opts->created) snprintf(created, sizeof created, "%s", opts->created);
+  else ics_now_utc(created);
+  char *reg_text = NULL;
+  size_t reg_len = 0;
+  if (!rc && !sqlite3_prepare_v2(s->db, "SELECT definition FROM unit_register", -1, &st, NULL) &&
+      sqlite3_step(st) == SQLITE_ROW) {
+    reg_len = (size_t)sqlite3_column_bytes(st, 0);
+    reg_text = ics_strndup((const char *)sqlite3_column_text(st, 0), reg_len);
+  }
+  sqlite3_finalize(st);
+  st = NULL;
+  if (!rc && !reg_text) rc = db_error(s->db, s->lang, error);
+
+  ics_bundle_manifest manifest = {
+      .format = ICS_BUNDLE_FORMAT, .bundle_id = bundle_id, .store_id = s->id,
+      .surveyor = s->surveyor, .site = s->site, .round = s->round, .created = created,
+      .register_text = reg_text, .register_len = reg_len, .forms = forms,
+      .form_count = s->form_count, .record_count = total};
+  ics_bundle_writer *w = rc ? NULL : ics_bundle_create(path, &manifest, error);
+  if (!rc && !w) rc = 1;
+  static const char sql[] =
+      "SELECT instance_id, revision, form_id, status, created_at, updated_at, surveyor, site,"
+      " round, answers FROM records WHERE " EXPORTED " ORDER BY rowid";
+  if (!rc && sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) rc = db_error(s->db, s->lang, error);
+  ics_bundle_value *values = NULL;
+  size_t value_count = 0, value_cap = 0;
+  ics_buf answers = {0};
+  int step = SQLITE_DONE;
+  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    answers.len = 0;
+    ics_buf_append(&answers, (const char *)sqlite3_column_text(st, 9), (size_t)sqlite3_column_bytes(st, 9));
+    if (answers.failed || !split_answers(answers.data ? answers.data : (char[]){""}, &values,
+                                         &value_count, &value_cap)) {
+      set_error(error, s->lang, "bản ghi '%s' bị hỏng trong kho", "the record '%s' is damaged in the store",
+                (const char *)sqlite3_column_text(st, 0));
+      rc = 1;
+      break;
+    }
+    ics_bundle_record r = {
+        .instance_id = (const char *)sqlite3_column_text(st, 0),
+        .revision = sqlite3_column_int(st, 1),
+        .form_id = (const char *)sqlite3_column_text(st, 2),
+        .status = (const char *)sqlite3_column_text(st, 3),
+        .created_at = (const char *)sqlite3_column_text(st, 4),
+        .updated_at = (const char *)sqlite3_column_text(st, 5),
+        .surveyor = (const char *)sqlite3_column_text(st, 6),
+        .site = (const char *)sqlite3_column_text(st, 7),
+        .round = sqlite3_column_int(st, 8),
+        .values = values,
+        .value_count = value_count};
+    rc = ics_bundle_write(w, &r, error);
+  }
+  if (!rc && step != SQLITE_DONE) rc = db_error(s->db, s->lang, error);
+  sqlite3_finalize(st);
+  ics_buf_free(&answers);
+  ics_free(values);
+  if (!rc) rc = ics_bundle_finish(w, error);
+  else ics_bundle_abort(w);
+  if (!rc) {
+    /* the log of exports is the only write of an export */
+    sqlite3_stmt *log;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO exports VALUES (?1, ?2, ?3, ?4)", -1, &log, NULL)) {
+      rc = db_error(s->db, s->lang, error);
+    } else {
+      sqlite3_bind_text(log, 1, bundle_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text(log, 2, created, -1, SQLITE_STATIC);
+      sqlite3_bind_text(log, 3, path, -1, SQLITE_STATIC);
+      sqlite3_bind_int64(log, 4, (sqlite3_int64)total);
+      if (sqlite3_step(log) != SQLITE_DONE) rc = db_error(s->db, s->lang, error);
+      sqlite3_finalize(log);
+    }
+  }
+  if (!rc) rc = exec(s->db, "COMMIT", s->lang, error);
+  else ics_store_rollback(s);
+  if (!rc) *records_out = total;
+  ics_free(reg_text);
+  ics_free(forms);
+  return rc;
+}

@@ -1,0 +1,329 @@
+#!/usr/bin/env python3
+"""test_aggregator.py ICTSURVEY - merging bundles into the central database, as the central
+office does: idempotence, any order, revisions, voids, conflicts, duplicates, flagged
+timestamps, every kind of damaged or lying bundle (the database checked unchanged after each
+rejection), concurrent merges, a newer form version, and the CSV export. Real collector
+stores, real bundles; only the standard library (run with /usr/bin/python3)."""
+import gzip
+import hashlib
+import itertools
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import zlib
+
+ICTSURVEY = os.path.abspath(sys.argv[1])
+DEFS = os.environ.get("ICTSURVEY_DEFINITIONS", "schema/definitions")
+failures = checks = 0
+
+
+def check(cond, what):
+    global failures, checks
+    checks += 1
+    if not cond:
+        failures += 1
+        print("FAIL:", what, file=sys.stderr)
+
+
+def run(*args, env=None, stdin=None):
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run([ICTSURVEY, "--lang", "en", *args], capture_output=True, text=True,
+                          env=e, input=stdin, timeout=300)
+
+
+tmp = tempfile.mkdtemp(prefix="ics-aggregator-")
+
+
+def path(name):
+    return os.path.join(tmp, name)
+
+
+def staff(pid, **over):
+    rec = {"person_id": pid, "gender": "female", "birth_year": 1980, "district": "803",
+           "workplace_type": "district_pc", "agency": "UBND-803", "category": "civil_servant",
+           "position": "staff", "is_it_staff": "no", "it_degree": "none", "it_certificate": "basic"}
+    rec.update(over)
+    return rec
+
+
+def yaml_of(records):
+    out = []
+    for r in records:
+        first = True
+        for k, v in r.items():
+            if isinstance(v, list):
+                v = "[" + ", ".join(v) + "]"
+            elif isinstance(v, str):
+                v = "'" + v.replace("'", "''") + "'"
+            out.append(("- " if first else "  ") + "%s: %s" % (k, v))
+            first = False
+    return "\n".join(out) + "\n"
+
+
+def new_store(name, site, surveyor, round_=2013, forms=DEFS, env=None):
+    r = run("collect", "init", "--store", path(name), "--site", site, "--surveyor", surveyor,
+            "--round", str(round_), "--forms", forms, env=env)
+    check(r.returncode == 0, "init %s: %s" % (name, r.stderr))
+    return path(name)
+
+
+def fill(store, form, records, env=None):
+    f = path("answers-%d.yaml" % random.randrange(1 << 30))
+    with open(f, "w") as fh:
+        fh.write(yaml_of(records))
+    r = run("collect", "fill", "--store", store, form, "--answers", f, env=env)
+    check(r.returncode == 0, "fill: " + r.stderr)
+    return r.stdout.split()
+
+
+def export(store, name):
+    r = run("collect", "export", "--store", store, "-o", path(name))
+    check(r.returncode == 0, "export: " + r.stderr)
+    return path(name)
+
+
+def merge(db, *bundles):
+    return run("merge", "--db", db, *bundles)
+
+
+def content(db):
+    """Everything a merge decides, independent of when it ran."""
+    con = sqlite3.connect(db)
+    out = {}
+    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                        " AND name NOT IN ('bundles', 'rejected') ORDER BY name")]
+    for t in tables:
+        cols = sorted(r[1] for r in con.execute("SELECT * FROM pragma_table_info(?)", (t,))
+                      if r[1] not in ("detected_at", "first_seen"))
+        rows = con.execute("SELECT %s FROM \"%s\"" % (", ".join('"%s"' % c for c in cols), t)).fetchall()
+        out[t] = (cols, sorted(rows, key=repr))
+    out["bundles"] = sorted(con.execute("SELECT bundle_id, file_sha256, records FROM bundles").fetchall())
+    con.close()
+    return out
+
+
+def integrity(db):
+    con = sqlite3.connect(db)
+    ok = con.execute("PRAGMA integrity_check").fetchone()[0]
+    con.close()
+    return ok == "ok"
+
+
+# ---- a small province: three surveyors -----------------------------------------------------
+s1 = new_store("s1.store", "UBND Bến Lức", "Surveyor One")
+ids1 = fill(s1, "staff", [staff("A-1", full_name="Nguyễn Văn A"), staff("A-2"),
+                           staff("A-3", position="leader", is_cio="yes", cio_trained="no"),
+                           staff("DUP-1", full_name="Robert'); DROP TABLE form_staff;--")])
+fill(s1, "school", [{"school_code": "TH-1", "school_name": "=HYPERLINK(\"x\")", "district": "803",
+                      "level": "primary", "students_total": 100, "students_informatics": 50,
+                      "teachers_total": 5, "computers_working": 4, "computers_for_students": 3,
+                      "internet": "adsl", "mgmt_software": "yes", "open_source": "no"}])
+b1 = export(s1, "s1-first.bundle")
+# edits and a void after the first export
+with open(path("patch.yaml"), "w") as fh:
+    fh.write("- it_certificate: advanced\n")
+check(run("collect", "edit", "--store", s1, ids1[0], "--answers", path("patch.yaml")).returncode == 0, "edit")
+check(run("collect", "void", "--store", s1, ids1[1]).returncode == 0, "void")
+b1b = export(s1, "s1-second.bundle")
+
+s2 = new_store("s2.store", "UBND Cần Đước", "Surveyor Two")
+fill(s2, "staff", [staff("DUP-1", district="806", agency="UBND-806"), staff("B-1", district="806", agency="UBND-806")])
+b2 = export(s2, "s2.bundle")
+
+# a store copied to a second PC: the same record edited differently on both -> a conflict
+shutil.copy(s1, path("s1-copy.store"))
+with open(path("patch2.yaml"), "w") as fh:
+    fh.write("- it_certificate: cert_a\n")
+check(run("collect", "edit", "--store", s1, ids1[2], "--answers", path("patch.yaml")).returncode == 0, "edit A-3")
+check(run("collect", "edit", "--store", path("s1-copy.store"), ids1[2], "--answers", path("patch2.yaml")).returncode == 0, "edit A-3 copy")
+b1c = export(s1, "s1-third.bundle")
+b1x = export(path("s1-copy.store"), "s1-copy.bundle")
+
+# timestamps: a PC clock in the future, and one before the round's year
+s3 = new_store("s3.store", "Trường X", "Surveyor Three")
+fill(s3, "staff", [staff("C-1")], env={"ICTSURVEY_NOW": "2099-01-01T00:00:00Z"})
+fill(s3, "staff", [staff("C-2")], env={"ICTSURVEY_NOW": "2012-03-01T00:00:00Z"})
+b3 = export(s3, "s3.bundle")
+
+good = [b1, b1b, b2, b1c, b1x, b3]
+
+# ---- merge all, then the semantics -----------------------------------------------------------
+db = path("central.db")
+r = merge(db, *good)
+check(r.returncode == 0, "merge all: " + r.stderr)
+check("Bundles: 6 merged" in r.stderr, "summary line: " + r.stderr)
+check("conflicting" in r.stderr, "summary mentions conflicts")
+con = sqlite3.connect(db)
+rows = dict(con.execute("SELECT person_id, it_certificate FROM form_staff").fetchall())
+check(rows.get("A-1") == "advanced", "a higher revision replaces the lower: %s" % rows.get("A-1"))
+check("A-2" not in rows, "a void revision removes the record from current data")
+check(con.execute("SELECT count(*) FROM revisions WHERE natural_key = 'A-2'").fetchone()[0] == 2,
+      "a voided record keeps its history")
+check(con.execute("SELECT count(*) FROM conflicts").fetchone()[0] == 1, "the conflict is recorded")
+kept = con.execute("SELECT kept_hash, other_hash FROM conflicts").fetchone()
+check(kept and kept[0] < kept[1], "the kept content is the smaller hash (order-free)")
+check(rows.get("A-3") in ("advanced", "cert_a"), "one of the conflicting contents is current")
+dups = con.execute("SELECT count(*) FROM duplicates WHERE natural_key = 'DUP-1'").fetchone()[0]
+check(dups == 2, "duplicate natural keys kept, both listed: %d" % dups)
+check(con.execute("SELECT full_name FROM form_staff WHERE person_id = 'DUP-1' AND district = '803'").fetchone()[0]
+      == "Robert'); DROP TABLE form_staff;--", "SQL-looking text stored verbatim")
+flags = dict(con.execute("SELECT kind, count(*) FROM flags GROUP BY kind").fetchall())
+check(flags.get("future_timestamp") == 1 and flags.get("before_round") == 1, "timestamps flagged: %s" % flags)
+check(con.execute("SELECT it_modules FROM form_staff LIMIT 1").fetchone() is not None, "select_multiple column")
+con.close()
+check(integrity(db), "integrity after merging")
+
+# idempotent: again changes nothing and says so
+before = content(db)
+r = merge(db, b1, b2)
+check(r.returncode == 0 and r.stderr.count("merged before, skipped") == 2, "re-merge skipped: " + r.stderr)
+check(content(db) == before, "re-merging changes nothing")
+
+# order-free: several random orders, with repeats, give the same content
+rng = random.Random(43)
+for trial in range(4):
+    order = good[:] + rng.sample(good, 2)
+    rng.shuffle(order)
+    other = path("order-%d.db" % trial)
+    for bundle in order:  # one command per bundle, as bundles arrive over days
+        merge(other, bundle)
+    check(content(other) == before, "order %s gives the same database" % [os.path.basename(b) for b in order])
+
+# a lower revision never overwrites: the second export first, the first export after
+late = path("late.db")
+merge(late, b1b)
+merge(late, b1)
+con = sqlite3.connect(late)
+check(dict(con.execute("SELECT person_id, it_certificate FROM form_staff").fetchall()).get("A-1") == "advanced",
+      "an older revision arriving later does not overwrite")
+check(con.execute("SELECT count(*) FROM form_staff WHERE person_id = 'A-2'").fetchone()[0] == 0,
+      "an older revision does not resurrect a voided record")
+con.close()
+
+# ---- damaged and lying bundles ---------------------------------------------------------------
+raw = open(b2, "rb").read()
+text = gzip.decompress(raw).decode()
+
+
+def rebuild(body):
+    """A bundle with new content and a correct trailer (so only the content is wrong)."""
+    body_wo = body[:body.rindex("end: ")]  # everything before the trailer line
+    n = sum(1 for l in body_wo.split("\n") if l.startswith("R\t"))
+    digest = hashlib.sha256(body_wo.encode()).hexdigest()
+    c = zlib.compressobj(6, zlib.DEFLATED, 31)
+    data = bytearray(c.compress((body_wo + "end: %d %s\n" % (n, digest)).encode()) + c.flush())
+    data[9] = 0xFF  # the OS byte ictsurvey writes (docs/bundle-format.md)
+    return bytes(data)
+
+
+bomb = zlib.compressobj(9, zlib.DEFLATED, 31)
+bomb_data = bomb.compress(b"ictsurvey-bundle: 1\n")
+chunk = b"\x00" * (1 << 20)
+for _ in range(300):
+    bomb_data += bomb.compress(chunk)
+bomb_data += bomb.flush()
+
+cases = {
+    "truncated": raw[: len(raw) // 2],
+    "bitflip": raw[:len(raw) // 2] + bytes([raw[len(raw) // 2] ^ 0x10]) + raw[len(raw) // 2 + 1:],
+    "empty": b"",
+    "random": bytes(random.Random(1).randrange(256) for _ in range(4000)),
+    "concatenated": raw + raw,
+    "gzip-bomb": bomb_data,
+    "violates-form": rebuild(text.replace("\tbirth_year=1980", "\tbirth_year=1800", 1)),
+    "lying-counts": rebuild(text.replace("\nrecords: 2\n", "\nrecords: 3\n", 1)),
+    "unknown-field": rebuild(text.replace("\tgender=female", "\tgender=female\tshoe_size=42", 1)),
+    "newer-format": rebuild(text.replace("ictsurvey-bundle: 1", "ictsurvey-bundle: 9", 1)),
+}
+check(len(bomb_data) < 2_000_000, "the bomb is small (%d bytes)" % len(bomb_data))
+for name, data in cases.items():
+    f = path(name + ".bundle")
+    with open(f, "wb") as fh:
+        fh.write(data)
+    snapshot = content(db)
+    r = merge(db, f)
+    check(r.returncode == 1 and ("%s.bundle: rejected: " % name) in r.stderr, "%s rejected: %s" % (name, r.stderr[-400:]))
+    check(integrity(db), "%s: integrity" % name)
+    check(content(db) == snapshot, "%s: database unchanged" % name)
+    check(os.path.exists(os.path.join(db + ".quarantine", name + ".bundle")), "%s: quarantined" % name)
+con = sqlite3.connect(db)
+check(con.execute("SELECT count(*) FROM rejected").fetchone()[0] == len(cases), "every rejection recorded")
+reasons = [r[0] for r in con.execute("SELECT reason FROM rejected")]
+con.close()
+check(any("birth_year" in x for x in reasons), "the violated field is named: %s" % reasons)
+check(any("shoe_size" in x for x in reasons), "the unknown field is named")
+
+# a rejected bundle does not stop the others of the same command
+other = path("mixed.db")
+r = merge(other, path("truncated.bundle"), b2)
+check(r.returncode == 1 and "Bundles: 1 merged" in r.stderr and "1 rejected" in r.stderr, "others still merge: " + r.stderr)
+
+# ---- two operators at once ----------------------------------------------------------------------
+con_db = path("concurrent.db")
+procs = [subprocess.Popen([ICTSURVEY, "merge", "--db", con_db, b], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+         for b in (b1, b2, b3)]
+codes = [p.wait() for p in procs]
+for p in procs:
+    p.stdout.close()
+    p.stderr.close()
+check(codes == [0, 0, 0], "concurrent merges all succeed: %s" % codes)
+con = sqlite3.connect(con_db)
+check(con.execute("SELECT count(*) FROM bundles").fetchone()[0] == 3, "all three bundles merged concurrently")
+con.close()
+check(integrity(con_db), "integrity after concurrent merges")
+
+# ---- a newer form version adds a field ------------------------------------------------------------
+forms2 = path("forms-v2")
+shutil.copytree(DEFS, forms2)
+sp = os.path.join(forms2, "staff.yaml")
+src = open(sp, encoding="utf-8").read().replace('version: "2012.1"', 'version: "2013.1"', 1)
+src = src.rstrip("\n") + "\n      - name: email_use\n        type: boolean\n        label: {vi: Dùng thư điện tử công vụ, en: Uses official e-mail}\n"
+open(sp, "w", encoding="utf-8").write(src)
+r = run("check", sp)
+check(r.returncode == 0, "v2 form valid: " + r.stderr)
+s4 = new_store("s4.store", "Sở TTTT", "Surveyor Four", forms=forms2)
+fill(s4, "staff", [staff("V2-1", email_use="yes")])
+b4 = export(s4, "s4.bundle")
+r = merge(db, b4)
+check(r.returncode == 0, "merge v2: " + r.stderr)
+con = sqlite3.connect(db)
+vals = dict(con.execute("SELECT person_id, email_use FROM form_staff").fetchall())
+check(vals.get("V2-1") == 1 and vals.get("A-1") is None, "new column added, older records NULL: %s" % vals)
+check(con.execute("SELECT count(*) FROM forms WHERE form_id = 'staff'").fetchone()[0] == 2, "both versions kept")
+con.close()
+
+# ---- CSV export --------------------------------------------------------------------------------------
+csv_path = path("staff.csv")
+r = run("export", "--db", db, "--form", "staff", "-o", csv_path)
+check(r.returncode == 0, "export: " + r.stderr)
+data = open(csv_path, "rb").read()
+check(data.startswith(b"\xef\xbb\xbf"), "CSV starts with a byte-order mark")
+csv_text = data.decode("utf-8-sig")
+check("full_name" not in csv_text.splitlines()[0] and "birth_year" not in csv_text.splitlines()[0],
+      "personal fields left out by default")
+keys = [line.split(",")[3] for line in csv_text.splitlines()[1:]]
+check(keys == sorted(keys), "rows ordered by natural key")
+r = run("export", "--db", db, "--form", "staff", "-o", csv_path, "--include-personal")
+csv_text = open(csv_path, encoding="utf-8-sig").read()
+check("full_name" in csv_text.splitlines()[0] and "Nguyễn Văn A" in csv_text, "--include-personal adds them")
+r = run("export", "--db", db, "--form", "school", "-o", csv_path)
+school_csv = open(csv_path, encoding="utf-8-sig").read()
+check('"\'=HYPERLINK(""x"")"' in school_csv, "a formula-like cell is escaped: %s" % school_csv[-200:])
+# the same export from the database merged in another order is identical
+run("export", "--db", path("order-0.db"), "--form", "staff", "-o", path("a.csv"))
+run("export", "--db", path("order-1.db"), "--form", "staff", "-o", path("b.csv"))
+check(open(path("a.csv"), "rb").read() == open(path("b.csv"), "rb").read(), "CSV independent of merge order")
+
+# ---- status ---------------------------------------------------------------------------------------------
+r = run("status", "--db", db)
+check(r.returncode == 0, "status: " + r.stderr)
+for text in ("Records per form and round", "UBND-794", "Surveyor One", "DUP-1", "future_timestamp", "truncated.bundle"):
+    check(text in r.stdout, "status shows %s" % text)
+
+print("%d checks, %d failed" % (checks, failures), file=sys.stderr)
+sys.exit(1 if failures else 0)
