@@ -287,7 +287,9 @@ static char *encode(const ics_record *rec, const char *status, char hash[65]) {
   return text;
 }
 
-static int write_current(merge *m, merge_form *mf, const ics_bundle_record *r, const ics_record *rec) {
+/* Writes the current row; `existed`: the instance had rows before (its child rows go). */
+static int write_current(merge *m, merge_form *mf, const ics_bundle_record *r, const ics_record *rec,
+                         bool existed) {
   const ics_form *f = mf->form;
   sqlite3_stmt *st = mf->upsert;
   sqlite3_reset(st);
@@ -320,9 +322,11 @@ static int write_current(merge *m, merge_form *mf, const ics_bundle_record *r, c
   for (size_t i = 0; i < f->field_count; i++) {
     if (f->fields[i].type != ICS_SELECT_MULTIPLE) continue;
     sqlite3_stmt *del = mf->child_del[i], *ins = mf->child_ins[i];
-    sqlite3_reset(del);
-    sqlite3_bind_text(del, 1, r->instance_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(del) != SQLITE_DONE) return db_fail(m);
+    if (existed) {
+      sqlite3_reset(del);
+      sqlite3_bind_text(del, 1, r->instance_id, -1, SQLITE_STATIC);
+      if (sqlite3_step(del) != SQLITE_DONE) return db_fail(m);
+    }
     for (const char *p = rec->values[i]; p && *p;) {
       const char *end = strchr(p, ' ');
       size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -415,10 +419,20 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
   if (!rc && !answers) rc = fail(m, "out of memory");
   const char *key = f->key >= 0 ? rec->values[f->key] : NULL;
 
-  /* the same revision seen before? */
+  /* the instance's current revision (0: never seen), then the same revision seen before? */
+  int current = 0;
+  if (!rc) {
+    sqlite3_stmt *st = m->get_instance;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, r->instance_id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) current = sqlite3_column_int(st, 0);
+    else if (step != SQLITE_DONE) rc = db_fail(m);
+    sqlite3_reset(st);
+  }
   int known = 0; /* 0 new, 1 same content, 2 conflict */
   char kept_hash[65] = "", kept_bundle[64] = "";
-  if (!rc) {
+  if (!rc && current > 0) { /* a new instance cannot have this revision yet */
     sqlite3_stmt *st = m->get_revision;
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, r->instance_id, -1, SQLITE_STATIC);
@@ -480,31 +494,23 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
     if (sqlite3_step(st) != SQLITE_DONE) rc = db_fail(m);
   }
   /* is it now the current revision of its instance? */
-  if (!rc && (known == 0 || (known == 2 && replaces))) {
-    sqlite3_stmt *st = m->get_instance;
+  if (!rc && (known == 0 || (known == 2 && replaces)) && r->revision >= current) {
+    if (known == 0) {
+      if (is_void) stats->records_voided++;
+      else if (current == 0) stats->records_new++;
+      else stats->records_updated++;
+    }
+    sqlite3_stmt *st = m->put_instance;
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, r->instance_id, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    int current = step == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) rc = db_fail(m);
-    if (!rc && r->revision >= current) {
-      if (known == 0) {
-        if (is_void) stats->records_voided++;
-        else if (current == 0) stats->records_new++;
-        else stats->records_updated++;
-      }
-      st = m->put_instance;
-      sqlite3_reset(st);
-      sqlite3_bind_text(st, 1, r->instance_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text(st, 2, r->form_id, -1, SQLITE_STATIC);
-      sqlite3_bind_int(st, 3, r->revision);
-      sqlite3_bind_text(st, 4, r->status, -1, SQLITE_STATIC);
-      if (sqlite3_step(st) != SQLITE_DONE) rc = db_fail(m);
-      if (!rc) rc = is_void ? remove_current(m, r->form_id, r->instance_id) : write_current(m, mf, r, rec);
-    } else if (!rc && known == 0) {
-      stats->records_unchanged++; /* an older revision: kept in the history only */
-    }
+    sqlite3_bind_text(st, 2, r->form_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, r->revision);
+    sqlite3_bind_text(st, 4, r->status, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = db_fail(m);
+    if (!rc) rc = is_void ? remove_current(m, r->form_id, r->instance_id)
+                          : write_current(m, mf, r, rec, current > 0);
+  } else if (!rc && known == 0) {
+    stats->records_unchanged++; /* an older revision: kept in the history only */
   }
   /* timestamps worth a second look */
   if (!rc && known == 0) {

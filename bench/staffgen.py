@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""staffgen.py N [SEED] - writes N valid staff records as an answers file (YAML) on stdout,
+"""staffgen.py N [SEED [FIRST]] - writes N valid staff records (person ids from FIRST) as an answers file (YAML) on stdout,
 with a realistic mix of workplaces, positions and qualifications. For benchmarks."""
 import random
 import sys
 
 n = int(sys.argv[1])
 rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+first = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 districts = [str(c) for c in range(794, 809)]
 depts = ["VP-UBND", "SO-NV", "SO-TP", "SO-KHDT", "SO-TC", "SO-CT", "SO-NNPTNT", "SO-GTVT", "SO-XD",
          "SO-TNMT", "SO-TTTT", "SO-LDTBXH", "SO-VHTTDL", "SO-KHCN", "SO-GDDT", "SO-YT", "TTR-TINH", "BQL-KKT"]
@@ -18,7 +19,7 @@ for i in range(n):
     position = rng.choices(["leader", "manager", "staff"], [5, 15, 80])[0]
     it_staff = rng.random() < 0.05
     w("- person_id: P%07d\n  full_name: Nguyễn Văn %d\n  gender: %s\n  birth_year: %d\n  district: '%s'\n"
-      % (i, i, rng.choice(["male", "female"]), rng.randint(1955, 2000), district))
+      % (first + i, first + i, rng.choice(["male", "female"]), rng.randint(1955, 2000), district))
     w("  workplace_type: %s\n" % workplace)
     if workplace == "dept":
         w("  agency: %s\n" % rng.choice(depts))

@@ -91,7 +91,7 @@ int ics_store_export(ics_store *store, const char *bundle_path, const ics_export
                      uint64_t *records_out, char **error);
 
 /* ---- platform seams ------------------------------------------------------------------ */
-/* A random (version 4) UUID, from the operating system's random source. */
+/* A new instance id: a version 7 UUID (time-ordered, 74 random bits from the OS). */
 void ics_uuid_new(char out[37]);
 
 #endif

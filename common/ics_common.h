@@ -112,6 +112,8 @@ char **ics_list_dir(const char *dir, const char *suffix, size_t *count);
 /* Now, UTC, as YYYY-MM-DDTHH:MM:SSZ (ICTSURVEY_NOW pins it for tests); the current year. */
 void ics_now_utc(char out[21]);
 int ics_current_year(void);
+/* The real clock in milliseconds since 1970 (not pinned by ICTSURVEY_NOW). */
+uint64_t ics_clock_ms(void);
 /* dir + "/" + name, allocated. */
 char *ics_path_join(const char *dir, const char *name);
 

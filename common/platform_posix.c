@@ -140,3 +140,9 @@ int ics_current_year(void) {
   return atoi(now);
 }
 
+
+uint64_t ics_clock_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}

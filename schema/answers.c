@@ -167,6 +167,13 @@ static ics_status parse_text(const char *s, size_t n, char **out) {
     unsigned char c = (unsigned char)s[i];
     if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F) return ICS_E_TEXT_INVALID;
   }
+  bool ascii = true;
+  for (size_t i = 0; i < n && ascii; i++) ascii = (unsigned char)s[i] < 0x80;
+  if (ascii) { /* already NFC: codes, numbers, unaccented names */
+    if (n > ICS_TEXT_MAX_CHARS) return ICS_E_TEXT_TOO_LONG;
+    *out = ics_strndup(s, n);
+    return *out ? ICS_OK : ICS_E_NO_MEMORY;
+  }
   /* Keyboards and copy-paste give decomposed accents (NFD); store one form: NFC. */
   utf8proc_uint8_t *nfc = NULL;
   utf8proc_ssize_t len = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &nfc,
