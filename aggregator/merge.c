@@ -90,6 +90,13 @@ static int ensure_tables(merge *m, merge_form *mf) {
   int rc = sql.failed ? fail(m, "out of memory") : central_exec(m->c, sql.data, &m->error);
   ics_buf_free(&sql);
   if (rc) return 1;
+  /* reports keep one record per natural key and round: the latest update, then the larger id */
+  ics_buf_printf(&sql,
+                 "CREATE INDEX IF NOT EXISTS \"form_%s_by_key\" ON \"form_%s\"(round, natural_key,"
+                 " updated_at, instance_id)", f->id, f->id);
+  rc = sql.failed ? fail(m, "out of memory") : central_exec(m->c, sql.data, &m->error);
+  ics_buf_free(&sql);
+  if (rc) return 1;
   /* the columns already there */
   ics_buf_printf(&sql, "SELECT name FROM pragma_table_info('form_%s')", f->id);
   sqlite3_stmt *st = prepare(m, sql.data);

@@ -17,6 +17,7 @@ static const char usage_vi[] =
     "  merge --db CSDL GÓI...   Hợp nhất các tệp gói vào cơ sở dữ liệu trung tâm.\n"
     "  status --db CSDL         Mức độ đầy đủ của dữ liệu đã nhận.\n"
     "  export --db CSDL --form BIỂU_MẪU -o TỆP.csv   Xuất bản ghi ra CSV.\n"
+    "  report --db CSDL -o TỆP.xlsx   Bảng tính phân tích khoảng cách so với mục tiêu.\n"
     "\n"
     "Tùy chọn chung:\n"
     "  --lang vi|en     Ngôn ngữ thông báo (mặc định: vi; hoặc đặt ICTSURVEY_LANG).\n"
@@ -38,6 +39,7 @@ static const char usage_en[] =
     "  merge --db CENTRAL BUNDLE...   Merge bundles into the central database.\n"
     "  status --db CENTRAL            Completeness of what has arrived.\n"
     "  export --db CENTRAL --form FORM -o FILE.csv   The current records as CSV.\n"
+    "  report --db CENTRAL -o OUT.xlsx   The gap-analysis workbook for managers.\n"
     "\n"
     "Options for every command:\n"
     "  --lang vi|en     Language of messages (default: vi; or set ICTSURVEY_LANG).\n"
@@ -57,6 +59,7 @@ static const command commands[] = {
     {"merge", cmd_merge},
     {"status", cmd_status},
     {"export", cmd_export},
+    {"report", cmd_report},
 };
 
 int main(int argc, char **argv) {

@@ -1,0 +1,59 @@
+/* evaluate.h (private) - indicators evaluated over the de-duplicated records of a round. */
+#ifndef ICS_EVALUATE_H
+#define ICS_EVALUATE_H
+
+#include <sqlite3.h>
+
+#include "reports.h"
+#include "schema.h"
+
+typedef struct {
+  int64_t num, den;
+} ics_counts;
+
+typedef struct {
+  char *code;
+  char *name_vi, *name_en;
+} report_district;
+
+typedef struct {
+  char *code, *name_vi, *name_en, *type, *district;
+  bool reported;        /* at least one staff record names it */
+  bool cio, it_staff;   /* a record with is_cio / is_it_staff yes */
+} report_agency;
+
+typedef struct {
+  const ics_indicator *ind;
+  ics_counts province;
+  ics_counts *district;  /* per report district */
+  bool *agency_hit;      /* agencies measure: per report agency */
+} indicator_value;
+
+typedef struct {
+  sqlite3 *db;
+  int round;
+  ics_lang lang;
+  ics_form **forms;      /* the newest definition of each form (from the database, else shipped) */
+  size_t form_count;
+  ics_targets *targets;
+  indicator_value *values;
+  report_district *districts;
+  size_t district_count;
+  report_agency *agencies;
+  size_t agency_count;
+  int64_t *records_per_form;            /* de-duplicated, this round */
+  int64_t **records_per_form_district;  /* [form][district] */
+  int64_t (*needs)[8];                  /* per district: training_needs counts (first 8 codes) */
+  char data_date[21];                   /* the latest updated_at of the round */
+  int64_t total_records;
+} evaluation;
+
+/* Loads forms, register and targets and evaluates every indicator. */
+int evaluation_run(evaluation *ev, sqlite3 *db, int round, const char *targets_path,
+                   ics_lang lang, ics_diags *diags, char **error);
+void evaluation_free(evaluation *ev);
+const ics_form *evaluation_form(const evaluation *ev, const char *id);
+/* The SQL condition that keeps one record per natural key in a round (questionnaire.md). */
+extern const char *const dedupe_condition;
+
+#endif

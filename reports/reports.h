@@ -1,0 +1,38 @@
+/* reports.h - the gap-analysis workbook: the targets file evaluated against the central
+ * database for one round, written with libxlsxwriter for managers (docs/reports.md). */
+#ifndef ICS_REPORTS_H
+#define ICS_REPORTS_H
+
+#include "ics_common.h"
+
+typedef enum { ICS_RECORDS_AUTO, ICS_RECORDS_ALWAYS, ICS_RECORDS_NEVER } ics_records_mode;
+
+typedef struct {
+  const char *db_path;       /* the central database */
+  int round;                 /* 0: the latest round present */
+  const char *targets_path;  /* NULL: the shipped targets.yaml */
+  ics_lang lang;
+  ics_records_mode records;  /* record sheets: AUTO includes forms with at most 100,000 */
+  bool include_personal;     /* personal fields in record sheets */
+  const char *output;        /* the .xlsx to write */
+} ics_report_options;
+
+/* Writes the workbook. Returns 0, or 1 with *error (caller frees); diagnostics of a bad
+ * targets file go to diags. The file is byte-identical for the same database and options. */
+int ics_report_write(const ics_report_options *options, ics_diags *diags, char **error);
+
+/* ---- the arithmetic of targets (indicators.md), exposed for tests ------------------------ */
+typedef enum { ICS_NO_DATA, ICS_MET, ICS_NOT_MET } ics_target_status;
+
+typedef struct {
+  ics_target_status status;
+  double gap;       /* how far from the target, 0 when met */
+  int64_t needed;   /* the smallest number of additional units that meets the target */
+} ics_assessment;
+
+/* For a target (op, num/den as exact fraction) and an actual value N / D. has_value false
+ * (D == 0, or no data source) gives ICS_NO_DATA. */
+ics_assessment ics_assess(int op, int64_t target_num, int64_t target_den, int64_t n, int64_t d,
+                          bool has_value);
+
+#endif
