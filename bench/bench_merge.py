@@ -51,3 +51,4 @@ if status:
 n = per * bundles
 print("merge   %d bundles, %d records  %6.1f s  %8.0f records/s  peak %5.1f MiB" % (bundles, n, merge, n / merge, usage.ru_maxrss / 1024))
 print("zcat    the same bundles          %6.1f s  (merge / zcat = %.1f)" % (zcat, merge / zcat))
+print("central database kept for bench_report.py: %s" % os.path.join(tmp, "central.db"))

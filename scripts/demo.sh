@@ -1,15 +1,92 @@
 #!/usr/bin/env bash
-# scripts/demo.sh - installs what is missing, builds, and runs the toolkit on the shipped
-# definitions. (The collector, aggregator and reports arrive in later issues; until then the
-# demo validates the shipped forms, unit register and targets.)
+# scripts/demo.sh - the whole job on one machine, from a fresh Debian 12: installs what is
+# missing, builds, then rehearses a survey round the way the province runs it:
+#   1. surveyors create collector stores and fill them (here from generated answers files,
+#      through the same import path the central office uses to pre-fill),
+#   2. they export bundles; one surveyor edits and voids records and sends a second bundle,
+#      one bundle is sent twice, one arrives damaged,
+#   3. the central office merges everything (the damaged bundle is rejected and quarantined,
+#      the duplicate person is kept and resolved by the report),
+#   4. the gap-analysis workbook is written to out/gap-analysis.xlsx and summarised here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
-ics_install_deps
+ics_install_deps python3-openpyxl
 [ -d build ] || meson setup build >/dev/null
 meson compile -C build >/dev/null
-mkdir -p out
-echo "== ictsurvey check (the shipped definitions)" >&2
-build/ictsurvey check
-echo "== content hashes of the shipped forms" >&2
-build/ictsurvey check --hash 2>/dev/null | tee out/form-hashes.txt
+ictsurvey=build/ictsurvey
+export ICTSURVEY_DEFINITIONS=schema/definitions
+say() { printf '\n== %s\n' "$*" >&2; }
+
+rm -rf out
+mkdir -p out/stores out/bundles out/answers
+say "ictsurvey check: the shipped forms, unit register and targets"
+$ictsurvey check
+
+say "generating a small province's answers (scripts/demo_data.py)"
+surveyors=$(/usr/bin/python3 scripts/demo_data.py out/answers)
+
+say "collectors: one store per surveyor, records imported, a bundle exported"
+for s in $surveyors; do
+  site=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open("out/answers/manifest.json"))[sys.argv[1]]["site"])' "$s")
+  who=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open("out/answers/manifest.json"))[sys.argv[1]]["surveyor"])' "$s")
+  $ictsurvey collect init --store "out/stores/$s.store" --site "$site" --surveyor "$who" --round 2013 2>/dev/null
+  for answers in out/answers/"$s"/*.yaml; do
+    form=$(basename "$answers" .yaml)
+    $ictsurvey collect fill --store "out/stores/$s.store" "$form" --answers "$answers" > /dev/null
+  done
+  $ictsurvey collect export --store "out/stores/$s.store" -o "out/bundles/$s-1.bundle" 2>/dev/null
+done
+echo "  $(ls out/bundles | wc -l) bundles from $(echo $surveyors | wc -w) surveyors" >&2
+
+say "after the first export: a surveyor corrects one record and withdraws another, then re-sends"
+$ictsurvey collect list --store out/stores/huyen-803.store > out/huyen-803.list
+first=$(grep -P '\tstaff\t' out/huyen-803.list | sed -n 1p | cut -f1)
+second=$(grep -P '\tstaff\t' out/huyen-803.list | sed -n 2p | cut -f1)
+printf -- '- it_certificate: advanced\n' > out/answers/fix.yaml
+$ictsurvey collect edit --store out/stores/huyen-803.store "$first" --answers out/answers/fix.yaml
+$ictsurvey collect void --store out/stores/huyen-803.store "$second"
+$ictsurvey collect export --store out/stores/huyen-803.store -o out/bundles/huyen-803-2.bundle 2>/dev/null
+
+say "in transit: one bundle copied twice, one damaged on a USB stick"
+cp out/bundles/huyen-794-1.bundle out/bundles/huyen-794-1-copy.bundle
+head -c 3000 out/bundles/huyen-808-1.bundle > out/bundles/huyen-808-damaged.bundle
+
+say "the central office merges every bundle (exit status 1: one was rejected)"
+set +e
+$ictsurvey merge --db out/central.db out/bundles/*.bundle
+merged=$?
+set -e
+[ "$merged" -le 1 ] || exit "$merged"
+
+say "completeness at a glance (ictsurvey status, abridged)"
+$ictsurvey status --db out/central.db --lang en > out/status.txt
+sed -n '/agencies with no staff/,/^$/p;/Duplicated/,/^$/p;/Rejected/,/^$/p' out/status.txt >&2
+
+say "the gap-analysis workbook"
+$ictsurvey report --db out/central.db -o out/gap-analysis.xlsx
+$ictsurvey report --db out/central.db --lang en -o out/gap-analysis-en.xlsx 2>/dev/null
+
+say "the province's gaps (from out/gap-analysis-en.xlsx)"
+/usr/bin/python3 - <<'PY'
+import openpyxl
+ws = openpyxl.load_workbook("out/gap-analysis-en.xlsx", read_only=True).worksheets[0]
+rows = list(ws.iter_rows(values_only=True))
+h = next(i for i, r in enumerate(rows) if r and r[0] == "ID")
+head = rows[h]
+col = {name: i for i, name in enumerate(head) if name}
+print(rows[1][0])
+print("%-30s %8s %9s %-9s %7s" % ("indicator", "actual", "target", "2015", "needed"))
+for r in rows[h + 1:]:
+    if not r or not r[0]:
+        continue
+    actual = r[col["Actual"]]
+    target = r[col.get("Target 2015")] if "Target 2015" in col else None
+    status = r[col.get("Status 2015")] if "Status 2015" in col else None
+    needed = r[col.get("Needed 2015")] if "Needed 2015" in col else None
+    fmt = (lambda v: "%.0f%%" % (100 * v)) if r[0] not in ("students_per_lecturer", "students_per_computer") else (lambda v: "%.1f" % v)
+    print("%-30s %8s %9s %-9s %7s" % (r[0][:30], fmt(actual) if actual is not None else "-",
+                                       fmt(target) if target is not None else "-", status or "-",
+                                       needed if needed is not None else "-"))
+PY
+printf '\nWorkbook: out/gap-analysis.xlsx (Vietnamese), out/gap-analysis-en.xlsx (English)\n' >&2
