@@ -74,8 +74,8 @@ typedef struct {
 } ics_bundle_record;
 
 /* ---- writing ---------------------------------------------------------------------------
- * Records are written in the order given (the collector gives them ordered by form, then
- * instance_id, so that the same store state gives the same bytes). The file appears at path
+ * Records are written in the order given (the collector gives them in its store's row order,
+ * so that the same store state gives the same bytes). The file appears at path
  * only when ics_bundle_finish succeeds (written to a temporary file, synced, renamed; mode
  * 0600). Everything a reader would refuse is refused instead of written. Messages are in the
  * language of ics_lang_default(). After an error of ics_bundle_write nothing more can be
