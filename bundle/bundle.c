@@ -283,12 +283,12 @@ static int write_manifest(ics_bundle_writer *w, const ics_bundle_manifest *m, ch
                  m->bundle_id, m->store_id);
   size_t mark = b->len;
   ics_buf_puts(b, "surveyor: ");
-  bundle_escape(b, m->surveyor, strlen(m->surveyor));
+  ics_escape_append(b, m->surveyor, strlen(m->surveyor));
   ics_buf_putc(b, '\n');
   if (check_line_length(w, mark, BM_AT_MANIFEST, error)) return -1;
   mark = b->len;
   ics_buf_puts(b, "site: ");
-  bundle_escape(b, m->site, strlen(m->site));
+  ics_escape_append(b, m->site, strlen(m->site));
   ics_buf_putc(b, '\n');
   if (check_line_length(w, mark, BM_AT_MANIFEST, error)) return -1;
   ics_buf_printf(b, "round: %d\ncreated: %s\nrecords: %llu\n", m->round, m->created,
@@ -476,9 +476,9 @@ int ics_bundle_write(ics_bundle_writer *w, const ics_bundle_record *rec, char **
   size_t mark = b->len;
   ics_buf_printf(b, "R\t%s\t%s\t%d\t%s\t%s\t%s\t", rec->instance_id, w->form_ids[form],
                  rec->revision, rec->status, rec->created_at, rec->updated_at);
-  bundle_escape(b, rec->surveyor, strlen(rec->surveyor));
+  ics_escape_append(b, rec->surveyor, strlen(rec->surveyor));
   ics_buf_putc(b, '\t');
-  bundle_escape(b, rec->site, strlen(rec->site));
+  ics_escape_append(b, rec->site, strlen(rec->site));
   ics_buf_printf(b, "\t%d", rec->round);
   for (size_t i = 0; i < rec->value_count; i++) {
     const ics_bundle_value *v = &rec->values[i];
@@ -486,7 +486,7 @@ int ics_bundle_write(ics_bundle_writer *w, const ics_bundle_record *rec, char **
     ics_buf_putc(b, '\t');
     ics_buf_puts(b, v->name);
     ics_buf_putc(b, '=');
-    bundle_escape(b, v->value, strlen(v->value));
+    ics_escape_append(b, v->value, strlen(v->value));
   }
   ics_buf_putc(b, '\n');
   if (check_line_length(w, mark, at, error)) return -1;
@@ -912,7 +912,7 @@ static int read_text(ics_bundle_reader *r, const char *key, const char **out) {
   char *v;
   size_t n, bad;
   if (expect_key(r, key, &v, &n)) return -1;
-  size_t len = bundle_unescape(v, n, &bad);
+  size_t len = ics_unescape(v, n, &bad);
   if (len == SIZE_MAX) return fail_here(r, K_CONTENT, BM_BAD_ESCAPE, key, bad + 1);
   if (!(*out = ics_arena_strndup(r->arena, v, len))) return fail(r, K_OTHER, BM_NO_MEMORY);
   return 0;
@@ -1206,7 +1206,7 @@ static int parse_record(ics_bundle_reader *r, char *s, size_t n, ics_bundle_reco
       return fail_here(r, K_CONTENT, BM_BAD_TIME, i == 4 ? "created_at" : "updated_at", excerpt);
     }
   for (int i = 6; i <= 7; i++) {
-    size_t bad, text_len = bundle_unescape(col[i], len[i], &bad);
+    size_t bad, text_len = ics_unescape(col[i], len[i], &bad);
     if (text_len == SIZE_MAX)
       return fail_here(r, K_CONTENT, BM_BAD_ESCAPE, i == 6 ? "surveyor" : "site", bad + 1);
     col[i][text_len] = '\0';
@@ -1239,7 +1239,7 @@ static int parse_record(ics_bundle_reader *r, char *s, size_t n, ics_bundle_reco
     if (!value_len) return fail_here(r, K_CONTENT, BM_EMPTY_VALUE, p);
     if (memchr(value, '\\', value_len)) {
       size_t bad;
-      value_len = bundle_unescape(value, value_len, &bad);
+      value_len = ics_unescape(value, value_len, &bad);
       if (value_len == SIZE_MAX) {
         char what[160];
         snprintf(what, sizeof what, bundle_msg(BM_WHAT_FIELD, r->lang), p);

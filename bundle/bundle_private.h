@@ -233,11 +233,7 @@ bool bundle_hash_valid(const char *s, size_t n);
 size_t bundle_text_scan(const char *s, size_t n, uint32_t allowed, bool *control);
 #define BUNDLE_ALLOW(c) ((uint32_t)1 << (c))
 
-/* Undoes \\ \t \n \r in place; returns the new length, or SIZE_MAX with *bad set to the
- * offset of a backslash that starts no valid escape. */
-size_t bundle_unescape(char *s, size_t n, size_t *bad);
-/* Appends s with backslash, tab, newline and CR escaped. */
-void bundle_escape(ics_buf *b, const char *s, size_t n);
+/* Escaping and unescaping values: ics_escape_append and ics_unescape (ics_common.h). */
 
 /* A short excerpt of s for a message in out (at most 60 bytes, cut at a character boundary,
  * "…" when cut; tabs shown as \t). s must already be valid UTF-8. */

@@ -190,50 +190,6 @@ size_t bundle_text_scan(const char *s, size_t n, uint32_t allowed, bool *control
   return n;
 }
 
-size_t bundle_unescape(char *s, size_t n, size_t *bad) {
-  char *w = memchr(s, '\\', n);
-  if (!w) return n;
-  const char *r = w, *end = s + n;
-  while (r < end) {
-    if (*r != '\\') {
-      const char *next = memchr(r, '\\', (size_t)(end - r));
-      size_t run = (size_t)((next ? next : end) - r);
-      memmove(w, r, run);
-      w += run;
-      r += run;
-      continue;
-    }
-    char c = r + 1 < end ? r[1] : '\0';
-    switch (c) {
-    case '\\': *w++ = '\\'; break;
-    case 't': *w++ = '\t'; break;
-    case 'n': *w++ = '\n'; break;
-    case 'r': *w++ = '\r'; break;
-    default: *bad = (size_t)(r - s); return SIZE_MAX;
-    }
-    r += 2;
-  }
-  return (size_t)(w - s);
-}
-
-void bundle_escape(ics_buf *b, const char *s, size_t n) {
-  size_t start = 0;
-  for (size_t i = 0; i < n; i++) {
-    const char *esc;
-    switch (s[i]) {
-    case '\\': esc = "\\\\"; break;
-    case '\t': esc = "\\t"; break;
-    case '\n': esc = "\\n"; break;
-    case '\r': esc = "\\r"; break;
-    default: continue;
-    }
-    ics_buf_append(b, s + start, i - start);
-    ics_buf_append(b, esc, 2);
-    start = i + 1;
-  }
-  ics_buf_append(b, s + start, n - start);
-}
-
 void bundle_excerpt(char *out, size_t out_size, const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s;
   size_t w = 0, limit = out_size < 64 ? out_size - 4 : 60; /* room for "…" and NUL */

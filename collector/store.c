@@ -146,8 +146,8 @@ static bool decode_answers(ics_record *rec, const char *text) {
     if (eq) {
       *eq = '\0';
       int field = ics_form_field_index(rec->form, line);
-      size_t len = strlen(eq + 1);
-      if (field >= 0 && ics_unescape(eq + 1, &len)) {
+      size_t bad, len = ics_unescape(eq + 1, strlen(eq + 1), &bad);
+      if (field >= 0 && len != SIZE_MAX) {
         ics_free(rec->values[field]);
         rec->values[field] = ics_strndup(eq + 1, len);
         ok = rec->values[field] != NULL;
@@ -618,8 +618,9 @@ static bool split_answers(char *text, ics_bundle_value **values, size_t *count, 
     char *eq = strchr(line, '=');
     if (eq) {
       *eq = '\0';
-      size_t len = strlen(eq + 1);
-      if (!ics_unescape(eq + 1, &len)) return false;
+      size_t bad, len = ics_unescape(eq + 1, strlen(eq + 1), &bad);
+      if (len == SIZE_MAX) return false;
+      eq[1 + len] = '\0';
       if (*count == *cap) {
         size_t n = *cap ? *cap * 2 : 32;
         ics_bundle_value *v = ics_realloc(*values, n * sizeof *v);

@@ -121,8 +121,9 @@ char *ics_path_join(const char *dir, const char *name);
  * One value on one line: backslash, tab, newline and carriage return become \\ \t \n \r.
  * Used by the store's record encoding and the bundle format. */
 void ics_escape_append(ics_buf *b, const char *s, size_t n);
-/* Undoes ics_escape_append in place; false on an unknown escape or a raw control character. */
-bool ics_unescape(char *s, size_t *len);
+/* Undoes ics_escape_append in place on n bytes; returns the new length, or SIZE_MAX with
+ * *bad set to the offset of a backslash that starts no valid escape. */
+size_t ics_unescape(char *s, size_t n, size_t *bad);
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 /* Levenshtein distance, capped at `cap` + 1 (enough for "did you mean"). */

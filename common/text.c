@@ -103,28 +103,28 @@ void ics_escape_append(ics_buf *b, const char *s, size_t n) {
   ics_buf_append(b, s + start, n - start);
 }
 
-bool ics_unescape(char *s, size_t *len) {
-  char *out = s;
-  const char *p = s, *end = s + *len;
-  while (p < end) {
-    const char *bs = memchr(p, '\\', (size_t)(end - p));
-    const char *stop = bs ? bs : end;
-    for (const char *q = p; q < stop; q++)
-      if ((unsigned char)*q < 0x20) return false;
-    if (out != p) memmove(out, p, (size_t)(stop - p));
-    out += stop - p;
-    if (!bs) break;
-    if (bs + 1 >= end) return false;
-    switch (bs[1]) {
-    case '\\': *out++ = '\\'; break;
-    case 't': *out++ = '\t'; break;
-    case 'n': *out++ = '\n'; break;
-    case 'r': *out++ = '\r'; break;
-    default: return false;
+size_t ics_unescape(char *s, size_t n, size_t *bad) {
+  char *w = memchr(s, '\\', n);
+  if (!w) return n;
+  const char *r = w, *end = s + n;
+  while (r < end) {
+    if (*r != '\\') {
+      const char *next = memchr(r, '\\', (size_t)(end - r));
+      size_t run = (size_t)((next ? next : end) - r);
+      memmove(w, r, run);
+      w += run;
+      r += run;
+      continue;
     }
-    p = bs + 2;
+    char c = r + 1 < end ? r[1] : '\0';
+    switch (c) {
+    case '\\': *w++ = '\\'; break;
+    case 't': *w++ = '\t'; break;
+    case 'n': *w++ = '\n'; break;
+    case 'r': *w++ = '\r'; break;
+    default: *bad = (size_t)(r - s); return SIZE_MAX;
+    }
+    r += 2;
   }
-  *out = '\0';
-  *len = (size_t)(out - s);
-  return true;
+  return (size_t)(w - s);
 }

@@ -497,13 +497,14 @@ static void write_records(book *b, const ics_form *form, bool include_personal) 
       else snprintf(name, sizeof name, "%.24s (%d)", form->id, part);
       name[31] = '\0';
       ws = workbook_add_worksheet(b->wb, name);
+      /* constant-memory mode: a row is final once a later row is written, so row by row */
       worksheet_write_string(ws, 0, 0, T(b, "Mã bản ghi", "Record id"), b->header);
+      for (size_t k = 0; k < count; k++)
+        worksheet_write_string(ws, 0, (lxw_col_t)(1 + k), ics_text_get(form->fields[fields[k]].label, b->lang),
+                               b->header);
       worksheet_write_string(ws, 1, 0, "instance_id", b->header);
-      for (size_t k = 0; k < count; k++) {
-        const ics_field *f = &form->fields[fields[k]];
-        worksheet_write_string(ws, 0, (lxw_col_t)(1 + k), ics_text_get(f->label, b->lang), b->header);
-        worksheet_write_string(ws, 1, (lxw_col_t)(1 + k), f->name, b->header);
-      }
+      for (size_t k = 0; k < count; k++)
+        worksheet_write_string(ws, 1, (lxw_col_t)(1 + k), form->fields[fields[k]].name, b->header);
       worksheet_set_column(ws, 0, (lxw_col_t)count, 18, NULL);
       worksheet_freeze_panes(ws, 2, 1);
       r = 2;
