@@ -96,12 +96,9 @@ ics_central *ics_central_open(const char *path, ics_lang lang, char **error) {
   /* Two operators merging at once: one waits for the other. */
   sqlite3_busy_timeout(c->db, 60000);
   if (central_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-32768;", error) ||
-      central_exec(c, "BEGIN IMMEDIATE", error)) {
-    ics_central_close(c);
-    return NULL;
-  }
-  if (central_exec(c, schema_sql, error)) {
-    if (sqlite3_errcode(c->db) == SQLITE_NOTADB || sqlite3_errcode(c->db) == SQLITE_CORRUPT) {
+      central_exec(c, "BEGIN IMMEDIATE", error) || central_exec(c, schema_sql, error)) {
+    int code = sqlite3_errcode(c->db);
+    if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
       ics_free(*error);
       ics_buf b = {0};
       ics_buf_printf(&b, lang == ICS_EN ? "'%s' is not an ictsurvey central database (or is damaged)"

@@ -325,5 +325,13 @@ check(r.returncode == 0, "status: " + r.stderr)
 for text in ("Records per form and round", "UBND-794", "Surveyor One", "DUP-1", "future_timestamp", "truncated.bundle"):
     check(text in r.stdout, "status shows %s" % text)
 
+# ---- a file that is not a central database is refused, and left as it was ---------------------------
+junk = path("junk.db")
+with open(junk, "wb") as fh:
+    fh.write(b"not a database " * 300)
+r = merge(junk, b1)
+check(r.returncode == 1 and "is not an ictsurvey central database" in r.stderr, "junk database refused: " + r.stderr)
+check(open(junk, "rb").read() == b"not a database " * 300, "junk database untouched")
+
 print("%d checks, %d failed" % (checks, failures), file=sys.stderr)
 sys.exit(1 if failures else 0)
