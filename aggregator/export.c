@@ -27,10 +27,11 @@ static void put_cell(FILE *out, const char *s) {
   fputc('"', out);
 }
 
-/* The newest definition seen of a form: its fields give the columns, in order. */
+/* The newest version of a form (versions compare as text, never by arrival): its fields give
+ * the columns, in order. */
 static ics_form *newest_form(ics_central *c, const char *form_id, char **error) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(c->db, "SELECT definition FROM forms WHERE form_id = ?1 ORDER BY first_seen DESC, version DESC LIMIT 1",
+  if (sqlite3_prepare_v2(c->db, "SELECT definition FROM forms WHERE form_id = ?1 ORDER BY version DESC, hash DESC LIMIT 1",
                          -1, &st, NULL) != SQLITE_OK) {
     central_error(c, error);
     return NULL;

@@ -112,8 +112,11 @@ static int load_register(evaluation *ev, char **error) {
 static int load_forms(evaluation *ev, ics_diags *diags, char **error) {
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(ev->db,
-                         "SELECT form_id, definition FROM forms f WHERE first_seen = (SELECT max(first_seen)"
-                         " FROM forms g WHERE g.form_id = f.form_id) GROUP BY form_id ORDER BY form_id",
+                         /* the newest version: versions compare as text ("2013.1" after
+                            "2012.1"), never by arrival, so any merge order reports the same */
+                         "SELECT form_id, definition FROM forms f WHERE hash = (SELECT g.hash FROM"
+                         " forms g WHERE g.form_id = f.form_id ORDER BY g.version DESC, g.hash DESC"
+                         " LIMIT 1) ORDER BY form_id",
                          -1, &st, NULL))
     return set_error(error, ev->lang, "lỗi cơ sở dữ liệu: %s", "database error: %s", sqlite3_errmsg(ev->db));
   while (sqlite3_step(st) == SQLITE_ROW) {

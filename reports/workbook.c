@@ -163,6 +163,9 @@ static void write_summary(book *b) {
     const indicator_value *iv = &ev->values[i];
     const ics_indicator *ind = iv->ind;
     lxw_row_t r = hr + 1 + (lxw_row_t)i;
+    /* wrapped labels and notes need the height: not every reader grows rows by itself */
+    size_t note_len = strlen(ics_text_get(ind->note, b->lang)) + strlen(ics_text_get(ind->source, b->lang));
+    worksheet_set_row(ws, r, note_len > 180 ? 66 : note_len > 60 ? 40 : 28, NULL);
     bool value = has_value(ind, iv->province);
     lxw_format *vf = ind->kind == ICS_KIND_SHARE ? b->percent : b->ratio;
     worksheet_write_string(ws, r, 0, ind->id, b->text);

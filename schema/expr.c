@@ -30,6 +30,7 @@ typedef struct enode {
   bool districts;        /* N_PULLDATA: from the districts list */
   regex_t *re;           /* N_REGEX: compiled pattern */
   struct enode *arg[3];  /* operands */
+  size_t offset;         /* where the node starts in the source text */
 } enode;
 
 struct ics_expr {
@@ -196,8 +197,12 @@ static void node_free(enode *n) {
 
 static enode *new_node(compiler *c, node_kind kind) {
   enode *n = ics_calloc(1, sizeof *n);
-  if (!n) fail(c, c->tok_start, "%s", ics_msg(M_NO_MEMORY, c->lang));
-  else n->kind = kind;
+  if (!n) {
+    fail(c, c->tok_start, "%s", ics_msg(M_NO_MEMORY, c->lang));
+  } else {
+    n->kind = kind;
+    n->offset = c->tok_start;
+  }
   return n;
 }
 
@@ -534,6 +539,21 @@ void ics_expr_free(ics_expr *expr) {
 }
 
 const char *ics_expr_source(const ics_expr *expr) { return expr ? expr->source : NULL; }
+
+static void visit_codes(const enode *n, ics_code_visitor visit, void *ctx) {
+  if (!n) return;
+  const enode *a = n->arg[0], *b = n->arg[1];
+  if ((n->kind == N_EQ || n->kind == N_NE || n->kind == N_SELECTED) && a && b) {
+    if (a->kind == N_FIELD && b->kind == N_STR) visit(ctx, a->field, b->str, b->offset);
+    else if (n->kind != N_SELECTED && b->kind == N_FIELD && a->kind == N_STR)
+      visit(ctx, b->field, a->str, a->offset);
+  }
+  for (int i = 0; i < 3; i++) visit_codes(n->arg[i], visit, ctx);
+}
+
+void ics_expr_codes(const ics_expr *expr, ics_code_visitor visit, void *ctx) {
+  if (expr) visit_codes(expr->root, visit, ctx);
+}
 
 static void visit_fields(const enode *n, void (*visit)(void *, int), void *ctx) {
   if (!n) return;

@@ -331,6 +331,7 @@ static void compile_expressions(form_builder *b) {
     for (int k = 0; k < 3; k++) {
       if (!nodes[k] || yd_is_null(nodes[k])) continue;
       ics_expr *e = ld_expr(ld, nodes[k], resolve_field, b, k == 1 ? (int)i : -1);
+      if (e) ld_check_codes(ld, nodes[k], e, b->fields, b->field_count);
       if (e && !expr_list_add(exprs, e)) {
         ics_expr_free(e);
         e = NULL;
@@ -489,6 +490,9 @@ ics_form *ics_form_parse(const char *path, const char *text, size_t len, ics_lan
       form->version = NULL;
     } else if (form->version && n->len > 32) {
       ld_error(&ld, n, M_TOO_LONG_VALUE, "version", 32);
+      form->version = NULL;
+    } else if (form->version && strpbrk(form->version, " \t\r\n")) {
+      ld_error(&ld, n, M_VERSION_SPACE, form->version); /* bundles write "form: ID VERSION ..." */
       form->version = NULL;
     }
   }

@@ -221,6 +221,44 @@ const char *ld_identifier(loader *ld, const ynode *n, const char *what) {
   return s;
 }
 
+/* The column, in characters, of a byte offset inside a one-line scalar; block scalars keep
+ * no positions inside, so their own column is given. */
+static int column_in(const ynode *n, const char *text, size_t offset) {
+  if (n->block) return n->column;
+  int column = n->column + (n->quoted ? 1 : 0);
+  for (size_t i = 0; i < offset && text[i]; i++)
+    if (((unsigned char)text[i] & 0xC0) != 0x80) column++;
+  return column;
+}
+
+typedef struct {
+  loader *ld;
+  const ynode *n;
+  const ics_field *fields;
+  size_t field_count;
+} code_check;
+
+static void check_code(void *ctx, int field, const char *literal, size_t offset) {
+  code_check *c = ctx;
+  if (field < 0 || (size_t)field >= c->field_count) return;
+  const ics_field *f = &c->fields[field];
+  if (!f->choices || f->choices->source != ICS_CHOICES_FORM || !*literal) return;
+  if (ics_choice_find(f->choices, literal)) return;
+  const char *codes[64];
+  size_t count = f->choices->count < 64 ? f->choices->count : 64;
+  for (size_t i = 0; i < count; i++) codes[i] = f->choices->items[i].code;
+  ics_diags_add(c->ld->diags, c->ld->path, c->n->line, column_in(c->n, c->n->str, offset + 1),
+                ics_msg(M_UNKNOWN_CODE, c->ld->lang), strlen(literal) > 64 ? "..." : literal, f->name,
+                ld_did_you_mean(c->ld, literal, codes, count));
+  c->ld->failed = true;
+}
+
+void ld_check_codes(loader *ld, const ynode *n, const ics_expr *e, const ics_field *fields,
+                    size_t field_count) {
+  code_check c = {ld, n, fields, field_count};
+  ics_expr_codes(e, check_code, &c);
+}
+
 ics_expr *ld_expr(loader *ld, const ynode *n, ics_resolver resolve, void *ctx, int self) {
   const char *text = ld_scalar(ld, n, "expression");
   if (!text) return NULL;
@@ -228,12 +266,7 @@ ics_expr *ld_expr(loader *ld, const ynode *n, ics_resolver resolve, void *ctx, i
   size_t offset;
   ics_expr *e = ics_expr_compile(text, resolve, ctx, self, ld->lang, &error, &offset);
   if (!e) {
-    /* the column of the problem inside a one-line scalar, in characters */
-    int column = n->column + (n->quoted ? 1 : 0);
-    for (size_t i = 0; i < offset && text[i]; i++)
-      if (((unsigned char)text[i] & 0xC0) != 0x80) column++;
-    if (n->block) column = n->column;
-    ics_diags_add(ld->diags, ld->path, n->line, column, ics_msg(M_EXPR, ld->lang),
+    ics_diags_add(ld->diags, ld->path, n->line, column_in(n, text, offset), ics_msg(M_EXPR, ld->lang),
                   error ? error : ics_msg(M_NO_MEMORY, ld->lang));
     ld->failed = true;
     ics_free(error);

@@ -39,6 +39,11 @@ const char *ld_did_you_mean(loader *ld, const char *word, const char *const *can
 /* Compiles an expression, reporting its errors at their position inside the scalar. */
 ics_expr *ld_expr(loader *ld, const ynode *n, ics_resolver resolve, void *ctx, int self);
 
+/* Reports string literals compared with a select field (`${f} = 'x'`, selected()) that are not
+ * among the field's own choice codes: a typo there would silently count nothing. */
+void ld_check_codes(loader *ld, const ynode *n, const ics_expr *e, const ics_field *fields,
+                    size_t field_count);
+
 /* The list of compiled expressions a loaded object frees with it. */
 typedef struct {
   ics_expr **items;

@@ -40,6 +40,8 @@
   X(M_BAD_CODE, "mã '%s' không hợp lệ: 1-63 ký tự A-Z a-z 0-9 _ - .",                         \
     "invalid code '%s': 1-63 characters of A-Z a-z 0-9 _ - .")                                \
   X(M_UNKNOWN_LIST, "không có danh sách lựa chọn '%s'%s", "unknown choice list '%s'%s")       \
+  X(M_UNKNOWN_CODE, "biểu thức: '%s' không phải mã lựa chọn của trường '%s'%s",                  \
+    "expression: '%s' is not a choice code of field '%s'%s")                                  \
   X(M_UNKNOWN_REGISTER_LIST, "danh mục '%s' không có (chỉ có districts, agencies)",          \
     "unknown register list '%s' (there are districts and agencies)")                           \
   X(M_CHOICES_NOT_ALLOWED, "trường kiểu %s không có lựa chọn (choices)",                      \
@@ -112,6 +114,7 @@
   X(M_EXPECTED_TEXT, "%s phải là văn bản: {vi: ..., en: ...} hoặc một chuỗi",               \
     "%s must be a text: {vi: ..., en: ...} or a string")                                     \
   X(M_EMPTY_VALUE, "%s rỗng", "%s is empty")                                                  \
+  X(M_VERSION_SPACE, "phiên bản '%s' không được chứa dấu cách", "the version '%s' must not contain spaces")                                                  \
   X(M_TOP_LEVEL, "cấp ngoài cùng của tệp", "the top level of the file")                     \
   X(M_EACH_ITEM, "mỗi mục", "each item")                                                      \
   X(M_TOO_LONG_VALUE, "'%s' quá dài (tối đa %d ký tự)", "'%s' is too long (at most %d characters)")

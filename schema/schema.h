@@ -155,6 +155,11 @@ ics_expr *ics_expr_compile(const char *text, ics_resolver resolve, void *resolve
 void ics_expr_free(ics_expr *expr);
 /* The text an expression was compiled from (NULL for NULL). */
 const char *ics_expr_source(const ics_expr *expr);
+/* Calls visit(ctx, field, literal, offset) for every comparison of a field with a string
+ * literal (`${f} = 'x'`, `'x' != ${f}`, `selected(${f}, 'x')`): lets loaders check that the
+ * literal is one of the field's choice codes. offset: the literal's byte offset. */
+typedef void (*ics_code_visitor)(void *ctx, int field, const char *literal, size_t offset);
+void ics_expr_codes(const ics_expr *expr, ics_code_visitor visit, void *ctx);
 /* Calls visit(ctx, field) for every field the expression refers to (with repeats). */
 void ics_expr_fields(const ics_expr *expr, void (*visit)(void *ctx, int field), void *ctx);
 

@@ -75,6 +75,7 @@ static const ics_expr *compile(loader *ld, struct ics_targets_private *p, const 
   if (!n || !form) return NULL;
   resolve_ctx rc = {form};
   ics_expr *e = ld_expr(ld, n, resolve_in_form, &rc, -1);
+  if (e) ld_check_codes(ld, n, e, form->fields, form->field_count);
   if (e && !expr_list_add(&p->exprs, e)) {
     ics_expr_free(e);
     ld_error(ld, n, M_NO_MEMORY);

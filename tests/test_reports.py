@@ -7,7 +7,6 @@ expected numerator and denominator below is counted by hand from the records lis
 (the comment after each record says where it counts); nothing is recomputed by re-implementing
 the program. Run with /usr/bin/python3 and Debian's python3-openpyxl; LibreOffice (for the
 last part) is optional: without it that part prints SKIP."""
-import math
 import os
 import random
 import re
@@ -280,7 +279,9 @@ check(r.returncode == 0, "merge: " + r.stderr)
 # =============================================================================================
 # Expected Summary values, by hand.
 # id: (clause, numerator, denominator, {year: (target, status, gap, needed)})
-# numerator None: an indicator with no data source. A year left out: no target that year.
+# Numerator None: an indicator with no data source (Actual, Numerator, Denominator empty).
+# Denominator 0: Actual empty, Numerator and Denominator 0 (counts), status "no data", Gap and
+# Needed empty. A year left out: no target that year, all four cells empty.
 # =============================================================================================
 MET, NOT, NONE = "met", "not met", "no data"
 E2013 = {
@@ -488,17 +489,14 @@ wb14 = check_summary(x14, E2014, [2015, 2020], "round 2014")
 shipped = open(os.path.join(DEFS, "targets.yaml"), encoding="utf-8").read()
 
 
-def with_2025(text, teacher, pc, lecturer, master):
-    edits = [
-        ('      2015: ">= 65%"\n', '      2015: ">= 65%"\n      2025: "' + teacher + '"\n'),
-        # listed before 2015: the years are still shown in ascending order
-        ('      2015: ">= 70%"\n', '      2025: "' + pc + '"\n      2015: ">= 70%"\n'),
-        ('      2015: "<= 30"\n', '      2015: "<= 30"\n      2025: "' + lecturer + '"\n'),
-        ('      2020: "> 60%"\n', '      2020: "> 60%"\n      2025: "' + master + '"\n'),
-    ]
-    for old, new in edits:
-        check(text.count(old) == 1, "anchor %r is unique in targets.yaml" % old)
-        text = text.replace(old, new)
+def with_2025(text, targets):
+    """The shipped file with a 2025 target added to the indicators given (id -> "OP VALUE").
+    The new line goes first in each mapping: the workbook still orders the years ascending."""
+    for iid, target in targets.items():
+        at_id = text.index("  - id: %s\n" % iid)
+        at_targets = text.index("    targets:\n", at_id) + len("    targets:\n")
+        check(text.find("  - id: ", at_id + 1, at_targets) < 0, "targets of %s found" % iid)
+        text = text[:at_targets] + '      2025: "%s"\n' % target + text[at_targets:]
     return text
 
 
@@ -512,36 +510,62 @@ def expected_with(base, extra):
     return out
 
 
+T2025 = {"teacher_ict": ">= 70%", "district_pc_cio": ">= 60%", "students_per_lecturer": "<= 25",
+         "college_it_lecturers_master": "> 57%", "it_staff_university_plus": ">= 70%",
+         "primary_informatics": ">= 70%", "college_students_it": ">= 82%"}
 custom = path("targets-2025.yaml")
 with open(custom, "w", encoding="utf-8") as fh:
-    fh.write(with_2025(shipped, ">= 70%", ">= 60%", "<= 25", "> 30%"))
+    fh.write(with_2025(shipped, T2025))
 r = run("check", custom)
 check(r.returncode == 0, "the custom targets file is valid: " + r.stderr)
 xc = path("custom.xlsx")
 report(db, xc, "--round", "2013", "--targets", custom)
+# Targets whose product with the denominator is a whole number: computed exactly, not as
+# 0.7 x 10 = 7.000000000000001 (which would ask for one person too many).
 check_summary(xc, expected_with(E2013, {
-    "teacher_ict": (0.7, MET, 0, 0),                # 7/10 >= 70%: 0.7 x 10 is exactly 7
-    "district_pc_cio": (0.6, MET, 0, 0),            # 10/15 >= 60%
-    "students_per_lecturer": (25, NOT, 6, 5),       # 31 > 25: ceil(620/25) = 25 lecturers -> 5 more
-    "college_it_lecturers_master": (0.3, MET, 0, 0),  # 40% > 30%
+    "teacher_ict": (0.7, MET, 0, 0),                  # 7/10 >= 70%: 70% of 10 is exactly 7
+    "district_pc_cio": (0.6, MET, 0, 0),              # 10/15 >= 60%
+    "students_per_lecturer": (25, NOT, 6, 5),         # 31 > 25: ceil(620/25) = 25 lecturers -> 5 more
+    "college_it_lecturers_master": (0.57, NOT, 0.17, 2),  # 4/10 > 57%: floor(5.7)+1 = 6 -> 2 more
+    "it_staff_university_plus": (0.7, NOT, 0.5, 5),   # 2/10 >= 70%: 7 - 2
+    "primary_informatics": (0.7, NOT, 0.45, 450),     # 250/1000 >= 70%: 700 - 250
+    "college_students_it": (0.82, NOT, 0.02, 10),     # 400/500 >= 82%: 410 - 400
 }), [2015, 2020, 2025], "custom targets")
-# edit the file: the workbook follows
+xc14 = path("custom-2014.xlsx")
+report(db, xc14, "--round", "2014", "--targets", custom)
+check_summary(xc14, expected_with(E2014, {
+    "teacher_ict": (0.7, NONE, None, None),
+    "district_pc_cio": (0.6, NOT, 0.6 - 1 / 15, 8),   # ceil(0.6 x 15 = 9) - 1
+    "students_per_lecturer": (25, NOT, 5, 20),        # 3000/100 = 30 > 25: 3000/25 = 120 -> 20 more
+    "college_it_lecturers_master": (0.57, NOT, 0.16, 17),  # 41/100 > 57%: 57 + 1 - 41
+    "it_staff_university_plus": (0.7, NONE, None, None),
+    "primary_informatics": (0.7, NONE, None, None),
+    "college_students_it": (0.82, MET, 0, 0),         # 2999/3000
+}), [2015, 2020, 2025], "custom targets, round 2014")
+# edit the file: the workbook follows, nothing recompiled
 with open(custom, "w", encoding="utf-8") as fh:
-    fh.write(with_2025(shipped, ">= 71%", ">= 67%", "<= 31", "> 30%"))
+    fh.write(with_2025(shipped, dict(T2025, teacher_ict=">= 71%", district_pc_cio=">= 67%",
+                                     students_per_lecturer="<= 31")))
 report(db, xc, "--round", "2013", "--targets", custom)
 check_summary(xc, expected_with(E2013, {
-    "teacher_ict": (0.71, NOT, 0.01, 1),            # ceil(7.1) = 8 -> 1 more
+    "teacher_ict": (0.71, NOT, 0.01, 1),              # ceil(7.1) = 8 -> 1 more
     "district_pc_cio": (0.67, NOT, 0.67 - 10 / 15, 1),  # ceil(0.67 x 15 = 10.05) = 11 -> 1 more
-    "students_per_lecturer": (31, MET, 0, 0),       # 31 <= 31
-    "college_it_lecturers_master": (0.3, MET, 0, 0),
+    "students_per_lecturer": (31, MET, 0, 0),         # 31 <= 31
+    "college_it_lecturers_master": (0.57, NOT, 0.17, 2),
+    "it_staff_university_plus": (0.7, NOT, 0.5, 5),
+    "primary_informatics": (0.7, NOT, 0.45, 450),
+    "college_students_it": (0.82, NOT, 0.02, 10),
 }), [2015, 2020, 2025], "edited custom targets")
-# a target of the shipped years changed too
+# targets of the shipped years changed too, and the one comparator the shipped file lacks: <
 with open(custom, "w", encoding="utf-8") as fh:
-    fh.write(shipped.replace('      2015: ">= 65%"\n', '      2015: ">= 75%"\n'))
+    fh.write(shipped.replace('      2015: ">= 65%"\n', '      2015: ">= 75%"\n')
+             .replace('      2015: "<= 30"\n', '      2015: "< 31"\n'))
 report(db, xc, "--round", "2013", "--targets", custom)
-e75 = dict(E2013)
-e75["teacher_ict"] = ("II.2.1.d", 7, 10, {2015: (0.75, NOT, 0.05, 1)})  # ceil(7.5) = 8 -> 1 more
-check_summary(xc, e75, [2015, 2020], "teacher_ict at >= 75%")
+e_changed = dict(E2013)
+e_changed["teacher_ict"] = ("II.2.1.d", 7, 10, {2015: (0.75, NOT, 0.05, 1)})  # ceil(7.5) = 8 -> 1 more
+# 620/20 = 31 is not < 31: gap max(0, 31 - 31) = 0; floor(620/31) + 1 = 21 lecturers -> 1 more
+e_changed["students_per_lecturer"] = ("II.2.1.đ", 620, 20, {2015: (31, NOT, 0, 1)})
+check_summary(xc, e_changed, [2015, 2020], "changed 2015 targets")
 
 # =============================================================================================
 # 3. By district
@@ -696,7 +720,7 @@ labels, names, data = record_sheet(wb13, "staff")
 check(labels[0] == "Record id" and names[0] == "instance_id", "record sheet headers: %r / %r" % (labels[:2], names[:2]))
 check("person_id" in names and "is_cio" in names and "training_needs" in names, "field names row: %r" % names)
 check("full_name" not in names and "birth_year" not in names, "personal fields left out by default: %r" % names)
-check(all(isinstance(l, str) and l for l in labels), "every column has a label")
+check(all(isinstance(l, str) and l for l in labels), "every column has a label: %r" % labels)
 check(len(data) == 40, "staff sheet: the 40 counted records: %d" % len(data))
 iids = {r[0] for r in data}
 check(ids_s1["DUP-2"] in iids and ids_s2["DUP-2"] not in iids, "record sheet holds the counted duplicate only")
@@ -752,6 +776,13 @@ report(db, xa, "--round", "2013")
 time.sleep(1.1)
 report(db, xb, "--round", "2013")
 check(open(xa, "rb").read() == open(xb, "rb").read(), "two runs give byte-identical workbooks")
+# the same bundles merged in another order, one command each: the same workbook
+db_rev = path("central-reversed.db")
+for bundle in reversed(bundles):
+    r = run("merge", "--db", db_rev, bundle)
+    check(r.returncode == 0, "merge %s: %s" % (bundle, r.stderr))
+report(db_rev, xb, "--round", "2013")
+check(open(xa, "rb").read() == open(xb, "rb").read(), "the workbook does not depend on the merge order")
 report(db, xa, "--include-personal", lang=None)
 time.sleep(1.1)
 report(db, xb, "--include-personal", lang=None)
@@ -810,4 +841,8 @@ else:
         check(False, "LibreOffice did not finish within 240 s")
 
 print("%d checks, %d failed" % (checks, failures), file=sys.stderr)
+if failures:
+    print("workbooks and databases kept in", tmp, file=sys.stderr)
+else:
+    shutil.rmtree(tmp, ignore_errors=True)
 sys.exit(1 if failures else 0)
