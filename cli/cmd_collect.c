@@ -211,55 +211,21 @@ static int collect_init(const options *o) {
 }
 
 /* ---- fill and edit from an answers file ------------------------------------------------- */
-typedef struct {
-  ics_store *store;
-  const char *edit_id;       /* edit: the record changed */
-  ics_record_status status;  /* what imported records become */
-  bool check_keys;           /* the store had records of the form: note keys seen before */
-  ics_buf ids;               /* new ids, one per line */
-  char *error;
-} import_ctx;
-
-static int import_record(void *ctx, ics_record *rec, size_t number) {
-  import_ctx *c = ctx;
-  (void)number;
-  if (c->edit_id) return ics_store_revise(c->store, c->edit_id, rec, c->status, &c->error);
-  const char *key = rec->form->key >= 0 ? rec->values[rec->form->key] : NULL;
-  char found[37];
-  if (c->check_keys && key && ics_store_find_key(c->store, rec->form->id, key, NULL, found, &c->error) == 1)
-    fprintf(stderr, cli_tr("Lưu ý: bản ghi %zu: %s '%s' đã có trong kho (bản ghi %s)\n",
-                           "Note: record %zu: %s '%s' is already in the store (record %s)\n"),
-            number, rec->form->fields[rec->form->key].name, key, found);
-  char id[37];
-  if (ics_store_add(c->store, rec, c->status, id, &c->error)) return 1;
-  ics_buf_puts(&c->ids, id);
-  ics_buf_putc(&c->ids, '\n');
-  return 0;
-}
-
-/* Imports a whole file in one transaction: every record or none. */
+/* Imports a whole file (ics_store_import: every record or none) and says what happened. */
 static int import_answers(ics_store *store, const ics_form *form, const char *path,
                           ics_answers_mode mode, const ics_record *base, const char *edit_id,
                           ics_record_status status) {
-  import_ctx c = {.store = store, .edit_id = edit_id, .status = status};
-  ics_answers_options opts = {.form = form, .reg = ics_store_register(store), .lang = cli_lang,
-                              .mode = mode, .base = base};
+  ics_import_options opts = {.mode = mode, .base = base, .edit_id = edit_id, .status = status,
+                             .lang = cli_lang};
+  ics_buf ids = {0}, notes = {0};
   ics_diags diags = {0};
-  if (ics_store_begin(store, &c.error)) return fail(c.error);
-  int had = ics_store_has_records(store, form->id, &c.error);
-  if (had < 0) {
-    ics_store_rollback(store);
-    return fail(c.error);
-  }
-  c.check_keys = had == 1;
-  ics_answers_read(path, &opts, import_record, &c, &diags);
+  char *error = NULL;
+  int rc = ics_store_import(store, form, path, NULL, 0, &opts, &ids, &notes, &diags, &error);
+  if (notes.data) fputs(notes.data, stderr);
   int status_code = EXIT_OK;
-  if (c.error) {
-    ics_store_rollback(store);
-    status_code = fail(c.error);
-    c.error = NULL;
-  } else if (diags.count || diags.dropped) {
-    ics_store_rollback(store);
+  if (rc && error) {
+    status_code = fail(error);
+  } else if (rc) {
     for (size_t i = 0; i < diags.count; i++) {
       const ics_diag *d = &diags.items[i];
       if (d->line > 0) fprintf(stderr, "%s:%d:%d: error: %s\n", d->file, d->line, d->column, d->message);
@@ -271,14 +237,11 @@ static int import_answers(ics_store *store, const ics_form *form, const char *pa
                            "Nothing of '%s' was stored: correct the errors above and import again.\n"),
             path);
     status_code = EXIT_FAIL;
-  } else if (ics_store_commit(store, &c.error)) {
-    ics_store_rollback(store);
-    status_code = fail(c.error);
-    c.error = NULL;
-  } else if (c.ids.data) {
-    fputs(c.ids.data, stdout);
+  } else if (ids.data) {
+    fputs(ids.data, stdout);
   }
-  ics_buf_free(&c.ids);
+  ics_buf_free(&ids);
+  ics_buf_free(&notes);
   ics_diags_free(&diags);
   return status_code;
 }

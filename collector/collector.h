@@ -96,6 +96,24 @@ void ics_uuid_new(char out[37]);
 
 #endif
 
+/* ---- importing an answers file ------------------------------------------------------------ */
+typedef struct {
+  int mode;                  /* ics_answers_mode (answers_file.h): full, draft or patch */
+  const ics_record *base;    /* patch: the record being edited */
+  const char *edit_id;       /* patch: its id; the file's record becomes its next revision */
+  ics_record_status status;  /* what the stored records become */
+  ics_lang lang;
+} ics_import_options;
+
+/* Imports every record of an answers file (text in memory when text is given, path then only
+ * names it) in one transaction: all of them or none. New ids are appended to ids, one per
+ * line; notes about natural keys already in the store to notes (either may be NULL). Returns
+ * 0, or 1 with the file's problems in diags ("record N: FIELD: MESSAGE") or the store's in
+ * *error. */
+int ics_store_import(ics_store *store, const ics_form *form, const char *path, const char *text,
+                     size_t len, const ics_import_options *opts, ics_buf *ids, ics_buf *notes,
+                     ics_diags *diags, char **error);
+
 /* ---- the wizard ----------------------------------------------------------------------------
  * A line-oriented terminal wizard: one question at a time with its label, hint, choices and
  * progress; every confirmed answer saved at once; commands to go back, skip, get help, save
