@@ -119,93 +119,32 @@ static int collect_init(const options *o) {
     round = (int)r;
   }
   char *dir = o->forms ? ics_strdup(o->forms) : ics_definitions_dir();
-  size_t count = 0;
-  char **names = dir ? ics_list_dir(dir, ".yaml", &count) : NULL;
-  if (!names) {
-    cli_error("không đọc được thư mục biểu mẫu '%s'", "cannot read the forms folder '%s'", dir ? dir : "?");
-    ics_free(dir);
-    return EXIT_FAIL;
-  }
-  const char **texts = ics_calloc(count + 1, sizeof *texts), **paths = ics_calloc(count + 1, sizeof *paths);
-  char *reg_text = NULL, *reg_path = NULL;
-  size_t form_count = 0;
-  int status = texts && paths ? EXIT_OK : EXIT_FAIL;
   ics_diags diags = {0};
-  for (size_t i = 0; status == EXIT_OK && i < count; i++) {
-    char *path = ics_path_join(dir, names[i]);
-    ics_diags ignored = {0}; /* other YAML files in the folder are not the collector's business */
-    ics_def_kind kind = path ? ics_definition_kind(path, cli_lang, &ignored) : ICS_DEF_UNKNOWN;
-    ics_diags_free(&ignored);
-    if (kind == ICS_DEF_TARGETS || kind == ICS_DEF_NONE) {
-      ics_free(path);
-      continue;
-    }
-    char *text = NULL;
-    size_t size;
-    if (ics_read_file(path, ICS_DEF_MAX_BYTES, &text, &size) != ICS_READ_OK) {
-      ics_free(path);
-      continue;
-    }
-    if (kind == ICS_DEF_REGISTER) {
-      ics_register *reg = ics_register_parse(path, text, size, cli_lang, &diags);
-      if (!reg) status = EXIT_FAIL;
-      ics_register_free(reg);
-      ics_free(reg_text);
-      ics_free(reg_path);
-      reg_text = text;
-      reg_path = ics_strdup(names[i]);
-      ics_free(path);
-      continue;
-    }
-    ics_form *form = ics_form_parse(path, text, size, cli_lang, &diags);
-    if (!form) status = EXIT_FAIL;
-    ics_form_free(form);
-    texts[form_count] = text;
-    paths[form_count++] = ics_strdup(names[i]);
-    ics_free(path);
+  char *error = NULL;
+  size_t form_count = 0;
+  int status = EXIT_OK;
+  if (ics_store_create_from_dir(o->store, o->site, o->surveyor, round, dir, cli_lang, &form_count,
+                                &diags, &error)) {
+    cli_print_diags(&diags);
+    status = fail(error);
+  } else {
+    char now[21];
+    ics_now_utc(now);
+    fprintf(stderr, cli_tr("Đã tạo kho '%s': %zu biểu mẫu, đợt khảo sát %d, nơi khảo sát '%s', người khảo sát '%s'.\n"
+                           "Ngày giờ trên máy này (UTC): %.10s %.8s.\n",
+                           "Created the store '%s': %zu forms, survey round %d, site '%s', surveyor '%s'.\n"
+                           "This PC's date and time (UTC): %.10s %.8s.\n"),
+            o->store, form_count, round, o->site, o->surveyor, now, now + 11);
+    if (year < round)
+      fprintf(stderr, cli_tr("Cảnh báo: đồng hồ máy tính chỉ năm %d, trước đợt khảo sát %d. Hãy chỉnh lại ngày giờ của máy.\n",
+                             "Warning: the PC's clock says %d, before the survey round %d. Please set the date and time.\n"),
+              year, round);
+    else if (year > round + 1)
+      fprintf(stderr, cli_tr("Cảnh báo: đồng hồ máy tính chỉ năm %d, sau đợt khảo sát %d khá xa. Hãy kiểm tra ngày giờ của máy và đợt khảo sát.\n",
+                             "Warning: the PC's clock says %d, well after the survey round %d. Check the date and time, and the round.\n"),
+              year, round);
   }
-  if (status != EXIT_OK) cli_print_diags(&diags);
   ics_diags_free(&diags);
-  if (status == EXIT_OK && (!form_count || !reg_text)) {
-    cli_error("thư mục '%s' phải có các biểu mẫu và danh mục đơn vị (units.yaml)",
-              "the folder '%s' must hold the forms and the unit register (units.yaml)", dir);
-    status = EXIT_FAIL;
-  }
-  if (status == EXIT_OK) {
-    ics_store_setup setup = {.site = o->site, .surveyor = o->surveyor, .round = round,
-                             .form_texts = texts, .form_paths = paths, .form_count = form_count,
-                             .register_text = reg_text, .register_path = reg_path};
-    char *error = NULL;
-    if (ics_store_create(o->store, &setup, cli_lang, &error)) {
-      status = fail(error);
-    } else {
-      char now[21];
-      ics_now_utc(now);
-      fprintf(stderr, cli_tr("Đã tạo kho '%s': %zu biểu mẫu, đợt khảo sát %d, nơi khảo sát '%s', người khảo sát '%s'.\n"
-                             "Ngày giờ trên máy này (UTC): %.10s %.8s.\n",
-                             "Created the store '%s': %zu forms, survey round %d, site '%s', surveyor '%s'.\n"
-                             "This PC's date and time (UTC): %.10s %.8s.\n"),
-              o->store, form_count, round, o->site, o->surveyor, now, now + 11);
-      if (year < round)
-        fprintf(stderr, cli_tr("Cảnh báo: đồng hồ máy tính chỉ năm %d, trước đợt khảo sát %d. Hãy chỉnh lại ngày giờ của máy.\n",
-                               "Warning: the PC's clock says %d, before the survey round %d. Please set the date and time.\n"),
-                year, round);
-      else if (year > round + 1)
-        fprintf(stderr, cli_tr("Cảnh báo: đồng hồ máy tính chỉ năm %d, sau đợt khảo sát %d khá xa. Hãy kiểm tra ngày giờ của máy và đợt khảo sát.\n",
-                               "Warning: the PC's clock says %d, well after the survey round %d. Check the date and time, and the round.\n"),
-                year, round);
-    }
-  }
-  for (size_t i = 0; i < form_count; i++) {
-    ics_free((char *)texts[i]);
-    ics_free((char *)paths[i]);
-  }
-  ics_free(texts);
-  ics_free(paths);
-  ics_free(reg_text);
-  ics_free(reg_path);
-  for (size_t i = 0; i < count; i++) ics_free(names[i]);
-  ics_free(names);
   ics_free(dir);
   return status;
 }

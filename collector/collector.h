@@ -36,6 +36,12 @@ typedef struct {
 
 /* Creates a new store (refuses an existing file). Returns 0, or 1 with *error set. */
 int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang lang, char **error);
+/* Creates a store with every form and the unit register found in a folder of definitions
+ * (other YAML files there, such as targets.yaml, are left out). Problems in the definitions
+ * go to diags; *form_count gets the number of forms copied. Returns 0, or 1 with *error. */
+int ics_store_create_from_dir(const char *path, const char *site, const char *surveyor, int round,
+                              const char *dir, ics_lang lang, size_t *form_count, ics_diags *diags,
+                              char **error);
 /* Opens a store, loading its forms and register. NULL with *error on failure. */
 ics_store *ics_store_open(const char *path, ics_lang lang, char **error);
 void ics_store_close(ics_store *store);
