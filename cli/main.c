@@ -1,5 +1,6 @@
 /* main.c - the ictsurvey program: picks the subcommand and hands it the arguments. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -18,6 +19,7 @@ static const char usage_vi[] =
     "  status --db CSDL         Mức độ đầy đủ của dữ liệu đã nhận.\n"
     "  export --db CSDL --form BIỂU_MẪU -o TỆP.csv   Xuất bản ghi ra CSV.\n"
     "  report --db CSDL -o TỆP.xlsx   Bảng tính phân tích khoảng cách so với mục tiêu.\n"
+    "  simulate --out THƯ_MỤC   Một đợt khảo sát giả lập để diễn tập.\n"
     "\n"
     "Tùy chọn chung:\n"
     "  --lang vi|en     Ngôn ngữ thông báo (mặc định: vi; hoặc đặt ICTSURVEY_LANG).\n"
@@ -40,6 +42,7 @@ static const char usage_en[] =
     "  status --db CENTRAL            Completeness of what has arrived.\n"
     "  export --db CENTRAL --form FORM -o FILE.csv   The current records as CSV.\n"
     "  report --db CENTRAL -o OUT.xlsx   The gap-analysis workbook for managers.\n"
+    "  simulate --out DIR   A made-up survey round to rehearse with.\n"
     "\n"
     "Options for every command:\n"
     "  --lang vi|en     Language of messages (default: vi; or set ICTSURVEY_LANG).\n"
@@ -60,9 +63,22 @@ static const command commands[] = {
     {"status", cmd_status},
     {"export", cmd_export},
     {"report", cmd_report},
+    {"simulate", cmd_simulate},
 };
 
+/* Test hook (tests/test_faults.py, docs/limits.md): ICTSURVEY_FAIL_ALLOC_AFTER=N makes every
+ * allocation of the project after the first N fail, to prove each command survives running
+ * out of memory. Unset (or not a number): allocations never fail on purpose. */
+static void fault_hook(void) {
+  const char *n = getenv("ICTSURVEY_FAIL_ALLOC_AFTER");
+  if (!n || !*n) return;
+  char *end;
+  long count = strtol(n, &end, 10);
+  if (count >= 0 && !*end) ics_alloc_fail_after(count);
+}
+
 int main(int argc, char **argv) {
+  fault_hook();
   cli_lang = ics_lang_default();
   int first = 1;
   /* --lang may come before the command too */

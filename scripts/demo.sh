@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # scripts/demo.sh - the whole job on one machine, from a fresh Debian 12: installs what is
 # missing, builds, then rehearses a survey round the way the province runs it:
-#   1. surveyors create collector stores and fill them (here from generated answers files,
-#      through the same import path the central office uses to pre-fill),
+#   1. `ictsurvey simulate` makes up the province: surveyors create collector stores and fill
+#      them (through the answers-file import the central office uses to pre-fill),
 #   2. they export bundles; one surveyor edits and voids records and sends a second bundle,
 #      one bundle is sent twice, one arrives damaged,
 #   3. the central office merges everything (the damaged bundle is rejected and quarantined,
@@ -19,42 +19,17 @@ export ICTSURVEY_DEFINITIONS=schema/definitions
 say() { printf '\n== %s\n' "$*" >&2; }
 
 rm -rf out
-mkdir -p out/stores out/bundles out/answers
+mkdir -p out
 say "ictsurvey check: the shipped forms, unit register and targets"
 $ictsurvey check
 
-say "generating a small province's answers (scripts/demo_data.py)"
-surveyors=$(/usr/bin/python3 scripts/demo_data.py out/answers)
-
-say "collectors: one store per surveyor, records imported, a bundle exported"
-for s in $surveyors; do
-  site=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open("out/answers/manifest.json"))[sys.argv[1]]["site"])' "$s")
-  who=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open("out/answers/manifest.json"))[sys.argv[1]]["surveyor"])' "$s")
-  $ictsurvey collect init --store "out/stores/$s.store" --site "$site" --surveyor "$who" --round 2013 2>/dev/null
-  for answers in out/answers/"$s"/*.yaml; do
-    form=$(basename "$answers" .yaml)
-    $ictsurvey collect fill --store "out/stores/$s.store" "$form" --answers "$answers" > /dev/null
-  done
-  $ictsurvey collect export --store "out/stores/$s.store" -o "out/bundles/$s-1.bundle" 2>/dev/null
-done
-echo "  $(ls out/bundles | wc -l) bundles from $(echo $surveyors | wc -w) surveyors" >&2
-
-say "after the first export: a surveyor corrects one record and withdraws another, then re-sends"
-$ictsurvey collect list --store out/stores/huyen-803.store > out/huyen-803.list
-first=$(grep -P '\tstaff\t' out/huyen-803.list | sed -n 1p | cut -f1)
-second=$(grep -P '\tstaff\t' out/huyen-803.list | sed -n 2p | cut -f1)
-printf -- '- it_certificate: advanced\n' > out/answers/fix.yaml
-$ictsurvey collect edit --store out/stores/huyen-803.store "$first" --answers out/answers/fix.yaml
-$ictsurvey collect void --store out/stores/huyen-803.store "$second"
-$ictsurvey collect export --store out/stores/huyen-803.store -o out/bundles/huyen-803-2.bundle 2>/dev/null
-
-say "in transit: one bundle copied twice, one damaged on a USB stick"
-cp out/bundles/huyen-794-1.bundle out/bundles/huyen-794-1-copy.bundle
-head -c 3000 out/bundles/huyen-808-1.bundle > out/bundles/huyen-808-damaged.bundle
+say "ictsurvey simulate: 17 surveyors fill their stores (through the answers-file import) and export"
+say "bundles; one corrects and withdraws records and re-sends; one bundle is doubled, one damaged"
+$ictsurvey simulate --out out/province --staff 1500 --seed 2013 > out/bundles.txt
 
 say "the central office merges every bundle (exit status 1: one was rejected)"
 set +e
-$ictsurvey merge --db out/central.db out/bundles/*.bundle
+$ictsurvey merge --db out/central.db $(cat out/bundles.txt)
 merged=$?
 set -e
 [ "$merged" -le 1 ] || exit "$merged"
