@@ -310,6 +310,10 @@ typedef struct ics_targets {
  * names must be among them). */
 ics_targets *ics_targets_load(const char *path, const ics_form *const *forms, size_t form_count,
                               ics_lang lang, ics_diags *diags);
+/* The same from text in memory (text NULL: read path); path only names it in messages. */
+ics_targets *ics_targets_parse(const char *path, const char *text, size_t len,
+                               const ics_form *const *forms, size_t form_count, ics_lang lang,
+                               ics_diags *diags);
 void ics_targets_free(ics_targets *targets);
 
 /* ---- the register loader ----------------------------------------------------------------- */

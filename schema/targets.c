@@ -232,6 +232,12 @@ static void load_indicator(loader *ld, struct ics_targets_private *p, const ynod
 
 ics_targets *ics_targets_load(const char *path, const ics_form *const *forms, size_t form_count,
                               ics_lang lang, ics_diags *diags) {
+  return ics_targets_parse(path, NULL, 0, forms, form_count, lang, diags);
+}
+
+ics_targets *ics_targets_parse(const char *path, const char *text, size_t len,
+                               const ics_form *const *forms, size_t form_count, ics_lang lang,
+                               ics_diags *diags) {
   ics_arena *arena = ics_arena_new();
   ics_targets *t = arena ? ics_arena_alloc(arena, sizeof *t) : NULL;
   struct ics_targets_private *priv = t ? ics_calloc(1, sizeof *priv) : NULL;
@@ -245,7 +251,7 @@ ics_targets *ics_targets_load(const char *path, const ics_form *const *forms, si
   loader ld = {.path = path, .lang = lang, .diags = diags, .arena = arena};
   t->path = ics_arena_strdup(arena, path);
   if (!t->path) ld_error(&ld, NULL, M_NO_MEMORY);
-  const ynode *root = ld_open(&ld, NULL, 0, NULL, NULL);
+  const ynode *root = ld_open(&ld, text, len, NULL, NULL);
   static const char *const keys[] = {"targets", "decision", "title", "indicators", NULL};
   if (!root || !ld_check_keys(&ld, root, keys, ics_msg(M_TOP_LEVEL, lang))) goto done;
   const ynode *n;

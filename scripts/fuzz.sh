@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # scripts/fuzz.sh [SECONDS] [TARGET...] - runs each libFuzzer target (default: all) for
 # SECONDS (default 600) on both cores, starting from its seed corpus in tests/fuzz/corpus/.
-# New inputs go to build-fuzz/tests/fuzz-corpus-TARGET; crashers to build-fuzz/tests/ as
-# crash-*, to be kept as regression inputs in tests/data/.
+# Targets: form expr register targets bundle answers. New inputs go to fuzz-corpus-TARGET
+# beside the target's executable (build-fuzz/tests/, tests/bundle/, tests/answers/); crashers
+# to build-fuzz/tests/ as crash-*, to be kept as regression inputs in tests/data/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
@@ -10,7 +11,7 @@ ics_install_deps clang libclang-rt-14-dev
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(form expr register)
+[ ${#targets[@]} -gt 0 ] || targets=(form expr register targets bundle answers)
 if [ -d build-fuzz ]; then
   meson setup --reconfigure build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 else
@@ -18,9 +19,19 @@ else
 fi
 meson compile -C build-fuzz >/dev/null
 for t in "${targets[@]}"; do
-  work=build-fuzz/tests/fuzz-corpus-$t
+  # where each target's executable lives, and its seed corpora
+  case $t in
+    bundle) dir=build-fuzz/tests/bundle; seeds=(tests/fuzz/corpus/bundle) ;;
+    answers) dir=build-fuzz/tests/answers; seeds=(tests/fuzz/corpus/answers_yaml tests/fuzz/corpus/answers_csv) ;;
+    *) dir=build-fuzz/tests; seeds=("tests/fuzz/corpus/$t") ;;
+  esac
+  if [ ! -x "$dir/fuzz_$t" ]; then
+    echo "fuzz.sh: no target '$t' (form expr register targets bundle answers)" >&2
+    exit 2
+  fi
+  work=$dir/fuzz-corpus-$t
   mkdir -p "$work"
   echo "== fuzz_$t for ${seconds}s" >&2
-  build-fuzz/tests/fuzz_$t -max_total_time="$seconds" -max_len=16384 -timeout=10 \
-    -jobs=2 -workers=2 -artifact_prefix=build-fuzz/tests/ "$work" "tests/fuzz/corpus/$t"
+  "$dir/fuzz_$t" -max_total_time="$seconds" -max_len=16384 -timeout=10 \
+    -jobs=2 -workers=2 -artifact_prefix=build-fuzz/tests/ "$work" "${seeds[@]}"
 done
