@@ -15,6 +15,10 @@ extern ics_lang cli_lang;
  * Returns 1 and advances *i past the value, 0 when it is another argument, and -1 (after
  * printing why) when the value is missing. */
 int cli_option_value(int argc, char **argv, int *i, const char *name, const char **value);
+/* One of several options taking a value: names[k] fills *slots[k]. Returns 1 when argv[*i]
+ * was one of them, 0 when it was not, -1 (after printing why) when its value is missing. */
+int cli_options_value(int argc, char **argv, int *i, const char *const *names,
+                      const char **const *slots, size_t count);
 /* Handles --lang and --help for every command; returns -1 when argv[*i] is neither, else
  * the exit status to stop with (help printed: 0; a bad --lang: 2) or 3 to go on. */
 int cli_common_option(int argc, char **argv, int *i, const char *help_vi, const char *help_en);
@@ -24,6 +28,9 @@ void cli_error(const char *vi, const char *en, ...);
 void cli_print_diags(const ics_diags *diags);
 /* Chooses between two texts by cli_lang. */
 const char *cli_tr(const char *vi, const char *en);
+/* A library's error message, or "out of memory" when it is NULL: the libraries leave it NULL
+ * only when even the message could not be allocated. */
+const char *cli_message(const char *error);
 
 int cmd_check(int argc, char **argv);
 int cmd_collect(int argc, char **argv);

@@ -85,7 +85,7 @@ int cmd_merge(int argc, char **argv) {
   char *error = NULL;
   ics_central *c = ics_central_open(db, cli_lang, &error);
   if (!c) {
-    cli_error("%s", "%s", error ? error : "?");
+    cli_error("%s", "%s", cli_message(error));
     ics_free(error);
     return EXIT_FAIL;
   }
@@ -100,9 +100,9 @@ int cmd_merge(int argc, char **argv) {
     if (o == ICS_ALREADY_MERGED)
       fprintf(stderr, cli_tr("%s: đã hợp nhất trước đây, bỏ qua\n", "%s: merged before, skipped\n"), files[i]);
     else if (o == ICS_REJECTED)
-      fprintf(stderr, cli_tr("%s: bị từ chối: %s\n", "%s: rejected: %s\n"), files[i], reason ? reason : "?");
+      fprintf(stderr, cli_tr("%s: bị từ chối: %s\n", "%s: rejected: %s\n"), files[i], cli_message(reason));
     else if (o == ICS_MERGE_ERROR)
-      fprintf(stderr, cli_tr("%s: chưa hợp nhất được: %s\n", "%s: not merged: %s\n"), files[i], reason ? reason : "?");
+      fprintf(stderr, cli_tr("%s: chưa hợp nhất được: %s\n", "%s: not merged: %s\n"), files[i], cli_message(reason));
     if (o == ICS_REJECTED || o == ICS_MERGE_ERROR) status = EXIT_FAIL;
     ics_free(reason);
     p.done = i + 1;
@@ -132,7 +132,7 @@ static ics_central *open_existing(const char *db) {
   char *error = NULL;
   ics_central *c = ics_central_open(db, cli_lang, &error);
   if (!c) {
-    cli_error("%s", "%s", error ? error : "?");
+    cli_error("%s", "%s", cli_message(error));
     ics_free(error);
   }
   return c;
@@ -159,7 +159,7 @@ int cmd_status(int argc, char **argv) {
   if (!c) return EXIT_FAIL;
   char *error = NULL;
   int status = ics_central_status(c, stdout, &error) ? EXIT_FAIL : EXIT_OK;
-  if (status) cli_error("%s", "%s", error ? error : "?");
+  if (status) cli_error("%s", "%s", cli_message(error));
   ics_free(error);
   ics_central_close(c);
   return status;
@@ -176,14 +176,11 @@ int cmd_export(int argc, char **argv) {
       personal = true;
       continue;
     }
-    const char *names[] = {"--db", "--form", "-o"};
-    const char **slots[] = {&db, &form, &out};
-    bool matched = false;
-    for (int k = 0; k < 3 && !matched; k++) {
-      r = cli_option_value(argc, argv, &i, names[k], slots[k]);
-      if (r < 0) return EXIT_USAGE;
-      matched = r == 1;
-    }
+    const char *const names[] = {"--db", "--form", "-o"};
+    const char **const slots[] = {&db, &form, &out};
+    r = cli_options_value(argc, argv, &i, names, slots, 3);
+    if (r < 0) return EXIT_USAGE;
+    bool matched = r == 1;
     if (!matched) {
       cli_error("đối số không hợp lệ '%s'", "unexpected argument '%s'", argv[i]);
       return EXIT_USAGE;
@@ -197,7 +194,7 @@ int cmd_export(int argc, char **argv) {
   if (!c) return EXIT_FAIL;
   char *error = NULL;
   int status = ics_central_export_csv(c, form, out, personal, &error) ? EXIT_FAIL : EXIT_OK;
-  if (status) cli_error("%s", "%s", error ? error : "?");
+  if (status) cli_error("%s", "%s", cli_message(error));
   ics_free(error);
   ics_central_close(c);
   return status;

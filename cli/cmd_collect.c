@@ -65,14 +65,11 @@ static int parse_options(int argc, char **argv, options *o) {
     if (r >= 0) return r;
     static const char *const names[] = {"--store", "--site", "--surveyor", "--round", "--forms",
                                         "--answers", "-o", "--bundle-id", "--created"};
-    const char **slots[] = {&o->store, &o->site, &o->surveyor, &o->round, &o->forms,
+    const char **const slots[] = {&o->store, &o->site, &o->surveyor, &o->round, &o->forms,
                             &o->answers, &o->output, &o->bundle_id, &o->created};
-    bool matched = false;
-    for (size_t k = 0; k < sizeof names / sizeof *names && !matched; k++) {
-      r = cli_option_value(argc, argv, &i, names[k], slots[k]);
-      if (r < 0) return EXIT_USAGE;
-      matched = r == 1;
-    }
+    r = cli_options_value(argc, argv, &i, names, slots, sizeof names / sizeof *names);
+    if (r < 0) return EXIT_USAGE;
+    bool matched = r == 1;
     if (matched) continue;
     if (!strcmp(argv[i], "--draft")) {
       o->draft = true;
@@ -95,7 +92,7 @@ static int parse_options(int argc, char **argv, options *o) {
 }
 
 static int fail(char *error) {
-  cli_error("%s", "%s", error ? error : "?");
+  cli_error("%s", "%s", cli_message(error));
   ics_free(error);
   return EXIT_FAIL;
 }
@@ -159,6 +156,7 @@ static int import_answers(ics_store *store, const ics_form *form, const char *pa
   ics_buf ids = {0}, notes = {0};
   ics_diags diags = {0};
   char *error = NULL;
+  unsigned long failures = ics_alloc_failures();
   int rc = ics_store_import(store, form, path, NULL, 0, &opts, &ids, &notes, &diags, &error);
   if (notes.data) fputs(notes.data, stderr);
   int status_code = EXIT_OK;
@@ -170,11 +168,18 @@ static int import_answers(ics_store *store, const ics_form *form, const char *pa
       if (d->line > 0) fprintf(stderr, "%s:%d:%d: error: %s\n", d->file, d->line, d->column, d->message);
       else fprintf(stderr, "%s: %s\n", d->file, d->message);
     }
-    if (diags.dropped)
+    /* no problem in the file, or one not even recorded: memory ran out */
+    bool no_memory = ics_alloc_failures() != failures || !(diags.count || diags.dropped) ||
+                     (diags.dropped && diags.count < ICS_DIAGS_MAX);
+    if (diags.dropped && !no_memory)
       fprintf(stderr, cli_tr("%s: và %zu lỗi khác\n", "%s: and %zu more errors\n"), path, diags.dropped);
-    fprintf(stderr, cli_tr("Không lưu bản ghi nào của '%s': hãy sửa các lỗi trên rồi nhập lại.\n",
-                           "Nothing of '%s' was stored: correct the errors above and import again.\n"),
-            path);
+    if (no_memory)
+      fprintf(stderr, cli_tr("Không lưu bản ghi nào của '%s': %s.\n", "Nothing of '%s' was stored: %s.\n"),
+              path, cli_message(NULL));
+    else
+      fprintf(stderr, cli_tr("Không lưu bản ghi nào của '%s': hãy sửa các lỗi trên rồi nhập lại.\n",
+                             "Nothing of '%s' was stored: correct the errors above and import again.\n"),
+              path);
     status_code = EXIT_FAIL;
   } else if (ids.data) {
     fputs(ids.data, stdout);

@@ -43,14 +43,11 @@ int cmd_report(int argc, char **argv) {
     else if (!strcmp(argv[i], "--include-personal")) o.include_personal = true;
     else if (!strcmp(argv[i], "--deterministic")) continue; /* always: the data date is the creation date */
     else {
-      const char *names[] = {"--db", "--round", "--targets", "-o"};
-      const char **slots[] = {&o.db_path, &round, &o.targets_path, &o.output};
-      bool matched = false;
-      for (int k = 0; k < 4 && !matched; k++) {
-        r = cli_option_value(argc, argv, &i, names[k], slots[k]);
-        if (r < 0) return EXIT_USAGE;
-        matched = r == 1;
-      }
+      const char *const names[] = {"--db", "--round", "--targets", "-o"};
+      const char **const slots[] = {&o.db_path, &round, &o.targets_path, &o.output};
+      r = cli_options_value(argc, argv, &i, names, slots, 4);
+      if (r < 0) return EXIT_USAGE;
+      bool matched = r == 1;
       if (!matched) {
         cli_error("đối số không hợp lệ '%s' (xem 'ictsurvey report --help')",
                   "unexpected argument '%s' (see 'ictsurvey report --help')", argv[i]);

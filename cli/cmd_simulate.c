@@ -227,14 +227,11 @@ int cmd_simulate(int argc, char **argv) {
     int r = cli_common_option(argc, argv, &i, help_vi, help_en);
     if (r == 3) continue;
     if (r >= 0) return r;
-    const char *names[] = {"--out", "--seed", "--staff", "--round"};
-    const char **slots[] = {&s.out, &seed, &staff, &round};
-    bool matched = false;
-    for (int k = 0; k < 4 && !matched; k++) {
-      r = cli_option_value(argc, argv, &i, names[k], slots[k]);
-      if (r < 0) return EXIT_USAGE;
-      matched = r == 1;
-    }
+    const char *const names[] = {"--out", "--seed", "--staff", "--round"};
+    const char **const slots[] = {&s.out, &seed, &staff, &round};
+    r = cli_options_value(argc, argv, &i, names, slots, 4);
+    if (r < 0) return EXIT_USAGE;
+    bool matched = r == 1;
     if (!matched) {
       cli_error("đối số không hợp lệ '%s'", "unexpected argument '%s'", argv[i]);
       return EXIT_USAGE;

@@ -9,6 +9,11 @@ ics_lang cli_lang = ICS_VI;
 
 const char *cli_tr(const char *vi, const char *en) { return cli_lang == ICS_EN ? en : vi; }
 
+const char *cli_message(const char *error) {
+  return error ? error : cli_tr("không đủ bộ nhớ: hãy đóng bớt chương trình khác rồi thử lại",
+                                "out of memory: close other programs and try again");
+}
+
 void cli_error(const char *vi, const char *en, ...) {
   va_list ap;
   va_start(ap, en);
@@ -35,6 +40,15 @@ int cli_option_value(int argc, char **argv, int *i, const char *name, const char
   return 1;
 }
 
+int cli_options_value(int argc, char **argv, int *i, const char *const *names,
+                      const char **const *slots, size_t count) {
+  for (size_t k = 0; k < count; k++) {
+    int r = cli_option_value(argc, argv, i, names[k], slots[k]);
+    if (r) return r;
+  }
+  return 0;
+}
+
 int cli_common_option(int argc, char **argv, int *i, const char *help_vi, const char *help_en) {
   const char *arg = argv[*i];
   if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
@@ -59,7 +73,9 @@ void cli_print_diags(const ics_diags *diags) {
     fprintf(stderr, "%s\n", line ? line : diags->items[i].message);
     ics_free(line);
   }
-  if (diags->dropped)
+  if (diags->dropped && diags->count < ICS_DIAGS_MAX) /* not kept for want of memory */
+    fprintf(stderr, "ictsurvey: %s\n", cli_message(NULL));
+  else if (diags->dropped)
     fprintf(stderr, cli_tr("ictsurvey: và %zu lỗi khác không hiển thị\n",
                            "ictsurvey: and %zu more errors not shown\n"),
             diags->dropped);
