@@ -37,18 +37,20 @@ static int64_t floor_div(wide a, wide b) {
   return (int64_t)q;
 }
 
+static bool compare(int op, wide lhs, wide rhs) {
+  switch (op) {
+  case ICS_OP_GE: return lhs >= rhs;
+  case ICS_OP_GT: return lhs > rhs;
+  case ICS_OP_LE: return lhs <= rhs;
+  default: return lhs < rhs;
+  }
+}
+
 ics_assessment ics_assess(int op, int64_t tn, int64_t td, int64_t n, int64_t d, bool has_value) {
   ics_assessment a = {.status = ICS_NO_DATA};
   if (!has_value || d <= 0 || td <= 0) return a;
   /* compare n/d with tn/td exactly: n*td versus tn*d */
-  wide lhs = (wide)n * td, rhs = (wide)tn * d;
-  bool met;
-  switch (op) {
-  case ICS_OP_GE: met = lhs >= rhs; break;
-  case ICS_OP_GT: met = lhs > rhs; break;
-  case ICS_OP_LE: met = lhs <= rhs; break;
-  default: met = lhs < rhs; break;
-  }
+  bool met = compare(op, (wide)n * td, (wide)tn * d);
   a.status = met ? ICS_MET : ICS_NOT_MET;
   double actual = (double)n / (double)d, target = (double)tn / (double)td;
   if (op == ICS_OP_GE || op == ICS_OP_GT) {
@@ -68,6 +70,18 @@ ics_assessment ics_assess(int op, int64_t tn, int64_t td, int64_t n, int64_t d, 
   }
   if (met) a.needed = 0;
   return a;
+}
+
+bool pace_reaches(int op, int64_t tn, int64_t td, int r0, int64_t n0, int64_t d0, int r1, int64_t n1,
+                  int64_t d1, int year) {
+  if (r1 <= r0 || d0 <= 0 || d1 <= 0 || td <= 0) return false;
+  /* p(y) = v1 + (v1 - v0)(y - r1) / (r1 - r0) = (v1 (y - r0) - v0 (y - r1)) / (r1 - r0), with
+   * v = n / d: p = (n1 d0 (y - r0) - n0 d1 (y - r1)) / (d0 d1 (r1 - r0)), a positive
+   * denominator; then p OP tn/td is p_num td OP tn p_den. The products stay far inside 128
+   * bits for any survey: counts below 10^12, spans of years and target denominators small. */
+  wide p_num = (wide)n1 * d0 * (year - r0) - (wide)n0 * d1 * (year - r1);
+  wide p_den = (wide)d0 * d1 * (r1 - r0);
+  return compare(op, p_num * td, (wide)tn * p_den);
 }
 
 /* ---- loading ----------------------------------------------------------------------------- */
@@ -224,6 +238,8 @@ static int scan_form(evaluation *ev, size_t form_index, char **error) {
   int cio_field = is_staff ? ics_form_field_index(form, "is_cio") : -1;
   int it_field = is_staff ? ics_form_field_index(form, "is_it_staff") : -1;
   int needs_field = is_staff ? ics_form_field_index(form, "training_needs") : -1;
+  int gender_field = is_staff ? ics_form_field_index(form, "gender") : -1;
+  int birth_field = is_staff ? ics_form_field_index(form, "birth_year") : -1;
   ics_eval_env env = {value_of, rec, NULL};
   bool has_calculations = false;
   for (size_t i = 0; i < form->field_count; i++) has_calculations |= form->fields[i].type == ICS_CALCULATE;
@@ -258,7 +274,18 @@ static int scan_form(evaluation *ev, size_t form_index, char **error) {
     ev->records_per_form[form_index]++;
     if (d >= 0) ev->records_per_form_district[form_index][d]++;
     ev->total_records++;
+    int gender = -1, age = -1; /* the record's priority groups (staff) */
     if (is_staff) {
+      const char *g = gender_field >= 0 ? rec->values[gender_field] : NULL;
+      if (g && !strcmp(g, "male")) gender = GROUP_MALE;
+      else if (g && !strcmp(g, "female")) gender = GROUP_FEMALE;
+      const char *by = birth_field >= 0 ? rec->values[birth_field] : NULL;
+      char *end = NULL;
+      long long born = by && *by ? strtoll(by, &end, 10) : 0;
+      if (end && *end == '\0') {
+        long long years = (long long)ev->round - born;
+        age = years < 30 ? AGE_UNDER_30 : years < 45 ? AGE_30_44 : AGE_45_PLUS;
+      }
       int a = agency_index(ev, agency_field >= 0 ? rec->values[agency_field] : NULL);
       if (a >= 0) {
         ev->agencies[a].reported = true;
@@ -292,6 +319,14 @@ static int scan_form(evaluation *ev, size_t form_index, char **error) {
         if (dd >= 0) {
           iv->district[dd].den++;
           iv->district[dd].num += hit;
+        }
+        if (gender >= 0) {
+          iv->by_gender[gender].den++;
+          iv->by_gender[gender].num += hit;
+        }
+        if (age >= 0) {
+          iv->by_age[age].den++;
+          iv->by_age[age].num += hit;
         }
       } else if (ind->measure == ICS_MEASURE_SUM) {
         int64_t n = 0, dn = 0;

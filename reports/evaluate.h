@@ -22,11 +22,19 @@ typedef struct {
   bool cio, it_staff;   /* a record with is_cio / is_it_staff yes */
 } report_agency;
 
+/* The priority groups of section II.1.b (staff records measures only). */
+enum { GROUP_MALE, GROUP_FEMALE, GENDER_GROUPS };
+enum { AGE_UNDER_30, AGE_30_44, AGE_45_PLUS, AGE_GROUPS };
+
 typedef struct {
   const ics_indicator *ind;
   ics_counts province;
   ics_counts *district;  /* per report district */
   bool *agency_hit;      /* agencies measure: per report agency */
+  /* records measures of form staff: by the record's gender, and by its age in the round's
+   * year (round - birth_year); a record without either counts in no group of it */
+  ics_counts by_gender[GENDER_GROUPS];
+  ics_counts by_age[AGE_GROUPS];
 } indicator_value;
 
 typedef struct {
@@ -53,6 +61,11 @@ int evaluation_run(evaluation *ev, sqlite3 *db, int round, const char *targets_p
                    ics_lang lang, ics_diags *diags, char **error);
 void evaluation_free(evaluation *ev);
 const ics_form *evaluation_form(const evaluation *ev, const char *id);
+/* Whether the straight line through the values n0/d0 in round r0 and n1/d1 in round r1
+ * (r0 < r1, d0, d1 > 0), extended to `year`, satisfies the target tn/td with comparator op;
+ * computed exactly, in integers. */
+bool pace_reaches(int op, int64_t tn, int64_t td, int r0, int64_t n0, int64_t d0, int r1, int64_t n1,
+                  int64_t d1, int year);
 /* The SQL condition that keeps one record per natural key in a round (questionnaire.md). */
 extern const char *const dedupe_condition;
 

@@ -1,6 +1,8 @@
 /* workbook.c - the gap-analysis workbook (docs/reports.md, cli.md): Summary, By district,
- * Training needs, Agencies, Data quality and one sheet of records per form, written with
- * libxlsxwriter in constant-memory mode, rows in order, every number a value. */
+ * Progress, Priority groups, Training needs, Agencies, Data quality and one sheet of records
+ * per form, written with libxlsxwriter in constant-memory mode, rows in order, every number a
+ * value. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +13,19 @@
 
 enum { EXCEL_MAX_ROWS = 1048576, RECORDS_AUTO_LIMIT = 100000 };
 
+/* The province's counts of every indicator in each round shown on the Progress sheet: the
+ * rounds present in the database up to the reported one, so that merging a later round never
+ * changes the report of an earlier one. */
+typedef struct {
+  int *rounds;          /* ascending */
+  size_t round_count;
+  ics_counts *values;   /* [round index * indicator_count + indicator] */
+} progress;
+
 typedef struct {
   lxw_workbook *wb;
   evaluation *ev;
+  const progress *pg;
   ics_lang lang;
   lxw_format *title, *subtitle, *header, *text, *wrap, *integer, *percent, *ratio, *met, *not_met,
       *no_data, *target_ge_pct, *target_gt_pct, *target_le, *target_lt, *target_ge, *target_gt,
@@ -267,6 +279,251 @@ static void write_by_district(book *b) {
     worksheet_insert_chart_opt(ws, chart_row, 1, chart, &opts);
     chart_row += 22;
   }
+}
+
+/* ---- Progress ------------------------------------------------------------------------------- */
+enum { PACE_ON, PACE_NOT, PACE_PASSED, PACE_NO_DATA };
+
+static const char *pace_text(const book *b, int pace) {
+  switch (pace) {
+  case PACE_ON: return T(b, "kịp tiến độ", "on pace");
+  case PACE_NOT: return T(b, "không kịp tiến độ", "not on pace");
+  case PACE_PASSED: return T(b, "đã qua", "passed");
+  default: return status_text(b, ICS_NO_DATA);
+  }
+}
+
+/* Whether the straight line through the first and the latest round with a value reaches the
+ * target of `year` by that year. */
+static int pace_of(const book *b, size_t i, int year) {
+  const progress *pg = b->pg;
+  const ics_indicator *ind = &b->ev->targets->indicators[i];
+  size_t n = b->ev->targets->indicator_count;
+  const ics_target *tg = target_for(ind, year);
+  if (!tg) return PACE_NO_DATA;
+  if (year < b->ev->round) return PACE_PASSED;
+  size_t first = SIZE_MAX, last = SIZE_MAX;
+  for (size_t r = 0; r < pg->round_count; r++)
+    if (has_value(ind, pg->values[r * n + i])) {
+      if (first == SIZE_MAX) first = r;
+      last = r;
+    }
+  if (first == SIZE_MAX || first == last) return PACE_NO_DATA;
+  ics_counts v0 = pg->values[first * n + i], v1 = pg->values[last * n + i];
+  return pace_reaches(tg->op, tg->num, tg->den, pg->rounds[first], v0.num, v0.den, pg->rounds[last], v1.num,
+                      v1.den, year)
+             ? PACE_ON
+             : PACE_NOT;
+}
+
+static bool charted(const book *b, const ics_indicator *ind) {
+  return ind->key && ind->measure != ICS_MEASURE_NONE && b->pg->round_count > 0;
+}
+
+static void write_progress(book *b) {
+  evaluation *ev = b->ev;
+  const ics_targets *t = ev->targets;
+  const progress *pg = b->pg;
+  const char *name = T(b, "Tiến độ", "Progress");
+  lxw_worksheet *ws = workbook_add_worksheet(b->wb, name);
+  worksheet_set_landscape(ws);
+  worksheet_fit_to_pages(ws, 1, 0);
+  char line[768];
+  snprintf(line, sizeof line, T(b, "Tiến độ qua các đợt khảo sát, đến đợt %d", "Progress across the survey rounds, up to round %d"),
+           ev->round);
+  worksheet_write_string(ws, 0, 0, line, b->title);
+  snprintf(line, sizeof line,
+           T(b, "Tiến độ: đường thẳng nối đợt đầu tiên và đợt gần nhất có số liệu của chỉ tiêu, kéo dài đến năm mục tiêu"
+                " (một phép ngoại suy theo đường thẳng, không phải dự báo), có đạt mục tiêu không. Đã qua: năm mục tiêu"
+                " trước đợt %d. Không có dữ liệu: chưa đủ hai đợt có số liệu, hoặc năm đó không có mục tiêu.",
+             "On pace: whether the straight line through the first and the latest round with a value of the indicator,"
+             " extended to the target year (a straight-line projection, not a forecast), reaches the target. Passed:"
+             " the target year is before round %d. No data: fewer than two rounds with a value, or no target that year."),
+           ev->round);
+  worksheet_write_string(ws, 1, 0, line, b->subtitle);
+
+  lxw_row_t hr = 3;
+  lxw_col_t rc0 = 2, tc0 = (lxw_col_t)(rc0 + pg->round_count);  /* round values, then targets */
+  lxw_col_t hc0 = (lxw_col_t)(tc0 + 2 * t->year_count);             /* hidden: the charts' target lines */
+  worksheet_write_string(ws, hr, 0, T(b, "Mã", "ID"), b->header);
+  worksheet_write_string(ws, hr, 1, T(b, "Chỉ tiêu", "Indicator"), b->header);
+  for (size_t r = 0; r < pg->round_count; r++) {
+    snprintf(line, sizeof line, "%d", pg->rounds[r]);
+    worksheet_write_string(ws, hr, (lxw_col_t)(rc0 + r), line, b->header);
+  }
+  for (size_t y = 0; y < t->year_count; y++) {
+    snprintf(line, sizeof line, T(b, "Mục tiêu %d", "Target %d"), t->years[y]);
+    worksheet_write_string(ws, hr, (lxw_col_t)(tc0 + 2 * y), line, b->header);
+    snprintf(line, sizeof line, T(b, "Tiến độ %d", "On pace %d"), t->years[y]);
+    worksheet_write_string(ws, hr, (lxw_col_t)(tc0 + 2 * y + 1), line, b->header);
+  }
+  for (size_t r = 0; r < pg->round_count; r++) {
+    snprintf(line, sizeof line, T(b, "Đường mục tiêu %d", "Target line %d"), pg->rounds[r]);
+    worksheet_write_string(ws, hr, (lxw_col_t)(hc0 + r), line, b->header);
+  }
+  worksheet_set_column(ws, 0, 0, 26, NULL);
+  worksheet_set_column(ws, 1, 1, 48, b->wrap);
+  if (pg->round_count) worksheet_set_column(ws, rc0, tc0 - 1, 10, NULL);
+  for (size_t y = 0; y < t->year_count; y++) {
+    worksheet_set_column(ws, (lxw_col_t)(tc0 + 2 * y), (lxw_col_t)(tc0 + 2 * y), 12, NULL);
+    worksheet_set_column(ws, (lxw_col_t)(tc0 + 2 * y + 1), (lxw_col_t)(tc0 + 2 * y + 1), 16, NULL);
+  }
+  if (pg->round_count) {
+    lxw_row_col_options hidden = {.hidden = 1};
+    worksheet_set_column_opt(ws, hc0, (lxw_col_t)(hc0 + pg->round_count - 1), 10, NULL, &hidden);
+  }
+  worksheet_freeze_panes(ws, hr + 1, 2);
+
+  size_t n = t->indicator_count;
+  for (size_t i = 0; i < n; i++) {
+    const ics_indicator *ind = &t->indicators[i];
+    lxw_row_t row = hr + 1 + (lxw_row_t)i;
+    worksheet_set_row(ws, row, 28, NULL);
+    lxw_format *vf = ind->kind == ICS_KIND_SHARE ? b->percent : b->ratio;
+    worksheet_write_string(ws, row, 0, ind->id, b->text);
+    worksheet_write_string(ws, row, 1, ics_text_get(ind->label, b->lang), b->wrap);
+    for (size_t r = 0; r < pg->round_count; r++) {
+      ics_counts c = pg->values[r * n + i];
+      if (has_value(ind, c)) worksheet_write_number(ws, row, (lxw_col_t)(rc0 + r), (double)c.num / (double)c.den, vf);
+    }
+    for (size_t y = 0; y < t->year_count; y++) {
+      const ics_target *tg = target_for(ind, t->years[y]);
+      if (tg) worksheet_write_number(ws, row, (lxw_col_t)(tc0 + 2 * y), tg->value, target_format(b, ind, tg->op));
+      worksheet_write_string(ws, row, (lxw_col_t)(tc0 + 2 * y + 1), pace_text(b, pace_of(b, i, t->years[y])), b->text);
+    }
+    /* a chart needs its target line in cells: the first target, once per round */
+    if (charted(b, ind) && ind->target_count)
+      for (size_t r = 0; r < pg->round_count; r++)
+        worksheet_write_number(ws, row, (lxw_col_t)(hc0 + r), ind->targets[0].value, vf);
+  }
+  if (!n) return;
+  lxw_row_t last = hr + (lxw_row_t)n;
+  if (t->year_count) {
+    struct {
+      int pace;
+      lxw_format *format;
+    } rules[] = {{PACE_ON, b->met}, {PACE_NOT, b->not_met}, {PACE_PASSED, b->no_data}, {PACE_NO_DATA, b->no_data}};
+    for (int k = 0; k < 4; k++) {
+      lxw_conditional_format cf = {.type = LXW_CONDITIONAL_TYPE_TEXT,
+                                   .criteria = LXW_CONDITIONAL_CRITERIA_TEXT_BEGINS_WITH,
+                                   .value_string = (char *)pace_text(b, rules[k].pace),
+                                   .format = rules[k].format};
+      worksheet_conditional_format_range(ws, hr + 1, tc0, last, (lxw_col_t)(hc0 - 1), &cf);
+    }
+  }
+  /* a line chart per key indicator: the actual value by round, and the first target */
+  lxw_row_t chart_row = last + 2;
+  for (size_t i = 0; i < n; i++) {
+    const ics_indicator *ind = &t->indicators[i];
+    if (!charted(b, ind)) continue;
+    lxw_row_t row = hr + 1 + (lxw_row_t)i;
+    lxw_col_t rc1 = (lxw_col_t)(rc0 + pg->round_count - 1);
+    lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_LINE);
+    lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
+    chart_series_set_categories(s, name, hr, rc0, hr, rc1);
+    chart_series_set_values(s, name, row, rc0, row, rc1);
+    chart_series_set_name(s, T(b, "Thực tế", "Actual"));
+    chart_series_set_marker_type(s, LXW_CHART_MARKER_CIRCLE);
+    if (ind->target_count) {
+      lxw_chart_series *ts = chart_add_series(chart, NULL, NULL);
+      chart_series_set_categories(ts, name, hr, rc0, hr, rc1);
+      chart_series_set_values(ts, name, row, hc0, row, (lxw_col_t)(hc0 + pg->round_count - 1));
+      snprintf(line, sizeof line, T(b, "Mục tiêu %d (%s)", "Target %d (%s)"), ind->targets[0].year, ind->targets[0].text);
+      chart_series_set_name(ts, line);
+      lxw_chart_line dashed = {.color = 0xC00000, .dash_type = LXW_CHART_LINE_DASH_DASH, .width = 1.5};
+      chart_series_set_line(ts, &dashed);
+      chart_series_set_marker_type(ts, LXW_CHART_MARKER_NONE);
+    }
+    chart_title_set_name(chart, ics_text_get(ind->label, b->lang));
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
+    chart_show_hidden_data(chart); /* the target line lives in hidden columns */
+    if (ind->kind == ICS_KIND_SHARE) chart_axis_set_num_format(chart->y_axis, "0%");
+    lxw_chart_options opts = {.x_scale = 1.4, .y_scale = 1.3};
+    worksheet_insert_chart_opt(ws, chart_row, 1, chart, &opts);
+    chart_row += 22;
+  }
+}
+
+/* ---- Priority groups ------------------------------------------------------------------------ */
+static bool per_person(const ics_indicator *ind) {
+  return ind->form && !strcmp(ind->form->id, "staff") && ind->measure == ICS_MEASURE_RECORDS;
+}
+
+static void write_priority_groups(book *b) {
+  evaluation *ev = b->ev;
+  const ics_targets *t = ev->targets;
+  lxw_worksheet *ws = workbook_add_worksheet(b->wb, T(b, "Nhóm ưu tiên", "Priority groups"));
+  worksheet_set_landscape(ws);
+  worksheet_fit_to_pages(ws, 1, 0);
+  char line[768];
+  snprintf(line, sizeof line,
+           T(b, "Nhóm ưu tiên đào tạo (mục II.1.b): cán bộ nữ và cán bộ trẻ, đợt %d",
+             "Priority groups for training (section II.1.b): women and young staff, round %d"),
+           ev->round);
+  worksheet_write_string(ws, 0, 0, line, b->title);
+  snprintf(line, sizeof line,
+           T(b, "Các chỉ tiêu tính theo từng người của biểu mẫu cán bộ, theo giới tính và nhóm tuổi. Tuổi tính trong năm"
+                " của đợt: %d trừ năm sinh (năm sinh không được ghi ra). Cần thêm: số người ít nhất của nhóm phải có thêm"
+                " để nhóm đạt mục tiêu, giữ nguyên mẫu số của nhóm. Chỉ tiêu tính theo cơ quan không có ở đây.",
+             "The staff indicators counted per person, by gender and by age band. Age is counted in the round's year:"
+             " %d minus the year of birth (which is not shown). Needed: the fewest additional people of the group that"
+             " meet the target with the group's denominator unchanged. Indicators over agencies are not per person"
+             " and are left out."),
+           ev->round);
+  worksheet_write_string(ws, 1, 0, line, b->subtitle);
+  lxw_row_t hr = 3;
+  const char *fixed_vi[] = {"Mã", "Chỉ tiêu", "Nhóm", "Tử số", "Mẫu số", "Thực tế"};
+  const char *fixed_en[] = {"ID", "Indicator", "Group", "Numerator", "Denominator", "Actual"};
+  lxw_col_t c = 0;
+  for (; c < 6; c++) worksheet_write_string(ws, hr, c, T(b, fixed_vi[c], fixed_en[c]), b->header);
+  for (size_t y = 0; y < t->year_count; y++) {
+    snprintf(line, sizeof line, T(b, "Mục tiêu %d", "Target %d"), t->years[y]);
+    worksheet_write_string(ws, hr, c++, line, b->header);
+    snprintf(line, sizeof line, T(b, "Cần thêm %d", "Needed %d"), t->years[y]);
+    worksheet_write_string(ws, hr, c++, line, b->header);
+  }
+  lxw_col_t last_col = c - 1;
+  worksheet_set_column(ws, 0, 0, 26, NULL);
+  worksheet_set_column(ws, 1, 1, 40, b->wrap);
+  worksheet_set_column(ws, 2, 2, 18, NULL);
+  worksheet_set_column(ws, 3, last_col, 12, NULL);
+  worksheet_freeze_panes(ws, hr + 1, 3);
+  const char *groups_vi[] = {"Nam", "Nữ", "Dưới 30 tuổi", "30–44 tuổi", "Từ 45 tuổi trở lên"};
+  const char *groups_en[] = {"Male", "Female", "Under 30", "30–44", "45 and over"};
+  lxw_row_t row = hr + 1;
+  for (size_t i = 0; i < t->indicator_count; i++) {
+    const indicator_value *iv = &ev->values[i];
+    const ics_indicator *ind = iv->ind;
+    if (!per_person(ind)) continue;
+    lxw_format *vf = ind->kind == ICS_KIND_SHARE ? b->percent : b->ratio;
+    for (int g = 0; g < GENDER_GROUPS + AGE_GROUPS; g++, row++) {
+      ics_counts cn = g < GENDER_GROUPS ? iv->by_gender[g] : iv->by_age[g - GENDER_GROUPS];
+      bool value = has_value(ind, cn);
+      worksheet_set_row(ws, row, 28, NULL);
+      worksheet_write_string(ws, row, 0, ind->id, b->text);
+      worksheet_write_string(ws, row, 1, ics_text_get(ind->label, b->lang), b->wrap);
+      worksheet_write_string(ws, row, 2, T(b, groups_vi[g], groups_en[g]), b->text);
+      worksheet_write_number(ws, row, 3, (double)cn.num, b->integer);
+      worksheet_write_number(ws, row, 4, (double)cn.den, b->integer);
+      if (value) worksheet_write_number(ws, row, 5, (double)cn.num / (double)cn.den, vf);
+      c = 6;
+      for (size_t y = 0; y < t->year_count; y++, c += 2) {
+        const ics_target *tg = target_for(ind, t->years[y]);
+        if (!tg) continue;
+        worksheet_write_number(ws, row, c, tg->value, target_format(b, ind, tg->op));
+        ics_assessment a = ics_assess(tg->op, tg->num, tg->den, cn.num, cn.den, value);
+        if (a.status != ICS_NO_DATA) worksheet_write_number(ws, row, c + 1, (double)a.needed, b->integer);
+      }
+    }
+  }
+  if (row == hr + 1) {
+    worksheet_write_string(ws, row, 0, T(b, "(không có)", "(none)"), b->text);
+    return;
+  }
+  worksheet_autofilter(ws, hr, 0, row - 1, last_col);
+  /* an empty Actual is "no data": grey */
+  lxw_conditional_format blank = {.type = LXW_CONDITIONAL_TYPE_BLANKS, .format = b->no_data};
+  worksheet_conditional_format_range(ws, hr + 1, 5, row - 1, 5, &blank);
 }
 
 /* ---- Training needs -------------------------------------------------------------------------- */
@@ -566,6 +823,65 @@ static int latest_round(sqlite3 *db) {
   return round;
 }
 
+/* The rounds of current (non-void) records up to `upto`, ascending (as latest_round). Returns
+ * 0, 1 on a database error, 2 out of memory. */
+static int rounds_present(sqlite3 *db, int upto, progress *pg) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, "SELECT DISTINCT r.round FROM revisions r JOIN instances i ON i.instance_id = r.instance_id"
+                             " AND i.revision = r.revision WHERE i.status != 'void' AND r.round <= ?1 ORDER BY 1",
+                         -1, &st, NULL) != SQLITE_OK)
+    return 1;
+  sqlite3_bind_int(st, 1, upto);
+  int rc = 0, step = SQLITE_DONE;
+  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    int *grown = ics_realloc(pg->rounds, (pg->round_count + 1) * sizeof *grown);
+    if (!grown) rc = 2;
+    else (pg->rounds = grown)[pg->round_count++] = sqlite3_column_int(st, 0);
+  }
+  if (!rc && step != SQLITE_DONE) rc = 1;
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* Evaluates every round shown on the Progress sheet, one at a time, keeping only the
+ * province's counts (the reported round's come from its evaluation). */
+static int collect_progress(progress *pg, const evaluation *ev, const char *targets_path, char **error) {
+  ics_lang lang = ev->lang;
+  size_t n = ev->targets->indicator_count;
+  int found = rounds_present(ev->db, ev->round, pg);
+  if (found == 1) {
+    ics_buf e = {0};
+    ics_buf_printf(&e, lang == ICS_EN ? "database error: %s" : "lỗi cơ sở dữ liệu: %s", sqlite3_errmsg(ev->db));
+    *error = ics_buf_take(&e);
+    return 1;
+  }
+  if (found || !(pg->values = ics_calloc(pg->round_count * n + 1, sizeof *pg->values))) {
+    *error = ics_strdup(lang == ICS_EN ? "out of memory" : "không đủ bộ nhớ");
+    return 1;
+  }
+  for (size_t r = 0; r < pg->round_count; r++) {
+    ics_counts *out = &pg->values[r * n];
+    if (pg->rounds[r] == ev->round) {
+      for (size_t i = 0; i < n; i++) out[i] = ev->values[i].province;
+      continue;
+    }
+    evaluation other;
+    ics_diags ignored = {0}; /* the same targets file, already checked by the reported round */
+    int rc = evaluation_run(&other, ev->db, pg->rounds[r], targets_path, lang, &ignored, error);
+    ics_diags_free(&ignored);
+    if (!rc && other.targets->indicator_count != n) {
+      ics_free(*error);
+      *error = ics_strdup(lang == ICS_EN ? "the targets file changed while the report was written"
+                                         : "tệp chỉ tiêu thay đổi trong khi đang lập báo cáo");
+      rc = 1;
+    }
+    for (size_t i = 0; !rc && i < n; i++) out[i] = other.values[i].province;
+    evaluation_free(&other);
+    if (rc) return 1;
+  }
+  return 0;
+}
+
 int ics_report_write(const ics_report_options *o, ics_diags *diags, char **error) {
   ics_lang lang = o->lang;
   if (!ics_path_is_file(o->db_path)) {
@@ -594,6 +910,8 @@ int ics_report_write(const ics_report_options *o, ics_diags *diags, char **error
   sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
   evaluation ev;
   int rc = evaluation_run(&ev, db, round, o->targets_path, lang, diags, error);
+  progress pg = {0};
+  if (!rc) rc = collect_progress(&pg, &ev, o->targets_path, error);
   if (!rc) {
     lxw_workbook_options wopts = {.constant_memory = LXW_TRUE};
     lxw_workbook *wb = workbook_new_opt(o->output, &wopts);
@@ -603,7 +921,7 @@ int ics_report_write(const ics_report_options *o, ics_diags *diags, char **error
       *error = ics_buf_take(&b);
       rc = 1;
     } else {
-      book b = {.wb = wb, .ev = &ev, .lang = lang};
+      book b = {.wb = wb, .ev = &ev, .pg = &pg, .lang = lang};
       make_formats(&b);
       char title[256];
       snprintf(title, sizeof title, lang == ICS_EN ? "Gap analysis, round %d" : "Phân tích khoảng cách, đợt %d", round);
@@ -612,6 +930,8 @@ int ics_report_write(const ics_report_options *o, ics_diags *diags, char **error
       workbook_set_properties(wb, &props);
       write_summary(&b);
       write_by_district(&b);
+      write_progress(&b);
+      write_priority_groups(&b);
       write_training_needs(&b);
       write_agencies(&b);
       write_data_quality(&b);
@@ -630,6 +950,8 @@ int ics_report_write(const ics_report_options *o, ics_diags *diags, char **error
       }
     }
   }
+  ics_free(pg.rounds);
+  ics_free(pg.values);
   evaluation_free(&ev);
   sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
   sqlite3_close(db);
