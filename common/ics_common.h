@@ -21,6 +21,11 @@ char *ics_strndup(const char *s, size_t n);
 void ics_free(void *ptr);
 /* Make the allocation after the next n succeed-ones fail (n < 0: never fail). */
 void ics_alloc_fail_after(long n);
+/* How many allocations have failed so far: the project's, and the libraries' that reported
+ * running out of memory through ics_alloc_note_failure. A caller that sees an operation fail
+ * compares counts to tell running out of memory from a problem in the data. */
+unsigned long ics_alloc_failures(void);
+void ics_alloc_note_failure(void);
 
 /* ---- languages and texts ---------------------------------------------------------------- */
 typedef enum { ICS_VI = 0, ICS_EN = 1 } ics_lang;
