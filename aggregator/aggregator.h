@@ -8,7 +8,8 @@
 
 typedef struct ics_central ics_central;
 
-/* Opens (creating when absent) a central database. NULL with *error on failure. */
+/* Opens (creating when absent) a central database. NULL with *error on failure (*error left
+ * NULL when memory ran out). */
 ics_central *ics_central_open(const char *path, ics_lang lang, char **error);
 void ics_central_close(ics_central *c);
 

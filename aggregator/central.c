@@ -2,6 +2,7 @@
  * A bundle is read once, inside one transaction: every record is validated against the form
  * definition the bundle carries before the transaction commits, and any problem rolls the
  * whole bundle back, records it as rejected and copies it to the quarantine folder. */
+#include <errno.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -55,13 +56,19 @@ int central_error(ics_central *c, char **error) {
   sqlite3 *db = c->db;
   int code = sqlite3_errcode(db);
   ics_buf b = {0};
-  if (code == SQLITE_FULL)
+  /* a write or sync refused for want of space comes back as an I/O error */
+  if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC))
     ics_buf_puts(&b, c->lang == ICS_EN ? "the disk is full: free some space and merge again"
                                        : "ổ đĩa đã đầy: hãy giải phóng chỗ trống rồi hợp nhất lại");
   else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
     ics_buf_puts(&b, c->lang == ICS_EN
                          ? "the central database is in use by another merge; try again when it ends"
                          : "cơ sở dữ liệu trung tâm đang được lệnh khác dùng; hãy thử lại khi lệnh đó xong");
+  else if (code == SQLITE_IOERR)
+    ics_buf_printf(&b, c->lang == ICS_EN
+                           ? "the disk could not be written or read (is it full, or removed?): %s"
+                           : "không ghi hoặc đọc được đĩa (đĩa đầy hay đã bị rút ra?): %s",
+                   sqlite3_errmsg(db));
   else
     ics_buf_printf(&b, c->lang == ICS_EN ? "database error: %s" : "lỗi cơ sở dữ liệu: %s",
                    sqlite3_errmsg(db));
@@ -84,11 +91,16 @@ ics_central *ics_central_open(const char *path, ics_lang lang, char **error) {
   if (!c) return NULL;
   c->lang = lang;
   c->path = ics_strdup(path);
+  if (!c->path) { /* *error stays NULL: out of memory */
+    ics_central_close(c);
+    return NULL;
+  }
   if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
     ics_buf b = {0};
     ics_buf_printf(&b, lang == ICS_EN ? "cannot open the central database '%s': %s"
                                       : "không mở được cơ sở dữ liệu trung tâm '%s': %s",
-                   path, c->db ? sqlite3_errmsg(c->db) : "?");
+                   path, c->db ? sqlite3_errmsg(c->db) /* no handle: SQLite had no memory */
+                               : lang == ICS_EN ? "out of memory" : "không đủ bộ nhớ");
     *error = ics_buf_take(&b);
     ics_central_close(c);
     return NULL;

@@ -55,8 +55,35 @@ static int db_fail(merge *m) {
   return central_error(m->c, &m->error);
 }
 
+/* SQLite rolled the transaction back by itself (it does after running out of memory or disk
+ * in some statements): nothing more may be written, the merge stops. */
+static int transaction_lost(merge *m) {
+  int code = sqlite3_errcode(m->c->db);
+  m->db_code = code ? code : SQLITE_ABORT;
+  return code ? db_fail(m) : fail(m, "%s", TR(m, "cơ sở dữ liệu đã hủy giao dịch hợp nhất",
+                                                 "the database rolled the merge back"));
+}
+
+/* Memory ran out: the merge stops, the bundle is not to blame. */
+static int no_memory(merge *m) {
+  if (!m->db_code) m->db_code = SQLITE_NOMEM;
+  return fail(m, "%s", TR(m, "không đủ bộ nhớ", "out of memory"));
+}
+
+/* Runs the statement built in sql (which may have run out of memory), and empties it. */
+static int exec_buf(merge *m, ics_buf *sql) {
+  int rc = sql->failed || !sql->data ? no_memory(m) : central_exec(m->c, sql->data, &m->error);
+  if (rc && !m->db_code) m->db_code = sqlite3_errcode(m->c->db);
+  ics_buf_free(sql);
+  return rc;
+}
+
 static sqlite3_stmt *prepare(merge *m, const char *sql) {
   sqlite3_stmt *st = NULL;
+  if (!sql) { /* its text could not be built */
+    no_memory(m);
+    return NULL;
+  }
   if (sqlite3_prepare_v3(m->c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
     db_fail(m);
     return NULL;
@@ -87,30 +114,28 @@ static int ensure_tables(merge *m, merge_form *mf) {
                  " site TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
                  " form_version TEXT NOT NULL, form_hash TEXT NOT NULL, natural_key TEXT)",
                  f->id);
-  int rc = sql.failed ? fail(m, "out of memory") : central_exec(m->c, sql.data, &m->error);
-  ics_buf_free(&sql);
-  if (rc) return 1;
+  if (exec_buf(m, &sql)) return 1;
   /* reports keep one record per natural key and round: the latest update, then the larger id */
   ics_buf_printf(&sql,
                  "CREATE INDEX IF NOT EXISTS \"form_%s_by_key\" ON \"form_%s\"(round, natural_key,"
                  " updated_at, instance_id)", f->id, f->id);
-  rc = sql.failed ? fail(m, "out of memory") : central_exec(m->c, sql.data, &m->error);
-  ics_buf_free(&sql);
-  if (rc) return 1;
+  if (exec_buf(m, &sql)) return 1;
   /* the columns already there */
   ics_buf_printf(&sql, "SELECT name FROM pragma_table_info('form_%s')", f->id);
-  sqlite3_stmt *st = prepare(m, sql.data);
+  sqlite3_stmt *st = prepare(m, sql.failed ? NULL : sql.data);
   ics_buf_free(&sql);
   if (!st) return 1;
   char **have = NULL;
   size_t have_count = 0;
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int rc = 0, step = SQLITE_DONE;
+  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
     char **grown = ics_realloc(have, (have_count + 1) * sizeof *have);
-    if (!grown) break;
-    have = grown;
-    have[have_count] = ics_strdup((const char *)sqlite3_column_text(st, 0));
-    if (have[have_count]) have_count++;
+    if (grown) have = grown;
+    char *name = grown ? ics_strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
+    if (name) have[have_count++] = name;
+    else rc = no_memory(m); /* a column taken for missing would be added twice */
   }
+  if (!rc && step != SQLITE_DONE) rc = db_fail(m);
   sqlite3_finalize(st);
   for (size_t i = 0; !rc && i < f->field_count; i++) {
     const ics_field *fld = &f->fields[i];
@@ -120,16 +145,14 @@ static int ensure_tables(merge *m, merge_form *mf) {
     if (!present) {
       ics_buf_printf(&sql, "ALTER TABLE \"form_%s\" ADD COLUMN \"%s\" %s", f->id, fld->name,
                      column_type(fld->type));
-      rc = central_exec(m->c, sql.data, &m->error);
-      ics_buf_free(&sql);
+      rc = exec_buf(m, &sql);
     }
     if (!rc && fld->type == ICS_SELECT_MULTIPLE) {
       ics_buf_printf(&sql,
                      "CREATE TABLE IF NOT EXISTS \"form_%s__%s\"(instance_id TEXT NOT NULL,"
                      " code TEXT NOT NULL, PRIMARY KEY (instance_id, code)) WITHOUT ROWID",
                      f->id, fld->name);
-      rc = central_exec(m->c, sql.data, &m->error);
-      ics_buf_free(&sql);
+      rc = exec_buf(m, &sql);
     }
   }
   for (size_t k = 0; k < have_count; k++) ics_free(have[k]);
@@ -149,24 +172,25 @@ static int ensure_tables(merge *m, merge_form *mf) {
   }
   ics_buf_printf(&sql, "INSERT OR REPLACE INTO \"form_%s\"(%s) VALUES (%s)", f->id,
                  cols.data ? cols.data : "", vals.data ? vals.data : "");
-  mf->upsert = prepare(m, sql.data);
+  mf->upsert = prepare(m, sql.failed || cols.failed || vals.failed ? NULL : sql.data);
   ics_buf_free(&sql);
   ics_buf_free(&cols);
   ics_buf_free(&vals);
   ics_buf_printf(&sql, "DELETE FROM \"form_%s\" WHERE instance_id = ?1", f->id);
-  mf->remove = prepare(m, sql.data);
+  mf->remove = prepare(m, sql.failed ? NULL : sql.data);
   ics_buf_free(&sql);
   mf->child_del = ics_calloc(f->field_count, sizeof *mf->child_del);
   mf->child_ins = ics_calloc(f->field_count, sizeof *mf->child_ins);
+  if (!mf->child_del || !mf->child_ins) no_memory(m);
   if (!mf->upsert || !mf->remove || !mf->child_del || !mf->child_ins) return 1;
   for (size_t i = 0; i < f->field_count; i++) {
     if (f->fields[i].type != ICS_SELECT_MULTIPLE) continue;
     ics_buf_printf(&sql, "DELETE FROM \"form_%s__%s\" WHERE instance_id = ?1", f->id, f->fields[i].name);
-    mf->child_del[i] = prepare(m, sql.data);
+    mf->child_del[i] = prepare(m, sql.failed ? NULL : sql.data);
     ics_buf_free(&sql);
     ics_buf_printf(&sql, "INSERT OR IGNORE INTO \"form_%s__%s\"(instance_id, code) VALUES (?1, ?2)",
                    f->id, f->fields[i].name);
-    mf->child_ins[i] = prepare(m, sql.data);
+    mf->child_ins[i] = prepare(m, sql.failed ? NULL : sql.data);
     ics_buf_free(&sql);
     if (!mf->child_del[i] || !mf->child_ins[i]) return 1;
   }
@@ -193,7 +217,7 @@ static void free_forms(merge *m) {
 static int load_definitions(merge *m) {
   const ics_bundle_manifest *man = m->manifest;
   m->forms = ics_calloc(man->form_count ? man->form_count : 1, sizeof *m->forms);
-  if (!m->forms) return fail(m, "out of memory");
+  if (!m->forms) return no_memory(m);
   sqlite3_stmt *st = prepare(m, "INSERT OR IGNORE INTO forms VALUES (?1, ?2, ?3, ?4, ?5)");
   if (!st) return 1;
   int rc = 0;
@@ -391,7 +415,7 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
     return fail(m, TR(m, "bản ghi %llu: thời điểm không hợp lệ", "record %llu: invalid timestamp"),
                 (unsigned long long)number);
   ics_record *rec = ics_record_new(f);
-  if (!rec) return fail(m, "out of memory");
+  if (!rec) return no_memory(m);
   int rc = 0;
   for (size_t k = 0; !rc && k < r->value_count; k++) {
     int field = ics_form_field_index(f, r->values[k].name);
@@ -414,7 +438,7 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
     /* a finalized record must satisfy its whole form; a void one only needs valid values */
     ics_violations v = {0};
     ics_status st = ics_record_check(rec, m->reg, m->lang, is_void ? ICS_CHECK_PARTIAL : 0, &v);
-    if (st == ICS_E_NO_MEMORY) rc = fail(m, "out of memory");
+    if (st == ICS_E_NO_MEMORY) rc = no_memory(m);
     else if (st != ICS_OK && v.count && !is_void)
       rc = fail(m, TR(m, "bản ghi %llu (%s): %s: %s", "record %llu (%s): %s: %s"),
                 (unsigned long long)number, r->instance_id, f->fields[v.items[0].field].name,
@@ -423,7 +447,7 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
   }
   char hash[65];
   char *answers = rc ? NULL : encode(rec, r->status, hash);
-  if (!rc && !answers) rc = fail(m, "out of memory");
+  if (!rc && !answers) rc = no_memory(m);
   const char *key = f->key >= 0 ? rec->values[f->key] : NULL;
 
   /* the instance's current revision (0: never seen), then the same revision seen before? */
@@ -445,11 +469,16 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
     sqlite3_bind_text(st, 1, r->instance_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, r->revision);
     int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-      snprintf(kept_hash, sizeof kept_hash, "%s", (const char *)sqlite3_column_text(st, 0));
-      snprintf(kept_bundle, sizeof kept_bundle, "%s", (const char *)sqlite3_column_text(st, 1));
+    const char *kh = step == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    const char *kb = kh ? (const char *)sqlite3_column_text(st, 1) : NULL;
+    const char *kf = kb ? (const char *)sqlite3_column_text(st, 2) : NULL;
+    if (step == SQLITE_ROW && !kf) {
+      rc = no_memory(m); /* the columns are NOT NULL: SQLite had no memory for them */
+    } else if (step == SQLITE_ROW) {
+      snprintf(kept_hash, sizeof kept_hash, "%s", kh);
+      snprintf(kept_bundle, sizeof kept_bundle, "%s", kb);
       known = strcmp(kept_hash, hash) ? 2 : 1;
-      if (strcmp((const char *)sqlite3_column_text(st, 2), r->form_id))
+      if (strcmp(kf, r->form_id))
         rc = fail(m, TR(m, "bản ghi %llu (%s): cùng mã bản ghi nhưng khác biểu mẫu",
                         "record %llu (%s): the same instance id under another form"),
                   (unsigned long long)number, r->instance_id);
@@ -627,10 +656,15 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
   add_days(m.future_limit, m.now, 1);
   char sha[65] = "";
   *reason = NULL;
+  /* memory running out (ours or a library's) is this machine's problem, not the bundle's */
+  unsigned long failures = ics_alloc_failures();
   if (file_sha256(path, sha)) {
+    int err = errno;
     ics_buf b = {0};
-    ics_buf_printf(&b, TR(&m, "không đọc được tệp: %s", "cannot read the file: %s"), strerror(errno));
+    ics_buf_printf(&b, TR(&m, "không đọc được tệp: %s", "cannot read the file: %s"), strerror(err));
     *reason = ics_buf_take(&b);
+    if (err == ENOMEM || err == EMFILE || err == ENFILE || ics_alloc_failures() != failures)
+      return ICS_MERGE_ERROR;
     stats->bundles_rejected++;
     record_rejection(c, path, NULL, *reason);
     return ICS_REJECTED;
@@ -640,6 +674,7 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
   ics_bundle_reader *reader = ics_bundle_open(path, &limits, c->lang, &m.error);
   if (!reader) {
     *reason = m.error;
+    if (ics_alloc_failures() != failures) return ICS_MERGE_ERROR;
     stats->bundles_rejected++;
     record_rejection(c, path, sha, *reason);
     return ICS_REJECTED;
@@ -657,8 +692,11 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
   sqlite3_stmt *seen = prepare(&m, "SELECT file_sha256 FROM bundles WHERE bundle_id = ?1");
   if (seen) {
     sqlite3_bind_text(seen, 1, m.manifest->bundle_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(seen) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(seen, 0), sha))
-      outcome = ICS_ALREADY_MERGED;
+    int step = sqlite3_step(seen);
+    const char *known = step == SQLITE_ROW ? (const char *)sqlite3_column_text(seen, 0) : NULL;
+    if (known && !strcmp(known, sha)) outcome = ICS_ALREADY_MERGED;
+    else if (step == SQLITE_ROW && !known) no_memory(&m);
+    else if (step != SQLITE_ROW && step != SQLITE_DONE) db_fail(&m);
     sqlite3_finalize(seen);
   }
   ics_merge_stats local = {0};
@@ -678,6 +716,9 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
     while (!rc && (more = ics_bundle_next(reader, &r, &m.error)) == 1) {
       number++;
       rc = merge_record(&m, &r, number, &local);
+      /* SQLite rolls a transaction back by itself after some errors (no memory, disk full):
+       * never go on writing outside it */
+      if (!rc && sqlite3_get_autocommit(c->db)) rc = transaction_lost(&m);
       if (progress && number % 10000 == 0) {
         ics_merge_stats now = *stats;
         now.records_read += number;
@@ -712,6 +753,7 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
   free_forms(&m);
   ics_register_free(m.reg);
   ics_bundle_close(reader);
+  if (!rc && sqlite3_get_autocommit(c->db)) rc = transaction_lost(&m);
   if (!rc && central_exec(c, "COMMIT", &m.error)) {
     m.db_code = sqlite3_errcode(c->db);
     rc = 1;
@@ -719,7 +761,8 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
   if (rc) {
     sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     *reason = m.error;
-    if (m.db_code) return ICS_MERGE_ERROR; /* the database's problem, not the bundle's */
+    /* the database's problem, or the memory's, not the bundle's */
+    if (m.db_code || ics_alloc_failures() != failures) return ICS_MERGE_ERROR;
     stats->bundles_rejected++;
     record_rejection(c, path, sha, *reason);
     return ICS_REJECTED;

@@ -115,7 +115,7 @@ typedef struct {
  * names it) in one transaction: all of them or none. New ids are appended to ids, one per
  * line; notes about natural keys already in the store to notes (either may be NULL). Returns
  * 0, or 1 with the file's problems in diags ("record N: FIELD: MESSAGE") or the store's in
- * *error. */
+ * *error (both empty when memory ran out, even for the message). */
 int ics_store_import(ics_store *store, const ics_form *form, const char *path, const char *text,
                      size_t len, const ics_import_options *opts, ics_buf *ids, ics_buf *notes,
                      ics_diags *diags, char **error);

@@ -1,5 +1,6 @@
 /* store.c - the collector store in SQLite: creating it with a copy of the forms and the
  * register, and every record operation as a synchronous transaction. */
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,7 +84,8 @@ static void set_error(char **error, ics_lang lang, const char *vi, const char *e
 
 static int db_error(sqlite3 *db, ics_lang lang, char **error) {
   int code = sqlite3_errcode(db);
-  if (code == SQLITE_FULL)
+  /* a write or sync refused for want of space comes back as an I/O error */
+  if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC))
     set_error(error, lang, "ổ đĩa đã đầy: hãy giải phóng chỗ trống rồi thử lại",
               "the disk is full: free some space and try again");
   else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
@@ -92,6 +94,10 @@ static int db_error(sqlite3 *db, ics_lang lang, char **error) {
   else if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
     set_error(error, lang, "tệp không phải kho dữ liệu của ictsurvey hoặc đã hỏng (%s)",
               "the file is not an ictsurvey store or is damaged (%s)", sqlite3_errmsg(db));
+  else if (code == SQLITE_IOERR)
+    set_error(error, lang, "không ghi hoặc đọc được đĩa (đĩa đầy hay đã bị rút ra?): %s",
+              "the disk could not be written or read (is it full, or removed?): %s",
+              sqlite3_errmsg(db));
   else
     set_error(error, lang, "lỗi cơ sở dữ liệu: %s", "database error: %s", sqlite3_errmsg(db));
   return 1;
@@ -169,7 +175,8 @@ static int exec(sqlite3 *db, const char *sql, ics_lang lang, char **error) {
 static int open_db(const char *path, int flags, sqlite3 **db, ics_lang lang, char **error) {
   if (sqlite3_open_v2(path, db, flags, NULL) != SQLITE_OK) {
     set_error(error, lang, "không mở được kho dữ liệu '%s': %s", "cannot open the store '%s': %s",
-              path, *db ? sqlite3_errmsg(*db) : "?");
+              path, *db ? sqlite3_errmsg(*db) /* no handle: SQLite had no memory */
+                        : lang == ICS_EN ? "out of memory" : "không đủ bộ nhớ");
     sqlite3_close(*db);
     *db = NULL;
     return 1;
@@ -266,13 +273,27 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
   return rc;
 }
 
-static char *get_meta(sqlite3 *db, const char *key) {
+/* A value of the meta table, NULL when absent (or no meta table: not a store). *failed is set
+ * when it could not be read: 1 the database failed (busy, I/O, damaged: sqlite3_errcode),
+ * 2 no memory; later calls then do nothing, rather than wait for a busy database again. */
+static char *get_meta(sqlite3 *db, const char *key, int *failed) {
+  if (*failed) return NULL;
   sqlite3_stmt *st;
   char *value = NULL;
-  if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL)) return NULL;
+  if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL)) {
+    if (sqlite3_errcode(db) != SQLITE_ERROR) *failed = 1; /* SQLITE_ERROR: no such table */
+    return NULL;
+  }
   sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) == SQLITE_ROW) value = ics_strdup((const char *)sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    const char *text = (const char *)sqlite3_column_text(st, 0);
+    value = text ? ics_strdup(text) : NULL;
+    if (!value) *failed = text ? 2 : 1;
+  } else if (rc != SQLITE_DONE) {
+    *failed = 1;
+  }
+  sqlite3_finalize(st); /* keeps the step's error as the database's */
   return value;
 }
 
@@ -282,6 +303,7 @@ ics_store *ics_store_open(const char *path, ics_lang lang, char **error) {
               "no store '%s'; create one with 'ictsurvey collect init'", path);
     return NULL;
   }
+  unsigned long failures = ics_alloc_failures();
   ics_store *s = ics_calloc(1, sizeof *s);
   if (!s) return NULL;
   s->lang = lang;
@@ -289,13 +311,20 @@ ics_store *ics_store_open(const char *path, ics_lang lang, char **error) {
     ics_free(s);
     return NULL;
   }
-  char *version = get_meta(s->db, "schema_version");
-  s->id = get_meta(s->db, "store_id");
-  s->site = get_meta(s->db, "site");
-  s->surveyor = get_meta(s->db, "surveyor");
-  char *round = get_meta(s->db, "round");
+  int failed = 0;
+  char *version = get_meta(s->db, "schema_version", &failed);
+  s->id = get_meta(s->db, "store_id", &failed);
+  s->site = get_meta(s->db, "site", &failed);
+  s->surveyor = get_meta(s->db, "surveyor", &failed);
+  char *round = get_meta(s->db, "round", &failed);
   s->round = round ? atoi(round) : 0;
   ics_free(round);
+  if (failed) { /* busy, unreadable or no memory: not a verdict on the file */
+    if (failed == 1) db_error(s->db, lang, error);
+    ics_free(version);
+    ics_store_close(s);
+    return NULL;
+  }
   bool ok = version && s->id && s->site && s->surveyor && s->round > 0;
   if (ok && atoi(version) > STORE_SCHEMA_VERSION) {
     set_error(error, lang, "kho dữ liệu do phiên bản ictsurvey mới hơn tạo; hãy cập nhật chương trình",
@@ -319,27 +348,45 @@ ics_store *ics_store_open(const char *path, ics_lang lang, char **error) {
     ics_store_close(s);
     return NULL;
   }
-  while (ok && sqlite3_step(st) == SQLITE_ROW) {
+  int step = SQLITE_DONE;
+  while (ok && (step = sqlite3_step(st)) == SQLITE_ROW) {
     const char *fpath = (const char *)sqlite3_column_text(st, 0);
     const char *text = (const char *)sqlite3_column_text(st, 1);
+    if (!fpath || !text) { /* SQLite had no memory for them (NULL text would read a file) */
+      failed = 2;
+      break;
+    }
     ics_form **forms = ics_realloc(s->forms, (s->form_count + 1) * sizeof *forms);
     ics_form *form = forms ? ics_form_parse(fpath, text, (size_t)sqlite3_column_bytes(st, 1), lang, &diags) : NULL;
     if (forms) s->forms = forms;
     if (!form) ok = false;
     else s->forms[s->form_count++] = form;
   }
+  if (ok && !failed && step != SQLITE_DONE) failed = 1;
   sqlite3_finalize(st);
-  if (ok && !sqlite3_prepare_v2(s->db, "SELECT path, definition FROM unit_register", -1, &st, NULL)) {
-    if (sqlite3_step(st) == SQLITE_ROW)
-      s->reg = ics_register_parse((const char *)sqlite3_column_text(st, 0),
-                                  (const char *)sqlite3_column_text(st, 1),
-                                  (size_t)sqlite3_column_bytes(st, 1), lang, &diags);
+  if (ok && !failed && sqlite3_prepare_v2(s->db, "SELECT path, definition FROM unit_register", -1, &st, NULL))
+    failed = 1;
+  else if (ok && !failed) {
+    step = sqlite3_step(st);
+    const char *rpath = step == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    const char *rtext = rpath ? (const char *)sqlite3_column_text(st, 1) : NULL;
+    if (rtext)
+      s->reg = ics_register_parse(rpath, rtext, (size_t)sqlite3_column_bytes(st, 1), lang, &diags);
+    else if (step == SQLITE_ROW)
+      failed = 2; /* a row SQLite had no memory for */
+    else if (step != SQLITE_DONE)
+      failed = 1;
     sqlite3_finalize(st);
   }
-  if (!ok || !s->reg) {
+  if (failed || !ok || !s->reg) {
     char *msg = diags.count ? ics_diag_format(&diags.items[0]) : NULL;
-    set_error(error, lang, "kho dữ liệu '%s' bị hỏng: %s", "the store '%s' is damaged: %s", path,
-              msg ? msg : "?");
+    if (failed == 1) /* busy or unreadable */
+      db_error(s->db, lang, error);
+    else if (failed || ics_alloc_failures() != failures) /* not damaged: short of memory */
+      set_error(error, lang, "không đủ bộ nhớ", "out of memory");
+    else
+      set_error(error, lang, "kho dữ liệu '%s' bị hỏng: %s", "the store '%s' is damaged: %s", path,
+                msg ? msg : "?");
     ics_free(msg);
     ics_diags_free(&diags);
     ics_store_close(s);
@@ -462,11 +509,21 @@ static int newest_info(ics_store *s, const char *id, ics_record_info *info, char
   memset(info, 0, sizeof *info);
   snprintf(info->instance_id, sizeof info->instance_id, "%s", id);
   info->revision = sqlite3_column_int(st, 0);
-  snprintf(info->form_id, sizeof info->form_id, "%s", (const char *)sqlite3_column_text(st, 1));
-  parse_status((const char *)sqlite3_column_text(st, 2), &info->status);
-  snprintf(info->created_at, sizeof info->created_at, "%s", (const char *)sqlite3_column_text(st, 3));
-  snprintf(info->updated_at, sizeof info->updated_at, "%s", (const char *)sqlite3_column_text(st, 4));
-  if (answers) *answers = ics_strdup((const char *)sqlite3_column_text(st, 5));
+  const char *form_id = (const char *)sqlite3_column_text(st, 1);
+  const char *status = (const char *)sqlite3_column_text(st, 2);
+  const char *created = (const char *)sqlite3_column_text(st, 3);
+  const char *updated = (const char *)sqlite3_column_text(st, 4);
+  const char *text = answers ? (const char *)sqlite3_column_text(st, 5) : "";
+  if (!form_id || !status || !created || !updated || !text) { /* NOT NULL: SQLite had no memory */
+    set_error(error, s->lang, "không đủ bộ nhớ", "out of memory");
+    sqlite3_reset(st);
+    return 1;
+  }
+  snprintf(info->form_id, sizeof info->form_id, "%s", form_id);
+  parse_status(status, &info->status);
+  snprintf(info->created_at, sizeof info->created_at, "%s", created);
+  snprintf(info->updated_at, sizeof info->updated_at, "%s", updated);
+  if (answers) *answers = ics_strdup(text);
   sqlite3_reset(st);
   return 0;
 }
@@ -609,8 +666,9 @@ int ics_store_list(ics_store *s, ics_store_visitor visit, void *ctx, char **erro
   "status != 'draft' AND revision = (SELECT MAX(r2.revision) FROM records r2"                \
   " WHERE r2.instance_id = records.instance_id AND r2.status != 'draft')"
 
-/* Splits "name=value\n..." into pairs pointing into text (unescaped in place). */
-static bool split_answers(char *text, ics_bundle_value **values, size_t *count, size_t *cap) {
+/* Splits "name=value\n..." into pairs pointing into text (unescaped in place). Returns 0, 1
+ * when the text is damaged, 2 when memory ran out. */
+static int split_answers(char *text, ics_bundle_value **values, size_t *count, size_t *cap) {
   *count = 0;
   for (char *line = text; *line;) {
     char *nl = strchr(line, '\n');
@@ -619,12 +677,12 @@ static bool split_answers(char *text, ics_bundle_value **values, size_t *count, 
     if (eq) {
       *eq = '\0';
       size_t bad, len = ics_unescape(eq + 1, strlen(eq + 1), &bad);
-      if (len == SIZE_MAX) return false;
+      if (len == SIZE_MAX) return 1;
       eq[1 + len] = '\0';
       if (*count == *cap) {
         size_t n = *cap ? *cap * 2 : 32;
         ics_bundle_value *v = ics_realloc(*values, n * sizeof *v);
-        if (!v) return false;
+        if (!v) return 2;
         *values = v;
         *cap = n;
       }
@@ -633,7 +691,7 @@ static bool split_answers(char *text, ics_bundle_value **values, size_t *count, 
     if (!nl) break;
     line = nl + 1;
   }
-  return true;
+  return 0;
 }
 
 int ics_store_export(ics_store *s, const char *path, const ics_export_options *opts,
@@ -675,14 +733,17 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
   else ics_now_utc(created);
   char *reg_text = NULL;
   size_t reg_len = 0;
+  bool reg_read = false;
   if (!rc && !sqlite3_prepare_v2(s->db, "SELECT definition FROM unit_register", -1, &st, NULL) &&
       sqlite3_step(st) == SQLITE_ROW) {
+    reg_read = true;
     reg_len = (size_t)sqlite3_column_bytes(st, 0);
-    reg_text = ics_strndup((const char *)sqlite3_column_text(st, 0), reg_len);
+    const char *text = (const char *)sqlite3_column_text(st, 0);
+    reg_text = text ? ics_strndup(text, reg_len) : NULL;
   }
+  if (!rc && !reg_text) rc = reg_read ? 1 /* no memory: *error stays NULL */ : db_error(s->db, s->lang, error);
   sqlite3_finalize(st);
   st = NULL;
-  if (!rc && !reg_text) rc = db_error(s->db, s->lang, error);
 
   ics_bundle_manifest manifest = {
       .format = ICS_BUNDLE_FORMAT, .bundle_id = bundle_id, .store_id = s->id,
@@ -700,10 +761,24 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
   ics_buf answers = {0};
   int step = SQLITE_DONE;
   while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    /* every column is NOT NULL: a NULL is SQLite out of memory, never an empty answer */
+    bool missing = false;
+    for (int k = 0; k < 10 && !missing; k++)
+      missing = k != 1 && k != 8 && !sqlite3_column_text(st, k);
+    if (missing) {
+      rc = 1; /* *error stays NULL: out of memory */
+      break;
+    }
     answers.len = 0;
     ics_buf_append(&answers, (const char *)sqlite3_column_text(st, 9), (size_t)sqlite3_column_bytes(st, 9));
-    if (answers.failed || !split_answers(answers.data ? answers.data : (char[]){""}, &values,
-                                         &value_count, &value_cap)) {
+    int split = answers.failed ? 2
+                : split_answers(answers.data ? answers.data : (char[]){""}, &values, &value_count,
+                                &value_cap);
+    if (split == 2) {
+      rc = 1; /* *error stays NULL: out of memory */
+      break;
+    }
+    if (split) {
       set_error(error, s->lang, "bản ghi '%s' bị hỏng trong kho", "the record '%s' is damaged in the store",
                 (const char *)sqlite3_column_text(st, 0));
       rc = 1;
@@ -727,7 +802,8 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
   sqlite3_finalize(st);
   ics_buf_free(&answers);
   ics_free(values);
-  if (!rc) rc = ics_bundle_finish(w, error);
+  bool written = false;
+  if (!rc) written = !(rc = ics_bundle_finish(w, error));
   else ics_bundle_abort(w);
   if (!rc) {
     /* the log of exports is the only write of an export */
@@ -744,7 +820,9 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
     }
   }
   if (!rc) rc = exec(s->db, "COMMIT", s->lang, error);
-  else ics_store_rollback(s);
+  if (rc) ics_store_rollback(s);
+  /* the export could not be logged: no bundle either, all or nothing */
+  if (rc && written) remove(path);
   if (!rc) *records_out = total;
   ics_free(reg_text);
   ics_free(forms);

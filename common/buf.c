@@ -41,6 +41,7 @@ void ics_buf_vprintf(ics_buf *b, const char *fmt, va_list ap) {
   va_copy(copy, ap);
   int n = vsnprintf(NULL, 0, fmt, copy);
   va_end(copy);
+  if (n < 0) b->failed = true; /* never a silently shorter text */
   if (n < 0 || !buf_reserve(b, (size_t)n)) return;
   vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
   b->len += (size_t)n;

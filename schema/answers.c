@@ -180,7 +180,9 @@ static ics_status parse_text(const char *s, size_t n, char **out) {
                                       UTF8PROC_STABLE | UTF8PROC_COMPOSE);
   if (len < 0) {
     free(nfc);
-    return len == UTF8PROC_ERROR_NOMEM ? ICS_E_NO_MEMORY : ICS_E_TEXT_INVALID;
+    if (len != UTF8PROC_ERROR_NOMEM) return ICS_E_TEXT_INVALID;
+    ics_alloc_note_failure(); /* utf8proc's malloc failed */
+    return ICS_E_NO_MEMORY;
   }
   size_t chars = 0;
   for (utf8proc_ssize_t i = 0; i < len; i++)
@@ -434,6 +436,8 @@ ics_status ics_record_check(ics_record *rec, const ics_register *reg, ics_lang l
                             ics_violations *out) {
   const ics_form *form = rec->form;
   size_t n = form->field_count;
+  /* an expression that ran out of memory (a regex) evaluates as unknown: say so instead */
+  unsigned long failures = ics_alloc_failures();
   bool *masked = ics_calloc(n, sizeof *masked);
   if (!masked) return ICS_E_NO_MEMORY;
   eval_ctx ctx = {rec, masked};
@@ -508,7 +512,7 @@ ics_status ics_record_check(ics_record *rec, const ics_register *reg, ics_lang l
   }
 #undef REPORT
   ics_free(masked);
-  return first;
+  return ics_alloc_failures() != failures ? ICS_E_NO_MEMORY : first;
 }
 
 char *ics_record_display(const ics_record *rec, int field, const ics_register *reg,

@@ -3,6 +3,7 @@
  * three-valued evaluator that never allocates. Depth and length are bounded, so no input can
  * exhaust the stack. */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <regex.h> /* POSIX; the Windows build supplies its own behind this same use */
 #include <stdio.h>
@@ -282,9 +283,14 @@ static enode *parse_call(compiler *c, size_t name_start, size_t name_len) {
     } else {
       n->re = ics_malloc(sizeof *n->re);
       int rc = n->re ? regcomp(n->re, args[1]->str, REG_EXTENDED | REG_NOSUB) : REG_ESPACE;
-      if (rc != 0) {
+      if (rc == REG_ESPACE) { /* the C library ran out of memory: the pattern may be fine */
+        if (n->re) ics_alloc_note_failure();
+        ics_free(n->re);
+        n->re = NULL;
+        fail(c, arg_pos[1], "%s", ics_msg(M_NO_MEMORY, c->lang));
+      } else if (rc != 0) {
         char what[128] = "?";
-        if (n->re) regerror(rc, n->re, what, sizeof what);
+        regerror(rc, n->re, what, sizeof what);
         ics_free(n->re);
         n->re = NULL;
         fail(c, arg_pos[1], ics_msg(M_EX_BAD_REGEX, c->lang), what);
@@ -749,10 +755,20 @@ static ics_value eval(const enode *n, const ics_eval_env *env) {
       if ((*p & 0xC0) != 0x80) chars++;
     return num_value((double)chars);
   }
-  case N_REGEX:
+  case N_REGEX: {
     a = eval(n->arg[0], env);
     if (a.kind == ICS_V_EMPTY) return EMPTY;
-    return bool_value(regexec(n->re, as_text(a, buf[0], sizeof buf[0]), 0, NULL, 0) == 0);
+    const char *text = as_text(a, buf[0], sizeof buf[0]);
+    errno = 0;
+    int rc = regexec(n->re, text, 0, NULL, 0);
+    /* out of memory: unknown, and counted for the caller to see (glibc's regexec says "no
+     * match" when its malloc fails, which leaves errno ENOMEM) */
+    if (rc == REG_ESPACE || (rc != 0 && errno == ENOMEM)) {
+      ics_alloc_note_failure();
+      return EMPTY;
+    }
+    return bool_value(rc == 0);
+  }
   case N_IF:
     return truth(eval(n->arg[0], env)) == 1 ? eval(n->arg[1], env) : eval(n->arg[2], env);
   case N_COALESCE:

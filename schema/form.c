@@ -393,10 +393,11 @@ static void put_value(ics_buf *out, const char *key, const char *value) {
 static void put_text(ics_buf *out, const char *key, ics_text t) {
   ics_buf k = {0};
   ics_buf_printf(&k, "%s.vi", key);
-  put_value(out, k.data ? k.data : key, t.vi);
+  if (!k.failed) put_value(out, k.data, t.vi);
   k.len = 0;
   ics_buf_printf(&k, "%s.en", key);
-  put_value(out, k.data ? k.data : key, t.en);
+  if (!k.failed) put_value(out, k.data, t.en);
+  if (k.failed) out->failed = true; /* a canonical text with a key missing would hash wrong */
   ics_buf_free(&k);
 }
 

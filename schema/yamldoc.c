@@ -66,6 +66,7 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
   }
   yaml_parser_t parser;
   if (!yaml_parser_initialize(&parser)) {
+    ics_alloc_note_failure();
     ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
     return NULL;
   }
@@ -81,6 +82,12 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
   while (ok && !done) {
     yaml_event_t event;
     if (!yaml_parser_parse(&parser, &event)) {
+      if (parser.error == YAML_MEMORY_ERROR) { /* libyaml ran out of memory: not a syntax error */
+        ics_alloc_note_failure();
+        ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+        ok = false;
+        break;
+      }
       int line = (int)parser.problem_mark.line + 1, col = (int)parser.problem_mark.column + 1;
       if (parser.error == YAML_READER_ERROR)
         offset_position(text, len, parser.problem_offset, &line, &col);

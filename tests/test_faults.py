@@ -1,0 +1,601 @@
+#!/usr/bin/env python3
+"""test_faults.py ICTSURVEY SOURCE_ROOT [FAULT_SHIM] - the collector and the aggregator when
+things go wrong, from the command line:
+
+- the Nth allocation of the project fails (ICTSURVEY_FAIL_ALLOC_AFTER, cli/main.c), for N over
+  every allocation point (sampled past 300) of `collect fill --answers` and `merge`;
+- the Nth malloc of anything in the process (libc, SQLite, libyaml, zlib...) fails, the Nth
+  write or fsync to a file fails with ENOSPC (disk full), through the LD_PRELOAD library
+  tests/fault_shim.c (given as FAULT_SHIM; not in sanitizer builds), for `collect fill
+  --answers`, `collect export` and `merge`;
+- the store or the central database is locked by another process;
+- `merge` and `collect fill --answers` are killed (SIGKILL) part way through a large import.
+
+After every fault the command exits 0 or 1 (never a crash or another status), says clearly
+what happened when it fails, the store or central database passes PRAGMA integrity_check and
+holds all or nothing of the interrupted work (compared with snapshots), and a rerun without
+the fault completes it. The binary runs without valgrind even under `meson test --setup
+valgrind`. Only the standard library: run with /usr/bin/python3."""
+import hashlib
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+ICTSURVEY = os.path.abspath(sys.argv[1])
+SOURCE = os.path.abspath(sys.argv[2])
+SHIM = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else None
+# Under `meson test --setup valgrind` this script itself runs under valgrind (the commands it
+# starts do not): the same scenarios, sampled more sparsely and with a smaller big bundle.
+UNDER_VALGRIND = "vgpreload" in os.environ.get("LD_PRELOAD", "")
+if UNDER_VALGRIND:
+    del os.environ["LD_PRELOAD"]
+BIG = 10000 if UNDER_VALGRIND else 50000
+NOW = "2013-06-01T08:00:00Z"
+failures = 0
+checks = 0
+
+
+def check(cond, what):
+    global failures, checks
+    checks += 1
+    if not cond:
+        failures += 1
+        print("FAIL:", what, file=sys.stderr)
+    return cond
+
+
+tmp = tempfile.mkdtemp(prefix="ics-faults-")
+
+
+def path(name):
+    return os.path.join(tmp, name)
+
+
+def run(*args, env=None, timeout=300):
+    e = dict(os.environ)
+    e.update({"ICTSURVEY_LANG": "en", "ICTSURVEY_NOW": NOW})
+    e.pop("ICTSURVEY_FAIL_ALLOC_AFTER", None)
+    e.update(env or {})
+    return subprocess.run([ICTSURVEY, *args], capture_output=True, text=True, env=e,
+                          timeout=timeout)
+
+
+def shim_env(**faults):
+    e = {"LD_PRELOAD": SHIM}
+    for k, v in faults.items():
+        e["ICS_FAULT_" + k.upper()] = str(v)
+    return e
+
+
+def shim_counts(*args):
+    """How many mallocs, writes and fsyncs a clean run of the command makes."""
+    report = path("shim-report")
+    r = run(*args, env=dict(shim_env(), ICS_FAULT_REPORT=report))
+    with open(report) as fh:
+        counts = dict((k, int(v)) for k, v in (line.split() for line in fh))
+    os.remove(report)
+    return r, counts
+
+
+def samples(total, dense=300, stride=37):
+    """Every N up to `dense`, then every `stride`-th, then the last few."""
+    if UNDER_VALGRIND:
+        dense, stride = dense // 6, stride * 7
+    ns = list(range(0, min(total, dense) + 1))
+    ns += list(range(dense + stride, total, stride))
+    ns += [n for n in range(max(total - 3, 0), total + 2) if n not in ns]
+    return ns
+
+
+def status_ok(r, what):
+    """Exit 0 or 1; never a signal, a crash or another status."""
+    return check(r.returncode in (0, 1), "%s: exit status %d (0 or 1 expected): %s"
+                 % (what, r.returncode, r.stderr[-500:]))
+
+
+MEMORY = re.compile(r"out of memory|cannot allocate memory", re.I)
+DISK = re.compile(r"disk is full|No space left on device|is it full")
+
+
+def clear_message(r, pattern, what):
+    """A failure says what happened in words, not just '?'."""
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    check(lines and pattern.search(r.stderr) and not any(l.rstrip().endswith(": ?") for l in lines),
+          "%s: no clear message: %r" % (what, r.stderr[-600:]))
+
+
+def integrity(db):
+    con = sqlite3.connect(db)
+    ok = con.execute("PRAGMA integrity_check").fetchall()
+    con.close()
+    return ok == [("ok",)]
+
+
+def store_content(store):
+    """A store's content, independent of the random instance ids."""
+    con = sqlite3.connect(store)
+    out = {
+        "records": sorted(con.execute(
+            "SELECT revision, form_id, form_version, form_hash, round, surveyor, site, created_at,"
+            " updated_at, status, natural_key, answers FROM records").fetchall(), key=repr),
+        "exports": sorted(con.execute("SELECT * FROM exports").fetchall()),
+        "meta": sorted(con.execute("SELECT * FROM meta").fetchall()),
+    }
+    con.close()
+    return out
+
+
+def central_content(db):
+    """Every table of a central database, rows sorted (times are pinned by ICTSURVEY_NOW),
+    with the files in its quarantine folder; a digest for large databases."""
+    con = sqlite3.connect(db)
+    h = hashlib.sha256()
+    for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall():
+        cols = [r[1] for r in con.execute("SELECT * FROM pragma_table_info(?)", (t,))]
+        h.update(("%s %s\n" % (t, cols)).encode())
+        for row in sorted(con.execute('SELECT * FROM "%s"' % t).fetchall(), key=repr):
+            h.update((repr(row) + "\n").encode())
+    con.close()
+    q = db + ".quarantine"
+    h.update(repr(sorted(os.listdir(q)) if os.path.isdir(q) else []).encode())
+    return h.hexdigest()
+
+
+def bundle_state(db, bundles):
+    """For each bundle (id, records): 'in', 'out' or a description of a partial state."""
+    con = sqlite3.connect(db)
+    have = set(r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+    states = []
+    for bundle_id, records in bundles:
+        row = con.execute("SELECT records FROM bundles WHERE bundle_id = ?", (bundle_id,)).fetchone() \
+            if "bundles" in have else None
+        revs = con.execute("SELECT count(*) FROM revisions WHERE bundle_id = ?", (bundle_id,)).fetchone()[0] \
+            if "revisions" in have else 0
+        if row and row[0] == records and revs == records:
+            states.append("in")
+        elif not row and revs == 0:
+            states.append("out")
+        else:
+            states.append("partial (bundles row %s, %d revisions of %d)" % (row, revs, records))
+    con.close()
+    return states
+
+
+def copy_db(src, dst):
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        if os.path.exists(dst + suffix):
+            os.remove(dst + suffix)
+        if os.path.exists(src + suffix):
+            shutil.copy(src + suffix, dst + suffix)
+    if os.path.isdir(dst + ".quarantine"):
+        shutil.rmtree(dst + ".quarantine")
+
+
+# ---- the data: three stores, their bundles, a central database holding the first ----------------
+def staff(pid, **over):
+    rec = {"person_id": pid, "full_name": "Nguyễn Văn Ánh", "gender": "male", "birth_year": 1980,
+           "district": "803", "workplace_type": "district_pc", "agency": "UBND-803",
+           "category": "civil_servant", "position": "staff", "is_it_staff": "no",
+           "it_degree": "none", "it_certificate": "cert_b", "it_modules": "[iu01, iu02]",
+           "training_needs": "cio security"}
+    rec.update(over)
+    return rec
+
+
+def write_answers(name, records):
+    with open(path(name), "w", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write("- " + "\n  ".join("%s: %s" % (k, v) for k, v in rec.items()) + "\n")
+    return path(name)
+
+
+def new_store(name, site, surveyor):
+    r = run("collect", "init", "--store", path(name), "--site", site, "--surveyor", surveyor,
+            "--round", "2013")
+    check(r.returncode == 0, "init %s: %s" % (name, r.stderr))
+    return path(name)
+
+
+def fill(store, form, answers, env=None):
+    r = run("collect", "fill", "--store", store, form, "--answers", answers, env=env)
+    check(r.returncode == 0, "fill %s: %s" % (answers, r.stderr))
+    return r.stdout.split()
+
+
+BUNDLE_IDS = {}
+
+
+def export(store, name):
+    bundle_id = "00000000-0000-4000-8000-%012d" % (len(BUNDLE_IDS) + 1)
+    r = run("collect", "export", "--store", store, "-o", path(name), "--bundle-id", bundle_id,
+            "--created", NOW)
+    check(r.returncode == 0, "export %s: %s" % (name, r.stderr))
+    BUNDLE_IDS[path(name)] = bundle_id
+    return path(name)
+
+
+base_store = new_store("base.store", "UBND Bến Lức", "Surveyor One")
+fill(base_store, "staff", write_answers("first.yaml", [staff("F-1"), staff("F-2", gender="female")]))
+answers = write_answers("import.yaml", [
+    staff("A-1"), staff("A-2", full_name="Trần Thị Bích", gender="female"),
+    staff("A-3", position="leader", is_cio="yes", cio_trained="no"),
+    staff("A-4", category="public_employee", it_certificate="none", it_modules="[]")])
+FILL = ("collect", "fill", "--store", None, "staff", "--answers", answers)
+
+
+def fill_args(store):
+    return tuple(store if a is None else a for a in FILL)
+
+
+# the expected content of the store after the import, and before it
+before_import = store_content(base_store)
+shutil.copy(base_store, path("ref.store"))
+fill(path("ref.store"), "staff", answers)
+after_import = store_content(path("ref.store"))
+check(before_import != after_import, "the import changes the store")
+
+sa = path("ref.store")
+ba = export(sa, "a.bundle")
+sb = new_store("b.store", "UBND Cần Đước", "Surveyor Two")
+ids_b = fill(sb, "staff", write_answers("b.yaml", [staff("B-1", district="806", agency="UBND-806"),
+                                                    staff("B-2", district="806", agency="UBND-806")]))
+fill(sb, "school", write_answers("school.yaml", [{
+    "school_code": "TH-1", "school_name": "Trường Tiểu học Long Hòa", "district": "806",
+    "level": "primary", "students_total": 100, "students_informatics": 50, "teachers_total": 5,
+    "computers_working": 4, "computers_for_students": 3, "internet": "adsl",
+    "mgmt_software": "yes", "open_source": "no"}]))
+bb = export(sb, "b.bundle")
+sc = new_store("c.store", "Trường X", "Surveyor Three")
+ids_c = fill(sc, "staff", write_answers("c.yaml", [staff("C-1"), staff("C-2"), staff("C-3")]))
+check(run("collect", "void", "--store", sc, ids_c[1]).returncode == 0, "void C-2")
+check(run("collect", "edit", "--store", sc, ids_c[0], "--answers",
+          write_answers("patch.yaml", [{"it_certificate": "advanced"}])).returncode == 0, "edit C-1")
+bc = export(sc, "c.bundle")
+
+
+central0 = path("central0.db")
+r = run("merge", "--db", central0, ba)
+check(r.returncode == 0, "merge a: " + r.stderr)
+
+
+def reference(*bundles):
+    db = path("ref-%s.db" % "-".join(os.path.basename(b).split(".")[0] for b in bundles))
+    copy_db(central0, db)
+    if bundles:
+        r = run("merge", "--db", db, *bundles)
+        check(r.returncode == 0, "reference merge: " + r.stderr)
+    return central_content(db)
+
+
+def bundle_records(db):
+    con = sqlite3.connect(db)
+    counts = dict(con.execute("SELECT bundle_id, records FROM bundles").fetchall())
+    con.close()
+    return counts
+
+
+REF = {(): reference(), ("b",): reference(bb), ("c",): reference(bc), ("b", "c"): reference(bb, bc)}
+check(len(set(REF.values())) == 4, "the four states differ")
+counts = bundle_records(path("ref-b-c.db"))
+RECORDS = {b: counts[BUNDLE_IDS[b]] for b in (bb, bc)}
+
+
+def merged_state(db):
+    """Which of b and c the database holds, by content; None when it matches no clean state."""
+    content = central_content(db)
+    for key, value in REF.items():
+        if value == content:
+            return key
+    return None
+
+
+# ---- one fault scenario, checked --------------------------------------------------------------
+def fill_fault(label, env, pattern):
+    """collect fill --answers under a fault: all or nothing, then a clean rerun completes it."""
+    store = path("t.store")
+    shutil.copy(base_store, store)
+    r = run(*fill_args(store), env=env)
+    if not status_ok(r, label):
+        return r
+    if not check(integrity(store), "%s: store integrity" % label):
+        return r
+    got = store_content(store)
+    if r.returncode == 0:
+        check(got == after_import, "%s: exit 0 but the import is not complete" % label)
+    else:
+        clear_message(r, pattern, label)
+        check(got == before_import, "%s: exit 1 but the store changed" % label)
+        r2 = run(*fill_args(store))
+        check(r2.returncode == 0 and store_content(store) == after_import,
+              "%s: the rerun does not complete the import: %s" % (label, r2.stderr))
+    return r
+
+
+def merge_fault(label, env, pattern):
+    """merge b c into a central database holding a, under a fault."""
+    db = path("t.db")
+    copy_db(central0, db)
+    r = run("merge", "--db", db, bb, bc, env=env)
+    if not status_ok(r, label):
+        return r
+    if not check(integrity(db), "%s: central integrity" % label):
+        return r
+    state = merged_state(db)
+    check(state is not None, "%s: the database is not in a state a clean merge gives (bundles b, c: %s)"
+          % (label, bundle_state(db, [(BUNDLE_IDS[bb], RECORDS[bb]), (BUNDLE_IDS[bc], RECORDS[bc])])))
+    if r.returncode == 0:
+        check(state == ("b", "c"), "%s: exit 0 but not everything merged (%s)" % (label, state))
+    else:
+        clear_message(r, pattern, label)
+        check(state != ("b", "c"), "%s: exit 1 but everything was merged: %s" % (label, r.stderr))
+        r2 = run("merge", "--db", db, bb, bc)
+        check(r2.returncode == 0 and merged_state(db) == ("b", "c"),
+              "%s: the rerun does not complete the merge: %s" % (label, r2.stderr))
+    return r
+
+
+def sweep(label, scenario, make_env, ns, pattern, stop_on_success=True):
+    """Runs a scenario for each N. With stop_on_success, stops at the first N > 0 where the
+    command succeeds: the fault came after its last allocation, as it will for every later N."""
+    t0 = time.time()
+    runs = failed_runs = last = 0
+    for n in ns:
+        if stop_on_success and runs >= 3000:
+            check(False, "%s: still failing at N=%d" % (label, n))
+            break
+        r = scenario("%s N=%d" % (label, n), make_env(n), pattern)
+        runs += 1
+        last = n
+        if r.returncode != 0:
+            failed_runs += 1
+        elif stop_on_success and n > 0:
+            break
+    print("%s: %d runs, %d failed cleanly, N up to %d, %.1fs" % (label, runs, failed_runs, last,
+                                                               time.time() - t0))
+    return last
+
+
+# ---- 1. the project's own allocations -------------------------------------------------------------
+def own(n):
+    return {"ICTSURVEY_FAIL_ALLOC_AFTER": str(n)}
+
+
+check(sweep("fill, own allocations", fill_fault, own, samples(10 ** 7), MEMORY) > 300,
+      "the import makes more than 300 allocations")
+check(sweep("merge, own allocations", merge_fault, own, samples(10 ** 7), MEMORY) > 300,
+      "the merge makes more than 300 allocations")
+
+# ---- 2. the libraries' allocations, writes and syncs (LD_PRELOAD) ---------------------------------
+if SHIM:
+    r, fill_counts = shim_counts(*fill_args(path("ref.store")))  # a second import: same work
+    print("fill under the shim: %s" % fill_counts)
+    shutil.copy(base_store, path("ref.store"))
+    fill(path("ref.store"), "staff", answers)
+    for sticky in (0, 1):
+        def mal(n, sticky=sticky):
+            return shim_env(malloc=n, sticky=sticky)
+        sweep("fill, malloc #N fails%s" % (" and after" if sticky else ""), fill_fault, mal,
+              samples(fill_counts["malloc"], 200, 61 if not sticky else 113)[1:], MEMORY, False)
+    for sticky in (0, 1):
+        sweep("fill, write #N ENOSPC%s" % (" and after" if sticky else ""), fill_fault,
+              lambda n, s=sticky: shim_env(write=n, sticky=s), range(1, fill_counts["write"] + 1),
+              DISK, False)
+    sweep("fill, fsync #N ENOSPC", fill_fault, lambda n: shim_env(fsync=n),
+          range(1, fill_counts["fsync"] + 1), DISK, False)
+
+    # export: the bundle appears whole at -o, or nothing does (no temporary file either)
+    out_dir = path("out")
+    os.makedirs(out_dir)
+    target = os.path.join(out_dir, "x.bundle")
+    EXPORT = ("collect", "export", "--store", None, "-o", target, "--bundle-id",
+              "00000000-0000-4000-8000-00000000abcd", "--created", NOW)
+    shutil.copy(sb, path("e-ref.store"))
+    r, export_counts = shim_counts(*[path("e-ref.store") if a is None else a for a in EXPORT])
+    check(r.returncode == 0, "export under the shim: " + r.stderr)
+    with open(target, "rb") as fh:
+        export_bytes = fh.read()
+    os.remove(target)
+    after_export = store_content(path("e-ref.store"))
+    before_export = store_content(sb)
+    print("export under the shim: %s" % export_counts)
+
+    def export_fault(label, env, pattern):
+        store = path("e.store")
+        shutil.copy(sb, store)
+        args = [store if a is None else a for a in EXPORT]
+        r = run(*args, env=env)
+        if not status_ok(r, label):
+            return r
+        check(integrity(store), "%s: store integrity" % label)
+        left = sorted(os.listdir(out_dir))
+        if r.returncode == 0:
+            with open(target, "rb") as fh:
+                check(fh.read() == export_bytes, "%s: exit 0 but the bundle differs" % label)
+            check(left == ["x.bundle"], "%s: files left: %s" % (label, left))
+            check(store_content(store) == after_export, "%s: the export log" % label)
+        else:
+            clear_message(r, pattern, label)
+            check(left == [], "%s: exit 1 but files are left in the output folder: %s" % (label, left))
+            check(store_content(store) == before_export, "%s: exit 1 but the store changed" % label)
+            r2 = run(*args)
+            with open(target, "rb") as fh:
+                check(r2.returncode == 0 and fh.read() == export_bytes, "%s: rerun: %s" % (label, r2.stderr))
+        for name in os.listdir(out_dir):
+            os.remove(os.path.join(out_dir, name))
+        return r
+
+    sweep("export, malloc #N fails", export_fault, lambda n: shim_env(malloc=n),
+          samples(export_counts["malloc"], 200, 53)[1:], MEMORY, False)
+    sweep("export, malloc #N fails and after", export_fault, lambda n: shim_env(malloc=n, sticky=1),
+          samples(export_counts["malloc"], 100, 131)[1:], MEMORY, False)
+    for sticky in (0, 1):
+        sweep("export, write #N ENOSPC%s" % (" and after" if sticky else ""), export_fault,
+              lambda n, s=sticky: shim_env(write=n, sticky=s), range(1, export_counts["write"] + 1),
+              DISK, False)
+    sweep("export, fsync #N ENOSPC", export_fault, lambda n: shim_env(fsync=n),
+          range(1, export_counts["fsync"] + 1), DISK, False)
+
+    copy_db(central0, path("m-ref.db"))
+    r, merge_counts = shim_counts("merge", "--db", path("m-ref.db"), bb, bc)
+    check(r.returncode == 0, "merge under the shim: " + r.stderr)
+    print("merge under the shim: %s" % merge_counts)
+    for sticky in (0, 1):
+        sweep("merge, malloc #N fails%s" % (" and after" if sticky else ""), merge_fault,
+              lambda n, s=sticky: shim_env(malloc=n, sticky=s),
+              samples(merge_counts["malloc"], 200, 97 if not sticky else 181)[1:], MEMORY, False)
+    for sticky in (0, 1):
+        sweep("merge, write #N ENOSPC%s" % (" and after" if sticky else ""), merge_fault,
+              lambda n, s=sticky: shim_env(write=n, sticky=s), range(1, merge_counts["write"] + 1),
+              DISK, False)
+    sweep("merge, fsync #N ENOSPC", merge_fault, lambda n: shim_env(fsync=n),
+          range(1, merge_counts["fsync"] + 1), DISK, False)
+else:
+    print("no fault shim (a sanitizer build): the libraries' faults are not injected")
+
+
+# ---- 3. a locked database ---------------------------------------------------------------------------
+LOCKER = r"""
+import sqlite3, sys, time
+con = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+con.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+con.execute("COMMIT")
+con.close()
+"""
+
+
+def hold_lock(db, seconds):
+    p = subprocess.Popen(["/usr/bin/python3", "-c", LOCKER, db, str(seconds)],
+                         stdout=subprocess.PIPE, text=True)
+    check(p.stdout.readline().strip() == "locked", "the lock holder took the lock")
+    return p
+
+
+# central database locked for 2 s: the merge waits for it, then merges
+db = path("locked.db")
+copy_db(central0, db)
+locker = hold_lock(db, 2)
+t0 = time.time()
+r = run("merge", "--db", db, bb, bc)
+waited = time.time() - t0
+locker.wait()
+check(r.returncode == 0 and merged_state(db) == ("b", "c"), "merge waits for a lock: " + r.stderr)
+check(waited >= 1.5, "merge waited for the lock (%.1fs)" % waited)
+check(integrity(db), "integrity after waiting for the lock")
+print("merge under a 2s lock: waited %.1fs, exit %d" % (waited, r.returncode))
+
+# the store locked for 2 s: the import waits (5 s busy timeout) and completes
+store = path("locked.store")
+shutil.copy(base_store, store)
+locker = hold_lock(store, 2)
+t0 = time.time()
+r = run(*fill_args(store))
+waited = time.time() - t0
+locker.wait()
+check(r.returncode == 0 and store_content(store) == after_import, "fill waits for a 2s lock: " + r.stderr)
+check(waited >= 1.5, "fill waited for the lock (%.1fs)" % waited)
+print("fill under a 2s lock: waited %.1fs, exit %d" % (waited, r.returncode))
+
+# the store locked for longer than the busy timeout: a clear failure, nothing changed, a rerun
+shutil.copy(base_store, store)
+locker = hold_lock(store, 9)
+t0 = time.time()
+r = run(*fill_args(store))
+waited = time.time() - t0
+locker.wait()
+check(r.returncode == 1, "fill under a long lock exits 1: %d %s" % (r.returncode, r.stderr))
+clear_message(r, re.compile("in use by another program"), "fill under a long lock")
+check(waited < 8.5, "fill gives up after its busy timeout, not much later (%.1fs)" % waited)
+check(integrity(store) and store_content(store) == before_import, "the locked store is unchanged")
+print("fill under a 9s lock: gave up after %.1fs: %s" % (waited, r.stderr.strip()[:120]))
+r = run(*fill_args(store))
+check(r.returncode == 0 and store_content(store) == after_import, "fill after the lock: " + r.stderr)
+
+# export from a store locked for longer than the busy timeout
+shutil.copy(sb, store)
+locker = hold_lock(store, 9)
+r = run("collect", "export", "--store", store, "-o", path("locked.bundle"))
+locker.wait()
+check(r.returncode == 1 and not os.path.exists(path("locked.bundle")), "export under a long lock: " + r.stderr)
+clear_message(r, re.compile("in use by another program"), "export under a long lock")
+
+
+# ---- 4. killed mid-merge and mid-import -------------------------------------------------------------
+big_yaml = path("big.yaml")
+with open(big_yaml, "w") as fh:
+    subprocess.run(["/usr/bin/python3", os.path.join(SOURCE, "bench", "staffgen.py"), str(BIG), "5"],
+                   stdout=fh, check=True)
+big_store = new_store("big.store", "Huyện Đức Hòa", "Surveyor Big")
+big_empty = store_content(big_store)
+shutil.copy(big_store, path("big-empty.store"))
+t0 = time.time()
+fill(big_store, "staff", big_yaml)
+import_seconds = time.time() - t0
+big_full = store_content(big_store)
+check(len(big_full["records"]) == BIG, "%d records imported" % BIG)
+big = export(big_store, "big.bundle")
+print("%d records: imported in %.1fs" % (BIG, import_seconds))
+
+# killed during the import of the big answers file: none or all of its records
+for delay in (0.3, import_seconds * 0.5, import_seconds * 0.9):
+    store = path("kill.store")
+    shutil.copy(path("big-empty.store"), store)
+    p = subprocess.Popen([ICTSURVEY, "collect", "fill", "--store", store, "staff", "--answers", big_yaml],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env=dict(os.environ, ICTSURVEY_NOW=NOW))
+    time.sleep(delay)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    check(integrity(store), "import killed after %.1fs: integrity" % delay)
+    got = store_content(store)
+    check(got["records"] == [] or got == big_full, "import killed after %.1fs: %d of %d records"
+          % (delay, len(got["records"]), BIG))
+    if got["records"] == []:
+        fill(store, "staff", big_yaml)
+        check(store_content(store) == big_full, "import killed after %.1fs: rerun" % delay)
+    print("import killed after %.1fs: %s" % (delay, "nothing stored" if not got["records"] else "complete"))
+
+# killed during a merge of several bundles: each one wholly in or out, a rerun completes
+kill_bundles = [bb, big, bc]
+kill_ids = [(BUNDLE_IDS[bb], RECORDS[bb]), (BUNDLE_IDS[big], BIG), (BUNDLE_IDS[bc], RECORDS[bc])]
+clean = path("kill-clean.db")
+copy_db(central0, clean)
+t0 = time.time()
+r = run("merge", "--db", clean, *kill_bundles)
+merge_seconds = time.time() - t0
+check(r.returncode == 0, "clean merge of the big bundle: " + r.stderr)
+clean_content = central_content(clean)
+check(bundle_state(clean, kill_ids) == ["in"] * 3, "clean merge: all in")
+print("merge of 3 bundles (%d records): %.1fs" % (BIG + RECORDS[bb] + RECORDS[bc], merge_seconds))
+for delay in (0.05, 0.3, merge_seconds * 0.3, merge_seconds * 0.6, merge_seconds * 0.9,
+              merge_seconds * 0.98):
+    db = path("kill.db")
+    copy_db(central0, db)
+    p = subprocess.Popen([ICTSURVEY, "merge", "--db", db, *kill_bundles],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env=dict(os.environ, ICTSURVEY_NOW=NOW))
+    time.sleep(delay)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    check(integrity(db), "merge killed after %.2fs: integrity" % delay)
+    states = bundle_state(db, kill_ids)
+    check(all(s in ("in", "out") for s in states), "merge killed after %.2fs: %s" % (delay, states))
+    # in the order given: a later bundle is never in when an earlier one is out
+    check(states in (["out"] * 3, ["in", "out", "out"], ["in", "in", "out"], ["in"] * 3),
+          "merge killed after %.2fs: order %s" % (delay, states))
+    r = run("merge", "--db", db, *kill_bundles)
+    check(r.returncode == 0, "merge killed after %.2fs: rerun: %s" % (delay, r.stderr))
+    check(integrity(db) and central_content(db) == clean_content,
+          "merge killed after %.2fs: the rerun gives the clean merge's content" % delay)
+    print("merge killed after %.2fs: bundles %s" % (delay, states))
+
+shutil.rmtree(tmp)
+print("%d checks, %d failures" % (checks, failures))
+sys.exit(1 if failures else 0)
