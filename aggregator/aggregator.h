@@ -13,6 +13,16 @@ typedef struct ics_central ics_central;
 ics_central *ics_central_open(const char *path, ics_lang lang, char **error);
 void ics_central_close(ics_central *c);
 
+/* The central office's key pair (keys.h), to open sealed bundles; without it they are
+ * rejected. The secret key is wiped by ics_central_close. */
+void ics_central_use_key(ics_central *c, const unsigned char public_key[32],
+                         const unsigned char secret_key[32]);
+/* Whether bundles that are not sealed (and signed) are refused from now on; remembered in the
+ * database. 0, or 1 with *error. */
+int ics_central_require_sealed(ics_central *c, bool required, char **error);
+/* 1 when the database refuses unsealed bundles, 0 when not, -1 with *error. */
+int ics_central_requires_sealed(ics_central *c, char **error);
+
 typedef struct {
   uint64_t bundles_merged, bundles_skipped, bundles_rejected;
   uint64_t records_new, records_updated, records_unchanged, records_voided, records_conflicting;
@@ -25,8 +35,10 @@ typedef enum { ICS_MERGED, ICS_ALREADY_MERGED, ICS_REJECTED, ICS_MERGE_ERROR } i
 typedef void (*ics_merge_progress)(void *ctx, const ics_merge_stats *stats);
 
 /* Merges one bundle. ICS_REJECTED: the bundle was refused, recorded in `rejected`, copied
- * to the quarantine folder, and *reason says why (caller frees). ICS_MERGE_ERROR: the
- * database itself failed (busy, disk full); nothing of the bundle was written. */
+ * to the quarantine folder, and *reason says why (caller frees): damaged, invalid, signed by
+ * a key other than its store's earlier bundles, sealed without the key given, or not sealed
+ * when the database requires it. ICS_MERGE_ERROR: the database itself failed (busy, disk
+ * full); nothing of the bundle was written. */
 ics_merge_outcome ics_central_merge(ics_central *c, const char *bundle_path, ics_merge_stats *stats,
                                     ics_merge_progress progress, void *progress_ctx, char **reason);
 

@@ -19,7 +19,7 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS bundles(bundle_id TEXT PRIMARY KEY, file_sha256 TEXT NOT NULL,\n"
     "  store_id TEXT NOT NULL, surveyor TEXT NOT NULL, site TEXT NOT NULL, round INTEGER NOT NULL,\n"
     "  created TEXT NOT NULL, merged_at TEXT NOT NULL, file_name TEXT NOT NULL,\n"
-    "  records INTEGER NOT NULL);\n"
+    "  records INTEGER NOT NULL, signer TEXT, sealed INTEGER NOT NULL DEFAULT 0);\n"
     "CREATE TABLE IF NOT EXISTS forms(form_id TEXT NOT NULL, version TEXT NOT NULL,\n"
     "  hash TEXT NOT NULL PRIMARY KEY, definition TEXT NOT NULL, first_seen TEXT NOT NULL);\n"
     "CREATE TABLE IF NOT EXISTS unit_districts(code TEXT PRIMARY KEY, name_vi TEXT NOT NULL,\n"
@@ -40,6 +40,7 @@ static const char schema_sql[] =
     "  kept_hash TEXT NOT NULL, other_hash TEXT NOT NULL, kept_bundle TEXT NOT NULL,\n"
     "  other_bundle TEXT NOT NULL, detected_at TEXT NOT NULL,\n"
     "  PRIMARY KEY (instance_id, revision, other_hash));\n"
+    "CREATE TABLE IF NOT EXISTS store_keys(store_id TEXT PRIMARY KEY, signer TEXT NOT NULL);\n"
     "CREATE TABLE IF NOT EXISTS flags(instance_id TEXT NOT NULL, revision INTEGER NOT NULL,\n"
     "  kind TEXT NOT NULL, detail TEXT NOT NULL, PRIMARY KEY (instance_id, revision, kind));\n"
     "CREATE VIEW IF NOT EXISTS duplicates AS\n"
@@ -121,16 +122,67 @@ ics_central *ics_central_open(const char *path, ics_lang lang, char **error) {
     ics_central_close(c);
     return NULL;
   }
-  if (central_exec(c, "COMMIT", error)) {
+  /* a database made before bundles were signed gets the columns that say who signed them */
+  sqlite3_stmt *st = NULL;
+  int step = SQLITE_ERROR;
+  if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM pragma_table_info('bundles') WHERE name = 'signer'",
+                         -1, &st, NULL) == SQLITE_OK)
+    step = sqlite3_step(st);
+  sqlite3_finalize(st); /* keeps the step's error as the database's */
+  if (step != SQLITE_ROW && step != SQLITE_DONE) {
+    central_error(c, error);
+    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    ics_central_close(c);
+    return NULL;
+  }
+  if ((step == SQLITE_DONE && central_exec(c, "ALTER TABLE bundles ADD COLUMN signer TEXT;"
+                                      "ALTER TABLE bundles ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0",
+                                   error)) ||
+      central_exec(c, "COMMIT", error)) {
+    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     ics_central_close(c);
     return NULL;
   }
   return c;
 }
 
+void ics_central_use_key(ics_central *c, const unsigned char public_key[32],
+                         const unsigned char secret_key[32]) {
+  memcpy(c->public_key, public_key, sizeof c->public_key);
+  memcpy(c->secret_key, secret_key, sizeof c->secret_key);
+  c->has_key = true;
+}
+
+int ics_central_require_sealed(ics_central *c, bool required, char **error) {
+  *error = NULL;
+  return central_exec(c, required ? "INSERT OR REPLACE INTO settings VALUES ('require_sealed', '1')"
+                                  : "DELETE FROM settings WHERE key = 'require_sealed'",
+                      error);
+}
+
+int ics_central_requires_sealed(ics_central *c, char **error) {
+  *error = NULL;
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(c->db, "SELECT value FROM settings WHERE key = 'require_sealed'", -1, &st,
+                         NULL) != SQLITE_OK) {
+    central_error(c, error);
+    return -1;
+  }
+  int step = sqlite3_step(st);
+  const char *value = step == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+  int required = value && strcmp(value, "1") == 0;
+  sqlite3_finalize(st);
+  if (step != SQLITE_ROW && step != SQLITE_DONE) {
+    central_error(c, error);
+    return -1;
+  }
+  return required;
+}
+
 void ics_central_close(ics_central *c) {
   if (!c) return;
   sqlite3_close(c->db);
+  sodium_memzero(c->secret_key, sizeof c->secret_key);
   ics_free(c->path);
   ics_free(c);
 }

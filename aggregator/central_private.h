@@ -10,6 +10,8 @@ struct ics_central {
   sqlite3 *db;
   char *path;
   ics_lang lang;
+  bool has_key; /* the office's key pair, to open sealed bundles */
+  unsigned char public_key[32], secret_key[32];
 };
 
 /* Sets *error from the database's last error, in the central office's words; returns 1. */

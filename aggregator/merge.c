@@ -649,6 +649,78 @@ static void add_days(char out[21], const char *now, int days) {
   out[20] = '\0';
 }
 
+/* What the bundle's seal and signature say, before any record is read: a sealed bundle is
+ * opened with the office's key; the database may require sealing; a store known to sign
+ * must sign with the key it signed with before. */
+static int check_security(merge *m, ics_bundle_reader *reader, bool *adopt_key) {
+  ics_central *c = m->c;
+  bool sealed = ics_bundle_is_sealed(reader);
+  *adopt_key = false;
+  char *error = NULL;
+  int required = ics_central_requires_sealed(c, &error);
+  if (required < 0) {
+    m->db_code = 1;
+    ics_free(m->error);
+    m->error = error;
+    return 1;
+  }
+  if (required && !sealed)
+    return fail(m, "%s",
+                TR(m, "cơ sở dữ liệu trung tâm chỉ nhận gói đã niêm phong (merge --require-sealed), gói này "
+                      "không được niêm phong: hãy nhờ người khảo sát thêm khóa của Sở vào kho "
+                      "(ictsurvey collect set-key --store KHO --central-key central.pub) rồi xuất lại",
+                   "the central database accepts only sealed bundles (merge --require-sealed), and this one "
+                   "is not sealed: ask the surveyor to add the office's key to the store (ictsurvey "
+                   "collect set-key --store STORE --central-key central.pub) and export again"));
+  if (sealed && !c->has_key) {
+    const char *readable = ics_bundle_manifest_of(reader)->bundle_id;
+    return fail(m, TR(m, "gói %s được niêm phong bằng khóa của Sở: hãy hợp nhất với khóa bí mật "
+                         "(ictsurvey merge --key THƯ_MỤC/central.key)",
+                      "the bundle %s is sealed to the central office's key: merge it with the secret "
+                      "key (ictsurvey merge --key DIR/central.key)"),
+                readable);
+  }
+  if (sealed && ics_bundle_unseal(reader, c->public_key, c->secret_key, &error)) {
+    ics_free(m->error);
+    m->error = error;
+    return 1;
+  }
+  m->manifest = ics_bundle_manifest_of(reader);
+
+  const char *signer = ics_bundle_signer(reader);
+  sqlite3_stmt *st = prepare(m, "SELECT signer FROM store_keys WHERE store_id = ?1");
+  if (!st) return 1;
+  sqlite3_bind_text(st, 1, m->manifest->store_id, -1, SQLITE_STATIC);
+  int step = sqlite3_step(st);
+  char *known = NULL;
+  if (step == SQLITE_ROW) {
+    const char *text = (const char *)sqlite3_column_text(st, 0);
+    if (!text || !(known = ics_strdup(text))) step = SQLITE_NOMEM;
+  }
+  sqlite3_finalize(st);
+  if (step == SQLITE_NOMEM) return no_memory(m);
+  if (step != SQLITE_ROW && step != SQLITE_DONE) return db_fail(m);
+  int rc = 0;
+  if (known && !signer)
+    rc = fail(m, TR(m, "kho %s luôn ký các gói của mình (khóa %.16s…), nhưng gói này không có chữ ký: "
+                       "có thể là gói giả; hãy hỏi lại người khảo sát",
+                    "the store %s has signed its bundles (key %.16s…), but this one is not signed: it "
+                    "may be forged; check with the surveyor"),
+              m->manifest->store_id, known);
+  else if (known && strcmp(known, signer) != 0)
+    rc = fail(m, TR(m, "khóa ký của kho %s đã đổi: các gói trước ký bằng khóa %.16s…, gói này bằng "
+                       "khóa %.16s…; có thể là gói giả. Hãy hỏi lại người khảo sát; một kho cần khóa "
+                       "mới thì phải là kho mới (ictsurvey collect init)",
+                    "the signing key of the store %s changed: its earlier bundles were signed with the "
+                    "key %.16s…, this one with %.16s…; it may be forged. Check with the surveyor; a "
+                    "store that needs a new key must be a new store (ictsurvey collect init)"),
+              m->manifest->store_id, known, signer);
+  else if (!known && signer)
+    *adopt_key = true; /* the first signed bundle of this store names its key */
+  ics_free(known);
+  return rc;
+}
+
 ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_stats *stats,
                                     ics_merge_progress progress, void *progress_ctx, char **reason) {
   merge m = {.c = c, .lang = c->lang};
@@ -701,6 +773,8 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
   }
   ics_merge_stats local = {0};
   int rc = m.error ? 1 : 0;
+  bool adopt_key = false;
+  if (!rc && outcome == ICS_MERGED) rc = check_security(&m, reader, &adopt_key);
   if (!rc && outcome == ICS_MERGED) {
     m.get_revision = prepare(&m, "SELECT content_hash, bundle_id, form_id FROM revisions WHERE instance_id = ?1 AND revision = ?2");
     m.put_revision = prepare(&m, "INSERT INTO revisions VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
@@ -728,7 +802,10 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
     if (!rc && more < 0) rc = 1; /* the reader found damage: m.error says what */
     local.records_read = number;
     if (!rc) {
-      sqlite3_stmt *st = prepare(&m, "INSERT OR REPLACE INTO bundles VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+      sqlite3_stmt *st = prepare(&m, "INSERT OR REPLACE INTO bundles(bundle_id, file_sha256,"
+                                     " store_id, surveyor, site, round, created, merged_at, file_name,"
+                                     " records, signer, sealed)"
+                                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
       if (st) {
         sqlite3_bind_text(st, 1, m.manifest->bundle_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, sha, -1, SQLITE_STATIC);
@@ -740,6 +817,19 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
         sqlite3_bind_text(st, 8, m.now, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 9, path, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 10, (sqlite3_int64)number);
+        sqlite3_bind_text(st, 11, ics_bundle_signer(reader), -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 12, ics_bundle_is_sealed(reader));
+        if (sqlite3_step(st) != SQLITE_DONE) rc = db_fail(&m);
+        sqlite3_finalize(st);
+      } else {
+        rc = 1;
+      }
+    }
+    if (!rc && adopt_key) {
+      sqlite3_stmt *st = prepare(&m, "INSERT INTO store_keys VALUES (?1, ?2)");
+      if (st) {
+        sqlite3_bind_text(st, 1, m.manifest->store_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, ics_bundle_signer(reader), -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE) rc = db_fail(&m);
         sqlite3_finalize(st);
       } else {

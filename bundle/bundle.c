@@ -11,6 +11,7 @@
  * out wrong, the rest of the gzip member is inflated (up to DRAIN_MAX) to see whether the
  * real cause is damage or truncation, which is then reported instead. */
 #include "bundle_private.h"
+#include "keys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,14 @@ enum {
 #define DRAIN_MAX ((uint64_t)64 << 20) /* content inflated after an error to find damage */
 
 static const char BUNDLE_MAGIC[] = "ictsurvey-bundle: ";
+/* What a signature signs: this, then the "end: N SHA256HEX\n" line. */
+static const char SIGNATURE_CONTEXT[] = "ictsurvey-bundle-signature-1\n";
+
+/* Sealed bundles: plaintext encrypted at a time, and the room for its base64 (with NUL). */
+#define SEAL_CHUNK ((size_t)48 * 1024)
+#define SEAL_TEXT_SIZE \
+  sodium_base64_ENCODED_LEN(SEAL_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES, \
+                            sodium_base64_VARIANT_ORIGINAL)
 
 void ics_bundle_default_limits(ics_bundle_limits *limits) {
   limits->max_decompressed = (uint64_t)2 << 30;
@@ -94,6 +103,17 @@ struct ics_bundle_writer {
   uint32_t *hashes; /* FNV-1a of each value's name in the current record */
   size_t hashes_cap;
   bool failed;
+  /* format 2: signed with the store's Ed25519 key */
+  bool signing;
+  unsigned char signing_key[crypto_sign_SECRETKEYBYTES];
+  /* sealed: this writer holds the readable manifest and the S lines; records go to `inner`, a
+   * signed bundle whose gzip bytes are encrypted (`seal`) SEAL_CHUNK bytes at a time */
+  ics_bundle_writer *inner;
+  ics_bundle_writer *outer; /* in the inner: where its output goes instead of a file */
+  crypto_secretstream_xchacha20poly1305_state seal;
+  unsigned char *seal_plain, *seal_cipher; /* SEAL_CHUNK and SEAL_CHUNK + ABYTES bytes */
+  char *seal_text;                         /* the base64 of one sealed chunk */
+  size_t seal_len;                         /* plaintext waiting in seal_plain */
 };
 
 /* Sets *error to "PREFIX: MESSAGE" (prefix: BM_AT_MANIFEST, BM_AT_WRITE_RECORD with the record
@@ -169,8 +189,6 @@ static int check_manifest(ics_lang lang, char **error, const ics_bundle_limits *
   const bundle_message at = BM_AT_MANIFEST;
   char excerpt[EXCERPT], what[160];
   if (!m) return write_error(lang, error, at, 0, BM_MISSING, "manifest");
-  if (m->format != 0 && m->format != ICS_BUNDLE_FORMAT)
-    return write_error(lang, error, at, 0, BM_WRITER_FORMAT, m->format, (int)ICS_BUNDLE_FORMAT);
   if (check_uuid(lang, error, at, 0, "bundle-id", m->bundle_id, NULL) ||
       check_uuid(lang, error, at, 0, "store-id", m->store_id, NULL) ||
       check_text(lang, error, at, 0, "surveyor", m->surveyor) ||
@@ -231,7 +249,15 @@ static int w_io_error(ics_bundle_writer *w, char **error) {
   return w_fail(w, error, BM_COUNT, BM_CANNOT_WRITE, w->path, strerror(errno));
 }
 
+static int seal_bytes(ics_bundle_writer *o, const unsigned char *p, size_t n, char **error);
+
+/* The compressed bytes go to the file, or, in a sealed bundle's inner writer, to the seal. */
 static int write_all(ics_bundle_writer *w, const unsigned char *p, size_t n, char **error) {
+  if (w->outer) {
+    if (seal_bytes(w->outer, p, n, error) == 0) return 0;
+    w->failed = true;
+    return -1;
+  }
   while (n) {
     ssize_t k = write(w->fd, p, n);
     if (k < 0) {
@@ -288,13 +314,44 @@ static int put_block(ics_bundle_writer *w, const char *text, size_t len, char **
   return flush_pending(w, error);
 }
 
-static int write_manifest(ics_bundle_writer *w, const ics_bundle_manifest *m, char **error) {
+/* Encrypts the plaintext gathered in o->seal_plain into one "S BASE64" line of o. */
+static int seal_chunk(ics_bundle_writer *o, unsigned char tag, char **error) {
+  unsigned long long cipher_len;
+  crypto_secretstream_xchacha20poly1305_push(&o->seal, o->seal_cipher, &cipher_len, o->seal_plain,
+                                             o->seal_len, NULL, 0, tag);
+  sodium_bin2base64(o->seal_text, SEAL_TEXT_SIZE, o->seal_cipher, (size_t)cipher_len,
+                    sodium_base64_VARIANT_ORIGINAL);
+  o->seal_len = 0;
+  ics_buf_puts(&o->pending, "S ");
+  ics_buf_puts(&o->pending, o->seal_text);
+  ics_buf_putc(&o->pending, '\n');
+  return flush_pending(o, error);
+}
+
+static int seal_bytes(ics_bundle_writer *o, const unsigned char *p, size_t n, char **error) {
+  while (n) {
+    size_t take = SEAL_CHUNK - o->seal_len;
+    if (take > n) take = n;
+    memcpy(o->seal_plain + o->seal_len, p, take);
+    o->seal_len += take;
+    p += take;
+    n -= take;
+    if (o->seal_len == SEAL_CHUNK &&
+        seal_chunk(o, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE, error))
+      return -1;
+  }
+  return 0;
+}
+
+/* The manifest up to the forms. A sealed bundle's readable copy leaves the surveyor empty. */
+static int write_manifest_head(ics_bundle_writer *w, const ics_bundle_manifest *m, int format,
+                               const char *surveyor, char **error) {
   ics_buf *b = &w->pending;
-  ics_buf_printf(b, "%s%d\nbundle-id: %s\nstore-id: %s\n", BUNDLE_MAGIC, (int)ICS_BUNDLE_FORMAT,
-                 m->bundle_id, m->store_id);
+  ics_buf_printf(b, "%s%d\nbundle-id: %s\nstore-id: %s\n", BUNDLE_MAGIC, format, m->bundle_id,
+                 m->store_id);
   size_t mark = b->len;
   ics_buf_puts(b, "surveyor: ");
-  ics_escape_append(b, m->surveyor, strlen(m->surveyor));
+  ics_escape_append(b, surveyor, strlen(surveyor));
   ics_buf_putc(b, '\n');
   if (check_line_length(w, mark, BM_AT_MANIFEST, error)) return -1;
   mark = b->len;
@@ -309,6 +366,20 @@ static int write_manifest(ics_bundle_writer *w, const ics_bundle_manifest *m, ch
     ics_buf_printf(b, "form: %s %s %s %llu\n", f->id, f->version, f->hash,
                    (unsigned long long)f->records);
   }
+  return 0;
+}
+
+/* A plain bundle's manifest: the head, the signer (format 2), the register, the definitions. */
+static int write_manifest(ics_bundle_writer *w, const ics_bundle_manifest *m, char **error) {
+  ics_buf *b = &w->pending;
+  if (write_manifest_head(w, m, w->signing ? 2 : 1, m->surveyor, error)) return -1;
+  if (w->signing) {
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+    char hex[crypto_sign_PUBLICKEYBYTES * 2 + 1];
+    crypto_sign_ed25519_sk_to_pk(pk, w->signing_key);
+    sodium_bin2hex(hex, sizeof hex, pk, sizeof pk);
+    ics_buf_printf(b, "signer: %s\n", hex);
+  }
   ics_buf_printf(b, "register: %zu\n", m->register_len);
   if (put_block(w, m->register_text, m->register_len, error)) return -1;
   for (size_t i = 0; i < m->form_count; i++) {
@@ -319,64 +390,51 @@ static int write_manifest(ics_bundle_writer *w, const ics_bundle_manifest *m, ch
   return 0;
 }
 
-ics_bundle_writer *ics_bundle_create(const char *path, const ics_bundle_manifest *manifest,
-                                     char **error) {
-  ics_lang lang = ics_lang_default();
-  ics_bundle_limits limits;
-  ics_bundle_default_limits(&limits);
-  if (error) *error = NULL;
-  if (!start_sodium()) {
-    write_error(lang, error, BM_COUNT, 0, BM_SODIUM);
-    return NULL;
-  }
-  if (!path) {
-    write_error(lang, error, BM_COUNT, 0, BM_MISSING, "path");
-    return NULL;
-  }
-  if (check_manifest(lang, error, &limits, manifest)) return NULL;
+/* A sealed bundle's readable part: the head and "sealed: CENTRAL_KEY BOXED_KEY HEADER", where
+ * BOXED_KEY is a fresh content key sealed (crypto_box_seal) to the central office's key. */
+static int write_sealed_manifest(ics_bundle_writer *w, const ics_bundle_manifest *m,
+                                 const unsigned char *central_key, char **error) {
+  if (write_manifest_head(w, m, 2, "", error)) return -1;
+  unsigned char key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
+  unsigned char header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+  unsigned char boxed[crypto_box_SEALBYTES + sizeof key];
+  crypto_secretstream_xchacha20poly1305_keygen(key);
+  crypto_secretstream_xchacha20poly1305_init_push(&w->seal, header, key);
+  int sealed = crypto_box_seal(boxed, key, sizeof key, central_key);
+  sodium_memzero(key, sizeof key);
+  if (sealed != 0) return w_fail(w, error, BM_COUNT, BM_SEAL_FAILED);
+  char pk_hex[crypto_box_PUBLICKEYBYTES * 2 + 1], boxed_hex[sizeof boxed * 2 + 1],
+      header_hex[sizeof header * 2 + 1];
+  sodium_bin2hex(pk_hex, sizeof pk_hex, central_key, crypto_box_PUBLICKEYBYTES);
+  sodium_bin2hex(boxed_hex, sizeof boxed_hex, boxed, sizeof boxed);
+  sodium_bin2hex(header_hex, sizeof header_hex, header, sizeof header);
+  ics_buf_printf(&w->pending, "sealed: %s %s %s\n", pk_hex, boxed_hex, header_hex);
+  return flush_pending(w, error);
+}
 
+/* A writer with its form bookkeeping and a started deflate stream, writing nowhere yet. */
+static ics_bundle_writer *writer_new(ics_lang lang, const ics_bundle_limits *limits,
+                                     const ics_bundle_manifest *manifest, char **error) {
   ics_bundle_writer *w = ics_calloc(1, sizeof *w);
   if (!w) {
     write_error(lang, error, BM_COUNT, 0, BM_NO_MEMORY);
     return NULL;
   }
   w->lang = lang;
-  w->limits = limits;
+  w->limits = *limits;
   w->fd = -1;
   bundle_idset_init(&w->ids);
   size_t forms = manifest->form_count;
-  w->path = ics_strdup(path);
-  char *tmp_path = ics_malloc(strlen(path) + sizeof ".tmp-XXXXXX");
   w->zout = ics_malloc(CHUNK);
   w->form_ids = ics_calloc(forms, sizeof *w->form_ids);
   w->announced = ics_calloc(forms, sizeof *w->announced);
   w->written = ics_calloc(forms, sizeof *w->written);
-  if (!w->path || !tmp_path || !w->zout || !w->form_ids || !w->announced || !w->written) {
-    ics_free(tmp_path);
-    w_fail(w, error, BM_COUNT, BM_NO_MEMORY);
-    goto fail;
-  }
+  if (!w->zout || !w->form_ids || !w->announced || !w->written) goto no_memory;
   w->form_count = forms;
   for (size_t i = 0; i < forms; i++) {
     w->announced[i] = manifest->forms[i].records;
-    if (!(w->form_ids[i] = ics_strdup(manifest->forms[i].id))) {
-      ics_free(tmp_path);
-      w_fail(w, error, BM_COUNT, BM_NO_MEMORY);
-      goto fail;
-    }
+    if (!(w->form_ids[i] = ics_strdup(manifest->forms[i].id))) goto no_memory;
   }
-
-  strcpy(tmp_path, path);
-  strcat(tmp_path, ".tmp-XXXXXX");
-  w->fd = mkstemp(tmp_path);
-  if (w->fd < 0) {
-    int saved = errno;
-    ics_free(tmp_path);
-    w_fail(w, error, BM_COUNT, BM_CANNOT_CREATE, path, strerror(saved));
-    goto fail;
-  }
-  w->tmp_path = tmp_path; /* from now on removed on failure */
-
   /* Deterministic output: level 6, a 32 KiB window, memLevel 8, default strategy, and a gzip
    * header with no name, no time and OS 255 (unknown). */
   w->zs.zalloc = z_alloc;
@@ -395,9 +453,87 @@ ics_bundle_writer *ics_bundle_create(const char *path, const ics_bundle_manifest
     goto fail;
   }
   crypto_hash_sha256_init(&w->sha);
-  w->records = 0;
-  if (write_manifest(w, manifest, error)) goto fail;
   return w;
+no_memory:
+  w_fail(w, error, BM_COUNT, BM_NO_MEMORY);
+fail:
+  ics_bundle_abort(w);
+  return NULL;
+}
+
+/* Opens the temporary file beside path that ics_bundle_finish renames to path. */
+static int writer_open_file(ics_bundle_writer *w, const char *path, char **error) {
+  w->path = ics_strdup(path);
+  char *tmp_path = ics_malloc(strlen(path) + sizeof ".tmp-XXXXXX");
+  if (!w->path || !tmp_path) {
+    ics_free(tmp_path);
+    return w_fail(w, error, BM_COUNT, BM_NO_MEMORY);
+  }
+  strcpy(tmp_path, path);
+  strcat(tmp_path, ".tmp-XXXXXX");
+  w->fd = mkstemp(tmp_path);
+  if (w->fd < 0) {
+    int saved = errno;
+    ics_free(tmp_path);
+    return w_fail(w, error, BM_COUNT, BM_CANNOT_CREATE, path, strerror(saved));
+  }
+  w->tmp_path = tmp_path; /* from now on removed on failure */
+  return 0;
+}
+
+ics_bundle_writer *ics_bundle_create(const char *path, const ics_bundle_manifest *manifest,
+                                     const ics_bundle_keys *keys, char **error) {
+  ics_lang lang = ics_lang_default();
+  ics_bundle_limits limits;
+  ics_bundle_default_limits(&limits);
+  if (error) *error = NULL;
+  if (!start_sodium()) {
+    write_error(lang, error, BM_COUNT, 0, BM_SODIUM);
+    return NULL;
+  }
+  if (!path) {
+    write_error(lang, error, BM_COUNT, 0, BM_MISSING, "path");
+    return NULL;
+  }
+  const unsigned char *signing_key = keys ? keys->signing_key : NULL;
+  const unsigned char *central_key = keys ? keys->central_key : NULL;
+  if (central_key && !signing_key) {
+    write_error(lang, error, BM_COUNT, 0, BM_MISSING, "signing_key");
+    return NULL;
+  }
+  if (check_manifest(lang, error, &limits, manifest)) return NULL;
+  int format = signing_key ? 2 : 1;
+  if (manifest->format != 0 && manifest->format != format) {
+    write_error(lang, error, BM_AT_MANIFEST, 0, BM_WRITER_FORMAT, manifest->format, format);
+    return NULL;
+  }
+
+  ics_bundle_writer *w = writer_new(lang, &limits, manifest, error);
+  if (!w) return NULL;
+  if (writer_open_file(w, path, error)) goto fail;
+  if (central_key) {
+    w->seal_plain = ics_malloc(SEAL_CHUNK);
+    w->seal_cipher = ics_malloc(SEAL_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES);
+    w->seal_text = ics_malloc(SEAL_TEXT_SIZE);
+    if (!w->seal_plain || !w->seal_cipher || !w->seal_text) {
+      w_fail(w, error, BM_COUNT, BM_NO_MEMORY);
+      goto fail;
+    }
+    if (write_sealed_manifest(w, manifest, central_key, error)) goto fail;
+    /* the records go into an ordinary signed bundle, written through the seal */
+    if (!(w->inner = writer_new(lang, &limits, manifest, error))) goto fail;
+    w->inner->outer = w;
+    w = w->inner;
+  }
+  if (signing_key) {
+    w->signing = true;
+    memcpy(w->signing_key, signing_key, sizeof w->signing_key);
+  }
+  if (write_manifest(w, manifest, error)) {
+    if (w->outer) w = w->outer;
+    goto fail;
+  }
+  return w->outer ? w->outer : w;
 fail:
   ics_bundle_abort(w);
   return NULL;
@@ -418,6 +554,11 @@ int ics_bundle_write(ics_bundle_writer *w, const ics_bundle_record *rec, char **
   if (error) *error = NULL;
   if (!w || w->failed) {
     write_error(w ? w->lang : ics_lang_default(), error, BM_COUNT, 0, BM_WRITER_FAILED);
+    return -1;
+  }
+  if (w->inner) { /* sealed: the records go into the inner bundle */
+    if (ics_bundle_write(w->inner, rec, error) == 0) return 0;
+    w->failed = true;
     return -1;
   }
   const bundle_message at = BM_AT_WRITE_RECORD;
@@ -510,6 +651,7 @@ int ics_bundle_write(ics_bundle_writer *w, const ics_bundle_record *rec, char **
 }
 
 static void writer_free(ics_bundle_writer *w) {
+  if (w->inner) writer_free(w->inner);
   if (w->fd >= 0) close(w->fd);
   if (w->tmp_path) unlink(w->tmp_path);
   if (w->z_ready) deflateEnd(&w->zs);
@@ -522,6 +664,11 @@ static void writer_free(ics_bundle_writer *w) {
   ics_free(w->hashes);
   bundle_idset_free(&w->ids);
   bundle_nameset_free(&w->names);
+  ics_free(w->seal_plain);
+  ics_free(w->seal_cipher);
+  ics_free(w->seal_text);
+  sodium_memzero(w->signing_key, sizeof w->signing_key);
+  sodium_memzero(&w->seal, sizeof w->seal);
   ics_free(w->tmp_path);
   ics_free(w->path);
   ics_free(w);
@@ -545,6 +692,39 @@ static void sync_directory(const char *path) {
   ics_free(dir);
 }
 
+/* Checks the counts, writes "end: N SHA256HEX" (and, when signing, the signature line after
+ * it) and ends the gzip member. */
+static int write_trailer(ics_bundle_writer *w, uint64_t records, char **error) {
+  if (flush_pending(w, error)) return -1;
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  crypto_hash_sha256_final(&w->sha, digest);
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  char trailer[128 + sizeof SIGNATURE_CONTEXT];
+  int n = snprintf(trailer, sizeof trailer, "%send: %llu %s\n", SIGNATURE_CONTEXT,
+                   (unsigned long long)records, hex);
+  size_t context = sizeof SIGNATURE_CONTEXT - 1;
+  if (!w->signing)
+    return deflate_out(w, trailer + context, (size_t)n - context, Z_FINISH, error);
+  /* the signature covers the context and the end line, which holds the hash of all before */
+  unsigned char signature[crypto_sign_BYTES];
+  crypto_sign_detached(signature, NULL, (const unsigned char *)trailer, (size_t)n, w->signing_key);
+  char line[sizeof "signature: \n" + crypto_sign_BYTES * 2];
+  memcpy(line, "signature: ", 11);
+  sodium_bin2hex(line + 11, crypto_sign_BYTES * 2 + 1, signature, sizeof signature);
+  strcat(line, "\n");
+  if (deflate_out(w, trailer + context, (size_t)n - context, Z_NO_FLUSH, error)) return -1;
+  return deflate_out(w, line, strlen(line), Z_FINISH, error);
+}
+
+static int check_all_written(ics_bundle_writer *w, char **error) {
+  for (size_t i = 0; i < w->form_count; i++)
+    if (w->written[i] != w->announced[i])
+      return w_fail(w, error, BM_COUNT, BM_NOT_ALL_WRITTEN, (unsigned long long)w->announced[i],
+                    w->form_ids[i], (unsigned long long)w->written[i]);
+  return 0;
+}
+
 int ics_bundle_finish(ics_bundle_writer *w, char **error) {
   if (error) *error = NULL;
   if (!w || w->failed) {
@@ -552,20 +732,16 @@ int ics_bundle_finish(ics_bundle_writer *w, char **error) {
     ics_bundle_abort(w);
     return -1;
   }
-  for (size_t i = 0; i < w->form_count; i++)
-    if (w->written[i] != w->announced[i]) {
-      w_fail(w, error, BM_COUNT, BM_NOT_ALL_WRITTEN, (unsigned long long)w->announced[i],
-             w->form_ids[i], (unsigned long long)w->written[i]);
+  if (w->inner) {
+    /* the inner bundle ends, its last bytes are sealed with the final tag, then this ends */
+    ics_bundle_writer *in = w->inner;
+    if (check_all_written(in, error) || write_trailer(in, in->records, error) ||
+        seal_chunk(w, crypto_secretstream_xchacha20poly1305_TAG_FINAL, error) ||
+        write_trailer(w, in->records, error))
       goto fail;
-    }
-  if (flush_pending(w, error)) goto fail;
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  crypto_hash_sha256_final(&w->sha, digest);
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  char trailer[128];
-  int n = snprintf(trailer, sizeof trailer, "end: %llu %s\n", (unsigned long long)w->records, hex);
-  if (deflate_out(w, trailer, (size_t)n, Z_FINISH, error)) goto fail;
+  } else if (check_all_written(w, error) || write_trailer(w, w->records, error)) {
+    goto fail;
+  }
   if (fsync(w->fd) != 0) {
     w_io_error(w, error);
     goto fail;
@@ -639,6 +815,21 @@ struct ics_bundle_reader {
   reader_state state;
   char *error;
   bool draining;
+  /* format 2: the signer's key */
+  bool is_signed;
+  unsigned char signer[crypto_sign_PUBLICKEYBYTES];
+  char signer_hex[crypto_sign_PUBLICKEYBYTES * 2 + 1];
+  /* sealed: the readable part is read here; the sealed bundle by `inner`, whose compressed
+   * input is decrypted from this reader's S lines */
+  bool sealed;
+  unsigned char sealed_to[crypto_box_PUBLICKEYBYTES];
+  unsigned char boxed_key[crypto_box_SEALBYTES + crypto_secretstream_xchacha20poly1305_KEYBYTES];
+  unsigned char stream_header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+  crypto_secretstream_xchacha20poly1305_state stream;
+  unsigned char *cipher; /* one decoded S line */
+  ics_bundle_reader *inner;
+  ics_bundle_reader *outer; /* in the inner: where its input comes from */
+  bool outer_error;         /* in the inner: the error is the outer's, told as it is */
 };
 
 /* Records the first problem (a later one while draining may replace it, see fail()). */
@@ -700,7 +891,10 @@ static int fail_here(ics_bundle_reader *r, error_kind kind, bundle_message id, .
 
 /* ---- compressed input ---------------------------------------------------------------------- */
 
+static int refill_sealed(ics_bundle_reader *r);
+
 static int refill(ics_bundle_reader *r) {
+  if (r->outer) return refill_sealed(r);
   if (r->file) {
     size_t n = fread(r->in, 1, CHUNK, r->file);
     if (n < CHUNK) {
@@ -888,6 +1082,129 @@ static int check_line_text(ics_bundle_reader *r, const char *s, size_t n, uint32
   if (bad == n) return 0;
   if (control) return fail_here(r, K_CONTENT, BM_CONTROL, (unsigned)(unsigned char)s[bad], bad + 1);
   return fail_here(r, K_CONTENT, BM_BAD_UTF8, bad + 1);
+}
+
+/* ---- sealed content ------------------------------------------------------------------------ */
+
+/* In the inner reader: the outer one failed (its message says where); pass its error on. */
+static int outer_failed(ics_bundle_reader *r) {
+  ics_bundle_reader *o = r->outer;
+  char *copy = ics_strdup(o->error ? o->error : bundle_msg(BM_NO_MEMORY, r->lang));
+  ics_free(r->error);
+  r->error = copy;
+  r->outer_error = true;
+  r->state = S_FAILED;
+  return -1;
+}
+
+/* The inner reader's compressed input: the next S line of the outer reader, decrypted. */
+static int refill_sealed(ics_bundle_reader *r) {
+  ics_bundle_reader *o = r->outer;
+  char *s;
+  size_t n;
+  if (o->state != S_READING) return outer_failed(r);
+  int rc = get_line(o, o->limits.max_line, &s, &n);
+  if (rc == -2) {
+    o->line_no++;
+    fail_here(o, K_OTHER, BM_LIMIT_LINE, o->limits.max_line);
+  } else if (rc == 0) {
+    fail(o, K_OTHER, BM_TRUNCATED_CONTENT, (unsigned long long)o->line_no);
+  }
+  if (rc != 1) return outer_failed(r);
+  crypto_hash_sha256_update(&o->sha, (const unsigned char *)s, n + 1);
+  s[n] = '\0';
+  o->line_no++;
+  if (n < 2 || s[0] != 'S' || s[1] != ' ') {
+    char excerpt[EXCERPT];
+    if (check_line_text(o, s, n, 0) == 0) {
+      bundle_excerpt(excerpt, sizeof excerpt, s, n);
+      if (n >= 5 && memcmp(s, "end: ", 5) == 0)
+        fail_here(o, K_CONTENT, BM_SEAL_TRUNCATED);
+      else
+        fail_here(o, K_CONTENT, BM_SEAL_EXPECTED, excerpt);
+    }
+    return outer_failed(r);
+  }
+  size_t cipher_len = 0;
+  const char *end = NULL;
+  unsigned long long plain_len = 0;
+  unsigned char tag = 0;
+  if (sodium_base642bin(o->cipher, SEAL_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES,
+                        s + 2, n - 2, NULL, &cipher_len, &end,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      end != s + n ||
+      crypto_secretstream_xchacha20poly1305_pull(&o->stream, r->in, &plain_len, &tag, o->cipher,
+                                                 cipher_len, NULL, 0) != 0) {
+    fail_here(o, K_CONTENT, BM_SEAL_BROKEN);
+    return outer_failed(r);
+  }
+  if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) r->in_eof = true;
+  r->zs.next_in = r->in;
+  r->zs.avail_in = (uInt)plain_len;
+  return 0;
+}
+
+/* "sealed: CENTRAL_KEY SEALED_KEY HEADER", each in lowercase hex. */
+static int read_sealed_line(ics_bundle_reader *r, const char *s, size_t n) {
+  struct {
+    unsigned char *out;
+    size_t size;
+  } part[3] = {{r->sealed_to, sizeof r->sealed_to},
+               {r->boxed_key, sizeof r->boxed_key},
+               {r->stream_header, sizeof r->stream_header}};
+  const char *p = s + 8, *end = s + n;
+  bool ok = true;
+  for (int i = 0; i < 3 && ok; i++) {
+    size_t hex_len = part[i].size * 2, got = 0;
+    ok = (size_t)(end - p) >= hex_len && bundle_hex_valid(p, hex_len) &&
+         sodium_hex2bin(part[i].out, part[i].size, p, hex_len, NULL, &got, NULL) == 0 &&
+         got == part[i].size;
+    p += ok ? hex_len : 0;
+    if (ok && i < 2) ok = p < end && *p++ == ' ';
+  }
+  if (!ok || p != end) {
+    char excerpt[EXCERPT];
+    bundle_excerpt(excerpt, sizeof excerpt, s, n);
+    return fail_here(r, K_CONTENT, BM_BAD_SEALED_LINE, excerpt);
+  }
+  r->sealed = true;
+  return 0;
+}
+
+/* The readable manifest must say what the sealed one says (except the surveyor). */
+static int compare_manifests(ics_bundle_reader *r, const ics_bundle_manifest *in) {
+  const ics_bundle_manifest *out = &r->manifest;
+  char a[48], b[48];
+  const char *what = NULL, *x = NULL, *y = NULL;
+  if (strcmp(out->bundle_id, in->bundle_id) != 0)
+    what = "bundle-id", x = out->bundle_id, y = in->bundle_id;
+  else if (strcmp(out->store_id, in->store_id) != 0)
+    what = "store-id", x = out->store_id, y = in->store_id;
+  else if (strcmp(out->site, in->site) != 0)
+    what = "site", x = out->site, y = in->site;
+  else if (out->round != in->round)
+    snprintf(a, sizeof a, "%d", out->round), snprintf(b, sizeof b, "%d", in->round),
+        what = "round", x = a, y = b;
+  else if (strcmp(out->created, in->created) != 0)
+    what = "created", x = out->created, y = in->created;
+  else if (out->record_count != in->record_count)
+    snprintf(a, sizeof a, "%llu", (unsigned long long)out->record_count),
+        snprintf(b, sizeof b, "%llu", (unsigned long long)in->record_count), what = "records",
+        x = a, y = b;
+  else if (out->form_count != in->form_count)
+    snprintf(a, sizeof a, "%zu", out->form_count), snprintf(b, sizeof b, "%zu", in->form_count),
+        what = "forms", x = a, y = b;
+  for (size_t i = 0; !what && i < out->form_count; i++) {
+    const ics_bundle_form *f = &out->forms[i], *g = &in->forms[i];
+    if (strcmp(f->id, g->id) != 0 || strcmp(f->version, g->version) != 0 ||
+        strcmp(f->hash, g->hash) != 0 || f->records != g->records)
+      what = "form", x = f->id, y = g->id;
+  }
+  if (!what) return 0;
+  char ex[EXCERPT], ey[EXCERPT];
+  bundle_excerpt(ex, sizeof ex, x, strlen(x));
+  bundle_excerpt(ey, sizeof ey, y, strlen(y));
+  return fail(r, K_OTHER, BM_SEAL_MISMATCH, what, ex, ey);
 }
 
 /* ---- manifest ------------------------------------------------------------------------------- */
@@ -1101,13 +1418,50 @@ static int read_manifest(ics_bundle_reader *r) {
       continue;
     }
     if (n >= 10 && memcmp(s, "register: ", 10) == 0) break;
+    if (m->format >= 2 && n >= 8 && (!memcmp(s, "signer: ", 8) || !memcmp(s, "sealed: ", 8)))
+      break;
     bundle_excerpt(excerpt, sizeof excerpt, s, n);
-    return fail_here(r, K_CONTENT, BM_EXPECTED_FORM_OR_REGISTER, excerpt);
+    return fail_here(r, K_CONTENT, m->format >= 2 ? BM_EXPECTED_SIGNER : BM_EXPECTED_FORM_OR_REGISTER,
+                     excerpt);
   }
   m->forms = r->forms;
   if (sum != m->record_count)
     return fail_here(r, K_CONTENT, BM_FORM_SUM, (unsigned long long)sum,
                      (unsigned long long)m->record_count);
+  if (m->form_count && !(r->seen = ics_calloc(m->form_count, sizeof *r->seen)))
+    return fail(r, K_OTHER, BM_NO_MEMORY);
+
+  /* format 2: sealed (the rest is read by unsealing), or signed */
+  if (m->format >= 2 && memcmp(s, "sealed: ", 8) == 0) {
+    if (r->outer) return fail_here(r, K_CONTENT, BM_SEALED_NESTED);
+    if (m->surveyor[0]) {
+      r->line_no -= 1 + (uint64_t)m->form_count + 4; /* the surveyor's line */
+      return fail_here(r, K_CONTENT, BM_SEALED_SURVEYOR);
+    }
+    m->register_text = "";
+    return read_sealed_line(r, s, n);
+  }
+  if (m->format >= 2) {
+    if (memcmp(s, "signer: ", 8) != 0) {
+      bundle_excerpt(excerpt, sizeof excerpt, s, n);
+      return fail_here(r, K_CONTENT, BM_EXPECTED_SIGNER, excerpt);
+    }
+    size_t got = 0;
+    if (n != 8 + sizeof r->signer * 2 || !bundle_hex_valid(s + 8, n - 8) ||
+        sodium_hex2bin(r->signer, sizeof r->signer, s + 8, n - 8, NULL, &got, NULL) != 0 ||
+        got != sizeof r->signer) {
+      bundle_excerpt(excerpt, sizeof excerpt, s + 8, n - 8);
+      return fail_here(r, K_CONTENT, BM_BAD_SIGNER, excerpt);
+    }
+    memcpy(r->signer_hex, s + 8, n - 8);
+    r->signer_hex[n - 8] = '\0';
+    r->is_signed = true;
+    if (take_line(r, &s, &n) || check_line_text(r, s, n, 0)) return -1;
+    if (n < 10 || memcmp(s, "register: ", 10) != 0) {
+      bundle_excerpt(excerpt, sizeof excerpt, s, n);
+      return fail_here(r, K_CONTENT, BM_BAD_REGISTER_LINE, excerpt);
+    }
+  }
   uint64_t len;
   if (read_count(r, "register", s + 10, n - 10, &len) ||
       read_block(r, len, bundle_msg(BM_WHAT_REGISTER, r->lang), &m->register_text))
@@ -1133,8 +1487,6 @@ static int read_manifest(ics_bundle_reader *r) {
     f->definition = text;
     f->definition_len = (size_t)len;
   }
-  if (m->form_count && !(r->seen = ics_calloc(m->form_count, sizeof *r->seen)))
-    return fail(r, K_OTHER, BM_NO_MEMORY);
   return 0;
 }
 
@@ -1301,7 +1653,9 @@ static int parse_record(ics_bundle_reader *r, char *s, size_t n, ics_bundle_reco
   return 1;
 }
 
-/* The "end: N SHA256HEX" line s[0..n), then everything only the end can tell. */
+/* The "end: N SHA256HEX" line s[0..n) (and, when signed, the signature line after it), then
+ * everything only the end can tell. A sealed bundle's readable part counts the records of
+ * its inner bundle. */
 static int read_trailer(ics_bundle_reader *r, char *s, size_t n) {
   s[n] = '\0';
   r->line_no++;
@@ -1311,6 +1665,26 @@ static int read_trailer(ics_bundle_reader *r, char *s, size_t n) {
       !bundle_count_parse(s + 5, (size_t)(sp - (s + 5)), &announced) ||
       !bundle_hash_valid(sp + 1, (size_t)(s + n - (sp + 1))))
     return fail_here(r, K_CONTENT, BM_BAD_TRAILER);
+  /* what a signature signs: the context and this line (kept: the next line may move it) */
+  char signed_text[sizeof SIGNATURE_CONTEXT + 128];
+  int signed_len = snprintf(signed_text, sizeof signed_text, "%s%s\n", SIGNATURE_CONTEXT, s);
+  char hash[BUNDLE_HASH_LEN + 1];
+  memcpy(hash, sp + 1, sizeof hash);
+  unsigned char signature[crypto_sign_BYTES];
+  if (r->is_signed) {
+    char *line;
+    size_t len;
+    int rc = get_line(r, FIRST_LINE_MAX * 4, &line, &len);
+    if (rc == -1) return -1;
+    r->line_no++;
+    if (rc == 0) return fail(r, K_CONTENT, BM_NO_SIGNATURE);
+    size_t got = 0;
+    if (rc == -2 || len != 11 + sizeof signature * 2 || memcmp(line, "signature: ", 11) != 0 ||
+        !bundle_hex_valid(line + 11, len - 11) ||
+        sodium_hex2bin(signature, sizeof signature, line + 11, len - 11, NULL, &got, NULL) != 0 ||
+        got != sizeof signature)
+      return fail_here(r, K_CONTENT, BM_BAD_SIGNATURE_LINE);
+  }
 
   /* nothing after it, in the member or after the member */
   int rc = r->out_pos < r->out_len ? 1 : inflate_more(r);
@@ -1325,26 +1699,76 @@ static int read_trailer(ics_bundle_reader *r, char *s, size_t n) {
   char hex[crypto_hash_sha256_BYTES * 2 + 1];
   crypto_hash_sha256_final(&r->sha, digest);
   sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  if (strcmp(hex, sp + 1) != 0) return fail_here(r, K_CONTENT, BM_HASH_MISMATCH);
-  if (announced != r->records)
+  if (r->is_signed) r->line_no--; /* messages about the end line */
+  if (strcmp(hex, hash) != 0) return fail_here(r, K_CONTENT, BM_HASH_MISMATCH);
+  const ics_bundle_reader *counted = r->inner ? r->inner : r;
+  if (announced != counted->records)
     return fail_here(r, K_CONTENT, BM_TRAILER_COUNT, (unsigned long long)announced,
-                     (unsigned long long)r->records);
+                     (unsigned long long)counted->records);
   for (size_t i = 0; i < r->manifest.form_count; i++)
-    if (r->seen[i] != r->forms[i].records)
+    if (counted->seen[i] != r->forms[i].records)
       return fail(r, K_CONTENT, BM_COUNT_FORM, (unsigned long long)r->forms[i].records,
-                  r->forms[i].id, (unsigned long long)r->seen[i]);
-  if (r->records != r->manifest.record_count)
+                  r->forms[i].id, (unsigned long long)counted->seen[i]);
+  if (counted->records != r->manifest.record_count)
     return fail(r, K_CONTENT, BM_COUNT_TOTAL, (unsigned long long)r->manifest.record_count,
-                (unsigned long long)r->records);
+                (unsigned long long)counted->records);
+  if (r->is_signed) {
+    r->line_no++;
+    if (crypto_sign_verify_detached(signature, (const unsigned char *)signed_text,
+                                    (size_t)signed_len, r->signer) != 0)
+      return fail_here(r, K_CONTENT, BM_SIGNATURE_FAILS);
+  }
   r->state = S_DONE;
   return 0;
+}
+
+/* A sealed bundle's records come from the inner reader; when it ends, the S lines must have
+ * ended too, and the readable part's trailer follows. */
+static int next_sealed(ics_bundle_reader *r, ics_bundle_record *record) {
+  char fingerprint[ICS_FINGERPRINT_SIZE];
+  if (!r->inner) {
+    ics_key_fingerprint(r->sealed_to, fingerprint);
+    return fail(r, K_OTHER, BM_SEALED_LOCKED, fingerprint);
+  }
+  ics_bundle_reader *in = r->inner;
+  char *error = NULL;
+  int rc = ics_bundle_next(in, record, &error);
+  ics_free(error);
+  if (rc == 1) return 1;
+  if (rc < 0) {
+    ics_buf b = {0};
+    if (!in->outer_error) ics_buf_puts(&b, bundle_msg(BM_IN_SEALED, r->lang));
+    ics_buf_puts(&b, in->error ? in->error : bundle_msg(BM_NO_MEMORY, r->lang));
+    ics_free(r->error);
+    r->error = ics_buf_take(&b);
+    r->state = S_FAILED;
+    return -1;
+  }
+  /* the inner reader saw the final S line (nothing may follow its gzip member) */
+  char *s;
+  size_t n;
+  rc = get_line(r, r->limits.max_line, &s, &n);
+  if (rc == -2) {
+    r->line_no++;
+    return fail_here(r, K_OTHER, BM_LIMIT_LINE, r->limits.max_line);
+  }
+  if (rc == 0) return fail(r, K_OTHER, BM_TRUNCATED_CONTENT, (unsigned long long)r->line_no);
+  if (rc < 0) return -1;
+  if (n >= 2 && s[0] == 'S' && s[1] == ' ') {
+    r->line_no++;
+    return fail_here(r, K_CONTENT, BM_SEAL_AFTER_END);
+  }
+  return read_trailer(r, s, n);
 }
 
 int ics_bundle_next(ics_bundle_reader *r, ics_bundle_record *record, char **error) {
   if (error) *error = NULL;
   if (!r) return -1;
   if (r->state == S_DONE) return 0;
-  if (r->state == S_READING) {
+  if (r->state == S_READING && r->sealed) {
+    int rc = next_sealed(r, record);
+    if (rc >= 0) return rc;
+  } else if (r->state == S_READING) {
     char *s;
     size_t n;
     int rc = get_line(r, r->limits.max_line, &s, &n);
@@ -1452,11 +1876,71 @@ ics_bundle_reader *ics_bundle_open_memory(const void *data, size_t size,
 }
 
 const ics_bundle_manifest *ics_bundle_manifest_of(const ics_bundle_reader *r) {
-  return &r->manifest;
+  return r->inner ? &r->inner->manifest : &r->manifest;
+}
+
+bool ics_bundle_is_sealed(const ics_bundle_reader *r) { return r->sealed; }
+
+const char *ics_bundle_signer(const ics_bundle_reader *r) {
+  if (r->inner) r = r->inner;
+  return r->is_signed ? r->signer_hex : NULL;
+}
+
+/* Opens the content key with the office's key pair and reads the sealed manifest. */
+static int unseal(ics_bundle_reader *r, const unsigned char pk[32], const unsigned char sk[32]) {
+  char given[ICS_FINGERPRINT_SIZE], named[ICS_FINGERPRINT_SIZE];
+  ics_key_fingerprint(pk, given);
+  ics_key_fingerprint(r->sealed_to, named);
+  if (sodium_memcmp(pk, r->sealed_to, sizeof r->sealed_to) != 0)
+    return fail(r, K_OTHER, BM_SEALED_TO_OTHER, named, given);
+  unsigned char key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
+  if (crypto_box_seal_open(key, r->boxed_key, sizeof r->boxed_key, pk, sk) != 0)
+    return fail(r, K_CONTENT, BM_SEAL_KEY_BROKEN, given);
+  int started = crypto_secretstream_xchacha20poly1305_init_pull(&r->stream, r->stream_header, key);
+  sodium_memzero(key, sizeof key);
+  if (started != 0) return fail(r, K_CONTENT, BM_SEAL_KEY_BROKEN, given);
+  r->cipher = ics_malloc(SEAL_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES);
+  ics_bundle_reader *in = reader_new(&r->limits, r->lang);
+  if (!r->cipher || !in) {
+    ics_bundle_close(in);
+    return fail(r, K_OTHER, BM_NO_MEMORY);
+  }
+  in->outer = r;
+  in->in = ics_malloc(CHUNK); /* a decrypted chunk at a time */
+  int rc = in->in ? reader_start(in) : fail(in, K_OTHER, BM_NO_MEMORY);
+  if (rc == 0 && !in->is_signed) rc = fail(in, K_CONTENT, BM_SEAL_UNSIGNED);
+  if (rc != 0) {
+    if (r->state == S_READING) { /* else the outer's own error says it */
+      ics_buf b = {0};
+      if (!in->outer_error) ics_buf_puts(&b, bundle_msg(BM_IN_SEALED, r->lang));
+      ics_buf_puts(&b, in->error ? in->error : bundle_msg(BM_NO_MEMORY, r->lang));
+      ics_free(r->error);
+      r->error = ics_buf_take(&b);
+      r->state = S_FAILED;
+    }
+    ics_bundle_close(in);
+    return -1;
+  }
+  in->manifest.forms = in->forms;
+  r->inner = in;
+  return compare_manifests(r, &in->manifest);
+}
+
+int ics_bundle_unseal(ics_bundle_reader *r, const unsigned char central_public_key[32],
+                      const unsigned char central_secret_key[32], char **error) {
+  if (error) *error = NULL;
+  if (!r) return -1;
+  if (!r->sealed || r->inner) return 0;
+  if (r->state == S_READING && unseal(r, central_public_key, central_secret_key) == 0) return 0;
+  if (error) *error = ics_strdup(r->error ? r->error : bundle_msg(BM_NO_MEMORY, r->lang));
+  return -1;
 }
 
 void ics_bundle_close(ics_bundle_reader *r) {
   if (!r) return;
+  ics_bundle_close(r->inner);
+  ics_free(r->cipher);
+  sodium_memzero(&r->stream, sizeof r->stream);
   if (r->file) fclose(r->file);
   if (r->z_ready) inflateEnd(&r->zs);
   ics_free(r->in);

@@ -1,14 +1,19 @@
 /* bundle.h - the bundle: one gzip file that carries a collector store's finalized and void
  * records, with the definitions they were made with, to the central office. The format is
- * specified in docs/bundle-format.md. Writing is deterministic; reading verifies everything
- * (gzip CRC and length, a SHA-256 over the content, counts, the trailer, limits) and reports
- * the first problem with the record number or line where it was found. */
+ * specified in docs/bundle-format.md. Writing is deterministic (except for sealed bundles);
+ * reading verifies everything (gzip CRC and length, a SHA-256 over the content, counts, the
+ * trailer, the signature, limits) and reports the first problem with the record number or
+ * line where it was found.
+ *
+ * Format 1 is unsigned. Format 2 is signed with the collector store's Ed25519 key, and may be
+ * sealed to the central office's X25519 key: then only the manifest fields of cli.md stay
+ * readable, and the records can be read only after ics_bundle_unseal (docs/security.md). */
 #ifndef ICS_BUNDLE_H
 #define ICS_BUNDLE_H
 
 #include "ics_common.h"
 
-enum { ICS_BUNDLE_FORMAT = 1 };
+enum { ICS_BUNDLE_FORMAT = 2 }; /* the newest format read and written */
 
 /* Limits on what a reader accepts: a hostile or damaged file cannot make it use more. Each
  * one passed is reported by its name. The writer never writes beyond the defaults. */
@@ -39,7 +44,7 @@ typedef struct {
 } ics_bundle_form;
 
 typedef struct {
-  int format;              /* ICS_BUNDLE_FORMAT (the writer also takes 0 for it) */
+  int format;              /* 1 or 2 (the writer takes 0: it writes 2 when signing, else 1) */
   const char *bundle_id;   /* a UUID */
   const char *store_id;    /* the collector store's UUID */
   const char *surveyor;
@@ -82,8 +87,15 @@ typedef struct {
  * written: call ics_bundle_abort. */
 typedef struct ics_bundle_writer ics_bundle_writer;
 
+/* The keys of a signed (format 2) or sealed bundle; NULL keys: format 1, unsigned. */
+typedef struct {
+  const unsigned char *signing_key; /* the store's Ed25519 secret key (crypto_sign_SECRETKEYBYTES) */
+  const unsigned char *central_key; /* the office's X25519 public key (32 bytes): seal to it;
+                                       needs signing_key */
+} ics_bundle_keys;
+
 ics_bundle_writer *ics_bundle_create(const char *path, const ics_bundle_manifest *manifest,
-                                     char **error);
+                                     const ics_bundle_keys *keys, char **error);
 int ics_bundle_write(ics_bundle_writer *w, const ics_bundle_record *record, char **error);
 /* Writes the trailer and closes; checks that as many records were written as announced.
  * Always frees the writer; on failure the temporary file is removed and path is untouched. */
@@ -112,5 +124,18 @@ const ics_bundle_manifest *ics_bundle_manifest_of(const ics_bundle_reader *r);
  * (caller frees), e.g. "record 12: line 130: ...". Further calls give the same answer. */
 int ics_bundle_next(ics_bundle_reader *r, ics_bundle_record *record, char **error);
 void ics_bundle_close(ics_bundle_reader *r); /* NULL is fine */
+
+/* A sealed bundle's manifest holds only the readable fields (no surveyor, register or
+ * definitions) and ics_bundle_next refuses to read it until it is unsealed with the central
+ * office's key pair; then the manifest is the sealed one, in full. 0, or -1 with *error (the
+ * key is not the one the bundle was sealed to, or the sealed part was changed). Unsealing a
+ * bundle that is not sealed does nothing. */
+bool ics_bundle_is_sealed(const ics_bundle_reader *r);
+int ics_bundle_unseal(ics_bundle_reader *r, const unsigned char central_public_key[32],
+                      const unsigned char central_secret_key[32], char **error);
+/* The public key (64 lowercase hex digits) that signed the bundle: its signature is verified
+ * when ics_bundle_next returns 0. NULL for an unsigned (format 1) bundle, and for a sealed
+ * one until it is unsealed. */
+const char *ics_bundle_signer(const ics_bundle_reader *r);
 
 #endif

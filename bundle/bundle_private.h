@@ -186,7 +186,70 @@
     "phần khai báo nêu %llu bản ghi của biểu mẫu '%s', nhưng chỉ ghi được %llu",               \
     "the manifest announces %llu records of form '%s', but %llu were written")                \
   X(BM_ZLIB, "lỗi zlib: %s", "zlib error: %s")                                               \
-  X(BM_SODIUM, "không khởi động được libsodium", "cannot initialise libsodium")
+  X(BM_SODIUM, "không khởi động được libsodium", "cannot initialise libsodium")                \
+  X(BM_SEAL_FAILED, "không niêm phong được gói dữ liệu (libsodium)",                           \
+    "cannot seal the bundle (libsodium)")                                                     \
+  X(BM_EXPECTED_SIGNER, "cần 'form: …', 'signer: …' hoặc 'sealed: …' ở đây, nhưng gặp '%s'",   \
+    "expected 'form: …', 'signer: …' or 'sealed: …' here, found '%s'")                        \
+  X(BM_BAD_SIGNER, "khóa ký '%s' không phải 64 chữ số hex viết thường",                        \
+    "the signer key '%s' is not 64 lowercase hex digits")                                     \
+  X(BM_BAD_SEALED_LINE,                                                                        \
+    "cần 'sealed: KHÓA_TRUNG_TÂM KHÓA_NIÊM_PHONG PHẦN_ĐẦU' (64, 160 và 48 chữ số hex), nhưng "  \
+    "gặp '%s'",                                                                                \
+    "expected 'sealed: CENTRAL_KEY SEALED_KEY HEADER' (64, 160 and 48 hex digits), found "     \
+    "'%s'")                                                                                    \
+  X(BM_SEALED_SURVEYOR,                                                                        \
+    "dòng 'surveyor:' đọc được của gói niêm phong phải để trống (tên người khảo sát được niêm " \
+    "phong)",                                                                                  \
+    "a sealed bundle's readable 'surveyor:' line must be empty (the surveyor is sealed)")     \
+  X(BM_SEALED_NESTED, "nội dung niêm phong lại được niêm phong một lần nữa",                   \
+    "the sealed content is itself sealed")                                                    \
+  X(BM_SEALED_LOCKED,                                                                          \
+    "gói dữ liệu được niêm phong bằng khóa của văn phòng trung tâm (%s): chỉ khóa bí mật đó "  \
+    "(central.key) mở được",                                                                   \
+    "the bundle is sealed to the central office's key (%s): only that secret key "            \
+    "(central.key) opens it")                                                                  \
+  X(BM_SEALED_TO_OTHER,                                                                        \
+    "gói dữ liệu được niêm phong bằng một khóa trung tâm khác (%s), không phải khóa đã cho "   \
+    "(%s): gói dành cho văn phòng khác, hoặc khóa đã được đổi; hãy mở bằng đúng khóa đó",      \
+    "the bundle is sealed to another central office key (%s), not to the key given (%s): it "  \
+    "was meant for another office, or the key was changed; open it with the key it names")    \
+  X(BM_SEAL_KEY_BROKEN,                                                                        \
+    "khóa nội dung của gói dữ liệu không mở được bằng khóa trung tâm (%s): gói đã bị thay đổi " \
+    "sau khi được ghi; hãy yêu cầu gửi lại",                                                   \
+    "the bundle's content key cannot be opened with the central office key (%s): the bundle "  \
+    "was changed after it was written; ask for it again")                                     \
+  X(BM_SEAL_EXPECTED, "cần một dòng nội dung niêm phong ('S …') ở đây, nhưng gặp '%s'",        \
+    "expected a line of sealed content ('S …') here, found '%s'")                             \
+  X(BM_SEAL_TRUNCATED,                                                                         \
+    "nội dung niêm phong dừng trước phần cuối của nó: gói dữ liệu đã bị cắt hoặc bị thay đổi; " \
+    "hãy yêu cầu gửi lại",                                                                     \
+    "the sealed content stops before its final part: the bundle was cut or changed; ask for "  \
+    "it again")                                                                                \
+  X(BM_SEAL_BROKEN,                                                                            \
+    "không giải mã được nội dung niêm phong: gói dữ liệu đã bị thay đổi sau khi được ghi; hãy " \
+    "yêu cầu gửi lại",                                                                         \
+    "the sealed content cannot be decrypted: the bundle was changed after it was written; "    \
+    "ask for it again")                                                                        \
+  X(BM_SEAL_AFTER_END, "có nội dung niêm phong sau phần cuối của nó",                          \
+    "sealed content after its final part")                                                    \
+  X(BM_SEAL_MISMATCH,                                                                          \
+    "phần khai báo đọc được ghi %s '%s', phần niêm phong ghi '%s': gói dữ liệu đã bị thay đổi " \
+    "sau khi được ghi; hãy yêu cầu gửi lại",                                                   \
+    "the readable manifest says %s '%s', the sealed one '%s': the bundle was changed after it " \
+    "was written; ask for it again")                                                           \
+  X(BM_SEAL_UNSIGNED, "gói dữ liệu bên trong phần niêm phong không được ký",                   \
+    "the bundle inside the seal is not signed")                                              \
+  X(BM_IN_SEALED, "trong nội dung niêm phong: ", "in the sealed content: ")                   \
+  X(BM_NO_SIGNATURE, "thiếu dòng 'signature:' sau dòng 'end:'",                                \
+    "the 'signature:' line is missing after the 'end:' line")                                 \
+  X(BM_BAD_SIGNATURE_LINE, "dòng 'signature:' không hợp lệ: cần 'signature: ' và 128 chữ số hex", \
+    "invalid 'signature:' line: expected 'signature: ' and 128 hex digits")                   \
+  X(BM_SIGNATURE_FAILS,                                                                        \
+    "chữ ký không khớp: gói dữ liệu đã bị thay đổi sau khi được ký, hoặc không do khóa mà nó "  \
+    "nêu ký; hãy yêu cầu gửi lại",                                                             \
+    "the signature does not match: the bundle was changed after it was signed, or was not "    \
+    "signed by the key it names; ask for it again")
 
 typedef enum {
 #define ICS_BUNDLE_MESSAGE_ID(id, vi, en) id,
@@ -224,6 +287,8 @@ bool bundle_name_valid(const char *s, size_t n);
 bool bundle_version_valid(const char *s, size_t n);
 /* BUNDLE_HASH_LEN lowercase hex digits. */
 bool bundle_hash_valid(const char *s, size_t n);
+/* n lowercase hex digits (keys, signatures). */
+bool bundle_hex_valid(const char *s, size_t n);
 
 /* ---- text -------------------------------------------------------------------------------
  * The offset of the first byte that is not valid UTF-8 or is a control character (below

@@ -109,11 +109,14 @@ bool bundle_version_valid(const char *s, size_t n) {
   return bundle_text_scan(s, n, 0, &control) == n;
 }
 
-bool bundle_hash_valid(const char *s, size_t n) {
-  if (n != BUNDLE_HASH_LEN) return false;
+bool bundle_hex_valid(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++)
     if (hex_value(s[i]) < 0) return false;
   return true;
+}
+
+bool bundle_hash_valid(const char *s, size_t n) {
+  return n == BUNDLE_HASH_LEN && bundle_hex_valid(s, n);
 }
 
 /* ---- text --------------------------------------------------------------------------------- */

@@ -39,5 +39,6 @@ int cmd_status(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 
 #endif

@@ -4,23 +4,38 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "aggregator.h"
 #include "cli.h"
+#include "keys.h"
 
 static const char merge_vi[] =
-    "Cách dùng: ictsurvey merge --db CSDL TỆP_GÓI...\n"
+    "Cách dùng: ictsurvey merge --db CSDL [--key central.key] [--require-sealed] TỆP_GÓI...\n"
     "\n"
     "Hợp nhất các tệp gói (bundle) vào cơ sở dữ liệu trung tâm (tạo mới nếu chưa có). Mỗi gói\n"
     "được kiểm tra toàn bộ rồi hợp nhất trọn vẹn hoặc không gì cả; gói đã hợp nhất thì bỏ qua.\n"
     "Gói hỏng bị từ chối, ghi vào bảng rejected và sao vào thư mục CSDL.quarantine/.\n"
+    "Chữ ký của gói được kiểm tra; gói của một kho đã biết mà ký bằng khóa khác bị từ chối.\n"
+    "\n"
+    "  --key THƯ_MỤC/central.key   Khóa bí mật của Sở (ictsurvey keys init), để mở gói niêm\n"
+    "                              phong; không có nó, gói niêm phong bị từ chối.\n"
+    "  --require-sealed            Từ nay chỉ nhận gói đã niêm phong (ghi nhớ trong CSDL).\n"
+    "  --allow-unsealed            Bỏ yêu cầu trên.\n"
     "\n"
     "Mã thoát: 0 mọi gói đã hợp nhất (hoặc đã có từ trước), 1 có gói bị từ chối, 2 dùng sai lệnh.\n";
 static const char merge_en[] =
-    "Usage: ictsurvey merge --db CENTRAL BUNDLE...\n"
+    "Usage: ictsurvey merge --db CENTRAL [--key central.key] [--require-sealed] BUNDLE...\n"
     "\n"
     "Merge bundles into the central database (created if absent). Each bundle is verified\n"
     "completely and merged whole or not at all; a bundle merged before is skipped. A damaged\n"
     "bundle is rejected, recorded in the table rejected and copied to CENTRAL.quarantine/.\n"
+    "Signatures are verified; a bundle of a known store signed with another key is rejected.\n"
+    "\n"
+    "  --key DIR/central.key   The office's secret key (ictsurvey keys init), to open sealed\n"
+    "                          bundles; without it they are rejected.\n"
+    "  --require-sealed        From now on accept only sealed bundles (remembered in CENTRAL).\n"
+    "  --allow-unsealed        Lift that requirement.\n"
     "\n"
     "Exit status: 0 every bundle merged (or merged before), 1 a bundle was rejected, 2 usage.\n";
 static const char status_vi[] =
@@ -58,16 +73,29 @@ static void show_progress(void *ctx, const ics_merge_stats *stats) {
 }
 
 int cmd_merge(int argc, char **argv) {
-  const char *db = NULL;
+  const char *db = NULL, *key = NULL;
   const char *files[4096];
   size_t count = 0;
+  int require = -1; /* -1 unchanged, 1 --require-sealed, 0 --allow-unsealed */
   for (int i = 1; i < argc; i++) {
     int r = cli_common_option(argc, argv, &i, merge_vi, merge_en);
     if (r == 3) continue;
     if (r >= 0) return r;
-    r = cli_option_value(argc, argv, &i, "--db", &db);
+    static const char *const names[] = {"--db", "--key"};
+    const char **const slots[] = {&db, &key};
+    r = cli_options_value(argc, argv, &i, names, slots, 2);
     if (r < 0) return EXIT_USAGE;
     if (r) continue;
+    if (!strcmp(argv[i], "--require-sealed") || !strcmp(argv[i], "--allow-unsealed")) {
+      int wanted = argv[i][2] == 'r';
+      if (require >= 0 && require != wanted) {
+        cli_error("--require-sealed và --allow-unsealed loại trừ nhau",
+                  "--require-sealed and --allow-unsealed exclude each other");
+        return EXIT_USAGE;
+      }
+      require = wanted;
+      continue;
+    }
     if (argv[i][0] == '-' && argv[i][1]) {
       cli_error("tùy chọn không hợp lệ '%s'", "unknown option '%s'", argv[i]);
       return EXIT_USAGE;
@@ -78,17 +106,35 @@ int cmd_merge(int argc, char **argv) {
     }
     files[count++] = argv[i];
   }
-  if (!db || !count) {
+  if (!db || (!count && require < 0)) {
     cli_error("cần --db CSDL và ít nhất một TỆP_GÓI", "--db CENTRAL and at least one BUNDLE are required");
     return EXIT_USAGE;
   }
   char *error = NULL;
+  unsigned char public_key[ICS_KEY_BYTES], secret_key[ICS_KEY_BYTES];
+  if (key && ics_keys_read_secret(key, public_key, secret_key, cli_lang, &error)) {
+    cli_error("%s", "%s", cli_message(error));
+    ics_free(error);
+    return EXIT_FAIL;
+  }
   ics_central *c = ics_central_open(db, cli_lang, &error);
+  if (c && key) ics_central_use_key(c, public_key, secret_key);
+  sodium_memzero(secret_key, sizeof secret_key);
+  if (c && require >= 0 && ics_central_require_sealed(c, require == 1, &error)) {
+    ics_central_close(c);
+    c = NULL;
+  }
   if (!c) {
     cli_error("%s", "%s", cli_message(error));
     ics_free(error);
     return EXIT_FAIL;
   }
+  if (require >= 0)
+    fprintf(stderr, require ? cli_tr("Từ nay '%s' chỉ nhận gói đã niêm phong.\n",
+                                     "From now on '%s' accepts only sealed bundles.\n")
+                            : cli_tr("'%s' lại nhận cả gói không niêm phong.\n",
+                                     "'%s' accepts unsealed bundles again.\n"),
+            db);
   ics_merge_stats stats = {0};
   progress_state p = {.on_terminal = isatty(2), .start = time(NULL), .total = count};
   int status = EXIT_OK;

@@ -7,6 +7,7 @@
 #include "answers_file.h"
 #include "cli.h"
 #include "collector.h"
+#include "keys.h"
 
 static const char help_vi[] =
     "Cách dùng: ictsurvey collect LỆNH --store KHO [TÙY CHỌN...]\n"
@@ -14,8 +15,12 @@ static const char help_vi[] =
     "Nhập phiếu khảo sát trên máy không có mạng và xuất ra tệp gói (bundle) gửi về Sở.\n"
     "\n"
     "  init   --store KHO --site NƠI --surveyor TÊN [--round NĂM] [--forms THƯ_MỤC]\n"
+    "         [--central-key central.pub]\n"
     "         Tạo kho dữ liệu mới (một tệp) với các biểu mẫu và danh mục đơn vị.\n"
-    "         Đợt khảo sát mặc định là năm hiện tại.\n"
+    "         Đợt khảo sát mặc định là năm hiện tại. Với --central-key (tệp khóa công\n"
+    "         khai Sở gửi kèm biểu mẫu), các gói xuất ra được niêm phong: chỉ Sở đọc được.\n"
+    "  set-key --store KHO --central-key central.pub\n"
+    "         Dùng khóa công khai mới của Sở cho các lần xuất sau (khi Sở đổi khóa).\n"
     "  fill   --store KHO BIỂU_MẪU [--answers TỆP] [--draft]\n"
     "         Không có --answers: điền phiếu từng câu một (có thể làm tiếp phiếu nháp).\n"
     "         Có --answers: nhập mọi bản ghi của TỆP (YAML hoặc .csv); có lỗi thì không\n"
@@ -24,8 +29,10 @@ static const char help_vi[] =
     "  void   --store KHO MÃ_BẢN_GHI   Hủy một bản ghi nhập nhầm (không xóa gì).\n"
     "  list   --store KHO              Liệt kê bản ghi: mã, biểu mẫu, khóa, lần sửa,\n"
     "                                  trạng thái, thời điểm sửa (cách nhau bởi tab).\n"
-    "  export --store KHO -o TỆP_GÓI   Xuất mọi bản ghi đã hoàn tất hoặc đã hủy.\n"
-    "         [--bundle-id UUID] [--created NNNN-TT-NNTgg:pp:ssZ] để ra tệp giống hệt.\n"
+    "  export --store KHO -o TỆP_GÓI   Xuất mọi bản ghi đã hoàn tất hoặc đã hủy, có chữ\n"
+    "         ký của kho (và niêm phong nếu kho có khóa của Sở).\n"
+    "         [--bundle-id UUID] [--created NNNN-TT-NNTgg:pp:ssZ] để ra tệp giống hệt\n"
+    "         (trừ gói niêm phong: mỗi lần niêm phong một khác).\n"
     "\n"
     "  --lang vi|en   Ngôn ngữ (mặc định vi).\n";
 
@@ -35,8 +42,13 @@ static const char help_en[] =
     "Fill survey forms on a PC without network and export a bundle for the central office.\n"
     "\n"
     "  init   --store STORE --site SITE --surveyor NAME [--round YEAR] [--forms DIR]\n"
+    "         [--central-key central.pub]\n"
     "         Create a new store (one file) with the forms and the unit register.\n"
-    "         The round defaults to the current year.\n"
+    "         The round defaults to the current year. With --central-key (the public key\n"
+    "         file the office sends with the forms), exported bundles are sealed: only the\n"
+    "         central office can read them.\n"
+    "  set-key --store STORE --central-key central.pub\n"
+    "         Seal later exports to the office's new public key (when the office changes keys).\n"
     "  fill   --store STORE FORM [--answers FILE] [--draft]\n"
     "         Without --answers: the question-by-question wizard (offers to resume a draft).\n"
     "         With --answers: import every record of FILE (YAML, or .csv); on any error\n"
@@ -45,13 +57,16 @@ static const char help_en[] =
     "  void   --store STORE INSTANCE_ID   Withdraw a record entered by mistake (nothing is deleted).\n"
     "  list   --store STORE               One line per record: instance_id, form, natural key,\n"
     "                                     revision, status, updated_at (tab-separated).\n"
-    "  export --store STORE -o BUNDLE     Write every finalized and void record to a bundle.\n"
-    "         [--bundle-id UUID] [--created YYYY-MM-DDTHH:MM:SSZ] for identical output.\n"
+    "  export --store STORE -o BUNDLE     Write every finalized and void record to a bundle,\n"
+    "         signed with the store's key (and sealed when the store has the office's key).\n"
+    "         [--bundle-id UUID] [--created YYYY-MM-DDTHH:MM:SSZ] for identical output\n"
+    "         (not when sealed: every seal differs).\n"
     "\n"
     "  --lang vi|en   Language (default vi).\n";
 
 typedef struct {
   const char *store, *site, *surveyor, *round, *forms, *answers, *output, *bundle_id, *created;
+  const char *central_key;
   bool draft;
   const char *positional[4];
   int positional_count;
@@ -64,9 +79,11 @@ static int parse_options(int argc, char **argv, options *o) {
     if (r == 3) continue;
     if (r >= 0) return r;
     static const char *const names[] = {"--store", "--site", "--surveyor", "--round", "--forms",
-                                        "--answers", "-o", "--bundle-id", "--created"};
+                                        "--answers", "-o", "--bundle-id", "--created",
+                                        "--central-key"};
     const char **const slots[] = {&o->store, &o->site, &o->surveyor, &o->round, &o->forms,
-                            &o->answers, &o->output, &o->bundle_id, &o->created};
+                            &o->answers, &o->output, &o->bundle_id, &o->created,
+                            &o->central_key};
     r = cli_options_value(argc, argv, &i, names, slots, sizeof names / sizeof *names);
     if (r < 0) return EXIT_USAGE;
     bool matched = r == 1;
@@ -115,12 +132,16 @@ static int collect_init(const options *o) {
     }
     round = (int)r;
   }
+  char *error = NULL;
+  unsigned char central_key[ICS_KEY_BYTES];
+  if (o->central_key && ics_keys_read_public(o->central_key, central_key, cli_lang, &error))
+    return fail(error);
   char *dir = o->forms ? ics_strdup(o->forms) : ics_definitions_dir();
   ics_diags diags = {0};
-  char *error = NULL;
   size_t form_count = 0;
   int status = EXIT_OK;
-  if (ics_store_create_from_dir(o->store, o->site, o->surveyor, round, dir, cli_lang, &form_count,
+  if (ics_store_create_from_dir(o->store, o->site, o->surveyor, round, dir,
+                                o->central_key ? central_key : NULL, cli_lang, &form_count,
                                 &diags, &error)) {
     cli_print_diags(&diags);
     status = fail(error);
@@ -295,9 +316,37 @@ static int collect_export(ics_store *store, const options *o) {
   uint64_t records;
   char *error = NULL;
   if (ics_store_export(store, o->output, &opts, &records, &error)) return fail(error);
-  fprintf(stderr, cli_tr("Đã xuất %llu bản ghi vào '%s'. Hãy gửi tệp này về Sở Thông tin và Truyền thông.\n",
-                         "Exported %llu records to '%s'. Send this file to the central office.\n"),
-          (unsigned long long)records, o->output);
+  char fingerprint[ICS_FINGERPRINT_SIZE];
+  if (ics_store_sealed(store, fingerprint))
+    fprintf(stderr, cli_tr("Đã xuất %llu bản ghi vào '%s', niêm phong bằng khóa của Sở (%s): chỉ Sở mở được.\n"
+                           "Hãy gửi tệp này về Sở Thông tin và Truyền thông.\n",
+                           "Exported %llu records to '%s', sealed to the central office's key (%s): only the office can open it.\n"
+                           "Send this file to the central office.\n"),
+            (unsigned long long)records, o->output, fingerprint);
+  else
+    fprintf(stderr, cli_tr("Đã xuất %llu bản ghi vào '%s' (có chữ ký, không niêm phong: kho chưa có khóa của Sở).\n"
+                           "Hãy gửi tệp này về Sở Thông tin và Truyền thông.\n",
+                           "Exported %llu records to '%s' (signed, not sealed: the store has no key of the central office).\n"
+                           "Send this file to the central office.\n"),
+            (unsigned long long)records, o->output);
+  return EXIT_OK;
+}
+
+static int collect_set_key(ics_store *store, const options *o) {
+  if (!o->central_key) {
+    cli_error("cần --central-key central.pub", "--central-key central.pub is required");
+    return EXIT_USAGE;
+  }
+  unsigned char key[ICS_KEY_BYTES];
+  char *error = NULL;
+  if (ics_keys_read_public(o->central_key, key, cli_lang, &error) ||
+      ics_store_set_central_key(store, key, &error))
+    return fail(error);
+  char fingerprint[ICS_FINGERPRINT_SIZE];
+  ics_key_fingerprint(key, fingerprint);
+  fprintf(stderr, cli_tr("Từ nay các gói xuất từ '%s' được niêm phong bằng khóa của Sở %s.\n",
+                         "From now on, bundles exported from '%s' are sealed to the central office's key %s.\n"),
+          o->store, fingerprint);
   return EXIT_OK;
 }
 
@@ -306,10 +355,10 @@ int cmd_collect(int argc, char **argv) {
     fputs(cli_tr(help_vi, help_en), argc < 2 ? stderr : stdout);
     return argc < 2 ? EXIT_USAGE : EXIT_OK;
   }
-  static const char *const commands[] = {"init", "fill", "edit", "void", "list", "export"};
+  static const char *const commands[] = {"init", "fill", "edit", "void", "list", "export", "set-key"};
   size_t which = 0;
-  while (which < 6 && strcmp(argv[1], commands[which])) which++;
-  if (which == 6) {
+  while (which < 7 && strcmp(argv[1], commands[which])) which++;
+  if (which == 7) {
     cli_error("không có lệnh 'collect %s' (xem 'ictsurvey collect --help')",
               "no command 'collect %s' (see 'ictsurvey collect --help')", argv[1]);
     return EXIT_USAGE;
@@ -327,7 +376,8 @@ int cmd_collect(int argc, char **argv) {
   case 2: status = collect_edit(store, &o); break;
   case 3: status = collect_void(store, &o); break;
   case 4: status = ics_store_list(store, print_line, NULL, &error) ? fail(error) : EXIT_OK; break;
-  default: status = collect_export(store, &o); break;
+  case 5: status = collect_export(store, &o); break;
+  default: status = collect_set_key(store, &o); break;
   }
   ics_store_close(store);
   return status;

@@ -117,7 +117,7 @@ static int make_store(sim *s, const char *name, const char *site, const char *su
   ics_diags diags = {0};
   char *error = NULL;
   size_t form_count;
-  int rc = ics_store_create_from_dir(store, site, surveyor, s->round, s->dir, cli_lang, &form_count, &diags, &error);
+  int rc = ics_store_create_from_dir(store, site, surveyor, s->round, s->dir, NULL, cli_lang, &form_count, &diags, &error);
   ics_store *st = rc ? NULL : ics_store_open(store, cli_lang, &error);
   if (!rc && !st) rc = 1;
   for (size_t i = 0; !rc && i < count; i++) {

@@ -20,6 +20,7 @@ static const char usage_vi[] =
     "  export --db CSDL --form BIỂU_MẪU -o TỆP.csv   Xuất bản ghi ra CSV.\n"
     "  report --db CSDL -o TỆP.xlsx   Bảng tính phân tích khoảng cách so với mục tiêu.\n"
     "  simulate --out THƯ_MỤC   Một đợt khảo sát giả lập để diễn tập.\n"
+    "  keys init --dir THƯ_MỤC  Tạo cặp khóa của Sở để niêm phong gói dữ liệu.\n"
     "\n"
     "Tùy chọn chung:\n"
     "  --lang vi|en     Ngôn ngữ thông báo (mặc định: vi; hoặc đặt ICTSURVEY_LANG).\n"
@@ -43,6 +44,7 @@ static const char usage_en[] =
     "  export --db CENTRAL --form FORM -o FILE.csv   The current records as CSV.\n"
     "  report --db CENTRAL -o OUT.xlsx   The gap-analysis workbook for managers.\n"
     "  simulate --out DIR   A made-up survey round to rehearse with.\n"
+    "  keys init --dir DIR  Make the central office's key pair that seals bundles.\n"
     "\n"
     "Options for every command:\n"
     "  --lang vi|en     Language of messages (default: vi; or set ICTSURVEY_LANG).\n"
@@ -64,6 +66,7 @@ static const command commands[] = {
     {"export", cmd_export},
     {"report", cmd_report},
     {"simulate", cmd_simulate},
+    {"keys", cmd_keys},
 };
 
 /* Test hook (tests/test_faults.py, docs/limits.md): ICTSURVEY_FAIL_ALLOC_AFTER=N makes every

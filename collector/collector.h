@@ -32,6 +32,8 @@ typedef struct {
   size_t form_count;
   const char *register_text;
   const char *register_path;
+  const unsigned char *central_key; /* the office's public key (32 bytes): seal exports to it;
+                                       NULL: exports are signed but not sealed */
 } ics_store_setup;
 
 /* Creates a new store (refuses an existing file). Returns 0, or 1 with *error set. */
@@ -40,8 +42,8 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
  * (other YAML files there, such as targets.yaml, are left out). Problems in the definitions
  * go to diags; *form_count gets the number of forms copied. Returns 0, or 1 with *error. */
 int ics_store_create_from_dir(const char *path, const char *site, const char *surveyor, int round,
-                              const char *dir, ics_lang lang, size_t *form_count, ics_diags *diags,
-                              char **error);
+                              const char *dir, const unsigned char *central_key, ics_lang lang,
+                              size_t *form_count, ics_diags *diags, char **error);
 /* Opens a store, loading its forms and register. NULL with *error on failure. */
 ics_store *ics_store_open(const char *path, ics_lang lang, char **error);
 void ics_store_close(ics_store *store);
@@ -91,8 +93,16 @@ typedef struct {
   const char *created;   /* NULL: now */
 } ics_export_options;
 
+/* The central office's public key the store seals its exports to (replacing any earlier one:
+ * the office changed keys). 0, or 1 with *error. */
+int ics_store_set_central_key(ics_store *store, const unsigned char key[32], char **error);
+/* Whether exports are sealed; if so, *fingerprint (ICS_FINGERPRINT_SIZE bytes) names the key. */
+bool ics_store_sealed(ics_store *store, char *fingerprint);
+
 /* Writes every finalized and void record (newest non-draft revision) into a bundle and logs
- * the export. *records_out gets the number of records written. */
+ * the export. The bundle is signed with the store's own key (made at init, or at the first
+ * export of a store made before keys existed) and, when the store has the central office's
+ * key, sealed to it. *records_out gets the number of records written. */
 int ics_store_export(ics_store *store, const char *bundle_path, const ics_export_options *opts,
                      uint64_t *records_out, char **error);
 

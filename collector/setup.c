@@ -13,8 +13,8 @@ static int set_error(char **error, ics_lang lang, const char *vi, const char *en
 }
 
 int ics_store_create_from_dir(const char *path, const char *site, const char *surveyor, int round,
-                              const char *dir, ics_lang lang, size_t *form_count, ics_diags *diags,
-                              char **error) {
+                              const char *dir, const unsigned char *central_key, ics_lang lang,
+                              size_t *form_count, ics_diags *diags, char **error) {
   size_t count = 0;
   *form_count = 0;
   char **names = dir ? ics_list_dir(dir, ".yaml", &count) : NULL;
@@ -61,7 +61,8 @@ int ics_store_create_from_dir(const char *path, const char *site, const char *su
   if (!rc) {
     ics_store_setup setup = {.site = site, .surveyor = surveyor, .round = round,
                              .form_texts = texts, .form_paths = paths, .form_count = *form_count,
-                             .register_text = reg_text, .register_path = reg_path};
+                             .register_text = reg_text, .register_path = reg_path,
+                             .central_key = central_key};
     rc = ics_store_create(path, &setup, lang, error);
   }
   for (size_t i = 0; texts && i < *form_count; i++) {

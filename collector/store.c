@@ -1,6 +1,7 @@
 /* store.c - the collector store in SQLite: creating it with a copy of the forms and the
  * register, and every record operation as a synchronous transaction. */
 #include <errno.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "bundle.h"
 #include "collector.h"
+#include "keys.h"
 
 enum { STORE_SCHEMA_VERSION = 1 };
 
@@ -104,7 +106,6 @@ static int db_error(sqlite3 *db, ics_lang lang, char **error) {
 }
 
 /* ---- platform seams: randomness and time ------------------------------------------------ */
-#include <sodium.h>
 
 /* A version 7 UUID (RFC 9562): 48 bits of Unix time in milliseconds, then 74 random bits.
  * Still unguessable and unique, but ids made one after another sort together, so the store's
@@ -206,6 +207,75 @@ static int put_meta(sqlite3 *db, const char *key, const char *value, ics_lang la
   return rc == SQLITE_DONE ? 0 : db_error(db, lang, error);
 }
 
+/* A value of the meta table, NULL when absent (or no meta table: not a store). *failed is set
+ * when it could not be read: 1 the database failed (busy, I/O, damaged: sqlite3_errcode),
+ * 2 no memory; later calls then do nothing, rather than wait for a busy database again. */
+static char *get_meta(sqlite3 *db, const char *key, int *failed) {
+  if (*failed) return NULL;
+  sqlite3_stmt *st;
+  char *value = NULL;
+  if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL)) {
+    if (sqlite3_errcode(db) != SQLITE_ERROR) *failed = 1; /* SQLITE_ERROR: no such table */
+    return NULL;
+  }
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    const char *text = (const char *)sqlite3_column_text(st, 0);
+    value = text ? ics_strdup(text) : NULL;
+    if (!value) *failed = text ? 2 : 1;
+  } else if (rc != SQLITE_DONE) {
+    *failed = 1;
+  }
+  sqlite3_finalize(st); /* keeps the step's error as the database's */
+  return value;
+}
+
+/* A key in the meta table, in hex. */
+static int put_key(sqlite3 *db, const char *name, const unsigned char *key, size_t size,
+                   ics_lang lang, char **error) {
+  char hex[2 * crypto_sign_SECRETKEYBYTES + 1];
+  sodium_bin2hex(hex, sizeof hex, key, size);
+  int rc = put_meta(db, name, hex, lang, error);
+  sodium_memzero(hex, sizeof hex);
+  return rc;
+}
+
+/* The store's own signing key (Ed25519): its bundles are signed with it. It stays in the
+ * store: whoever can open the store file can sign as the store (docs/security.md). */
+static int put_new_signing_key(sqlite3 *db, ics_lang lang, char **error) {
+  unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+  if (sodium_init() < 0) {
+    set_error(error, lang, "không khởi động được libsodium", "cannot initialise libsodium");
+    return 1;
+  }
+  crypto_sign_keypair(pk, sk);
+  int rc = put_key(db, "signing_key", sk, sizeof sk, lang, error);
+  sodium_memzero(sk, sizeof sk);
+  return rc;
+}
+
+/* A key of the meta table decoded into out (size bytes): 1 found, 0 absent, -1 failed. */
+static int get_key(ics_store *s, const char *name, unsigned char *out, size_t size, char **error) {
+  int failed = 0;
+  char *hex = get_meta(s->db, name, &failed);
+  if (failed) {
+    if (failed == 1) db_error(s->db, s->lang, error);
+    return -1;
+  }
+  if (!hex) return 0;
+  size_t got = 0;
+  int bad = sodium_hex2bin(out, size, hex, strlen(hex), NULL, &got, NULL) != 0 || got != size ||
+            strlen(hex) != 2 * size;
+  sodium_memzero(hex, strlen(hex));
+  ics_free(hex);
+  if (bad) {
+    set_error(error, s->lang, "khóa '%s' trong kho dữ liệu bị hỏng", "the key '%s' in the store is damaged", name);
+    return -1;
+  }
+  return 1;
+}
+
 int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang lang, char **error) {
   if (ics_path_is_file(path) || ics_path_is_dir(path)) {
     set_error(error, lang, "'%s' đã có; chọn tên khác cho kho dữ liệu mới",
@@ -227,6 +297,8 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
   if (!rc) rc = put_meta(db, "created_at", now, lang, error);
   snprintf(number, sizeof number, "%d", STORE_SCHEMA_VERSION);
   if (!rc) rc = put_meta(db, "schema_version", number, lang, error);
+  if (!rc) rc = put_new_signing_key(db, lang, error);
+  if (!rc && setup->central_key) rc = put_key(db, "central_key", setup->central_key, 32, lang, error);
   sqlite3_stmt *st = NULL;
   if (!rc && sqlite3_prepare_v2(db, "INSERT INTO forms VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL))
     rc = db_error(db, lang, error);
@@ -273,29 +345,6 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
   return rc;
 }
 
-/* A value of the meta table, NULL when absent (or no meta table: not a store). *failed is set
- * when it could not be read: 1 the database failed (busy, I/O, damaged: sqlite3_errcode),
- * 2 no memory; later calls then do nothing, rather than wait for a busy database again. */
-static char *get_meta(sqlite3 *db, const char *key, int *failed) {
-  if (*failed) return NULL;
-  sqlite3_stmt *st;
-  char *value = NULL;
-  if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL)) {
-    if (sqlite3_errcode(db) != SQLITE_ERROR) *failed = 1; /* SQLITE_ERROR: no such table */
-    return NULL;
-  }
-  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    const char *text = (const char *)sqlite3_column_text(st, 0);
-    value = text ? ics_strdup(text) : NULL;
-    if (!value) *failed = text ? 2 : 1;
-  } else if (rc != SQLITE_DONE) {
-    *failed = 1;
-  }
-  sqlite3_finalize(st); /* keeps the step's error as the database's */
-  return value;
-}
 
 ics_store *ics_store_open(const char *path, ics_lang lang, char **error) {
   if (!ics_path_is_file(path)) {
@@ -694,6 +743,24 @@ static int split_answers(char *text, ics_bundle_value **values, size_t *count, s
   return 0;
 }
 
+int ics_store_set_central_key(ics_store *s, const unsigned char key[32], char **error) {
+  if (exec(s->db, "BEGIN IMMEDIATE", s->lang, error)) return 1;
+  int rc = exec(s->db, "DELETE FROM meta WHERE key = 'central_key'", s->lang, error);
+  if (!rc) rc = put_key(s->db, "central_key", key, 32, s->lang, error);
+  if (!rc) rc = exec(s->db, "COMMIT", s->lang, error);
+  if (rc) ics_store_rollback(s);
+  return rc;
+}
+
+bool ics_store_sealed(ics_store *s, char *fingerprint) {
+  unsigned char key[32];
+  char *error = NULL;
+  bool sealed = get_key(s, "central_key", key, sizeof key, &error) == 1;
+  ics_free(error);
+  if (sealed) ics_key_fingerprint(key, fingerprint);
+  return sealed;
+}
+
 int ics_store_export(ics_store *s, const char *path, const ics_export_options *opts,
                      uint64_t *records_out, char **error) {
   *records_out = 0;
@@ -745,12 +812,23 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
   sqlite3_finalize(st);
   st = NULL;
 
+  /* signed with the store's key (a store made before keys existed gets one now, in this
+   * transaction); sealed when the store has the office's key */
+  unsigned char signing_key[crypto_sign_SECRETKEYBYTES], central_key[32];
+  int has_signing = rc ? -1 : get_key(s, "signing_key", signing_key, sizeof signing_key, error);
+  if (has_signing == 0 && !(rc = put_new_signing_key(s->db, s->lang, error)))
+    has_signing = get_key(s, "signing_key", signing_key, sizeof signing_key, error);
+  int has_central = has_signing == 1 ? get_key(s, "central_key", central_key, sizeof central_key, error) : -1;
+  if (has_signing != 1 || has_central < 0) rc = 1;
+  ics_bundle_keys keys = {.signing_key = signing_key, .central_key = has_central == 1 ? central_key : NULL};
+
   ics_bundle_manifest manifest = {
-      .format = ICS_BUNDLE_FORMAT, .bundle_id = bundle_id, .store_id = s->id,
+      .bundle_id = bundle_id, .store_id = s->id,
       .surveyor = s->surveyor, .site = s->site, .round = s->round, .created = created,
       .register_text = reg_text, .register_len = reg_len, .forms = forms,
       .form_count = s->form_count, .record_count = total};
-  ics_bundle_writer *w = rc ? NULL : ics_bundle_create(path, &manifest, error);
+  ics_bundle_writer *w = rc ? NULL : ics_bundle_create(path, &manifest, &keys, error);
+  sodium_memzero(signing_key, sizeof signing_key);
   if (!rc && !w) rc = 1;
   static const char sql[] =
       "SELECT instance_id, revision, form_id, status, created_at, updated_at, surveyor, site,"

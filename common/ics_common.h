@@ -121,6 +121,14 @@ int ics_current_year(void);
 uint64_t ics_clock_ms(void);
 /* dir + "/" + name, allocated. */
 char *ics_path_join(const char *dir, const char *name);
+/* Private files (keys): a new directory only its owner may enter (0700; an existing one is
+ * kept as it is), and a new file only its owner may read (0600), written whole and synced;
+ * never replaces an existing file (errno EEXIST). 0 or -1 with errno. */
+int ics_make_private_dir(const char *path);
+int ics_write_private_file(const char *path, const void *data, size_t size);
+/* Whether users other than the owner may read (or write) path: 1 yes, 0 no, -1 error (errno);
+ * *mode gets the permission bits for messages. Always 0 where the platform has no such bits. */
+int ics_path_open_to_others(const char *path, unsigned *mode);
 
 /* ---- escaped text --------------------------------------------------------------------------
  * One value on one line: backslash, tab, newline and carriage return become \\ \t \n \r.

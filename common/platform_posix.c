@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 ics_read_status ics_read_file(const char *path, size_t limit, char **data, size_t *size) {
   *data = NULL;
@@ -145,4 +147,41 @@ uint64_t ics_clock_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int ics_make_private_dir(const char *path) {
+  if (mkdir(path, 0700) == 0 || (errno == EEXIST && ics_path_is_dir(path))) return 0;
+  return -1;
+}
+
+int ics_write_private_file(const char *path, const void *data, size_t size) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return -1;
+  const char *p = data;
+  while (size) {
+    ssize_t k = write(fd, p, size);
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0) goto fail;
+    p += k;
+    size -= (size_t)k;
+  }
+  if (fsync(fd) != 0) goto fail;
+  if (close(fd) != 0) {
+    fd = -1;
+    goto fail;
+  }
+  return 0;
+fail:;
+  int saved = errno;
+  if (fd >= 0) close(fd);
+  unlink(path);
+  errno = saved;
+  return -1;
+}
+
+int ics_path_open_to_others(const char *path, unsigned *mode) {
+  struct stat st;
+  if (stat(path, &st) != 0) return -1;
+  *mode = (unsigned)(st.st_mode & 07777);
+  return (st.st_mode & (S_IRWXG | S_IRWXO)) != 0;
 }

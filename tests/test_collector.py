@@ -6,6 +6,7 @@ Only the standard library: run with /usr/bin/python3."""
 import gzip
 import os
 import pty
+import re
 import select
 import signal
 import sqlite3
@@ -321,7 +322,8 @@ check(r.returncode == 0, "export: " + r.stderr)
 r = run("collect", "export", "--store", store, "-o", b2, *fixed)
 check(open(b1, "rb").read() == open(b2, "rb").read(), "two exports of the same state are identical")
 text = gzip.open(b1, "rt", encoding="utf-8").read()
-check(text.startswith("ictsurvey-bundle: 1\n"), "zcat shows the manifest first")
+check(text.startswith("ictsurvey-bundle: 2\n"), "zcat shows the manifest first (format 2: signed)")
+check(re.search(r"^signer: [0-9a-f]{64}$", text, re.M) is not None, "the store's key is named")
 records = [line.split("\t") for line in text.splitlines() if line.startswith("R\t")]
 exported = {rec[1]: rec for rec in records}
 check(new_id in exported and draft_id in exported and ids[1] in exported and csv_id in exported,
@@ -329,7 +331,9 @@ check(new_id in exported and draft_id in exported and ids[1] in exported and csv
 check(exported.get(ids[1], [None] * 5)[4] == "void", "void exported as void")
 check(not any(row[4] == "draft" for row in records), "no drafts exported")
 check(exported.get(ids[0], [None] * 4)[3] == "2", "newest revision exported")
-check(text.splitlines()[-1].startswith("end: %d " % len(records)), "trailer counts the records")
+check(text.splitlines()[-2].startswith("end: %d " % len(records)), "trailer counts the records")
+check(re.fullmatch(r"signature: [0-9a-f]{128}", text.splitlines()[-1]) is not None,
+      "the signature is the last line")
 check("Trần Văn B" in text and "Lê Thị Đ" in text, "Vietnamese text in the bundle")
 db = sqlite3.connect(store)
 check(db.execute("SELECT count(*) FROM exports").fetchone()[0] == 1, "export logged (same bundle id once)")

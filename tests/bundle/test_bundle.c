@@ -106,7 +106,7 @@ static ics_bundle_record sample_records[3];
 static void setup_sample(void) {
   sample_forms[0] = (ics_bundle_form){"staff", "3", hash_a, staff_def, sizeof staff_def - 1, 3};
   sample_forms[1] = (ics_bundle_form){"agency", "1", hash_b, agency_def, sizeof agency_def - 1, 0};
-  sample = (ics_bundle_manifest){ICS_BUNDLE_FORMAT,
+  sample = (ics_bundle_manifest){1,
                                  "aaaaaaaa-0000-4000-8000-000000000001",
                                  "bbbbbbbb-0000-4000-8000-000000000002",
                                  "Nguyễn Văn An\t(nhóm 2)\\",
@@ -149,7 +149,7 @@ static void setup_sample(void) {
 static char *write_bundle(const char *path, const ics_bundle_manifest *m,
                           const ics_bundle_record *records, size_t count) {
   char *error = NULL;
-  ics_bundle_writer *w = ics_bundle_create(path, m, &error);
+  ics_bundle_writer *w = ics_bundle_create(path, m, NULL, &error);
   if (!w) return error;
   for (size_t i = 0; i < count; i++)
     if (ics_bundle_write(w, &records[i], &error)) {
@@ -494,7 +494,7 @@ static void test_empty_bundle(void) {
   m.record_count = 0;
   m.register_text = NULL;
   m.register_len = 0;
-  m.format = 0; /* 0 means the current format */
+  m.format = 0; /* 0: the writer chooses (1, unsigned, without keys) */
   char *path = path_in("empty.bundle");
   char *error = write_bundle(path, &m, NULL, 0);
   CHECK_STR(error, NULL);
@@ -532,7 +532,7 @@ static void test_many(void) {
   }
   char *path = path_in("many.bundle");
   char *error = NULL;
-  ics_bundle_writer *w = ics_bundle_create(path, &m, &error);
+  ics_bundle_writer *w = ics_bundle_create(path, &m, NULL, &error);
   CHECK(w != NULL);
   for (int k = 0; w && k < N; k++) {
     snprintf(id, sizeof id, "%08x-0000-4000-8000-%012x", k, k * 7);
@@ -661,7 +661,8 @@ static void test_writer_refuses(void) {
   expect_create_error("created", EDIT(m.created = "2023-02-29T00:00:00Z"),
                       "created '2023-02-29T00:00:00Z' is not a UTC time");
   expect_create_error("round", EDIT(m.round = 1800), "round '1800' is not a year");
-  expect_create_error("format", EDIT(m.format = 2), "format 2 is not supported");
+  expect_create_error("format", EDIT(m.format = 3), "format 3 is not supported");
+  expect_create_error("format 2 without keys", EDIT(m.format = 2), "format 2 is not supported");
   expect_create_error("surveyor control",
                       EDIT(m.surveyor = "a\x01"
                                         "b"),
@@ -734,7 +735,7 @@ static void test_writer_refuses(void) {
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char *path = path_in("refused.bundle"), *error = NULL;
-    ics_bundle_writer *w = ics_bundle_create(path, &sample, &error);
+    ics_bundle_writer *w = ics_bundle_create(path, &sample, NULL, &error);
     CHECK(w != NULL);
     CHECK(temp_files() == 1);
     CHECK(ics_bundle_write(w, &cases[i].rec, &error) == -1);
@@ -757,7 +758,7 @@ static void test_writer_refuses(void) {
 
   /* counts: one record too many, one too few, a duplicate instance id */
   char *path = path_in("counts.bundle"), *error = NULL;
-  ics_bundle_writer *w = ics_bundle_create(path, &sample, &error);
+  ics_bundle_writer *w = ics_bundle_create(path, &sample, NULL, &error);
   for (int i = 0; i < 3; i++) CHECK(ics_bundle_write(w, &sample_records[i], &error) == 0);
   ics_bundle_record extra = sample_records[0];
   extra.instance_id = "44444444-4444-4444-8444-444444444444";
@@ -768,7 +769,7 @@ static void test_writer_refuses(void) {
   ics_bundle_abort(w);
   CHECK(access(path, F_OK) != 0 && temp_files() == 0);
 
-  w = ics_bundle_create(path, &sample, &error);
+  w = ics_bundle_create(path, &sample, NULL, &error);
   CHECK(ics_bundle_write(w, &sample_records[0], &error) == 0);
   CHECK(access(path, F_OK) != 0); /* not before ics_bundle_finish */
   CHECK(ics_bundle_finish(w, &error) == -1);
@@ -777,7 +778,7 @@ static void test_writer_refuses(void) {
   free(error);
   CHECK(access(path, F_OK) != 0 && temp_files() == 0);
 
-  w = ics_bundle_create(path, &sample, &error);
+  w = ics_bundle_create(path, &sample, NULL, &error);
   CHECK(ics_bundle_write(w, &sample_records[0], &error) == 0);
   CHECK(ics_bundle_write(w, &sample_records[0], &error) == -1);
   CHECK(error &&
@@ -893,17 +894,17 @@ static void test_content(void) {
   ics_bundle_limits limits;
   ics_bundle_default_limits(&limits);
 
-  expect_edit_error("newer format", "ictsurvey-bundle: 1", "ictsurvey-bundle: 2", true, NULL,
-                    "the bundle was written in format 2, newer than this program understands (1): "
+  expect_edit_error("newer format", "ictsurvey-bundle: 1", "ictsurvey-bundle: 3", true, NULL,
+                    "the bundle was written in format 3, newer than this program understands (2): "
                     "update ictsurvey");
   {
     char *body = sample_body();
-    char *edited = replace(body, "ictsurvey-bundle: 1", "ictsurvey-bundle: 2");
+    char *edited = replace(body, "ictsurvey-bundle: 1", "ictsurvey-bundle: 3");
     size_t size;
     unsigned char *gz = gzip_text(edited, strlen(edited), &size);
     expect_error_lang("newer format in Vietnamese", gz, size, NULL, ICS_VI,
-                      "gói dữ liệu được ghi theo định dạng 2, mới hơn định dạng chương trình này "
-                      "hiểu (1): hãy cập nhật ictsurvey");
+                      "gói dữ liệu được ghi theo định dạng 3, mới hơn định dạng chương trình này "
+                      "hiểu (2): hãy cập nhật ictsurvey");
     free(gz);
     free(edited);
     free(body);
