@@ -1677,7 +1677,7 @@ static int read_trailer(ics_bundle_reader *r, char *s, size_t n) {
     int rc = get_line(r, FIRST_LINE_MAX * 4, &line, &len);
     if (rc == -1) return -1;
     r->line_no++;
-    if (rc == 0) return fail(r, K_CONTENT, BM_NO_SIGNATURE);
+    if (rc == 0) return fail_here(r, K_CONTENT, BM_NO_SIGNATURE);
     size_t got = 0;
     if (rc == -2 || len != 11 + sizeof signature * 2 || memcmp(line, "signature: ", 11) != 0 ||
         !bundle_hex_valid(line + 11, len - 11) ||

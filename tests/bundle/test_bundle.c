@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "bundle.h"
+#include "keys.h"
 #include "test.h"
 
 static char dir[64];
@@ -145,11 +146,13 @@ static void setup_sample(void) {
                                           3};
 }
 
-/* Writes a bundle; returns the writer's error or NULL. */
-static char *write_bundle(const char *path, const ics_bundle_manifest *m,
-                          const ics_bundle_record *records, size_t count) {
+/* Writes a bundle (signed and sealed with keys, when given); returns the writer's error or
+ * NULL. */
+static char *write_bundle_keys(const char *path, const ics_bundle_manifest *m,
+                               const ics_bundle_keys *keys, const ics_bundle_record *records,
+                               size_t count) {
   char *error = NULL;
-  ics_bundle_writer *w = ics_bundle_create(path, m, NULL, &error);
+  ics_bundle_writer *w = ics_bundle_create(path, m, keys, &error);
   if (!w) return error;
   for (size_t i = 0; i < count; i++)
     if (ics_bundle_write(w, &records[i], &error)) {
@@ -158,6 +161,11 @@ static char *write_bundle(const char *path, const ics_bundle_manifest *m,
     }
   if (ics_bundle_finish(w, &error)) return error;
   return NULL;
+}
+
+static char *write_bundle(const char *path, const ics_bundle_manifest *m,
+                          const ics_bundle_record *records, size_t count) {
+  return write_bundle_keys(path, m, NULL, records, count);
 }
 
 static unsigned char *sample_bytes(size_t *size) {
@@ -185,6 +193,7 @@ static char *read_reader(ics_bundle_reader *r, char *error, size_t *records) {
   }
   ics_bundle_close(r);
   if (records) *records = n;
+  if (rc != 0 && !error) return strdup("out of memory (not even a message)");
   return rc == 0 ? NULL : error;
 }
 
@@ -393,11 +402,11 @@ static void check_record(const ics_bundle_record *got, const ics_bundle_record *
   CHECK(k == got->value_count);
 }
 
-static void check_sample_reader(ics_bundle_reader *r) {
+static void check_sample_reader(ics_bundle_reader *r, int format) {
   CHECK(r != NULL);
   if (!r) return;
   const ics_bundle_manifest *m = ics_bundle_manifest_of(r);
-  CHECK(m->format == 1);
+  CHECK(m->format == format);
   CHECK_STR(m->bundle_id, sample.bundle_id);
   CHECK_STR(m->store_id, sample.store_id);
   CHECK_STR(m->surveyor, sample.surveyor);
@@ -433,9 +442,9 @@ static void test_round_trip(void) {
   unsigned char *bytes = sample_bytes(&size);
   CHECK(bytes != NULL && size > 20);
   char *error = NULL;
-  check_sample_reader(ics_bundle_open(path_in("sample.bundle"), NULL, ICS_EN, &error));
+  check_sample_reader(ics_bundle_open(path_in("sample.bundle"), NULL, ICS_EN, &error), 1);
   CHECK_STR(error, NULL);
-  check_sample_reader(ics_bundle_open_memory(bytes, size, NULL, ICS_EN, &error));
+  check_sample_reader(ics_bundle_open_memory(bytes, size, NULL, ICS_EN, &error), 1);
   CHECK_STR(error, NULL);
   CHECK(temp_files() == 0);
 
@@ -1181,6 +1190,580 @@ static void test_allocation_failures(void) {
   free(good);
 }
 
+/* ---- signed and sealed bundles ------------------------------------------------------------- */
+
+static unsigned char store_pk[crypto_sign_PUBLICKEYBYTES], store_sk[crypto_sign_SECRETKEYBYTES];
+static unsigned char other_pk[crypto_sign_PUBLICKEYBYTES], other_sk[crypto_sign_SECRETKEYBYTES];
+static unsigned char office_pk[ICS_KEY_BYTES], office_sk[ICS_KEY_BYTES];
+static unsigned char other_office_pk[ICS_KEY_BYTES], other_office_sk[ICS_KEY_BYTES];
+static char store_pk_hex[65], other_pk_hex[65];
+
+static void setup_keys(void) {
+  unsigned char seed[32];
+  memset(seed, 1, sizeof seed);
+  crypto_sign_seed_keypair(store_pk, store_sk, seed);
+  memset(seed, 2, sizeof seed);
+  crypto_sign_seed_keypair(other_pk, other_sk, seed);
+  memset(seed, 3, sizeof seed);
+  crypto_box_seed_keypair(office_pk, office_sk, seed);
+  memset(seed, 4, sizeof seed);
+  crypto_box_seed_keypair(other_office_pk, other_office_sk, seed);
+  sodium_bin2hex(store_pk_hex, sizeof store_pk_hex, store_pk, sizeof store_pk);
+  sodium_bin2hex(other_pk_hex, sizeof other_pk_hex, other_pk, sizeof other_pk);
+}
+
+/* Opens a bundle from memory or from a file, unseals it with pk/sk when given and it is
+ * sealed, reads every record. NULL when it is valid, else the error. */
+static char *read_unsealed(const void *data, size_t size, const char *path,
+                           const unsigned char *pk, const unsigned char *sk) {
+  char *error = NULL;
+  ics_bundle_reader *r = path ? ics_bundle_open(path, NULL, ICS_EN, &error)
+                              : ics_bundle_open_memory(data, size, NULL, ICS_EN, &error);
+  if (!r && !error) return strdup("out of memory (not even a message)");
+  if (r && pk && ics_bundle_unseal(r, pk, sk, &error)) {
+    ics_bundle_close(r);
+    return error ? error : strdup("out of memory (not even a message)");
+  }
+  return read_reader(r, error, NULL);
+}
+
+/* Read both from memory and from a file, with the office's key, the bundle must be refused
+ * with a message containing `expected`. */
+static void expect_sealed_error(const char *label, const void *data, size_t size,
+                                const unsigned char *pk, const unsigned char *sk,
+                                const char *expected) {
+  char *path = path_in("case.bundle");
+  write_all(path, data, size);
+  char *from_memory = read_unsealed(data, size, NULL, pk, sk);
+  char *from_file = read_unsealed(NULL, 0, path, pk, sk);
+  test_checks += 2;
+  if (!from_memory || !strstr(from_memory, expected)) {
+    test_failures++;
+    fprintf(stderr, "%s: expected an error containing\n  %s\ngot\n  %s\n", label, expected,
+            from_memory ? from_memory : "(success)");
+  }
+  if (!from_file || !from_memory || strcmp(from_file, from_memory) != 0) {
+    test_failures++;
+    fprintf(stderr, "%s: file and memory differ:\n  %s\n  %s\n", label,
+            from_file ? from_file : "(success)", from_memory ? from_memory : "(success)");
+  }
+  if (getenv("TEST_BUNDLE_VERBOSE")) fprintf(stderr, "%s: %s\n", label, from_memory);
+  free(from_memory);
+  free(from_file);
+}
+
+static void expect_sealed_text_error(const char *label, const char *content, const char *expected) {
+  size_t size;
+  unsigned char *gz = gzip_text(content, strlen(content), &size);
+  expect_sealed_error(label, gz, size, office_pk, office_sk, expected);
+  free(gz);
+}
+
+/* The sample written with keys; *content gets its gunzipped text. */
+static unsigned char *keyed_sample(const ics_bundle_keys *keys, size_t *size, char **content) {
+  ics_bundle_manifest m = sample;
+  m.format = 0;
+  char *path = path_in("keyed.bundle");
+  char *error = write_bundle_keys(path, &m, keys, sample_records, 3);
+  CHECK_STR(error, NULL);
+  free(error);
+  unsigned char *bytes = read_all(path, size);
+  if (content) {
+    size_t len;
+    *content = gunzip(bytes, *size, &len);
+  }
+  return bytes;
+}
+
+/* The position of the last line starting with `prefix` in text. */
+static char *last_line(char *text, const char *prefix) {
+  char *found = strncmp(text, prefix, strlen(prefix)) == 0 ? text : NULL;
+  for (char *p = text; (p = strchr(p, '\n')); p++)
+    if (strncmp(p + 1, prefix, strlen(prefix)) == 0) found = p + 1;
+  return found;
+}
+
+/* text (which ends with its end line) with a signature line by sk after it. */
+static char *sign_text(const char *text, const unsigned char *sk) {
+  char *copy = strdup(text);
+  const char *end_line = last_line(copy, "end: ");
+  CHECK(end_line != NULL);
+  static const char context[] = "ictsurvey-bundle-signature-1\n";
+  size_t len = strlen(context) + strlen(end_line);
+  char *message = malloc(len + 1);
+  strcpy(message, context);
+  strcat(message, end_line);
+  unsigned char signature[crypto_sign_BYTES];
+  crypto_sign_detached(signature, NULL, (unsigned char *)message, len, sk);
+  char hex[crypto_sign_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, signature, sizeof signature);
+  char *out = malloc(strlen(text) + sizeof hex + 16);
+  sprintf(out, "%ssignature: %s\n", text, hex);
+  free(message);
+  free(copy);
+  return out;
+}
+
+/* The content of a sealed bundle around inner (a bundle file's bytes), sealed to pk, after
+ * `head` (the readable manifest, up to its last form line), with the right end line. */
+static char *seal_around(const char *head, const unsigned char *inner, size_t inner_size,
+                         const unsigned char *pk, long records) {
+  unsigned char key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
+  unsigned char header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+  unsigned char boxed[crypto_box_SEALBYTES + sizeof key];
+  crypto_secretstream_xchacha20poly1305_state st;
+  crypto_secretstream_xchacha20poly1305_keygen(key);
+  crypto_secretstream_xchacha20poly1305_init_push(&st, header, key);
+  crypto_box_seal(boxed, key, sizeof key, pk);
+  size_t cap = strlen(head) + inner_size * 2 + 4096, len;
+  char *out = malloc(cap);
+  char pk_hex[65], boxed_hex[sizeof boxed * 2 + 1], header_hex[sizeof header * 2 + 1];
+  sodium_bin2hex(pk_hex, sizeof pk_hex, pk, 32);
+  sodium_bin2hex(boxed_hex, sizeof boxed_hex, boxed, sizeof boxed);
+  sodium_bin2hex(header_hex, sizeof header_hex, header, sizeof header);
+  len = (size_t)sprintf(out, "%ssealed: %s %s %s\n", head, pk_hex, boxed_hex, header_hex);
+  const size_t chunk = 48 * 1024;
+  for (size_t at = 0;; at += chunk) {
+    size_t n = inner_size - at < chunk ? inner_size - at : chunk;
+    bool last = at + n == inner_size;
+    unsigned char *cipher = malloc(n + crypto_secretstream_xchacha20poly1305_ABYTES);
+    unsigned long long cipher_len;
+    crypto_secretstream_xchacha20poly1305_push(
+        &st, cipher, &cipher_len, inner + at, n, NULL, 0,
+        last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0);
+    len += (size_t)sprintf(out + len, "S ");
+    sodium_bin2base64(out + len, cap - len, cipher, (size_t)cipher_len,
+                      sodium_base64_VARIANT_ORIGINAL);
+    len += strlen(out + len);
+    out[len++] = '\n';
+    out[len] = '\0';
+    free(cipher);
+    if (last) break;
+  }
+  char *sealed = seal(out, records);
+  free(out);
+  return sealed;
+}
+
+static void test_signed(void) {
+  ics_bundle_keys keys = {.signing_key = store_sk};
+  size_t size, size2;
+  char *content;
+  unsigned char *bytes = keyed_sample(&keys, &size, &content);
+  unsigned char *again = keyed_sample(&keys, &size2, NULL);
+  CHECK(size == size2 && memcmp(bytes, again, size) == 0); /* Ed25519 is deterministic */
+  free(again);
+
+  char *error = NULL;
+  ics_bundle_reader *r = ics_bundle_open_memory(bytes, size, NULL, ICS_EN, &error);
+  CHECK(r != NULL && !ics_bundle_is_sealed(r));
+  CHECK(ics_bundle_unseal(r, office_pk, office_sk, &error) == 0); /* nothing to do */
+  check_sample_reader(r, 2);
+  r = ics_bundle_open_memory(bytes, size, NULL, ICS_EN, &error);
+  CHECK_STR(ics_bundle_signer(r), store_pk_hex);
+  ics_bundle_close(r);
+  CHECK(strncmp(content, "ictsurvey-bundle: 2\n", 20) == 0);
+  char signer_line[96];
+  snprintf(signer_line, sizeof signer_line, "\nsigner: %.64s\nregister: ", store_pk_hex);
+  CHECK(strstr(content, signer_line) != NULL);
+  char *signature = last_line(content, "signature: ");
+  CHECK(signature != NULL && strlen(signature) == 11 + 128 + 1);
+
+  /* the content up to its end line, and without it */
+  char *end_line = last_line(content, "end: ");
+  char *with_end = strndup(content, (size_t)(signature - content));
+  char *body = strndup(content, (size_t)(end_line - content));
+  char *forged, *edited, *tmp;
+
+  forged = sign_text(with_end, store_sk); /* made again: the same file */
+  CHECK_STR(forged, content);
+  free(forged);
+
+  edited = replace(body, "Trần", "Tràn"); /* a value changed, the hash made again */
+  tmp = seal(edited, -1);
+  forged = malloc(strlen(tmp) + strlen(signature) + 1);
+  sprintf(forged, "%s%s", tmp, signature);
+  expect_sealed_text_error("signed: changed and rehashed", forged,
+                           "line 35: the signature does not match: the bundle was changed after it "
+                           "was signed, or was not signed by the key it names; ask for it again");
+  free(forged);
+  free(tmp);
+  free(edited);
+
+  edited = replace(body, store_pk_hex, other_pk_hex); /* another signer named */
+  tmp = seal(edited, -1);
+  forged = malloc(strlen(tmp) + strlen(signature) + 1);
+  sprintf(forged, "%s%s", tmp, signature);
+  expect_sealed_text_error("signed: another signer named", forged, "the signature does not match");
+  free(forged);
+  forged = sign_text(tmp, other_sk); /* ... and signing with its key: valid, but by another key */
+  size_t gz_size;
+  unsigned char *gz = gzip_text(forged, strlen(forged), &gz_size);
+  r = ics_bundle_open_memory(gz, gz_size, NULL, ICS_EN, &error);
+  CHECK(read_reader(r, error, NULL) == NULL);
+  r = ics_bundle_open_memory(gz, gz_size, NULL, ICS_EN, &error);
+  CHECK_STR(ics_bundle_signer(r), other_pk_hex);
+  ics_bundle_close(r);
+  free(gz);
+  free(forged);
+  free(tmp);
+  free(edited);
+
+  expect_sealed_text_error("signed: no signature", with_end,
+                           "line 35: the 'signature:' line is missing after the 'end:' line");
+  tmp = malloc(strlen(with_end) + 32);
+  sprintf(tmp, "%ssignature: 00\n", with_end);
+  expect_sealed_text_error("signed: short signature", tmp, "line 35: invalid 'signature:' line");
+  free(tmp);
+  tmp = malloc(strlen(content) + 32);
+  sprintf(tmp, "%sR\tmore\n", content);
+  expect_sealed_text_error("signed: after the signature", tmp,
+                           "line 36: content after the 'end:' line, which must be the last");
+  free(tmp);
+  edited = replace(body, signer_line + 1, "register: "); /* format 2 without a signer */
+  tmp = seal(edited, -1);
+  expect_sealed_text_error("format 2 unsigned", tmp,
+                           "line 11: expected 'form: …', 'signer: …' or 'sealed: …' here, found "
+                           "'register: ");
+  free(tmp);
+  free(edited);
+  edited = replace(body, signer_line + 1, "signer: 0123\nregister: ");
+  tmp = seal(edited, -1);
+  expect_sealed_text_error("bad signer", tmp, "line 11: the signer key '0123' is not 64 lowercase hex digits");
+  free(tmp);
+  free(edited);
+  free(body);
+  free(with_end);
+  free(content);
+  free(bytes);
+}
+
+static void test_sealed(void) {
+  ics_bundle_keys keys = {.signing_key = store_sk, .central_key = office_pk};
+  size_t size, size2;
+  char *content;
+  unsigned char *bytes = keyed_sample(&keys, &size, &content);
+  unsigned char *again = keyed_sample(&keys, &size2, NULL);
+  CHECK(size != size2 || memcmp(bytes, again, size) != 0); /* a fresh content key each time */
+  free(again);
+
+  /* without the key: the readable fields only */
+  char *error = NULL;
+  ics_bundle_reader *r = ics_bundle_open_memory(bytes, size, NULL, ICS_EN, &error);
+  CHECK(r != NULL && ics_bundle_is_sealed(r));
+  if (!r) return;
+  const ics_bundle_manifest *m = ics_bundle_manifest_of(r);
+  CHECK(m->format == 2);
+  CHECK_STR(m->bundle_id, sample.bundle_id);
+  CHECK_STR(m->store_id, sample.store_id);
+  CHECK_STR(m->surveyor, "");
+  CHECK_STR(m->site, sample.site);
+  CHECK(m->round == sample.round && m->record_count == 3 && m->register_len == 0);
+  CHECK_STR(m->created, sample.created);
+  CHECK(m->form_count == 2);
+  for (size_t i = 0; i < 2 && i < m->form_count; i++) {
+    CHECK_STR(m->forms[i].id, sample_forms[i].id);
+    CHECK_STR(m->forms[i].hash, sample_forms[i].hash);
+    CHECK(m->forms[i].records == sample_forms[i].records && m->forms[i].definition == NULL);
+  }
+  CHECK(ics_bundle_signer(r) == NULL);
+  char office_fp[ICS_FINGERPRINT_SIZE], other_fp[ICS_FINGERPRINT_SIZE], expected[256];
+  ics_key_fingerprint(office_pk, office_fp);
+  ics_key_fingerprint(other_office_pk, other_fp);
+  snprintf(expected, sizeof expected,
+           "the bundle is sealed to the central office's key (%s): only that secret key "
+           "(central.key) opens it", office_fp);
+  CHECK_STR(read_reader(r, error, NULL), expected);
+
+  /* with another office's key */
+  snprintf(expected, sizeof expected,
+           "the bundle is sealed to another central office key (%s), not to the key given (%s)",
+           office_fp, other_fp);
+  expect_sealed_error("sealed to another office", bytes, size, other_office_pk, other_office_sk,
+                      expected);
+
+  /* with the key: everything, from memory and from a file */
+  r = ics_bundle_open_memory(bytes, size, NULL, ICS_EN, &error);
+  CHECK(ics_bundle_unseal(r, office_pk, office_sk, &error) == 0);
+  CHECK(ics_bundle_unseal(r, office_pk, office_sk, &error) == 0); /* again: nothing to do */
+  CHECK_STR(ics_bundle_signer(r), store_pk_hex);
+  check_sample_reader(r, 2);
+  char *path = path_in("sealed.bundle");
+  write_all(path, bytes, size);
+  CHECK_STR(read_unsealed(NULL, 0, path, office_pk, office_sk), NULL);
+
+  /* no answer, surveyor or register in the readable content */
+  CHECK(strncmp(content, "ictsurvey-bundle: 2\n", 20) == 0);
+  CHECK(strstr(content, "\nsurveyor: \nsite: ") != NULL);
+  CHECK(strstr(content, sample.surveyor) == NULL);
+  CHECK(strstr(content, sample_records[0].values[0].value) == NULL);
+  CHECK(strstr(content, "register:") == NULL && strstr(content, "definition:") == NULL);
+  CHECK(strstr(content, "\nsealed: ") != NULL && strstr(content, "\nS ") != NULL);
+  CHECK(strstr(content, "\nsigner: ") == NULL && strstr(content, "\nsignature: ") == NULL);
+
+  /* a large bundle: many S lines, read back whole */
+  ics_bundle_manifest big = sample;
+  ics_bundle_form forms[2];
+  memcpy(forms, sample_forms, sizeof forms);
+  big.forms = forms;
+  big.format = 0;
+  enum { MANY = 3000 };
+  forms[0].records = MANY;
+  forms[1].records = 0;
+  big.record_count = MANY;
+  ics_bundle_writer *w = ics_bundle_create(path, &big, &keys, &error);
+  CHECK(w != NULL);
+  char id[37], value[64];
+  ics_bundle_value values[2] = {{"name", value}, {"note", "x"}};
+  for (int i = 0; w && i < MANY; i++) {
+    unsigned char raw[16];
+    randombytes_buf(raw, sizeof raw);
+    snprintf(id, sizeof id, "%02x%02x%02x%02x-%02x%02x-4%x%02x-8%x%02x-%02x%02x%02x%02x%02x%02x",
+             raw[0], raw[1], raw[2], raw[3], raw[4], raw[5], raw[6] & 15, raw[7], raw[8] & 15,
+             raw[9], raw[10], raw[11], raw[12], raw[13], raw[14], raw[15]);
+    snprintf(value, sizeof value, "person %d with a longer name to fill the chunks %d", i, i * 7);
+    ics_bundle_record rec = sample_records[0];
+    rec.instance_id = id;
+    rec.form_id = sample_forms[0].id;
+    rec.values = values;
+    rec.value_count = 2;
+    CHECK(ics_bundle_write(w, &rec, &error) == 0);
+  }
+  CHECK(ics_bundle_finish(w, &error) == 0);
+  size_t big_size, records = 0;
+  unsigned char *big_bytes = read_all(path, &big_size);
+  size_t big_len;
+  char *big_content = gunzip(big_bytes, big_size, &big_len);
+  size_t s_lines = 0;
+  for (char *p = big_content; (p = strstr(p, "\nS ")); p++) s_lines++;
+  CHECK(s_lines >= 2);
+  r = ics_bundle_open(path, NULL, ICS_EN, &error);
+  CHECK(ics_bundle_unseal(r, office_pk, office_sk, &error) == 0);
+  CHECK(read_reader(r, NULL, &records) == NULL && records == MANY);
+  free(big_content);
+  free(big_bytes);
+
+  /* the writer refuses to seal without signing */
+  ics_bundle_keys unsigned_keys = {.central_key = office_pk};
+  ics_bundle_manifest m0 = sample;
+  m0.format = 0;
+  error = write_bundle_keys(path_in("refused.bundle"), &m0, &unsigned_keys, sample_records, 3);
+  CHECK(error && strstr(error, "signing_key is missing"));
+  free(error);
+  CHECK(temp_files() == 0);
+  free(content);
+  free(bytes);
+}
+
+/* Every byte of a signed and of a sealed bundle changed in turn. A byte replaced by its
+ * complement is always refused. A single flipped bit is refused unless it changes nothing the
+ * bundle says: deflate leaves a few padding bits at block ends that every inflater ignores
+ * (and the gzip header's XFL byte is a hint); the content read is then exactly the same. */
+static void test_sealed_damage(void) {
+  for (int sealed = 0; sealed <= 1; sealed++) {
+    ics_bundle_keys keys = {.signing_key = store_sk, .central_key = sealed ? office_pk : NULL};
+    size_t size, good_len;
+    unsigned char *good = keyed_sample(&keys, &size, NULL);
+    char *good_content = gunzip(good, size, &good_len);
+    unsigned char *copy = malloc(size);
+    size_t refused = 0, harmless = 0, tried = 0;
+    static const unsigned char masks[] = {0xff, 0x01, 0x10, 0x80};
+    for (size_t k = 0; k < sizeof masks; k++)
+      for (size_t i = 0; i < size; i++) {
+        memcpy(copy, good, size);
+        copy[i] ^= masks[k];
+        char *error = read_unsealed(copy, size, NULL, office_pk, office_sk);
+        tried++;
+        if (error) {
+          refused++;
+        } else {
+          size_t len;
+          char *content = gunzip(copy, size, &len);
+          bool same = len == good_len && memcmp(content, good_content, len) == 0;
+          CHECK(same && masks[k] != 0xff);
+          if (same) harmless++;
+          else fprintf(stderr, "byte %zu ^ 0x%02x changed the content and was accepted\n", i, masks[k]);
+          free(content);
+        }
+        free(error);
+      }
+    CHECK(tried == 4 * size && refused + harmless == tried && harmless < 8);
+    fprintf(stderr, "%s bundle: %zu changed bytes refused, %zu flipped padding bits harmless\n",
+            sealed ? "sealed" : "signed", refused, harmless);
+    free(good_content);
+    free(copy);
+    free(good);
+  }
+}
+
+/* Hand-made sealed contents, each with a valid gzip member and (unless said) a valid outer
+ * hash: the forgeries an attacker with the office's public key could try. */
+static void test_sealed_forgeries(void) {
+  ics_bundle_keys keys = {.signing_key = store_sk, .central_key = office_pk};
+  size_t size;
+  char *content;
+  unsigned char *bytes = keyed_sample(&keys, &size, &content);
+  char *sealed_line = strstr(content, "\nsealed: ") + 1;
+  char *s_line = strstr(content, "\nS ") + 1;
+  char *end_line = last_line(content, "end: ");
+  char *head = strndup(content, (size_t)(sealed_line - content));
+  char *body = strndup(content, (size_t)(end_line - content));
+  char *tmp, *edited;
+
+  tmp = seal(body, 3); /* made again: still valid */
+  CHECK_STR(tmp, content);
+  free(tmp);
+
+  edited = replace(body, "site: ", "site: X"); /* a readable field changed, the hash made again */
+  tmp = seal(edited, 3);
+  expect_sealed_text_error("readable site changed", tmp, "the readable manifest says site 'X");
+  free(tmp);
+  free(edited);
+
+  edited = replace(body, "surveyor: \n", "surveyor: Lê\n");
+  tmp = seal(edited, 3);
+  expect_sealed_text_error("readable surveyor", tmp,
+                           "line 4: a sealed bundle's readable 'surveyor:' line must be empty");
+  free(tmp);
+  free(edited);
+
+  /* one hex digit of the sealed content key */
+  edited = strdup(body);
+  char *digit = edited + (sealed_line - content) + 8 + 64 + 1 + 10;
+  *digit = *digit == '0' ? '1' : '0';
+  tmp = seal(edited, 3);
+  expect_sealed_text_error("sealed key changed", tmp, "the bundle's content key cannot be opened");
+  free(tmp);
+  free(edited);
+
+  /* the office key named changed to another office's */
+  char other_hex[65];
+  sodium_bin2hex(other_hex, sizeof other_hex, other_office_pk, 32);
+  edited = strdup(body);
+  memcpy(edited + (sealed_line - content) + 8, other_hex, 64);
+  tmp = seal(edited, 3);
+  expect_sealed_text_error("office key renamed", tmp, "sealed to another central office key");
+  free(tmp);
+  free(edited);
+
+  /* one base64 character of the sealed content */
+  edited = strdup(body);
+  char *c = edited + (s_line - content) + 20;
+  *c = *c == 'A' ? 'B' : 'A';
+  tmp = seal(edited, 3);
+  expect_sealed_text_error("sealed content changed", tmp,
+                           "line 12: the sealed content cannot be decrypted: the bundle was changed "
+                           "after it was written; ask for it again");
+  free(tmp);
+  free(edited);
+
+  /* the S lines cut before the final one, doubled, and a wrong line among them */
+  char *s_end = strchr(s_line, '\n') + 1;
+  edited = strndup(body, (size_t)(s_line - content));
+  tmp = seal(edited, 3);
+  expect_sealed_text_error("final part missing", tmp, "line 12: the sealed content stops before its final part");
+  free(tmp);
+  free(edited);
+  size_t s_len = (size_t)(s_end - s_line);
+  edited = malloc(strlen(body) + s_len + 1);
+  sprintf(edited, "%.*s%.*s", (int)(s_end - content), body, (int)s_len, s_line);
+  tmp = seal(edited, 3);
+  expect_sealed_text_error("final part twice", tmp, "line 13: sealed content after its final part");
+  free(tmp);
+  free(edited);
+  edited = replace(body, "\nS ", "\nR ");
+  tmp = seal(edited, 3);
+  expect_sealed_text_error("not an S line", tmp, "line 12: expected a line of sealed content ('S …') here");
+  free(tmp);
+  free(edited);
+
+  /* the outer hash not made again, and a wrong count */
+  edited = strdup(content);
+  digit = edited + (end_line - content) + strlen("end: 3 ");
+  *digit = *digit == '0' ? '1' : '0';
+  expect_sealed_text_error("outer hash", edited, "the content's SHA-256 does not match the 'end:' line");
+  free(edited);
+  tmp = seal(body, 4);
+  expect_sealed_text_error("outer count", tmp, "the 'end:' line says 4 records, but the bundle has 3");
+  free(tmp);
+
+  /* sealed around other bundles: unsigned, with a forged signature, sealed twice */
+  size_t inner_size;
+  unsigned char *inner = sample_bytes(&inner_size); /* format 1: unsigned */
+  tmp = seal_around(head, inner, inner_size, office_pk, 3);
+  expect_sealed_text_error("unsigned inside", tmp, "the bundle inside the seal is not signed");
+  free(tmp);
+  free(inner);
+  char *signed_content;
+  unsigned char *signed_bytes = keyed_sample(&(ics_bundle_keys){.signing_key = store_sk},
+                                             &inner_size, &signed_content);
+  edited = replace(signed_content, "Trần", "Tràn");
+  char *cut = last_line(edited, "end: ");
+  char *sig = strdup(last_line(signed_content, "signature: "));
+  *cut = '\0';
+  char *resealed = seal(edited, -1);
+  char *inner_text = malloc(strlen(resealed) + strlen(sig) + 1);
+  sprintf(inner_text, "%s%s", resealed, sig);
+  inner = gzip_text(inner_text, strlen(inner_text), &inner_size);
+  tmp = seal_around(head, inner, inner_size, office_pk, 3);
+  expect_sealed_text_error("forged inside", tmp,
+                           "in the sealed content: line 35: the signature does not match");
+  free(tmp);
+  free(inner);
+  tmp = seal_around(head, bytes, size, office_pk, 3);
+  expect_sealed_text_error("sealed twice", tmp, "in the sealed content: line 11: the sealed content is itself sealed");
+  free(tmp);
+  edited = replace(head, "site: ", "site: Y");
+  tmp = seal_around(edited, signed_bytes, inner_size, office_pk, 3); /* the same file, another site */
+  expect_sealed_text_error("readable and sealed differ", tmp, "the readable manifest says site 'Y");
+  free(tmp);
+  free(edited);
+  free(inner_text);
+  free(resealed);
+  free(sig);
+  free(signed_bytes);
+  free(signed_content);
+  free(head);
+  free(body);
+  free(content);
+  free(bytes);
+}
+
+static void test_sealed_allocation_failures(void) {
+  ics_bundle_keys keys = {.signing_key = store_sk, .central_key = office_pk};
+  ics_bundle_manifest m = sample;
+  m.format = 0;
+  char *path = path_in("oom-sealed.bundle");
+  long n;
+  for (n = 0; n < 10000; n++) {
+    unlink(path);
+    ics_alloc_fail_after(n);
+    char *error = write_bundle_keys(path, &m, &keys, sample_records, 3);
+    ics_alloc_fail_after(-1);
+    bool written = access(path, F_OK) == 0;
+    if (!written && error && !strstr(error, "out of memory")) fprintf(stderr, "write n=%ld: %s\n", n, error);
+    if (!written) CHECK(!error || strstr(error, "out of memory"));
+    free(error);
+    CHECK(temp_files() == 0);
+    if (written) break;
+  }
+  CHECK(n > 3 && n < 10000);
+  size_t size;
+  unsigned char *bytes = read_all(path, &size);
+  for (n = 0; n < 10000; n++) {
+    ics_alloc_fail_after(n);
+    char *error = read_unsealed(n % 2 ? NULL : bytes, size, n % 2 ? path : NULL, office_pk, office_sk);
+    ics_alloc_fail_after(-1);
+    if (error) CHECK(strstr(error, "out of memory") != NULL);
+    if (error && !strstr(error, "out of memory")) fprintf(stderr, "n=%ld: %s\n", n, error);
+    bool done = error == NULL;
+    free(error);
+    if (done) break;
+  }
+  CHECK(n > 3 && n < 10000);
+  free(bytes);
+}
+
 /* ---- the corpus directories ------------------------------------------------------------------ */
 
 static void test_directory(const char *path) {
@@ -1247,6 +1830,12 @@ int main(int argc, char **argv) {
   test_content();
   test_bombs();
   test_allocation_failures();
+  setup_keys();
+  test_signed();
+  test_sealed();
+  test_sealed_damage();
+  test_sealed_forgeries();
+  test_sealed_allocation_failures();
   for (int i = 1; i < argc; i++) test_directory(argv[i]);
   remove_dir();
   TEST_MAIN_END();
