@@ -9,6 +9,7 @@ import hashlib
 import itertools
 import os
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -211,7 +212,12 @@ text = gzip.decompress(raw).decode()
 
 
 def rebuild(body):
-    """A bundle with new content and a correct trailer (so only the content is wrong)."""
+    """A bundle with new content and a correct trailer (so only the content is wrong): an
+    unsigned format 1 bundle from a store not seen before (a known store signs), so that the
+    intended problem is the one found."""
+    body = re.sub(r"^signer: [0-9a-f]{64}\n", "", body.replace("ictsurvey-bundle: 2\n", "ictsurvey-bundle: 1\n", 1),
+                  count=1, flags=re.M)
+    body = re.sub(r"^store-id: .*$", "store-id: 0badc0de-0000-4000-8000-000000000001", body, count=1, flags=re.M)
     body_wo = body[:body.rindex("end: ")]  # everything before the trailer line
     n = sum(1 for l in body_wo.split("\n") if l.startswith("R\t"))
     digest = hashlib.sha256(body_wo.encode()).hexdigest()
@@ -238,7 +244,7 @@ cases = {
     "violates-form": rebuild(text.replace("\tbirth_year=1980", "\tbirth_year=1800", 1)),
     "lying-counts": rebuild(text.replace("\nrecords: 2\n", "\nrecords: 3\n", 1)),
     "unknown-field": rebuild(text.replace("\tgender=female", "\tgender=female\tshoe_size=42", 1)),
-    "newer-format": rebuild(text.replace("ictsurvey-bundle: 1", "ictsurvey-bundle: 9", 1)),
+    "newer-format": rebuild(text.replace("ictsurvey-bundle: 2", "ictsurvey-bundle: 9", 1)),
 }
 check(len(bomb_data) < 2_000_000, "the bomb is small (%d bytes)" % len(bomb_data))
 for name, data in cases.items():
@@ -257,6 +263,9 @@ reasons = [r[0] for r in con.execute("SELECT reason FROM rejected")]
 con.close()
 check(any("birth_year" in x for x in reasons), "the violated field is named: %s" % reasons)
 check(any("shoe_size" in x for x in reasons), "the unknown field is named")
+check(any("format 9, newer than this program understands" in x for x in reasons), "a newer format is named")
+check(any("the forms' records add up to 2, but 'records' says 3" in x for x in reasons), "lying counts are named")
+check(not any("sign" in x for x in reasons), "no rejection for want of a signature: %s" % reasons)
 
 # a rejected bundle does not stop the others of the same command
 other = path("mixed.db")

@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""test_security.py ICTSURVEY - signed and sealed bundles from the command line, as the central
+office and the surveyors use them: keys init and its files' modes, key files refused when
+others may read them or when mixed up, sealed exports that show no answer, merges with no key,
+the wrong key and the right one, a replayed old bundle, changed bytes, --require-sealed (and
+that the database remembers it), a store whose signing key changed or that stopped signing,
+a store made before keys existed, and a central database made before signatures existed.
+Real stores, real bundles, real SQLite files."""
+import gzip
+import hashlib
+import os
+import re
+import shutil
+import sqlite3
+import stat
+import zlib
+
+from support import (check, content, export, fill, finish, integrity, new_store, path, query,
+                     run, staff)
+
+
+def fingerprint(pub_file):
+    key = re.search(r"^ictsurvey-central-public-key: x25519 ([0-9a-f]{64})$",
+                    open(pub_file, encoding="utf-8").read(), re.M).group(1)
+    d = hashlib.sha256(bytes.fromhex(key)).hexdigest()[:16]
+    return "-".join(d[i:i + 4] for i in range(0, 16, 4))
+
+
+def mode(p):
+    return stat.S_IMODE(os.stat(p).st_mode)
+
+
+def merge(db, *args):
+    return run("merge", "--db", db, *args)
+
+
+# ---- keys init ------------------------------------------------------------------------------
+keys = path("keys")
+r = run("keys", "init", "--dir", keys)
+check(r.returncode == 0, "keys init: " + r.stderr)
+pub, key = os.path.join(keys, "central.pub"), os.path.join(keys, "central.key")
+check(mode(keys) == 0o700, "the key folder is 0700: %o" % mode(keys))
+check(mode(key) == 0o600 and mode(pub) == 0o600, "the key files are 0600")
+fp = fingerprint(pub)
+check(fp in r.stderr, "keys init shows the fingerprint: " + r.stderr)
+check(re.search(r"^ictsurvey-central-secret-key: x25519 [0-9a-f]{64}$",
+                open(key, encoding="utf-8").read(), re.M) is not None, "central.key holds the secret key")
+before = open(key, "rb").read(), open(pub, "rb").read()
+r = run("keys", "init", "--dir", keys)
+check(r.returncode == 1 and "already holds a key pair; it is not replaced" in r.stderr,
+      "a second keys init refuses: " + r.stderr)
+check((open(key, "rb").read(), open(pub, "rb").read()) == before, "the pair is unchanged")
+r = run("keys", "--dir", keys)
+check(r.returncode == 2, "keys without init is a usage error")
+other_keys = path("other-keys")
+check(run("keys", "init", "--dir", other_keys).returncode == 0, "a second office's pair")
+other_key = os.path.join(other_keys, "central.key")
+other_fp = fingerprint(os.path.join(other_keys, "central.pub"))
+r = run("keys", "--help")
+check(r.returncode == 0 and "central.pub" in r.stdout, "keys --help")
+
+# ---- key files refused ------------------------------------------------------------------------
+db0 = path("refused.db")
+for bits in (0o644, 0o640, 0o604, 0o660):
+    os.chmod(key, bits)
+    r = merge(db0, "--key", key, "--require-sealed")
+    check(r.returncode == 1 and "other users of this machine can read this secret key (mode %04o)" % bits in r.stderr
+          and "chmod 600" in r.stderr, "mode %o refused: %s" % (bits, r.stderr))
+    check(not os.path.exists(db0), "nothing created with a refused key")
+os.chmod(key, 0o600)
+r = run("collect", "init", "--store", path("wrong.store"), "--site", "X", "--surveyor", "Y",
+        "--central-key", key)
+check(r.returncode == 1 and "this is the SECRET key (central.key), which must never leave the central office" in r.stderr,
+      "the secret key refused as central.pub: " + r.stderr)
+check(not os.path.exists(path("wrong.store")), "no store made")
+r = merge(db0, "--key", pub, "--require-sealed")
+check(r.returncode == 1 and "this is the PUBLIC key (central.pub); this command needs the secret key" in r.stderr,
+      "the public key refused as central.key: " + r.stderr)
+bad = path("bad.pub")
+open(bad, "w").write("# comment\nictsurvey-central-public-key: x25519 12345\n")
+r = run("collect", "init", "--store", path("wrong.store"), "--site", "X", "--surveyor", "Y", "--central-key", bad)
+check(r.returncode == 1 and bad + ":2:38: error: the key must be 64 hex digits" in r.stderr,
+      "a damaged key file: file:line:column: " + r.stderr)
+r = run("collect", "init", "--store", path("wrong.store"), "--site", "X", "--surveyor", "Y",
+        "--central-key", path("missing.pub"))
+check(r.returncode == 1 and "no such key file" in r.stderr, "a missing key file: " + r.stderr)
+
+# ---- a sealed export ------------------------------------------------------------------------------
+sealed_store = new_store("sealed.store", "Cần Đước", "Nguyễn Thị Mai", extra=("--central-key", pub))
+ids = fill(sealed_store, "staff", [staff("S-1", full_name="Trần Văn Bình"), staff("S-2", full_name="Lê Thị Hoa")])
+r = run("collect", "export", "--store", sealed_store, "-o", path("sealed-1.bundle"))
+check(r.returncode == 0 and "sealed to the central office's key (%s)" % fp in r.stderr, "export says sealed: " + r.stderr)
+b1 = path("sealed-1.bundle")
+text = gzip.open(b1, "rt", encoding="utf-8").read()
+check(text.startswith("ictsurvey-bundle: 2\n") and "\nsurveyor: \nsite: Cần Đước\n" in text,
+      "the readable part: site, no surveyor")
+for secret in ("Trần Văn Bình", "S-1", "Nguyễn Thị Mai", "birth_year", ids[0]):
+    check(secret not in text, "%r is not readable in the sealed bundle" % secret)
+check(re.search(r"^sealed: [0-9a-f]{64} [0-9a-f]{160} [0-9a-f]{48}$", text, re.M) is not None, "the sealed line")
+check(re.search(r"^records: 2$", text, re.M) is not None and "\nform: staff " in text, "counts and forms readable")
+signing_hex = query(sealed_store, "SELECT value FROM meta WHERE key = 'signing_key'")[0][0]
+store_signer = signing_hex[64:]  # libsodium's Ed25519 secret key ends with the public key
+r = run("collect", "list", "--store", sealed_store)
+check(r.returncode == 0 and "S-1" in r.stdout, "the store itself works as before")
+
+# ---- merging it ---------------------------------------------------------------------------------------
+db = path("central.db")
+r = merge(db, b1)
+check(r.returncode == 1 and "is sealed to the central office's key: merge it with the secret key (ictsurvey merge --key DIR/central.key)" in r.stderr,
+      "no key: rejected, saying so: " + r.stderr)
+check(os.path.exists(os.path.join(db + ".quarantine", "sealed-1.bundle")), "quarantined")
+check(query(db, "SELECT count(*) FROM instances")[0][0] == 0, "nothing merged")
+r = merge(db, "--key", other_key, b1)
+check(r.returncode == 1 and "sealed to another central office key (%s), not to the key given (%s)" % (fp, other_fp) in r.stderr,
+      "another office's key: rejected, naming both: " + r.stderr)
+check(query(db, "SELECT count(*) FROM instances")[0][0] == 0 and integrity(db), "still nothing merged")
+r = merge(db, "--key", key, b1)
+check(r.returncode == 0 and "Bundles: 1 merged" in r.stderr and "2 new" in r.stderr, "with the key: merged: " + r.stderr)
+check(sorted(query(db, "SELECT person_id, full_name FROM form_staff")) == [("S-1", "Trần Văn Bình"), ("S-2", "Lê Thị Hoa")],
+      "the sealed answers arrived")
+check(query(db, "SELECT surveyor, sealed, signer FROM bundles") == [("Nguyễn Thị Mai", 1, store_signer)],
+      "the bundle's surveyor, seal and signer recorded: %s" % query(db, "SELECT surveyor, sealed, signer FROM bundles"))
+check(query(db, "SELECT store_id, signer FROM store_keys") ==
+      [(query(sealed_store, "SELECT value FROM meta WHERE key = 'store_id'")[0][0], store_signer)],
+      "the store's key is known from now on")
+
+# a replayed bundle, and an older one after a newer: nothing changes
+fill(sealed_store, "staff", [staff("S-3")])
+b2 = export(sealed_store, "sealed-2.bundle")
+check(merge(db, "--key", key, b2).returncode == 0, "the second export merges")
+snapshot = content(db)
+r = merge(db, "--key", key, b1, b2)
+check(r.returncode == 0 and "Bundles: 0 merged, 2 skipped" in r.stderr, "replays are skipped: " + r.stderr)
+check(content(db) == snapshot, "replays change nothing")
+b1_copy = path("sealed-1-copy.bundle")
+shutil.copy(b1, b1_copy)
+r = merge(db, "--key", key, b1_copy)
+check(content(db) == snapshot and r.returncode == 0, "the old bundle under another name changes nothing")
+
+# changed bytes anywhere: the gzip header, the readable part, the sealed part, the trailer
+raw = open(b2, "rb").read()
+for at in (3, 9, 40, len(raw) // 3, len(raw) // 2, len(raw) - 30, len(raw) - 12, len(raw) - 2):
+    f = path("changed-%d.bundle" % at)
+    open(f, "wb").write(raw[:at] + bytes([raw[at] ^ 0xFF]) + raw[at + 1:])
+    r = merge(db, "--key", key, f)
+    check(r.returncode == 1 and "rejected" in r.stderr, "byte %d changed: rejected: %s" % (at, r.stderr[-300:]))
+    check(content(db) == snapshot and integrity(db), "byte %d changed: database unchanged" % at)
+
+
+def regzip(text):
+    c = zlib.compressobj(6, zlib.DEFLATED, 31)
+    data = bytearray(c.compress(text.encode()) + c.flush())
+    data[9] = 0xFF
+    return bytes(data)
+
+
+def with_end(body):
+    """body (without its end line) and the right end line: only the content is wrong."""
+    n = int(re.search(r"^records: (\d+)$", body, re.M).group(1))
+    return body + "end: %d %s\n" % (n, hashlib.sha256(body.encode()).hexdigest())
+
+
+sealed_text = gzip.decompress(raw).decode()
+body = sealed_text[:sealed_text.rindex("end: ")]
+forgeries = {
+    "site": (body.replace("\nsite: Cần Đước\n", "\nsite: Tân An\n"),
+             "the readable manifest says site 'Tân An', the sealed one 'Cần Đước'"),
+    "records": (body.replace("\nrecords: 3\n", "\nrecords: 4\n").replace(" 3\n", " 4\n", 1),
+                "the readable manifest says records '4', the sealed one '3'"),
+    "s-line": (re.sub(r"(?m)^S (.)", lambda m: "S " + ("A" if m.group(1) != "A" else "B"), body, count=1),
+               "the sealed content cannot be decrypted: the bundle was changed after it was written"),
+    "no-s-line": (re.sub(r"(?m)^S .*\n", "", body), "the sealed content stops before its final part"),
+}
+for name, (forged, expected) in forgeries.items():
+    f = path("forged-%s.bundle" % name)
+    open(f, "wb").write(regzip(with_end(forged)))
+    r = merge(db, "--key", key, f)
+    check(r.returncode == 1 and expected in r.stderr, "forged %s: %s" % (name, r.stderr[-400:]))
+    check(content(db) == snapshot, "forged %s: database unchanged" % name)
+
+# ---- --require-sealed -----------------------------------------------------------------------------
+plain_store = new_store("plain.store", "Tân An", "Phạm Văn Tư")
+fill(plain_store, "staff", [staff("P-1")])
+p1 = export(plain_store, "plain-1.bundle")
+r = run("collect", "export", "--store", plain_store, "-o", path("plain-x.bundle"))
+check("signed, not sealed" in r.stderr, "export says signed, not sealed: " + r.stderr)
+plain_text = gzip.open(p1, "rt", encoding="utf-8").read()
+# an unsigned format 1 bundle of a store never seen before
+unsigned_text = re.sub(r"(?m)^signer: .*\n", "", plain_text.replace("ictsurvey-bundle: 2\n", "ictsurvey-bundle: 1\n", 1))
+unsigned_text = re.sub(r"(?m)^store-id: .*$", "store-id: 0badc0de-0000-4000-8000-00000000000f", unsigned_text)
+unsigned_text = re.sub(r"(?m)^bundle-id: .*$", "bundle-id: 0badc0de-0000-4000-8000-0000000000b1", unsigned_text)
+unsigned_body = unsigned_text[:unsigned_text.rindex("end: ")]
+u1 = path("unsigned-1.bundle")
+open(u1, "wb").write(regzip(with_end(unsigned_body)))
+
+strict = path("strict.db")
+r = merge(strict, "--require-sealed")
+check(r.returncode == 0 and "accepts only sealed bundles" in r.stderr, "--require-sealed alone: " + r.stderr)
+check(query(strict, "SELECT value FROM settings WHERE key = 'require_sealed'") == [("1",)], "remembered")
+for f, what in ((p1, "signed but not sealed"), (u1, "unsigned")):
+    r = merge(strict, "--key", key, f)
+    check(r.returncode == 1 and "the central database accepts only sealed bundles (merge --require-sealed)" in r.stderr
+          and "collect set-key" in r.stderr, "%s refused under --require-sealed: %s" % (what, r.stderr))
+r = merge(strict, "--key", key, b1, b2)
+check(r.returncode == 0 and "2 merged" in r.stderr, "sealed bundles still merge: " + r.stderr)
+check(query(strict, "SELECT count(*) FROM form_staff")[0][0] == 3, "their records arrived")
+r = run("merge", "--db", strict, "--require-sealed", "--allow-unsealed")
+check(r.returncode == 2, "both flags: a usage error")
+r = merge(strict, "--allow-unsealed", p1, u1)
+check(r.returncode == 0 and "accepts unsealed bundles again" in r.stderr and "2 merged" in r.stderr,
+      "--allow-unsealed: " + r.stderr)
+check(query(strict, "SELECT signer IS NULL, sealed FROM bundles WHERE bundle_id = '0badc0de-0000-4000-8000-0000000000b1'") == [(1, 0)],
+      "the unsigned bundle is recorded as such")
+
+# a plain store given the key later seals its next export
+r = run("collect", "set-key", "--store", plain_store, "--central-key", pub)
+check(r.returncode == 0 and fp in r.stderr, "set-key: " + r.stderr)
+fill(plain_store, "staff", [staff("P-2")])
+p2 = export(plain_store, "plain-2.bundle")
+check("\nsealed: " in gzip.open(p2, "rt", encoding="utf-8").read(), "sealed after set-key")
+r = merge(strict, "--require-sealed", "--key", key, p2)
+check(r.returncode == 0 and "1 merged" in r.stderr, "accepted under --require-sealed: " + r.stderr)
+
+# ---- a known store's key changes, or the store stops signing ------------------------------------------
+snapshot = content(db)
+thief = path("thief.store")
+shutil.copy(sealed_store, thief)  # the same store id ...
+other_signing = query(plain_store, "SELECT value FROM meta WHERE key = 'signing_key'")[0][0]
+con = sqlite3.connect(thief)
+con.execute("UPDATE meta SET value = ? WHERE key = 'signing_key'", (other_signing,))
+con.commit()
+con.close()
+fill(thief, "staff", [staff("FAKE-1")])
+t1 = export(thief, "thief.bundle")  # ... and another key
+r = merge(db, "--key", key, t1)
+check(r.returncode == 1 and "the signing key of the store" in r.stderr and store_signer[:16] in r.stderr
+      and other_signing[64:80] in r.stderr and "it may be forged" in r.stderr,
+      "a changed key is reported and refused: " + r.stderr)
+check(content(db) == snapshot, "nothing of it merged")
+reason = query(db, "SELECT reason FROM rejected ORDER BY id DESC LIMIT 1")[0][0]
+check("signing key of the store" in reason, "the reason is recorded")
+store_id = query(sealed_store, "SELECT value FROM meta WHERE key = 'store_id'")[0][0]
+stop = re.sub(r"(?m)^signer: .*\n", "", plain_text.replace("ictsurvey-bundle: 2\n", "ictsurvey-bundle: 1\n", 1))
+stop = re.sub(r"(?m)^store-id: .*$", "store-id: " + store_id, stop)
+stop = re.sub(r"(?m)^bundle-id: .*$", "bundle-id: 0badc0de-0000-4000-8000-0000000000b2", stop)
+u2 = path("unsigned-known.bundle")
+open(u2, "wb").write(regzip(with_end(stop[:stop.rindex("end: ")])))
+r = merge(db, "--key", key, u2)
+check(r.returncode == 1 and "has signed its bundles" in r.stderr and "but this one is not signed" in r.stderr,
+      "an unsigned bundle of a signing store: refused: " + r.stderr)
+check(content(db) == snapshot, "nothing of it merged either")
+
+# ---- a store and a central database made before keys existed ---------------------------------------------
+old_store = new_store("old.store", "Bến Lức", "Võ Văn Năm")
+con = sqlite3.connect(old_store)
+con.execute("DELETE FROM meta WHERE key = 'signing_key'")
+con.commit()
+con.close()
+fill(old_store, "staff", [staff("O-1")])
+o1 = export(old_store, "old-1.bundle")
+made = query(old_store, "SELECT value FROM meta WHERE key = 'signing_key'")
+check(len(made) == 1 and re.fullmatch(r"[0-9a-f]{128}", made[0][0]) is not None, "the first export makes the key")
+check(("\nsigner: %s\n" % made[0][0][64:]) in gzip.open(o1, "rt", encoding="utf-8").read(), "and signs with it")
+old_db = path("old.db")
+check(merge(old_db, "--key", key, b1).returncode == 0, "a database to age")
+con = sqlite3.connect(old_db)
+con.execute("ALTER TABLE bundles DROP COLUMN signer")
+con.execute("ALTER TABLE bundles DROP COLUMN sealed")
+con.commit()
+con.close()
+r = merge(old_db, "--key", key, o1)
+check(r.returncode == 0 and "1 merged" in r.stderr, "an old database takes signed bundles: " + r.stderr)
+check(query(old_db, "SELECT count(*) FROM bundles WHERE signer IS NULL AND sealed = 0")[0][0] == 1
+      and query(old_db, "SELECT count(*) FROM bundles WHERE signer IS NOT NULL")[0][0] == 1,
+      "the columns were added; the earlier bundle has no recorded signer")
+check(integrity(old_db), "integrity")
+r = run("status", "--db", old_db)
+check(r.returncode == 0, "status still works: " + r.stderr)
+
+finish()
