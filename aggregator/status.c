@@ -75,6 +75,16 @@ int ics_central_status(ics_central *c, void *stream, char **error) {
                  "SELECT surveyor, site, count(*), sum(records), max(merged_at) FROM bundles"
                  " GROUP BY 1, 2 ORDER BY 1, 2", error);
   if (!rc)
+    rc = section(c, out, en ? "Seals and signatures (bundles sealed, signed only, unsigned; sealing required):"
+                            : "Niêm phong và chữ ký (số gói niêm phong, chỉ ký, không ký; bắt buộc niêm phong):",
+                 en ? "SELECT coalesce(sum(sealed), 0), coalesce(sum(signer IS NOT NULL AND NOT sealed), 0),"
+                      " coalesce(sum(signer IS NULL), 0), (SELECT CASE WHEN count(*) THEN 'yes' ELSE 'no'"
+                      " END FROM settings WHERE key = 'require_sealed' AND value = '1') FROM bundles"
+                    : "SELECT coalesce(sum(sealed), 0), coalesce(sum(signer IS NOT NULL AND NOT sealed), 0),"
+                      " coalesce(sum(signer IS NULL), 0), (SELECT CASE WHEN count(*) THEN 'có' ELSE 'không'"
+                      " END FROM settings WHERE key = 'require_sealed' AND value = '1') FROM bundles",
+                 error);
+  if (!rc)
     rc = section(c, out, en ? "Conflicts (same record and revision, different contents):"
                             : "Xung đột (cùng bản ghi và lần sửa nhưng nội dung khác):",
                  "SELECT instance_id, revision, kept_bundle, other_bundle FROM conflicts ORDER BY 1, 2", error);

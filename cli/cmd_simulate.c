@@ -12,21 +12,26 @@
 
 #include "cli.h"
 #include "collector.h"
+#include "keys.h"
 
 static const char help_vi[] =
     "Cách dùng: ictsurvey simulate --out THƯ_MỤC [--seed SỐ] [--staff SỐ] [--round NĂM]\n"
+    "                              [--central-key central.pub]\n"
     "\n"
     "Tạo một đợt khảo sát giả lập của tỉnh Long An để diễn tập: kho dữ liệu cho từng người khảo\n"
     "sát (nhập qua đúng đường nhập tệp trả lời), các tệp gói đã xuất (có gói sửa rồi gửi lại,\n"
     "gói gửi hai lần, gói bị hỏng). stdout: đường dẫn các tệp gói, mỗi dòng một tệp.\n"
-    "  --staff SỐ   số phiếu cán bộ (mặc định 1000; vài trăm cho kiểm thử, hàng triệu để đo)\n";
+    "  --staff SỐ   số phiếu cán bộ (mặc định 1000; vài trăm cho kiểm thử, hàng triệu để đo)\n"
+    "  --central-key central.pub   mọi kho niêm phong gói bằng khóa này (ictsurvey keys init)\n";
 static const char help_en[] =
     "Usage: ictsurvey simulate --out DIR [--seed N] [--staff N] [--round YEAR]\n"
+    "                          [--central-key central.pub]\n"
     "\n"
     "Make up a survey round of Long An to rehearse with: a store per surveyor (filled through\n"
     "the real answers-file import), the bundles they export (one edited and re-sent, one sent\n"
     "twice, one damaged). stdout: the bundles' paths, one per line.\n"
-    "  --staff N    staff records (default 1000; a few hundred for tests, millions for benchmarks)\n";
+    "  --staff N    staff records (default 1000; a few hundred for tests, millions for benchmarks)\n"
+    "  --central-key central.pub   every store seals its bundles to this key (ictsurvey keys init)\n";
 
 /* splitmix64: the same seed gives the same province on every machine */
 static uint64_t rng_state;
@@ -89,6 +94,7 @@ typedef struct {
   int round;
   char *dir;
   ics_buf bundles; /* paths, one per line */
+  const unsigned char *central_key; /* the office's public key, or NULL: bundles not sealed */
 } sim;
 
 static int write_file(const char *path, const char *text) {
@@ -117,7 +123,7 @@ static int make_store(sim *s, const char *name, const char *site, const char *su
   ics_diags diags = {0};
   char *error = NULL;
   size_t form_count;
-  int rc = ics_store_create_from_dir(store, site, surveyor, s->round, s->dir, NULL, cli_lang, &form_count, &diags, &error);
+  int rc = ics_store_create_from_dir(store, site, surveyor, s->round, s->dir, s->central_key, cli_lang, &form_count, &diags, &error);
   ics_store *st = rc ? NULL : ics_store_open(store, cli_lang, &error);
   if (!rc && !st) rc = 1;
   for (size_t i = 0; !rc && i < count; i++) {
@@ -222,14 +228,14 @@ static int edits_after_export(sim *s, const char *name) {
 
 int cmd_simulate(int argc, char **argv) {
   sim s = {0};
-  const char *seed = NULL, *staff = NULL, *round = NULL;
+  const char *seed = NULL, *staff = NULL, *round = NULL, *central_key = NULL;
   for (int i = 1; i < argc; i++) {
     int r = cli_common_option(argc, argv, &i, help_vi, help_en);
     if (r == 3) continue;
     if (r >= 0) return r;
-    const char *const names[] = {"--out", "--seed", "--staff", "--round"};
-    const char **const slots[] = {&s.out, &seed, &staff, &round};
-    r = cli_options_value(argc, argv, &i, names, slots, 4);
+    const char *const names[] = {"--out", "--seed", "--staff", "--round", "--central-key"};
+    const char **const slots[] = {&s.out, &seed, &staff, &round, &central_key};
+    r = cli_options_value(argc, argv, &i, names, slots, 5);
     if (r < 0) return EXIT_USAGE;
     bool matched = r == 1;
     if (!matched) {
@@ -243,6 +249,16 @@ int cmd_simulate(int argc, char **argv) {
     cli_error("cần --out THƯ_MỤC; --staff từ 100; --round là một năm",
               "--out DIR is required; --staff at least 100; --round a year");
     return EXIT_USAGE;
+  }
+  unsigned char key[ICS_KEY_BYTES];
+  if (central_key) {
+    char *error = NULL;
+    if (ics_keys_read_public(central_key, key, cli_lang, &error)) {
+      cli_error("%s", "%s", cli_message(error));
+      ics_free(error);
+      return EXIT_FAIL;
+    }
+    s.central_key = key;
   }
   rng_state = seed ? strtoull(seed, NULL, 10) : 2013;
   person_counter = 0;

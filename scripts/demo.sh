@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # scripts/demo.sh - the whole job on one machine, from a fresh Debian 12: installs what is
 # missing, builds, then rehearses a survey round the way the province runs it:
-#   1. `ictsurvey simulate` makes up the province: surveyors create collector stores and fill
-#      them (through the answers-file import the central office uses to pre-fill),
-#   2. they export bundles; one surveyor edits and voids records and sends a second bundle,
-#      one bundle is sent twice, one arrives damaged,
-#   3. the central office merges everything (the damaged bundle is rejected and quarantined,
-#      the duplicate person is kept and resolved by the report),
+#   0. the central office makes its key pair (`ictsurvey keys init`) and sends central.pub
+#      with the forms,
+#   1. `ictsurvey simulate` makes up the province: surveyors create collector stores with that
+#      key and fill them (through the answers-file import the central office uses to pre-fill),
+#   2. they export bundles, signed and sealed so that only the office can read them; one
+#      surveyor edits and voids records and sends a second bundle, one bundle is sent twice,
+#      one arrives damaged,
+#   3. the central office merges everything with its secret key, accepting sealed bundles only
+#      (the damaged bundle is rejected and quarantined, the duplicate person is kept and
+#      resolved by the report),
 #   4. the gap-analysis workbook is written to out/gap-analysis.xlsx and summarised here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,13 +27,18 @@ mkdir -p out
 say "ictsurvey check: the shipped forms, unit register and targets"
 $ictsurvey check
 
-say "ictsurvey simulate: 17 surveyors fill their stores (through the answers-file import) and export"
-say "bundles; one corrects and withdraws records and re-sends; one bundle is doubled, one damaged"
-$ictsurvey simulate --out out/province --staff 1500 --seed 2013 > out/bundles.txt
+say "ictsurvey keys init: the central office's key pair (central.pub goes out with the forms)"
+$ictsurvey keys init --dir out/keys
 
-say "the central office merges every bundle (exit status 1: one was rejected)"
+say "ictsurvey simulate: 17 surveyors fill their stores (through the answers-file import) and export"
+say "sealed bundles; one corrects and withdraws records and re-sends; one bundle is doubled, one damaged"
+$ictsurvey simulate --out out/province --staff 1500 --seed 2013 --central-key out/keys/central.pub > out/bundles.txt
+say "what anyone on the way can read of a sealed bundle (zcat | cut -c1-100)"
+zcat "$(head -1 out/bundles.txt)" | cut -c1-100 | head -14 >&2
+
+say "the central office merges every bundle with its key, sealed ones only (exit status 1: one was rejected)"
 set +e
-$ictsurvey merge --db out/central.db $(cat out/bundles.txt)
+$ictsurvey merge --db out/central.db --require-sealed --key out/keys/central.key $(cat out/bundles.txt)
 merged=$?
 set -e
 [ "$merged" -le 1 ] || exit "$merged"

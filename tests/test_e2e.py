@@ -3,10 +3,12 @@
 filled through the import path, bundles exported, one re-sent after edits, one doubled, one
 damaged), `merge` takes them all, `report` writes the workbook; every indicator of the
 Summary is then checked against values this test computes on its own from the simulated
-answers files (OUT/answers/*/*.csv and changes.csv), not from the database."""
+answers files (OUT/answers/*/*.csv and changes.csv), not from the database. Every bundle is
+sealed to the office's key and the database requires sealing, as the province runs it."""
 import csv
 import glob
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -30,14 +32,22 @@ def run(*args):
 
 
 out = tempfile.mkdtemp(prefix="ics-e2e-")
-r = run("simulate", "--out", out + "/p", "--staff", "700", "--seed", "11")
+# the way the province runs it: sealed bundles only, opened with the office's key
+r = run("keys", "init", "--dir", out + "/keys")
+check(r.returncode == 0, "keys init: " + r.stderr)
+r = run("simulate", "--out", out + "/p", "--staff", "700", "--seed", "11",
+        "--central-key", out + "/keys/central.pub")
 check(r.returncode == 0, "simulate: " + r.stderr)
 bundles = r.stdout.split()
 check(len(bundles) == 20, "20 bundles: %d" % len(bundles))
-r = run("merge", "--db", out + "/central.db", *bundles)
+r = run("merge", "--db", out + "/central.db", "--require-sealed", "--key", out + "/keys/central.key", *bundles)
 check(r.returncode == 1, "merge exits 1: the damaged bundle is rejected")
 check("huyen-808-damaged.bundle: rejected" in r.stderr, "the damaged bundle named")
 check("huyen-794-1-copy.bundle: merged before, skipped" in r.stderr, "the doubled bundle skipped")
+con = sqlite3.connect(out + "/central.db")
+check(con.execute("SELECT count(*), sum(sealed), count(signer) FROM bundles").fetchone() == (18, 18, 18),
+      "18 bundles merged, every one sealed and signed")
+con.close()
 r = run("report", "--db", out + "/central.db", "-o", out + "/gap.xlsx")
 check(r.returncode == 0, "report: " + r.stderr)
 

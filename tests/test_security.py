@@ -213,6 +213,9 @@ check(query(strict, "SELECT signer IS NULL, sealed FROM bundles WHERE bundle_id 
       "the unsigned bundle is recorded as such")
 
 # a plain store given the key later seals its next export
+r = run("status", "--db", strict)
+check(r.returncode == 0 and re.search(r"Seals and signatures.*\n  2  1  1  no\n", r.stdout) is not None,
+      "status counts seals and signatures: " + r.stdout[-600:])
 r = run("collect", "set-key", "--store", plain_store, "--central-key", pub)
 check(r.returncode == 0 and fp in r.stderr, "set-key: " + r.stderr)
 fill(plain_store, "staff", [staff("P-2")])
