@@ -96,6 +96,17 @@ ics_central *ics_central_open(const char *path, ics_lang lang, char **error) {
     ics_central_close(c);
     return NULL;
   }
+  /* a new database holds personal answers: only its owner may read it (SQLite gives its WAL
+   * and journal files the same mode); an existing one keeps the mode the office gave it */
+  if (!ics_path_is_file(path) && ics_write_private_file(path, "", 0) != 0 && errno != EEXIST) {
+    ics_buf b = {0};
+    ics_buf_printf(&b, lang == ICS_EN ? "cannot create the central database '%s': %s"
+                                      : "không tạo được cơ sở dữ liệu trung tâm '%s': %s",
+                   path, strerror(errno));
+    *error = ics_buf_take(&b);
+    ics_central_close(c);
+    return NULL;
+  }
   if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
     ics_buf b = {0};
     ics_buf_printf(&b, lang == ICS_EN ? "cannot open the central database '%s': %s"

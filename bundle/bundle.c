@@ -1194,11 +1194,17 @@ static int compare_manifests(ics_bundle_reader *r, const ics_bundle_manifest *in
   else if (out->form_count != in->form_count)
     snprintf(a, sizeof a, "%zu", out->form_count), snprintf(b, sizeof b, "%zu", in->form_count),
         what = "forms", x = a, y = b;
+  char fx[EXCERPT + 64], fy[EXCERPT + 64]; /* a form as its manifest line has it */
   for (size_t i = 0; !what && i < out->form_count; i++) {
     const ics_bundle_form *f = &out->forms[i], *g = &in->forms[i];
     if (strcmp(f->id, g->id) != 0 || strcmp(f->version, g->version) != 0 ||
-        strcmp(f->hash, g->hash) != 0 || f->records != g->records)
-      what = "form", x = f->id, y = g->id;
+        strcmp(f->hash, g->hash) != 0 || f->records != g->records) {
+      snprintf(fx, sizeof fx, "%s %.24s %.12s… %llu", f->id, f->version, f->hash,
+               (unsigned long long)f->records);
+      snprintf(fy, sizeof fy, "%s %.24s %.12s… %llu", g->id, g->version, g->hash,
+               (unsigned long long)g->records);
+      what = "form", x = fx, y = fy;
+    }
   }
   if (!what) return 0;
   char ex[EXCERPT], ey[EXCERPT];

@@ -11,7 +11,8 @@
 #include "keys.h"
 
 static const char merge_vi[] =
-    "Cách dùng: ictsurvey merge --db CSDL [--key central.key] [--require-sealed] TỆP_GÓI...\n"
+    "Cách dùng: ictsurvey merge --db CSDL [--key central.key] [--require-sealed|--allow-unsealed]\n"
+    "                           [TỆP_GÓI...]\n"
     "\n"
     "Hợp nhất các tệp gói (bundle) vào cơ sở dữ liệu trung tâm (tạo mới nếu chưa có). Mỗi gói\n"
     "được kiểm tra toàn bộ rồi hợp nhất trọn vẹn hoặc không gì cả; gói đã hợp nhất thì bỏ qua.\n"
@@ -25,7 +26,8 @@ static const char merge_vi[] =
     "\n"
     "Mã thoát: 0 mọi gói đã hợp nhất (hoặc đã có từ trước), 1 có gói bị từ chối, 2 dùng sai lệnh.\n";
 static const char merge_en[] =
-    "Usage: ictsurvey merge --db CENTRAL [--key central.key] [--require-sealed] BUNDLE...\n"
+    "Usage: ictsurvey merge --db CENTRAL [--key central.key] [--require-sealed|--allow-unsealed]\n"
+    "                       [BUNDLE...]\n"
     "\n"
     "Merge bundles into the central database (created if absent). Each bundle is verified\n"
     "completely and merged whole or not at all; a bundle merged before is skipped. A damaged\n"
@@ -107,7 +109,8 @@ int cmd_merge(int argc, char **argv) {
     files[count++] = argv[i];
   }
   if (!db || (!count && require < 0)) {
-    cli_error("cần --db CSDL và ít nhất một TỆP_GÓI", "--db CENTRAL and at least one BUNDLE are required");
+    cli_error("cần --db CSDL và ít nhất một TỆP_GÓI (hoặc --require-sealed / --allow-unsealed)",
+              "--db CENTRAL and at least one BUNDLE (or --require-sealed / --allow-unsealed) are required");
     return EXIT_USAGE;
   }
   char *error = NULL;

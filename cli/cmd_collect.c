@@ -153,6 +153,13 @@ static int collect_init(const options *o) {
                            "Created the store '%s': %zu forms, survey round %d, site '%s', surveyor '%s'.\n"
                            "This PC's date and time (UTC): %.10s %.8s.\n"),
             o->store, form_count, round, o->site, o->surveyor, now, now + 11);
+    if (o->central_key) {
+      char fingerprint[ICS_FINGERPRINT_SIZE];
+      ics_key_fingerprint(central_key, fingerprint);
+      fprintf(stderr, cli_tr("Các gói xuất ra sẽ được niêm phong bằng khóa của Sở %s.\n",
+                             "Exported bundles will be sealed to the central office's key %s.\n"),
+              fingerprint);
+    }
     if (year < round)
       fprintf(stderr, cli_tr("Cảnh báo: đồng hồ máy tính chỉ năm %d, trước đợt khảo sát %d. Hãy chỉnh lại ngày giờ của máy.\n",
                              "Warning: the PC's clock says %d, before the survey round %d. Please set the date and time.\n"),
@@ -316,7 +323,11 @@ static int collect_export(ics_store *store, const options *o) {
   uint64_t records;
   char *error = NULL;
   if (ics_store_export(store, o->output, &opts, &records, &error)) return fail(error);
-  char fingerprint[ICS_FINGERPRINT_SIZE];
+  char fingerprint[ICS_FINGERPRINT_SIZE], signer[65];
+  if (ics_store_signer(store, signer))
+    fprintf(stderr, cli_tr("Gói được ký bằng khóa của kho này: %.16s…\n",
+                           "The bundle is signed with this store's key: %.16s…\n"),
+            signer);
   if (ics_store_sealed(store, fingerprint))
     fprintf(stderr, cli_tr("Đã xuất %llu bản ghi vào '%s', niêm phong bằng khóa của Sở (%s): chỉ Sở mở được.\n"
                            "Hãy gửi tệp này về Sở Thông tin và Truyền thông.\n",

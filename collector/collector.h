@@ -96,6 +96,9 @@ typedef struct {
 /* The central office's public key the store seals its exports to (replacing any earlier one:
  * the office changed keys). 0, or 1 with *error. */
 int ics_store_set_central_key(ics_store *store, const unsigned char key[32], char **error);
+/* The public half of the store's signing key in hex (what the central office records), when
+ * the store has one (a store made before keys existed gets it at its first export). */
+bool ics_store_signer(ics_store *store, char hex[65]);
 /* Whether exports are sealed; if so, *fingerprint (ICS_FINGERPRINT_SIZE bytes) names the key. */
 bool ics_store_sealed(ics_store *store, char *fingerprint);
 

@@ -282,8 +282,18 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
               "'%s' already exists; choose another name for the new store", path);
     return 1;
   }
+  /* the store holds personal answers and the store's signing key: only its owner may read
+   * it (SQLite gives its journal the same mode) */
+  if (ics_write_private_file(path, "", 0) != 0) {
+    set_error(error, lang, "không tạo được kho dữ liệu '%s': %s", "cannot create the store '%s': %s",
+              path, strerror(errno));
+    return 1;
+  }
   sqlite3 *db = NULL;
-  if (open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db, lang, error)) return 1;
+  if (open_db(path, SQLITE_OPEN_READWRITE, &db, lang, error)) {
+    remove(path);
+    return 1;
+  }
   int rc = exec(db, "BEGIN", lang, error);
   if (!rc) rc = exec(db, schema_sql, lang, error);
   char id[37], now[21], number[16];
@@ -750,6 +760,20 @@ int ics_store_set_central_key(ics_store *s, const unsigned char key[32], char **
   if (!rc) rc = exec(s->db, "COMMIT", s->lang, error);
   if (rc) ics_store_rollback(s);
   return rc;
+}
+
+bool ics_store_signer(ics_store *s, char hex[65]) {
+  unsigned char key[crypto_sign_SECRETKEYBYTES];
+  char *error = NULL;
+  bool found = get_key(s, "signing_key", key, sizeof key, &error) == 1;
+  ics_free(error);
+  unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+  if (found) {
+    crypto_sign_ed25519_sk_to_pk(pk, key);
+    sodium_bin2hex(hex, 65, pk, sizeof pk);
+  }
+  sodium_memzero(key, sizeof key);
+  return found;
 }
 
 bool ics_store_sealed(ics_store *s, char *fingerprint) {

@@ -9,6 +9,7 @@ things go wrong, from the command line:
   tests/fault_shim.c (given as FAULT_SHIM; not in sanitizer builds), for `collect fill
   --answers`, `collect export` and `merge`;
 - the store or the central database is locked by another process;
+- one of the merged bundles is sealed (opened with the office's key), the others signed;
 - `merge` and `collect fill --answers` are killed (SIGKILL) part way through a large import.
 
 After every fault the command exits 0 or 1 (never a crash or another status), says clearly
@@ -195,9 +196,9 @@ def write_answers(name, records):
     return path(name)
 
 
-def new_store(name, site, surveyor):
+def new_store(name, site, surveyor, *extra):
     r = run("collect", "init", "--store", path(name), "--site", site, "--surveyor", surveyor,
-            "--round", "2013")
+            "--round", "2013", *extra)
     check(r.returncode == 0, "init %s: %s" % (name, r.stderr))
     return path(name)
 
@@ -220,6 +221,9 @@ def export(store, name):
     return path(name)
 
 
+# the office's keys: bundle c is sealed, so every merge below opens a sealed bundle too
+check(run("keys", "init", "--dir", path("keys")).returncode == 0, "keys init")
+PUB, KEY = path("keys/central.pub"), path("keys/central.key")
 base_store = new_store("base.store", "UBND Bến Lức", "Surveyor One")
 fill(base_store, "staff", write_answers("first.yaml", [staff("F-1"), staff("F-2", gender="female")]))
 answers = write_answers("import.yaml", [
@@ -251,7 +255,7 @@ fill(sb, "school", write_answers("school.yaml", [{
     "computers_working": 4, "computers_for_students": 3, "internet": "adsl",
     "mgmt_software": "yes", "open_source": "no"}]))
 bb = export(sb, "b.bundle")
-sc = new_store("c.store", "Trường X", "Surveyor Three")
+sc = new_store("c.store", "Trường X", "Surveyor Three", "--central-key", PUB)  # c is sealed
 ids_c = fill(sc, "staff", write_answers("c.yaml", [staff("C-1"), staff("C-2"), staff("C-3")]))
 check(run("collect", "void", "--store", sc, ids_c[1]).returncode == 0, "void C-2")
 check(run("collect", "edit", "--store", sc, ids_c[0], "--answers",
@@ -260,7 +264,7 @@ bc = export(sc, "c.bundle")
 
 
 central0 = path("central0.db")
-r = run("merge", "--db", central0, ba)
+r = run("merge", "--key", KEY, "--db", central0, ba)
 check(r.returncode == 0, "merge a: " + r.stderr)
 
 
@@ -268,7 +272,7 @@ def reference(*bundles):
     db = path("ref-%s.db" % "-".join(os.path.basename(b).split(".")[0] for b in bundles))
     copy_db(central0, db)
     if bundles:
-        r = run("merge", "--db", db, *bundles)
+        r = run("merge", "--key", KEY, "--db", db, *bundles)
         check(r.returncode == 0, "reference merge: " + r.stderr)
     return central_content(db)
 
@@ -321,7 +325,7 @@ def merge_fault(label, env, pattern):
     """merge b c into a central database holding a, under a fault."""
     db = path("t.db")
     copy_db(central0, db)
-    r = run("merge", "--db", db, bb, bc, env=env)
+    r = run("merge", "--key", KEY, "--db", db, bb, bc, env=env)
     if not status_ok(r, label):
         return r
     if not check(integrity(db), "%s: central integrity" % label):
@@ -334,7 +338,7 @@ def merge_fault(label, env, pattern):
     else:
         clear_message(r, pattern, label)
         check(state != ("b", "c"), "%s: exit 1 but everything was merged: %s" % (label, r.stderr))
-        r2 = run("merge", "--db", db, bb, bc)
+        r2 = run("merge", "--key", KEY, "--db", db, bb, bc)
         check(r2.returncode == 0 and merged_state(db) == ("b", "c"),
               "%s: the rerun does not complete the merge: %s" % (label, r2.stderr))
     return r
@@ -442,7 +446,7 @@ if SHIM:
           range(1, export_counts["fsync"] + 1), DISK, False)
 
     copy_db(central0, path("m-ref.db"))
-    r, merge_counts = shim_counts("merge", "--db", path("m-ref.db"), bb, bc)
+    r, merge_counts = shim_counts("merge", "--key", KEY, "--db", path("m-ref.db"), bb, bc)
     check(r.returncode == 0, "merge under the shim: " + r.stderr)
     print("merge under the shim: %s" % merge_counts)
     for sticky in (0, 1):
@@ -483,7 +487,7 @@ db = path("locked.db")
 copy_db(central0, db)
 locker = hold_lock(db, 2)
 t0 = time.time()
-r = run("merge", "--db", db, bb, bc)
+r = run("merge", "--key", KEY, "--db", db, bb, bc)
 waited = time.time() - t0
 locker.wait()
 check(r.returncode == 0 and merged_state(db) == ("b", "c"), "merge waits for a lock: " + r.stderr)
@@ -568,7 +572,7 @@ kill_ids = [(BUNDLE_IDS[bb], RECORDS[bb]), (BUNDLE_IDS[big], BIG), (BUNDLE_IDS[b
 clean = path("kill-clean.db")
 copy_db(central0, clean)
 t0 = time.time()
-r = run("merge", "--db", clean, *kill_bundles)
+r = run("merge", "--key", KEY, "--db", clean, *kill_bundles)
 merge_seconds = time.time() - t0
 check(r.returncode == 0, "clean merge of the big bundle: " + r.stderr)
 clean_content = central_content(clean)
@@ -578,7 +582,7 @@ for delay in (0.05, 0.3, merge_seconds * 0.3, merge_seconds * 0.6, merge_seconds
               merge_seconds * 0.98):
     db = path("kill.db")
     copy_db(central0, db)
-    p = subprocess.Popen([ICTSURVEY, "merge", "--db", db, *kill_bundles],
+    p = subprocess.Popen([ICTSURVEY, "merge", "--key", KEY, "--db", db, *kill_bundles],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          env=dict(os.environ, ICTSURVEY_NOW=NOW))
     time.sleep(delay)
@@ -590,7 +594,7 @@ for delay in (0.05, 0.3, merge_seconds * 0.3, merge_seconds * 0.6, merge_seconds
     # in the order given: a later bundle is never in when an earlier one is out
     check(states in (["out"] * 3, ["in", "out", "out"], ["in", "in", "out"], ["in"] * 3),
           "merge killed after %.2fs: order %s" % (delay, states))
-    r = run("merge", "--db", db, *kill_bundles)
+    r = run("merge", "--key", KEY, "--db", db, *kill_bundles)
     check(r.returncode == 0, "merge killed after %.2fs: rerun: %s" % (delay, r.stderr))
     check(integrity(db) and central_content(db) == clean_content,
           "merge killed after %.2fs: the rerun gives the clean merge's content" % delay)
