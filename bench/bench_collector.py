@@ -4,7 +4,6 @@ collector store with `collect fill --answers`, then exports them with `collect e
 prints records/s, wall time and peak memory (max RSS) of each step. Not a test: numbers
 depend on the machine. Run: /usr/bin/python3 bench/bench_collector.py build/ictsurvey"""
 import os
-import resource
 import subprocess
 import sys
 import tempfile

@@ -1174,43 +1174,38 @@ static int read_sealed_line(ics_bundle_reader *r, const char *s, size_t n) {
 /* The readable manifest must say what the sealed one says (except the surveyor). */
 static int compare_manifests(ics_bundle_reader *r, const ics_bundle_manifest *in) {
   const ics_bundle_manifest *out = &r->manifest;
-  char a[48], b[48];
-  const char *what = NULL, *x = NULL, *y = NULL;
-  if (strcmp(out->bundle_id, in->bundle_id) != 0)
-    what = "bundle-id", x = out->bundle_id, y = in->bundle_id;
-  else if (strcmp(out->store_id, in->store_id) != 0)
-    what = "store-id", x = out->store_id, y = in->store_id;
-  else if (strcmp(out->site, in->site) != 0)
-    what = "site", x = out->site, y = in->site;
-  else if (out->round != in->round)
-    snprintf(a, sizeof a, "%d", out->round), snprintf(b, sizeof b, "%d", in->round),
-        what = "round", x = a, y = b;
-  else if (strcmp(out->created, in->created) != 0)
-    what = "created", x = out->created, y = in->created;
-  else if (out->record_count != in->record_count)
-    snprintf(a, sizeof a, "%llu", (unsigned long long)out->record_count),
-        snprintf(b, sizeof b, "%llu", (unsigned long long)in->record_count), what = "records",
-        x = a, y = b;
-  else if (out->form_count != in->form_count)
-    snprintf(a, sizeof a, "%zu", out->form_count), snprintf(b, sizeof b, "%zu", in->form_count),
-        what = "forms", x = a, y = b;
-  char fx[EXCERPT + 64], fy[EXCERPT + 64]; /* a form as its manifest line has it */
-  for (size_t i = 0; !what && i < out->form_count; i++) {
+  char x[EXCERPT + 64], y[EXCERPT + 64]; /* two different values, as text */
+  char round[2][8], records[2][24], forms[2][24];
+  snprintf(round[0], sizeof round[0], "%d", out->round);
+  snprintf(round[1], sizeof round[1], "%d", in->round);
+  snprintf(records[0], sizeof records[0], "%llu", (unsigned long long)out->record_count);
+  snprintf(records[1], sizeof records[1], "%llu", (unsigned long long)in->record_count);
+  snprintf(forms[0], sizeof forms[0], "%zu", out->form_count);
+  snprintf(forms[1], sizeof forms[1], "%zu", in->form_count);
+  const char *const fields[][3] = {
+      {"bundle-id", out->bundle_id, in->bundle_id}, {"store-id", out->store_id, in->store_id},
+      {"site", out->site, in->site},                {"round", round[0], round[1]},
+      {"created", out->created, in->created},       {"records", records[0], records[1]},
+      {"forms", forms[0], forms[1]}};
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+    if (strcmp(fields[i][1], fields[i][2]) != 0) {
+      bundle_excerpt(x, sizeof x, fields[i][1], strlen(fields[i][1]));
+      bundle_excerpt(y, sizeof y, fields[i][2], strlen(fields[i][2]));
+      return fail(r, K_OTHER, BM_SEAL_MISMATCH, fields[i][0], x, y);
+    }
+  for (size_t i = 0; i < out->form_count; i++) {
     const ics_bundle_form *f = &out->forms[i], *g = &in->forms[i];
     if (strcmp(f->id, g->id) != 0 || strcmp(f->version, g->version) != 0 ||
         strcmp(f->hash, g->hash) != 0 || f->records != g->records) {
-      snprintf(fx, sizeof fx, "%s %.24s %.12s… %llu", f->id, f->version, f->hash,
+      /* as its manifest line has it, the hash shortened */
+      snprintf(x, sizeof x, "%s %.24s %.12s… %llu", f->id, f->version, f->hash,
                (unsigned long long)f->records);
-      snprintf(fy, sizeof fy, "%s %.24s %.12s… %llu", g->id, g->version, g->hash,
+      snprintf(y, sizeof y, "%s %.24s %.12s… %llu", g->id, g->version, g->hash,
                (unsigned long long)g->records);
-      what = "form", x = fx, y = fy;
+      return fail(r, K_OTHER, BM_SEAL_MISMATCH, "form", x, y);
     }
   }
-  if (!what) return 0;
-  char ex[EXCERPT], ey[EXCERPT];
-  bundle_excerpt(ex, sizeof ex, x, strlen(x));
-  bundle_excerpt(ey, sizeof ey, y, strlen(y));
-  return fail(r, K_OTHER, BM_SEAL_MISMATCH, what, ex, ey);
+  return 0;
 }
 
 /* ---- manifest ------------------------------------------------------------------------------- */

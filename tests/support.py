@@ -3,13 +3,15 @@ ictsurvey, a scratch folder, collector stores filled from answers, and looking i
 database. Only the standard library (the tests run with /usr/bin/python3)."""
 import os
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
 
 ICTSURVEY = os.path.abspath(sys.argv[1])
-DEFS = os.environ.get("ICTSURVEY_DEFINITIONS", "schema/definitions")
+DEFS = os.path.abspath(os.environ.get("ICTSURVEY_DEFINITIONS", "schema/definitions"))
+os.environ["ICTSURVEY_DEFINITIONS"] = DEFS  # commands run from other folders find them too
 _counts = {"checks": 0, "failures": 0}
 
 
@@ -18,19 +20,27 @@ def check(cond, what):
     if not cond:
         _counts["failures"] += 1
         print("FAIL:", what, file=sys.stderr)
+    return cond
 
 
 def finish():
-    """Prints the tally and exits with 1 when a check failed."""
-    print("%d checks, %d failed" % (_counts["checks"], _counts["failures"]), file=sys.stderr)
-    sys.exit(1 if _counts["failures"] else 0)
+    """Prints the tally; removes the scratch folder, or keeps it to look into when a check
+    failed; exits with 1 when one did."""
+    failures = _counts["failures"]
+    print("%d checks, %d failed" % (_counts["checks"], failures), file=sys.stderr)
+    if failures:
+        print("files kept in", tmp, file=sys.stderr)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(1 if failures else 0)
 
 
 def run(*args, env=None, stdin=None, lang="en"):
+    """ictsurvey with args; lang None: no --lang (the default language)."""
     e = dict(os.environ)
     e.update(env or {})
-    return subprocess.run([ICTSURVEY, "--lang", lang, *args], capture_output=True, text=True,
-                          env=e, input=stdin, timeout=300)
+    return subprocess.run([ICTSURVEY, *(["--lang", lang] if lang else []), *args],
+                          capture_output=True, text=True, env=e, input=stdin, timeout=300)
 
 
 tmp = tempfile.mkdtemp(prefix="ics-test-")
@@ -63,18 +73,18 @@ def yaml_of(records):
     return "\n".join(out) + "\n"
 
 
-def new_store(name, site, surveyor, round_=2013, forms=DEFS, extra=()):
+def new_store(name, site, surveyor, round_=2013, forms=DEFS, extra=(), env=None):
     r = run("collect", "init", "--store", path(name), "--site", site, "--surveyor", surveyor,
-            "--round", str(round_), "--forms", forms, *extra)
+            "--round", str(round_), "--forms", forms, *extra, env=env)
     check(r.returncode == 0, "init %s: %s" % (name, r.stderr))
     return path(name)
 
 
-def fill(store, form, records):
+def fill(store, form, records, env=None):
     f = path("answers-%d.yaml" % random.randrange(1 << 30))
     with open(f, "w", encoding="utf-8") as fh:
         fh.write(yaml_of(records))
-    r = run("collect", "fill", "--store", store, form, "--answers", f)
+    r = run("collect", "fill", "--store", store, form, "--answers", f, env=env)
     check(r.returncode == 0, "fill: " + r.stderr)
     return r.stdout.split()
 

@@ -6,113 +6,20 @@ rejection), concurrent merges, a newer form version, and the CSV export. Real co
 stores, real bundles; only the standard library (run with /usr/bin/python3)."""
 import gzip
 import hashlib
-import itertools
 import os
 import random
 import re
 import shutil
 import sqlite3
 import subprocess
-import sys
-import tempfile
 import zlib
 
-ICTSURVEY = os.path.abspath(sys.argv[1])
-DEFS = os.environ.get("ICTSURVEY_DEFINITIONS", "schema/definitions")
-failures = checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
-
-
-def run(*args, env=None, stdin=None):
-    e = dict(os.environ)
-    e.update(env or {})
-    return subprocess.run([ICTSURVEY, "--lang", "en", *args], capture_output=True, text=True,
-                          env=e, input=stdin, timeout=300)
-
-
-tmp = tempfile.mkdtemp(prefix="ics-aggregator-")
-
-
-def path(name):
-    return os.path.join(tmp, name)
-
-
-def staff(pid, **over):
-    rec = {"person_id": pid, "gender": "female", "birth_year": 1980, "district": "803",
-           "workplace_type": "district_pc", "agency": "UBND-803", "category": "civil_servant",
-           "position": "staff", "is_it_staff": "no", "it_degree": "none", "it_certificate": "basic"}
-    rec.update(over)
-    return rec
-
-
-def yaml_of(records):
-    out = []
-    for r in records:
-        first = True
-        for k, v in r.items():
-            if isinstance(v, list):
-                v = "[" + ", ".join(v) + "]"
-            elif isinstance(v, str):
-                v = "'" + v.replace("'", "''") + "'"
-            out.append(("- " if first else "  ") + "%s: %s" % (k, v))
-            first = False
-    return "\n".join(out) + "\n"
-
-
-def new_store(name, site, surveyor, round_=2013, forms=DEFS, env=None):
-    r = run("collect", "init", "--store", path(name), "--site", site, "--surveyor", surveyor,
-            "--round", str(round_), "--forms", forms, env=env)
-    check(r.returncode == 0, "init %s: %s" % (name, r.stderr))
-    return path(name)
-
-
-def fill(store, form, records, env=None):
-    f = path("answers-%d.yaml" % random.randrange(1 << 30))
-    with open(f, "w") as fh:
-        fh.write(yaml_of(records))
-    r = run("collect", "fill", "--store", store, form, "--answers", f, env=env)
-    check(r.returncode == 0, "fill: " + r.stderr)
-    return r.stdout.split()
-
-
-def export(store, name):
-    r = run("collect", "export", "--store", store, "-o", path(name))
-    check(r.returncode == 0, "export: " + r.stderr)
-    return path(name)
+from support import (DEFS, ICTSURVEY, check, content, export, fill, finish, integrity, new_store,
+                     path, run, staff)
 
 
 def merge(db, *bundles):
     return run("merge", "--db", db, *bundles)
-
-
-def content(db):
-    """Everything a merge decides, independent of when it ran."""
-    con = sqlite3.connect(db)
-    out = {}
-    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
-                                        " AND name NOT IN ('bundles', 'rejected') ORDER BY name")]
-    for t in tables:
-        cols = sorted(r[1] for r in con.execute("SELECT * FROM pragma_table_info(?)", (t,))
-                      if r[1] not in ("detected_at", "first_seen"))
-        rows = con.execute("SELECT %s FROM \"%s\"" % (", ".join('"%s"' % c for c in cols), t)).fetchall()
-        out[t] = (cols, sorted(rows, key=repr))
-    out["bundles"] = sorted(con.execute("SELECT bundle_id, file_sha256, records FROM bundles").fetchall())
-    con.close()
-    return out
-
-
-def integrity(db):
-    con = sqlite3.connect(db)
-    ok = con.execute("PRAGMA integrity_check").fetchone()[0]
-    con.close()
-    return ok == "ok"
 
 
 # ---- a small province: three surveyors -----------------------------------------------------
@@ -342,5 +249,4 @@ r = merge(junk, b1)
 check(r.returncode == 1 and "is not an ictsurvey central database" in r.stderr, "junk database refused: " + r.stderr)
 check(open(junk, "rb").read() == b"not a database " * 300, "junk database untouched")
 
-print("%d checks, %d failed" % (checks, failures), file=sys.stderr)
-sys.exit(1 if failures else 0)
+finish()

@@ -14,43 +14,13 @@ import itertools
 import os
 import random
 import re
-import shutil
 import sqlite3
-import subprocess
-import sys
-import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
 
 import openpyxl
 
-ICTSURVEY = os.path.abspath(sys.argv[1])
-DEFS = os.path.abspath(os.environ.get("ICTSURVEY_DEFINITIONS", "schema/definitions"))
-os.environ["ICTSURVEY_DEFINITIONS"] = DEFS
-failures = checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
-    return cond
-
-
-def run(*args, env=None, lang="en"):
-    e = dict(os.environ)
-    e.update(env or {})
-    return subprocess.run([ICTSURVEY, *(["--lang", lang] if lang else []), *args],
-                          capture_output=True, text=True, env=e, timeout=300)
-
-
-tmp = tempfile.mkdtemp(prefix="ics-progress-")
-
-
-def path(name):
-    return os.path.join(tmp, name)
+from support import DEFS, check, finish, path, run, yaml_of
 
 
 def staff(pid, gender, born, **over):
@@ -90,20 +60,6 @@ def college(code, students, lecturers, it_lecturers, masters):
     return {"centre_code": code, "centre_name": "Cơ sở " + code, "district": "794", "type": "college",
             "students_total": students, "students_it_trained": 0, "lecturers_total": lecturers,
             "it_lecturers": it_lecturers, "it_lecturers_master_plus": masters, "english_instruction": "no"}
-
-
-def yaml_of(records):
-    out = []
-    for r in records:
-        first = True
-        for k, v in r.items():
-            if isinstance(v, list):
-                v = "[" + ", ".join(v) + "]"
-            elif isinstance(v, str):
-                v = "'" + v.replace("'", "''") + "'"
-            out.append(("- " if first else "  ") + "%s: %s" % (k, v))
-            first = False
-    return "\n".join(out) + "\n"
 
 
 def new_store(name, site, round_):
@@ -751,9 +707,4 @@ check(after_vi == before_vi, "round 2014 with the shipped targets, in Vietnamese
 check(open(report(older, path("after-default.xlsx"), "--targets", targets), "rb").read() == open(x15, "rb").read(),
       "the default report is now round 2015's")
 
-print("%d checks, %d failed" % (checks, failures), file=sys.stderr)
-if failures:
-    print("workbooks and databases kept in", tmp, file=sys.stderr)
-else:
-    shutil.rmtree(tmp, ignore_errors=True)
-sys.exit(1 if failures else 0)
+finish()

@@ -13,38 +13,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 import openpyxl
 
-ICTSURVEY = os.path.abspath(sys.argv[1])
-DEFS = os.path.abspath(os.environ.get("ICTSURVEY_DEFINITIONS", "schema/definitions"))
-os.environ["ICTSURVEY_DEFINITIONS"] = DEFS  # the report finds the shipped targets there
-failures = checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
-    return cond
-
-
-def run(*args, env=None, lang="en"):
-    e = dict(os.environ)
-    e.update(env or {})
-    return subprocess.run([ICTSURVEY, *(["--lang", lang] if lang else []), *args],
-                          capture_output=True, text=True, env=e, timeout=300)
-
-
-tmp = tempfile.mkdtemp(prefix="ics-reports-")
-
-
-def path(name):
-    return os.path.join(tmp, name)
+from support import DEFS, check, finish, path, run, yaml_of
 
 
 def staff(pid, **over):
@@ -68,20 +41,6 @@ def centre(code, district, type_, students, it_trained, lecturers, it_lecturers,
             "students_total": students, "students_it_trained": it_trained,
             "lecturers_total": lecturers, "it_lecturers": it_lecturers,
             "it_lecturers_master_plus": masters, "english_instruction": "no"}
-
-
-def yaml_of(records):
-    out = []
-    for r in records:
-        first = True
-        for k, v in r.items():
-            if isinstance(v, list):
-                v = "[" + ", ".join(v) + "]"
-            elif isinstance(v, str):
-                v = "'" + v.replace("'", "''") + "'"
-            out.append(("- " if first else "  ") + "%s: %s" % (k, v))
-            first = False
-    return "\n".join(out) + "\n"
 
 
 def at(when):
@@ -842,9 +801,4 @@ else:
     except subprocess.TimeoutExpired:
         check(False, "LibreOffice did not finish within 240 s")
 
-print("%d checks, %d failed" % (checks, failures), file=sys.stderr)
-if failures:
-    print("workbooks and databases kept in", tmp, file=sys.stderr)
-else:
-    shutil.rmtree(tmp, ignore_errors=True)
-sys.exit(1 if failures else 0)
+finish()

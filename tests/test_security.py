@@ -90,6 +90,7 @@ sealed_store = new_store("sealed.store", "Cần Đước", "Nguyễn Thị Mai",
 ids = fill(sealed_store, "staff", [staff("S-1", full_name="Trần Văn Bình"), staff("S-2", full_name="Lê Thị Hoa")])
 r = run("collect", "export", "--store", sealed_store, "-o", path("sealed-1.bundle"))
 check(r.returncode == 0 and "sealed to the central office's key (%s)" % fp in r.stderr, "export says sealed: " + r.stderr)
+signer_shown = re.search(r"signed with this store's key: ([0-9a-f]{16})…", r.stderr)
 b1 = path("sealed-1.bundle")
 text = gzip.open(b1, "rt", encoding="utf-8").read()
 check(text.startswith("ictsurvey-bundle: 2\n") and "\nsurveyor: \nsite: Cần Đước\n" in text,
@@ -98,8 +99,11 @@ for secret in ("Trần Văn Bình", "S-1", "Nguyễn Thị Mai", "birth_year", i
     check(secret not in text, "%r is not readable in the sealed bundle" % secret)
 check(re.search(r"^sealed: [0-9a-f]{64} [0-9a-f]{160} [0-9a-f]{48}$", text, re.M) is not None, "the sealed line")
 check(re.search(r"^records: 2$", text, re.M) is not None and "\nform: staff " in text, "counts and forms readable")
+check(mode(sealed_store) == 0o600, "the store (answers and the signing key) is 0600: %o" % mode(sealed_store))
 signing_hex = query(sealed_store, "SELECT value FROM meta WHERE key = 'signing_key'")[0][0]
 store_signer = signing_hex[64:]  # libsodium's Ed25519 secret key ends with the public key
+check(signer_shown is not None and store_signer.startswith(signer_shown.group(1)),
+      "export shows the start of the store's key, as the central office records it")
 r = run("collect", "list", "--store", sealed_store)
 check(r.returncode == 0 and "S-1" in r.stdout, "the store itself works as before")
 
@@ -109,6 +113,7 @@ r = merge(db, b1)
 check(r.returncode == 1 and "is sealed to the central office's key: merge it with the secret key (ictsurvey merge --key DIR/central.key)" in r.stderr,
       "no key: rejected, saying so: " + r.stderr)
 check(os.path.exists(os.path.join(db + ".quarantine", "sealed-1.bundle")), "quarantined")
+check(mode(db) == 0o600, "a new central database is 0600: %o" % mode(db))
 check(query(db, "SELECT count(*) FROM instances")[0][0] == 0, "nothing merged")
 r = merge(db, "--key", other_key, b1)
 check(r.returncode == 1 and "sealed to another central office key (%s), not to the key given (%s)" % (fp, other_fp) in r.stderr,
