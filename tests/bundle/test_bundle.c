@@ -1465,7 +1465,9 @@ static void test_sealed(void) {
   snprintf(expected, sizeof expected,
            "the bundle is sealed to the central office's key (%s): only that secret key "
            "(central.key) opens it", office_fp);
-  CHECK_STR(read_reader(r, error, NULL), expected);
+  char *locked = read_reader(r, error, NULL);
+  CHECK_STR(locked, expected);
+  free(locked);
 
   /* with another office's key */
   snprintf(expected, sizeof expected,
@@ -1702,6 +1704,7 @@ static void test_sealed_forgeries(void) {
                            "in the sealed content: line 35: the signature does not match");
   free(tmp);
   free(inner);
+  free(edited);
   tmp = seal_around(head, bytes, size, office_pk, 3);
   expect_sealed_text_error("sealed twice", tmp, "in the sealed content: line 11: the sealed content is itself sealed");
   free(tmp);
