@@ -1060,15 +1060,21 @@ static int get_line(ics_bundle_reader *r, size_t max, char **line, size_t *len) 
   }
 }
 
-/* A line that is part of the hashed content: hashed, NUL-terminated, counted. */
-static int take_line(ics_bundle_reader *r, char **line, size_t *len) {
+/* The next line, which must be there: 1, or -1 with a line too long or the content ending
+ * before it recorded. */
+static int need_line(ics_bundle_reader *r, char **line, size_t *len) {
   int rc = get_line(r, r->limits.max_line, line, len);
   if (rc == -2) {
     r->line_no++;
     return fail_here(r, K_OTHER, BM_LIMIT_LINE, r->limits.max_line);
   }
   if (rc == 0) return fail(r, K_OTHER, BM_TRUNCATED_CONTENT, (unsigned long long)r->line_no);
-  if (rc < 0) return -1;
+  return rc;
+}
+
+/* A line that is part of the hashed content: hashed, NUL-terminated, counted. */
+static int take_line(ics_bundle_reader *r, char **line, size_t *len) {
+  if (need_line(r, line, len) < 0) return -1;
   crypto_hash_sha256_update(&r->sha, (const unsigned char *)*line, *len + 1);
   (*line)[*len] = '\0';
   r->line_no++;
@@ -1102,15 +1108,7 @@ static int refill_sealed(ics_bundle_reader *r) {
   ics_bundle_reader *o = r->outer;
   char *s;
   size_t n;
-  if (o->state != S_READING) return outer_failed(r);
-  int rc = get_line(o, o->limits.max_line, &s, &n);
-  if (rc == -2) {
-    o->line_no++;
-    fail_here(o, K_OTHER, BM_LIMIT_LINE, o->limits.max_line);
-  } else if (rc == 0) {
-    fail(o, K_OTHER, BM_TRUNCATED_CONTENT, (unsigned long long)o->line_no);
-  }
-  if (rc != 1) return outer_failed(r);
+  if (o->state != S_READING || need_line(o, &s, &n) < 0) return outer_failed(r);
   crypto_hash_sha256_update(&o->sha, (const unsigned char *)s, n + 1);
   s[n] = '\0';
   o->line_no++;
@@ -1748,13 +1746,7 @@ static int next_sealed(ics_bundle_reader *r, ics_bundle_record *record) {
   /* the inner reader saw the final S line (nothing may follow its gzip member) */
   char *s;
   size_t n;
-  rc = get_line(r, r->limits.max_line, &s, &n);
-  if (rc == -2) {
-    r->line_no++;
-    return fail_here(r, K_OTHER, BM_LIMIT_LINE, r->limits.max_line);
-  }
-  if (rc == 0) return fail(r, K_OTHER, BM_TRUNCATED_CONTENT, (unsigned long long)r->line_no);
-  if (rc < 0) return -1;
+  if (need_line(r, &s, &n) < 0) return -1;
   if (n >= 2 && s[0] == 'S' && s[1] == ' ') {
     r->line_no++;
     return fail_here(r, K_CONTENT, BM_SEAL_AFTER_END);
@@ -1772,13 +1764,8 @@ int ics_bundle_next(ics_bundle_reader *r, ics_bundle_record *record, char **erro
   } else if (r->state == S_READING) {
     char *s;
     size_t n;
-    int rc = get_line(r, r->limits.max_line, &s, &n);
-    if (rc == -2) {
-      r->line_no++;
-      fail_here(r, K_OTHER, BM_LIMIT_LINE, r->limits.max_line);
-    } else if (rc == 0) {
-      fail(r, K_OTHER, BM_TRUNCATED_CONTENT, (unsigned long long)r->line_no);
-    } else if (rc == 1 && n >= 4 && memcmp(s, "end:", 4) == 0) {
+    int rc = need_line(r, &s, &n);
+    if (rc == 1 && n >= 4 && memcmp(s, "end:", 4) == 0) {
       if (read_trailer(r, s, n) == 0) return 0;
     } else if (rc == 1) {
       crypto_hash_sha256_update(&r->sha, (const unsigned char *)s, n + 1);
