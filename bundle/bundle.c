@@ -1721,6 +1721,19 @@ static int read_trailer(ics_bundle_reader *r, char *s, size_t n) {
   return 0;
 }
 
+/* The inner reader failed: its error becomes this one's, after "in the sealed content: ",
+ * unless this reader failed first (its own error, already recorded, says it). */
+static int inner_failed(ics_bundle_reader *r, const ics_bundle_reader *in) {
+  if (r->state != S_READING) return -1;
+  ics_buf b = {0};
+  if (!in->outer_error) ics_buf_puts(&b, bundle_msg(BM_IN_SEALED, r->lang));
+  ics_buf_puts(&b, in->error ? in->error : bundle_msg(BM_NO_MEMORY, r->lang));
+  ics_free(r->error);
+  r->error = ics_buf_take(&b);
+  r->state = S_FAILED;
+  return -1;
+}
+
 /* A sealed bundle's records come from the inner reader; when it ends, the S lines must have
  * ended too, and the readable part's trailer follows. */
 static int next_sealed(ics_bundle_reader *r, ics_bundle_record *record) {
@@ -1734,15 +1747,7 @@ static int next_sealed(ics_bundle_reader *r, ics_bundle_record *record) {
   int rc = ics_bundle_next(in, record, &error);
   ics_free(error);
   if (rc == 1) return 1;
-  if (rc < 0) {
-    ics_buf b = {0};
-    if (!in->outer_error) ics_buf_puts(&b, bundle_msg(BM_IN_SEALED, r->lang));
-    ics_buf_puts(&b, in->error ? in->error : bundle_msg(BM_NO_MEMORY, r->lang));
-    ics_free(r->error);
-    r->error = ics_buf_take(&b);
-    r->state = S_FAILED;
-    return -1;
-  }
+  if (rc < 0) return inner_failed(r, in);
   /* the inner reader saw the final S line (nothing may follow its gzip member) */
   char *s;
   size_t n;
@@ -1898,14 +1903,7 @@ static int unseal(ics_bundle_reader *r, const unsigned char pk[32], const unsign
   int rc = in->in ? reader_start(in) : fail(in, K_OTHER, BM_NO_MEMORY);
   if (rc == 0 && !in->is_signed) rc = fail(in, K_CONTENT, BM_SEAL_UNSIGNED);
   if (rc != 0) {
-    if (r->state == S_READING) { /* else the outer's own error says it */
-      ics_buf b = {0};
-      if (!in->outer_error) ics_buf_puts(&b, bundle_msg(BM_IN_SEALED, r->lang));
-      ics_buf_puts(&b, in->error ? in->error : bundle_msg(BM_NO_MEMORY, r->lang));
-      ics_free(r->error);
-      r->error = ics_buf_take(&b);
-      r->state = S_FAILED;
-    }
+    inner_failed(r, in);
     ics_bundle_close(in);
     return -1;
   }
