@@ -29,7 +29,7 @@ typedef struct {
   size_t form_count;
   ics_register *reg;
   sqlite3_stmt *get_revision, *put_revision, *replace_revision, *get_instance, *put_instance,
-      *put_conflict, *put_flag;
+      *put_conflict, *put_flag, *get_owner;
   char now[21], future_limit[21];
   char *error;
   int db_code;   /* the SQLite error that stopped the merge, 0 when it was the bundle's fault */
@@ -461,6 +461,25 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
     else if (step != SQLITE_DONE) rc = db_fail(m);
     sqlite3_reset(st);
   }
+  /* a record belongs to the store that made it: another store (even one with a valid key of
+   * its own) may not revise it */
+  if (!rc && current > 0) {
+    sqlite3_stmt *st = m->get_owner;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, r->instance_id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    const char *owner = step == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    if (step == SQLITE_ROW && !owner) rc = no_memory(m);
+    else if (step != SQLITE_ROW && step != SQLITE_DONE) rc = db_fail(m);
+    else if (owner && strcmp(owner, m->manifest->store_id) != 0)
+      rc = fail(m, TR(m, "bản ghi %llu (%s): bản ghi này thuộc kho %s, nhưng gói đến từ kho %s: "
+                         "một kho không được sửa bản ghi của kho khác; có thể là gói giả",
+                      "record %llu (%s): the record belongs to the store %s, but the bundle comes "
+                      "from the store %s: a store may not change another store's records; it may "
+                      "be forged"),
+                (unsigned long long)number, r->instance_id, owner, m->manifest->store_id);
+    sqlite3_reset(st);
+  }
   int known = 0; /* 0 new, 1 same content, 2 conflict */
   char kept_hash[65] = "", kept_bundle[64] = "";
   if (!rc && current > 0) { /* a new instance cannot have this revision yet */
@@ -761,13 +780,19 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
     return ICS_MERGE_ERROR;
   }
   ics_merge_outcome outcome = ICS_MERGED;
-  sqlite3_stmt *seen = prepare(&m, "SELECT file_sha256 FROM bundles WHERE bundle_id = ?1");
+  sqlite3_stmt *seen = prepare(&m, "SELECT file_sha256, store_id FROM bundles WHERE bundle_id = ?1");
   if (seen) {
     sqlite3_bind_text(seen, 1, m.manifest->bundle_id, -1, SQLITE_STATIC);
     int step = sqlite3_step(seen);
     const char *known = step == SQLITE_ROW ? (const char *)sqlite3_column_text(seen, 0) : NULL;
-    if (known && !strcmp(known, sha)) outcome = ICS_ALREADY_MERGED;
-    else if (step == SQLITE_ROW && !known) no_memory(&m);
+    const char *store = step == SQLITE_ROW ? (const char *)sqlite3_column_text(seen, 1) : NULL;
+    if (step == SQLITE_ROW && (!known || !store)) no_memory(&m);
+    else if (step == SQLITE_ROW && strcmp(store, m.manifest->store_id) != 0)
+      fail(&m, TR(&m, "mã gói %s đã được kho %s dùng; gói này nói nó đến từ kho %s: có thể là gói giả",
+                  "the bundle id %s was used by the store %s; this bundle says it comes from the store "
+                  "%s: it may be forged"),
+           m.manifest->bundle_id, store, m.manifest->store_id);
+    else if (known && !strcmp(known, sha)) outcome = ICS_ALREADY_MERGED;
     else if (step != SQLITE_ROW && step != SQLITE_DONE) db_fail(&m);
     sqlite3_finalize(seen);
   }
@@ -783,6 +808,8 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
     m.put_instance = prepare(&m, "INSERT OR REPLACE INTO instances VALUES (?1, ?2, ?3, ?4)");
     m.put_conflict = prepare(&m, "INSERT OR IGNORE INTO conflicts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     m.put_flag = prepare(&m, "INSERT OR IGNORE INTO flags VALUES (?1, ?2, ?3, ?4)");
+    m.get_owner = prepare(&m, "SELECT b.store_id FROM revisions r JOIN bundles b ON b.bundle_id = r.bundle_id"
+                              " WHERE r.instance_id = ?1 LIMIT 1");
     rc = m.error ? 1 : load_definitions(&m);
     ics_bundle_record r;
     uint64_t number = 0;
@@ -838,7 +865,7 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
     }
   }
   sqlite3_stmt *stmts[] = {m.get_revision, m.put_revision, m.replace_revision, m.get_instance,
-                           m.put_instance, m.put_conflict, m.put_flag};
+                           m.put_instance, m.put_conflict, m.put_flag, m.get_owner};
   for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++) sqlite3_finalize(stmts[i]);
   free_forms(&m);
   ics_register_free(m.reg);

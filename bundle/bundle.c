@@ -1908,15 +1908,19 @@ static int unseal(ics_bundle_reader *r, const unsigned char pk[32], const unsign
     return -1;
   }
   in->manifest.forms = in->forms;
+  if (compare_manifests(r, &in->manifest) != 0) {
+    ics_bundle_close(in);
+    return -1;
+  }
   r->inner = in;
-  return compare_manifests(r, &in->manifest);
+  return 0;
 }
 
 int ics_bundle_unseal(ics_bundle_reader *r, const unsigned char central_public_key[32],
                       const unsigned char central_secret_key[32], char **error) {
   if (error) *error = NULL;
   if (!r) return -1;
-  if (!r->sealed || r->inner) return 0;
+  if (r->state == S_READING && (!r->sealed || r->inner)) return 0;
   if (r->state == S_READING && unseal(r, central_public_key, central_secret_key) == 0) return 0;
   if (error) *error = ics_strdup(r->error ? r->error : bundle_msg(BM_NO_MEMORY, r->lang));
   return -1;

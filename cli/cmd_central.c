@@ -116,6 +116,7 @@ int cmd_merge(int argc, char **argv) {
   char *error = NULL;
   unsigned char public_key[ICS_KEY_BYTES], secret_key[ICS_KEY_BYTES];
   if (key && ics_keys_read_secret(key, public_key, secret_key, cli_lang, &error)) {
+    /* ics_keys_read_secret wipes what it read */
     cli_error("%s", "%s", cli_message(error));
     ics_free(error);
     return EXIT_FAIL;

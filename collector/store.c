@@ -840,8 +840,16 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
    * transaction); sealed when the store has the office's key */
   unsigned char signing_key[crypto_sign_SECRETKEYBYTES], central_key[32];
   int has_signing = rc ? -1 : get_key(s, "signing_key", signing_key, sizeof signing_key, error);
-  if (has_signing == 0 && !(rc = put_new_signing_key(s->db, s->lang, error)))
-    has_signing = get_key(s, "signing_key", signing_key, sizeof signing_key, error);
+  if (has_signing == 0 && !(rc = put_new_signing_key(s->db, s->lang, error))) {
+    /* a store made before keys existed may be readable by others: not with a key in it */
+    const char *file = sqlite3_db_filename(s->db, "main");
+    if (file && *file && ics_make_private(file) != 0) {
+      set_error(error, s->lang, "không giới hạn được quyền đọc kho '%s': %s",
+                "cannot make the store '%s' private to its owner: %s", file, strerror(errno));
+      rc = 1;
+    }
+    if (!rc) has_signing = get_key(s, "signing_key", signing_key, sizeof signing_key, error);
+  }
   int has_central = has_signing == 1 ? get_key(s, "central_key", central_key, sizeof central_key, error) : -1;
   if (has_signing != 1 || has_central < 0) rc = 1;
   ics_bundle_keys keys = {.signing_key = signing_key, .central_key = has_central == 1 ? central_key : NULL};

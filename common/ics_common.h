@@ -126,9 +126,15 @@ char *ics_path_join(const char *dir, const char *name);
  * never replaces an existing file (errno EEXIST). 0 or -1 with errno. */
 int ics_make_private_dir(const char *path);
 int ics_write_private_file(const char *path, const void *data, size_t size);
-/* Whether users other than the owner may read (or write) path: 1 yes, 0 no, -1 error (errno);
- * *mode gets the permission bits for messages. Always 0 where the platform has no such bits. */
-int ics_path_open_to_others(const char *path, unsigned *mode);
+/* Gives an existing file to its owner alone (0600) when others may read or write it. */
+int ics_make_private(const char *path);
+/* Reads a small secret file (a key) into buf[0..cap) with no other copy made on the way: it is
+ * opened once and its permissions are checked on that open file. *open_to_others is set (and
+ * nothing read) when users other than the owner may read or write it, *mode gets the
+ * permission bits for messages (never set where the platform has no such bits). Files larger
+ * than cap give ICS_READ_TOO_LARGE. */
+ics_read_status ics_read_private_file(const char *path, char *buf, size_t cap, size_t *size,
+                                      bool *open_to_others, unsigned *mode);
 
 /* ---- escaped text --------------------------------------------------------------------------
  * One value on one line: backslash, tab, newline and carriage return become \\ \t \n \r.

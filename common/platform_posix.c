@@ -179,9 +179,46 @@ fail:;
   return -1;
 }
 
-int ics_path_open_to_others(const char *path, unsigned *mode) {
+int ics_make_private(const char *path) {
   struct stat st;
   if (stat(path, &st) != 0) return -1;
-  *mode = (unsigned)(st.st_mode & 07777);
-  return (st.st_mode & (S_IRWXG | S_IRWXO)) != 0;
+  if (!(st.st_mode & (S_IRWXG | S_IRWXO))) return 0;
+  return chmod(path, st.st_mode & S_IRWXU);
+}
+
+ics_read_status ics_read_private_file(const char *path, char *buf, size_t cap, size_t *size,
+                                      bool *open_to_others, unsigned *mode) {
+  *size = 0;
+  *open_to_others = false;
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return errno == ENOENT ? ICS_READ_NOT_FOUND : ICS_READ_ERROR;
+  struct stat st;
+  ics_read_status status = ICS_READ_OK;
+  if (fstat(fd, &st) != 0) {
+    status = ICS_READ_ERROR;
+  } else if (!S_ISREG(st.st_mode)) {
+    errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+    status = ICS_READ_ERROR;
+  } else if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+    *open_to_others = true;
+    *mode = (unsigned)(st.st_mode & 07777);
+  } else if ((uintmax_t)st.st_size > cap) {
+    *size = (size_t)st.st_size;
+    status = ICS_READ_TOO_LARGE;
+  } else {
+    while (*size < cap) {
+      ssize_t k = read(fd, buf + *size, cap - *size);
+      if (k < 0 && errno == EINTR) continue;
+      if (k < 0) {
+        status = ICS_READ_ERROR;
+        break;
+      }
+      if (k == 0) break;
+      *size += (size_t)k;
+    }
+  }
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return status;
 }

@@ -177,27 +177,53 @@ static int parse_key_file(const char *path, const char *text, size_t size, const
   return 0;
 }
 
-static int read_key_file(const char *path, const char *kind, unsigned char key[ICS_KEY_BYTES],
-                         ics_lang lang, char **error) {
+/* A public key file others may read (central.pub is given out): read whole. */
+static int read_public_text(const char *path, const char *kind, unsigned char key[ICS_KEY_BYTES],
+                            ics_lang lang, char **error) {
   char *text;
   size_t size;
   ics_read_status st = ics_read_file(path, KEY_FILE_MAX, &text, &size);
-  switch (st) {
-  case ICS_READ_OK: break;
-  case ICS_READ_NOT_FOUND:
-    return set_error(error, TR(lang, "%s: không có tệp khóa này", "%s: no such key file"), path);
-  case ICS_READ_TOO_LARGE:
-    return set_error(error, TR(lang, "%s: quá lớn để là tệp khóa (%zu byte)",
-                               "%s: too large to be a key file (%zu bytes)"), path, size);
-  case ICS_READ_NO_MEMORY:
-    return set_error(error, "%s", TR(lang, "không đủ bộ nhớ", "out of memory"));
-  default:
-    return set_error(error, TR(lang, "%s: không đọc được: %s", "%s: cannot read: %s"), path,
-                     strerror(errno));
-  }
+  if (st == ICS_READ_NO_MEMORY) return set_error(error, "%s", TR(lang, "không đủ bộ nhớ", "out of memory"));
+  if (st == ICS_READ_TOO_LARGE)
+    return set_error(error, TR(lang, "%s: quá lớn để là tệp khóa (%zu byte)", "%s: too large to be a key file (%zu bytes)"),
+                     path, size);
+  if (st != ICS_READ_OK)
+    return set_error(error, TR(lang, "%s: không đọc được: %s", "%s: cannot read: %s"), path, strerror(errno));
   int rc = parse_key_file(path, text, size, kind, key, lang, error);
-  sodium_memzero(text, size);
   ics_free(text);
+  return rc;
+}
+
+/* Reads a key file into a buffer that is wiped afterwards; a secret one only when no other
+ * user may read it. */
+static int read_key_file(const char *path, const char *kind, unsigned char key[ICS_KEY_BYTES],
+                         ics_lang lang, char **error) {
+  char text[KEY_FILE_MAX];
+  size_t size = 0;
+  bool open_to_others = false;
+  unsigned mode = 0;
+  ics_read_status st = ics_read_private_file(path, text, sizeof text, &size, &open_to_others, &mode);
+  int rc = 1;
+  if (st == ICS_READ_NOT_FOUND)
+    set_error(error, TR(lang, "%s: không có tệp khóa này", "%s: no such key file"), path);
+  else if (st == ICS_READ_TOO_LARGE)
+    set_error(error, TR(lang, "%s: quá lớn để là tệp khóa (%zu byte)", "%s: too large to be a key file (%zu bytes)"),
+              path, size);
+  else if (st != ICS_READ_OK)
+    set_error(error, TR(lang, "%s: không đọc được: %s", "%s: cannot read: %s"), path, strerror(errno));
+  else if (open_to_others && kind == SECRET_KIND)
+    set_error(error,
+              TR(lang,
+                 "%s: người dùng khác trên máy này cũng đọc được khóa bí mật (quyền %04o): "
+                 "không dùng nó. Hãy chạy 'chmod 600 %s', rồi cân nhắc đổi khóa (docs/security.md)",
+                 "%s: other users of this machine can read this secret key (mode %04o): it is "
+                 "not used. Run 'chmod 600 %s', then consider changing keys (docs/security.md)"),
+              path, mode, path);
+  else if (open_to_others) /* a public key may be readable by anyone: read it the usual way */
+    rc = read_public_text(path, kind, key, lang, error);
+  else
+    rc = parse_key_file(path, text, size, kind, key, lang, error);
+  sodium_memzero(text, sizeof text);
   return rc;
 }
 
@@ -214,22 +240,10 @@ int ics_keys_read_secret(const char *path, unsigned char public_key[ICS_KEY_BYTE
   *error = NULL;
   if (sodium_init() < 0)
     return set_error(error, "%s", TR(lang, "không khởi động được libsodium", "cannot initialise libsodium"));
-  unsigned mode = 0;
-  int open = ics_path_open_to_others(path, &mode);
-  if (open < 0 && errno == ENOENT)
-    return set_error(error, TR(lang, "%s: không có tệp khóa này", "%s: no such key file"), path);
-  if (open < 0)
-    return set_error(error, TR(lang, "%s: không đọc được: %s", "%s: cannot read: %s"), path,
-                     strerror(errno));
-  if (open > 0)
-    return set_error(error,
-                     TR(lang,
-                        "%s: người dùng khác trên máy này cũng đọc được khóa bí mật (quyền %04o): "
-                        "không dùng nó. Hãy chạy 'chmod 600 %s', rồi cân nhắc đổi khóa (docs/security.md)",
-                        "%s: other users of this machine can read this secret key (mode %04o): it is "
-                        "not used. Run 'chmod 600 %s', then consider changing keys (docs/security.md)"),
-                     path, mode, path);
-  if (read_key_file(path, SECRET_KIND, secret_key, lang, error)) return 1;
+  if (read_key_file(path, SECRET_KIND, secret_key, lang, error)) {
+    sodium_memzero(secret_key, ICS_KEY_BYTES);
+    return 1;
+  }
   crypto_scalarmult_base(public_key, secret_key);
   return 0;
 }

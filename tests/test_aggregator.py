@@ -124,7 +124,10 @@ def rebuild(body):
     intended problem is the one found."""
     body = re.sub(r"^signer: [0-9a-f]{64}\n", "", body.replace("ictsurvey-bundle: 2\n", "ictsurvey-bundle: 1\n", 1),
                   count=1, flags=re.M)
+    rebuild.count += 1  # and a bundle id of its own: a store's bundle ids are its own too
     body = re.sub(r"^store-id: .*$", "store-id: 0badc0de-0000-4000-8000-000000000001", body, count=1, flags=re.M)
+    body = re.sub(r"^bundle-id: .*$", "bundle-id: 0badc0de-0000-4000-8000-%012d" % rebuild.count, body,
+                  count=1, flags=re.M)
     body_wo = body[:body.rindex("end: ")]  # everything before the trailer line
     n = sum(1 for l in body_wo.split("\n") if l.startswith("R\t"))
     digest = hashlib.sha256(body_wo.encode()).hexdigest()
@@ -132,6 +135,9 @@ def rebuild(body):
     data = bytearray(c.compress((body_wo + "end: %d %s\n" % (n, digest)).encode()) + c.flush())
     data[9] = 0xFF  # the OS byte ictsurvey writes (docs/bundle-format.md)
     return bytes(data)
+
+
+rebuild.count = 0
 
 
 bomb = zlib.compressobj(9, zlib.DEFLATED, 31)

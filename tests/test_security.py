@@ -190,8 +190,11 @@ p1 = export(plain_store, "plain-1.bundle")
 r = run("collect", "export", "--store", plain_store, "-o", path("plain-x.bundle"))
 check("signed, not sealed" in r.stderr, "export says signed, not sealed: " + r.stderr)
 plain_text = gzip.open(p1, "rt", encoding="utf-8").read()
-# an unsigned format 1 bundle of a store never seen before
-unsigned_text = re.sub(r"(?m)^signer: .*\n", "", plain_text.replace("ictsurvey-bundle: 2\n", "ictsurvey-bundle: 1\n", 1))
+# an unsigned format 1 bundle of a store never seen before, as an older collector writes it
+legacy_store = new_store("legacy.store", "Đức Hòa", "Lâm Văn Sáu")
+fill(legacy_store, "staff", [staff("L-1")])
+legacy_text = gzip.open(export(legacy_store, "legacy.bundle"), "rt", encoding="utf-8").read()
+unsigned_text = re.sub(r"(?m)^signer: .*\n", "", legacy_text.replace("ictsurvey-bundle: 2\n", "ictsurvey-bundle: 1\n", 1))
 unsigned_text = re.sub(r"(?m)^store-id: .*$", "store-id: 0badc0de-0000-4000-8000-00000000000f", unsigned_text)
 unsigned_text = re.sub(r"(?m)^bundle-id: .*$", "bundle-id: 0badc0de-0000-4000-8000-0000000000b1", unsigned_text)
 unsigned_body = unsigned_text[:unsigned_text.rindex("end: ")]
@@ -258,6 +261,33 @@ check(r.returncode == 1 and "has signed its bundles" in r.stderr and "but this o
       "an unsigned bundle of a signing store: refused: " + r.stderr)
 check(content(db) == snapshot, "nothing of it merged either")
 
+# ---- a store may not change another store's records, nor reuse its bundle ids ----------------------------
+snapshot = content(db)
+victim_id = ids[0]  # S-1 of the sealed store, merged above
+intruder = new_store("intruder.store", "Cần Đước", "Someone Else", extra=("--central-key", pub))
+con = sqlite3.connect(intruder)
+con.execute("ATTACH DATABASE ? AS victim", (sealed_store,))
+con.execute("INSERT INTO records SELECT * FROM victim.records WHERE instance_id = ?", (victim_id,))
+con.execute("UPDATE records SET revision = revision + 5, answers = replace(answers, 'birth_year=1980',"
+            " 'birth_year=1999') WHERE instance_id = ?", (victim_id,))
+con.commit()
+con.close()
+i1 = export(intruder, "intruder.bundle")  # sealed, and signed with the intruder's own valid key
+r = merge(db, "--key", key, i1)
+check(r.returncode == 1 and "(%s): the record belongs to the store" % victim_id in r.stderr
+      and "a store may not change another store's records" in r.stderr,
+      "another store's record refused: " + r.stderr)
+check(content(db) == snapshot, "the victim's record unchanged")
+intruder2 = new_store("intruder2.store", "Cần Đước", "Someone Else", extra=("--central-key", pub))
+fill(intruder2, "staff", [staff("X-1")])
+victim_bundle = query(db, "SELECT bundle_id FROM bundles WHERE sealed = 1 LIMIT 1")[0][0]
+r = run("collect", "export", "--store", intruder2, "-o", path("intruder2.bundle"), "--bundle-id", victim_bundle)
+check(r.returncode == 0, "export with a chosen bundle id: " + r.stderr)
+r = merge(db, "--key", key, path("intruder2.bundle"))
+check(r.returncode == 1 and "the bundle id %s was used by the store" % victim_bundle in r.stderr,
+      "another store's bundle id refused: " + r.stderr)
+check(content(db) == snapshot, "nothing of it merged")
+
 # ---- a store and a central database made before keys existed ---------------------------------------------
 old_store = new_store("old.store", "Bến Lức", "Võ Văn Năm")
 con = sqlite3.connect(old_store)
@@ -265,7 +295,9 @@ con.execute("DELETE FROM meta WHERE key = 'signing_key'")
 con.commit()
 con.close()
 fill(old_store, "staff", [staff("O-1")])
+os.chmod(old_store, 0o644)  # as older versions left it
 o1 = export(old_store, "old-1.bundle")
+check(mode(old_store) == 0o600, "the store is made private when its key is added: %o" % mode(old_store))
 made = query(old_store, "SELECT value FROM meta WHERE key = 'signing_key'")
 check(len(made) == 1 and re.fullmatch(r"[0-9a-f]{128}", made[0][0]) is not None, "the first export makes the key")
 check(("\nsigner: %s\n" % made[0][0][64:]) in gzip.open(o1, "rt", encoding="utf-8").read(), "and signs with it")

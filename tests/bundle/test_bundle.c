@@ -1711,6 +1711,21 @@ static void test_sealed_forgeries(void) {
   edited = replace(head, "site: ", "site: Y");
   tmp = seal_around(edited, signed_bytes, inner_size, office_pk, 3); /* the same file, another site */
   expect_sealed_text_error("readable and sealed differ", tmp, "the readable manifest says site 'Y");
+  { /* after that refusal, unsealing again does not pretend to succeed */
+    size_t gz_size;
+    unsigned char *gz = gzip_text(tmp, strlen(tmp), &gz_size);
+    char *error = NULL;
+    ics_bundle_reader *r = ics_bundle_open_memory(gz, gz_size, NULL, ICS_EN, &error);
+    CHECK(r && ics_bundle_unseal(r, office_pk, office_sk, &error) == -1);
+    free(error);
+    error = NULL;
+    CHECK(r && ics_bundle_unseal(r, office_pk, office_sk, &error) == -1 && error &&
+          strstr(error, "the readable manifest says site 'Y"));
+    CHECK(r && ics_bundle_signer(r) == NULL && ics_bundle_manifest_of(r)->register_len == 0);
+    free(error);
+    ics_bundle_close(r);
+    free(gz);
+  }
   free(tmp);
   free(edited);
   free(inner_text);
