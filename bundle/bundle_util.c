@@ -121,36 +121,6 @@ bool bundle_hash_valid(const char *s, size_t n) {
 
 /* ---- text --------------------------------------------------------------------------------- */
 
-/* The length of the UTF-8 character at p[0..n), or 0 when it is not valid (overlong forms,
- * surrogates and values beyond U+10FFFF are not). */
-static size_t utf8_char(const unsigned char *p, size_t n) {
-  unsigned c = p[0];
-  size_t len;
-  uint32_t cp;
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (len > n) return 0;
-  for (size_t k = 1; k < len; k++) {
-    if ((p[k] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (p[k] & 0x3F);
-  }
-  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-      cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-    return 0;
-  return len;
-}
-
 size_t bundle_text_scan(const char *s, size_t n, uint32_t allowed, bool *control) {
   const unsigned char *p = (const unsigned char *)s;
   const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
@@ -182,7 +152,7 @@ size_t bundle_text_scan(const char *s, size_t n, uint32_t allowed, bool *control
       }
       i++;
     } else {
-      size_t len = utf8_char(p + i, n - i);
+      size_t len = ics_utf8_char(s + i, n - i);
       if (!len) {
         *control = false;
         return i;
@@ -198,7 +168,7 @@ void bundle_excerpt(char *out, size_t out_size, const char *s, size_t n) {
   size_t w = 0, limit = out_size < 64 ? out_size - 4 : 60; /* room for "…" and NUL */
   size_t i = 0;
   while (i < n) {
-    size_t len = utf8_char(p + i, n - i);
+    size_t len = ics_utf8_char(s + i, n - i);
     const char *put = (const char *)p + i;
     size_t put_len = len;
     if (len == 0 || (len == 1 && (p[i] < 0x20 || p[i] == 0x7F))) {

@@ -149,5 +149,36 @@ size_t ics_unescape(char *s, size_t n, size_t *bad);
 size_t ics_edit_distance(const char *a, const char *b, size_t cap);
 /* True when s is valid UTF-8 of n bytes with no NUL; *bad_offset gets the first bad byte. */
 bool ics_utf8_valid(const char *s, size_t n, size_t *bad_offset);
+/* The length in bytes of the UTF-8 character at s[0..n) (n >= 1), or 0 when it is not a valid
+ * one: overlong forms, surrogates and values beyond U+10FFFF are not. Inline: the bundle
+ * reader calls it for every character that is not ASCII. */
+static inline size_t ics_utf8_char(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s;
+  unsigned c = p[0];
+  size_t len;
+  uint32_t cp;
+  if (c < 0x80) return 1;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (len > n) return 0;
+  for (size_t k = 1; k < len; k++) {
+    if ((p[k] & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (p[k] & 0x3F);
+  }
+  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+      cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return len;
+}
 
 #endif

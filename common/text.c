@@ -25,43 +25,16 @@ ics_lang ics_lang_default(void) {
 }
 
 bool ics_utf8_valid(const char *s, size_t n, size_t *bad_offset) {
-  const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;
   while (i < n) {
-    unsigned c = p[i];
-    size_t len;
-    uint32_t cp;
-    if (c == 0) goto bad;
-    if (c < 0x80) {
-      i++;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      goto bad;
+    size_t len = s[i] ? ics_utf8_char(s + i, n - i) : 0;
+    if (!len) {
+      if (bad_offset) *bad_offset = i;
+      return false;
     }
-    if (i + len > n) goto bad;
-    for (size_t k = 1; k < len; k++) {
-      if ((p[i + k] & 0xC0) != 0x80) goto bad;
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    /* overlong forms, surrogates and values beyond Unicode */
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      goto bad;
     i += len;
   }
   return true;
-bad:
-  if (bad_offset) *bad_offset = i;
-  return false;
 }
 
 size_t ics_edit_distance(const char *a, const char *b, size_t cap) {
