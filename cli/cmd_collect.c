@@ -256,16 +256,25 @@ static int collect_fill(ics_store *store, const options *o) {
   return EXIT_OK;
 }
 
-static int collect_edit(ics_store *store, const options *o) {
+/* The record named by the one INSTANCE_ID argument of edit and void: -1 when found, else
+ * the exit status (a usage error, or the store's error printed). */
+static int named_record(ics_store *store, const options *o, ics_record **rec, ics_record_info *info) {
   if (o->positional_count != 1) {
     cli_error("cần đúng một MÃ_BẢN_GHI", "give exactly one INSTANCE_ID");
     return EXIT_USAGE;
   }
   char *error = NULL;
-  ics_record *rec = NULL;
+  *rec = NULL;
+  if (ics_store_get(store, o->positional[0], rec, info, &error)) return fail(error);
+  return -1;
+}
+
+static int collect_edit(ics_store *store, const options *o) {
+  ics_record *rec;
   ics_record_info info;
-  if (ics_store_get(store, o->positional[0], &rec, &info, &error)) return fail(error);
-  int status;
+  int status = named_record(store, o, &rec, &info);
+  if (status >= 0) return status;
+  char *error = NULL;
   if (info.status == ICS_VOID) {
     cli_error("bản ghi %s đã bị hủy, không sửa được", "the record %s is void and cannot be changed",
               info.instance_id);
@@ -285,15 +294,12 @@ static int collect_edit(ics_store *store, const options *o) {
 }
 
 static int collect_void(ics_store *store, const options *o) {
-  if (o->positional_count != 1) {
-    cli_error("cần đúng một MÃ_BẢN_GHI", "give exactly one INSTANCE_ID");
-    return EXIT_USAGE;
-  }
-  char *error = NULL;
-  ics_record *rec = NULL;
+  ics_record *rec;
   ics_record_info info;
-  if (ics_store_get(store, o->positional[0], &rec, &info, &error)) return fail(error);
-  int status = EXIT_OK;
+  int status = named_record(store, o, &rec, &info);
+  if (status >= 0) return status;
+  status = EXIT_OK;
+  char *error = NULL;
   if (info.status == ICS_VOID) {
     fprintf(stderr, cli_tr("Bản ghi %s đã bị hủy trước đó.\n", "The record %s was already void.\n"), info.instance_id);
   } else if (ics_store_revise(store, info.instance_id, rec, ICS_VOID, &error)) {
