@@ -113,9 +113,9 @@ def content(db):
 
 def integrity(db):
     con = sqlite3.connect(db)
-    ok = con.execute("PRAGMA integrity_check").fetchone()[0]
+    ok = con.execute("PRAGMA integrity_check").fetchall()
     con.close()
-    return ok == "ok"
+    return ok == [("ok",)]
 
 
 def query(db, sql, *params):

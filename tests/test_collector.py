@@ -15,17 +15,9 @@ import sys
 import tempfile
 import time
 
+from support import check, finish
+
 ICTSURVEY = os.path.abspath(sys.argv[1])
-failures = 0
-checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
 
 
 def run(*args, stdin=None, env=None):
@@ -348,5 +340,4 @@ check(r.returncode == 1 and "not an ictsurvey store" in r.stderr, "a junk file i
 r = run("collect", "list", "--store", os.path.join(tmp, "missing.store"), "--lang", "en")
 check(r.returncode == 1 and "collect init" in r.stderr, "a missing store says how to make one")
 
-print("%d checks, %d failed" % (checks, failures), file=sys.stderr)
-sys.exit(1 if failures else 0)
+finish()

@@ -15,16 +15,9 @@ import tempfile
 
 import openpyxl
 
+from support import check, finish
+
 ICTSURVEY = os.path.abspath(sys.argv[1])
-failures = checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
 
 
 def run(*args):
@@ -152,5 +145,4 @@ agencies_ws = openpyxl.load_workbook(out + "/gap.xlsx")["Agencies"]
 status = {row[0]: row[4] for row in agencies_ws.iter_rows(min_row=2, values_only=True)}
 check(status.get("UBND-797") == "not reported", "the district PC that never reported is listed")
 
-print("%d checks, %d failed" % (checks, failures), file=sys.stderr)
-sys.exit(1 if failures else 0)
+finish()

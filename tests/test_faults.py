@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 
+from support import check, finish, integrity
+
 ICTSURVEY = os.path.abspath(sys.argv[1])
 SOURCE = os.path.abspath(sys.argv[2])
 SHIM = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else None
@@ -38,17 +40,6 @@ if UNDER_VALGRIND:
     del os.environ["LD_PRELOAD"]
 BIG = 10000 if UNDER_VALGRIND else 50000
 NOW = "2013-06-01T08:00:00Z"
-failures = 0
-checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
-    return cond
 
 
 tmp = tempfile.mkdtemp(prefix="ics-faults-")
@@ -109,13 +100,6 @@ def clear_message(r, pattern, what):
     lines = [l for l in r.stderr.splitlines() if l.strip()]
     check(lines and pattern.search(r.stderr) and not any(l.rstrip().endswith(": ?") for l in lines),
           "%s: no clear message: %r" % (what, r.stderr[-600:]))
-
-
-def integrity(db):
-    con = sqlite3.connect(db)
-    ok = con.execute("PRAGMA integrity_check").fetchall()
-    con.close()
-    return ok == [("ok",)]
 
 
 def store_content(store):
@@ -601,5 +585,4 @@ for delay in (0.05, 0.3, merge_seconds * 0.3, merge_seconds * 0.6, merge_seconds
     print("merge killed after %.2fs: bundles %s" % (delay, states))
 
 shutil.rmtree(tmp)
-print("%d checks, %d failures" % (checks, failures))
-sys.exit(1 if failures else 0)
+finish()
