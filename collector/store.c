@@ -636,6 +636,21 @@ int ics_store_update(ics_store *s, const char *id, const ics_record *rec,
   return rc;
 }
 
+/* Steps a query whose first column is an instance id: 1 with it in found, 0 when there is no
+ * row, -1 with *error (left NULL when SQLite ran out of memory for the text). */
+static int step_instance_id(ics_store *s, sqlite3_stmt *st, char found[37], char **error) {
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_DONE) return 0;
+  if (rc != SQLITE_ROW) {
+    db_error(s->db, s->lang, error);
+    return -1;
+  }
+  const char *id = (const char *)sqlite3_column_text(st, 0);
+  if (!id) return -1;
+  snprintf(found, 37, "%s", id);
+  return 1;
+}
+
 int ics_store_find_key(ics_store *s, const char *form_id, const char *key, const char *except_id,
                        char found[37], char **error) {
   static const char sql[] =
@@ -646,15 +661,7 @@ int ics_store_find_key(ics_store *s, const char *form_id, const char *key, const
   sqlite3_bind_text(st, 1, form_id, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, except_id ? except_id : "", -1, SQLITE_STATIC);
-  int rc = sqlite3_step(st);
-  int result = 0;
-  if (rc == SQLITE_ROW) {
-    snprintf(found, 37, "%s", (const char *)sqlite3_column_text(st, 0));
-    result = 1;
-  } else if (rc != SQLITE_DONE) {
-    db_error(s->db, s->lang, error);
-    result = -1;
-  }
+  int result = step_instance_id(s, st, found, error);
   sqlite3_reset(st);
   return result;
 }
@@ -683,14 +690,7 @@ int ics_store_find_draft(ics_store *s, const char *form_id, char found[37], char
     return -1;
   }
   sqlite3_bind_text(st, 1, form_id, -1, SQLITE_STATIC);
-  int rc = sqlite3_step(st), result = 0;
-  if (rc == SQLITE_ROW) {
-    snprintf(found, 37, "%s", (const char *)sqlite3_column_text(st, 0));
-    result = 1;
-  } else if (rc != SQLITE_DONE) {
-    db_error(s->db, s->lang, error);
-    result = -1;
-  }
+  int result = step_instance_id(s, st, found, error);
   sqlite3_finalize(st);
   return result;
 }
