@@ -319,6 +319,14 @@ static unsigned char *gzip_text(const char *text, size_t len, size_t *size) {
   return gz_end(&g, size);
 }
 
+/* text[0..len) gzipped as a bundle's content must be refused with `expected` (default limits). */
+static void expect_text_error(const char *label, const char *text, size_t len, const char *expected) {
+  size_t size;
+  unsigned char *gz = gzip_text(text, len, &size);
+  expect_error(label, gz, size, NULL, expected);
+  free(gz);
+}
+
 /* The content without its "end:" line. */
 static char *sample_body(void) {
   size_t size, len;
@@ -879,14 +887,9 @@ static void test_damage(void) {
   expect_error("random bytes", bad, 4096, NULL, "not an ictsurvey bundle (not gzip data)");
   memcpy(bad, good, 10); /* a bundle's header, then noise */
   expect_error("header and random bytes", bad, 4096, NULL, "the bundle is ");
-  size_t gz_size;
-  unsigned char *gz = gzip_text("hello\n", 6, &gz_size);
-  expect_error("gzip of something else", gz, gz_size, NULL,
-               "not an ictsurvey bundle (the content does not start with 'ictsurvey-bundle: ')");
-  free(gz);
-  gz = gzip_text("", 0, &gz_size);
-  expect_error("gzip of nothing", gz, gz_size, NULL, "not an ictsurvey bundle (the content");
-  free(gz);
+  expect_text_error("gzip of something else", "hello\n", 6,
+                    "not an ictsurvey bundle (the content does not start with 'ictsurvey-bundle: ')");
+  expect_text_error("gzip of nothing", "", 0, "not an ictsurvey bundle (the content");
   if (system("command -v gzip >/dev/null 2>&1") == 0) { /* gzip writes a name and a time */
     char command[512];
     write_all(path_in("plain.txt"), "ictsurvey-bundle: 1\n", 20);
@@ -965,11 +968,8 @@ static void test_content(void) {
     char *a = replace(body, "records: 3", "records: 4");
     char *b = replace(a, "6789abcdef 3\n", "6789abcdef 4\n");
     char *content = seal(b, -1);
-    size_t size;
-    unsigned char *gz = gzip_text(content, strlen(content), &size);
-    expect_error("manifest lies about a form and the total", gz, size, NULL,
-                 "the manifest announces 4 records of form 'staff', but the bundle has 3");
-    free(gz);
+    expect_text_error("manifest lies about a form and the total", content, strlen(content),
+                      "the manifest announces 4 records of form 'staff', but the bundle has 3");
     free(content);
     free(b);
     free(a);
@@ -980,11 +980,8 @@ static void test_content(void) {
     char *a = replace(body, "6789abcdef 3\n", "6789abcdef 2\n");
     char *b = replace(a, "3210 0\n", "3210 1\n");
     char *content = seal(b, -1);
-    size_t size;
-    unsigned char *gz = gzip_text(content, strlen(content), &size);
-    expect_error("manifest lies about the forms", gz, size, NULL,
-                 "record 3: line 32: more records of form 'staff' than the manifest announces (2)");
-    free(gz);
+    expect_text_error("manifest lies about the forms", content, strlen(content),
+                      "record 3: line 32: more records of form 'staff' than the manifest announces (2)");
     free(content);
     free(b);
     free(a);
@@ -993,11 +990,8 @@ static void test_content(void) {
   {
     char *body = sample_body();
     char *content = seal(body, 4);
-    size_t size;
-    unsigned char *gz = gzip_text(content, strlen(content), &size);
-    expect_error("trailer count", gz, size, NULL,
-                 "line 33: the 'end:' line says 4 records, but the bundle has 3");
-    free(gz);
+    expect_text_error("trailer count", content, strlen(content),
+                      "line 33: the 'end:' line says 4 records, but the bundle has 3");
     free(content);
     free(body);
   }
@@ -1052,34 +1046,23 @@ static void test_content(void) {
     };
     for (size_t i = 0; i < 3; i++) {
       char *edited = replace(content, variants[i][0], variants[i][1]);
-      size_t size;
-      unsigned char *gz = gzip_text(edited, strlen(edited), &size);
-      expect_error("bad trailer", gz, size, NULL,
-                   "line 33: invalid 'end:' line: expected 'end: RECORDS SHA256HEX'");
-      free(gz);
+      expect_text_error("bad trailer", edited, strlen(edited),
+                        "line 33: invalid 'end:' line: expected 'end: RECORDS SHA256HEX'");
       free(edited);
     }
     /* content after the trailer; no trailer at all; a last line without its newline */
     size_t len = strlen(content);
     char *longer = malloc(len + 64);
     snprintf(longer, len + 64, "%sR\tmore\n", content);
-    size_t size;
-    unsigned char *gz = gzip_text(longer, strlen(longer), &size);
-    expect_error("after trailer", gz, size, NULL,
-                 "line 34: content after the 'end:' line, which must be the last");
-    free(gz);
-    gz = gzip_text(content, len + 1, &size); /* the NUL after the content */
-    expect_error("NUL after trailer", gz, size, NULL, "line 34: content after the 'end:' line");
-    free(gz);
-    gz = gzip_text(body, strlen(body), &size);
-    expect_error(
-        "no trailer", gz, size, NULL,
+    expect_text_error("after trailer", longer, strlen(longer),
+                      "line 34: content after the 'end:' line, which must be the last");
+    /* the NUL after the content */
+    expect_text_error("NUL after trailer", content, len + 1, "line 34: content after the 'end:' line");
+    expect_text_error(
+        "no trailer", body, strlen(body),
         "the bundle is truncated (the content stops after line 32, without the 'end:' line)");
-    free(gz);
-    gz = gzip_text(content, len - 1, &size);
-    expect_error("no last newline", gz, size, NULL,
-                 "the bundle is truncated (the content stops in the middle of line 33)");
-    free(gz);
+    expect_text_error("no last newline", content, len - 1,
+                      "the bundle is truncated (the content stops in the middle of line 33)");
     free(longer);
     free(content);
     free(body);
