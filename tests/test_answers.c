@@ -6,21 +6,9 @@
 
 #include "schema.h"
 #include "test.h"
+#include "test_forms.h"
 
 static ics_register *reg;
-
-static ics_form *load(const char *name) {
-  char *dir = ics_definitions_dir();
-  char *path = ics_path_join(dir, name);
-  ics_diags diags = {0};
-  ics_form *form = ics_form_load(path, ICS_EN, &diags);
-  for (size_t i = 0; i < diags.count; i++) fprintf(stderr, "%s\n", diags.items[i].message);
-  CHECK(form != NULL);
-  ics_diags_free(&diags);
-  free(path);
-  free(dir);
-  return form;
-}
 
 /* Sets "field=value" pairs; returns the first status that is not OK. */
 static ics_status fill(ics_record *rec, const char *const *pairs) {
@@ -192,8 +180,8 @@ int main(void) {
   CHECK(reg && reg->district_count == 15);
   free(path);
   free(dir);
-  ics_form *staff = load("staff.yaml"), *school = load("school.yaml"),
-           *centre = load("training_centre.yaml");
+  ics_form *staff = load_form("staff.yaml"), *school = load_form("school.yaml"),
+           *centre = load_form("training_centre.yaml");
   if (reg && staff && school && centre) {
     test_staff(staff);
     test_school(school);

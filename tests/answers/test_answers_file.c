@@ -11,23 +11,11 @@
 
 #include "../fuzz/fuzz_answers.c"
 #include "../test.h"
+#include "../test_forms.h"
 #include "answers_file.h"
 
 static ics_form *staff, *school, *centre;
 static ics_register *reg;
-
-static ics_form *load_form(const char *name) {
-  char *dir = ics_definitions_dir();
-  char *path = ics_path_join(dir, name);
-  ics_diags diags = {0};
-  ics_form *form = ics_form_load(path, ICS_EN, &diags);
-  for (size_t i = 0; i < diags.count; i++) fprintf(stderr, "%s\n", diags.items[i].message);
-  CHECK(form != NULL);
-  ics_diags_free(&diags);
-  ics_free(path);
-  ics_free(dir);
-  return form;
-}
 
 /* ---- running the reader ------------------------------------------------------------------ */
 typedef struct {
