@@ -85,8 +85,10 @@ def fill(store, form, records, env=None):
     with open(f, "w", encoding="utf-8") as fh:
         fh.write(yaml_of(records))
     r = run("collect", "fill", "--store", store, form, "--answers", f, env=env)
-    check(r.returncode == 0, "fill: " + r.stderr)
-    return r.stdout.split()
+    check(r.returncode == 0, "fill %s: %s" % (form, r.stderr))
+    ids = r.stdout.split()
+    check(len(ids) == len(records), "one id per record")
+    return ids
 
 
 def export(store, name):

@@ -12,7 +12,6 @@ written as a literal with its arithmetic beside it; nothing is recomputed by re-
 the program. Run with /usr/bin/python3 and Debian's python3-openpyxl."""
 import itertools
 import os
-import random
 import re
 import sqlite3
 import xml.etree.ElementTree as ET
@@ -20,7 +19,8 @@ import zipfile
 
 import openpyxl
 
-from support import DEFS, check, finish, path, run, yaml_of
+import support
+from support import check, export, finish, path, run
 
 
 def staff(pid, gender, born, **over):
@@ -63,25 +63,11 @@ def college(code, students, lecturers, it_lecturers, masters):
 
 
 def new_store(name, site, round_):
-    r = run("collect", "init", "--store", path(name), "--site", site, "--surveyor", "Surveyor " + name,
-            "--round", str(round_), "--forms", DEFS)
-    check(r.returncode == 0, "init %s: %s" % (name, r.stderr))
-    return path(name)
+    return support.new_store(name, site, "Surveyor " + name, round_)
 
 
 def fill(store, form, records, when):
-    f = path("answers-%d.yaml" % random.randrange(1 << 30))
-    with open(f, "w", encoding="utf-8") as fh:
-        fh.write(yaml_of(records))
-    r = run("collect", "fill", "--store", store, form, "--answers", f, env={"ICTSURVEY_NOW": when})
-    check(r.returncode == 0, "fill %s: %s" % (form, r.stderr))
-    check(len(r.stdout.split()) == len(records), "one id per record")
-
-
-def export(store, name):
-    r = run("collect", "export", "--store", store, "-o", path(name))
-    check(r.returncode == 0, "export: " + r.stderr)
-    return path(name)
+    support.fill(store, form, records, env={"ICTSURVEY_NOW": when})
 
 
 def merge(db, *bundles):

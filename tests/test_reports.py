@@ -8,7 +8,6 @@ expected numerator and denominator below is counted by hand from the records lis
 the program. Run with /usr/bin/python3 and Debian's python3-openpyxl; LibreOffice (for the
 last part) is optional: without it that part prints SKIP."""
 import os
-import random
 import re
 import shutil
 import subprocess
@@ -17,7 +16,8 @@ import time
 
 import openpyxl
 
-from support import DEFS, check, finish, path, run, yaml_of
+import support
+from support import DEFS, check, export, finish, new_store, path, run
 
 
 def staff(pid, **over):
@@ -47,28 +47,10 @@ def at(when):
     return {"ICTSURVEY_NOW": when}
 
 
-def new_store(name, site, surveyor, round_):
-    r = run("collect", "init", "--store", path(name), "--site", site, "--surveyor", surveyor,
-            "--round", str(round_), "--forms", DEFS)
-    check(r.returncode == 0, "init %s: %s" % (name, r.stderr))
-    return path(name)
-
-
 def fill(store, form, records, when):
-    f = path("answers-%d.yaml" % random.randrange(1 << 30))
-    with open(f, "w", encoding="utf-8") as fh:
-        fh.write(yaml_of(records))
-    r = run("collect", "fill", "--store", store, form, "--answers", f, env=at(when))
-    check(r.returncode == 0, "fill %s: %s" % (form, r.stderr))
-    ids = r.stdout.split()
-    check(len(ids) == len(records), "one id per record")
-    return ids
+    return support.fill(store, form, records, env=at(when))
 
 
-def export(store, name):
-    r = run("collect", "export", "--store", store, "-o", path(name))
-    check(r.returncode == 0, "export: " + r.stderr)
-    return path(name)
 
 
 def report(db, out, *options, lang="en"):
