@@ -87,6 +87,42 @@ int central_exec(ics_central *c, const char *sql, char **error) {
   return 0;
 }
 
+/* "'PATH' is a surveyor's store, not a central database" in *error; returns 1. */
+static int not_central(ics_central *c, ics_file_kind kind, char **error) {
+  ics_buf b = {0};
+  if (kind == ICS_FILE_OTHER)
+    ics_buf_printf(&b, c->lang == ICS_EN ? "'%s' is not an ictsurvey central database"
+                                         : "'%s' không phải cơ sở dữ liệu trung tâm của ictsurvey",
+                   c->path);
+  else
+    ics_buf_printf(&b, c->lang == ICS_EN ? "'%s' is %s, not a central database"
+                                         : "'%s' là %s, không phải cơ sở dữ liệu trung tâm",
+                   c->path, ics_file_kind_name(kind, c->lang));
+  ics_free(*error);
+  *error = ics_buf_take(&b);
+  c->not_central = true;
+  return 1;
+}
+
+/* A database made before central databases carried their application id, or a new one: it
+ * must hold the central tables or no table at all, so that a store, or someone else's SQLite
+ * file, is never turned into a central database. Read before anything is written. */
+static int check_tables(ics_central *c, char **error) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(c->db, "SELECT count(*), coalesce(sum(name = 'bundles'), 0),"
+                                " coalesce(sum(name IN ('meta', 'records')), 0)"
+                                " FROM sqlite_master WHERE type = 'table'",
+                         -1, &st, NULL) != SQLITE_OK)
+    return central_error(c, error);
+  int step = sqlite3_step(st);
+  int tables = sqlite3_column_int(st, 0), central = sqlite3_column_int(st, 1),
+      store = sqlite3_column_int(st, 2);
+  sqlite3_finalize(st);
+  if (step != SQLITE_ROW) return central_error(c, error);
+  if (tables && !central) return not_central(c, store == 2 ? ICS_FILE_STORE : ICS_FILE_DATABASE, error);
+  return 0;
+}
+
 ics_central *ics_central_open(const char *path, ics_lang lang, char **error) {
   ics_central *c = ics_calloc(1, sizeof *c);
   if (!c) return NULL;
@@ -98,7 +134,14 @@ ics_central *ics_central_open(const char *path, ics_lang lang, char **error) {
   }
   /* a new database holds personal answers: only its owner may read it (SQLite gives its WAL
    * and journal files the same mode); an existing one keeps the mode the office gave it */
-  if (!ics_path_is_file(path) && ics_write_private_file(path, "", 0) != 0 && errno != EEXIST) {
+  ics_file_kind kind = ics_file_sniff(path);
+  if (kind != ICS_FILE_NONE && kind != ICS_FILE_EMPTY && kind != ICS_FILE_CENTRAL &&
+      kind != ICS_FILE_DATABASE) {
+    not_central(c, kind, error);
+    ics_central_close(c);
+    return NULL;
+  }
+  if (kind == ICS_FILE_NONE && ics_write_private_file(path, "", 0) != 0 && errno != EEXIST) {
     ics_buf b = {0};
     ics_buf_printf(&b, lang == ICS_EN ? "cannot create the central database '%s': %s"
                                       : "không tạo được cơ sở dữ liệu trung tâm '%s': %s",
@@ -119,10 +162,14 @@ ics_central *ics_central_open(const char *path, ics_lang lang, char **error) {
   }
   /* Two operators merging at once: one waits for the other. */
   sqlite3_busy_timeout(c->db, 60000);
-  if (central_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-32768;", error) ||
-      central_exec(c, "BEGIN IMMEDIATE", error) || central_exec(c, schema_sql, error)) {
+  char app_id[64]; /* tells the central database from a store by its first bytes */
+  snprintf(app_id, sizeof app_id, "PRAGMA application_id = %d", (int)ICS_SQLITE_ID_CENTRAL);
+  if ((kind != ICS_FILE_CENTRAL && check_tables(c, error)) ||
+      central_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-32768;", error) ||
+      central_exec(c, "BEGIN IMMEDIATE", error) || central_exec(c, schema_sql, error) ||
+      (kind != ICS_FILE_CENTRAL && central_exec(c, app_id, error))) {
     int code = sqlite3_errcode(c->db);
-    if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
+    if (!c->not_central && (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)) {
       ics_free(*error);
       ics_buf b = {0};
       ics_buf_printf(&b, lang == ICS_EN ? "'%s' is not an ictsurvey central database (or is damaged)"

@@ -12,6 +12,7 @@ struct ics_central {
   ics_lang lang;
   bool has_key; /* the office's key pair, to open sealed bundles */
   unsigned char public_key[32], secret_key[32];
+  bool not_central; /* opening found another kind of file (its message is set) */
 };
 
 /* Sets *error from the database's last error, in the central office's words; returns 1. */

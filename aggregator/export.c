@@ -2,6 +2,7 @@
  * a byte-order mark (so Excel shows Vietnamese correctly), cells that a spreadsheet would
  * take for a formula escaped, personal fields only when asked for. Columns depend only on the
  * data, never on when or in what order bundles were merged. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,20 @@ static ics_form *newest_form(ics_central *c, const char *form_id, char **error) 
   return form;
 }
 
+static int cannot_write(ics_central *c, const char *path, char **error) {
+  int saved = errno;
+  ics_buf b = {0};
+  if (saved == ENOSPC)
+    ics_buf_printf(&b, c->lang == ICS_EN ? "cannot write '%s': the disk is full"
+                                         : "không ghi được '%s': ổ đĩa đã đầy", path);
+  else
+    ics_buf_printf(&b, c->lang == ICS_EN ? "cannot write '%s': %s" : "không ghi được '%s': %s",
+                   path, strerror(saved));
+  ics_free(*error);
+  *error = ics_buf_take(&b);
+  return 1;
+}
+
 int ics_central_export_csv(ics_central *c, const char *form_id, const char *path,
                            bool include_personal, char **error) {
   ics_form *form = newest_form(c, form_id, error);
@@ -77,33 +92,34 @@ int ics_central_export_csv(ics_central *c, const char *form_id, const char *path
   int rc = 0;
   if (sql.failed || header.failed) rc = 1;
   else if (sqlite3_prepare_v2(c->db, sql.data, -1, &st, NULL) != SQLITE_OK) rc = central_error(c, error);
+  /* a file is written beside its target and renamed over it once whole (ics_output) */
+  bool to_stdout = !strcmp(path, "-");
+  ics_output target = {.fd = -1};
   FILE *out = NULL;
   if (!rc) {
-    out = !strcmp(path, "-") ? stdout : fopen(path, "wb");
-    if (!out) {
-      ics_buf b = {0};
-      ics_buf_printf(&b, c->lang == ICS_EN ? "cannot write '%s'" : "không ghi được '%s'", path);
-      *error = ics_buf_take(&b);
-      rc = 1;
-    }
+    if (to_stdout) out = stdout;
+    else if (ics_output_begin(&target, path) == 0 && (out = fdopen(target.fd, "wb")))
+      target.fd = -1; /* fclose closes it */
+    if (!out) rc = cannot_write(c, path, error);
   }
   if (!rc) {
     fputs("\xEF\xBB\xBF", out);
     fputs(header.data, out);
     fputs("\r\n", out);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
       for (size_t i = 0; i < columns; i++) {
         if (i) fputc(',', out);
         put_cell(out, (const char *)sqlite3_column_text(st, (int)i));
       }
       fputs("\r\n", out);
     }
-    if (sqlite3_errcode(c->db) != SQLITE_DONE && sqlite3_errcode(c->db) != SQLITE_OK &&
-        sqlite3_errcode(c->db) != SQLITE_ROW)
-      rc = central_error(c, error);
-    if (out != stdout && fclose(out) != 0) rc = 1;
-    else if (out == stdout) fflush(out);
+    if (step != SQLITE_DONE) rc = central_error(c, error);
+    if (!rc && (fflush(out) != 0 || ferror(out))) rc = cannot_write(c, path, error);
   }
+  if (out && out != stdout && fclose(out) != 0 && !rc) rc = cannot_write(c, path, error);
+  if (!to_stdout && !rc && ics_output_commit(&target) != 0) rc = cannot_write(c, path, error);
+  if (!to_stdout) ics_output_end(&target);
   sqlite3_finalize(st);
   ics_buf_free(&sql);
   ics_buf_free(&header);

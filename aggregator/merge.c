@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "bundle.h"
 #include "central_private.h"
@@ -585,49 +584,83 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
 }
 
 /* ---- the bundle as a whole ------------------------------------------------------------------ */
-static int file_sha256(const char *path, char hex[65]) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return 1;
+static ics_read_status file_sha256(const char *path, char hex[65]) {
+  FILE *f;
+  ics_read_status status = ics_open_regular(path, &f);
+  if (status != ICS_READ_OK) return status;
   crypto_hash_sha256_state state;
   crypto_hash_sha256_init(&state);
   unsigned char buf[65536];
   size_t n;
   while ((n = fread(buf, 1, sizeof buf, f)) > 0) crypto_hash_sha256_update(&state, buf, n);
   bool bad = ferror(f);
+  int err = errno;
   fclose(f);
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256_final(&state, digest);
   sodium_bin2hex(hex, 65, digest, sizeof digest);
-  return bad;
+  errno = err;
+  return bad ? ICS_READ_ERROR : ICS_READ_OK;
+}
+
+/* The name a refused bundle is kept under: its own, shortened when long, so that with an "N-"
+ * prefix and a temporary suffix it stays well inside the 255 bytes file systems allow (the
+ * full name is recorded in the table rejected). */
+enum { QUARANTINE_NAME_MAX = 160 };
+
+static void quarantine_name(ics_buf *b, const char *base) {
+  size_t len = strlen(base);
+  if (len <= QUARANTINE_NAME_MAX) {
+    ics_buf_puts(b, base);
+    return;
+  }
+  const char *dot = strrchr(base, '.');
+  size_t ext = dot && strlen(dot) <= 16 ? strlen(dot) : 0;
+  size_t keep = 0; /* whole UTF-8 characters only */
+  while (keep < len) {
+    size_t k = ics_utf8_char(base + keep, len - keep);
+    if (!k) k = 1;
+    if (keep + k > QUARANTINE_NAME_MAX - ext - 1) break;
+    keep += k;
+  }
+  ics_buf_append(b, base, keep);
+  ics_buf_putc(b, '~');
+  ics_buf_append(b, base + len - ext, ext);
 }
 
 /* Keeps a copy of a refused bundle in CENTRAL.quarantine/, under a name not yet used. */
 static char *quarantine(ics_central *c, const char *path) {
   ics_buf dir = {0};
   ics_buf_printf(&dir, "%s.quarantine", c->path);
-  if (dir.failed) return NULL;
-  mkdir(dir.data, 0700); /* POSIX; the Windows build supplies _mkdir */
+  if (dir.failed || ics_make_private_dir(dir.data) != 0) {
+    ics_buf_free(&dir);
+    return NULL;
+  }
   const char *base = strrchr(path, '/');
   base = base ? base + 1 : path;
   char *target = NULL;
   for (int n = 0; n < 1000 && !target; n++) {
     ics_buf t = {0};
-    if (n) ics_buf_printf(&t, "%s/%d-%s", dir.data, n, base);
-    else ics_buf_printf(&t, "%s/%s", dir.data, base);
-    if (!t.failed && !ics_path_is_file(t.data)) target = ics_buf_take(&t);
+    ics_buf_printf(&t, "%s/", dir.data);
+    if (n) ics_buf_printf(&t, "%d-", n);
+    quarantine_name(&t, base);
+    if (!t.failed && ics_file_sniff(t.data) == ICS_FILE_NONE) target = ics_buf_take(&t);
     else ics_buf_free(&t);
   }
   ics_buf_free(&dir);
   if (!target) return NULL;
-  FILE *in = fopen(path, "rb"), *out = in ? fopen(target, "wb") : NULL;
-  bool ok = in && out;
+  FILE *in = NULL;
+  ics_output out;
+  bool ok = ics_open_regular(path, &in) == ICS_READ_OK && ics_output_begin(&out, target) == 0;
+  bool started = ok;
   unsigned char buf[65536];
   size_t n;
-  while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = fwrite(buf, 1, n, out) == n;
+  while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = ics_output_write(&out, buf, n) == 0;
+  if (ok && ferror(in)) ok = false;
   if (in) fclose(in);
-  if (out && fclose(out)) ok = false;
+  if (ok && ics_output_commit(&out) != 0) ok = false;
+  if (started) ics_output_end(&out);
   if (!ok) {
-    remove(target);
     ics_free(target);
     return NULL;
   }
@@ -749,10 +782,15 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
   *reason = NULL;
   /* memory running out (ours or a library's) is this machine's problem, not the bundle's */
   unsigned long failures = ics_alloc_failures();
-  if (file_sha256(path, sha)) {
-    int err = errno;
+  ics_read_status read = file_sha256(path, sha);
+  if (read != ICS_READ_OK) {
+    int err = read == ICS_READ_NO_MEMORY ? ENOMEM : errno;
     ics_buf b = {0};
-    ics_buf_printf(&b, TR(&m, "không đọc được tệp: %s", "cannot read the file: %s"), strerror(err));
+    ics_buf_printf(&b, TR(&m, "không đọc được tệp: %s", "cannot read the file: %s"),
+                   read == ICS_READ_NOT_REGULAR
+                       ? TR(&m, "đây không phải một tệp thường (là thư mục, ống dẫn hay thiết bị)",
+                            "this is not a regular file (a folder, a pipe or a device)")
+                       : strerror(err));
     *reason = ics_buf_take(&b);
     if (err == ENOMEM || err == EMFILE || err == ENFILE || ics_alloc_failures() != failures)
       return ICS_MERGE_ERROR;

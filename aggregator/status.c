@@ -11,12 +11,24 @@ static int section(ics_central *c, FILE *out, const char *title, const char *sql
   fprintf(out, "\n%s\n", title);
   int rows = 0, rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    fputs("  ", out);
+    /* texts come from bundles: a CR or LF in a surveyor's name must not forge a line */
+    ics_buf line = {0};
+    ics_buf_puts(&line, "  ");
     for (int i = 0; i < sqlite3_column_count(st); i++) {
       const char *v = (const char *)sqlite3_column_text(st, i);
-      fprintf(out, "%s%s", i ? "  " : "", v ? v : "-");
+      if (i) ics_buf_puts(&line, "  ");
+      if (v) ics_escape_controls(&line, v, (size_t)sqlite3_column_bytes(st, i));
+      else ics_buf_putc(&line, '-');
     }
-    fputc('\n', out);
+    if (line.failed) {
+      ics_buf_free(&line);
+      sqlite3_finalize(st);
+      ics_free(*error);
+      *error = NULL; /* out of memory */
+      return 1;
+    }
+    fprintf(out, "%s\n", line.data);
+    ics_buf_free(&line);
     rows++;
   }
   if (!rows) fprintf(out, "  %s\n", c->lang == ICS_EN ? "(none)" : "(không có)");

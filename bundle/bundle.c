@@ -14,13 +14,10 @@
 #include "keys.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 /* zlib allocates through the project's wrapper: its failures are counted, and injected, too. */
@@ -82,9 +79,7 @@ static bool start_sodium(void) { return sodium_init() >= 0; }
 struct ics_bundle_writer {
   ics_lang lang;
   ics_bundle_limits limits; /* what a reader accepts by default: never write more */
-  char *path;               /* the bundle's name */
-  char *tmp_path;           /* where it is written until ics_bundle_finish; NULL once renamed */
-  int fd;
+  ics_output out;           /* the file, written beside its name until ics_bundle_finish */
   z_stream zs;
   gz_header header; /* zlib keeps a pointer to it until the header is written */
   bool z_ready;
@@ -246,7 +241,7 @@ static int w_fail(ics_bundle_writer *w, char **error, bundle_message at, bundle_
 }
 
 static int w_io_error(ics_bundle_writer *w, char **error) {
-  return w_fail(w, error, BM_COUNT, BM_CANNOT_WRITE, w->path, strerror(errno));
+  return w_fail(w, error, BM_COUNT, BM_CANNOT_WRITE, w->out.path, strerror(errno));
 }
 
 static int seal_bytes(ics_bundle_writer *o, const unsigned char *p, size_t n, char **error);
@@ -258,16 +253,7 @@ static int write_all(ics_bundle_writer *w, const unsigned char *p, size_t n, cha
     w->failed = true;
     return -1;
   }
-  while (n) {
-    ssize_t k = write(w->fd, p, n);
-    if (k < 0) {
-      if (errno == EINTR) continue;
-      return w_io_error(w, error);
-    }
-    p += k;
-    n -= (size_t)k;
-  }
-  return 0;
+  return ics_output_write(&w->out, p, n) == 0 ? 0 : w_io_error(w, error);
 }
 
 /* Deflates p[0..n) with `flush` and writes what comes out. */
@@ -422,7 +408,7 @@ static ics_bundle_writer *writer_new(ics_lang lang, const ics_bundle_limits *lim
   }
   w->lang = lang;
   w->limits = *limits;
-  w->fd = -1;
+  w->out.fd = -1;
   bundle_idset_init(&w->ids);
   size_t forms = manifest->form_count;
   w->zout = ics_malloc(CHUNK);
@@ -463,22 +449,10 @@ fail:
 
 /* Opens the temporary file beside path that ics_bundle_finish renames to path. */
 static int writer_open_file(ics_bundle_writer *w, const char *path, char **error) {
-  w->path = ics_strdup(path);
-  char *tmp_path = ics_malloc(strlen(path) + sizeof ".tmp-XXXXXX");
-  if (!w->path || !tmp_path) {
-    ics_free(tmp_path);
-    return w_fail(w, error, BM_COUNT, BM_NO_MEMORY);
-  }
-  strcpy(tmp_path, path);
-  strcat(tmp_path, ".tmp-XXXXXX");
-  w->fd = mkstemp(tmp_path);
-  if (w->fd < 0) {
-    int saved = errno;
-    ics_free(tmp_path);
-    return w_fail(w, error, BM_COUNT, BM_CANNOT_CREATE, path, strerror(saved));
-  }
-  w->tmp_path = tmp_path; /* from now on removed on failure */
-  return 0;
+  if (ics_output_begin(&w->out, path) == 0) return 0; /* from now on removed on failure */
+  int saved = errno;
+  if (saved == ENOMEM) return w_fail(w, error, BM_COUNT, BM_NO_MEMORY);
+  return w_fail(w, error, BM_COUNT, BM_CANNOT_CREATE, path, strerror(saved));
 }
 
 ics_bundle_writer *ics_bundle_create(const char *path, const ics_bundle_manifest *manifest,
@@ -652,8 +626,7 @@ int ics_bundle_write(ics_bundle_writer *w, const ics_bundle_record *rec, char **
 
 static void writer_free(ics_bundle_writer *w) {
   if (w->inner) writer_free(w->inner);
-  if (w->fd >= 0) close(w->fd);
-  if (w->tmp_path) unlink(w->tmp_path);
+  ics_output_end(&w->out);
   if (w->z_ready) deflateEnd(&w->zs);
   for (size_t i = 0; w->form_ids && i < w->form_count; i++) ics_free(w->form_ids[i]);
   ics_free(w->form_ids);
@@ -669,27 +642,11 @@ static void writer_free(ics_bundle_writer *w) {
   ics_free(w->seal_text);
   sodium_memzero(w->signing_key, sizeof w->signing_key);
   sodium_memzero(&w->seal, sizeof w->seal);
-  ics_free(w->tmp_path);
-  ics_free(w->path);
   ics_free(w);
 }
 
 void ics_bundle_abort(ics_bundle_writer *w) {
   if (w) writer_free(w);
-}
-
-/* Makes the rename durable: sync the directory that holds path (best effort). */
-static void sync_directory(const char *path) {
-  const char *slash = strrchr(path, '/');
-  char *dir =
-      slash ? ics_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : ics_strdup(".");
-  if (!dir) return;
-  int fd = open(dir, O_RDONLY | O_DIRECTORY);
-  if (fd >= 0) {
-    fsync(fd);
-    close(fd);
-  }
-  ics_free(dir);
 }
 
 /* Checks the counts, writes "end: N SHA256HEX" (and, when signing, the signature line after
@@ -742,23 +699,11 @@ int ics_bundle_finish(ics_bundle_writer *w, char **error) {
   } else if (check_all_written(w, error) || write_trailer(w, w->records, error)) {
     goto fail;
   }
-  if (fsync(w->fd) != 0) {
-    w_io_error(w, error);
+  /* synced, renamed over the bundle's name, the folder synced */
+  if (ics_output_commit(&w->out) != 0) {
+    w_fail(w, error, BM_COUNT, BM_CANNOT_WRITE, w->out.path, strerror(errno));
     goto fail;
   }
-  int fd = w->fd;
-  w->fd = -1;
-  if (close(fd) != 0) {
-    w_io_error(w, error);
-    goto fail;
-  }
-  if (rename(w->tmp_path, w->path) != 0) {
-    w_fail(w, error, BM_COUNT, BM_CANNOT_WRITE, w->path, strerror(errno));
-    goto fail;
-  }
-  ics_free(w->tmp_path);
-  w->tmp_path = NULL;
-  sync_directory(w->path);
   writer_free(w);
   return 0;
 fail:
@@ -1843,9 +1788,11 @@ ics_bundle_reader *ics_bundle_open(const char *path, const ics_bundle_limits *li
     give_error(error, ics_strdup(bundle_msg(BM_NO_MEMORY, lang)));
     return NULL;
   }
-  r->file = fopen(path, "rb");
-  if (!r->file) {
-    fail(r, K_OTHER, BM_CANNOT_OPEN, strerror(errno));
+  ics_read_status status = ics_open_regular(path, &r->file);
+  if (status != ICS_READ_OK) {
+    if (status == ICS_READ_NOT_REGULAR) fail(r, K_OTHER, BM_NOT_REGULAR);
+    else if (status == ICS_READ_NO_MEMORY) fail(r, K_OTHER, BM_NO_MEMORY);
+    else fail(r, K_OTHER, BM_CANNOT_OPEN, strerror(errno));
     give_error(error, r->error);
     r->error = NULL;
     ics_bundle_close(r);

@@ -20,6 +20,8 @@
   X(BM_WHAT_DEFINITION, "định nghĩa biểu mẫu '%s'", "the definition of form '%s'")          \
   X(BM_WHAT_FIELD, "trường '%s'", "field '%s'")                                               \
   X(BM_CANNOT_OPEN, "không mở được gói dữ liệu: %s", "cannot open the bundle: %s")           \
+  X(BM_NOT_REGULAR, "đây không phải một tệp thường (là thư mục, ống dẫn hay thiết bị)",       \
+    "this is not a regular file (a folder, a pipe or a device)")                               \
   X(BM_CANNOT_READ, "không đọc được gói dữ liệu: %s", "cannot read the bundle: %s")          \
   X(BM_EMPTY, "không phải gói dữ liệu ictsurvey (tệp rỗng)",                                 \
     "not an ictsurvey bundle (the file is empty)")                                             \

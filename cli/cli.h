@@ -26,6 +26,15 @@ int cli_common_option(int argc, char **argv, int *i, const char *help_vi, const 
 void cli_error(const char *vi, const char *en, ...);
 /* Prints every diagnostic as FILE:LINE:COLUMN: error: MESSAGE on stderr. */
 void cli_print_diags(const ics_diags *diags);
+/* Before a command writes `output`: refuses (printing why, returning EXIT_FAIL) an output
+ * that is one of the command's inputs (the same file, through links too; a database's
+ * journal files count as the database), a folder or a device, or an existing file of another
+ * kind than `writes` unless `force`. 0 when the output may be written. */
+int cli_check_output(const char *output, ics_file_kind writes, bool force,
+                     const char *const *inputs, size_t input_count);
+/* Like cli_error without the "ictsurvey: " prefix: one line on stderr, control characters of
+ * the data in it escaped. */
+void cli_note(const char *vi, const char *en, ...);
 /* Chooses between two texts by cli_lang. */
 const char *cli_tr(const char *vi, const char *en);
 /* A library's error message, or "out of memory" when it is NULL: the libraries leave it NULL

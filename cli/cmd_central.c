@@ -49,13 +49,16 @@ static const char status_en[] =
     "Completeness at a glance: records per form, round and district; register agencies with no\n"
     "staff record; bundles per surveyor; conflicts, duplicated keys and rejected bundles.\n";
 static const char export_vi[] =
-    "Cách dùng: ictsurvey export --db CSDL --form BIỂU_MẪU -o TỆP.csv [--include-personal]\n\n"
+    "Cách dùng: ictsurvey export --db CSDL --form BIỂU_MẪU -o TỆP.csv [--include-personal] [--force]\n\n"
     "Xuất bản ghi hiện hành của một biểu mẫu ra CSV (UTF-8, mở được bằng Excel), sắp theo khóa.\n"
-    "Trường cá nhân (họ tên, năm sinh) chỉ xuất khi có --include-personal.\n";
+    "Trường cá nhân (họ tên, năm sinh) chỉ xuất khi có --include-personal. -o - ghi ra màn hình.\n"
+    "Không bao giờ ghi đè CSDL, kho dữ liệu, tệp gói hay tệp khóa, trừ khi có --force.\n";
 static const char export_en[] =
-    "Usage: ictsurvey export --db CENTRAL --form FORM -o FILE.csv [--include-personal]\n\n"
+    "Usage: ictsurvey export --db CENTRAL --form FORM -o FILE.csv [--include-personal] [--force]\n\n"
     "Write the current records of one form as CSV (UTF-8, opens in Excel), ordered by natural\n"
-    "key then instance id. Personal fields (names, birth years) only with --include-personal.\n";
+    "key then instance id. Personal fields (names, birth years) only with --include-personal.\n"
+    "-o - writes to the screen. A database, store, bundle or key file is never overwritten\n"
+    "unless --force is given.\n";
 
 typedef struct {
   bool on_terminal;
@@ -113,6 +116,12 @@ int cmd_merge(int argc, char **argv) {
               "--db CENTRAL and at least one BUNDLE (or --require-sealed / --allow-unsealed) are required");
     return EXIT_USAGE;
   }
+  for (size_t i = 0; i < count; i++)
+    if (ics_same_file(files[i], db)) {
+      cli_error("'%s' là chính cơ sở dữ liệu --db, không phải một tệp gói",
+                "'%s' is the --db database itself, not a bundle", files[i]);
+      return EXIT_FAIL;
+    }
   char *error = NULL;
   unsigned char public_key[ICS_KEY_BYTES], secret_key[ICS_KEY_BYTES];
   if (key && ics_keys_read_secret(key, public_key, secret_key, cli_lang, &error)) {
@@ -148,11 +157,11 @@ int cmd_merge(int argc, char **argv) {
     ics_merge_outcome o = ics_central_merge(c, files[i], &stats, show_progress, &p, &reason);
     if (p.on_terminal) fputs("\r", stderr);
     if (o == ICS_ALREADY_MERGED)
-      fprintf(stderr, cli_tr("%s: đã hợp nhất trước đây, bỏ qua\n", "%s: merged before, skipped\n"), files[i]);
+      cli_note("%s: đã hợp nhất trước đây, bỏ qua", "%s: merged before, skipped", files[i]);
     else if (o == ICS_REJECTED)
-      fprintf(stderr, cli_tr("%s: bị từ chối: %s\n", "%s: rejected: %s\n"), files[i], cli_message(reason));
+      cli_note("%s: bị từ chối: %s", "%s: rejected: %s", files[i], cli_message(reason));
     else if (o == ICS_MERGE_ERROR)
-      fprintf(stderr, cli_tr("%s: chưa hợp nhất được: %s\n", "%s: not merged: %s\n"), files[i], cli_message(reason));
+      cli_note("%s: chưa hợp nhất được: %s", "%s: not merged: %s", files[i], cli_message(reason));
     if (o == ICS_REJECTED || o == ICS_MERGE_ERROR) status = EXIT_FAIL;
     ics_free(reason);
     p.done = i + 1;
@@ -174,7 +183,7 @@ int cmd_merge(int argc, char **argv) {
 
 /* --db for status and export; the central database must exist already. */
 static ics_central *open_existing(const char *db) {
-  if (!ics_path_is_file(db)) {
+  if (ics_file_sniff(db) == ICS_FILE_NONE) {
     cli_error("không có cơ sở dữ liệu '%s' (tạo bằng 'ictsurvey merge')",
               "no database '%s' (merge bundles to create it)", db);
     return NULL;
@@ -217,13 +226,17 @@ int cmd_status(int argc, char **argv) {
 
 int cmd_export(int argc, char **argv) {
   const char *db = NULL, *form = NULL, *out = NULL;
-  bool personal = false;
+  bool personal = false, force = false;
   for (int i = 1; i < argc; i++) {
     int r = cli_common_option(argc, argv, &i, export_vi, export_en);
     if (r == 3) continue;
     if (r >= 0) return r;
     if (!strcmp(argv[i], "--include-personal")) {
       personal = true;
+      continue;
+    }
+    if (!strcmp(argv[i], "--force")) {
+      force = true;
       continue;
     }
     const char *const names[] = {"--db", "--form", "-o"};
@@ -240,6 +253,8 @@ int cmd_export(int argc, char **argv) {
     cli_error("cần --db CSDL --form BIỂU_MẪU -o TỆP.csv", "--db CENTRAL --form FORM -o FILE.csv are required");
     return EXIT_USAGE;
   }
+  const char *inputs[] = {db};
+  if (strcmp(out, "-") && cli_check_output(out, ICS_FILE_OTHER, force, inputs, 1)) return EXIT_FAIL;
   ics_central *c = open_existing(db);
   if (!c) return EXIT_FAIL;
   char *error = NULL;

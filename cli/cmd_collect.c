@@ -32,7 +32,8 @@ static const char help_vi[] =
     "  export --store KHO -o TỆP_GÓI   Xuất mọi bản ghi đã hoàn tất hoặc đã hủy, có chữ\n"
     "         ký của kho (và niêm phong nếu kho có khóa của Sở).\n"
     "         [--bundle-id UUID] [--created NNNN-TT-NNTgg:pp:ssZ] để ra tệp giống hệt\n"
-    "         (trừ gói niêm phong: mỗi lần niêm phong một khác).\n"
+    "         (trừ gói niêm phong: mỗi lần niêm phong một khác). Không ghi đè kho dữ\n"
+    "         liệu, CSDL hay tệp khóa, trừ khi có --force.\n"
     "\n"
     "  --lang vi|en   Ngôn ngữ (mặc định vi).\n";
 
@@ -60,7 +61,8 @@ static const char help_en[] =
     "  export --store STORE -o BUNDLE     Write every finalized and void record to a bundle,\n"
     "         signed with the store's key (and sealed when the store has the office's key).\n"
     "         [--bundle-id UUID] [--created YYYY-MM-DDTHH:MM:SSZ] for identical output\n"
-    "         (not when sealed: every seal differs).\n"
+    "         (not when sealed: every seal differs). Never overwrites a store, a database\n"
+    "         or a key file unless --force is given.\n"
     "\n"
     "  --lang vi|en   Language (default vi).\n";
 
@@ -68,6 +70,7 @@ typedef struct {
   const char *store, *site, *surveyor, *round, *forms, *answers, *output, *bundle_id, *created;
   const char *central_key;
   bool draft;
+  bool force; /* export: overwrite a file of another kind */
   const char *positional[4];
   int positional_count;
 } options;
@@ -90,6 +93,8 @@ static int parse_options(int argc, char **argv, options *o) {
     if (matched) continue;
     if (!strcmp(argv[i], "--draft")) {
       o->draft = true;
+    } else if (!strcmp(argv[i], "--force")) {
+      o->force = true;
     } else if (argv[i][0] == '-' && argv[i][1]) {
       cli_error("tùy chọn không hợp lệ '%s' (xem 'ictsurvey collect --help')",
                 "unknown option '%s' (see 'ictsurvey collect --help')", argv[i]);
@@ -315,8 +320,12 @@ static int collect_void(ics_store *store, const options *o) {
 
 static int print_line(void *ctx, const ics_record_info *info, const char *key) {
   (void)ctx;
-  printf("%s\t%s\t%s\t%d\t%s\t%s\n", info->instance_id, info->form_id, key, info->revision,
-         ics_record_status_name(info->status), info->updated_at);
+  ics_buf safe = {0}; /* a tab or newline in a key would shift the columns or forge a line */
+  ics_escape_controls(&safe, key, strlen(key));
+  if (safe.failed) return -1;
+  printf("%s\t%s\t%s\t%d\t%s\t%s\n", info->instance_id, info->form_id, safe.data ? safe.data : "",
+         info->revision, ics_record_status_name(info->status), info->updated_at);
+  ics_buf_free(&safe);
   return 0;
 }
 
@@ -384,6 +393,10 @@ int cmd_collect(int argc, char **argv) {
   int r = parse_options(argc, argv, &o);
   if (r >= 0) return r;
   if (which == 0) return collect_init(&o);
+  if (which == 5 && o.output) {
+    const char *inputs[] = {o.store};
+    if (cli_check_output(o.output, ICS_FILE_BUNDLE, o.force, inputs, 1)) return EXIT_FAIL;
+  }
   char *error = NULL;
   ics_store *store = ics_store_open(o.store, cli_lang, &error);
   if (!store) return fail(error);

@@ -76,5 +76,14 @@ int cmd_keys(int argc, char **argv) {
                  "  %s/central.pub  give it to surveyors: ictsurvey collect init --central-key central.pub\n"
                  "  %s/central.key  keep it in the office, backed up safely: ictsurvey merge --key %s/central.key\n"),
           dir, fingerprint, dir, dir, dir);
+  /* an existing folder is kept as it is: whoever may write to it may replace the keys */
+  if (ics_dir_open_to_others(dir))
+    cli_note("Cảnh báo: người dùng khác có thể ghi vào thư mục '%s': họ có thể xóa khóa bí mật "
+             "hoặc thay central.pub bằng khóa của họ. Hãy chuyển cặp khóa sang thư mục chỉ bạn "
+             "ghi được, hoặc chạy 'chmod 700 %s'.",
+             "Warning: other users can write to the folder '%s': they could delete the secret key "
+             "or replace central.pub with a key of their own. Move the key pair to a folder only "
+             "you can write to, or run 'chmod 700 %s'.",
+             dir, dir);
   return EXIT_OK;
 }

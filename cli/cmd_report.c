@@ -8,7 +8,7 @@
 
 static const char help_vi[] =
     "Cách dùng: ictsurvey report --db CSDL [--round NĂM] [--targets TỆP] [--lang vi|en]\n"
-    "                        [--records|--no-records] [--include-personal] -o TỆP.xlsx\n"
+    "                        [--records|--no-records] [--include-personal] [--force] -o TỆP.xlsx\n"
     "\n"
     "Ghi bảng tính phân tích khoảng cách so với mục tiêu của Quyết định 43/2011/QĐ-UBND cho một\n"
     "đợt khảo sát (mặc định: đợt mới nhất): Tổng hợp, Theo huyện, Tiến độ (các đợt đến đợt này),\n"
@@ -18,10 +18,11 @@ static const char help_vi[] =
     "  --targets TỆP       tệp chỉ tiêu (mặc định: schema/definitions/targets.yaml)\n"
     "  --records           luôn có trang bản ghi; --no-records: không bao giờ\n"
     "                      (mặc định: khi biểu mẫu có tối đa 100.000 bản ghi)\n"
-    "  --include-personal  kèm họ tên, năm sinh trong trang bản ghi\n";
+    "  --include-personal  kèm họ tên, năm sinh trong trang bản ghi\n"
+    "  --force             cho phép ghi đè một tệp không phải bảng tính (CSDL, tệp gói...)\n";
 static const char help_en[] =
     "Usage: ictsurvey report --db CENTRAL [--round YEAR] [--targets FILE] [--lang vi|en]\n"
-    "                        [--records|--no-records] [--include-personal] -o OUT.xlsx\n"
+    "                        [--records|--no-records] [--include-personal] [--force] -o OUT.xlsx\n"
     "\n"
     "Write the gap-analysis workbook against the targets of decision 43/2011/QĐ-UBND for one\n"
     "survey round (default: the latest present): Summary, By district, Progress (the rounds up\n"
@@ -31,11 +32,13 @@ static const char help_en[] =
     "  --targets FILE      the targets file (default: schema/definitions/targets.yaml)\n"
     "  --records           always add record sheets; --no-records: never\n"
     "                      (default: for forms with at most 100,000 records)\n"
-    "  --include-personal  names and birth years in record sheets\n";
+    "  --include-personal  names and birth years in record sheets\n"
+    "  --force             allow overwriting a file that is not a workbook (a database, a bundle...)\n";
 
 int cmd_report(int argc, char **argv) {
   ics_report_options o = {.records = ICS_RECORDS_AUTO};
   const char *round = NULL;
+  bool force = false;
   for (int i = 1; i < argc; i++) {
     int r = cli_common_option(argc, argv, &i, help_vi, help_en);
     if (r == 3) continue;
@@ -43,6 +46,7 @@ int cmd_report(int argc, char **argv) {
     if (!strcmp(argv[i], "--records")) o.records = ICS_RECORDS_ALWAYS;
     else if (!strcmp(argv[i], "--no-records")) o.records = ICS_RECORDS_NEVER;
     else if (!strcmp(argv[i], "--include-personal")) o.include_personal = true;
+    else if (!strcmp(argv[i], "--force")) force = true;
     else if (!strcmp(argv[i], "--deterministic")) continue; /* always: the data date is the creation date */
     else {
       const char *const names[] = {"--db", "--round", "--targets", "-o"};
@@ -70,6 +74,8 @@ int cmd_report(int argc, char **argv) {
     }
     o.round = (int)y;
   }
+  const char *inputs[] = {o.db_path, o.targets_path};
+  if (cli_check_output(o.output, ICS_FILE_WORKBOOK, force, inputs, 2)) return EXIT_FAIL;
   o.lang = cli_lang;
   ics_diags diags = {0};
   char *error = NULL;
@@ -77,7 +83,7 @@ int cmd_report(int argc, char **argv) {
   cli_print_diags(&diags);
   ics_diags_free(&diags);
   if (rc) {
-    cli_error("%s", "%s", error ? error : "?");
+    cli_error("%s", "%s", cli_message(error));
     ics_free(error);
     return EXIT_FAIL;
   }

@@ -14,13 +14,83 @@ const char *cli_message(const char *error) {
                                 "out of memory: close other programs and try again");
 }
 
+/* One message line: formatted, then every control character in it escaped, so that a file
+ * name or a text from a bundle can neither start a forged line nor move the cursor. */
+static void print_line(const char *prefix, const char *fmt, va_list ap) {
+  ics_buf text = {0}, safe = {0};
+  ics_buf_vprintf(&text, fmt, ap);
+  if (!text.failed) ics_escape_controls(&safe, text.data, text.len);
+  const char *line = safe.failed || text.failed ? cli_message(NULL) : safe.data ? safe.data : "";
+  fprintf(stderr, "%s%s\n", prefix, line);
+  ics_buf_free(&text);
+  ics_buf_free(&safe);
+}
+
 void cli_error(const char *vi, const char *en, ...) {
   va_list ap;
   va_start(ap, en);
-  fputs("ictsurvey: ", stderr);
-  vfprintf(stderr, cli_tr(vi, en), ap);
-  fputc('\n', stderr);
+  print_line("ictsurvey: ", cli_tr(vi, en), ap);
   va_end(ap);
+}
+
+void cli_note(const char *vi, const char *en, ...) {
+  va_list ap;
+  va_start(ap, en);
+  print_line("", cli_tr(vi, en), ap);
+  va_end(ap);
+}
+
+/* The folder of path ("." when it names none) and its last component. */
+static char *split_path(const char *path, const char **base) {
+  const char *slash = strrchr(path, '/');
+  *base = slash ? slash + 1 : path;
+  return slash ? ics_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : ics_strdup(".");
+}
+
+/* Whether output is input itself, or the name SQLite gives input's journal files (INPUT-wal,
+ * -shm, -journal) in input's folder, whether or not they exist now: a workbook written there
+ * would be taken for the database's journal. */
+static bool names_input(const char *output, const char *input) {
+  if (ics_same_file(output, input)) return true;
+  static const char *const journals[] = {"-wal", "-shm", "-journal"};
+  const char *out_base, *in_base;
+  char *out_dir = split_path(output, &out_base), *in_dir = split_path(input, &in_base);
+  bool same = false;
+  size_t n = strlen(in_base);
+  if (out_dir && in_dir && !strncmp(out_base, in_base, n) && ics_same_file(out_dir, in_dir))
+    for (size_t j = 0; j < sizeof journals / sizeof *journals; j++)
+      if (!strcmp(out_base + n, journals[j])) same = true;
+  ics_free(out_dir);
+  ics_free(in_dir);
+  return same;
+}
+
+int cli_check_output(const char *output, ics_file_kind writes, bool force,
+                     const char *const *inputs, size_t input_count) {
+  for (size_t i = 0; i < input_count; i++)
+    if (inputs[i] && names_input(output, inputs[i])) {
+      cli_error("'%s' cũng là tệp đầu vào của lệnh này ('%s'): ghi vào đó sẽ làm mất nó; hãy chọn "
+                "tên tệp khác cho -o",
+                "'%s' is also an input of this command ('%s'): writing it would destroy it; "
+                "choose another name for -o",
+                output, inputs[i]);
+      return EXIT_FAIL;
+    }
+  ics_file_kind kind = ics_file_sniff(output);
+  if (kind == ICS_FILE_SPECIAL) {
+    cli_error("'%s' là %s; hãy cho -o một tên tệp", "'%s' is %s; give -o a file name", output,
+              ics_file_kind_name(kind, cli_lang));
+    return EXIT_FAIL;
+  }
+  if (!force && kind != ICS_FILE_NONE && kind != ICS_FILE_EMPTY && kind != writes) {
+    cli_error("'%s' đã có và là %s, lệnh này sẽ ghi đè nó; hãy chọn tên tệp khác, hoặc thêm "
+              "--force nếu thật sự muốn thay nó",
+              "'%s' exists and is %s, which this command would overwrite; choose another file "
+              "name, or add --force if you really mean to replace it",
+              output, ics_file_kind_name(kind, cli_lang));
+    return EXIT_FAIL;
+  }
+  return 0;
 }
 
 int cli_option_value(int argc, char **argv, int *i, const char *name, const char **value) {
@@ -70,7 +140,7 @@ int cli_common_option(int argc, char **argv, int *i, const char *help_vi, const 
 void cli_print_diags(const ics_diags *diags) {
   for (size_t i = 0; i < diags->count; i++) {
     char *line = ics_diag_format(&diags->items[i]);
-    fprintf(stderr, "%s\n", line ? line : diags->items[i].message);
+    cli_note("%s", "%s", line ? line : diags->items[i].message);
     ics_free(line);
   }
   if (diags->dropped && diags->count < ICS_DIAGS_MAX) /* not kept for want of memory */

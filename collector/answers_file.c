@@ -22,6 +22,14 @@
   X(A_CANNOT_READ, "không đọc được tệp: %s", "cannot read the file: %s")                     \
   X(A_NOT_FOUND, "không có tệp này", "no such file")                                          \
   X(A_NO_MEMORY, "không đủ bộ nhớ", "out of memory")                                          \
+  X(A_NOT_REGULAR, "đây không phải một tệp thường (là thư mục, ống dẫn hay thiết bị)",       \
+    "this is not a regular file (a folder, a pipe or a device)")                               \
+  X(A_NUL, "tệp chứa byte 0 (NUL) ở byte thứ %zu: đây không phải tệp văn bản (có thể là tệp "  \
+    "Word/Excel hay văn bản UTF-16); hãy lưu lại dạng văn bản UTF-8 hoặc 'CSV UTF-8'",         \
+    "the file holds a NUL byte (code 0) at byte %zu: it is not a text file (perhaps a Word "   \
+    "or Excel document, or UTF-16 text); save it as UTF-8 text or 'CSV UTF-8'")                \
+  X(A_NO_RECORDS, "tệp chỉ có dòng tiêu đề, không có bản ghi nào",                            \
+    "the file has a header row but no records")                                               \
   X(A_NO_FORM, "lỗi chương trình: chưa chọn biểu mẫu", "internal error: no form given")      \
   X(A_NOT_UTF8, "tệp không phải văn bản UTF-8 hợp lệ (byte thứ %zu); hãy lưu lại với mã UTF-8", \
     "the file is not valid UTF-8 text (byte %zu); save it again as UTF-8")                     \
@@ -144,6 +152,7 @@ static void src_report(const source *s, const char *name, ics_lang lang, ics_dia
     ics_diags_add(diags, name, line, col, fmt, strerror((int)s->err_num));
     break;
   case A_NOT_UTF8:
+  case A_NUL:
     ics_diags_add(diags, name, line, col, fmt, s->err_num);
     break;
   case A_CONTROL:
@@ -252,8 +261,8 @@ static bool src_validate(source *s, const unsigned char *p, size_t n) {
         }
         s->prev_cr = false;
         s->col++;
-        if (c == 0 || (s->yaml && c != '\t' && (c < 0x20 || c == 0x7F))) {
-          if (c == 0) src_error(s, s->line, s->col, A_NOT_UTF8, s->offset + i + 1);
+        if (c != '\t' && (c < 0x20 || c == 0x7F)) { /* CR and LF were taken above */
+          if (c == 0) src_error(s, s->line, s->col, A_NUL, s->offset + i + 1);
           else src_error(s, s->line, s->col, A_CONTROL, c);
           return false;
         }
@@ -1356,6 +1365,8 @@ static void read_csv(builder *b, source *src) {
     if (!csv_chunk(c, buf, n)) break;
   }
   if (!b->stop && !c->have_header) fatal(b, 0, 0, A_EMPTY);
+  else if (!b->stop && b->record_no == 0 && b->opt->mode != ICS_ANSWERS_PATCH)
+    fatal(b, 0, 0, A_NO_RECORDS); /* a patch says it must hold one record */
   if (c) {
     ics_buf_free(&c->row);
     ics_free(c->cell_off);
@@ -1405,11 +1416,15 @@ size_t ics_answers_read(const char *path, const ics_answers_options *options,
     builder_free(&b);
     return 0;
   }
-  FILE *fp = ics_path_is_dir(path) ? NULL : fopen(path, "rb");
-  if (!fp) {
-    int err = ics_path_is_dir(path) ? EISDIR : errno;
+  FILE *fp;
+  ics_read_status status = ics_open_regular(path, &fp);
+  if (status != ICS_READ_OK) {
+    int err = errno;
     ics_diags_add(diags, path, 0, 0, msg(A_CANNOT_READ, b.lang),
-                  err == ENOENT ? msg(A_NOT_FOUND, b.lang) : strerror(err));
+                  status == ICS_READ_NOT_FOUND     ? msg(A_NOT_FOUND, b.lang)
+                  : status == ICS_READ_NOT_REGULAR ? msg(A_NOT_REGULAR, b.lang)
+                  : status == ICS_READ_NO_MEMORY   ? msg(A_NO_MEMORY, b.lang)
+                                                   : strerror(err));
     builder_free(&b);
     return 0;
   }

@@ -294,8 +294,11 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
     remove(path);
     return 1;
   }
+  char app_id[64]; /* tells a store from the central database by its first bytes */
+  snprintf(app_id, sizeof app_id, "PRAGMA application_id = %d", (int)ICS_SQLITE_ID_STORE);
   int rc = exec(db, "BEGIN", lang, error);
   if (!rc) rc = exec(db, schema_sql, lang, error);
+  if (!rc) rc = exec(db, app_id, lang, error);
   char id[37], now[21], number[16];
   ics_uuid_new(id);
   ics_now_utc(now);
@@ -356,17 +359,54 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
 }
 
 
+/* A store made before stores carried their application id: tell it from other SQLite files
+ * (a central database above all) by its tables, and give it the id. */
+static int adopt_old_store(sqlite3 *db, const char *path, ics_lang lang, char **error) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                             " AND name IN ('meta', 'records')), (SELECT count(*) FROM"
+                             " sqlite_master WHERE type = 'table' AND name = 'bundles')",
+                         -1, &st, NULL) != SQLITE_OK)
+    return db_error(db, lang, error);
+  int step = sqlite3_step(st);
+  int store_tables = sqlite3_column_int(st, 0), central_tables = sqlite3_column_int(st, 1);
+  sqlite3_finalize(st);
+  if (step != SQLITE_ROW) return db_error(db, lang, error);
+  if (store_tables != 2) {
+    ics_file_kind kind = central_tables ? ICS_FILE_CENTRAL : ICS_FILE_DATABASE;
+    set_error(error, lang, "'%s' là %s, không phải kho dữ liệu của người khảo sát",
+              "'%s' is %s, not a surveyor's store", path, ics_file_kind_name(kind, lang));
+    return 1;
+  }
+  char sql[64];
+  snprintf(sql, sizeof sql, "PRAGMA application_id = %d", (int)ICS_SQLITE_ID_STORE);
+  return exec(db, sql, lang, error);
+}
+
 ics_store *ics_store_open(const char *path, ics_lang lang, char **error) {
-  if (!ics_path_is_file(path)) {
+  ics_file_kind kind = ics_file_sniff(path);
+  if (kind == ICS_FILE_NONE) {
     set_error(error, lang, "không có kho dữ liệu '%s'; tạo bằng 'ictsurvey collect init'",
               "no store '%s'; create one with 'ictsurvey collect init'", path);
+    return NULL;
+  }
+  if (kind == ICS_FILE_OTHER) {
+    set_error(error, lang, "'%s' không phải kho dữ liệu của ictsurvey",
+              "'%s' is not an ictsurvey store", path);
+    return NULL;
+  }
+  if (kind != ICS_FILE_STORE && kind != ICS_FILE_DATABASE) {
+    set_error(error, lang, "'%s' là %s, không phải kho dữ liệu của người khảo sát",
+              "'%s' is %s, not a surveyor's store", path, ics_file_kind_name(kind, lang));
     return NULL;
   }
   unsigned long failures = ics_alloc_failures();
   ics_store *s = ics_calloc(1, sizeof *s);
   if (!s) return NULL;
   s->lang = lang;
-  if (open_db(path, SQLITE_OPEN_READWRITE, &s->db, lang, error)) {
+  if (open_db(path, SQLITE_OPEN_READWRITE, &s->db, lang, error) ||
+      (kind == ICS_FILE_DATABASE && adopt_old_store(s->db, path, lang, error))) {
+    sqlite3_close(s->db);
     ics_free(s);
     return NULL;
   }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ---- allocation ------------------------------------------------------------------------
  * Every allocation of the project goes through these, so that tests can make the Nth one
@@ -103,8 +104,15 @@ typedef enum {
   ICS_READ_NOT_FOUND,
   ICS_READ_ERROR,   /* could not open or read: see errno */
   ICS_READ_TOO_LARGE,
-  ICS_READ_NO_MEMORY
+  ICS_READ_NO_MEMORY,
+  ICS_READ_NOT_REGULAR /* a folder, a pipe, a device: refused before anything is read */
 } ics_read_status;
+
+/* Opens a file for reading only when it is a regular file, without ever waiting: a FIFO or a
+ * device (/dev/zero) is refused at once (ICS_READ_NOT_REGULAR), as a folder is. */
+ics_read_status ics_open_regular(const char *path, FILE **out);
+/* The first bytes of a regular file (at most cap, *n of them), with no allocation. */
+ics_read_status ics_read_head(const char *path, void *buf, size_t cap, size_t *n);
 
 /* Reads a whole file of at most `limit` bytes into a NUL-terminated buffer the caller frees.
  * On ICS_READ_TOO_LARGE, *size holds the file's size. */
@@ -136,10 +144,65 @@ int ics_make_private(const char *path);
 ics_read_status ics_read_private_file(const char *path, char *buf, size_t cap, size_t *size,
                                       bool *open_to_others, unsigned *mode);
 
+/* ---- files a command is given, and files it writes ----------------------------------------
+ * A command never overwrites one of its inputs, nor a file of another kind (a store, the
+ * central database, a bundle, a key) unless told to with --force. The kind is read from the
+ * file's first bytes: SQLite files of ours carry an application id (PRAGMA application_id). */
+enum {
+  ICS_SQLITE_ID_STORE = 0x49435353,   /* "ICSS": a surveyor's store */
+  ICS_SQLITE_ID_CENTRAL = 0x49435343, /* "ICSC": the central database */
+};
+
+typedef enum {
+  ICS_FILE_NONE,     /* no such file */
+  ICS_FILE_EMPTY,    /* a regular file of 0 bytes */
+  ICS_FILE_SPECIAL,  /* a folder, a pipe, a device */
+  ICS_FILE_STORE,    /* a collector store */
+  ICS_FILE_CENTRAL,  /* a central database */
+  ICS_FILE_DATABASE, /* another SQLite database (or one of ours made before the ids) */
+  ICS_FILE_BUNDLE,   /* gzip data: a bundle */
+  ICS_FILE_KEY,      /* a key file of `keys init` */
+  ICS_FILE_WORKBOOK, /* a zip archive: an .xlsx workbook */
+  ICS_FILE_OTHER     /* anything else: text, CSV */
+} ics_file_kind;
+
+ics_file_kind ics_file_sniff(const char *path);
+/* "a surveyor's store", "the central database"... for messages. */
+const char *ics_file_kind_name(ics_file_kind kind, ics_lang lang);
+/* Whether two paths name the same file (device and inode: through links and other spellings
+ * too). False when either does not exist. */
+bool ics_same_file(const char *a, const char *b);
+/* Whether users other than the owner may create or delete files in the folder. */
+bool ics_dir_open_to_others(const char *path);
+
+/* An output written whole or not at all: the data goes to a temporary file beside the target
+ * (TARGET.tmp-PID-XXXXXX, mode 0600), which ics_output_commit syncs and renames over the
+ * target, so a failure or a kill leaves the old file as it was. ics_output_begin also removes
+ * the temporary files that a killed run left for the same target (their process is gone). */
+typedef struct {
+  char *path; /* the target */
+  char *tmp;  /* the temporary file, NULL once renamed or removed */
+  int fd;     /* open on tmp for writing; -1 once the caller took it (fdopen) or closed it */
+} ics_output;
+
+/* 0, or -1 with errno (nothing created). */
+int ics_output_begin(ics_output *o, const char *path);
+/* Writes all of p[0..n) to o->fd. 0, or -1 with errno. */
+int ics_output_write(ics_output *o, const void *p, size_t n);
+/* Syncs and closes fd (when still >= 0), renames the file over the target and syncs the
+ * folder. 0, or -1 with errno: the temporary file is removed and the target untouched. */
+int ics_output_commit(ics_output *o);
+/* Frees o, removing the temporary file unless it was committed: every ics_output_begin that
+ * succeeded ends with this call, committed or not (o->path stays valid until then). */
+void ics_output_end(ics_output *o);
+
 /* ---- escaped text --------------------------------------------------------------------------
  * One value on one line: backslash, tab, newline and carriage return become \\ \t \n \r.
  * Used by the store's record encoding and the bundle format. */
 void ics_escape_append(ics_buf *b, const char *s, size_t n);
+/* Text from a file or a database made safe for a terminal: control characters (C0, DEL, C1)
+ * become \n \r \t or \xHH, so no data can start a new line or move the cursor. */
+void ics_escape_controls(ics_buf *b, const char *s, size_t n);
 /* Undoes ics_escape_append in place on n bytes; returns the new length, or SIZE_MAX with
  * *bad set to the offset of a backslash that starts no valid escape. */
 size_t ics_unescape(char *s, size_t n, size_t *bad);

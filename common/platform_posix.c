@@ -2,26 +2,79 @@
  * same functions in platform_win32.c. */
 #include "ics_common.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
+
+/* Opens a regular file for reading, never waiting (O_NONBLOCK: a FIFO would wait for a
+ * writer; cleared once the file is known to be regular). */
+static ics_read_status open_regular_fd(const char *path, int *out) {
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return errno == ENOENT ? ICS_READ_NOT_FOUND : ICS_READ_ERROR;
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return ICS_READ_ERROR;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+    return ICS_READ_NOT_REGULAR;
+  }
+  int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  *out = fd;
+  return ICS_READ_OK;
+}
+
+ics_read_status ics_read_head(const char *path, void *buf, size_t cap, size_t *n) {
+  *n = 0;
+  int fd;
+  ics_read_status status = open_regular_fd(path, &fd);
+  if (status != ICS_READ_OK) return status;
+  while (*n < cap) {
+    ssize_t k = read(fd, (char *)buf + *n, cap - *n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0) status = ICS_READ_ERROR;
+    if (k <= 0) break;
+    *n += (size_t)k;
+  }
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return status;
+}
+
+ics_read_status ics_open_regular(const char *path, FILE **out) {
+  *out = NULL;
+  int fd;
+  ics_read_status status = open_regular_fd(path, &fd);
+  if (status != ICS_READ_OK) return status;
+  *out = fdopen(fd, "rb");
+  if (!*out) {
+    close(fd);
+    return ICS_READ_NO_MEMORY;
+  }
+  return ICS_READ_OK;
+}
 
 ics_read_status ics_read_file(const char *path, size_t limit, char **data, size_t *size) {
   *data = NULL;
   *size = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) return errno == ENOENT ? ICS_READ_NOT_FOUND : ICS_READ_ERROR;
+  FILE *f;
+  ics_read_status status = ics_open_regular(path, &f);
+  if (status != ICS_READ_OK) return status;
   struct stat st;
-  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-    fclose(f);
-    errno = EISDIR;
-    return ICS_READ_ERROR;
-  }
-  if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > limit) {
+  if (fstat(fileno(f), &st) == 0 && (uintmax_t)st.st_size > limit) {
     *size = (size_t)st.st_size;
     fclose(f);
     return ICS_READ_TOO_LARGE;
@@ -73,8 +126,6 @@ char *ics_path_join(const char *dir, const char *name) {
   return ics_buf_take(&b);
 }
 
-#include <dirent.h>
-#include <stdlib.h>
 
 static int compare_names(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
@@ -190,7 +241,7 @@ ics_read_status ics_read_private_file(const char *path, char *buf, size_t cap, s
                                       bool *open_to_others, unsigned *mode) {
   *size = 0;
   *open_to_others = false;
-  int fd = open(path, O_RDONLY);
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY); /* a FIFO would wait for a writer */
   if (fd < 0) return errno == ENOENT ? ICS_READ_NOT_FOUND : ICS_READ_ERROR;
   struct stat st;
   ics_read_status status = ICS_READ_OK;
@@ -198,7 +249,7 @@ ics_read_status ics_read_private_file(const char *path, char *buf, size_t cap, s
     status = ICS_READ_ERROR;
   } else if (!S_ISREG(st.st_mode)) {
     errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-    status = ICS_READ_ERROR;
+    status = ICS_READ_NOT_REGULAR;
   } else if (st.st_mode & (S_IRWXG | S_IRWXO)) {
     *open_to_others = true;
     *mode = (unsigned)(st.st_mode & 07777);
@@ -221,4 +272,122 @@ ics_read_status ics_read_private_file(const char *path, char *buf, size_t cap, s
   close(fd);
   errno = saved;
   return status;
+}
+
+bool ics_same_file(const char *a, const char *b) {
+  struct stat sa, sb;
+  return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+bool ics_dir_open_to_others(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* ---- outputs through a temporary file ---------------------------------------------------- */
+
+/* The folder of path ("." when it has none) and the start of its last component. */
+static char *dir_of(const char *path, const char **base) {
+  const char *slash = strrchr(path, '/');
+  *base = slash ? slash + 1 : path;
+  return slash ? ics_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : ics_strdup(".");
+}
+
+static void sync_dir(const char *path) {
+  const char *base;
+  char *dir = dir_of(path, &base);
+  int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY) : -1;
+  if (fd >= 0) {
+    fsync(fd); /* best effort: some file systems cannot sync a folder */
+    close(fd);
+  }
+  ics_free(dir);
+}
+
+/* Removes BASE.tmp-PID-XXXXXX files of processes that no longer run: what a run killed while
+ * writing left behind (kill(pid, 0) fails with ESRCH). A live process keeps its file. */
+static void remove_stale(const char *path) {
+  const char *base;
+  char *dir = dir_of(path, &base);
+  DIR *d = dir ? opendir(dir) : NULL;
+  size_t blen = strlen(base);
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    const char *name = e->d_name;
+    if (strncmp(name, base, blen) || strncmp(name + blen, ".tmp-", 5)) continue;
+    char *end;
+    long pid = strtol(name + blen + 5, &end, 10);
+    if (pid <= 0 || *end != '-' || strlen(end + 1) != 6) continue;
+    if (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+    char *stale = ics_path_join(dir, name);
+    if (stale) unlink(stale);
+    ics_free(stale);
+  }
+  if (d) closedir(d);
+  ics_free(dir);
+}
+
+int ics_output_begin(ics_output *o, const char *path) {
+  o->path = ics_strdup(path);
+  o->tmp = NULL;
+  o->fd = -1;
+  ics_buf b = {0};
+  ics_buf_printf(&b, "%s.tmp-%ld-XXXXXX", path, (long)getpid());
+  o->tmp = ics_buf_take(&b);
+  if (!o->path || !o->tmp) {
+    ics_output_end(o);
+    errno = ENOMEM;
+    return -1;
+  }
+  remove_stale(path);
+  o->fd = mkstemp(o->tmp); /* 0600 */
+  if (o->fd < 0) {
+    int saved = errno;
+    ics_free(o->tmp);
+    o->tmp = NULL;
+    ics_output_end(o);
+    errno = saved;
+    return -1;
+  }
+  return 0;
+}
+
+int ics_output_write(ics_output *o, const void *p, size_t n) {
+  const char *at = p;
+  while (n) {
+    ssize_t k = write(o->fd, at, n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0) return -1;
+    at += k;
+    n -= (size_t)k;
+  }
+  return 0;
+}
+
+int ics_output_commit(ics_output *o) {
+  int fd = o->fd >= 0 ? o->fd : open(o->tmp, O_RDONLY);
+  o->fd = -1;
+  bool ok = fd >= 0 && fsync(fd) == 0;
+  if (fd >= 0 && close(fd) != 0) ok = false;
+  if (ok && rename(o->tmp, o->path) == 0) {
+    ics_free(o->tmp);
+    o->tmp = NULL;
+    sync_dir(o->path);
+    return 0;
+  }
+  int saved = errno;
+  unlink(o->tmp);
+  ics_free(o->tmp);
+  o->tmp = NULL;
+  errno = saved;
+  return -1;
+}
+
+void ics_output_end(ics_output *o) {
+  if (o->fd >= 0) close(o->fd);
+  o->fd = -1;
+  if (o->tmp) unlink(o->tmp);
+  ics_free(o->tmp);
+  ics_free(o->path);
+  o->tmp = o->path = NULL;
 }

@@ -206,6 +206,10 @@ static int read_key_file(const char *path, const char *kind, unsigned char key[I
   int rc = 1;
   if (st == ICS_READ_NOT_FOUND)
     set_error(error, TR(lang, "%s: không có tệp khóa này", "%s: no such key file"), path);
+  else if (st == ICS_READ_NOT_REGULAR)
+    set_error(error, TR(lang, "%s: đây không phải một tệp thường (là thư mục, ống dẫn hay thiết bị); hãy chỉ ra chính tệp khóa",
+                        "%s: not a regular file (a folder, a pipe or a device); give the key file itself"),
+              path);
   else if (st == ICS_READ_TOO_LARGE)
     set_error(error, TR(lang, "%s: quá lớn để là tệp khóa (%zu byte)", "%s: too large to be a key file (%zu bytes)"),
               path, size);

@@ -2,6 +2,7 @@
  * Progress, Priority groups, Training needs, Agencies, Data quality and one sheet of records
  * per form, written with libxlsxwriter in constant-memory mode, rows in order, every number a
  * value. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -882,15 +883,39 @@ static int collect_progress(progress *pg, const evaluation *ev, const char *targ
   return 0;
 }
 
+static void not_central(const char *path, ics_file_kind kind, ics_lang lang, char **error) {
+  ics_buf b = {0};
+  ics_buf_printf(&b, lang == ICS_EN ? "'%s' is %s, not a central database"
+                                    : "'%s' là %s, không phải cơ sở dữ liệu trung tâm",
+                 path, ics_file_kind_name(kind, lang));
+  *error = ics_buf_take(&b);
+}
+
+static bool has_table(sqlite3 *db, const char *name) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", -1,
+                         &st, NULL) != SQLITE_OK)
+    return false;
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  bool found = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_finalize(st);
+  return found;
+}
+
 int ics_report_write(const ics_report_options *o, ics_diags *diags, char **error) {
   ics_lang lang = o->lang;
-  if (!ics_path_is_file(o->db_path)) {
+  ics_file_kind kind = ics_file_sniff(o->db_path);
+  if (kind == ICS_FILE_NONE) {
     ics_buf b = {0};
     ics_buf_printf(&b, lang == ICS_EN ? "no central database '%s'" : "không có cơ sở dữ liệu '%s'", o->db_path);
     *error = ics_buf_take(&b);
     return 1;
   }
   sqlite3 *db = NULL;
+  if (kind != ICS_FILE_CENTRAL && kind != ICS_FILE_DATABASE) {
+    not_central(o->db_path, kind, lang, error);
+    return 1;
+  }
   if (sqlite3_open_v2(o->db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
     ics_buf b = {0};
     ics_buf_printf(&b, lang == ICS_EN ? "cannot open '%s': %s" : "không mở được '%s': %s", o->db_path, sqlite3_errmsg(db));
@@ -899,6 +924,11 @@ int ics_report_write(const ics_report_options *o, ics_diags *diags, char **error
     return 1;
   }
   sqlite3_busy_timeout(db, 60000);
+  if (kind == ICS_FILE_DATABASE && !has_table(db, "bundles")) { /* a store made before ids */
+    not_central(o->db_path, has_table(db, "records") ? ICS_FILE_STORE : ICS_FILE_DATABASE, lang, error);
+    sqlite3_close(db);
+    return 1;
+  }
   int round = o->round ? o->round : latest_round(db);
   if (!round) {
     *error = ics_strdup(lang == ICS_EN ? "the central database holds no records yet: merge bundles first"
@@ -913,8 +943,12 @@ int ics_report_write(const ics_report_options *o, ics_diags *diags, char **error
   progress pg = {0};
   if (!rc) rc = collect_progress(&pg, &ev, o->targets_path, error);
   if (!rc) {
+    /* written beside the target and renamed over it once whole: a failure leaves the old
+     * workbook as it was */
+    ics_output out;
     lxw_workbook_options wopts = {.constant_memory = LXW_TRUE};
-    lxw_workbook *wb = workbook_new_opt(o->output, &wopts);
+    lxw_workbook *wb = ics_output_begin(&out, o->output) ? NULL : workbook_new_opt(out.tmp, &wopts);
+    if (!wb && out.path) ics_output_end(&out);
     if (!wb) {
       ics_buf b = {0};
       ics_buf_printf(&b, lang == ICS_EN ? "cannot write '%s'" : "không ghi được '%s'", o->output);
@@ -941,13 +975,14 @@ int ics_report_write(const ics_report_options *o, ics_diags *diags, char **error
         if (include && ev.records_per_form[i] > 0) write_records(&b, ev.forms[i], o->include_personal);
       }
       lxw_error err = workbook_close(wb);
-      if (err != LXW_NO_ERROR) {
+      if (err != LXW_NO_ERROR || ics_output_commit(&out) != 0) {
         ics_buf e = {0};
         ics_buf_printf(&e, lang == ICS_EN ? "cannot write '%s': %s" : "không ghi được '%s': %s", o->output,
-                       lxw_strerror(err));
+                       err != LXW_NO_ERROR ? lxw_strerror(err) : strerror(errno));
         *error = ics_buf_take(&e);
         rc = 1;
       }
+      ics_output_end(&out);
     }
   }
   ics_free(pg.rounds);

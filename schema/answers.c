@@ -436,7 +436,7 @@ ics_status ics_record_check(ics_record *rec, const ics_register *reg, ics_lang l
                             ics_violations *out) {
   const ics_form *form = rec->form;
   size_t n = form->field_count;
-  /* an expression that ran out of memory (a regex) evaluates as unknown: say so instead */
+  /* an expression that ran out of memory evaluates as unknown: say so instead */
   unsigned long failures = ics_alloc_failures();
   bool *masked = ics_calloc(n, sizeof *masked);
   if (!masked) return ICS_E_NO_MEMORY;

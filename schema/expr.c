@@ -3,14 +3,13 @@
  * three-valued evaluator that never allocates. Depth and length are bounded, so no input can
  * exhaust the stack. */
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
-#include <regex.h> /* POSIX; the Windows build supplies its own behind this same use */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "messages.h"
+#include "regex.h"
 #include "schema.h"
 
 typedef enum {
@@ -29,7 +28,7 @@ typedef struct enode {
   int field;             /* N_FIELD */
   int attribute;         /* N_PULLDATA: which register attribute */
   bool districts;        /* N_PULLDATA: from the districts list */
-  regex_t *re;           /* N_REGEX: compiled pattern */
+  ics_regex *re;         /* N_REGEX: compiled pattern */
   struct enode *arg[3];  /* operands */
   size_t offset;         /* where the node starts in the source text */
 } enode;
@@ -189,10 +188,7 @@ static void node_free(enode *n) {
   if (!n) return;
   for (int i = 0; i < 3; i++) node_free(n->arg[i]);
   ics_free(n->str);
-  if (n->re) {
-    regfree(n->re);
-    ics_free(n->re);
-  }
+  ics_regex_free(n->re);
   ics_free(n);
 }
 
@@ -225,6 +221,21 @@ static enode *binary(compiler *c, node_kind kind, enode *left, enode *right) {
 }
 
 static enode *parse_or(compiler *c);
+
+/* What the author of a refused pattern is told (out of memory is reported apart). */
+static const ics_message regex_messages[ICS_RE_COUNT] = {
+    [ICS_RE_BACKREFERENCE] = M_RE_BACKREFERENCE,
+    [ICS_RE_UNMATCHED_PAREN] = M_RE_UNMATCHED_PAREN,
+    [ICS_RE_UNMATCHED_BRACKET] = M_RE_UNMATCHED_BRACKET,
+    [ICS_RE_BAD_RANGE] = M_RE_BAD_RANGE,
+    [ICS_RE_BAD_CLASS] = M_RE_BAD_CLASS,
+    [ICS_RE_NOTHING_TO_REPEAT] = M_RE_NOTHING_TO_REPEAT,
+    [ICS_RE_BAD_REPEAT] = M_RE_BAD_REPEAT,
+    [ICS_RE_BAD_ESCAPE] = M_RE_BAD_ESCAPE,
+    [ICS_RE_TOO_LARGE] = M_RE_TOO_LARGE,
+};
+_Static_assert(ICS_REGEX_REPEAT_MAX == 255 && ICS_REGEX_STATES_MAX == 2000,
+               "M_RE_BAD_REPEAT and M_RE_TOO_LARGE name these limits");
 
 static enode *parse_call(compiler *c, size_t name_start, size_t name_len) {
   char name[32];
@@ -281,20 +292,15 @@ static enode *parse_call(compiler *c, size_t name_start, size_t name_len) {
     if (args[1]->kind != N_STR) {
       fail(c, arg_pos[1], ics_msg(M_EX_LITERAL_ARG, c->lang), 2, fn->name);
     } else {
-      n->re = ics_malloc(sizeof *n->re);
-      int rc = n->re ? regcomp(n->re, args[1]->str, REG_EXTENDED | REG_NOSUB) : REG_ESPACE;
-      if (rc == REG_ESPACE) { /* the C library ran out of memory: the pattern may be fine */
-        if (n->re) ics_alloc_note_failure();
-        ics_free(n->re);
-        n->re = NULL;
+      /* ics_malloc counts its own failures: nothing to note for ics_alloc_failures */
+      ics_regex_status status;
+      size_t at;
+      n->re = ics_regex_compile(args[1]->str, strlen(args[1]->str), &status, &at);
+      if (status == ICS_RE_NO_MEMORY)
         fail(c, arg_pos[1], "%s", ics_msg(M_NO_MEMORY, c->lang));
-      } else if (rc != 0) {
-        char what[128] = "?";
-        regerror(rc, n->re, what, sizeof what);
-        ics_free(n->re);
-        n->re = NULL;
-        fail(c, arg_pos[1], ics_msg(M_EX_BAD_REGEX, c->lang), what);
-      }
+      else if (!n->re) /* at the culprit: string literals have no escapes, so + 1 for the quote */
+        fail(c, args[1]->offset + 1 + at, ics_msg(M_EX_BAD_REGEX, c->lang),
+             ics_msg(regex_messages[status], c->lang));
     }
   }
   if (!c->failed && fn->kind == N_PULLDATA) {
@@ -759,15 +765,7 @@ static ics_value eval(const enode *n, const ics_eval_env *env) {
     a = eval(n->arg[0], env);
     if (a.kind == ICS_V_EMPTY) return EMPTY;
     const char *text = as_text(a, buf[0], sizeof buf[0]);
-    errno = 0;
-    int rc = regexec(n->re, text, 0, NULL, 0);
-    /* out of memory: unknown, and counted for the caller to see (glibc's regexec says "no
-     * match" when its malloc fails, which leaves errno ENOMEM) */
-    if (rc == REG_ESPACE || (rc != 0 && errno == ENOMEM)) {
-      ics_alloc_note_failure();
-      return EMPTY;
-    }
-    return bool_value(rc == 0);
+    return bool_value(ics_regex_search(n->re, text, strlen(text)));
   }
   case N_IF:
     return truth(eval(n->arg[0], env)) == 1 ? eval(n->arg[1], env) : eval(n->arg[2], env);

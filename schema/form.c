@@ -42,6 +42,28 @@ int ics_form_field_index(const ics_form *form, const char *name) {
 }
 
 /* ---- choice lists ----------------------------------------------------------------------- */
+/* The central database keeps each form in a table form_ID whose own columns come first, then
+ * one column per field (aggregator/merge.c); store_id is kept for the store that sent a record.
+ * A field may not take one of these names, and a form id may not make a table name that
+ * another form's index (form_ID_by_key) or child table (form_ID__FIELD) has. Listed in
+ * docs/forms.md. */
+static const char *const reserved_columns[] = {
+    "instance_id", "revision", "round", "surveyor", "site", "created_at", "updated_at",
+    "form_version", "form_hash", "natural_key", "store_id", "status", "bundle_id",
+};
+
+static bool reserved_column(const char *name) {
+  for (size_t i = 0; i < sizeof reserved_columns / sizeof *reserved_columns; i++)
+    if (!strcmp(name, reserved_columns[i])) return true;
+  return false;
+}
+
+static bool reserved_form_id(const char *id) {
+  size_t len = strlen(id);
+  return strstr(id, "__") || id[len - 1] == '_' ||
+         (len >= 7 && !strcmp(id + len - 7, "_by_key"));
+}
+
 static bool valid_code(const char *s, size_t n) {
   if (n < 1 || n > ICS_NAME_MAX) return false;
   for (size_t i = 0; i < n; i++) {
@@ -194,6 +216,10 @@ static void load_field(form_builder *b, const ynode *n, int group) {
   const ynode *name = ld_require(ld, n, "name");
   src->name_line = name ? name->line : n->line;
   const char *s = name ? ld_identifier(ld, name, "field name") : NULL;
+  if (s && reserved_column(s)) {
+    ld_error(ld, name, M_RESERVED_FIELD, s);
+    s = NULL;
+  }
   if (s && add_name(b, s, name)) f->name = s;
 
   const ynode *type = ld_require(ld, n, "type");
@@ -484,6 +510,10 @@ ics_form *ics_form_parse(const char *path, const char *text, size_t len, ics_lan
 
   const ynode *n;
   if ((n = ld_require(&ld, root, "form"))) form->id = ld_identifier(&ld, n, "form id");
+  if (form->id && reserved_form_id(form->id)) {
+    ld_error(&ld, n, M_RESERVED_FORM, form->id);
+    form->id = NULL;
+  }
   if ((n = ld_require(&ld, root, "version"))) {
     form->version = ld_scalar(&ld, n, "'version'");
     if (form->version && n->len == 0) {

@@ -34,6 +34,11 @@ ynode *ld_open(loader *ld, const char *text, size_t len, const char **text_out, 
                     ics_msg(M_NOT_FOUND, ld->lang));
       ld->failed = true;
       return NULL;
+    case ICS_READ_NOT_REGULAR:
+      ics_diags_add(ld->diags, ld->path, 0, 0, ics_msg(M_CANNOT_READ, ld->lang),
+                    ics_msg(M_NOT_REGULAR, ld->lang));
+      ld->failed = true;
+      return NULL;
     case ICS_READ_TOO_LARGE:
       ics_diags_add(ld->diags, ld->path, 1, 1, ics_msg(M_TOO_LARGE, ld->lang), size,
                     ICS_DEF_MAX_BYTES);

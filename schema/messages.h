@@ -8,6 +8,8 @@
 #define ICS_MESSAGES(X)                                                                        \
   X(M_CANNOT_READ, "không đọc được tệp: %s", "cannot read the file: %s")                     \
   X(M_NOT_FOUND, "không có tệp này", "no such file")                                          \
+  X(M_NOT_REGULAR, "đây không phải một tệp thường (là thư mục, ống dẫn hay thiết bị)",       \
+    "this is not a regular file (a folder, a pipe or a device)")                               \
   X(M_TOO_LARGE, "tệp quá lớn (%zu byte; giới hạn là %d byte)",                              \
     "the file is too large (%zu bytes; the limit is %d)")                                     \
   X(M_NO_MEMORY, "không đủ bộ nhớ", "out of memory")                                          \
@@ -33,6 +35,16 @@
     "invalid %s '%s': use a-z, 0-9 and '_', starting with a letter, at most 63 characters")    \
   X(M_SQL_KEYWORD, "%s '%s' là từ khóa của SQLite; hãy chọn tên khác",                        \
     "%s '%s' is an SQLite keyword; choose another name")                                      \
+  X(M_RESERVED_FIELD,                                                                          \
+    "tên trường '%s' đã được cơ sở dữ liệu dùng cho cột riêng của nó; hãy chọn tên khác "        \
+    "(xem các tên dành riêng trong docs/forms.md)",                                              \
+    "field name '%s' is taken by a column of the database itself; choose another name "         \
+    "(docs/forms.md lists the reserved names)")                                                  \
+  X(M_RESERVED_FORM,                                                                           \
+    "mã biểu mẫu '%s' trùng cách cơ sở dữ liệu đặt tên bảng (form_MÃ, form_MÃ_by_key, "          \
+    "form_MÃ__TRƯỜNG): mã không được chứa '__', kết thúc bằng '_' hay '_by_key'",                \
+    "form id '%s' collides with how the database names its tables (form_ID, form_ID_by_key, "   \
+    "form_ID__FIELD): a form id may not contain '__' nor end in '_' or '_by_key'")               \
   X(M_BAD_BOOLEAN, "'%s' không phải yes/no", "'%s' is not yes/no")                            \
   X(M_BAD_TYPE, "kiểu '%s' không hợp lệ%s", "unknown type '%s'%s")                            \
   X(M_DUPLICATE_NAME, "tên '%s' đã dùng ở dòng %d", "name '%s' is already used on line %d")  \
@@ -108,6 +120,50 @@
   X(M_EX_LITERAL_ARG, "đối số thứ %d của %s() phải là một chuỗi cố định",                    \
     "argument %d of %s() must be a string literal")                                           \
   X(M_EX_BAD_REGEX, "biểu thức chính quy không hợp lệ: %s", "invalid regular expression: %s") \
+  X(M_RE_BACKREFERENCE,                                                                        \
+    "không cho phép tham chiếu ngược (\\1 đến \\9): không thể so khớp chúng trong thời gian "  \
+    "có giới hạn; hãy viết ra từng trường hợp",                                                \
+    "back-references (\\1 to \\9) are not allowed: they cannot be matched in bounded time; "   \
+    "write the alternatives out instead")                                                      \
+  X(M_RE_UNMATCHED_PAREN,                                                                      \
+    "dấu '(' thiếu ')' đóng, hoặc dấu ')' không có '(' mở (viết \\( hoặc \\) để chỉ "          \
+    "chính ký tự đó)",                                                                         \
+    "a '(' has no closing ')', or a ')' no opening '(' (write \\( or \\) for the "             \
+    "character itself)")                                                                       \
+  X(M_RE_UNMATCHED_BRACKET,                                                                    \
+    "dấu '[' thiếu ']' đóng (viết \\[ để chỉ chính ký tự đó)",                                 \
+    "a '[' has no closing ']' (write \\[ for the character itself)")                           \
+  X(M_RE_BAD_RANGE,                                                                            \
+    "khoảng ký tự trong [...] phải đi từ ký tự nhỏ hơn đến ký tự lớn hơn, ví dụ [a-z] "        \
+    "hoặc [0-9]",                                                                              \
+    "a range in [...] must go from a lower character to a higher one, as in [a-z] or [0-9]")   \
+  X(M_RE_BAD_CLASS,                                                                            \
+    "lớp ký tự không hợp lệ; các lớp có: [:alpha:] [:digit:] [:alnum:] [:upper:] [:lower:] "   \
+    "[:space:] [:punct:] [:xdigit:] [:blank:] [:cntrl:] [:print:] [:graph:], viết trong "      \
+    "[...]",                                                                                   \
+    "unknown character class; the classes are [:alpha:] [:digit:] [:alnum:] [:upper:] "        \
+    "[:lower:] [:space:] [:punct:] [:xdigit:] [:blank:] [:cntrl:] [:print:] [:graph:], "       \
+    "written inside [...]")                                                                    \
+  X(M_RE_NOTHING_TO_REPEAT,                                                                    \
+    "'*', '+', '?' hoặc {m,n} phải đứng sau một thành phần để lặp lại (viết \\*, \\+, "        \
+    "\\? hoặc \\{ để chỉ chính ký tự đó)",                                                     \
+    "'*', '+', '?' or {m,n} must follow something to repeat (write \\*, \\+, \\? or "          \
+    "\\{ for the character itself)")                                                           \
+  X(M_RE_BAD_REPEAT,                                                                           \
+    "số lần lặp viết là {m}, {m,} hoặc {m,n} với m <= n <= 255 (viết \\{ để chỉ chính "        \
+    "ký tự đó)",                                                                               \
+    "a repeat is written {m}, {m,} or {m,n} with m <= n <= 255 (write \\{ for the "            \
+    "character itself)")                                                                       \
+  X(M_RE_BAD_ESCAPE,                                                                           \
+    "sau dấu '\\' chỉ được là d D w W s S t n r hoặc một dấu câu (viết \\\\ để chỉ "           \
+    "chính dấu '\\')",                                                                         \
+    "a '\\' must be followed by d D w W s S t n r or a punctuation character (write "          \
+    "\\\\ for the '\\' itself)")                                                               \
+  X(M_RE_TOO_LARGE,                                                                            \
+    "mẫu quá lớn: tối đa 2.000 trạng thái khi đã khai triển các lần lặp, "                     \
+    "và 64 cấp ngoặc lồng nhau; hãy giảm số lần lặp",                                          \
+    "the pattern is too large: at most 2,000 states once its repeats are written out, and "    \
+    "64 levels of parentheses; use smaller repeat counts")                                     \
   X(M_EX_PULLDATA, "pulldata() đọc 'agencies' (name, type, district) hoặc 'districts' (name), tra theo 'code'", \
     "pulldata() reads 'agencies' (name, type, district) or 'districts' (name), looked up by 'code'") \
   X(M_EX_BAD_NUMBER, "số không hợp lệ '%.*s'", "invalid number '%.*s'") \

@@ -9,19 +9,13 @@
  *   ICS_FAULT_REPORT=F   at exit, "malloc M\nwrite W\nfsync S\nfailed K\n" is written to F (the
  *                        calls made, to size a sweep, and how many were failed)
  *
- * Allocations inside glibc's regcomp are counted but never failed: glibc (2.36 in Debian 12,
- * even with the fix for CVE-2025-8058) can still free twice inside regcomp when one of its
- * allocations fails, a crash in the C library that no caller can prevent.
- *
  * Only for a build without sanitizers (they replace malloc themselves); meson builds it only
  * then. glibc's own entry points (__libc_malloc...) and raw system calls keep the shim free of
- * dlsym, which allocates, except to find regcomp once. */
+ * dlsym, which allocates. */
 #define _GNU_SOURCE
 #undef _FILE_OFFSET_BITS /* both pwrite and pwrite64 are defined here, not one renamed */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -40,7 +34,6 @@ typedef struct {
 
 static counter mallocs, writes, syncs;
 static unsigned long failed;
-static int in_regcomp; /* allocations are not failed there (see above) */
 static int sticky = -1;
 static int ready; /* 0: the environment not read yet; 1 read; 2 reading */
 
@@ -68,7 +61,7 @@ static int hit(counter *c) {
     setup();
   }
   c->calls++;
-  if (!c->at || in_regcomp) return 0;
+  if (!c->at) return 0;
   if (c->calls == c->at || (sticky && c->calls > c->at)) {
     failed++;
     return 1;
@@ -98,17 +91,6 @@ void *realloc(void *ptr, size_t size) {
     return NULL;
   }
   return __libc_realloc(ptr, size);
-}
-
-typedef int (*regcomp_fn)(regex_t *re, const char *pattern, int flags);
-
-int regcomp(regex_t *re, const char *pattern, int flags) {
-  static regcomp_fn real;
-  in_regcomp++;
-  if (!real) *(void **)&real = dlsym(RTLD_NEXT, "regcomp");
-  int rc = real ? real(re, pattern, flags) : REG_ESPACE;
-  in_regcomp--;
-  return rc;
 }
 
 static int write_fails(int fd) {

@@ -40,7 +40,7 @@ static void set(const char *field, const char *value) {
 }
 
 /* The value as text: "true", "false", "empty", a number or 'string'. */
-static char result[128];
+static char result[512];
 static const char *eval(const char *text) {
   char *error = NULL;
   size_t offset;
@@ -133,6 +133,32 @@ static void test_values(void) {
   CHECK_STR(eval("pulldata('agencies', 'type', 'code', 'NOPE')"), "empty");
 }
 
+/* regex() as the forms' constraints use it; a back-reference is refused when compiled, with the
+ * position of its backslash. */
+static void test_regex(void) {
+  char *error = NULL;
+  size_t offset;
+  ics_expr *e = ics_expr_compile("regex(., '^[0-9]{10}$')", resolve, form,
+                                 ics_form_field_index(form, "s"), ICS_EN, &error, &offset);
+  CHECK(e);
+  ics_eval_env env = {field_value, rec, reg};
+  set("s", "0123456789");
+  CHECK(ics_value_is_true(ics_expr_eval(e, &env)));
+  set("s", "012345678");
+  CHECK(ics_value_is_false(ics_expr_eval(e, &env)));
+  ics_expr_free(e);
+  CHECK_STR(eval("regex(., '(.*)\\1')"),
+            "error at 14: invalid regular expression: back-references (\\1 to \\9) are not "
+            "allowed: they cannot be matched in bounded time; write the alternatives out instead");
+  CHECK_STR(eval("regex(., ('[z-a]'))"), "error at 12: invalid regular expression: a range in "
+            "[...] must go from a lower character to a higher one, as in [a-z] or [0-9]");
+  CHECK(!ics_expr_compile("regex(${s}, '\\1')", resolve, form, -1, ICS_VI, &error, &offset));
+  CHECK_STR(error, "biểu thức chính quy không hợp lệ: không cho phép tham chiếu ngược (\\1 đến "
+            "\\9): không thể so khớp chúng trong thời gian có giới hạn; hãy viết ra từng trường hợp");
+  CHECK(offset == 13);
+  free(error);
+}
+
 static void test_errors(void) {
   CHECK_STR(eval(""), "error at 0: the expression is empty");
   CHECK_STR(eval("1 +"), "error at 3: the expression ends too early");
@@ -143,7 +169,8 @@ static void test_errors(void) {
   CHECK_STR(eval("selectd(${m}, 'p')"), "error at 0: unknown function 'selectd' (did you mean 'selected'?)");
   CHECK_STR(eval("selected(${m})"), "error at 0: selected() takes 2 argument(s)");
   CHECK_STR(eval("regex(${s}, ${s})"), "error at 12: argument 2 of regex() must be a string literal");
-  CHECK_STR(eval("regex(${s}, '(')"), "error at 12: invalid regular expression: Unmatched ( or \\(");
+  CHECK_STR(eval("regex(${s}, '(')"), "error at 13: invalid regular expression: a '(' has no "
+            "closing ')', or a ')' no opening '(' (write \\( or \\) for the character itself)");
   CHECK_STR(eval("1 # 2"), "error at 2: unexpected '#'");
   CHECK_STR(eval("1 2"), "error at 2: unexpected '2'");
   CHECK_STR(eval("pulldata('agencies', 'phone', 'code', ${agency})"),
@@ -188,6 +215,7 @@ int main(void) {
   test_empty_values();
   test_values();
   test_errors();
+  test_regex();
   ics_record_free(rec);
   ics_form_free(form);
   ics_register_free(reg);

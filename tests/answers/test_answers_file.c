@@ -468,8 +468,15 @@ static void test_file_errors(void) {
   parse(staff, "a.yaml", "- person_id: A1\n  full_name: x\x01y\n");
   CHECK_STR(errors, "a.yaml:2:15: error: the file holds the control character U+0001; remove it");
   parse_opt("a.yaml", "- a\0", 4, &(ics_answers_options){.form = staff, .lang = ICS_EN}, 0);
-  CHECK_STR(errors, "a.yaml:1:4: error: the file is not valid UTF-8 text (byte 4); save it "
-                    "again as UTF-8");
+  CHECK_STR(errors, "a.yaml:1:4: error: the file holds a NUL byte (code 0) at byte 4: it is not a "
+                    "text file (perhaps a Word or Excel document, or UTF-16 text); save it as "
+                    "UTF-8 text or 'CSV UTF-8'");
+  parse_opt("a.csv", "person_id\nA\0\n", 12, &(ics_answers_options){.form = staff, .lang = ICS_EN}, 0);
+  CHECK_STR(errors, "a.csv:2:2: error: the file holds a NUL byte (code 0) at byte 12: it is not "
+                    "a text file (perhaps a Word or Excel document, or UTF-16 text); save it as "
+                    "UTF-8 text or 'CSV UTF-8'");
+  parse_opt("a.csv", "person_id\nA\x1b\n", 13, &(ics_answers_options){.form = staff, .lang = ICS_EN}, 0);
+  CHECK_STR(errors, "a.csv:2:2: error: the file holds the control character U+001B; remove it");
   parse(staff, "a.csv", "\xff\xfep\0e\0");
   CHECK_STR(errors, "a.csv:1:1: error: the file is UTF-16 text; save it again as UTF-8");
 
@@ -591,9 +598,9 @@ static void test_csv(void) {
   parse_opt("a.csv", text, strlen(text), &draft, 0);
   CHECK_STR(errors, "");
   CHECK_STR(records, "1: person_id=Q1|full_name=Hoa\n2: person_id=Q2\n");
-  /* a header alone: no records, no error */
+  /* a header alone: no records, which is an error */
   parse_opt("a.csv", "person_id\r\n", 11, &draft, 0);
-  CHECK_STR(errors, "");
+  CHECK_STR(errors, "a.csv: error: the file has a header row but no records");
   CHECK_STR(records, "");
   parse_opt("a.csv", "\xEF\xBB\xBF", 3, &draft, 0);
   CHECK_STR(errors, "a.csv: error: the file is empty: it holds no records");

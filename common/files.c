@@ -1,0 +1,78 @@
+/* files.c - what kind of file a path holds, told from its first bytes, and text made safe for
+ * a terminal. Portable: the platform seam opens the file. */
+#include "ics_common.h"
+
+#include <string.h>
+
+static uint32_t big_endian32(const unsigned char *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+ics_file_kind ics_file_sniff(const char *path) {
+  unsigned char head[512];
+  size_t n;
+  ics_read_status status = ics_read_head(path, head, sizeof head - 1, &n);
+  if (status == ICS_READ_NOT_FOUND) return ICS_FILE_NONE;
+  if (status == ICS_READ_NOT_REGULAR) return ICS_FILE_SPECIAL;
+  if (status != ICS_READ_OK) return ICS_FILE_OTHER; /* unreadable: nothing to tell */
+  head[n] = '\0';
+  if (n == 0) return ICS_FILE_EMPTY;
+  /* SQLite's header: the magic string, and the application id at offset 68 */
+  if (n >= 100 && !memcmp(head, "SQLite format 3", 16)) {
+    uint32_t id = big_endian32(head + 68);
+    return id == ICS_SQLITE_ID_STORE     ? ICS_FILE_STORE
+           : id == ICS_SQLITE_ID_CENTRAL ? ICS_FILE_CENTRAL
+                                         : ICS_FILE_DATABASE;
+  }
+  if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) return ICS_FILE_BUNDLE;
+  if (n >= 4 && !memcmp(head, "PK\3\4", 4)) return ICS_FILE_WORKBOOK;
+  /* key files: comment lines, then "ictsurvey-central-{public,secret}-key:" */
+  if (strstr((const char *)head, "ictsurvey-central-")) return ICS_FILE_KEY;
+  return ICS_FILE_OTHER;
+}
+
+const char *ics_file_kind_name(ics_file_kind kind, ics_lang lang) {
+  static const ics_text names[] = {
+      [ICS_FILE_NONE] = {"không tồn tại", "does not exist"},
+      [ICS_FILE_EMPTY] = {"một tệp rỗng", "an empty file"},
+      [ICS_FILE_SPECIAL] = {"một thư mục hay thiết bị, không phải tệp thường",
+                            "a folder or a device, not a regular file"},
+      [ICS_FILE_STORE] = {"một kho dữ liệu của người khảo sát (collect init)",
+                          "a surveyor's store (collect init)"},
+      [ICS_FILE_CENTRAL] = {"cơ sở dữ liệu trung tâm", "the central database"},
+      [ICS_FILE_DATABASE] = {"một cơ sở dữ liệu SQLite", "an SQLite database"},
+      [ICS_FILE_BUNDLE] = {"một tệp gói (bundle)", "a bundle"},
+      [ICS_FILE_KEY] = {"một tệp khóa (keys init)", "a key file (keys init)"},
+      [ICS_FILE_WORKBOOK] = {"một bảng tính .xlsx", "an .xlsx workbook"},
+      [ICS_FILE_OTHER] = {"một tệp khác", "another file"},
+  };
+  _Static_assert(sizeof names / sizeof *names == ICS_FILE_OTHER + 1, "a name for every kind");
+  return ics_text_get(names[kind], lang);
+}
+
+void ics_escape_controls(ics_buf *b, const char *s, size_t n) {
+  size_t start = 0;
+  for (size_t i = 0; i < n;) {
+    unsigned char c = (unsigned char)s[i];
+    size_t len = 1;
+    unsigned code = c;
+    if (c >= 0x80) { /* C1 controls are U+0080..U+009F, two bytes in UTF-8 */
+      len = ics_utf8_char(s + i, n - i);
+      code = len == 2 ? ((c & 0x1Fu) << 6 | ((unsigned char)s[i + 1] & 0x3Fu)) : 0x100;
+      if (!len) { /* not UTF-8: shown as its byte */
+        len = 1;
+        code = 0x9F;
+      }
+    }
+    if (code < 0x20 || code == 0x7F || (code >= 0x80 && code <= 0x9F)) {
+      ics_buf_append(b, s + start, i - start);
+      if (code == '\n') ics_buf_puts(b, "\\n");
+      else if (code == '\r') ics_buf_puts(b, "\\r");
+      else if (code == '\t') ics_buf_puts(b, "\\t");
+      else for (size_t k = 0; k < len; k++) ics_buf_printf(b, "\\x%02X", (unsigned char)s[i + k]);
+      start = i + len;
+    }
+    i += len;
+  }
+  ics_buf_append(b, s + start, n - start);
+}
