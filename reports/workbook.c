@@ -813,15 +813,31 @@ static time_t parse_utc(const char *s, int round) {
   return timegm(&tm);
 }
 
+/* The latest round with a current record; 0 when there is none, -1 when the database could
+ * not be read. */
 static int latest_round(sqlite3 *db) {
   sqlite3_stmt *st;
-  int round = 0;
   if (sqlite3_prepare_v2(db, "SELECT max(r.round) FROM revisions r JOIN instances i ON i.instance_id = r.instance_id"
-                             " AND i.revision = r.revision WHERE i.status != 'void'", -1, &st, NULL) == SQLITE_OK) {
-    if (sqlite3_step(st) == SQLITE_ROW) round = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-  }
+                             " AND i.revision = r.revision WHERE i.status != 'void'", -1, &st, NULL) != SQLITE_OK)
+    return -1;
+  int round = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+  sqlite3_finalize(st);
   return round;
+}
+
+/* Why the database could not be read, in the office's words (a full disk refuses even the
+ * shared-memory file a reader of a WAL database writes). */
+static char *read_failure(sqlite3 *db, ics_lang lang) {
+  int code = sqlite3_errcode(db);
+  ics_buf b = {0};
+  if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC))
+    ics_buf_puts(&b, lang == ICS_EN ? "the disk is full: free some space and try again"
+                                    : "ổ đĩa đã đầy: hãy giải phóng chỗ trống rồi thử lại");
+  else
+    ics_buf_printf(&b, lang == ICS_EN ? "cannot read the central database: %s"
+                                      : "không đọc được cơ sở dữ liệu trung tâm: %s",
+                   sqlite3_errmsg(db));
+  return ics_buf_take(&b);
 }
 
 /* The rounds of current (non-void) records up to `upto`, ascending (as latest_round). Returns
@@ -930,6 +946,11 @@ int ics_report_write(const ics_report_options *o, ics_diags *diags, char **error
     return 1;
   }
   int round = o->round ? o->round : latest_round(db);
+  if (round < 0) {
+    *error = read_failure(db, lang);
+    sqlite3_close(db);
+    return 1;
+  }
   if (!round) {
     *error = ics_strdup(lang == ICS_EN ? "the central database holds no records yet: merge bundles first"
                                        : "cơ sở dữ liệu trung tâm chưa có bản ghi nào: hãy hợp nhất các tệp gói trước");

@@ -443,6 +443,48 @@ if SHIM:
               DISK, False)
     sweep("merge, fsync #N ENOSPC", merge_fault, lambda n: shim_env(fsync=n),
           range(1, merge_counts["fsync"] + 1), DISK, False)
+
+    # report and CSV export: the file at -o is the old one, whole, or the new one, whole, and
+    # no temporary file is left beside it (ics_output: written beside, synced, renamed)
+    o_db = path("o.db")
+    copy_db(central0, o_db)
+    o_dir = path("o-out")
+    os.makedirs(o_dir)
+    OUTPUTS = [("report", os.path.join(o_dir, "gap.xlsx"), b"PK\x03\x04 an older workbook",
+                ("report", "--db", o_db, "-o")),
+               ("CSV export", os.path.join(o_dir, "staff.csv"), b"an older export\r\n",
+                ("export", "--db", o_db, "--form", "staff", "-o"))]
+    for what, target, old, command in OUTPUTS:
+        r, counts = shim_counts(*command, target)
+        check(r.returncode == 0, "%s under the shim: %s" % (what, r.stderr))
+        with open(target, "rb") as fh:
+            new = fh.read()
+        print("%s under the shim: %s" % (what, counts))
+
+        def output_fault(label, env, pattern, target=target, old=old, new=new, command=command):
+            with open(target, "wb") as fh:
+                fh.write(old)
+            r = run(*command, target, env=env)
+            if not status_ok(r, label):
+                return r
+            with open(target, "rb") as fh:
+                got = fh.read()
+            left = sorted(os.listdir(o_dir))
+            check(left == [os.path.basename(target)], "%s: files left: %s" % (label, left))
+            if r.returncode == 0:
+                check(got == new, "%s: exit 0 but the output differs" % label)
+            else:
+                clear_message(r, pattern, label)
+                check(got == old, "%s: exit 1 but the old output changed" % label)
+            return r
+
+        for sticky in (0, 1):
+            sweep("%s, write #N ENOSPC%s" % (what, " and after" if sticky else ""), output_fault,
+                  lambda n, s=sticky: shim_env(write=n, sticky=s),
+                  samples(counts["write"], 150, 41)[1:], DISK, False)
+        sweep("%s, fsync #N ENOSPC" % what, output_fault, lambda n: shim_env(fsync=n),
+              range(1, counts["fsync"] + 1), DISK, False)
+        os.remove(target)
 else:
     print("no fault shim (a sanitizer build): the libraries' faults are not injected")
 
