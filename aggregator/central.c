@@ -90,7 +90,11 @@ int central_exec(ics_central *c, const char *sql, char **error) {
 /* "'PATH' is a surveyor's store, not a central database" in *error; returns 1. */
 static int not_central(ics_central *c, ics_file_kind kind, char **error) {
   ics_buf b = {0};
-  if (kind == ICS_FILE_OTHER)
+  if (kind == ICS_FILE_UNREADABLE)
+    ics_buf_printf(&b, c->lang == ICS_EN ? "cannot open the central database '%s': %s"
+                                         : "không mở được cơ sở dữ liệu trung tâm '%s': %s",
+                   c->path, strerror(errno));
+  else if (kind == ICS_FILE_OTHER)
     ics_buf_printf(&b, c->lang == ICS_EN ? "'%s' is not an ictsurvey central database"
                                          : "'%s' không phải cơ sở dữ liệu trung tâm của ictsurvey",
                    c->path);

@@ -322,7 +322,10 @@ static int print_line(void *ctx, const ics_record_info *info, const char *key) {
   (void)ctx;
   ics_buf safe = {0}; /* a tab or newline in a key would shift the columns or forge a line */
   ics_escape_controls(&safe, key, strlen(key));
-  if (safe.failed) return -1;
+  if (safe.failed) {
+    ics_buf_free(&safe);
+    return -1;
+  }
   printf("%s\t%s\t%s\t%d\t%s\t%s\n", info->instance_id, info->form_id, safe.data ? safe.data : "",
          info->revision, ics_record_status_name(info->status), info->updated_at);
   ics_buf_free(&safe);

@@ -1,6 +1,7 @@
 /* options.c - option matching and message printing shared by the subcommands. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
 
 #include "cli.h"
@@ -53,6 +54,8 @@ static char *split_path(const char *path, const char **base) {
 static bool names_input(const char *output, const char *input) {
   if (ics_same_file(output, input)) return true;
   static const char *const journals[] = {"-wal", "-shm", "-journal"};
+  char *real = ics_path_resolve(input); /* SQLite names journals after the file it opens */
+  if (real) input = real;
   const char *out_base, *in_base;
   char *out_dir = split_path(output, &out_base), *in_dir = split_path(input, &in_base);
   bool same = false;
@@ -62,6 +65,7 @@ static bool names_input(const char *output, const char *input) {
       if (!strcmp(out_base + n, journals[j])) same = true;
   ics_free(out_dir);
   ics_free(in_dir);
+  ics_free(real);
   return same;
 }
 
@@ -77,6 +81,11 @@ int cli_check_output(const char *output, ics_file_kind writes, bool force,
       return EXIT_FAIL;
     }
   ics_file_kind kind = ics_file_sniff(output);
+  if (kind == ICS_FILE_UNREADABLE) {
+    cli_error("'%s' đã có nhưng không đọc được (%s): không thay nó", "'%s' exists but cannot be read (%s): it is not replaced",
+              output, strerror(errno));
+    return EXIT_FAIL;
+  }
   if (kind == ICS_FILE_SPECIAL) {
     cli_error("'%s' là %s; hãy cho -o một tên tệp", "'%s' is %s; give -o a file name", output,
               ics_file_kind_name(kind, cli_lang));

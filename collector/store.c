@@ -390,6 +390,11 @@ ics_store *ics_store_open(const char *path, ics_lang lang, char **error) {
               "no store '%s'; create one with 'ictsurvey collect init'", path);
     return NULL;
   }
+  if (kind == ICS_FILE_UNREADABLE) {
+    set_error(error, lang, "không mở được kho dữ liệu '%s': %s", "cannot open the store '%s': %s",
+              path, strerror(errno));
+    return NULL;
+  }
   if (kind == ICS_FILE_OTHER) {
     set_error(error, lang, "'%s' không phải kho dữ liệu của ictsurvey",
               "'%s' is not an ictsurvey store", path);

@@ -14,7 +14,7 @@ ics_file_kind ics_file_sniff(const char *path) {
   ics_read_status status = ics_read_head(path, head, sizeof head - 1, &n);
   if (status == ICS_READ_NOT_FOUND) return ICS_FILE_NONE;
   if (status == ICS_READ_NOT_REGULAR) return ICS_FILE_SPECIAL;
-  if (status != ICS_READ_OK) return ICS_FILE_OTHER; /* unreadable: nothing to tell */
+  if (status != ICS_READ_OK) return ICS_FILE_UNREADABLE;
   head[n] = '\0';
   if (n == 0) return ICS_FILE_EMPTY;
   /* SQLite's header: the magic string, and the application id at offset 68 */
@@ -24,8 +24,20 @@ ics_file_kind ics_file_sniff(const char *path) {
            : id == ICS_SQLITE_ID_CENTRAL ? ICS_FILE_CENTRAL
                                          : ICS_FILE_DATABASE;
   }
-  if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) return ICS_FILE_BUNDLE;
-  if (n >= 4 && !memcmp(head, "PK\3\4", 4)) return ICS_FILE_WORKBOOK;
+  /* gzip: ictsurvey writes its bundles with the OS byte 0xFF ("unknown"); gzip and other
+   * tools write their own, so a compressed backup is not taken for a bundle */
+  if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b)
+    return n >= 10 && head[9] == 0xFF ? ICS_FILE_BUNDLE : ICS_FILE_ARCHIVE;
+  /* zip: a workbook is an Office package (its first entry, named at offset 30, is one of the
+   * package's own files) called .xlsx; a .docx or a .zip backup is another thing */
+  if (n >= 4 && !memcmp(head, "PK\3\4", 4)) {
+    static const char *const office[] = {"[Content_Types].xml", "docProps/", "xl/", "_rels/"};
+    size_t len = strlen(path);
+    bool xlsx = len > 5 && (!strcmp(path + len - 5, ".xlsx") || !strcmp(path + len - 5, ".XLSX"));
+    for (size_t i = 0; xlsx && n > 30 && i < sizeof office / sizeof *office; i++)
+      if (!strncmp((const char *)head + 30, office[i], strlen(office[i]))) return ICS_FILE_WORKBOOK;
+    return ICS_FILE_ARCHIVE;
+  }
   /* key files: comment lines, then "ictsurvey-central-{public,secret}-key:" */
   if (strstr((const char *)head, "ictsurvey-central-")) return ICS_FILE_KEY;
   return ICS_FILE_OTHER;
@@ -44,6 +56,8 @@ const char *ics_file_kind_name(ics_file_kind kind, ics_lang lang) {
       [ICS_FILE_BUNDLE] = {"một tệp gói (bundle)", "a bundle"},
       [ICS_FILE_KEY] = {"một tệp khóa (keys init)", "a key file (keys init)"},
       [ICS_FILE_WORKBOOK] = {"một bảng tính .xlsx", "an .xlsx workbook"},
+      [ICS_FILE_ARCHIVE] = {"một tệp nén (.zip, .gz) hay tài liệu", "a compressed archive (.zip, .gz) or document"},
+      [ICS_FILE_UNREADABLE] = {"một tệp không đọc được (không có quyền?)", "a file that cannot be read (no permission?)"},
       [ICS_FILE_OTHER] = {"một tệp khác", "another file"},
   };
   _Static_assert(sizeof names / sizeof *names == ICS_FILE_OTHER + 1, "a name for every kind");
@@ -64,7 +78,13 @@ void ics_escape_controls(ics_buf *b, const char *s, size_t n) {
         code = 0x9F;
       }
     }
-    if (code < 0x20 || code == 0x7F || (code >= 0x80 && code <= 0x9F)) {
+    /* bidirectional overrides and isolates (U+202A-202E, U+2066-2069) reorder what is shown */
+    bool bidi = len == 3 && c == 0xE2 &&
+                (((unsigned char)s[i + 1] == 0x80 && (unsigned char)s[i + 2] >= 0xAA &&
+                  (unsigned char)s[i + 2] <= 0xAE) ||
+                 ((unsigned char)s[i + 1] == 0x81 && (unsigned char)s[i + 2] >= 0xA6 &&
+                  (unsigned char)s[i + 2] <= 0xA9));
+    if (code < 0x20 || code == 0x7F || (code >= 0x80 && code <= 0x9F) || bidi) {
       ics_buf_append(b, s + start, i - start);
       if (code == '\n') ics_buf_puts(b, "\\n");
       else if (code == '\r') ics_buf_puts(b, "\\r");

@@ -162,13 +162,18 @@ typedef enum {
   ICS_FILE_DATABASE, /* another SQLite database (or one of ours made before the ids) */
   ICS_FILE_BUNDLE,   /* gzip data: a bundle */
   ICS_FILE_KEY,      /* a key file of `keys init` */
-  ICS_FILE_WORKBOOK, /* a zip archive: an .xlsx workbook */
+  ICS_FILE_WORKBOOK, /* an .xlsx workbook (a zip archive of an Office document) */
+  ICS_FILE_ARCHIVE,  /* another zip or gzip archive: a backup, a document */
+  ICS_FILE_UNREADABLE, /* exists, but may not be read (errno says why) */
   ICS_FILE_OTHER     /* anything else: text, CSV */
 } ics_file_kind;
 
 ics_file_kind ics_file_sniff(const char *path);
 /* "a surveyor's store", "the central database"... for messages. */
 const char *ics_file_kind_name(ics_file_kind kind, ics_lang lang);
+/* The path with every link and "." or ".." resolved (allocated), or NULL when it does not
+ * exist: SQLite names a database's journals after the file it finally opens. */
+char *ics_path_resolve(const char *path);
 /* Whether two paths name the same file (device and inode: through links and other spellings
  * too). False when either does not exist. */
 bool ics_same_file(const char *a, const char *b);
@@ -176,9 +181,11 @@ bool ics_same_file(const char *a, const char *b);
 bool ics_dir_open_to_others(const char *path);
 
 /* An output written whole or not at all: the data goes to a temporary file beside the target
- * (TARGET.tmp-PID-XXXXXX, mode 0600), which ics_output_commit syncs and renames over the
- * target, so a failure or a kill leaves the old file as it was. ics_output_begin also removes
- * the temporary files that a killed run left for the same target (their process is gone). */
+ * (TARGET.tmp-HOST-PID-XXXXXX; mode 0600, or the mode of the file it replaces), which
+ * ics_output_commit syncs and renames over the target, so a failure or a kill leaves the old
+ * file as it was. A target that is a link is written where the link points; one the user may
+ * not write is refused (EACCES). ics_output_begin also removes the temporary files that a
+ * killed run on this machine left for the same target (their process is gone). */
 typedef struct {
   char *path; /* the target */
   char *tmp;  /* the temporary file, NULL once renamed or removed */

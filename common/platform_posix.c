@@ -1,5 +1,6 @@
 /* platform_posix.c - the file and path seam on POSIX systems. A Windows build provides the
  * same functions in platform_win32.c. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "ics_common.h"
 
 #include <dirent.h>
@@ -36,11 +37,9 @@ static ics_read_status open_regular_fd(const char *path, int *out) {
   return ICS_READ_OK;
 }
 
-ics_read_status ics_read_head(const char *path, void *buf, size_t cap, size_t *n) {
-  *n = 0;
-  int fd;
-  ics_read_status status = open_regular_fd(path, &fd);
-  if (status != ICS_READ_OK) return status;
+/* Reads up to cap bytes of fd into buf (*n of them); closes fd, keeping errno. */
+static ics_read_status read_and_close(int fd, void *buf, size_t cap, size_t *n) {
+  ics_read_status status = ICS_READ_OK;
   while (*n < cap) {
     ssize_t k = read(fd, (char *)buf + *n, cap - *n);
     if (k < 0 && errno == EINTR) continue;
@@ -52,6 +51,13 @@ ics_read_status ics_read_head(const char *path, void *buf, size_t cap, size_t *n
   close(fd);
   errno = saved;
   return status;
+}
+
+ics_read_status ics_read_head(const char *path, void *buf, size_t cap, size_t *n) {
+  *n = 0;
+  int fd;
+  ics_read_status status = open_regular_fd(path, &fd);
+  return status == ICS_READ_OK ? read_and_close(fd, buf, cap, n) : status;
 }
 
 ics_read_status ics_open_regular(const char *path, FILE **out) {
@@ -241,15 +247,12 @@ ics_read_status ics_read_private_file(const char *path, char *buf, size_t cap, s
                                       bool *open_to_others, unsigned *mode) {
   *size = 0;
   *open_to_others = false;
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY); /* a FIFO would wait for a writer */
-  if (fd < 0) return errno == ENOENT ? ICS_READ_NOT_FOUND : ICS_READ_ERROR;
+  int fd;
+  ics_read_status status = open_regular_fd(path, &fd);
+  if (status != ICS_READ_OK) return status;
   struct stat st;
-  ics_read_status status = ICS_READ_OK;
   if (fstat(fd, &st) != 0) {
     status = ICS_READ_ERROR;
-  } else if (!S_ISREG(st.st_mode)) {
-    errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-    status = ICS_READ_NOT_REGULAR;
   } else if (st.st_mode & (S_IRWXG | S_IRWXO)) {
     *open_to_others = true;
     *mode = (unsigned)(st.st_mode & 07777);
@@ -257,16 +260,7 @@ ics_read_status ics_read_private_file(const char *path, char *buf, size_t cap, s
     *size = (size_t)st.st_size;
     status = ICS_READ_TOO_LARGE;
   } else {
-    while (*size < cap) {
-      ssize_t k = read(fd, buf + *size, cap - *size);
-      if (k < 0 && errno == EINTR) continue;
-      if (k < 0) {
-        status = ICS_READ_ERROR;
-        break;
-      }
-      if (k == 0) break;
-      *size += (size_t)k;
-    }
+    return read_and_close(fd, buf, cap, size);
   }
   int saved = errno;
   close(fd);
@@ -304,19 +298,33 @@ static void sync_dir(const char *path) {
   ics_free(dir);
 }
 
-/* Removes BASE.tmp-PID-XXXXXX files of processes that no longer run: what a run killed while
- * writing left behind (kill(pid, 0) fails with ESRCH). A live process keeps its file. */
-static void remove_stale(const char *path) {
+/* This machine's name as it goes into temporary file names: [A-Za-z0-9-], at most 32. */
+static void host_tag(char out[33]) {
+  char host[256] = "";
+  gethostname(host, sizeof host - 1);
+  size_t n = 0;
+  for (const char *p = host; *p && n < 32; p++)
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-')
+      out[n++] = *p;
+  if (!n) out[n++] = 'x';
+  out[n] = '\0';
+}
+
+/* Removes BASE.tmp-HOST-PID-XXXXXX files that a run on this machine left when it was killed
+ * (kill(pid, 0) fails with ESRCH). A live process keeps its file, and so does another
+ * machine's run on a shared folder: its process ids mean nothing here. */
+static void remove_stale(const char *path, const char *host) {
   const char *base;
   char *dir = dir_of(path, &base);
   DIR *d = dir ? opendir(dir) : NULL;
-  size_t blen = strlen(base);
+  ics_buf prefix = {0};
+  ics_buf_printf(&prefix, "%s.tmp-%s-", base, host);
   struct dirent *e;
-  while (d && (e = readdir(d))) {
+  while (d && !prefix.failed && (e = readdir(d))) {
     const char *name = e->d_name;
-    if (strncmp(name, base, blen) || strncmp(name + blen, ".tmp-", 5)) continue;
+    if (strncmp(name, prefix.data, prefix.len)) continue;
     char *end;
-    long pid = strtol(name + blen + 5, &end, 10);
+    long pid = strtol(name + prefix.len, &end, 10);
     if (pid <= 0 || *end != '-' || strlen(end + 1) != 6) continue;
     if (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
     char *stale = ics_path_join(dir, name);
@@ -324,23 +332,49 @@ static void remove_stale(const char *path) {
     ics_free(stale);
   }
   if (d) closedir(d);
+  ics_buf_free(&prefix);
   ics_free(dir);
 }
 
+char *ics_path_resolve(const char *path) {
+  char *real = realpath(path, NULL);
+  char *copy = real ? ics_strdup(real) : NULL;
+  free(real);
+  return copy;
+}
+
 int ics_output_begin(ics_output *o, const char *path) {
-  o->path = ics_strdup(path);
   o->tmp = NULL;
   o->fd = -1;
+  struct stat st;
+  bool exists = stat(path, &st) == 0;
+  /* a link is written where it points, as fopen would; a file the user may not write (or a
+   * colleague's in a shared folder) is not replaced just because its folder allows it */
+  if (exists && access(path, W_OK) != 0) {
+    o->path = NULL;
+    errno = EACCES;
+    return -1;
+  }
+  struct stat link;
+  bool is_link = lstat(path, &link) == 0 && S_ISLNK(link.st_mode);
+  o->path = is_link && exists ? ics_path_resolve(path) : ics_strdup(path);
+  char host[33];
+  host_tag(host);
   ics_buf b = {0};
-  ics_buf_printf(&b, "%s.tmp-%ld-XXXXXX", path, (long)getpid());
+  if (o->path) ics_buf_printf(&b, "%s.tmp-%s-%ld-XXXXXX", o->path, host, (long)getpid());
   o->tmp = ics_buf_take(&b);
   if (!o->path || !o->tmp) {
     ics_output_end(o);
     errno = ENOMEM;
     return -1;
   }
-  remove_stale(path);
+  remove_stale(o->path, host);
   o->fd = mkstemp(o->tmp); /* 0600 */
+  if (o->fd >= 0 && exists && fchmod(o->fd, st.st_mode & 07777 & ~(mode_t)S_ISUID & ~(mode_t)S_ISGID) != 0) {
+    close(o->fd);
+    unlink(o->tmp);
+    o->fd = -1;
+  }
   if (o->fd < 0) {
     int saved = errno;
     ics_free(o->tmp);

@@ -901,7 +901,11 @@ static int collect_progress(progress *pg, const evaluation *ev, const char *targ
 
 static void not_central(const char *path, ics_file_kind kind, ics_lang lang, char **error) {
   ics_buf b = {0};
-  ics_buf_printf(&b, lang == ICS_EN ? "'%s' is %s, not a central database"
+  if (kind == ICS_FILE_UNREADABLE)
+    ics_buf_printf(&b, lang == ICS_EN ? "cannot open '%s': %s" : "không mở được '%s': %s", path,
+                   strerror(errno));
+  else
+    ics_buf_printf(&b, lang == ICS_EN ? "'%s' is %s, not a central database"
                                     : "'%s' là %s, không phải cơ sở dữ liệu trung tâm",
                  path, ics_file_kind_name(kind, lang));
   *error = ics_buf_take(&b);
@@ -971,8 +975,10 @@ int ics_report_write(const ics_report_options *o, ics_diags *diags, char **error
     lxw_workbook *wb = ics_output_begin(&out, o->output) ? NULL : workbook_new_opt(out.tmp, &wopts);
     if (!wb && out.path) ics_output_end(&out);
     if (!wb) {
+      int err = errno;
       ics_buf b = {0};
-      ics_buf_printf(&b, lang == ICS_EN ? "cannot write '%s'" : "không ghi được '%s'", o->output);
+      ics_buf_printf(&b, lang == ICS_EN ? "cannot write '%s': %s" : "không ghi được '%s': %s",
+                     o->output, strerror(err));
       *error = ics_buf_take(&b);
       rc = 1;
     } else {

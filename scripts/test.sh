@@ -16,6 +16,8 @@ failed=0
 run_suite() {
   local dir=$1
   shift
+  # a folder that a failed setup left without a build tree is made again from scratch
+  [ -d "$dir" ] && [ ! -f "$dir/meson-private/coredata.dat" ] && rm -rf "$dir"
   if [ -d "$dir" ]; then
     meson setup --reconfigure "$dir" "$@" >/dev/null || { failed=$((failed + 1)); return; }
   else

@@ -19,9 +19,12 @@ The bundles of tests/data/hostile were made by an ictsurvey that still accepted 
 import hashlib
 import os
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
+import zipfile
+import zlib
 
 from support import (ICTSURVEY, check, export, fill, finish, integrity, new_store, path, query,
                      run, staff)
@@ -118,6 +121,23 @@ refused(run("export", "--db", central, "--form", "staff", "-o", bundle), ["bundl
         "export -o a bundle")
 refused(run("collect", "export", "--store", store, "-o", path("")), ["folder"],
         "collect export -o a folder")
+# archives and documents that merely share a container format
+with zipfile.ZipFile(path("backup.zip"), "w") as z:
+    z.writestr("stores/a.store", "a backup")
+with open(path("backup.gz"), "wb") as fh:  # as GNU gzip writes it (OS byte 3, Unix)
+    fh.write(bytes([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]) + zlib.compress(b"a backup")[2:-4] + bytes(8))
+for target, cmd in ((path("backup.zip"), ["report", "--db", central, "-o"]),
+                    (path("backup.zip"), ["export", "--db", central, "--form", "staff", "-o"]),
+                    (path("backup.gz"), ["collect", "export", "--store", store, "-o"])):
+    sha = digest(target)
+    refused(run(*cmd, target), ["compressed archive", "--force"], "%s -o %s" % (cmd[0], os.path.basename(target)))
+    check(digest(target) == sha, "%s is whole" % os.path.basename(target))
+# the journal of a database given through a link is named after the file it points to
+os.makedirs(path("data"))
+shutil.copy(central, path("data/real.db"))
+os.symlink(path("data/real.db"), path("link.db"))
+refused(run("report", "--db", path("link.db"), "-o", path("data/real.db-wal")), ["also an input"],
+        "report --db a link -o the real database's journal")
 check(digest(other_store) == other_sha, "the other store is whole")
 untouched("outputs over other kinds")
 r = run("export", "--db", central, "--form", "staff", "-o", other_store, "--force")
@@ -240,12 +260,12 @@ check(r.returncode == 0 and "Lan\\r\\n  FORGED  line" in r.stdout and "\r" not i
 list_store = path("list.store")  # a copied store edited by hand: keys with a tab and a newline
 shutil.copy(store, list_store)
 con = sqlite3.connect(list_store)
-con.execute("UPDATE records SET natural_key = ?", ("K\t1\nforged",))
+con.execute("UPDATE records SET natural_key = ?", ("K\t1\nforged\u202e",))
 con.commit()
 con.close()
 r = run("collect", "list", "--store", list_store)
 lines = r.stdout.splitlines()
-check(r.returncode == 0 and len(lines) == 2 and all(l.split("\t")[2] == "K\\t1\\nforged" for l in lines),
+check(r.returncode == 0 and len(lines) == 2 and all(l.split("\t")[2] == "K\\t1\\nforged\\xE2\\x80\\xAE" for l in lines),
       "collect list escapes tabs and newlines in keys: %r" % r.stdout)
 r = bounded("merge", "--db", path("ctl2.db"), path("a\nforged: merged.bundle"))
 check(r is not None and r.returncode == 1 and "a\\nforged" in r.stderr and "\nforged" not in r.stderr,
@@ -287,15 +307,17 @@ out = path("out")
 os.makedirs(out)
 dead = subprocess.Popen(["true"])
 dead.wait()
-stale = os.path.join(out, "s.bundle.tmp-%d-Ab3dEf" % dead.pid)
-alive = os.path.join(out, "s.bundle.tmp-%d-Gh5jKl" % os.getpid())
-for p in (stale, alive):
+host = "".join(c for c in socket.gethostname() if c.isascii() and (c.isalnum() or c == "-"))[:32] or "x"
+stale = os.path.join(out, "s.bundle.tmp-%s-%d-Ab3dEf" % (host, dead.pid))
+alive = os.path.join(out, "s.bundle.tmp-%s-%d-Gh5jKl" % (host, os.getpid()))
+elsewhere = os.path.join(out, "s.bundle.tmp-another-pc-%d-Mn7pQr" % dead.pid)  # a shared folder
+for p in (stale, alive, elsewhere):
     with open(p, "w") as fh:
         fh.write("personal data of a killed export")
 r = run("collect", "export", "--store", store, "-o", os.path.join(out, "s.bundle"))
 check(r.returncode == 0, "export: " + r.stderr)
-check(sorted(os.listdir(out)) == sorted(["s.bundle", os.path.basename(alive)]),
-      "the killed export's file is removed, a running one's kept: %s" % os.listdir(out))
+check(sorted(os.listdir(out)) == sorted(["s.bundle", os.path.basename(alive), os.path.basename(elsewhere)]),
+      "the killed export's file is removed, a running one's and another PC's kept: %s" % os.listdir(out))
 # and for real: an export killed by SIGKILL, then one that completes
 big = new_store("big.store", "Xã Lớn", "Big")
 fill(big, "staff", [staff("B-%05d" % i) for i in range(3000)])
