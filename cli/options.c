@@ -41,13 +41,6 @@ void cli_note(const char *vi, const char *en, ...) {
   va_end(ap);
 }
 
-/* The folder of path ("." when it names none) and its last component. */
-static char *split_path(const char *path, const char **base) {
-  const char *slash = strrchr(path, '/');
-  *base = slash ? slash + 1 : path;
-  return slash ? ics_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : ics_strdup(".");
-}
-
 /* Whether output is input itself, or the name SQLite gives input's journal files (INPUT-wal,
  * -shm, -journal) in input's folder, whether or not they exist now: a workbook written there
  * would be taken for the database's journal. */
@@ -57,7 +50,7 @@ static bool names_input(const char *output, const char *input) {
   char *real = ics_path_resolve(input); /* SQLite names journals after the file it opens */
   if (real) input = real;
   const char *out_base, *in_base;
-  char *out_dir = split_path(output, &out_base), *in_dir = split_path(input, &in_base);
+  char *out_dir = ics_path_dir(output, &out_base), *in_dir = ics_path_dir(input, &in_base);
   bool same = false;
   size_t n = strlen(in_base);
   if (out_dir && in_dir && !strncmp(out_base, in_base, n) && ics_same_file(out_dir, in_dir))

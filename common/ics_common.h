@@ -127,6 +127,9 @@ void ics_now_utc(char out[21]);
 int ics_current_year(void);
 /* The real clock in milliseconds since 1970 (not pinned by ICTSURVEY_NOW). */
 uint64_t ics_clock_ms(void);
+/* The folder of path, allocated ("." when it names none), and in *base the start of its last
+ * component. */
+char *ics_path_dir(const char *path, const char **base);
 /* dir + "/" + name, allocated. */
 char *ics_path_join(const char *dir, const char *name);
 /* Private files (keys): a new directory only its owner may enter (0700; an existing one is

@@ -132,6 +132,12 @@ char *ics_path_join(const char *dir, const char *name) {
   return ics_buf_take(&b);
 }
 
+char *ics_path_dir(const char *path, const char **base) {
+  const char *slash = strrchr(path, '/');
+  *base = slash ? slash + 1 : path;
+  return slash ? ics_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : ics_strdup(".");
+}
+
 
 static int compare_names(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
@@ -280,16 +286,9 @@ bool ics_dir_open_to_others(const char *path) {
 
 /* ---- outputs through a temporary file ---------------------------------------------------- */
 
-/* The folder of path ("." when it has none) and the start of its last component. */
-static char *dir_of(const char *path, const char **base) {
-  const char *slash = strrchr(path, '/');
-  *base = slash ? slash + 1 : path;
-  return slash ? ics_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : ics_strdup(".");
-}
-
 static void sync_dir(const char *path) {
   const char *base;
-  char *dir = dir_of(path, &base);
+  char *dir = ics_path_dir(path, &base);
   int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY) : -1;
   if (fd >= 0) {
     fsync(fd); /* best effort: some file systems cannot sync a folder */
@@ -315,7 +314,7 @@ static void host_tag(char out[33]) {
  * machine's run on a shared folder: its process ids mean nothing here. */
 static void remove_stale(const char *path, const char *host) {
   const char *base;
-  char *dir = dir_of(path, &base);
+  char *dir = ics_path_dir(path, &base);
   DIR *d = dir ? opendir(dir) : NULL;
   ics_buf prefix = {0};
   ics_buf_printf(&prefix, "%s.tmp-%s-", base, host);
