@@ -276,6 +276,28 @@ static int get_key(ics_store *s, const char *name, unsigned char *out, size_t si
   return 1;
 }
 
+/* "'PATH' is the central database, not a surveyor's store" (or why it cannot be opened) in
+ * *error; returns 1. */
+static int not_a_store(char **error, ics_lang lang, const char *path, ics_file_kind kind) {
+  if (kind == ICS_FILE_UNREADABLE)
+    set_error(error, lang, "không mở được kho dữ liệu '%s': %s", "cannot open the store '%s': %s",
+              path, strerror(errno));
+  else if (kind == ICS_FILE_OTHER)
+    set_error(error, lang, "'%s' không phải kho dữ liệu của ictsurvey",
+              "'%s' is not an ictsurvey store", path);
+  else
+    set_error(error, lang, "'%s' là %s, không phải kho dữ liệu của người khảo sát",
+              "'%s' is %s, not a surveyor's store", path, ics_file_kind_name(kind, lang));
+  return 1;
+}
+
+/* Marks the file as a store in its header (PRAGMA application_id). */
+static int set_store_id(sqlite3 *db, ics_lang lang, char **error) {
+  char sql[64];
+  snprintf(sql, sizeof sql, "PRAGMA application_id = %d", (int)ICS_SQLITE_ID_STORE);
+  return exec(db, sql, lang, error);
+}
+
 int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang lang, char **error) {
   if (ics_path_is_file(path) || ics_path_is_dir(path)) {
     set_error(error, lang, "'%s' đã có; chọn tên khác cho kho dữ liệu mới",
@@ -294,11 +316,9 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
     remove(path);
     return 1;
   }
-  char app_id[64]; /* tells a store from the central database by its first bytes */
-  snprintf(app_id, sizeof app_id, "PRAGMA application_id = %d", (int)ICS_SQLITE_ID_STORE);
   int rc = exec(db, "BEGIN", lang, error);
   if (!rc) rc = exec(db, schema_sql, lang, error);
-  if (!rc) rc = exec(db, app_id, lang, error);
+  if (!rc) rc = set_store_id(db, lang, error); /* tells a store from the central database */
   char id[37], now[21], number[16];
   ics_uuid_new(id);
   ics_now_utc(now);
@@ -372,15 +392,9 @@ static int adopt_old_store(sqlite3 *db, const char *path, ics_lang lang, char **
   int store_tables = sqlite3_column_int(st, 0), central_tables = sqlite3_column_int(st, 1);
   sqlite3_finalize(st);
   if (step != SQLITE_ROW) return db_error(db, lang, error);
-  if (store_tables != 2) {
-    ics_file_kind kind = central_tables ? ICS_FILE_CENTRAL : ICS_FILE_DATABASE;
-    set_error(error, lang, "'%s' là %s, không phải kho dữ liệu của người khảo sát",
-              "'%s' is %s, not a surveyor's store", path, ics_file_kind_name(kind, lang));
-    return 1;
-  }
-  char sql[64];
-  snprintf(sql, sizeof sql, "PRAGMA application_id = %d", (int)ICS_SQLITE_ID_STORE);
-  return exec(db, sql, lang, error);
+  if (store_tables != 2)
+    return not_a_store(error, lang, path, central_tables ? ICS_FILE_CENTRAL : ICS_FILE_DATABASE);
+  return set_store_id(db, lang, error);
 }
 
 ics_store *ics_store_open(const char *path, ics_lang lang, char **error) {
@@ -390,19 +404,8 @@ ics_store *ics_store_open(const char *path, ics_lang lang, char **error) {
               "no store '%s'; create one with 'ictsurvey collect init'", path);
     return NULL;
   }
-  if (kind == ICS_FILE_UNREADABLE) {
-    set_error(error, lang, "không mở được kho dữ liệu '%s': %s", "cannot open the store '%s': %s",
-              path, strerror(errno));
-    return NULL;
-  }
-  if (kind == ICS_FILE_OTHER) {
-    set_error(error, lang, "'%s' không phải kho dữ liệu của ictsurvey",
-              "'%s' is not an ictsurvey store", path);
-    return NULL;
-  }
   if (kind != ICS_FILE_STORE && kind != ICS_FILE_DATABASE) {
-    set_error(error, lang, "'%s' là %s, không phải kho dữ liệu của người khảo sát",
-              "'%s' is %s, not a surveyor's store", path, ics_file_kind_name(kind, lang));
+    not_a_store(error, lang, path, kind);
     return NULL;
   }
   unsigned long failures = ics_alloc_failures();
