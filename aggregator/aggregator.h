@@ -5,18 +5,50 @@
 #define ICS_AGGREGATOR_H
 
 #include "ics_common.h"
+#include "schema.h"
 
 typedef struct ics_central ics_central;
 
-/* Opens (creating when absent) a central database. NULL with *error on failure (*error left
- * NULL when memory ran out). */
-ics_central *ics_central_open(const char *path, ics_lang lang, char **error);
+/* Only what the office published means anything here: the forms (id, version and content
+ * hash), the unit register and the targets. A new database, or one made before kits, starts
+ * with `initial` published, else the definitions in `initial_dir` (the shipped ones: read
+ * only then), else none (cli.md, "Survey kits"). */
+typedef struct {
+  const ics_definitions *initial;
+  const char *initial_dir;
+  bool must_exist; /* refuse to create the database */
+} ics_central_options;
+
+/* Opens (creating when absent) a central database, upgrading one made by an earlier version.
+ * NULL with *error on failure (*error left NULL when memory ran out). */
+ics_central *ics_central_open(const char *path, const ics_central_options *options, ics_lang lang,
+                              char **error);
 void ics_central_close(ics_central *c);
+/* Whether opening upgraded a database made before kits. */
+bool ics_central_upgraded(const ics_central *c);
+
+/* The kit that carries what was published: the last one again when nothing changed. */
+typedef struct {
+  uint64_t sequence; /* 1, 2, ...: a newer kit has a larger one */
+  char kit_id[37];
+  char created[21];
+  bool is_new;
+} ics_kit_stamp;
+
+/* Publishes the definitions for a kit of `round` signed with `keys` (a text naming the
+ * office's public keys, recorded with the kit), in one transaction. Publishing the same again
+ * changes nothing; a form whose id and version were published with another content is
+ * refused, and nothing is published. 0, or 1 with *error. */
+int ics_central_publish(ics_central *c, const ics_definitions *defs, int round, const char *keys,
+                        ics_kit_stamp *stamp, char **error);
 
 /* The central office's key pair (keys.h), to open sealed bundles; without it they are
  * rejected. The secret key is wiped by ics_central_close. */
 void ics_central_use_key(ics_central *c, const unsigned char public_key[32],
                          const unsigned char secret_key[32]);
+/* Whether unsigned (format 1) bundles are merged in this session: by default they are refused,
+ * since anyone can write one in any store's name (docs/security.md). */
+void ics_central_allow_unsigned(ics_central *c, bool allowed);
 /* Whether bundles that are not sealed (and signed) are refused from now on; remembered in the
  * database. 0, or 1 with *error. */
 int ics_central_require_sealed(ics_central *c, bool required, char **error);

@@ -14,43 +14,55 @@
 #include "central_private.h"
 #include "schema.h"
 
+/* The tables of a central database (docs/central-db.md). A record is its store's: every table
+ * of records is keyed by store id and instance id together. */
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
-    "CREATE TABLE IF NOT EXISTS bundles(bundle_id TEXT PRIMARY KEY, file_sha256 TEXT NOT NULL,\n"
-    "  store_id TEXT NOT NULL, surveyor TEXT NOT NULL, site TEXT NOT NULL, round INTEGER NOT NULL,\n"
-    "  created TEXT NOT NULL, merged_at TEXT NOT NULL, file_name TEXT NOT NULL,\n"
-    "  records INTEGER NOT NULL, signer TEXT, sealed INTEGER NOT NULL DEFAULT 0);\n"
-    "CREATE TABLE IF NOT EXISTS forms(form_id TEXT NOT NULL, version TEXT NOT NULL,\n"
-    "  hash TEXT NOT NULL PRIMARY KEY, definition TEXT NOT NULL, first_seen TEXT NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS bundles(store_id TEXT NOT NULL, bundle_id TEXT NOT NULL,\n"
+    "  file_sha256 TEXT NOT NULL, surveyor TEXT NOT NULL, site TEXT NOT NULL,\n"
+    "  round INTEGER NOT NULL, created TEXT NOT NULL, merged_at TEXT NOT NULL,\n"
+    "  file_name TEXT NOT NULL, records INTEGER NOT NULL, signer TEXT,\n"
+    "  sealed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (store_id, bundle_id));\n"
+    "CREATE TABLE IF NOT EXISTS published_forms(hash TEXT PRIMARY KEY, form_id TEXT NOT NULL,\n"
+    "  version TEXT NOT NULL, definition TEXT NOT NULL, published_at TEXT NOT NULL,\n"
+    "  UNIQUE (form_id, version));\n"
+    "CREATE TABLE IF NOT EXISTS published(what TEXT PRIMARY KEY, hash TEXT NOT NULL,\n"
+    "  text TEXT NOT NULL, published_at TEXT NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS kits(sequence INTEGER PRIMARY KEY, kit_id TEXT NOT NULL,\n"
+    "  created TEXT NOT NULL, content TEXT NOT NULL, description TEXT NOT NULL);\n"
     "CREATE TABLE IF NOT EXISTS unit_districts(code TEXT PRIMARY KEY, name_vi TEXT NOT NULL,\n"
     "  name_en TEXT NOT NULL);\n"
     "CREATE TABLE IF NOT EXISTS unit_agencies(code TEXT PRIMARY KEY, name_vi TEXT NOT NULL,\n"
     "  name_en TEXT NOT NULL, type TEXT NOT NULL, district TEXT NOT NULL);\n"
     "CREATE TABLE IF NOT EXISTS rejected(id INTEGER PRIMARY KEY, file_name TEXT NOT NULL,\n"
     "  file_sha256 TEXT, reason TEXT NOT NULL, rejected_at TEXT NOT NULL, quarantine TEXT);\n"
-    "CREATE TABLE IF NOT EXISTS revisions(instance_id TEXT NOT NULL, revision INTEGER NOT NULL,\n"
-    "  form_id TEXT NOT NULL, form_version TEXT NOT NULL, form_hash TEXT NOT NULL,\n"
-    "  round INTEGER NOT NULL, surveyor TEXT NOT NULL, site TEXT NOT NULL,\n"
-    "  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, status TEXT NOT NULL,\n"
-    "  natural_key TEXT, answers TEXT NOT NULL, content_hash TEXT NOT NULL,\n"
-    "  bundle_id TEXT NOT NULL, PRIMARY KEY (instance_id, revision));\n"
-    "CREATE TABLE IF NOT EXISTS instances(instance_id TEXT PRIMARY KEY, form_id TEXT NOT NULL,\n"
-    "  revision INTEGER NOT NULL, status TEXT NOT NULL);\n"
-    "CREATE TABLE IF NOT EXISTS conflicts(instance_id TEXT NOT NULL, revision INTEGER NOT NULL,\n"
-    "  kept_hash TEXT NOT NULL, other_hash TEXT NOT NULL, kept_bundle TEXT NOT NULL,\n"
-    "  other_bundle TEXT NOT NULL, detected_at TEXT NOT NULL,\n"
-    "  PRIMARY KEY (instance_id, revision, other_hash));\n"
+    "CREATE TABLE IF NOT EXISTS revisions(store_id TEXT NOT NULL, instance_id TEXT NOT NULL,\n"
+    "  revision INTEGER NOT NULL, form_id TEXT NOT NULL, form_version TEXT NOT NULL,\n"
+    "  form_hash TEXT NOT NULL, round INTEGER NOT NULL, surveyor TEXT NOT NULL,\n"
+    "  site TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,\n"
+    "  status TEXT NOT NULL, natural_key TEXT, answers TEXT NOT NULL, content_hash TEXT NOT NULL,\n"
+    "  bundle_id TEXT NOT NULL, PRIMARY KEY (store_id, instance_id, revision));\n"
+    "CREATE TABLE IF NOT EXISTS instances(store_id TEXT NOT NULL, instance_id TEXT NOT NULL,\n"
+    "  form_id TEXT NOT NULL, revision INTEGER NOT NULL, status TEXT NOT NULL,\n"
+    "  PRIMARY KEY (store_id, instance_id));\n"
+    "CREATE TABLE IF NOT EXISTS conflicts(store_id TEXT NOT NULL, instance_id TEXT NOT NULL,\n"
+    "  revision INTEGER NOT NULL, kept_hash TEXT NOT NULL, other_hash TEXT NOT NULL,\n"
+    "  kept_bundle TEXT NOT NULL, other_bundle TEXT NOT NULL, detected_at TEXT NOT NULL,\n"
+    "  PRIMARY KEY (store_id, instance_id, revision, other_hash));\n"
     "CREATE TABLE IF NOT EXISTS store_keys(store_id TEXT PRIMARY KEY, signer TEXT NOT NULL);\n"
-    "CREATE TABLE IF NOT EXISTS flags(instance_id TEXT NOT NULL, revision INTEGER NOT NULL,\n"
-    "  kind TEXT NOT NULL, detail TEXT NOT NULL, PRIMARY KEY (instance_id, revision, kind));\n"
+    "CREATE TABLE IF NOT EXISTS flags(store_id TEXT NOT NULL, instance_id TEXT NOT NULL,\n"
+    "  revision INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL,\n"
+    "  PRIMARY KEY (store_id, instance_id, revision, kind));\n"
     "CREATE VIEW IF NOT EXISTS duplicates AS\n"
-    "  SELECT r.form_id, r.round, r.natural_key, r.instance_id, r.updated_at\n"
-    "  FROM revisions r JOIN instances i ON i.instance_id = r.instance_id\n"
-    "    AND i.revision = r.revision AND i.status != 'void'\n"
-    "  WHERE (r.form_id, r.round, r.natural_key) IN (\n"
+    "  SELECT r.form_id, r.round, r.natural_key, r.instance_id, r.updated_at, r.store_id\n"
+    "  FROM revisions r JOIN instances i ON i.store_id = r.store_id\n"
+    "    AND i.instance_id = r.instance_id AND i.revision = r.revision AND i.status != 'void'\n"
+    "  WHERE r.form_hash IN (SELECT hash FROM published_forms)\n"
+    "    AND (r.form_id, r.round, r.natural_key) IN (\n"
     "    SELECT r2.form_id, r2.round, r2.natural_key FROM revisions r2\n"
-    "    JOIN instances i2 ON i2.instance_id = r2.instance_id AND i2.revision = r2.revision\n"
-    "      AND i2.status != 'void'\n"
+    "    JOIN instances i2 ON i2.store_id = r2.store_id AND i2.instance_id = r2.instance_id\n"
+    "      AND i2.revision = r2.revision AND i2.status != 'void'\n"
+    "    WHERE r2.form_hash IN (SELECT hash FROM published_forms)\n"
     "    GROUP BY 1, 2, 3 HAVING count(*) > 1);\n";
 
 int central_error(ics_central *c, char **error) {
@@ -127,7 +139,257 @@ static int check_tables(ics_central *c, char **error) {
   return 0;
 }
 
-ics_central *ics_central_open(const char *path, ics_lang lang, char **error) {
+/* The tables of one form's current records: form_X (one row a record, a column a field) and
+ * form_X__F for each select_multiple field F. Names are identifiers checked by the form
+ * loader ([a-z][a-z0-9_]*, not a keyword, no "__"). */
+void central_form_table_sql(ics_buf *sql, const char *form_id) {
+  ics_buf_printf(sql,
+                 "CREATE TABLE IF NOT EXISTS \"form_%s\"(store_id TEXT NOT NULL,"
+                 " instance_id TEXT NOT NULL, revision INTEGER NOT NULL, round INTEGER NOT NULL,"
+                 " surveyor TEXT NOT NULL, site TEXT NOT NULL, created_at TEXT NOT NULL,"
+                 " updated_at TEXT NOT NULL, form_version TEXT NOT NULL, form_hash TEXT NOT NULL,"
+                 " natural_key TEXT, PRIMARY KEY (store_id, instance_id));"
+                 /* reports keep one record per natural key and round: the latest update, then
+                  * the larger instance id, then the larger store id */
+                 "CREATE INDEX IF NOT EXISTS \"form_%s_by_key\" ON \"form_%s\"(round, natural_key,"
+                 " updated_at, instance_id, store_id);",
+                 form_id, form_id, form_id);
+}
+
+void central_child_table_sql(ics_buf *sql, const char *table) {
+  ics_buf_printf(sql,
+                 "CREATE TABLE IF NOT EXISTS \"%s\"(store_id TEXT NOT NULL, instance_id TEXT NOT NULL,"
+                 " code TEXT NOT NULL, PRIMARY KEY (store_id, instance_id, code)) WITHOUT ROWID;",
+                 table);
+}
+
+/* Runs the statement built in sql and empties it (the buffer may have run out of memory). */
+static int exec_built(ics_central *c, ics_buf *sql, char **error) {
+  int rc;
+  if (sql->failed || !sql->data) {
+    ics_free(*error);
+    *error = ics_strdup(c->lang == ICS_EN ? "out of memory" : "không đủ bộ nhớ");
+    rc = 1;
+  } else {
+    rc = central_exec(c, sql->data, error);
+  }
+  ics_buf_free(sql);
+  return rc;
+}
+
+/* The names of the tables that match a LIKE pattern, in *names (NULL-terminated). */
+static int table_names(ics_central *c, const char *like, char ***names, char **error) {
+  *names = NULL;
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(c->db, "SELECT name FROM sqlite_master WHERE type = 'table'"
+                                " AND name LIKE ?1 ESCAPE '\\' ORDER BY name", -1, &st, NULL) != SQLITE_OK)
+    return central_error(c, error);
+  sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
+  size_t n = 0;
+  int step, rc = 0;
+  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    char **grown = ics_realloc(*names, (n + 2) * sizeof **names);
+    char *name = grown ? ics_strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
+    if (grown) *names = grown;
+    if (!name) {
+      ics_free(*error);
+      *error = ics_strdup(c->lang == ICS_EN ? "out of memory" : "không đủ bộ nhớ");
+      rc = 1;
+      break;
+    }
+    (*names)[n++] = name;
+    (*names)[n] = NULL;
+  }
+  if (!rc && step != SQLITE_DONE) rc = central_error(c, error);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static void free_names(char **names) {
+  for (size_t i = 0; names && names[i]; i++) ics_free(names[i]);
+  ics_free(names);
+}
+
+static int has_column(ics_central *c, const char *table, const char *column, char **error) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st,
+                         NULL) != SQLITE_OK) {
+    central_error(c, error);
+    return -1;
+  }
+  sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+  int step = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (step != SQLITE_ROW && step != SQLITE_DONE) {
+    central_error(c, error);
+    return -1;
+  }
+  return step == SQLITE_ROW;
+}
+
+/* The tables of records as they were before kits: keyed by instance id alone. They are set
+ * aside (old_*) before the current tables are made, then copied into them. */
+static const char *const prekit_tables[] = {"bundles", "revisions", "instances", "conflicts", "flags"};
+
+static int set_aside_prekit(ics_central *c, char **error) {
+  if (central_exec(c, "DROP VIEW IF EXISTS duplicates", error)) return 1;
+  /* a database made before bundles were signed lacks the columns that say who signed them */
+  int signer = has_column(c, "bundles", "signer", error);
+  if (signer < 0 || (!signer && central_exec(c, "ALTER TABLE bundles ADD COLUMN signer TEXT;"
+                                                "ALTER TABLE bundles ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0",
+                                             error)))
+    return 1;
+  for (size_t i = 0; i < sizeof prekit_tables / sizeof *prekit_tables; i++) {
+    ics_buf sql = {0};
+    ics_buf_printf(&sql, "ALTER TABLE \"%s\" RENAME TO \"old_%s\"", prekit_tables[i], prekit_tables[i]);
+    if (exec_built(c, &sql, error)) return 1;
+  }
+  /* the definitions bundles brought are kept, but no longer mean anything */
+  return central_exec(c, "ALTER TABLE forms RENAME TO forms_from_bundles", error);
+}
+
+/* One form table of before kits into the current layout: each row gets the store of its
+ * record (instance ids were unique then). */
+static int migrate_form_table(ics_central *c, const char *table, char **error) {
+  bool child = strstr(table, "__") != NULL;
+  ics_buf sql = {0};
+  ics_buf_printf(&sql, "ALTER TABLE \"%s\" RENAME TO \"old_%s\"; DROP INDEX IF EXISTS \"%s_by_key\";",
+                 table, table, table);
+  if (child) central_child_table_sql(&sql, table);
+  else central_form_table_sql(&sql, table + 5);
+  if (exec_built(c, &sql, error)) return 1;
+  ics_buf cols = {0}, picked = {0}; /* the columns, and the same from the old table */
+  if (!child) { /* the field columns */
+    ics_buf_printf(&sql, "SELECT name, type FROM pragma_table_info('old_%s') WHERE name NOT IN"
+                         " (SELECT name FROM pragma_table_info('%s'))", table, table);
+    sqlite3_stmt *st = NULL;
+    if (sql.failed || sqlite3_prepare_v2(c->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
+      ics_buf_free(&sql);
+      return central_error(c, error);
+    }
+    ics_buf_free(&sql);
+    int step, rc = 0;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+      const char *name = (const char *)sqlite3_column_text(st, 0), *type = (const char *)sqlite3_column_text(st, 1);
+      ics_buf add = {0};
+      ics_buf_printf(&add, "ALTER TABLE \"%s\" ADD COLUMN \"%s\" %s", table, name ? name : "?",
+                     type ? type : "");
+      rc = exec_built(c, &add, error);
+      ics_buf_printf(&cols, ", \"%s\"", name ? name : "?");
+      ics_buf_printf(&picked, ", o.\"%s\"", name ? name : "?");
+    }
+    if (!rc && step != SQLITE_DONE) rc = central_error(c, error);
+    sqlite3_finalize(st);
+    if (rc) {
+      ics_buf_free(&cols);
+      ics_buf_free(&picked);
+      return 1;
+    }
+    ics_buf_printf(&sql,
+                   "INSERT OR IGNORE INTO \"%s\"(store_id, instance_id, revision, round, surveyor, site,"
+                   " created_at, updated_at, form_version, form_hash, natural_key%s)"
+                   " SELECT i.store_id, o.instance_id, o.revision, o.round, o.surveyor, o.site,"
+                   " o.created_at, o.updated_at, o.form_version, o.form_hash, o.natural_key%s"
+                   " FROM \"old_%s\" o JOIN instances i ON i.instance_id = o.instance_id",
+                   table, cols.data ? cols.data : "", picked.data ? picked.data : "", table);
+    if (cols.failed || picked.failed) sql.failed = true;
+  } else {
+    ics_buf_printf(&sql, "INSERT OR IGNORE INTO \"%s\"(store_id, instance_id, code) SELECT i.store_id,"
+                         " o.instance_id, o.code FROM \"old_%s\" o JOIN instances i ON i.instance_id = o.instance_id",
+                   table, table);
+  }
+  ics_buf_free(&cols);
+  ics_buf_free(&picked);
+  ics_buf_printf(&sql, "; DROP TABLE \"old_%s\"", table);
+  return exec_built(c, &sql, error);
+}
+
+/* A database of before kits, its old tables set aside and the current ones made: every row
+ * copied with the store it came from; the register that bundles brought is forgotten (the
+ * office's published one replaces it). */
+static int migrate_prekit(ics_central *c, char **error) {
+  if (central_exec(c,
+                   "INSERT INTO bundles(store_id, bundle_id, file_sha256, surveyor, site, round, created,"
+                   " merged_at, file_name, records, signer, sealed) SELECT store_id, bundle_id, file_sha256,"
+                   " surveyor, site, round, created, merged_at, file_name, records, signer, sealed"
+                   " FROM old_bundles;"
+                   "INSERT OR IGNORE INTO revisions(store_id, instance_id, revision, form_id, form_version,"
+                   " form_hash, round, surveyor, site, created_at, updated_at, status, natural_key, answers,"
+                   " content_hash, bundle_id) SELECT b.store_id, r.instance_id, r.revision, r.form_id,"
+                   " r.form_version, r.form_hash, r.round, r.surveyor, r.site, r.created_at, r.updated_at,"
+                   " r.status, r.natural_key, r.answers, r.content_hash, r.bundle_id"
+                   " FROM old_revisions r JOIN old_bundles b ON b.bundle_id = r.bundle_id;"
+                   "INSERT OR IGNORE INTO instances(store_id, instance_id, form_id, revision, status)"
+                   " SELECT r.store_id, i.instance_id, i.form_id, i.revision, i.status FROM old_instances i"
+                   " JOIN old_revisions o ON o.instance_id = i.instance_id AND o.revision = i.revision"
+                   " JOIN revisions r ON r.instance_id = i.instance_id AND r.revision = i.revision"
+                   "  AND r.bundle_id = o.bundle_id;"
+                   "INSERT OR IGNORE INTO conflicts(store_id, instance_id, revision, kept_hash, other_hash,"
+                   " kept_bundle, other_bundle, detected_at) SELECT b.store_id, f.instance_id, f.revision,"
+                   " f.kept_hash, f.other_hash, f.kept_bundle, f.other_bundle, f.detected_at"
+                   " FROM old_conflicts f JOIN old_bundles b ON b.bundle_id = f.kept_bundle;"
+                   "INSERT OR IGNORE INTO flags(store_id, instance_id, revision, kind, detail)"
+                   " SELECT r.store_id, f.instance_id, f.revision, f.kind, f.detail FROM old_flags f"
+                   " JOIN revisions r ON r.instance_id = f.instance_id AND r.revision = f.revision;"
+                   "DELETE FROM unit_districts; DELETE FROM unit_agencies;",
+                   error))
+    return 1;
+  char **tables = NULL;
+  if (table_names(c, "form\\_%", &tables, error)) return 1;
+  int rc = 0;
+  for (size_t i = 0; !rc && tables && tables[i]; i++) rc = migrate_form_table(c, tables[i], error);
+  free_names(tables);
+  for (size_t i = 0; !rc && i < sizeof prekit_tables / sizeof *prekit_tables; i++) {
+    ics_buf sql = {0};
+    ics_buf_printf(&sql, "DROP TABLE \"old_%s\"", prekit_tables[i]);
+    rc = exec_built(c, &sql, error);
+  }
+  return rc;
+}
+
+/* Whether the office's definitions were ever published here (a database made by this version
+ * always has them; one made before kits, or being made now, not yet). */
+static int published_state(ics_central *c, char **error) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM settings WHERE key = 'published'", -1, &st, NULL) != SQLITE_OK)
+    return central_error(c, error), -1;
+  int step = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (step != SQLITE_ROW && step != SQLITE_DONE) return central_error(c, error), -1;
+  return step == SQLITE_ROW;
+}
+
+/* The definitions a new database, or one made before kits, starts with: those given, else
+ * the folder's (the shipped ones). */
+static int publish_initial(ics_central *c, const ics_central_options *o, char **error) {
+  if (o->initial) return central_publish(c, o->initial, NULL, NULL, error);
+  if (!o->initial_dir) return central_exec(c, "INSERT OR REPLACE INTO settings VALUES ('published', 'none')", error);
+  ics_definitions defs;
+  ics_diags diags = {0};
+  int rc = 0;
+  if (ics_definitions_load(o->initial_dir, c->lang, &defs, &diags)) {
+    char *first = diags.count ? ics_diag_format(&diags.items[0]) : NULL;
+    ics_buf b = {0};
+    ics_buf_printf(&b, c->lang == ICS_EN ? "the shipped definitions cannot be published: %s"
+                                         : "không công bố được các định nghĩa kèm theo: %s",
+                   first ? first : "?");
+    ics_free(first);
+    ics_free(*error);
+    *error = ics_buf_take(&b);
+    rc = 1;
+  } else {
+    rc = central_publish(c, &defs, NULL, NULL, error);
+    ics_definitions_free(&defs);
+  }
+  ics_diags_free(&diags);
+  return rc;
+}
+
+ics_central *ics_central_open(const char *path, const ics_central_options *options, ics_lang lang,
+                              char **error) {
+  static const ics_central_options defaults = {0};
+  const ics_central_options *o = options ? options : &defaults;
   ics_central *c = ics_calloc(1, sizeof *c);
   if (!c) return NULL;
   c->lang = lang;
@@ -139,6 +401,15 @@ ics_central *ics_central_open(const char *path, ics_lang lang, char **error) {
   /* a new database holds personal answers: only its owner may read it (SQLite gives its WAL
    * and journal files the same mode); an existing one keeps the mode the office gave it */
   ics_file_kind kind = ics_file_sniff(path);
+  if (kind == ICS_FILE_NONE && o->must_exist) {
+    ics_buf b = {0};
+    ics_buf_printf(&b, lang == ICS_EN ? "no central database '%s' (merge bundles or publish a kit to create it)"
+                                      : "không có cơ sở dữ liệu trung tâm '%s' (tạo bằng 'ictsurvey merge' hoặc 'ictsurvey kit')",
+                   path);
+    *error = ics_buf_take(&b);
+    ics_central_close(c);
+    return NULL;
+  }
   if (kind != ICS_FILE_NONE && kind != ICS_FILE_EMPTY && kind != ICS_FILE_CENTRAL &&
       kind != ICS_FILE_DATABASE) {
     not_central(c, kind, error);
@@ -168,10 +439,25 @@ ics_central *ics_central_open(const char *path, ics_lang lang, char **error) {
   sqlite3_busy_timeout(c->db, 60000);
   char app_id[64]; /* tells the central database from a store by its first bytes */
   snprintf(app_id, sizeof app_id, "PRAGMA application_id = %d", (int)ICS_SQLITE_ID_CENTRAL);
-  if ((kind != ICS_FILE_CENTRAL && check_tables(c, error)) ||
-      central_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-32768;", error) ||
-      central_exec(c, "BEGIN IMMEDIATE", error) || central_exec(c, schema_sql, error) ||
-      (kind != ICS_FILE_CENTRAL && central_exec(c, app_id, error))) {
+  int prekit = 0, published = 0;
+  int rc = (kind != ICS_FILE_CENTRAL && check_tables(c, error)) ||
+           central_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-32768;", error) ||
+           central_exec(c, "BEGIN IMMEDIATE", error);
+  if (!rc) {
+    /* before kits, records were keyed by their instance id alone */
+    int has_revisions = has_column(c, "revisions", "instance_id", error);
+    int keyed = has_revisions > 0 ? has_column(c, "revisions", "store_id", error) : 0;
+    if (has_revisions < 0 || keyed < 0) rc = 1;
+    prekit = has_revisions > 0 && !keyed;
+  }
+  if (!rc && prekit) rc = set_aside_prekit(c, error);
+  if (!rc) rc = central_exec(c, schema_sql, error);
+  if (!rc && prekit) rc = migrate_prekit(c, error);
+  if (!rc && (published = published_state(c, error)) < 0) rc = 1;
+  if (!rc && !published) rc = publish_initial(c, o, error);
+  if (!rc && kind != ICS_FILE_CENTRAL) rc = central_exec(c, app_id, error);
+  if (!rc) rc = central_exec(c, "COMMIT", error);
+  if (rc) {
     int code = sqlite3_errcode(c->db);
     if (!c->not_central && (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)) {
       ics_free(*error);
@@ -181,30 +467,11 @@ ics_central *ics_central_open(const char *path, ics_lang lang, char **error) {
                      path);
       *error = ics_buf_take(&b);
     }
-    ics_central_close(c);
-    return NULL;
-  }
-  /* a database made before bundles were signed gets the columns that say who signed them */
-  sqlite3_stmt *st = NULL;
-  int step = SQLITE_ERROR;
-  if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM pragma_table_info('bundles') WHERE name = 'signer'",
-                         -1, &st, NULL) == SQLITE_OK)
-    step = sqlite3_step(st);
-  sqlite3_finalize(st); /* keeps the step's error as the database's */
-  if (step != SQLITE_ROW && step != SQLITE_DONE) {
-    central_error(c, error);
     sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     ics_central_close(c);
     return NULL;
   }
-  if ((step == SQLITE_DONE && central_exec(c, "ALTER TABLE bundles ADD COLUMN signer TEXT;"
-                                      "ALTER TABLE bundles ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0",
-                                   error)) ||
-      central_exec(c, "COMMIT", error)) {
-    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-    ics_central_close(c);
-    return NULL;
-  }
+  c->upgraded = prekit;
   return c;
 }
 
@@ -250,3 +517,5 @@ void ics_central_close(ics_central *c) {
 }
 
 struct sqlite3 *ics_central_db(ics_central *c) { return c->db; }
+bool ics_central_upgraded(const ics_central *c) { return c->upgraded; }
+void ics_central_allow_unsigned(ics_central *c, bool allowed) { c->allow_unsigned = allowed; }

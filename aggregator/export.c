@@ -28,11 +28,11 @@ static void put_cell(FILE *out, const char *s) {
   fputc('"', out);
 }
 
-/* The newest version of a form (versions compare as text, never by arrival): its fields give
- * the columns, in order. */
+/* The newest version of a form the office published (versions compare as text, never by
+ * arrival): its fields give the columns, in order. */
 static ics_form *newest_form(ics_central *c, const char *form_id, char **error) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(c->db, "SELECT definition FROM forms WHERE form_id = ?1 ORDER BY version DESC, hash DESC LIMIT 1",
+  if (sqlite3_prepare_v2(c->db, "SELECT definition FROM published_forms WHERE form_id = ?1 ORDER BY version DESC, hash DESC LIMIT 1",
                          -1, &st, NULL) != SQLITE_OK) {
     central_error(c, error);
     return NULL;
@@ -48,8 +48,8 @@ static ics_form *newest_form(ics_central *c, const char *form_id, char **error) 
   sqlite3_finalize(st);
   if (!form && error && !*error) {
     ics_buf b = {0};
-    ics_buf_printf(&b, c->lang == ICS_EN ? "the central database has no records of a form '%s'"
-                                         : "cơ sở dữ liệu trung tâm chưa có bản ghi nào của biểu mẫu '%s'",
+    ics_buf_printf(&b, c->lang == ICS_EN ? "the office never published a form '%s'"
+                                         : "Sở chưa từng công bố biểu mẫu '%s'",
                    form_id);
     *error = ics_buf_take(&b);
   }
@@ -76,10 +76,11 @@ int ics_central_export_csv(ics_central *c, const char *form_id, const char *path
   if (!form) return 1;
   /* the columns of every version seen, in the newest version's order, then any others */
   ics_buf sql = {0}, header = {0};
-  ics_buf_puts(&sql, "SELECT instance_id, round, revision");
-  const char *fixed[] = {"instance_id", "round", "revision"};
-  for (int i = 0; i < 3; i++) ics_buf_printf(&header, "%s%s", i ? "," : "", fixed[i]);
-  size_t columns = 3;
+  /* a record is its store's: the two ids together name it */
+  ics_buf_puts(&sql, "SELECT instance_id, store_id, round, revision");
+  const char *fixed[] = {"instance_id", "store_id", "round", "revision"};
+  for (int i = 0; i < 4; i++) ics_buf_printf(&header, "%s%s", i ? "," : "", fixed[i]);
+  size_t columns = 4;
   for (size_t i = 0; i < form->field_count; i++) {
     const ics_field *f = &form->fields[i];
     if (f->type == ICS_NOTE || (f->personal && !include_personal)) continue;
@@ -87,7 +88,9 @@ int ics_central_export_csv(ics_central *c, const char *form_id, const char *path
     ics_buf_printf(&header, ",%s", f->name);
     columns++;
   }
-  ics_buf_printf(&sql, " FROM \"form_%s\" ORDER BY natural_key, instance_id", form->id);
+  /* records made with forms the office never published mean nothing it decided */
+  ics_buf_printf(&sql, " FROM \"form_%s\" f WHERE " CENTRAL_PUBLISHED("f")
+                       " ORDER BY natural_key, instance_id, store_id", form->id);
   sqlite3_stmt *st = NULL;
   int rc = 0;
   if (sql.failed || header.failed) rc = 1;

@@ -28,7 +28,7 @@ typedef struct {
   size_t form_count;
   ics_register *reg;
   sqlite3_stmt *get_revision, *put_revision, *replace_revision, *get_instance, *put_instance,
-      *put_conflict, *put_flag, *get_owner;
+      *put_conflict, *put_flag;
   char now[21], future_limit[21];
   char *error;
   int db_code;   /* the SQLite error that stopped the merge, 0 when it was the bundle's fault */
@@ -107,17 +107,7 @@ static bool stores_value(const ics_field *f) { return f->type != ICS_NOTE; }
 static int ensure_tables(merge *m, merge_form *mf) {
   const ics_form *f = mf->form;
   ics_buf sql = {0};
-  ics_buf_printf(&sql,
-                 "CREATE TABLE IF NOT EXISTS \"form_%s\"(instance_id TEXT PRIMARY KEY,"
-                 " revision INTEGER NOT NULL, round INTEGER NOT NULL, surveyor TEXT NOT NULL,"
-                 " site TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
-                 " form_version TEXT NOT NULL, form_hash TEXT NOT NULL, natural_key TEXT)",
-                 f->id);
-  if (exec_buf(m, &sql)) return 1;
-  /* reports keep one record per natural key and round: the latest update, then the larger id */
-  ics_buf_printf(&sql,
-                 "CREATE INDEX IF NOT EXISTS \"form_%s_by_key\" ON \"form_%s\"(round, natural_key,"
-                 " updated_at, instance_id)", f->id, f->id);
+  central_form_table_sql(&sql, f->id);
   if (exec_buf(m, &sql)) return 1;
   /* the columns already there */
   ics_buf_printf(&sql, "SELECT name FROM pragma_table_info('form_%s')", f->id);
@@ -147,10 +137,9 @@ static int ensure_tables(merge *m, merge_form *mf) {
       rc = exec_buf(m, &sql);
     }
     if (!rc && fld->type == ICS_SELECT_MULTIPLE) {
-      ics_buf_printf(&sql,
-                     "CREATE TABLE IF NOT EXISTS \"form_%s__%s\"(instance_id TEXT NOT NULL,"
-                     " code TEXT NOT NULL, PRIMARY KEY (instance_id, code)) WITHOUT ROWID",
-                     f->id, fld->name);
+      char table[2 * ICS_NAME_MAX + 16];
+      snprintf(table, sizeof table, "form_%s__%s", f->id, fld->name);
+      central_child_table_sql(&sql, table);
       rc = exec_buf(m, &sql);
     }
   }
@@ -160,10 +149,10 @@ static int ensure_tables(merge *m, merge_form *mf) {
 
   /* the statements that write this version's rows */
   ics_buf cols = {0}, vals = {0};
-  int n = 10;
+  int n = 11;
   ics_buf_puts(&cols, "instance_id, revision, round, surveyor, site, created_at, updated_at,"
-                      " form_version, form_hash, natural_key");
-  ics_buf_puts(&vals, "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10");
+                      " form_version, form_hash, natural_key, store_id");
+  ics_buf_puts(&vals, "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11");
   for (size_t i = 0; i < f->field_count; i++) {
     if (!stores_value(&f->fields[i])) continue;
     ics_buf_printf(&cols, ", \"%s\"", f->fields[i].name);
@@ -175,7 +164,7 @@ static int ensure_tables(merge *m, merge_form *mf) {
   ics_buf_free(&sql);
   ics_buf_free(&cols);
   ics_buf_free(&vals);
-  ics_buf_printf(&sql, "DELETE FROM \"form_%s\" WHERE instance_id = ?1", f->id);
+  ics_buf_printf(&sql, "DELETE FROM \"form_%s\" WHERE instance_id = ?1 AND store_id = ?2", f->id);
   mf->remove = prepare(m, sql.failed ? NULL : sql.data);
   ics_buf_free(&sql);
   mf->child_del = ics_calloc(f->field_count, sizeof *mf->child_del);
@@ -184,10 +173,11 @@ static int ensure_tables(merge *m, merge_form *mf) {
   if (!mf->upsert || !mf->remove || !mf->child_del || !mf->child_ins) return 1;
   for (size_t i = 0; i < f->field_count; i++) {
     if (f->fields[i].type != ICS_SELECT_MULTIPLE) continue;
-    ics_buf_printf(&sql, "DELETE FROM \"form_%s__%s\" WHERE instance_id = ?1", f->id, f->fields[i].name);
+    ics_buf_printf(&sql, "DELETE FROM \"form_%s__%s\" WHERE instance_id = ?1 AND store_id = ?2",
+                   f->id, f->fields[i].name);
     mf->child_del[i] = prepare(m, sql.failed ? NULL : sql.data);
     ics_buf_free(&sql);
-    ics_buf_printf(&sql, "INSERT OR IGNORE INTO \"form_%s__%s\"(instance_id, code) VALUES (?1, ?2)",
+    ics_buf_printf(&sql, "INSERT OR IGNORE INTO \"form_%s__%s\"(instance_id, code, store_id) VALUES (?1, ?2, ?3)",
                    f->id, f->fields[i].name);
     mf->child_ins[i] = prepare(m, sql.failed ? NULL : sql.data);
     ics_buf_free(&sql);
@@ -212,80 +202,110 @@ static void free_forms(merge *m) {
   ics_free(m->forms);
 }
 
-/* ---- the manifest: definitions, register ---------------------------------------------------- */
+/* ---- the definitions: the office's, never the bundle's ----------------------------------------- */
+/* The published definition of a form the bundle names, or why there is none. */
+static ics_form *published_form(merge *m, const ics_bundle_form *bf) {
+  sqlite3_stmt *st = prepare(m, "SELECT definition, form_id, version FROM published_forms WHERE hash = ?1");
+  if (!st) return NULL;
+  sqlite3_bind_text(st, 1, bf->hash, -1, SQLITE_STATIC);
+  int step = sqlite3_step(st);
+  ics_form *form = NULL;
+  if (step == SQLITE_ROW) {
+    const char *id = (const char *)sqlite3_column_text(st, 1);
+    const char *version = (const char *)sqlite3_column_text(st, 2);
+    unsigned long failures = ics_alloc_failures();
+    char name[ICS_NAME_MAX + 16];
+    snprintf(name, sizeof name, "%s.yaml", bf->id);
+    ics_diags diags = {0};
+    const char *text = (const char *)sqlite3_column_text(st, 0);
+    if (!id || !version || !text) { /* NOT NULL columns: SQLite had no memory */
+      no_memory(m);
+    } else if (strcmp(id, bf->id) || strcmp(version, bf->version)) {
+      /* the hash covers the id and version: only a forged manifest names them otherwise */
+      fail(m, TR(m, "gói ghi biểu mẫu '%s' phiên bản %s với mã băm của biểu mẫu '%s' phiên bản %s: có thể là gói giả",
+                 "the bundle names form '%s' version %s with the hash of form '%s' version %s: it may be forged"),
+           bf->id, bf->version, id, version);
+    } else if (!(form = ics_form_parse(name, text, (size_t)sqlite3_column_bytes(st, 0), m->lang, &diags)) &&
+               ics_alloc_failures() != failures) {
+      no_memory(m);
+    } else if (!form) {
+      m->db_code = SQLITE_CORRUPT; /* the database's problem, not the bundle's */
+      fail(m, TR(m, "định nghĩa đã công bố của biểu mẫu '%s' phiên bản %s không đọc được",
+                 "the published definition of form '%s' version %s cannot be read"),
+           bf->id, bf->version);
+    }
+    ics_diags_free(&diags);
+  } else if (step == SQLITE_DONE) {
+    sqlite3_stmt *other = prepare(m, "SELECT 1 FROM published_forms WHERE form_id = ?1 AND version = ?2");
+    int same_version = SQLITE_ERROR;
+    if (other) {
+      sqlite3_bind_text(other, 1, bf->id, -1, SQLITE_STATIC);
+      sqlite3_bind_text(other, 2, bf->version, -1, SQLITE_STATIC);
+      same_version = sqlite3_step(other);
+      sqlite3_finalize(other);
+    }
+    if (same_version == SQLITE_ROW)
+      fail(m, TR(m, "gói được làm bằng biểu mẫu %s phiên bản %s nhưng nội dung khác với bản Sở đã công bố "
+                    "(biểu mẫu trong kho đã bị sửa): hãy cài bộ biểu mẫu (kit) của Sở "
+                    "(ictsurvey collect update --store KHO --kit TỆP.kit) rồi xuất lại",
+                 "made with form %s version %s, but not the content the office published (the store's "
+                 "form was changed): install the office's kit (ictsurvey collect update --store STORE "
+                 "--kit FILE.kit) and export again"),
+           bf->id, bf->version);
+    else if (same_version == SQLITE_DONE)
+      fail(m, TR(m, "gói được làm bằng biểu mẫu %s phiên bản %s, phiên bản mà Sở chưa từng công bố: hãy cài "
+                    "bộ biểu mẫu (kit) của Sở (ictsurvey collect update --store KHO --kit TỆP.kit) rồi xuất lại",
+                 "made with form %s version %s, which the office never published: install the office's "
+                 "kit (ictsurvey collect update --store STORE --kit FILE.kit) and export again"),
+           bf->id, bf->version);
+    else if (!m->error)
+      db_fail(m);
+  } else {
+    db_fail(m);
+  }
+  sqlite3_finalize(st);
+  return form;
+}
+
 static int load_definitions(merge *m) {
   const ics_bundle_manifest *man = m->manifest;
   m->forms = ics_calloc(man->form_count ? man->form_count : 1, sizeof *m->forms);
   if (!m->forms) return no_memory(m);
-  sqlite3_stmt *st = prepare(m, "INSERT OR IGNORE INTO forms VALUES (?1, ?2, ?3, ?4, ?5)");
-  if (!st) return 1;
-  int rc = 0;
-  for (size_t i = 0; !rc && i < man->form_count; i++) {
-    const ics_bundle_form *bf = &man->forms[i];
-    ics_diags diags = {0};
-    char name[128];
-    snprintf(name, sizeof name, "%s.yaml", bf->id);
-    ics_form *form = ics_form_parse(name, bf->definition, bf->definition_len, m->lang, &diags);
-    if (!form) {
-      char *msg = diags.count ? ics_diag_format(&diags.items[0]) : NULL;
-      rc = fail(m, TR(m, "định nghĩa biểu mẫu '%s' trong gói không hợp lệ: %s",
-                      "the definition of form '%s' in the bundle is not valid: %s"),
-                bf->id, msg ? msg : "?");
-      ics_free(msg);
-    } else if (strcmp(form->id, bf->id) || strcmp(form->version, bf->version) ||
-               strcmp(form->hash, bf->hash)) {
-      rc = fail(m, TR(m, "định nghĩa biểu mẫu '%s' không khớp với mã băm ghi trong gói",
-                      "the definition of form '%s' does not match the hash the bundle gives"),
-                bf->id);
-    }
-    ics_diags_free(&diags);
+  /* a form without records in this bundle says nothing: its records are what counts */
+  for (size_t i = 0; i < man->form_count; i++) {
+    if (!man->forms[i].records) continue;
+    ics_form *form = published_form(m, &man->forms[i]);
+    if (!form) return 1;
     m->forms[m->form_count++].form = form;
-    if (rc) break;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, form->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, form->version, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, form->hash, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, bf->definition, (int)bf->definition_len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, m->now, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) rc = db_fail(m);
-    if (!rc) rc = ensure_tables(m, &m->forms[i]);
+    if (ensure_tables(m, &m->forms[m->form_count - 1])) return 1;
+  }
+  /* choices from the register are checked against the office's latest one */
+  sqlite3_stmt *st = prepare(m, "SELECT text FROM published WHERE what = 'register'");
+  if (!st) return 1;
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    ics_diags diags = {0};
+    unsigned long failures = ics_alloc_failures();
+    const char *text = (const char *)sqlite3_column_text(st, 0); /* NULL: no memory (never read a file) */
+    m->reg = text ? ics_register_parse("units.yaml", text, (size_t)sqlite3_column_bytes(st, 0), m->lang, &diags)
+                  : NULL;
+    if (!text) ics_alloc_note_failure();
+    ics_diags_free(&diags);
+    if (!m->reg && ics_alloc_failures() != failures) {
+      no_memory(m);
+    } else if (!m->reg) {
+      m->db_code = SQLITE_CORRUPT;
+      fail(m, "%s", TR(m, "danh mục đơn vị đã công bố không đọc được", "the published unit register cannot be read"));
+    }
+  } else if (step == SQLITE_DONE) {
+    m->db_code = SQLITE_ERROR; /* not the bundle's fault: the office has to publish first */
+    fail(m, "%s", TR(m, "Sở chưa công bố danh mục đơn vị nào: hãy tạo bộ biểu mẫu trước (ictsurvey kit)",
+                     "the office has published no unit register yet: publish a kit first (ictsurvey kit)"));
+  } else {
+    db_fail(m);
   }
   sqlite3_finalize(st);
-  if (rc) return 1;
-
-  ics_diags diags = {0};
-  m->reg = ics_register_parse("units.yaml", man->register_text, man->register_len, m->lang, &diags);
-  if (!m->reg) {
-    char *msg = diags.count ? ics_diag_format(&diags.items[0]) : NULL;
-    fail(m, TR(m, "danh mục đơn vị trong gói không hợp lệ: %s", "the unit register in the bundle is not valid: %s"),
-         msg ? msg : "?");
-    ics_free(msg);
-    ics_diags_free(&diags);
-    return 1;
-  }
-  ics_diags_free(&diags);
-  /* the register is the union of those received: codes are never reused */
-  sqlite3_stmt *d = prepare(m, "INSERT OR REPLACE INTO unit_districts VALUES (?1, ?2, ?3)");
-  sqlite3_stmt *a = prepare(m, "INSERT OR REPLACE INTO unit_agencies VALUES (?1, ?2, ?3, ?4, ?5)");
-  for (size_t i = 0; d && i < m->reg->district_count; i++) {
-    sqlite3_reset(d);
-    sqlite3_bind_text(d, 1, m->reg->districts[i].code, -1, SQLITE_STATIC);
-    sqlite3_bind_text(d, 2, m->reg->districts[i].name.vi, -1, SQLITE_STATIC);
-    sqlite3_bind_text(d, 3, m->reg->districts[i].name.en, -1, SQLITE_STATIC);
-    if (sqlite3_step(d) != SQLITE_DONE) rc = db_fail(m);
-  }
-  for (size_t i = 0; a && i < m->reg->agency_count; i++) {
-    sqlite3_reset(a);
-    sqlite3_bind_text(a, 1, m->reg->agencies[i].code, -1, SQLITE_STATIC);
-    sqlite3_bind_text(a, 2, m->reg->agencies[i].name.vi, -1, SQLITE_STATIC);
-    sqlite3_bind_text(a, 3, m->reg->agencies[i].name.en, -1, SQLITE_STATIC);
-    sqlite3_bind_text(a, 4, m->reg->agencies[i].type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(a, 5, m->reg->agencies[i].district, -1, SQLITE_STATIC);
-    if (sqlite3_step(a) != SQLITE_DONE) rc = db_fail(m);
-  }
-  sqlite3_finalize(d);
-  sqlite3_finalize(a);
-  return rc || !d || !a;
+  return m->error != NULL;
 }
 
 /* ---- records ------------------------------------------------------------------------------ */
@@ -334,7 +354,8 @@ static int write_current(merge *m, merge_form *mf, const ics_bundle_record *r, c
   sqlite3_bind_text(st, 8, f->version, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 9, f->hash, -1, SQLITE_STATIC);
   if (f->key >= 0 && rec->values[f->key]) sqlite3_bind_text(st, 10, rec->values[f->key], -1, SQLITE_STATIC);
-  int n = 10;
+  sqlite3_bind_text(st, 11, m->manifest->store_id, -1, SQLITE_STATIC);
+  int n = 11;
   for (size_t i = 0; i < f->field_count; i++) {
     const ics_field *fld = &f->fields[i];
     if (!stores_value(fld)) continue;
@@ -355,6 +376,7 @@ static int write_current(merge *m, merge_form *mf, const ics_bundle_record *r, c
     if (existed) {
       sqlite3_reset(del);
       sqlite3_bind_text(del, 1, r->instance_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text(del, 2, m->manifest->store_id, -1, SQLITE_STATIC);
       if (sqlite3_step(del) != SQLITE_DONE) return db_fail(m);
     }
     for (const char *p = rec->values[i]; p && *p;) {
@@ -363,6 +385,7 @@ static int write_current(merge *m, merge_form *mf, const ics_bundle_record *r, c
       sqlite3_reset(ins);
       sqlite3_bind_text(ins, 1, r->instance_id, -1, SQLITE_STATIC);
       sqlite3_bind_text(ins, 2, p, (int)len, SQLITE_STATIC);
+      sqlite3_bind_text(ins, 3, m->manifest->store_id, -1, SQLITE_STATIC);
       if (sqlite3_step(ins) != SQLITE_DONE) return db_fail(m);
       p += len + (end != NULL);
     }
@@ -375,11 +398,13 @@ static int remove_current(merge *m, const char *form_id, const char *instance_id
   if (!mf) return 0; /* a form this bundle does not carry: its table is untouched */
   sqlite3_reset(mf->remove);
   sqlite3_bind_text(mf->remove, 1, instance_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(mf->remove, 2, m->manifest->store_id, -1, SQLITE_STATIC);
   if (sqlite3_step(mf->remove) != SQLITE_DONE) return db_fail(m);
   for (size_t i = 0; i < mf->form->field_count; i++) {
     if (!mf->child_del[i]) continue;
     sqlite3_reset(mf->child_del[i]);
     sqlite3_bind_text(mf->child_del[i], 1, instance_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(mf->child_del[i], 2, m->manifest->store_id, -1, SQLITE_STATIC);
     if (sqlite3_step(mf->child_del[i]) != SQLITE_DONE) return db_fail(m);
   }
   return 0;
@@ -392,6 +417,7 @@ static int flag(merge *m, const ics_bundle_record *r, const char *kind, const ch
   sqlite3_bind_int(st, 2, r->revision);
   sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 5, m->manifest->store_id, -1, SQLITE_STATIC);
   return sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(m);
 }
 
@@ -455,28 +481,10 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
     sqlite3_stmt *st = m->get_instance;
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, r->instance_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, m->manifest->store_id, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW) current = sqlite3_column_int(st, 0);
     else if (step != SQLITE_DONE) rc = db_fail(m);
-    sqlite3_reset(st);
-  }
-  /* a record belongs to the store that made it: another store (even one with a valid key of
-   * its own) may not revise it */
-  if (!rc && current > 0) {
-    sqlite3_stmt *st = m->get_owner;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, r->instance_id, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    const char *owner = step == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-    if (step == SQLITE_ROW && !owner) rc = no_memory(m);
-    else if (step != SQLITE_ROW && step != SQLITE_DONE) rc = db_fail(m);
-    else if (owner && strcmp(owner, m->manifest->store_id) != 0)
-      rc = fail(m, TR(m, "bản ghi %llu (%s): bản ghi này thuộc kho %s, nhưng gói đến từ kho %s: "
-                         "một kho không được sửa bản ghi của kho khác; có thể là gói giả",
-                      "record %llu (%s): the record belongs to the store %s, but the bundle comes "
-                      "from the store %s: a store may not change another store's records; it may "
-                      "be forged"),
-                (unsigned long long)number, r->instance_id, owner, m->manifest->store_id);
     sqlite3_reset(st);
   }
   int known = 0; /* 0 new, 1 same content, 2 conflict */
@@ -486,6 +494,7 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, r->instance_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, r->revision);
+    sqlite3_bind_text(st, 3, m->manifest->store_id, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
     const char *kh = step == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
     const char *kb = kh ? (const char *)sqlite3_column_text(st, 1) : NULL;
@@ -522,6 +531,7 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
     sqlite3_bind_text(st, 5, new_wins ? m->manifest->bundle_id : kept_bundle, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, new_wins ? kept_bundle : m->manifest->bundle_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, m->now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, m->manifest->store_id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) rc = db_fail(m);
     write_revision = replaces = new_wins;
   } else if (!rc) {
@@ -545,6 +555,7 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
     sqlite3_bind_text(st, 13, answers, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 14, hash, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 15, m->manifest->bundle_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 16, m->manifest->store_id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) rc = db_fail(m);
   }
   /* is it now the current revision of its instance? */
@@ -560,6 +571,7 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
     sqlite3_bind_text(st, 2, r->form_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, r->revision);
     sqlite3_bind_text(st, 4, r->status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, m->manifest->store_id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) rc = db_fail(m);
     if (!rc) rc = is_void ? remove_current(m, r->form_id, r->instance_id)
                           : write_current(m, mf, r, rec, current > 0);
@@ -740,6 +752,14 @@ static int check_security(merge *m, ics_bundle_reader *reader, bool *adopt_key) 
   m->manifest = ics_bundle_manifest_of(reader);
 
   const char *signer = ics_bundle_signer(reader);
+  if (!signer && !c->allow_unsigned)
+    return fail(m, "%s",
+                TR(m, "gói không có chữ ký (định dạng 1, do một phiên bản ictsurvey cũ tạo ra): ai cũng làm giả "
+                      "được loại gói này. Hãy nhờ người khảo sát cập nhật ictsurvey rồi xuất lại; nếu chắc chắn "
+                      "gói là thật, hợp nhất với --allow-unsigned",
+                   "the bundle is not signed (format 1, made by an older ictsurvey): anyone can forge such "
+                   "a bundle. Ask the surveyor to update ictsurvey and export again; if you are sure it is "
+                   "genuine, merge it with --allow-unsigned"));
   sqlite3_stmt *st = prepare(m, "SELECT signer FROM store_keys WHERE store_id = ?1");
   if (!st) return 1;
   sqlite3_bind_text(st, 1, m->manifest->store_id, -1, SQLITE_STATIC);
@@ -818,18 +838,14 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
     return ICS_MERGE_ERROR;
   }
   ics_merge_outcome outcome = ICS_MERGED;
-  sqlite3_stmt *seen = prepare(&m, "SELECT file_sha256, store_id FROM bundles WHERE bundle_id = ?1");
+  /* a bundle is its store's: another store's bundle of the same id is another bundle */
+  sqlite3_stmt *seen = prepare(&m, "SELECT file_sha256 FROM bundles WHERE store_id = ?1 AND bundle_id = ?2");
   if (seen) {
-    sqlite3_bind_text(seen, 1, m.manifest->bundle_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(seen, 1, m.manifest->store_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(seen, 2, m.manifest->bundle_id, -1, SQLITE_STATIC);
     int step = sqlite3_step(seen);
     const char *known = step == SQLITE_ROW ? (const char *)sqlite3_column_text(seen, 0) : NULL;
-    const char *store = step == SQLITE_ROW ? (const char *)sqlite3_column_text(seen, 1) : NULL;
-    if (step == SQLITE_ROW && (!known || !store)) no_memory(&m);
-    else if (step == SQLITE_ROW && strcmp(store, m.manifest->store_id) != 0)
-      fail(&m, TR(&m, "mã gói %s đã được kho %s dùng; gói này nói nó đến từ kho %s: có thể là gói giả",
-                  "the bundle id %s was used by the store %s; this bundle says it comes from the store "
-                  "%s: it may be forged"),
-           m.manifest->bundle_id, store, m.manifest->store_id);
+    if (step == SQLITE_ROW && !known) no_memory(&m);
     else if (known && !strcmp(known, sha)) outcome = ICS_ALREADY_MERGED;
     else if (step != SQLITE_ROW && step != SQLITE_DONE) db_fail(&m);
     sqlite3_finalize(seen);
@@ -839,15 +855,23 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
   bool adopt_key = false;
   if (!rc && outcome == ICS_MERGED) rc = check_security(&m, reader, &adopt_key);
   if (!rc && outcome == ICS_MERGED) {
-    m.get_revision = prepare(&m, "SELECT content_hash, bundle_id, form_id FROM revisions WHERE instance_id = ?1 AND revision = ?2");
-    m.put_revision = prepare(&m, "INSERT INTO revisions VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
-    m.replace_revision = prepare(&m, "INSERT OR REPLACE INTO revisions VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
-    m.get_instance = prepare(&m, "SELECT revision FROM instances WHERE instance_id = ?1");
-    m.put_instance = prepare(&m, "INSERT OR REPLACE INTO instances VALUES (?1, ?2, ?3, ?4)");
-    m.put_conflict = prepare(&m, "INSERT OR IGNORE INTO conflicts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    m.put_flag = prepare(&m, "INSERT OR IGNORE INTO flags VALUES (?1, ?2, ?3, ?4)");
-    m.get_owner = prepare(&m, "SELECT b.store_id FROM revisions r JOIN bundles b ON b.bundle_id = r.bundle_id"
-                              " WHERE r.instance_id = ?1 LIMIT 1");
+    /* every statement names the record by its store and its instance id together */
+#define REVISION_COLUMNS "(instance_id, revision, form_id, form_version, form_hash, round, surveyor, site," \
+  " created_at, updated_at, status, natural_key, answers, content_hash, bundle_id, store_id)" \
+  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+    m.get_revision = prepare(&m, "SELECT content_hash, bundle_id, form_id FROM revisions"
+                                 " WHERE instance_id = ?1 AND revision = ?2 AND store_id = ?3");
+    m.put_revision = prepare(&m, "INSERT INTO revisions " REVISION_COLUMNS);
+    m.replace_revision = prepare(&m, "INSERT OR REPLACE INTO revisions " REVISION_COLUMNS);
+#undef REVISION_COLUMNS
+    m.get_instance = prepare(&m, "SELECT revision FROM instances WHERE instance_id = ?1 AND store_id = ?2");
+    m.put_instance = prepare(&m, "INSERT OR REPLACE INTO instances(instance_id, form_id, revision, status,"
+                                 " store_id) VALUES (?1, ?2, ?3, ?4, ?5)");
+    m.put_conflict = prepare(&m, "INSERT OR IGNORE INTO conflicts(instance_id, revision, kept_hash, other_hash,"
+                                 " kept_bundle, other_bundle, detected_at, store_id)"
+                                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    m.put_flag = prepare(&m, "INSERT OR IGNORE INTO flags(instance_id, revision, kind, detail, store_id)"
+                             " VALUES (?1, ?2, ?3, ?4, ?5)");
     rc = m.error ? 1 : load_definitions(&m);
     ics_bundle_record r;
     uint64_t number = 0;
@@ -903,7 +927,7 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
     }
   }
   sqlite3_stmt *stmts[] = {m.get_revision, m.put_revision, m.replace_revision, m.get_instance,
-                           m.put_instance, m.put_conflict, m.put_flag, m.get_owner};
+                           m.put_instance, m.put_conflict, m.put_flag};
   for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++) sqlite3_finalize(stmts[i]);
   free_forms(&m);
   ics_register_free(m.reg);

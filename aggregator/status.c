@@ -54,18 +54,25 @@ int ics_central_status(ics_central *c, void *stream, char **error) {
   int rc = section(c, out, en ? "Records per form and round (current, not void):"
                               : "Số bản ghi theo biểu mẫu và đợt (hiện hành, không tính bản đã hủy):",
                    "SELECT i.form_id, r.round, count(*) FROM instances i JOIN revisions r"
-                   " ON r.instance_id = i.instance_id AND r.revision = i.revision"
-                   " WHERE i.status != 'void' GROUP BY 1, 2 ORDER BY 1, 2", error);
+                   " ON r.store_id = i.store_id AND r.instance_id = i.instance_id AND r.revision = i.revision"
+                   " WHERE i.status != 'void' AND " CENTRAL_PUBLISHED("r") " GROUP BY 1, 2 ORDER BY 1, 2", error);
+  if (!rc)
+    rc = section(c, out, en ? "Records made with forms the office never published (form, version, records; left out of reports):"
+                            : "Bản ghi làm bằng biểu mẫu Sở chưa công bố (biểu mẫu, phiên bản, số bản ghi; không vào báo cáo):",
+                 "SELECT i.form_id, r.form_version, count(*) FROM instances i JOIN revisions r"
+                 " ON r.store_id = i.store_id AND r.instance_id = i.instance_id AND r.revision = i.revision"
+                 " WHERE i.status != 'void' AND NOT " CENTRAL_PUBLISHED("r") " GROUP BY 1, 2 ORDER BY 1, 2", error);
   /* per district, for every form that has a district field */
   sqlite3_stmt *forms;
-  if (!rc && sqlite3_prepare_v2(c->db, "SELECT DISTINCT form_id FROM forms ORDER BY 1", -1, &forms, NULL) == SQLITE_OK) {
+  if (!rc && sqlite3_prepare_v2(c->db, "SELECT DISTINCT form_id FROM published_forms ORDER BY 1", -1, &forms, NULL) == SQLITE_OK) {
     while (!rc && sqlite3_step(forms) == SQLITE_ROW) {
       const char *id = (const char *)sqlite3_column_text(forms, 0);
       ics_buf table = {0}, sql = {0}, title = {0};
       ics_buf_printf(&table, "form_%s", id);
       if (!table.failed && has_column(c, table.data, "district")) {
         ics_buf_printf(&sql, "SELECT f.round, f.district, coalesce(d.name_vi, '?'), count(*) FROM \"%s\" f"
-                             " LEFT JOIN unit_districts d ON d.code = f.district GROUP BY 1, 2 ORDER BY 1, 2",
+                             " LEFT JOIN unit_districts d ON d.code = f.district WHERE " CENTRAL_PUBLISHED("f")
+                             " GROUP BY 1, 2 ORDER BY 1, 2",
                        table.data);
         ics_buf_printf(&title, en ? "Form %s per round and district:" : "Biểu mẫu %s theo đợt và huyện:", id);
         if (!sql.failed && !title.failed) rc = section(c, out, title.data, sql.data, error);
@@ -80,7 +87,8 @@ int ics_central_status(ics_central *c, void *stream, char **error) {
     rc = section(c, out, en ? "Register agencies with no staff record yet:"
                             : "Cơ quan trong danh mục chưa có phiếu cán bộ nào:",
                  "SELECT code, type, name_vi FROM unit_agencies WHERE code NOT IN"
-                 " (SELECT agency FROM form_staff WHERE agency IS NOT NULL) ORDER BY type, code", error);
+                 " (SELECT agency FROM form_staff f WHERE agency IS NOT NULL AND " CENTRAL_PUBLISHED("f") ")"
+                 " ORDER BY type, code", error);
   if (!rc)
     rc = section(c, out, en ? "Bundles per surveyor (site, bundles, records, last received):"
                             : "Tệp gói theo người khảo sát (nơi, số gói, số bản ghi, lần nhận gần nhất):",
@@ -99,7 +107,7 @@ int ics_central_status(ics_central *c, void *stream, char **error) {
   if (!rc)
     rc = section(c, out, en ? "Conflicts (same record and revision, different contents):"
                             : "Xung đột (cùng bản ghi và lần sửa nhưng nội dung khác):",
-                 "SELECT instance_id, revision, kept_bundle, other_bundle FROM conflicts ORDER BY 1, 2", error);
+                 "SELECT store_id, instance_id, revision, kept_bundle, other_bundle FROM conflicts ORDER BY 1, 2, 3", error);
   if (!rc)
     rc = section(c, out, en ? "Duplicated natural keys (form, round, key, records):"
                             : "Khóa bị trùng (biểu mẫu, đợt, khóa, số bản ghi):",

@@ -132,7 +132,7 @@ static int check_text(ics_lang lang, char **error, bundle_message at, uint64_t r
   if (!s) return write_error(lang, error, at, record, BM_MISSING, what);
   size_t n = strlen(s);
   bool control = false;
-  size_t bad = bundle_text_scan(s, n, BUNDLE_ALLOW('\t') | BUNDLE_ALLOW('\n') | BUNDLE_ALLOW('\r'),
+  size_t bad = ics_text_scan(s, n, BUNDLE_ALLOW('\t') | BUNDLE_ALLOW('\n') | BUNDLE_ALLOW('\r'),
                                 &control);
   if (bad == n) return 0;
   if (control)
@@ -144,18 +144,18 @@ static int check_text(ics_lang lang, char **error, bundle_message at, uint64_t r
 static int check_uuid(ics_lang lang, char **error, bundle_message at, uint64_t record,
                       const char *what, const char *s, unsigned char out[16]) {
   if (!s) return write_error(lang, error, at, record, BM_MISSING, what);
-  if (bundle_uuid_parse(s, strlen(s), out)) return 0;
+  if (ics_uuid_parse(s, strlen(s), out)) return 0;
   char excerpt[EXCERPT];
-  bundle_excerpt(excerpt, sizeof excerpt, s, strlen(s));
+  ics_excerpt(excerpt, sizeof excerpt, s, strlen(s));
   return write_error(lang, error, at, record, BM_BAD_UUID, what, excerpt);
 }
 
 static int check_time(ics_lang lang, char **error, bundle_message at, uint64_t record,
                       const char *what, const char *s) {
   if (!s) return write_error(lang, error, at, record, BM_MISSING, what);
-  if (bundle_time_valid(s, strlen(s))) return 0;
+  if (ics_time_valid(s, strlen(s))) return 0;
   char excerpt[EXCERPT];
-  bundle_excerpt(excerpt, sizeof excerpt, s, strlen(s));
+  ics_excerpt(excerpt, sizeof excerpt, s, strlen(s));
   return write_error(lang, error, at, record, BM_BAD_TIME, what, excerpt);
 }
 
@@ -200,19 +200,19 @@ static int check_manifest(ics_lang lang, char **error, const ics_bundle_limits *
   for (size_t i = 0; i < m->form_count; i++) {
     const ics_bundle_form *f = &m->forms[i];
     if (!f->id) return write_error(lang, error, at, 0, BM_MISSING, "form id");
-    bundle_excerpt(excerpt, sizeof excerpt, f->id, strlen(f->id));
-    if (!bundle_name_valid(f->id, strlen(f->id)))
+    ics_excerpt(excerpt, sizeof excerpt, f->id, strlen(f->id));
+    if (!ics_id_valid(f->id, strlen(f->id)))
       return write_error(lang, error, at, 0, BM_BAD_FORM_ID, excerpt);
     for (size_t j = 0; j < i; j++)
       if (strcmp(m->forms[j].id, f->id) == 0)
         return write_error(lang, error, at, 0, BM_DUPLICATE_FORM, f->id);
-    if (!f->version || !bundle_version_valid(f->version, strlen(f->version))) {
+    if (!f->version || !ics_version_valid(f->version, strlen(f->version))) {
       char version[EXCERPT];
-      bundle_excerpt(version, sizeof version, f->version ? f->version : "",
+      ics_excerpt(version, sizeof version, f->version ? f->version : "",
                      f->version ? strlen(f->version) : 0);
       return write_error(lang, error, at, 0, BM_BAD_VERSION, version, f->id);
     }
-    if (!f->hash || !bundle_hash_valid(f->hash, strlen(f->hash)))
+    if (!f->hash || !ics_hash_valid(f->hash, strlen(f->hash)))
       return write_error(lang, error, at, 0, BM_BAD_HASH, f->id);
     if (f->records > limits->max_records)
       return write_error(lang, error, at, 0, BM_LIMIT_RECORDS, (unsigned long long)f->records,
@@ -553,7 +553,7 @@ int ics_bundle_write(ics_bundle_writer *w, const ics_bundle_record *rec, char **
   if (!rec->form_id) return w_fail(w, error, at, BM_MISSING, "form_id");
   int form = find_form(w, rec->form_id);
   if (form < 0) {
-    bundle_excerpt(excerpt, sizeof excerpt, rec->form_id, strlen(rec->form_id));
+    ics_excerpt(excerpt, sizeof excerpt, rec->form_id, strlen(rec->form_id));
     return w_fail(w, error, at, BM_UNKNOWN_FORM, excerpt);
   }
   if (rec->revision < 1) {
@@ -561,7 +561,7 @@ int ics_bundle_write(ics_bundle_writer *w, const ics_bundle_record *rec, char **
     return w_fail(w, error, at, BM_BAD_REVISION, excerpt);
   }
   if (!rec->status || (strcmp(rec->status, "finalized") != 0 && strcmp(rec->status, "void") != 0)) {
-    bundle_excerpt(excerpt, sizeof excerpt, rec->status ? rec->status : "",
+    ics_excerpt(excerpt, sizeof excerpt, rec->status ? rec->status : "",
                    rec->status ? strlen(rec->status) : 0);
     return w_fail(w, error, at, BM_BAD_STATUS, excerpt);
   }
@@ -576,8 +576,8 @@ int ics_bundle_write(ics_bundle_writer *w, const ics_bundle_record *rec, char **
     const ics_bundle_value *v = &rec->values[i];
     if (!v->name) return w_fail(w, error, at, BM_MISSING, "field name");
     size_t len = strlen(v->name);
-    if (!bundle_name_valid(v->name, len)) {
-      bundle_excerpt(excerpt, sizeof excerpt, v->name, len);
+    if (!ics_id_valid(v->name, len)) {
+      ics_excerpt(excerpt, sizeof excerpt, v->name, len);
       return w_fail(w, error, at, BM_BAD_FIELD_NAME, excerpt);
     }
     uint32_t h = BUNDLE_NAME_HASH_INIT;
@@ -1029,7 +1029,7 @@ static int take_line(ics_bundle_reader *r, char **line, size_t *len) {
 /* The line is valid UTF-8 with no control characters but those allowed. */
 static int check_line_text(ics_bundle_reader *r, const char *s, size_t n, uint32_t allowed) {
   bool control = false;
-  size_t bad = bundle_text_scan(s, n, allowed, &control);
+  size_t bad = ics_text_scan(s, n, allowed, &control);
   if (bad == n) return 0;
   if (control) return fail_here(r, K_CONTENT, BM_CONTROL, (unsigned)(unsigned char)s[bad], bad + 1);
   return fail_here(r, K_CONTENT, BM_BAD_UTF8, bad + 1);
@@ -1060,7 +1060,7 @@ static int refill_sealed(ics_bundle_reader *r) {
   if (n < 2 || s[0] != 'S' || s[1] != ' ') {
     char excerpt[EXCERPT];
     if (check_line_text(o, s, n, 0) == 0) {
-      bundle_excerpt(excerpt, sizeof excerpt, s, n);
+      ics_excerpt(excerpt, sizeof excerpt, s, n);
       if (n >= 5 && memcmp(s, "end: ", 5) == 0)
         fail_here(o, K_CONTENT, BM_SEAL_TRUNCATED);
       else
@@ -1099,7 +1099,7 @@ static int read_sealed_line(ics_bundle_reader *r, const char *s, size_t n) {
   bool ok = true;
   for (int i = 0; i < 3 && ok; i++) {
     size_t hex_len = part[i].size * 2, got = 0;
-    ok = (size_t)(end - p) >= hex_len && bundle_hex_valid(p, hex_len) &&
+    ok = (size_t)(end - p) >= hex_len && ics_hex_valid(p, hex_len) &&
          sodium_hex2bin(part[i].out, part[i].size, p, hex_len, NULL, &got, NULL) == 0 &&
          got == part[i].size;
     p += ok ? hex_len : 0;
@@ -1107,7 +1107,7 @@ static int read_sealed_line(ics_bundle_reader *r, const char *s, size_t n) {
   }
   if (!ok || p != end) {
     char excerpt[EXCERPT];
-    bundle_excerpt(excerpt, sizeof excerpt, s, n);
+    ics_excerpt(excerpt, sizeof excerpt, s, n);
     return fail_here(r, K_CONTENT, BM_BAD_SEALED_LINE, excerpt);
   }
   r->sealed = true;
@@ -1132,8 +1132,8 @@ static int compare_manifests(ics_bundle_reader *r, const ics_bundle_manifest *in
       {"forms", forms[0], forms[1]}};
   for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
     if (strcmp(fields[i][1], fields[i][2]) != 0) {
-      bundle_excerpt(x, sizeof x, fields[i][1], strlen(fields[i][1]));
-      bundle_excerpt(y, sizeof y, fields[i][2], strlen(fields[i][2]));
+      ics_excerpt(x, sizeof x, fields[i][1], strlen(fields[i][1]));
+      ics_excerpt(y, sizeof y, fields[i][2], strlen(fields[i][2]));
       return fail(r, K_OTHER, BM_SEAL_MISMATCH, fields[i][0], x, y);
     }
   for (size_t i = 0; i < out->form_count; i++) {
@@ -1161,7 +1161,7 @@ static int expect_key(ics_bundle_reader *r, const char *key, char **value, size_
   size_t k = strlen(key);
   if (n < k + 2 || memcmp(s, key, k) != 0 || s[k] != ':' || s[k + 1] != ' ') {
     char excerpt[EXCERPT];
-    bundle_excerpt(excerpt, sizeof excerpt, s, n);
+    ics_excerpt(excerpt, sizeof excerpt, s, n);
     return fail_here(r, K_CONTENT, BM_EXPECTED_KEY, key, excerpt);
   }
   *value = s + k + 2;
@@ -1173,9 +1173,9 @@ static int read_uuid(ics_bundle_reader *r, const char *key, const char **out) {
   char *v;
   size_t n;
   if (expect_key(r, key, &v, &n)) return -1;
-  if (!bundle_uuid_parse(v, n, NULL)) {
+  if (!ics_uuid_parse(v, n, NULL)) {
     char excerpt[EXCERPT];
-    bundle_excerpt(excerpt, sizeof excerpt, v, n);
+    ics_excerpt(excerpt, sizeof excerpt, v, n);
     return fail_here(r, K_CONTENT, BM_BAD_UUID, key, excerpt);
   }
   if (!(*out = ics_arena_strndup(r->arena, v, n))) return fail(r, K_OTHER, BM_NO_MEMORY);
@@ -1194,9 +1194,9 @@ static int read_text(ics_bundle_reader *r, const char *key, const char **out) {
 
 static int read_count(ics_bundle_reader *r, const char *what, const char *s, size_t n,
                       uint64_t *out) {
-  if (bundle_count_parse(s, n, out)) return 0;
+  if (ics_count_parse(s, n, out)) return 0;
   char excerpt[EXCERPT];
-  bundle_excerpt(excerpt, sizeof excerpt, s, n);
+  ics_excerpt(excerpt, sizeof excerpt, s, n);
   return fail_here(r, K_CONTENT, BM_BAD_COUNT, what, excerpt);
 }
 
@@ -1266,23 +1266,23 @@ static int read_form(ics_bundle_reader *r, char *s, size_t n, size_t *cap) {
     p = sp + 1;
   }
   if (count != 4) {
-    bundle_excerpt(excerpt, sizeof excerpt, s, n);
+    ics_excerpt(excerpt, sizeof excerpt, s, n);
     return fail_here(r, K_CONTENT, BM_BAD_FORM_LINE, excerpt);
   }
   if (r->manifest.form_count == r->limits.max_forms)
     return fail_here(r, K_OTHER, BM_LIMIT_FORMS, r->limits.max_forms);
   for (int i = 0; i < 4; i++) tok[i][len[i]] = '\0';
-  bundle_excerpt(excerpt, sizeof excerpt, tok[0], len[0]);
-  if (!bundle_name_valid(tok[0], len[0])) return fail_here(r, K_CONTENT, BM_BAD_FORM_ID, excerpt);
+  ics_excerpt(excerpt, sizeof excerpt, tok[0], len[0]);
+  if (!ics_id_valid(tok[0], len[0])) return fail_here(r, K_CONTENT, BM_BAD_FORM_ID, excerpt);
   for (size_t i = 0; i < r->manifest.form_count; i++)
     if (strcmp(r->forms[i].id, tok[0]) == 0)
       return fail_here(r, K_CONTENT, BM_DUPLICATE_FORM, tok[0]);
-  if (!bundle_version_valid(tok[1], len[1])) {
+  if (!ics_version_valid(tok[1], len[1])) {
     char version[EXCERPT];
-    bundle_excerpt(version, sizeof version, tok[1], len[1]);
+    ics_excerpt(version, sizeof version, tok[1], len[1]);
     return fail_here(r, K_CONTENT, BM_BAD_VERSION, version, tok[0]);
   }
-  if (!bundle_hash_valid(tok[2], len[2])) return fail_here(r, K_CONTENT, BM_BAD_HASH, tok[0]);
+  if (!ics_hash_valid(tok[2], len[2])) return fail_here(r, K_CONTENT, BM_BAD_HASH, tok[0]);
   uint64_t records;
   if (read_count(r, "records", tok[3], len[3], &records)) return -1;
   if (records > r->limits.max_records)
@@ -1322,8 +1322,8 @@ static int read_manifest(ics_bundle_reader *r) {
   size_t magic = sizeof BUNDLE_MAGIC - 1;
   if (n < magic || memcmp(s, BUNDLE_MAGIC, magic) != 0) return fail(r, K_CONTENT, BM_NOT_BUNDLE);
   uint64_t format;
-  if (!bundle_count_parse(s + magic, n - magic, &format) || format == 0) {
-    bundle_excerpt(excerpt, sizeof excerpt, s + magic, n - magic);
+  if (!ics_count_parse(s + magic, n - magic, &format) || format == 0) {
+    ics_excerpt(excerpt, sizeof excerpt, s + magic, n - magic);
     return fail_here(r, K_CONTENT, BM_BAD_FORMAT, excerpt);
   }
   if (format > ICS_BUNDLE_FORMAT)
@@ -1334,13 +1334,13 @@ static int read_manifest(ics_bundle_reader *r) {
       read_text(r, "surveyor", &m->surveyor) || read_text(r, "site", &m->site))
     return -1;
   if (expect_key(r, "round", &v, &vn)) return -1;
-  if (!bundle_year_parse(v, vn, &m->round)) {
-    bundle_excerpt(excerpt, sizeof excerpt, v, vn);
+  if (!ics_year_parse(v, vn, &m->round)) {
+    ics_excerpt(excerpt, sizeof excerpt, v, vn);
     return fail_here(r, K_CONTENT, BM_BAD_YEAR, "round", excerpt);
   }
   if (expect_key(r, "created", &v, &vn)) return -1;
-  if (!bundle_time_valid(v, vn)) {
-    bundle_excerpt(excerpt, sizeof excerpt, v, vn);
+  if (!ics_time_valid(v, vn)) {
+    ics_excerpt(excerpt, sizeof excerpt, v, vn);
     return fail_here(r, K_CONTENT, BM_BAD_TIME, "created", excerpt);
   }
   if (!(m->created = ics_arena_strndup(r->arena, v, vn))) return fail(r, K_OTHER, BM_NO_MEMORY);
@@ -1364,7 +1364,7 @@ static int read_manifest(ics_bundle_reader *r) {
     if (n >= 10 && memcmp(s, "register: ", 10) == 0) break;
     if (m->format >= 2 && n >= 8 && (!memcmp(s, "signer: ", 8) || !memcmp(s, "sealed: ", 8)))
       break;
-    bundle_excerpt(excerpt, sizeof excerpt, s, n);
+    ics_excerpt(excerpt, sizeof excerpt, s, n);
     return fail_here(r, K_CONTENT, m->format >= 2 ? BM_EXPECTED_SIGNER : BM_EXPECTED_FORM_OR_REGISTER,
                      excerpt);
   }
@@ -1387,14 +1387,14 @@ static int read_manifest(ics_bundle_reader *r) {
   }
   if (m->format >= 2) {
     if (memcmp(s, "signer: ", 8) != 0) {
-      bundle_excerpt(excerpt, sizeof excerpt, s, n);
+      ics_excerpt(excerpt, sizeof excerpt, s, n);
       return fail_here(r, K_CONTENT, BM_EXPECTED_SIGNER, excerpt);
     }
     size_t got = 0;
-    if (n != 8 + sizeof r->signer * 2 || !bundle_hex_valid(s + 8, n - 8) ||
+    if (n != 8 + sizeof r->signer * 2 || !ics_hex_valid(s + 8, n - 8) ||
         sodium_hex2bin(r->signer, sizeof r->signer, s + 8, n - 8, NULL, &got, NULL) != 0 ||
         got != sizeof r->signer) {
-      bundle_excerpt(excerpt, sizeof excerpt, s + 8, n - 8);
+      ics_excerpt(excerpt, sizeof excerpt, s + 8, n - 8);
       return fail_here(r, K_CONTENT, BM_BAD_SIGNER, excerpt);
     }
     memcpy(r->signer_hex, s + 8, n - 8);
@@ -1402,7 +1402,7 @@ static int read_manifest(ics_bundle_reader *r) {
     r->is_signed = true;
     if (take_line(r, &s, &n) || check_line_text(r, s, n, 0)) return -1;
     if (n < 10 || memcmp(s, "register: ", 10) != 0) {
-      bundle_excerpt(excerpt, sizeof excerpt, s, n);
+      ics_excerpt(excerpt, sizeof excerpt, s, n);
       return fail_here(r, K_CONTENT, BM_BAD_REGISTER_LINE, excerpt);
     }
   }
@@ -1419,7 +1419,7 @@ static int read_manifest(ics_bundle_reader *r) {
     size_t id_len = strlen(f->id);
     if (n < 12 + id_len + 1 || memcmp(s, "definition: ", 12) != 0 ||
         memcmp(s + 12, f->id, id_len) != 0 || s[12 + id_len] != ' ') {
-      bundle_excerpt(excerpt, sizeof excerpt, s, n);
+      ics_excerpt(excerpt, sizeof excerpt, s, n);
       return fail_here(r, K_CONTENT, BM_BAD_DEFINITION_LINE, f->id, excerpt);
     }
     char what[160];
@@ -1447,7 +1447,7 @@ static const unsigned char name_char[256] = {
 static int bad_field_name(ics_bundle_reader *r, const char *p, const char *fend) {
   const char *eq = memchr(p, '=', (size_t)(fend - p));
   char excerpt[EXCERPT];
-  bundle_excerpt(excerpt, sizeof excerpt, p, (size_t)((eq ? eq : fend) - p));
+  ics_excerpt(excerpt, sizeof excerpt, p, (size_t)((eq ? eq : fend) - p));
   return fail_here(r, K_CONTENT, BM_BAD_FIELD_NAME, excerpt);
 }
 
@@ -1488,17 +1488,17 @@ static int parse_record(ics_bundle_reader *r, char *s, size_t n, ics_bundle_reco
   }
 
   unsigned char id[16];
-  if (!bundle_uuid_parse(col[0], len[0], id)) {
-    bundle_excerpt(excerpt, sizeof excerpt, col[0], len[0]);
+  if (!ics_uuid_parse(col[0], len[0], id)) {
+    ics_excerpt(excerpt, sizeof excerpt, col[0], len[0]);
     return fail_here(r, K_CONTENT, BM_BAD_UUID, "instance_id", excerpt);
   }
   int form = record_form(r, col[1]);
   if (form < 0) {
-    bundle_excerpt(excerpt, sizeof excerpt, col[1], len[1]);
+    ics_excerpt(excerpt, sizeof excerpt, col[1], len[1]);
     return fail_here(r, K_CONTENT, BM_UNKNOWN_FORM, excerpt);
   }
   if (!bundle_revision_parse(col[2], len[2], &rec->revision)) {
-    bundle_excerpt(excerpt, sizeof excerpt, col[2], len[2]);
+    ics_excerpt(excerpt, sizeof excerpt, col[2], len[2]);
     return fail_here(r, K_CONTENT, BM_BAD_REVISION, excerpt);
   }
   if (len[3] == 9 && memcmp(col[3], "finalized", 9) == 0) {
@@ -1506,12 +1506,12 @@ static int parse_record(ics_bundle_reader *r, char *s, size_t n, ics_bundle_reco
   } else if (len[3] == 4 && memcmp(col[3], "void", 4) == 0) {
     rec->status = "void";
   } else {
-    bundle_excerpt(excerpt, sizeof excerpt, col[3], len[3]);
+    ics_excerpt(excerpt, sizeof excerpt, col[3], len[3]);
     return fail_here(r, K_CONTENT, BM_BAD_STATUS, excerpt);
   }
   for (int i = 4; i <= 5; i++)
-    if (!bundle_time_valid(col[i], len[i])) {
-      bundle_excerpt(excerpt, sizeof excerpt, col[i], len[i]);
+    if (!ics_time_valid(col[i], len[i])) {
+      ics_excerpt(excerpt, sizeof excerpt, col[i], len[i]);
       return fail_here(r, K_CONTENT, BM_BAD_TIME, i == 4 ? "created_at" : "updated_at", excerpt);
     }
   for (int i = 6; i <= 7; i++) {
@@ -1520,8 +1520,8 @@ static int parse_record(ics_bundle_reader *r, char *s, size_t n, ics_bundle_reco
       return fail_here(r, K_CONTENT, BM_BAD_ESCAPE, i == 6 ? "surveyor" : "site", bad + 1);
     col[i][text_len] = '\0';
   }
-  if (!bundle_year_parse(col[8], len[8], &rec->round)) {
-    bundle_excerpt(excerpt, sizeof excerpt, col[8], len[8]);
+  if (!ics_year_parse(col[8], len[8], &rec->round)) {
+    ics_excerpt(excerpt, sizeof excerpt, col[8], len[8]);
     return fail_here(r, K_CONTENT, BM_BAD_YEAR, "round", excerpt);
   }
 
@@ -1606,8 +1606,8 @@ static int read_trailer(ics_bundle_reader *r, char *s, size_t n) {
   char *sp = n > 5 ? memchr(s + 5, ' ', n - 5) : NULL;
   uint64_t announced;
   if (n < 5 || memcmp(s, "end: ", 5) != 0 || !sp ||
-      !bundle_count_parse(s + 5, (size_t)(sp - (s + 5)), &announced) ||
-      !bundle_hash_valid(sp + 1, (size_t)(s + n - (sp + 1))))
+      !ics_count_parse(s + 5, (size_t)(sp - (s + 5)), &announced) ||
+      !ics_hash_valid(sp + 1, (size_t)(s + n - (sp + 1))))
     return fail_here(r, K_CONTENT, BM_BAD_TRAILER);
   /* what a signature signs: the context and this line (kept: the next line may move it) */
   char signed_text[sizeof SIGNATURE_CONTEXT + 128];
@@ -1624,7 +1624,7 @@ static int read_trailer(ics_bundle_reader *r, char *s, size_t n) {
     if (rc == 0) return fail_here(r, K_CONTENT, BM_NO_SIGNATURE);
     size_t got = 0;
     if (rc == -2 || len != 11 + sizeof signature * 2 || memcmp(line, "signature: ", 11) != 0 ||
-        !bundle_hex_valid(line + 11, len - 11) ||
+        !ics_hex_valid(line + 11, len - 11) ||
         sodium_hex2bin(signature, sizeof signature, line + 11, len - 11, NULL, &got, NULL) != 0 ||
         got != sizeof signature)
       return fail_here(r, K_CONTENT, BM_BAD_SIGNATURE_LINE);
@@ -1723,7 +1723,7 @@ int ics_bundle_next(ics_bundle_reader *r, ics_bundle_record *record, char **erro
       r->line_no++;
       if (n < 2 || s[0] != 'R' || s[1] != '\t') {
         char excerpt[EXCERPT];
-        bundle_excerpt(excerpt, sizeof excerpt, s, n);
+        ics_excerpt(excerpt, sizeof excerpt, s, n);
         fail_here(r, K_CONTENT, BM_RECORD_EXPECTED, excerpt);
       } else {
         r->records++;

@@ -1,11 +1,11 @@
 /* bundle_private.h (private) - what the bundle reader and writer share: the message table in
- * both languages, the checks of the small syntaxes (UUIDs, times, years, counts, names),
- * escaping, the one-pass text check of a line, and the two sets that find duplicates
- * (instance ids in a bundle, field names in a record). */
+ * both languages, the small syntaxes (common/ics_syntax.h, and revisions here), and the two
+ * sets that find duplicates (instance ids in a bundle, field names in a record). */
 #ifndef ICS_BUNDLE_PRIVATE_H
 #define ICS_BUNDLE_PRIVATE_H
 
 #include "bundle.h"
+#include "ics_syntax.h"
 
 /* ---- messages ---------------------------------------------------------------------------
  * Every message of the bundle code, Vietnamese then English. Formats of one message take the
@@ -264,47 +264,21 @@ typedef enum {
 const char *bundle_msg(bundle_message id, ics_lang lang);
 
 /* ---- the small syntaxes ----------------------------------------------------------------
- * Each takes bytes and a length (the bytes need not be NUL-terminated). */
+ * UUIDs, times, years, counts, ids, versions, hashes, hex, the text check and excerpts are
+ * common to the file formats: common/ics_syntax.h. */
 enum {
-  BUNDLE_UUID_LEN = 36,
-  BUNDLE_TIME_LEN = 20,
-  BUNDLE_HASH_LEN = 64,    /* hex SHA-256 */
-  BUNDLE_NAME_MAX = 63,    /* form ids and field names */
-  BUNDLE_VERSION_MAX = 128 /* form versions, in bytes */
+  BUNDLE_UUID_LEN = ICS_UUID_LEN,
+  BUNDLE_TIME_LEN = ICS_TIME_LEN,
+  BUNDLE_HASH_LEN = ICS_HASH_LEN,
+  BUNDLE_NAME_MAX = ICS_ID_MAX,
+  BUNDLE_VERSION_MAX = ICS_VERSION_MAX
 };
+#define BUNDLE_ALLOW(c) ICS_TEXT_ALLOW(c)
 
-/* Lowercase 8-4-4-4-12 hex; the 16 bytes go to out (may be NULL). */
-bool bundle_uuid_parse(const char *s, size_t n, unsigned char out[16]);
-/* "YYYY-MM-DDTHH:MM:SSZ", a real date of the years 1900-2100. */
-bool bundle_time_valid(const char *s, size_t n);
-/* Four digits, 1900-2100. */
-bool bundle_year_parse(const char *s, size_t n, int *year);
-/* Decimal digits, no sign, no leading zero (except "0"), fitting in 64 bits. */
-bool bundle_count_parse(const char *s, size_t n, uint64_t *out);
 /* A count from 1 to INT_MAX. */
 bool bundle_revision_parse(const char *s, size_t n, int *out);
-/* [a-z][a-z0-9_]*, at most BUNDLE_NAME_MAX bytes. */
-bool bundle_name_valid(const char *s, size_t n);
-/* 1-BUNDLE_VERSION_MAX bytes of UTF-8 with no space and no control character. */
-bool bundle_version_valid(const char *s, size_t n);
-/* BUNDLE_HASH_LEN lowercase hex digits. */
-bool bundle_hash_valid(const char *s, size_t n);
-/* n lowercase hex digits (keys, signatures). */
-bool bundle_hex_valid(const char *s, size_t n);
-
-/* ---- text -------------------------------------------------------------------------------
- * The offset of the first byte that is not valid UTF-8 or is a control character (below
- * 0x20, or 0x7F) not in `allowed` (bit c set: control character c is allowed), or n when
- * there is none. *control tells which of the two it was. Printable ASCII is checked eight
- * bytes at a time. */
-size_t bundle_text_scan(const char *s, size_t n, uint32_t allowed, bool *control);
-#define BUNDLE_ALLOW(c) ((uint32_t)1 << (c))
 
 /* Escaping and unescaping values: ics_escape_append and ics_unescape (ics_common.h). */
-
-/* A short excerpt of s for a message in out (at most 60 bytes, cut at a character boundary,
- * "…" when cut; tabs shown as \t). s must already be valid UTF-8. */
-void bundle_excerpt(char *out, size_t out_size, const char *s, size_t n);
 
 /* FNV-1a of a field name: only a first sieve before comparing names. */
 static inline uint32_t bundle_name_hash_step(uint32_t h, unsigned char c) {

@@ -35,6 +35,15 @@ int cli_check_output(const char *output, ics_file_kind writes, bool force,
 /* Like cli_error without the "ictsurvey: " prefix: one line on stderr, control characters of
  * the data in it escaped. */
 void cli_note(const char *vi, const char *en, ...);
+/* "Office fingerprint: xxxx-xxxx-xxxx-xxxx (read it back …)" on stderr: the fingerprint of
+ * the office's Ed25519 signing key, in the same words wherever a command shows it. */
+void cli_office_fingerprint(const unsigned char signing_key[32]);
+/* Tells the office that opening a central database made before kits upgraded it
+ * (cmd_central.c): what counts as published now, and how to publish more. */
+void cli_note_upgraded(const char *db);
+/* --db of status, export and report: an existing central database, upgraded when made by an
+ * earlier version (cmd_central.c). NULL when it cannot be opened (the error is printed). */
+struct ics_central *cli_open_central(const char *db);
 /* Chooses between two texts by cli_lang. */
 const char *cli_tr(const char *vi, const char *en);
 /* A library's error message, or "out of memory" when it is NULL: the libraries leave it NULL
@@ -49,5 +58,6 @@ int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
+int cmd_kit(int argc, char **argv);
 
 #endif

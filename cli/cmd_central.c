@@ -77,11 +77,24 @@ static void show_progress(void *ctx, const ics_merge_stats *stats) {
   fflush(stderr);
 }
 
+void cli_note_upgraded(const char *db) {
+  cli_note("'%s' được tạo trước khi có bộ biểu mẫu (kit) và vừa được nâng cấp: từ nay chỉ các "
+           "định nghĩa kèm theo chương trình được coi là đã công bố; bản ghi làm bằng phiên bản khác "
+           "vẫn được giữ nhưng không vào báo cáo (xem trang Chất lượng dữ liệu). Công bố định nghĩa "
+           "của Sở bằng 'ictsurvey kit'.",
+           "'%s' was made before survey kits and has been upgraded: from now on only the shipped "
+           "definitions count as published; records made with other versions are kept but left out "
+           "of reports (see the Data quality sheet). Publish the office's definitions with "
+           "'ictsurvey kit'.",
+           db);
+}
+
 int cmd_merge(int argc, char **argv) {
   const char *db = NULL, *key = NULL;
   const char *files[4096];
   size_t count = 0;
   int require = -1; /* -1 unchanged, 1 --require-sealed, 0 --allow-unsealed */
+  bool allow_unsigned = false;
   for (int i = 1; i < argc; i++) {
     int r = cli_common_option(argc, argv, &i, merge_vi, merge_en);
     if (r == 3) continue;
@@ -91,6 +104,10 @@ int cmd_merge(int argc, char **argv) {
     r = cli_options_value(argc, argv, &i, names, slots, 2);
     if (r < 0) return EXIT_USAGE;
     if (r) continue;
+    if (!strcmp(argv[i], "--allow-unsigned")) {
+      allow_unsigned = true;
+      continue;
+    }
     if (!strcmp(argv[i], "--require-sealed") || !strcmp(argv[i], "--allow-unsealed")) {
       int wanted = argv[i][2] == 'r';
       if (require >= 0 && require != wanted) {
@@ -130,8 +147,13 @@ int cmd_merge(int argc, char **argv) {
     ics_free(error);
     return EXIT_FAIL;
   }
-  ics_central *c = ics_central_open(db, cli_lang, &error);
+  char *shipped = ics_definitions_dir();
+  ics_central_options options = {.initial_dir = shipped};
+  ics_central *c = shipped ? ics_central_open(db, &options, cli_lang, &error) : NULL;
+  ics_free(shipped);
+  if (c && ics_central_upgraded(c)) cli_note_upgraded(db);
   if (c && key) ics_central_use_key(c, public_key, secret_key);
+  if (c) ics_central_allow_unsigned(c, allow_unsigned);
   sodium_memzero(secret_key, sizeof secret_key);
   if (c && require >= 0 && ics_central_require_sealed(c, require == 1, &error)) {
     ics_central_close(c);
@@ -181,15 +203,13 @@ int cmd_merge(int argc, char **argv) {
   return status;
 }
 
-/* --db for status and export; the central database must exist already. */
-static ics_central *open_existing(const char *db) {
-  if (ics_file_sniff(db) == ICS_FILE_NONE) {
-    cli_error("không có cơ sở dữ liệu '%s' (tạo bằng 'ictsurvey merge')",
-              "no database '%s' (merge bundles to create it)", db);
-    return NULL;
-  }
+ics_central *cli_open_central(const char *db) {
   char *error = NULL;
-  ics_central *c = ics_central_open(db, cli_lang, &error);
+  char *shipped = ics_definitions_dir();
+  ics_central_options options = {.initial_dir = shipped, .must_exist = true};
+  ics_central *c = shipped ? ics_central_open(db, &options, cli_lang, &error) : NULL;
+  ics_free(shipped);
+  if (c && ics_central_upgraded(c)) cli_note_upgraded(db);
   if (!c) {
     cli_error("%s", "%s", cli_message(error));
     ics_free(error);
@@ -214,7 +234,7 @@ int cmd_status(int argc, char **argv) {
     cli_error("cần --db CSDL", "--db CENTRAL is required");
     return EXIT_USAGE;
   }
-  ics_central *c = open_existing(db);
+  ics_central *c = cli_open_central(db);
   if (!c) return EXIT_FAIL;
   char *error = NULL;
   int status = ics_central_status(c, stdout, &error) ? EXIT_FAIL : EXIT_OK;
@@ -255,7 +275,7 @@ int cmd_export(int argc, char **argv) {
   }
   const char *inputs[] = {db};
   if (strcmp(out, "-") && cli_check_output(out, ICS_FILE_OTHER, force, inputs, 1)) return EXIT_FAIL;
-  ics_central *c = open_existing(db);
+  ics_central *c = cli_open_central(db);
   if (!c) return EXIT_FAIL;
   char *error = NULL;
   int status = ics_central_export_csv(c, form, out, personal, &error) ? EXIT_FAIL : EXIT_OK;

@@ -8,17 +8,24 @@
 #include "cli.h"
 #include "collector.h"
 #include "keys.h"
+#include "kit.h"
 
 static const char help_vi[] =
     "Cách dùng: ictsurvey collect LỆNH --store KHO [TÙY CHỌN...]\n"
     "\n"
     "Nhập phiếu khảo sát trên máy không có mạng và xuất ra tệp gói (bundle) gửi về Sở.\n"
     "\n"
+    "  init   --store KHO --site NƠI --surveyor TÊN --kit TỆP.kit\n"
+    "         Tạo kho dữ liệu mới (một tệp) từ bộ biểu mẫu (kit) Sở gửi: biểu mẫu, danh\n"
+    "         mục đơn vị, đợt khảo sát và khóa của Sở. Chữ ký của Sở được kiểm tra; hãy đọc\n"
+    "         dấu vân tay in ra cho Sở qua điện thoại. Các gói xuất ra được niêm phong.\n"
     "  init   --store KHO --site NƠI --surveyor TÊN [--round NĂM] [--forms THƯ_MỤC]\n"
     "         [--central-key central.pub]\n"
-    "         Tạo kho dữ liệu mới (một tệp) với các biểu mẫu và danh mục đơn vị.\n"
-    "         Đợt khảo sát mặc định là năm hiện tại. Với --central-key (tệp khóa công\n"
-    "         khai Sở gửi kèm biểu mẫu), các gói xuất ra được niêm phong: chỉ Sở đọc được.\n"
+    "         Chỉ để thử biểu mẫu: Sở không nhận gói của kho này nếu chưa công bố đúng các\n"
+    "         định nghĩa đó. Đợt mặc định là năm hiện tại.\n"
+    "  update --store KHO --kit TỆP.kit\n"
+    "         Dùng bộ biểu mẫu mới hơn của cùng Sở (phiên bản biểu mẫu mới, danh mục đổi,\n"
+    "         Sở đổi khóa) giữa đợt; các bản ghi đã có được giữ nguyên.\n"
     "  set-key --store KHO --central-key central.pub\n"
     "         Dùng khóa công khai mới của Sở cho các lần xuất sau (khi Sở đổi khóa).\n"
     "  fill   --store KHO BIỂU_MẪU [--answers TỆP] [--draft]\n"
@@ -42,12 +49,17 @@ static const char help_en[] =
     "\n"
     "Fill survey forms on a PC without network and export a bundle for the central office.\n"
     "\n"
+    "  init   --store STORE --site SITE --surveyor NAME --kit FILE.kit\n"
+    "         Create a new store (one file) from the office's survey kit: its forms, unit\n"
+    "         register, round and keys. The office's signature is checked; read the\n"
+    "         fingerprint it prints back to the office over the phone. Exports are sealed.\n"
     "  init   --store STORE --site SITE --surveyor NAME [--round YEAR] [--forms DIR]\n"
     "         [--central-key central.pub]\n"
-    "         Create a new store (one file) with the forms and the unit register.\n"
-    "         The round defaults to the current year. With --central-key (the public key\n"
-    "         file the office sends with the forms), exported bundles are sealed: only the\n"
-    "         central office can read them.\n"
+    "         For trying out forms only: the office merges nothing such a store sends unless\n"
+    "         it published those exact definitions. The round defaults to the current year.\n"
+    "  update --store STORE --kit FILE.kit\n"
+    "         Adopt a newer kit of the same office mid-round (new form versions, register\n"
+    "         changes, a change of office key); records already stored are kept.\n"
     "  set-key --store STORE --central-key central.pub\n"
     "         Seal later exports to the office's new public key (when the office changes keys).\n"
     "  fill   --store STORE FORM [--answers FILE] [--draft]\n"
@@ -68,7 +80,7 @@ static const char help_en[] =
 
 typedef struct {
   const char *store, *site, *surveyor, *round, *forms, *answers, *output, *bundle_id, *created;
-  const char *central_key;
+  const char *central_key, *kit;
   bool draft;
   bool force; /* export: overwrite a file of another kind */
   const char *positional[4];
@@ -83,10 +95,10 @@ static int parse_options(int argc, char **argv, options *o) {
     if (r >= 0) return r;
     static const char *const names[] = {"--store", "--site", "--surveyor", "--round", "--forms",
                                         "--answers", "-o", "--bundle-id", "--created",
-                                        "--central-key"};
+                                        "--central-key", "--kit"};
     const char **const slots[] = {&o->store, &o->site, &o->surveyor, &o->round, &o->forms,
                             &o->answers, &o->output, &o->bundle_id, &o->created,
-                            &o->central_key};
+                            &o->central_key, &o->kit};
     r = cli_options_value(argc, argv, &i, names, slots, sizeof names / sizeof *names);
     if (r < 0) return EXIT_USAGE;
     bool matched = r == 1;
@@ -119,6 +131,89 @@ static int fail(char *error) {
   return EXIT_FAIL;
 }
 
+/* ---- kits -------------------------------------------------------------------------------- */
+/* Reads a kit and checks its signature; NULL when it cannot be used (the error is printed). */
+static ics_kit *read_kit(const char *path) {
+  char *error = NULL;
+  ics_kit *kit = ics_kit_read(path, cli_lang, &error);
+  if (!kit) {
+    cli_error("%s: %s", "%s: %s", path, cli_message(error));
+    ics_free(error);
+  }
+  return kit;
+}
+
+static void print_kit(const ics_kit *kit) {
+  fprintf(stderr, cli_tr("Bộ biểu mẫu số %llu của Sở (đợt %d, %zu biểu mẫu, phát hành %.10s).\n",
+                         "The office's kit number %llu (round %d, %zu forms, issued %.10s).\n"),
+          (unsigned long long)kit->sequence, kit->round, kit->form_count, kit->created);
+  cli_office_fingerprint(kit->signing_key);
+  if (kit->has_next) {
+    char next[ICS_FINGERPRINT_SIZE];
+    ics_key_fingerprint(kit->next_signing_key, next);
+    fprintf(stderr, cli_tr("Sở đổi khóa: từ nay kho tin khóa mới của Sở %s.\n",
+                           "The office changes keys: from now on the store trusts its new key %s.\n"),
+            next);
+  }
+}
+
+static int init_from_kit(const options *o, int round) {
+  if (o->forms || o->central_key) {
+    cli_error("--kit đã mang biểu mẫu và khóa của Sở: không dùng kèm --forms hay --central-key",
+              "--kit carries the office's forms and keys: do not give --forms or --central-key with it");
+    return EXIT_USAGE;
+  }
+  ics_kit *kit = read_kit(o->kit);
+  if (!kit) return EXIT_FAIL;
+  char *error = NULL;
+  int status = EXIT_OK;
+  if (ics_store_create_from_kit(o->store, o->site, o->surveyor, round, kit, cli_lang, &error)) {
+    status = fail(error);
+  } else {
+    fprintf(stderr, cli_tr("Đã tạo kho '%s' từ bộ biểu mẫu '%s': nơi khảo sát '%s', người khảo sát '%s'.\n",
+                           "Created the store '%s' from the kit '%s': site '%s', surveyor '%s'.\n"),
+            o->store, o->kit, o->site, o->surveyor);
+    print_kit(kit);
+  }
+  ics_kit_free(kit);
+  return status;
+}
+
+static int collect_update(ics_store *store, const options *o) {
+  if (!o->kit) {
+    cli_error("cần --kit TỆP.kit", "--kit FILE.kit is required");
+    return EXIT_USAGE;
+  }
+  ics_kit *kit = read_kit(o->kit);
+  if (!kit) return EXIT_FAIL;
+  char *error = NULL;
+  ics_store_kit_info before;
+  int status = EXIT_OK;
+  if (ics_store_kit(store, &before, &error)) {
+    status = fail(error);
+  } else {
+    ics_kit_update u = ics_store_adopt_kit(store, kit, &error);
+    if (u == ICS_KIT_ALREADY) {
+      fprintf(stderr, cli_tr("Kho '%s' đã có bộ biểu mẫu này (số %llu): không thay đổi gì.\n",
+                             "The store '%s' has this kit already (number %llu): nothing changed.\n"),
+              o->store, (unsigned long long)kit->sequence);
+    } else if (u == ICS_KIT_ADOPTED) {
+      fprintf(stderr, cli_tr("Kho '%s' đã dùng bộ biểu mẫu mới; các bản ghi đã có được giữ nguyên.\n",
+                             "The store '%s' now uses the new kit; the records already stored are kept.\n"),
+              o->store);
+      print_kit(kit);
+      if (!before.from_kit)
+        fputs(cli_tr("Kho này trước đây không làm từ bộ biểu mẫu: hãy đọc dấu vân tay trên cho Sở để xác nhận.\n",
+                     "This store was not made from a kit before: read the fingerprint above to the office to confirm it.\n"),
+              stderr);
+    } else {
+      status = fail(error);
+    }
+  }
+  ics_kit_free(kit);
+  return status;
+}
+
 /* ---- init -------------------------------------------------------------------------------- */
 static int collect_init(const options *o) {
   if (!o->site || !o->surveyor) {
@@ -137,6 +232,7 @@ static int collect_init(const options *o) {
     }
     round = (int)r;
   }
+  if (o->kit) return init_from_kit(o, o->round ? round : 0);
   char *error = NULL;
   unsigned char central_key[ICS_KEY_BYTES];
   if (o->central_key && ics_keys_read_public(o->central_key, central_key, cli_lang, &error))
@@ -384,10 +480,11 @@ int cmd_collect(int argc, char **argv) {
     fputs(cli_tr(help_vi, help_en), argc < 2 ? stderr : stdout);
     return argc < 2 ? EXIT_USAGE : EXIT_OK;
   }
-  static const char *const commands[] = {"init", "fill", "edit", "void", "list", "export", "set-key"};
+  static const char *const commands[] = {"init", "fill", "edit", "void", "list", "export", "set-key",
+                                         "update"};
   size_t which = 0;
-  while (which < 7 && strcmp(argv[1], commands[which])) which++;
-  if (which == 7) {
+  while (which < 8 && strcmp(argv[1], commands[which])) which++;
+  if (which == 8) {
     cli_error("không có lệnh 'collect %s' (xem 'ictsurvey collect --help')",
               "no command 'collect %s' (see 'ictsurvey collect --help')", argv[1]);
     return EXIT_USAGE;
@@ -410,7 +507,8 @@ int cmd_collect(int argc, char **argv) {
   case 3: status = collect_void(store, &o); break;
   case 4: status = ics_store_list(store, print_line, NULL, &error) ? fail(error) : EXIT_OK; break;
   case 5: status = collect_export(store, &o); break;
-  default: status = collect_set_key(store, &o); break;
+  case 6: status = collect_set_key(store, &o); break;
+  default: status = collect_update(store, &o); break;
   }
   ics_store_close(store);
   return status;

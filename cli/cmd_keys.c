@@ -1,4 +1,5 @@
-/* cmd_keys.c - `ictsurvey keys init --dir DIR`: the central office makes its key pair once. */
+/* cmd_keys.c - `ictsurvey keys init --dir DIR`: the central office makes its keys once (the
+ * sealing pair and the signing pair), or adds the signing pair to a folder of an older version. */
 #include <stdio.h>
 #include <string.h>
 
@@ -8,28 +9,39 @@
 static const char help_vi[] =
     "Cách dùng: ictsurvey keys init --dir THƯ_MỤC\n"
     "\n"
-    "Tạo cặp khóa của văn phòng trung tâm (làm một lần) trong THƯ_MỤC (quyền 0700):\n"
-    "  central.pub   khóa công khai: gửi kèm biểu mẫu cho mọi người khảo sát\n"
-    "                (ictsurvey collect init --central-key central.pub). Gói dữ liệu\n"
-    "                niêm phong bằng khóa này thì chỉ văn phòng trung tâm mở được.\n"
+    "Tạo các khóa của văn phòng trung tâm (làm một lần) trong THƯ_MỤC (quyền 0700):\n"
+    "  central.pub   khóa công khai: người khảo sát nhận nó trong bộ khảo sát (kit)\n"
+    "                hoặc kèm biểu mẫu (ictsurvey collect init --central-key central.pub).\n"
+    "                Gói dữ liệu niêm phong bằng khóa này thì chỉ văn phòng trung tâm mở được.\n"
     "  central.key   khóa bí mật (quyền 0600): để mở gói khi hợp nhất\n"
-    "                (ictsurvey merge --key central.key). Không bao giờ gửi đi; hãy sao\n"
+    "                (ictsurvey merge --key central.key) và ký bộ khảo sát\n"
+    "                (ictsurvey kit --key central.key). Không bao giờ gửi đi; hãy sao\n"
     "                lưu nó ở nơi an toàn: mất nó thì không mở được các gói đã niêm phong.\n"
-    "Không ghi đè cặp khóa đã có. Đổi khóa: xem docs/security.md.\n"
+    "Mỗi tệp có một dòng khóa niêm phong (X25519) và một dòng khóa ký (Ed25519). Dấu\n"
+    "vân tay của Sở là dấu vân tay của khóa ký: người khảo sát đọc lại nó cho Sở qua\n"
+    "điện thoại.\n"
+    "Không ghi đè cặp khóa đã có. Thư mục do phiên bản cũ tạo (chưa có khóa ký) thì\n"
+    "được thêm khóa ký; khóa niêm phong giữ nguyên. Đổi khóa: xem docs/security.md.\n"
     "\n"
     "  --lang vi|en   Ngôn ngữ (mặc định vi).\n";
 
 static const char help_en[] =
     "Usage: ictsurvey keys init --dir DIR\n"
     "\n"
-    "Make the central office's key pair (once) in DIR (mode 0700):\n"
-    "  central.pub   the public key: send it with the forms to every surveyor\n"
-    "                (ictsurvey collect init --central-key central.pub). Bundles sealed\n"
-    "                to it can be opened only by the central office.\n"
-    "  central.key   the secret key (mode 0600): opens bundles when merging\n"
-    "                (ictsurvey merge --key central.key). Never send it anywhere; keep a\n"
+    "Make the central office's keys (once) in DIR (mode 0700):\n"
+    "  central.pub   the public keys: surveyors get it inside the survey kit, or with\n"
+    "                the forms (ictsurvey collect init --central-key central.pub).\n"
+    "                Bundles sealed to it can be opened only by the central office.\n"
+    "  central.key   the secret keys (mode 0600): opens bundles when merging\n"
+    "                (ictsurvey merge --key central.key) and signs survey kits\n"
+    "                (ictsurvey kit --key central.key). Never send it anywhere; keep a\n"
     "                backup in a safe place: without it, sealed bundles cannot be opened.\n"
-    "An existing key pair is never replaced. Changing keys: see docs/security.md.\n"
+    "Each file has a sealing key line (X25519) and a signing key line (Ed25519). The\n"
+    "office fingerprint is the signing key's fingerprint: surveyors read it back to\n"
+    "the office over the phone.\n"
+    "An existing key pair is never replaced. A folder made by an older version (no\n"
+    "signing key) gets the signing key added; its sealing keys stay as they are.\n"
+    "Changing keys: see docs/security.md.\n"
     "\n"
     "  --lang vi|en   Language (default vi).\n";
 
@@ -56,26 +68,37 @@ int cmd_keys(int argc, char **argv) {
     return EXIT_USAGE;
   }
   char *error = NULL;
-  if (ics_keys_init(dir, cli_lang, &error)) {
+  bool upgraded = false;
+  if (ics_keys_init_ex(dir, &upgraded, cli_lang, &error)) {
     cli_error("%s", "%s", cli_message(error));
     ics_free(error);
     return EXIT_FAIL;
   }
   char *pub = ics_path_join(dir, "central.pub");
-  unsigned char key[ICS_KEY_BYTES];
+  ics_office_public office = {.can_sign = false};
   char fingerprint[ICS_FINGERPRINT_SIZE] = "?";
-  if (pub && ics_keys_read_public(pub, key, cli_lang, &error) == 0)
-    ics_key_fingerprint(key, fingerprint);
+  if (pub && ics_keys_read_office_public(pub, &office, cli_lang, &error) == 0)
+    ics_key_fingerprint(office.seal, fingerprint);
   ics_free(error);
   ics_free(pub);
-  fprintf(stderr,
-          cli_tr("Đã tạo cặp khóa trong '%s' (dấu vân tay %s):\n"
-                 "  %s/central.pub  gửi cho người khảo sát: ictsurvey collect init --central-key central.pub\n"
-                 "  %s/central.key  giữ tại văn phòng, sao lưu an toàn: ictsurvey merge --key %s/central.key\n",
-                 "Made the key pair in '%s' (fingerprint %s):\n"
-                 "  %s/central.pub  give it to surveyors: ictsurvey collect init --central-key central.pub\n"
-                 "  %s/central.key  keep it in the office, backed up safely: ictsurvey merge --key %s/central.key\n"),
-          dir, fingerprint, dir, dir, dir);
+  if (upgraded)
+    cli_note("Đã thêm khóa ký của Sở vào '%s' (để ký bộ khảo sát: ictsurvey kit --key %s/central.key); "
+             "khóa niêm phong giữ nguyên như cũ (dấu vân tay khóa niêm phong %s).",
+             "Added the office's signing key to '%s' (it signs survey kits: ictsurvey kit --key "
+             "%s/central.key); the sealing keys were left as they were (sealing key fingerprint %s).",
+             dir, dir, fingerprint);
+  else
+    fprintf(stderr,
+            cli_tr("Đã tạo các khóa trong '%s' (dấu vân tay khóa niêm phong %s):\n"
+                   "  %s/central.pub  cho người khảo sát (có sẵn trong bộ khảo sát): ictsurvey collect init --central-key central.pub\n"
+                   "  %s/central.key  giữ tại văn phòng, sao lưu an toàn: ictsurvey merge --key %s/central.key\n"
+                   "                  và ký bộ khảo sát: ictsurvey kit --key %s/central.key\n",
+                   "Made the keys in '%s' (sealing key fingerprint %s):\n"
+                   "  %s/central.pub  for surveyors (it is inside the survey kit): ictsurvey collect init --central-key central.pub\n"
+                   "  %s/central.key  keep it in the office, backed up safely: ictsurvey merge --key %s/central.key\n"
+                   "                  and to sign survey kits: ictsurvey kit --key %s/central.key\n"),
+            dir, fingerprint, dir, dir, dir, dir);
+  if (office.can_sign) cli_office_fingerprint(office.signing);
   /* an existing folder is kept as it is: whoever may write to it may replace the keys */
   if (ics_dir_open_to_others(dir))
     cli_note("Cảnh báo: người dùng khác có thể ghi vào thư mục '%s': họ có thể xóa khóa bí mật "

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggregator.h"
 #include "cli.h"
 #include "reports.h"
 
@@ -15,7 +16,7 @@ static const char help_vi[] =
     "Nhóm ưu tiên (giới tính, nhóm tuổi), Nhu cầu đào tạo, Cơ quan, Chất lượng dữ liệu, và một\n"
     "trang bản ghi cho mỗi biểu mẫu.\n"
     "\n"
-    "  --targets TỆP       tệp chỉ tiêu (mặc định: schema/definitions/targets.yaml)\n"
+    "  --targets TỆP       tệp chỉ tiêu (mặc định: chỉ tiêu Sở đã công bố bằng ictsurvey kit)\n"
     "  --records           luôn có trang bản ghi; --no-records: không bao giờ\n"
     "                      (mặc định: khi biểu mẫu có tối đa 100.000 bản ghi)\n"
     "  --include-personal  kèm họ tên, năm sinh trong trang bản ghi\n"
@@ -29,7 +30,7 @@ static const char help_en[] =
     "to this one), Priority groups (gender, age bands), Training needs, Agencies, Data quality,\n"
     "and a sheet of records per form.\n"
     "\n"
-    "  --targets FILE      the targets file (default: schema/definitions/targets.yaml)\n"
+    "  --targets FILE      the targets file (default: the targets published with ictsurvey kit)\n"
     "  --records           always add record sheets; --no-records: never\n"
     "                      (default: for forms with at most 100,000 records)\n"
     "  --include-personal  names and birth years in record sheets\n"
@@ -37,7 +38,7 @@ static const char help_en[] =
 
 int cmd_report(int argc, char **argv) {
   ics_report_options o = {.records = ICS_RECORDS_AUTO};
-  const char *round = NULL;
+  const char *round = NULL, *db_path = NULL;
   bool force = false;
   for (int i = 1; i < argc; i++) {
     int r = cli_common_option(argc, argv, &i, help_vi, help_en);
@@ -50,7 +51,7 @@ int cmd_report(int argc, char **argv) {
     else if (!strcmp(argv[i], "--deterministic")) continue; /* always: the data date is the creation date */
     else {
       const char *const names[] = {"--db", "--round", "--targets", "-o"};
-      const char **const slots[] = {&o.db_path, &round, &o.targets_path, &o.output};
+      const char **const slots[] = {&db_path, &round, &o.targets_path, &o.output};
       r = cli_options_value(argc, argv, &i, names, slots, 4);
       if (r < 0) return EXIT_USAGE;
       bool matched = r == 1;
@@ -61,7 +62,7 @@ int cmd_report(int argc, char **argv) {
       }
     }
   }
-  if (!o.db_path || !o.output) {
+  if (!db_path || !o.output) {
     cli_error("cần --db CSDL và -o TỆP.xlsx", "--db CENTRAL and -o OUT.xlsx are required");
     return EXIT_USAGE;
   }
@@ -74,12 +75,16 @@ int cmd_report(int argc, char **argv) {
     }
     o.round = (int)y;
   }
-  const char *inputs[] = {o.db_path, o.targets_path};
+  const char *inputs[] = {db_path, o.targets_path};
   if (cli_check_output(o.output, ICS_FILE_WORKBOOK, force, inputs, 2)) return EXIT_FAIL;
   o.lang = cli_lang;
+  ics_central *c = cli_open_central(db_path);
+  if (!c) return EXIT_FAIL;
+  o.db = ics_central_db(c);
   ics_diags diags = {0};
   char *error = NULL;
   int rc = ics_report_write(&o, &diags, &error);
+  ics_central_close(c);
   cli_print_diags(&diags);
   ics_diags_free(&diags);
   if (rc) {

@@ -14,13 +14,15 @@ static const char usage_vi[] =
     "  check [TỆP...]   Kiểm tra định nghĩa biểu mẫu, danh mục đơn vị và tệp chỉ tiêu\n"
     "                   (không có TỆP: các định nghĩa kèm theo trong schema/definitions).\n"
     "  collect ...      Nhập phiếu trên máy của người khảo sát và xuất tệp gói gửi về Sở\n"
-    "                   (init, fill, edit, void, list, export).\n"
+    "                   (init, update, fill, edit, void, list, export).\n"
+    "  kit --db CSDL --key central.key -o TỆP.kit   Công bố biểu mẫu, danh mục, chỉ tiêu\n"
+    "                   và ghi bộ biểu mẫu (kit) có chữ ký của Sở gửi người khảo sát.\n"
     "  merge --db CSDL GÓI...   Hợp nhất các tệp gói vào cơ sở dữ liệu trung tâm.\n"
     "  status --db CSDL         Mức độ đầy đủ của dữ liệu đã nhận.\n"
     "  export --db CSDL --form BIỂU_MẪU -o TỆP.csv   Xuất bản ghi ra CSV.\n"
     "  report --db CSDL -o TỆP.xlsx   Bảng tính phân tích khoảng cách so với mục tiêu.\n"
     "  simulate --out THƯ_MỤC   Một đợt khảo sát giả lập để diễn tập.\n"
-    "  keys init --dir THƯ_MỤC  Tạo cặp khóa của Sở để niêm phong gói dữ liệu.\n"
+    "  keys init --dir THƯ_MỤC  Tạo các cặp khóa của Sở (niêm phong gói, ký bộ biểu mẫu).\n"
     "\n"
     "Tùy chọn chung:\n"
     "  --lang vi|en     Ngôn ngữ thông báo (mặc định: vi; hoặc đặt ICTSURVEY_LANG).\n"
@@ -38,13 +40,15 @@ static const char usage_en[] =
     "  check [FILE...]  Validate form definitions, unit registers and targets files\n"
     "                   (no FILE: the shipped definitions in schema/definitions).\n"
     "  collect ...      Fill forms on a surveyor's PC and export a bundle for the central\n"
-    "                   office (init, fill, edit, void, list, export).\n"
+    "                   office (init, update, fill, edit, void, list, export).\n"
+    "  kit --db CENTRAL --key central.key -o FILE.kit   Publish forms, register and\n"
+    "                   targets, and write the office-signed survey kit for surveyors.\n"
     "  merge --db CENTRAL BUNDLE...   Merge bundles into the central database.\n"
     "  status --db CENTRAL            Completeness of what has arrived.\n"
     "  export --db CENTRAL --form FORM -o FILE.csv   The current records as CSV.\n"
     "  report --db CENTRAL -o OUT.xlsx   The gap-analysis workbook for managers.\n"
     "  simulate --out DIR   A made-up survey round to rehearse with.\n"
-    "  keys init --dir DIR  Make the central office's key pair that seals bundles.\n"
+    "  keys init --dir DIR  Make the office's key pairs (sealing bundles, signing kits).\n"
     "\n"
     "Options for every command:\n"
     "  --lang vi|en     Language of messages (default: vi; or set ICTSURVEY_LANG).\n"
@@ -67,6 +71,7 @@ static const command commands[] = {
     {"report", cmd_report},
     {"simulate", cmd_simulate},
     {"keys", cmd_keys},
+    {"kit", cmd_kit},
 };
 
 /* Test hook (tests/test_faults.py, docs/limits.md): ICTSURVEY_FAIL_ALLOC_AFTER=N makes every

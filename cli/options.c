@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "keys.h"
 
 ics_lang cli_lang = ICS_VI;
 
@@ -39,6 +40,14 @@ void cli_note(const char *vi, const char *en, ...) {
   va_start(ap, en);
   print_line("", cli_tr(vi, en), ap);
   va_end(ap);
+}
+
+void cli_office_fingerprint(const unsigned char signing_key[32]) {
+  char fingerprint[ICS_FINGERPRINT_SIZE];
+  ics_key_fingerprint(signing_key, fingerprint);
+  cli_note("Dấu vân tay của Sở: %s (đọc lại cho Sở qua điện thoại: phải trùng khớp)",
+           "Office fingerprint: %s (read it back to the office over the phone: it must be the same)",
+           fingerprint);
 }
 
 /* Whether output is input itself, or the name SQLite gives input's journal files (INPUT-wal,

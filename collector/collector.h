@@ -6,6 +6,7 @@
 #ifndef ICS_COLLECTOR_H
 #define ICS_COLLECTOR_H
 
+#include "kit.h"
 #include "schema.h"
 
 typedef struct ics_store ics_store;
@@ -34,6 +35,10 @@ typedef struct {
   const char *register_path;
   const unsigned char *central_key; /* the office's public key (32 bytes): seal exports to it;
                                        NULL: exports are signed but not sealed */
+  const unsigned char *office_key;  /* the office's signing key (32 bytes) its kits are signed
+                                       with; NULL: not made from a kit */
+  uint64_t kit_sequence;            /* the kit the store was made from (with office_key) */
+  const char *kit_id;
 } ics_store_setup;
 
 /* Creates a new store (refuses an existing file). Returns 0, or 1 with *error set. */
@@ -44,6 +49,10 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
 int ics_store_create_from_dir(const char *path, const char *site, const char *surveyor, int round,
                               const char *dir, const unsigned char *central_key, ics_lang lang,
                               size_t *form_count, ics_diags *diags, char **error);
+/* Creates a store from a survey kit whose signature was checked (kit.h): its forms, register,
+ * round (round 0: the kit's; another is refused) and the office's keys. 0, or 1 with *error. */
+int ics_store_create_from_kit(const char *path, const char *site, const char *surveyor, int round,
+                              const ics_kit *kit, ics_lang lang, char **error);
 /* Opens a store, loading its forms and register. NULL with *error on failure. */
 ics_store *ics_store_open(const char *path, ics_lang lang, char **error);
 void ics_store_close(ics_store *store);
@@ -92,6 +101,28 @@ typedef struct {
   const char *bundle_id; /* NULL: a random UUID */
   const char *created;   /* NULL: now */
 } ics_export_options;
+
+/* What the store knows of the office's kits: the signing key its kits must carry (false when
+ * the store was not made from a kit and never adopted one), and the last kit adopted. */
+typedef struct {
+  bool from_kit;
+  unsigned char office_key[32];
+  uint64_t sequence;
+  char kit_id[37];
+} ics_store_kit_info;
+int ics_store_kit(ics_store *store, ics_store_kit_info *info, char **error);
+
+typedef enum {
+  ICS_KIT_ADOPTED,      /* the store now has the kit's forms, register and keys */
+  ICS_KIT_ALREADY,      /* the store has this kit already: nothing changed */
+  ICS_KIT_REFUSED,      /* *error says why: another office, an older kit, another round */
+  ICS_KIT_UPDATE_ERROR  /* the store could not be written: nothing changed */
+} ics_kit_update;
+/* Adopts a newer kit of the office the store knows (its signature checked by the caller):
+ * forms of the kit replace the store's of the same id, its register the store's, and after a
+ * key rotation the kit's next keys become the office's. A store not made from a kit adopts
+ * the kit's office (the caller shows its fingerprint). Records already stored are kept. */
+ics_kit_update ics_store_adopt_kit(ics_store *store, const ics_kit *kit, char **error);
 
 /* The central office's public key the store seals its exports to (replacing any earlier one:
  * the office changed keys). 0, or 1 with *error. */

@@ -77,3 +77,42 @@ int ics_store_create_from_dir(const char *path, const char *site, const char *su
   ics_free(names);
   return rc;
 }
+
+int ics_store_create_from_kit(const char *path, const char *site, const char *surveyor, int round,
+                              const ics_kit *kit, ics_lang lang, char **error) {
+  if (round && round != kit->round) {
+    ics_buf b = {0};
+    ics_buf_printf(&b, lang == ICS_EN ? "the kit is for round %d, not %d: leave out --round"
+                                      : "bộ biểu mẫu dành cho đợt %d, không phải %d: hãy bỏ --round",
+                   kit->round, round);
+    ics_free(*error);
+    *error = ics_buf_take(&b);
+    return 1;
+  }
+  const char **texts = ics_calloc(kit->form_count + 1, sizeof *texts);
+  char **paths = ics_calloc(kit->form_count + 1, sizeof *paths);
+  int rc = 0;
+  for (size_t i = 0; texts && paths && i < kit->form_count; i++) {
+    texts[i] = kit->forms[i].text; /* NUL-terminated when read */
+    ics_buf name = {0};
+    ics_buf_printf(&name, "%s.yaml", kit->forms[i].id);
+    if (!(paths[i] = ics_buf_take(&name))) rc = 1;
+  }
+  if (!texts || !paths || rc) {
+    rc = set_error(error, lang, "không đủ bộ nhớ%s", "out of memory%s", "");
+  } else {
+    /* a rotation kit already names the office's next keys: a new store starts with those */
+    ics_store_setup setup = {.site = site, .surveyor = surveyor, .round = kit->round,
+                             .form_texts = texts, .form_paths = (const char *const *)paths,
+                             .form_count = kit->form_count, .register_text = kit->register_text,
+                             .register_path = "units.yaml",
+                             .central_key = kit->has_next ? kit->next_seal_key : kit->seal_key,
+                             .office_key = kit->has_next ? kit->next_signing_key : kit->signing_key,
+                             .kit_sequence = kit->sequence, .kit_id = kit->kit_id};
+    rc = ics_store_create(path, &setup, lang, error);
+  }
+  for (size_t i = 0; paths && i < kit->form_count; i++) ics_free(paths[i]);
+  ics_free(paths);
+  ics_free(texts);
+  return rc;
+}

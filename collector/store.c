@@ -198,7 +198,7 @@ static int open_db(const char *path, int flags, sqlite3 **db, ics_lang lang, cha
 
 static int put_meta(sqlite3 *db, const char *key, const char *value, ics_lang lang, char **error) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db, "INSERT INTO meta(key, value) VALUES (?1, ?2)", -1, &st, NULL))
+  if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", -1, &st, NULL))
     return db_error(db, lang, error);
   sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
@@ -238,6 +238,17 @@ static int put_key(sqlite3 *db, const char *name, const unsigned char *key, size
   sodium_bin2hex(hex, sizeof hex, key, size);
   int rc = put_meta(db, name, hex, lang, error);
   sodium_memzero(hex, sizeof hex);
+  return rc;
+}
+
+/* The office whose kits the store takes (its Ed25519 key), and the kit it has. */
+static int put_kit(sqlite3 *db, const unsigned char office_key[32], uint64_t sequence, const char *kit_id,
+                   ics_lang lang, char **error) {
+  char number[24];
+  snprintf(number, sizeof number, "%llu", (unsigned long long)sequence);
+  int rc = put_key(db, "office_key", office_key, 32, lang, error);
+  if (!rc) rc = put_meta(db, "kit_sequence", number, lang, error);
+  if (!rc) rc = put_meta(db, "kit_id", kit_id, lang, error);
   return rc;
 }
 
@@ -332,6 +343,7 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
   if (!rc) rc = put_meta(db, "schema_version", number, lang, error);
   if (!rc) rc = put_new_signing_key(db, lang, error);
   if (!rc && setup->central_key) rc = put_key(db, "central_key", setup->central_key, 32, lang, error);
+  if (!rc && setup->office_key) rc = put_kit(db, setup->office_key, setup->kit_sequence, setup->kit_id, lang, error);
   sqlite3_stmt *st = NULL;
   if (!rc && sqlite3_prepare_v2(db, "INSERT INTO forms VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL))
     rc = db_error(db, lang, error);
@@ -985,4 +997,97 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
   ics_free(reg_text);
   ics_free(forms);
   return rc;
+}
+
+/* ---- survey kits ---------------------------------------------------------------------------- */
+int ics_store_kit(ics_store *s, ics_store_kit_info *info, char **error) {
+  memset(info, 0, sizeof *info);
+  int found = get_key(s, "office_key", info->office_key, sizeof info->office_key, error);
+  if (found < 0) return 1;
+  info->from_kit = found == 1;
+  if (!info->from_kit) return 0;
+  int failed = 0;
+  char *sequence = get_meta(s->db, "kit_sequence", &failed), *id = get_meta(s->db, "kit_id", &failed);
+  if (!failed && sequence) info->sequence = strtoull(sequence, NULL, 10);
+  if (!failed && id) snprintf(info->kit_id, sizeof info->kit_id, "%s", id);
+  ics_free(sequence);
+  ics_free(id);
+  if (failed == 1) return db_error(s->db, s->lang, error);
+  if (failed) {
+    set_error(error, s->lang, "không đủ bộ nhớ", "out of memory");
+    return 1;
+  }
+  return 0;
+}
+
+ics_kit_update ics_store_adopt_kit(ics_store *s, const ics_kit *kit, char **error) {
+  ics_store_kit_info have;
+  if (ics_store_kit(s, &have, error)) return ICS_KIT_UPDATE_ERROR;
+  char theirs[ICS_FINGERPRINT_SIZE], ours[ICS_FINGERPRINT_SIZE];
+  ics_key_fingerprint(kit->signing_key, theirs);
+  ics_key_fingerprint(have.office_key, ours);
+  if (have.from_kit && memcmp(have.office_key, kit->signing_key, 32) != 0) {
+    set_error(error, s->lang,
+              "bộ biểu mẫu này được ký bằng khóa %s, không phải khóa của Sở mà kho này biết (%s): "
+              "không dùng nó. Hãy gọi Sở để xác nhận; Sở đổi khóa thì gửi một bộ ký bằng khóa cũ",
+              "this kit is signed with the key %s, not the office key this store knows (%s): it is "
+              "not used. Call the office to check; when the office changes keys it sends a kit "
+              "signed with the old one",
+              theirs, ours);
+    return ICS_KIT_REFUSED;
+  }
+  if (kit->round != s->round) {
+    set_error(error, s->lang,
+              "bộ biểu mẫu này dành cho đợt %d, còn kho thuộc đợt %d: đợt mới thì tạo kho mới "
+              "(ictsurvey collect init --kit)",
+              "this kit is for round %d and the store is of round %d: a new round needs a new "
+              "store (ictsurvey collect init --kit)",
+              kit->round, s->round);
+    return ICS_KIT_REFUSED;
+  }
+  if (have.from_kit && kit->sequence == have.sequence && !strcmp(kit->kit_id, have.kit_id))
+    return ICS_KIT_ALREADY;
+  if (have.from_kit && kit->sequence <= have.sequence) {
+    set_error(error, s->lang,
+              "bộ biểu mẫu này (số %llu) không mới hơn bộ kho đang dùng (số %llu): không thay đổi gì",
+              "this kit (number %llu) is not newer than the store's (number %llu): nothing changed",
+              (unsigned long long)kit->sequence, (unsigned long long)have.sequence);
+    return ICS_KIT_REFUSED;
+  }
+  if (exec(s->db, "BEGIN IMMEDIATE", s->lang, error)) return ICS_KIT_UPDATE_ERROR;
+  sqlite3_stmt *st = NULL;
+  int rc = 0;
+  if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO forms VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL))
+    rc = db_error(s->db, s->lang, error);
+  for (size_t i = 0; !rc && i < kit->form_count; i++) {
+    const ics_kit_form *f = &kit->forms[i];
+    char name[ICS_NAME_MAX + 8];
+    snprintf(name, sizeof name, "%s.yaml", f->id);
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, f->version, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, f->hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, f->text, (int)f->len, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = db_error(s->db, s->lang, error);
+  }
+  sqlite3_finalize(st);
+  if (!rc && sqlite3_prepare_v2(s->db, "UPDATE unit_register SET path = 'units.yaml', definition = ?1", -1, &st, NULL))
+    rc = db_error(s->db, s->lang, error);
+  else if (!rc) {
+    sqlite3_bind_text(st, 1, kit->register_text, (int)kit->register_len, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = db_error(s->db, s->lang, error);
+    sqlite3_finalize(st);
+  }
+  /* a rotation: the office's next keys are the ones to trust and to seal to from now on */
+  const unsigned char *seal = kit->has_next ? kit->next_seal_key : kit->seal_key;
+  const unsigned char *office = kit->has_next ? kit->next_signing_key : kit->signing_key;
+  if (!rc) rc = put_key(s->db, "central_key", seal, 32, s->lang, error);
+  if (!rc) rc = put_kit(s->db, office, kit->sequence, kit->kit_id, s->lang, error);
+  if (!rc) rc = exec(s->db, "COMMIT", s->lang, error);
+  if (rc) {
+    ics_store_rollback(s);
+    return ICS_KIT_UPDATE_ERROR;
+  }
+  return ICS_KIT_ADOPTED;
 }

@@ -24,8 +24,12 @@ ics_file_kind ics_file_sniff(const char *path) {
            : id == ICS_SQLITE_ID_CENTRAL ? ICS_FILE_CENTRAL
                                          : ICS_FILE_DATABASE;
   }
-  /* gzip: ictsurvey writes its bundles with the OS byte 0xFF ("unknown"); gzip and other
+  /* gzip: a survey kit names itself in its header (FLG FNAME, the name "ictsurvey-kit");
+   * bundles have no name (FLG 0) and are told by the OS byte 0xFF ("unknown"); gzip and other
    * tools write their own, so a compressed backup is not taken for a bundle */
+  if (n >= 24 && head[0] == 0x1f && head[1] == 0x8b && head[2] == 0x08 && head[3] == 0x08 &&
+      !memcmp(head + 10, "ictsurvey-kit", 14))
+    return ICS_FILE_KIT;
   if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b)
     return n >= 10 && head[9] == 0xFF ? ICS_FILE_BUNDLE : ICS_FILE_ARCHIVE;
   /* zip: a workbook is an Office package (its first entry, named at offset 30, is one of the
@@ -54,6 +58,7 @@ const char *ics_file_kind_name(ics_file_kind kind, ics_lang lang) {
       [ICS_FILE_CENTRAL] = {"cơ sở dữ liệu trung tâm", "the central database"},
       [ICS_FILE_DATABASE] = {"một cơ sở dữ liệu SQLite", "an SQLite database"},
       [ICS_FILE_BUNDLE] = {"một tệp gói (bundle)", "a bundle"},
+      [ICS_FILE_KIT] = {"một bộ biểu mẫu (kit)", "a survey kit"},
       [ICS_FILE_KEY] = {"một tệp khóa (keys init)", "a key file (keys init)"},
       [ICS_FILE_WORKBOOK] = {"một bảng tính .xlsx", "an .xlsx workbook"},
       [ICS_FILE_ARCHIVE] = {"một tệp nén (.zip, .gz) hay tài liệu", "a compressed archive (.zip, .gz) or document"},

@@ -1,5 +1,7 @@
 /* keys.c - making, writing and reading the central office's key files. A key file is a few
- * comment lines (#) and one line "KIND: x25519 HEX" with the 32-byte key in lowercase hex. */
+ * comment lines (#), one sealing line "KIND: x25519 HEX" with the 32-byte X25519 key in
+ * lowercase hex and, in files made since kits, one signing line "KIND: ed25519 HEX" (in
+ * central.pub the 32-byte Ed25519 public key, in central.key the 32-byte seed of the pair). */
 #include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -10,9 +12,23 @@
 
 #define TR(lang, vi, en) ((lang) == ICS_EN ? (en) : (vi))
 
-static const char PUBLIC_KIND[] = "ictsurvey-central-public-key";
-static const char SECRET_KIND[] = "ictsurvey-central-secret-key";
-enum { KEY_FILE_MAX = 4096 };
+/* The key lines of a file: [SEAL] required, [SIGN] optional, each at most once. */
+typedef struct {
+  const char *kind; /* before the ':' */
+  const char *alg;
+} key_line;
+enum { SEAL = 0, SIGN = 1, KEY_LINES = 2 };
+static const key_line PUBLIC_LINES[KEY_LINES] = {{"ictsurvey-central-public-key", "x25519"},
+                                                 {"central-signing-key", "ed25519"}};
+static const key_line SECRET_LINES[KEY_LINES] = {{"ictsurvey-central-secret-key", "x25519"},
+                                                 {"central-signing-secret-key", "ed25519"}};
+enum {
+  KEY_FILE_MAX = 4096,
+  KEY_LINE_SIZE = 128 /* "central-signing-secret-key: ed25519 " 64 hex digits, newline, NUL */
+};
+_Static_assert(crypto_sign_SEEDBYTES == ICS_KEY_BYTES && crypto_sign_PUBLICKEYBYTES == ICS_SIGN_PUBLIC_BYTES &&
+                   crypto_sign_SECRETKEYBYTES == ICS_SIGN_SECRET_BYTES && crypto_box_SECRETKEYBYTES == ICS_KEY_BYTES,
+               "key sizes");
 
 static int set_error(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int set_error(char **error, const char *fmt, ...) {
@@ -40,93 +56,74 @@ void ics_key_fingerprint(const unsigned char public_key[ICS_KEY_BYTES],
   out[k] = '\0';
 }
 
-/* The text of a key file: comments that tell a person what it is, then the key line. */
-static char *key_file_text(const char *kind, const unsigned char key[ICS_KEY_BYTES],
-                           const char *fingerprint, bool secret) {
+/* "KIND: ALG HEX\n" into out[KEY_LINE_SIZE] (the caller wipes it when the key is secret). */
+static void key_line_text(char out[KEY_LINE_SIZE], const key_line *line, const unsigned char key[ICS_KEY_BYTES]) {
   char hex[ICS_KEY_BYTES * 2 + 1];
   sodium_bin2hex(hex, sizeof hex, key, ICS_KEY_BYTES);
-  ics_buf b = {0};
-  if (secret)
-    ics_buf_printf(&b,
-                   "# ictsurvey: the central office's SECRET key (khóa BÍ MẬT của văn phòng trung tâm).\n"
-                   "# It opens every sealed bundle: keep it in the office, never send or copy it.\n"
-                   "# Used by: ictsurvey merge --key central.key. Public key fingerprint: %s\n",
-                   fingerprint);
-  else
-    ics_buf_printf(&b,
-                   "# ictsurvey: the central office's public key (khóa công khai của văn phòng trung tâm).\n"
-                   "# Give it to every collector: ictsurvey collect init --central-key central.pub\n"
-                   "# Fingerprint: %s\n",
-                   fingerprint);
-  ics_buf_printf(&b, "%s: x25519 %s\n", kind, hex);
+  snprintf(out, KEY_LINE_SIZE, "%s: %s %s\n", line->kind, line->alg, hex);
   sodium_memzero(hex, sizeof hex);
-  return ics_buf_take(&b);
 }
 
-static int write_key_file(const char *path, const char *text, ics_lang lang, char **error) {
-  if (!text) return set_error(error, "%s", TR(lang, "không đủ bộ nhớ", "out of memory"));
-  if (ics_write_private_file(path, text, strlen(text)) == 0) return 0;
+/* The text of a new key file: comments that tell a person what it is, then the key lines. In
+ * both files the sealing line is line 4 (docs/security.md quotes errors that name it). */
+static void key_file_text(char out[KEY_FILE_MAX], bool secret, const unsigned char seal[ICS_KEY_BYTES],
+                          const unsigned char signing[ICS_KEY_BYTES], const char *seal_fingerprint,
+                          const char *office_fingerprint) {
+  const key_line *lines = secret ? SECRET_LINES : PUBLIC_LINES;
+  char seal_line[KEY_LINE_SIZE], sign_line[KEY_LINE_SIZE];
+  key_line_text(seal_line, &lines[SEAL], seal);
+  key_line_text(sign_line, &lines[SIGN], signing);
+  if (secret)
+    snprintf(out, KEY_FILE_MAX,
+             "# ictsurvey: the central office's SECRET keys (khóa BÍ MẬT của văn phòng trung tâm).\n"
+             "# They open every sealed bundle and sign survey kits: keep them in the office, never send or copy them.\n"
+             "# Used by: ictsurvey merge --key central.key, ictsurvey kit --key central.key. "
+             "Fingerprints: sealing key %s, office %s\n"
+             "%s%s",
+             seal_fingerprint, office_fingerprint, seal_line, sign_line);
+  else
+    snprintf(out, KEY_FILE_MAX,
+             "# ictsurvey: the central office's public keys (khóa công khai của văn phòng trung tâm).\n"
+             "# Surveyors get it inside the survey kit (ictsurvey kit), or: ictsurvey collect init --central-key central.pub\n"
+             "# Office fingerprint, to read back over the phone: %s (sealing key: %s)\n"
+             "%s%s",
+             office_fingerprint, seal_fingerprint, seal_line, sign_line);
+  sodium_memzero(seal_line, sizeof seal_line);
+  sodium_memzero(sign_line, sizeof sign_line);
+}
+
+static int write_error(const char *path, ics_lang lang, char **error) {
   return set_error(error, TR(lang, "không ghi được '%s': %s", "cannot write '%s': %s"), path,
                    strerror(errno));
 }
 
-int ics_keys_init(const char *dir, ics_lang lang, char **error) {
-  *error = NULL;
-  if (sodium_init() < 0)
-    return set_error(error, "%s", TR(lang, "không khởi động được libsodium", "cannot initialise libsodium"));
-  char *pub_path = ics_path_join(dir, "central.pub");
-  char *key_path = ics_path_join(dir, "central.key");
-  int rc = 1;
-  unsigned char pk[ICS_KEY_BYTES], sk[ICS_KEY_BYTES];
-  if (!pub_path || !key_path) {
-    set_error(error, "%s", TR(lang, "không đủ bộ nhớ", "out of memory"));
-    goto done;
-  }
-  if (ics_path_is_file(pub_path) || ics_path_is_file(key_path)) {
-    set_error(error,
-              TR(lang,
-                 "'%s' đã có một cặp khóa; không thay thế nó (các gói đã niêm phong bằng khóa cũ sẽ "
-                 "không mở được nữa). Muốn đổi khóa: tạo cặp mới ở thư mục khác (xem docs/security.md)",
-                 "'%s' already holds a key pair; it is not replaced (bundles sealed to the old key "
-                 "could no longer be opened). To change keys, make the new pair in another folder "
-                 "(see docs/security.md)"),
-              dir);
-    goto done;
-  }
-  if (ics_make_private_dir(dir) != 0) {
-    set_error(error, TR(lang, "không tạo được thư mục '%s': %s", "cannot create the folder '%s': %s"),
-              dir, strerror(errno));
-    goto done;
-  }
-  crypto_box_keypair(pk, sk);
-  char fingerprint[ICS_FINGERPRINT_SIZE];
-  ics_key_fingerprint(pk, fingerprint);
-  char *secret_text = key_file_text(SECRET_KIND, sk, fingerprint, true);
-  int written = write_key_file(key_path, secret_text, lang, error);
-  if (secret_text) sodium_memzero(secret_text, strlen(secret_text));
-  ics_free(secret_text);
-  if (written) goto done;
-  char *public_text = key_file_text(PUBLIC_KIND, pk, fingerprint, false);
-  if (write_key_file(pub_path, public_text, lang, error)) {
-    remove(key_path); /* a secret key without its public half helps nobody */
-  } else {
-    rc = 0;
-  }
-  ics_free(public_text);
-done:
-  sodium_memzero(sk, sizeof sk);
-  ics_free(pub_path);
-  ics_free(key_path);
-  return rc;
+static int already_there(const char *dir, ics_lang lang, char **error) {
+  return set_error(error,
+                   TR(lang,
+                      "'%s' đã có một cặp khóa; không thay thế nó (các gói đã niêm phong bằng khóa cũ sẽ "
+                      "không mở được nữa). Muốn đổi khóa: tạo cặp mới ở thư mục khác (xem docs/security.md)",
+                      "'%s' already holds a key pair; it is not replaced (bundles sealed to the old key "
+                      "could no longer be opened). To change keys, make the new pair in another folder "
+                      "(see docs/security.md)"),
+                   dir);
 }
 
-/* Finds the key line of a key file's text and decodes its key. */
-static int parse_key_file(const char *path, const char *text, size_t size, const char *kind,
-                          unsigned char key[ICS_KEY_BYTES], ics_lang lang, char **error) {
-  const char *other = kind == PUBLIC_KIND ? SECRET_KIND : PUBLIC_KIND;
+/* Is the line p[0..n) "KIND:…"? */
+static bool has_kind(const char *p, size_t n, const char *kind) {
+  size_t len = strlen(kind);
+  return n > len && memcmp(p, kind, len) == 0 && p[len] == ':';
+}
+
+/* Finds the key lines of a key file's text and decodes their keys: keys[SEAL] (required) and
+ * keys[SIGN] (*can_sign tells whether the file has it). A line of the other file of the pair
+ * is refused with a message saying which file this is. */
+static int parse_key_file(const char *path, const char *text, size_t size, bool secret,
+                          unsigned char keys[KEY_LINES][ICS_KEY_BYTES], bool *can_sign, ics_lang lang,
+                          char **error) {
+  const key_line *mine = secret ? SECRET_LINES : PUBLIC_LINES, *other = secret ? PUBLIC_LINES : SECRET_LINES;
   const char *p = text, *end = text + size;
   size_t line = 0;
-  bool found = false;
+  bool found[KEY_LINES] = {false, false};
   if (size >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) p += 3; /* saved by Notepad */
   while (p < end) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -138,9 +135,8 @@ static int parse_key_file(const char *path, const char *text, size_t size, const
       p = nl ? nl + 1 : end;
       continue;
     }
-    size_t kind_len = strlen(kind), other_len = strlen(other);
-    if (n > other_len && memcmp(p, other, other_len) == 0 && p[other_len] == ':') {
-      if (kind == SECRET_KIND)
+    if (has_kind(p, n, other[SEAL].kind) || has_kind(p, n, other[SIGN].kind)) {
+      if (secret)
         return set_error(error,
                          TR(lang, "%s:%zu:1: error: đây là khóa CÔNG KHAI (central.pub); lệnh này cần khóa bí mật central.key",
                             "%s:%zu:1: error: this is the PUBLIC key (central.pub); this command needs the secret key, central.key"),
@@ -150,104 +146,323 @@ static int parse_key_file(const char *path, const char *text, size_t size, const
                           "%s:%zu:1: error: this is the SECRET key (central.key), which must never leave the central office; give central.pub"),
                        path, line);
     }
-    if (found || n < kind_len + 9 || memcmp(p, kind, kind_len) != 0 ||
-        memcmp(p + kind_len, ": x25519 ", 9) != 0)
+    int which = has_kind(p, n, mine[SIGN].kind) ? SIGN : SEAL;
+    size_t kind_len = strlen(mine[which].kind), alg_len = strlen(mine[which].alg);
+    size_t prefix = kind_len + 2 + alg_len + 1; /* "KIND: ALG " */
+    bool well_formed = n >= prefix && memcmp(p, mine[which].kind, kind_len) == 0 &&
+                       memcmp(p + kind_len, ": ", 2) == 0 &&
+                       memcmp(p + kind_len + 2, mine[which].alg, alg_len) == 0 && p[prefix - 1] == ' ';
+    if (which == SEAL && (found[SEAL] || !well_formed))
       return set_error(error,
                        TR(lang, "%s:%zu:1: error: cần một dòng '%s: x25519 KHÓA_HEX' và chỉ một",
                           "%s:%zu:1: error: expected one line '%s: x25519 HEXKEY' and only one"),
-                       path, line, kind);
-    const char *hex = p + kind_len + 9;
-    size_t hex_len = n - kind_len - 9, bin_len = 0;
+                       path, line, mine[SEAL].kind);
+    if (which == SIGN && (found[SIGN] || !well_formed))
+      return set_error(error,
+                       TR(lang, "%s:%zu:1: error: cần nhiều nhất một dòng '%s: ed25519 KHÓA_HEX'",
+                          "%s:%zu:1: error: expected at most one line '%s: ed25519 HEXKEY'"),
+                       path, line, mine[SIGN].kind);
+    const char *hex = p + prefix;
+    size_t hex_len = n - prefix, bin_len = 0;
     const char *hex_end;
     if (hex_len != ICS_KEY_BYTES * 2 ||
-        sodium_hex2bin(key, ICS_KEY_BYTES, hex, hex_len, NULL, &bin_len, &hex_end) != 0 ||
+        sodium_hex2bin(keys[which], ICS_KEY_BYTES, hex, hex_len, NULL, &bin_len, &hex_end) != 0 ||
         bin_len != ICS_KEY_BYTES)
       return set_error(error,
                        TR(lang, "%s:%zu:%zu: error: khóa phải là 64 chữ số hex (tệp bị sửa hoặc hỏng?)",
                           "%s:%zu:%zu: error: the key must be 64 hex digits (was the file edited or damaged?)"),
-                       path, line, kind_len + 10);
-    found = true;
+                       path, line, prefix + 1);
+    found[which] = true;
     p = nl ? nl + 1 : end;
   }
-  if (!found)
+  if (!found[SEAL])
     return set_error(error,
                      TR(lang, "%s: không phải tệp khóa của ictsurvey (thiếu dòng '%s: …')",
                         "%s: not an ictsurvey key file (no '%s: …' line)"),
-                     path, kind);
+                     path, mine[SEAL].kind);
+  *can_sign = found[SIGN];
   return 0;
 }
 
-/* A public key file others may read (central.pub is given out): read whole. */
-static int read_public_text(const char *path, const char *kind, unsigned char key[ICS_KEY_BYTES],
-                            ics_lang lang, char **error) {
-  char *text;
-  size_t size;
-  ics_read_status st = ics_read_file(path, KEY_FILE_MAX, &text, &size);
-  if (st == ICS_READ_NO_MEMORY) return set_error(error, "%s", TR(lang, "không đủ bộ nhớ", "out of memory"));
+/* Reads a key file whole into text[0..KEY_FILE_MAX), with no other copy made of a secret one,
+ * and that only when no other user may read it. The caller wipes text. */
+static int load_key_file(const char *path, bool secret, char text[KEY_FILE_MAX], size_t *size,
+                         ics_lang lang, char **error) {
+  bool open_to_others = false;
+  unsigned mode = 0;
+  *size = 0;
+  ics_read_status st = ics_read_private_file(path, text, KEY_FILE_MAX, size, &open_to_others, &mode);
+  if (st == ICS_READ_OK && open_to_others && !secret) {
+    /* a public key may be readable by anyone (central.pub is given out): read it the usual way */
+    char *data;
+    st = ics_read_file(path, KEY_FILE_MAX, &data, size);
+    if (st == ICS_READ_OK) {
+      memcpy(text, data, *size);
+      ics_free(data);
+    }
+    open_to_others = false;
+  }
+  if (st == ICS_READ_NOT_FOUND)
+    return set_error(error, TR(lang, "%s: không có tệp khóa này", "%s: no such key file"), path);
+  if (st == ICS_READ_NOT_REGULAR)
+    return set_error(error, TR(lang, "%s: đây không phải một tệp thường (là thư mục, ống dẫn hay thiết bị); hãy chỉ ra chính tệp khóa",
+                               "%s: not a regular file (a folder, a pipe or a device); give the key file itself"),
+                     path);
   if (st == ICS_READ_TOO_LARGE)
     return set_error(error, TR(lang, "%s: quá lớn để là tệp khóa (%zu byte)", "%s: too large to be a key file (%zu bytes)"),
-                     path, size);
+                     path, *size);
+  if (st == ICS_READ_NO_MEMORY) return set_error(error, "%s", TR(lang, "không đủ bộ nhớ", "out of memory"));
   if (st != ICS_READ_OK)
     return set_error(error, TR(lang, "%s: không đọc được: %s", "%s: cannot read: %s"), path, strerror(errno));
-  int rc = parse_key_file(path, text, size, kind, key, lang, error);
-  ics_free(text);
+  if (open_to_others)
+    return set_error(error,
+                     TR(lang,
+                        "%s: người dùng khác trên máy này cũng đọc được khóa bí mật (quyền %04o): "
+                        "không dùng nó. Hãy chạy 'chmod 600 %s', rồi cân nhắc đổi khóa (docs/security.md)",
+                        "%s: other users of this machine can read this secret key (mode %04o): it is "
+                        "not used. Run 'chmod 600 %s', then consider changing keys (docs/security.md)"),
+                     path, mode, path);
+  return 0;
+}
+
+/* load_key_file, then parse_key_file; keys wiped on failure. */
+static int read_key_file(const char *path, bool secret, unsigned char keys[KEY_LINES][ICS_KEY_BYTES],
+                         bool *can_sign, ics_lang lang, char **error) {
+  char text[KEY_FILE_MAX];
+  size_t size = 0;
+  *can_sign = false;
+  int rc = load_key_file(path, secret, text, &size, lang, error);
+  if (rc == 0) rc = parse_key_file(path, text, size, secret, keys, can_sign, lang, error);
+  sodium_memzero(text, sizeof text);
+  if (rc) {
+    sodium_memzero(keys, KEY_LINES * ICS_KEY_BYTES);
+    *can_sign = false;
+  }
   return rc;
 }
 
-/* Reads a key file into a buffer that is wiped afterwards; a secret one only when no other
- * user may read it. */
-static int read_key_file(const char *path, const char *kind, unsigned char key[ICS_KEY_BYTES],
-                         ics_lang lang, char **error) {
-  char text[KEY_FILE_MAX];
-  size_t size = 0;
-  bool open_to_others = false;
-  unsigned mode = 0;
-  ics_read_status st = ics_read_private_file(path, text, sizeof text, &size, &open_to_others, &mode);
-  int rc = 1;
-  if (st == ICS_READ_NOT_FOUND)
-    set_error(error, TR(lang, "%s: không có tệp khóa này", "%s: no such key file"), path);
-  else if (st == ICS_READ_NOT_REGULAR)
-    set_error(error, TR(lang, "%s: đây không phải một tệp thường (là thư mục, ống dẫn hay thiết bị); hãy chỉ ra chính tệp khóa",
-                        "%s: not a regular file (a folder, a pipe or a device); give the key file itself"),
-              path);
-  else if (st == ICS_READ_TOO_LARGE)
-    set_error(error, TR(lang, "%s: quá lớn để là tệp khóa (%zu byte)", "%s: too large to be a key file (%zu bytes)"),
-              path, size);
-  else if (st != ICS_READ_OK)
-    set_error(error, TR(lang, "%s: không đọc được: %s", "%s: cannot read: %s"), path, strerror(errno));
-  else if (open_to_others && kind == SECRET_KIND)
-    set_error(error,
-              TR(lang,
-                 "%s: người dùng khác trên máy này cũng đọc được khóa bí mật (quyền %04o): "
-                 "không dùng nó. Hãy chạy 'chmod 600 %s', rồi cân nhắc đổi khóa (docs/security.md)",
-                 "%s: other users of this machine can read this secret key (mode %04o): it is "
-                 "not used. Run 'chmod 600 %s', then consider changing keys (docs/security.md)"),
-              path, mode, path);
-  else if (open_to_others) /* a public key may be readable by anyone: read it the usual way */
-    rc = read_public_text(path, kind, key, lang, error);
-  else
-    rc = parse_key_file(path, text, size, kind, key, lang, error);
-  sodium_memzero(text, sizeof text);
-  return rc;
+static int start(ics_lang lang, char **error) {
+  *error = NULL;
+  if (sodium_init() < 0)
+    return set_error(error, "%s", TR(lang, "không khởi động được libsodium", "cannot initialise libsodium"));
+  return 0;
+}
+
+int ics_keys_read_office_public(const char *path, ics_office_public *out, ics_lang lang, char **error) {
+  memset(out, 0, sizeof *out);
+  if (start(lang, error)) return 1;
+  unsigned char keys[KEY_LINES][ICS_KEY_BYTES];
+  if (read_key_file(path, false, keys, &out->can_sign, lang, error)) return 1;
+  memcpy(out->seal, keys[SEAL], ICS_KEY_BYTES);
+  if (out->can_sign) memcpy(out->signing, keys[SIGN], ICS_SIGN_PUBLIC_BYTES);
+  return 0;
+}
+
+void ics_office_secret_wipe(ics_office_secret *key) { sodium_memzero(key, sizeof *key); }
+
+int ics_keys_read_office_secret(const char *path, ics_office_secret *out, ics_lang lang, char **error) {
+  memset(out, 0, sizeof *out);
+  if (start(lang, error)) return 1;
+  unsigned char keys[KEY_LINES][ICS_KEY_BYTES];
+  if (read_key_file(path, true, keys, &out->pub.can_sign, lang, error)) return 1;
+  memcpy(out->seal_secret, keys[SEAL], ICS_KEY_BYTES);
+  crypto_scalarmult_base(out->pub.seal, out->seal_secret);
+  if (out->pub.can_sign) crypto_sign_seed_keypair(out->pub.signing, out->signing_secret, keys[SIGN]);
+  sodium_memzero(keys, sizeof keys);
+  return 0;
 }
 
 int ics_keys_read_public(const char *path, unsigned char public_key[ICS_KEY_BYTES], ics_lang lang,
                          char **error) {
-  *error = NULL;
-  if (sodium_init() < 0)
-    return set_error(error, "%s", TR(lang, "không khởi động được libsodium", "cannot initialise libsodium"));
-  return read_key_file(path, PUBLIC_KIND, public_key, lang, error);
+  ics_office_public office;
+  if (ics_keys_read_office_public(path, &office, lang, error)) return 1;
+  memcpy(public_key, office.seal, ICS_KEY_BYTES);
+  return 0;
 }
 
 int ics_keys_read_secret(const char *path, unsigned char public_key[ICS_KEY_BYTES],
                          unsigned char secret_key[ICS_KEY_BYTES], ics_lang lang, char **error) {
-  *error = NULL;
-  if (sodium_init() < 0)
-    return set_error(error, "%s", TR(lang, "không khởi động được libsodium", "cannot initialise libsodium"));
-  if (read_key_file(path, SECRET_KIND, secret_key, lang, error)) {
+  ics_office_secret office;
+  if (ics_keys_read_office_secret(path, &office, lang, error)) {
     sodium_memzero(secret_key, ICS_KEY_BYTES);
     return 1;
   }
-  crypto_scalarmult_base(public_key, secret_key);
+  memcpy(public_key, office.pub.seal, ICS_KEY_BYTES);
+  memcpy(secret_key, office.seal_secret, ICS_KEY_BYTES);
+  ics_office_secret_wipe(&office);
   return 0;
+}
+
+/* A folder with neither file: both pairs, both files written new (never over a file). */
+static int make_keys(const char *dir, const char *key_path, const char *pub_path, ics_lang lang,
+                     char **error) {
+  if (ics_make_private_dir(dir) != 0)
+    return set_error(error, TR(lang, "không tạo được thư mục '%s': %s", "cannot create the folder '%s': %s"),
+                     dir, strerror(errno));
+  unsigned char seal_pk[ICS_KEY_BYTES], seal_sk[ICS_KEY_BYTES], seed[ICS_KEY_BYTES];
+  unsigned char sign_pk[ICS_SIGN_PUBLIC_BYTES], sign_sk[ICS_SIGN_SECRET_BYTES];
+  char text[KEY_FILE_MAX], seal_fp[ICS_FINGERPRINT_SIZE], office_fp[ICS_FINGERPRINT_SIZE];
+  crypto_box_keypair(seal_pk, seal_sk);
+  randombytes_buf(seed, sizeof seed);
+  crypto_sign_seed_keypair(sign_pk, sign_sk, seed);
+  ics_key_fingerprint(seal_pk, seal_fp);
+  ics_key_fingerprint(sign_pk, office_fp);
+  int rc = 1;
+  key_file_text(text, true, seal_sk, seed, seal_fp, office_fp);
+  if (ics_write_private_file(key_path, text, strlen(text)) != 0) {
+    write_error(key_path, lang, error);
+    goto done;
+  }
+  key_file_text(text, false, seal_pk, sign_pk, seal_fp, office_fp);
+  if (ics_write_private_file(pub_path, text, strlen(text)) != 0) {
+    write_error(pub_path, lang, error);
+    remove(key_path); /* a secret key without its public half helps nobody */
+    goto done;
+  }
+  rc = 0;
+done:
+  sodium_memzero(text, sizeof text);
+  sodium_memzero(seal_sk, sizeof seal_sk);
+  sodium_memzero(seed, sizeof seed);
+  sodium_memzero(sign_sk, sizeof sign_sk);
+  return rc;
+}
+
+/* Replaces path, whose bytes are old[0..old_size), with those bytes followed by a newline
+ * when they did not end with one, the comment and the key line. */
+static int append_key_line(const char *path, const char *old, size_t old_size, const char *comment,
+                           const key_line *line, const unsigned char key[ICS_KEY_BYTES], ics_lang lang,
+                           char **error) {
+  char text[KEY_LINE_SIZE];
+  key_line_text(text, line, key);
+  bool newline = old_size && old[old_size - 1] != '\n';
+  size_t total = old_size + newline + strlen(comment) + strlen(text);
+  int rc = 1;
+  ics_output o;
+  if (total > KEY_FILE_MAX) {
+    set_error(error,
+              TR(lang,
+                 "%s: thêm khóa ký sẽ làm tệp lớn hơn mức cho phép của tệp khóa (%zu byte, tối đa %d): "
+                 "hãy xóa bớt dòng chú thích (#) rồi chạy lại keys init",
+                 "%s: with the signing key added it would be larger than a key file may be (%zu bytes, at "
+                 "most %d): remove some comment (#) lines, then run keys init again"),
+              path, total, (int)KEY_FILE_MAX);
+  } else if (ics_output_begin(&o, path) != 0) {
+    write_error(path, lang, error);
+  } else {
+    if (ics_output_write(&o, old, old_size) == 0 && (!newline || ics_output_write(&o, "\n", 1) == 0) &&
+        ics_output_write(&o, comment, strlen(comment)) == 0 && ics_output_write(&o, text, strlen(text)) == 0 &&
+        ics_output_commit(&o) == 0)
+      rc = 0;
+    else
+      write_error(path, lang, error);
+    ics_output_end(&o);
+  }
+  sodium_memzero(text, sizeof text);
+  return rc;
+}
+
+/* A folder with both files: adds the signing pair to a pair made by an older version, or
+ * central.pub's half of it when only central.key has it. */
+static int add_signing_key(const char *dir, const char *key_path, const char *pub_path, bool *upgraded,
+                           ics_lang lang, char **error) {
+  char key_text[KEY_FILE_MAX], pub_text[KEY_FILE_MAX];
+  size_t key_size = 0, pub_size = 0;
+  unsigned char secret[KEY_LINES][ICS_KEY_BYTES], pub_keys[KEY_LINES][ICS_KEY_BYTES];
+  unsigned char seal_pk[ICS_KEY_BYTES], sign_pk[ICS_SIGN_PUBLIC_BYTES], sign_sk[ICS_SIGN_SECRET_BYTES];
+  bool key_signs = false, pub_signs = false;
+  int rc = 1;
+  if (load_key_file(key_path, true, key_text, &key_size, lang, error) ||
+      parse_key_file(key_path, key_text, key_size, true, secret, &key_signs, lang, error) ||
+      load_key_file(pub_path, false, pub_text, &pub_size, lang, error) ||
+      parse_key_file(pub_path, pub_text, pub_size, false, pub_keys, &pub_signs, lang, error))
+    goto done;
+  crypto_scalarmult_base(seal_pk, secret[SEAL]);
+  if (sodium_memcmp(seal_pk, pub_keys[SEAL], ICS_KEY_BYTES) != 0) {
+    char in_pub[ICS_FINGERPRINT_SIZE], from_key[ICS_FINGERPRINT_SIZE];
+    ics_key_fingerprint(pub_keys[SEAL], in_pub);
+    ics_key_fingerprint(seal_pk, from_key);
+    set_error(error,
+              TR(lang,
+                 "'%s': central.pub và central.key không phải cùng một cặp khóa (dấu vân tay khóa niêm "
+                 "phong: %s trong central.pub, %s theo central.key); không thay đổi gì. Hãy đặt vào thư "
+                 "mục đúng tệp central.pub của central.key này",
+                 "'%s': central.pub and central.key are not one key pair (sealing key fingerprints: %s "
+                 "in central.pub, %s from central.key); nothing was changed. Put the central.pub that "
+                 "belongs to this central.key in the folder"),
+              dir, in_pub, from_key);
+    goto done;
+  }
+  if (pub_signs && key_signs) {
+    already_there(dir, lang, error);
+    goto done;
+  }
+  if (pub_signs) {
+    set_error(error,
+              TR(lang,
+                 "'%s': central.pub có khóa ký nhưng central.key không có (central.key bị thay bằng một "
+                 "bản cũ?); không thay đổi gì. Hãy khôi phục đúng central.key đi cùng central.pub này, "
+                 "hoặc tạo cặp mới ở thư mục khác (xem docs/security.md)",
+                 "'%s': central.pub has a signing key but central.key has none (was central.key replaced "
+                 "by an older copy?); nothing was changed. Restore the central.key that goes with this "
+                 "central.pub, or make a new pair in another folder (see docs/security.md)"),
+              dir);
+    goto done;
+  }
+  if (!key_signs) randombytes_buf(secret[SIGN], ICS_KEY_BYTES);
+  crypto_sign_seed_keypair(sign_pk, sign_sk, secret[SIGN]);
+  char office_fp[ICS_FINGERPRINT_SIZE], comment[256];
+  ics_key_fingerprint(sign_pk, office_fp);
+  if (!key_signs) {
+    snprintf(comment, sizeof comment,
+             "# Added later: the office's signing key, which signs survey kits (ictsurvey kit --key "
+             "central.key). Office fingerprint: %s\n",
+             office_fp);
+    if (append_key_line(key_path, key_text, key_size, comment, &SECRET_LINES[SIGN], secret[SIGN], lang, error))
+      goto done;
+  }
+  snprintf(comment, sizeof comment,
+           "# Added later: the office's signing key, which surveyors check kits with. Office "
+           "fingerprint, to read back over the phone: %s\n",
+           office_fp);
+  if (append_key_line(pub_path, pub_text, pub_size, comment, &PUBLIC_LINES[SIGN], sign_pk, lang, error)) {
+    char *why = *error;
+    *error = NULL;
+    set_error(error,
+              TR(lang, "%s (central.key đã có khóa ký: hãy chạy lại keys init để thêm nó vào central.pub)",
+                 "%s (central.key has its signing key already: run keys init again to add it to central.pub)"),
+              why ? why : TR(lang, "không đủ bộ nhớ", "out of memory"));
+    ics_free(why);
+    goto done;
+  }
+  if (upgraded) *upgraded = true;
+  rc = 0;
+done:
+  sodium_memzero(key_text, sizeof key_text);
+  sodium_memzero(secret, sizeof secret);
+  sodium_memzero(sign_sk, sizeof sign_sk);
+  return rc;
+}
+
+int ics_keys_init_ex(const char *dir, bool *upgraded, ics_lang lang, char **error) {
+  if (upgraded) *upgraded = false;
+  if (start(lang, error)) return 1;
+  char *pub_path = ics_path_join(dir, "central.pub");
+  char *key_path = ics_path_join(dir, "central.key");
+  int rc;
+  if (!pub_path || !key_path)
+    rc = set_error(error, "%s", TR(lang, "không đủ bộ nhớ", "out of memory"));
+  else if (ics_path_is_file(pub_path) && ics_path_is_file(key_path))
+    rc = add_signing_key(dir, key_path, pub_path, upgraded, lang, error);
+  else if (ics_path_is_file(pub_path) || ics_path_is_file(key_path))
+    rc = already_there(dir, lang, error);
+  else
+    rc = make_keys(dir, key_path, pub_path, lang, error);
+  ics_free(pub_path);
+  ics_free(key_path);
+  return rc;
+}
+
+int ics_keys_init(const char *dir, ics_lang lang, char **error) {
+  return ics_keys_init_ex(dir, NULL, lang, error);
 }

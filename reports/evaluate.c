@@ -8,11 +8,14 @@
 
 #include "evaluate.h"
 
-/* The most recently updated record of each natural key in the round; ties: larger id. */
+/* Among the records made with forms the office published, the most recently updated one of
+ * each natural key in the round; ties: the larger instance id, then the larger store id. */
 const char *const dedupe_condition =
-    "f.round = ?1 AND NOT EXISTS (SELECT 1 FROM \"%s\" g WHERE g.round = f.round"
-    " AND g.natural_key = f.natural_key AND (g.updated_at > f.updated_at"
-    " OR (g.updated_at = f.updated_at AND g.instance_id > f.instance_id)))";
+    "f.round = ?1 AND f.form_hash IN (SELECT hash FROM published_forms)"
+    " AND NOT EXISTS (SELECT 1 FROM \"%s\" g WHERE g.round = f.round"
+    " AND g.natural_key = f.natural_key AND g.form_hash IN (SELECT hash FROM published_forms)"
+    " AND (g.updated_at > f.updated_at OR (g.updated_at = f.updated_at"
+    " AND (g.instance_id > f.instance_id OR (g.instance_id = f.instance_id AND g.store_id > f.store_id)))))";
 
 static int set_error(char **error, ics_lang lang, const char *vi, const char *en, const char *detail) {
   ics_buf b = {0};
@@ -121,54 +124,65 @@ static int load_register(evaluation *ev, char **error) {
   return 0;
 }
 
-/* The newest definition of every form in the database, and the shipped ones for forms the
- * database has not seen yet (so that the targets always compile). */
-static int load_forms(evaluation *ev, ics_diags *diags, char **error) {
+/* The newest published definition of every form: versions compare as text ("2013.1" after
+ * "2012.1"), never by arrival, so any merge order reports the same. */
+static int load_forms(evaluation *ev, char **error) {
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(ev->db,
-                         /* the newest version: versions compare as text ("2013.1" after
-                            "2012.1"), never by arrival, so any merge order reports the same */
-                         "SELECT form_id, definition FROM forms f WHERE hash = (SELECT g.hash FROM"
-                         " forms g WHERE g.form_id = f.form_id ORDER BY g.version DESC, g.hash DESC"
-                         " LIMIT 1) ORDER BY form_id",
+                         "SELECT form_id, definition FROM published_forms f WHERE hash = (SELECT g.hash"
+                         " FROM published_forms g WHERE g.form_id = f.form_id ORDER BY g.version DESC,"
+                         " g.hash DESC LIMIT 1) ORDER BY form_id",
                          -1, &st, NULL))
     return set_error(error, ev->lang, "lỗi cơ sở dữ liệu: %s", "database error: %s", sqlite3_errmsg(ev->db));
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int step, rc = 0;
+  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
     ics_diags ignored = {0};
-    ics_form *form = ics_form_parse((const char *)sqlite3_column_text(st, 0),
-                                    (const char *)sqlite3_column_text(st, 1),
-                                    (size_t)sqlite3_column_bytes(st, 1), ev->lang, &ignored);
+    char name[ICS_NAME_MAX + 16];
+    const char *id = (const char *)sqlite3_column_text(st, 0), *text = (const char *)sqlite3_column_text(st, 1);
+    snprintf(name, sizeof name, "%s.yaml", id ? id : "?");
+    /* a NULL text is SQLite out of memory: never let the parser read a file of that name */
+    ics_form *form = id && text ? ics_form_parse(name, text, (size_t)sqlite3_column_bytes(st, 1), ev->lang, &ignored)
+                                : NULL;
     ics_diags_free(&ignored);
     ics_form **grown = form ? ics_realloc(ev->forms, (ev->form_count + 1) * sizeof *grown) : NULL;
     if (!grown) {
       ics_form_free(form);
-      continue;
+      rc = set_error(error, ev->lang, "không đọc được định nghĩa đã công bố của biểu mẫu %s",
+                     "the published definition of form %s cannot be read", name);
+      break;
     }
     ev->forms = grown;
     ev->forms[ev->form_count++] = form;
   }
+  if (!rc && step != SQLITE_DONE)
+    rc = set_error(error, ev->lang, "lỗi cơ sở dữ liệu: %s", "database error: %s", sqlite3_errmsg(ev->db));
   sqlite3_finalize(st);
-  char *dir = ics_definitions_dir();
-  static const char *const shipped[] = {"staff.yaml", "school.yaml", "training_centre.yaml"};
-  for (size_t i = 0; dir && i < 3; i++) {
-    char *path = ics_path_join(dir, shipped[i]);
-    ics_diags ignored = {0};
-    ics_form *form = path ? ics_form_load(path, ev->lang, &ignored) : NULL;
-    ics_diags_free(&ignored);
-    ics_free(path);
-    if (form && !evaluation_form(ev, form->id)) {
-      ics_form **grown = ics_realloc(ev->forms, (ev->form_count + 1) * sizeof *grown);
-      if (grown) {
-        ev->forms = grown;
-        ev->forms[ev->form_count++] = form;
-        continue;
-      }
-    }
-    ics_form_free(form);
+  return rc;
+}
+
+/* The targets: the file given, else those the office published. */
+static ics_targets *load_targets(evaluation *ev, const char *targets_path, ics_diags *diags, char **error) {
+  const ics_form *const *forms = (const ics_form *const *)ev->forms;
+  if (targets_path) return ics_targets_load(targets_path, forms, ev->form_count, ev->lang, diags);
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(ev->db, "SELECT text FROM published WHERE what = 'targets'", -1, &st, NULL)) {
+    set_error(error, ev->lang, "lỗi cơ sở dữ liệu: %s", "database error: %s", sqlite3_errmsg(ev->db));
+    return NULL;
   }
-  ics_free(dir);
-  (void)diags;
-  return 0;
+  ics_targets *t = NULL;
+  int step = sqlite3_step(st);
+  const char *text = step == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+  if (text)
+    t = ics_targets_parse("targets.yaml", text, (size_t)sqlite3_column_bytes(st, 0), forms,
+                          ev->form_count, ev->lang, diags);
+  else if (step == SQLITE_ROW || step != SQLITE_DONE)
+    set_error(error, ev->lang, "không đọc được chỉ tiêu đã công bố: %s", "cannot read the published targets: %s",
+              step == SQLITE_ROW ? (ev->lang == ICS_EN ? "out of memory" : "không đủ bộ nhớ") : sqlite3_errmsg(ev->db));
+  else
+    set_error(error, ev->lang, "Sở chưa công bố chỉ tiêu nào: hãy tạo bộ biểu mẫu (ictsurvey kit) hoặc dùng --targets",
+              "the office has published no targets yet: publish a kit (ictsurvey kit) or give --targets", NULL);
+  sqlite3_finalize(st);
+  return t;
 }
 
 /* ---- one pass over a form's records ------------------------------------------------------ */
@@ -358,20 +372,10 @@ int evaluation_run(evaluation *ev, sqlite3 *db, int round, const char *targets_p
   ev->db = db;
   ev->round = round;
   ev->lang = lang;
-  if (load_register(ev, error) || load_forms(ev, diags, error)) return 1;
-  char *dir = NULL, *path = NULL;
-  if (!targets_path) {
-    dir = ics_definitions_dir();
-    path = dir ? ics_path_join(dir, "targets.yaml") : NULL;
-    targets_path = path;
-  }
-  ev->targets = targets_path ? ics_targets_load(targets_path, (const ics_form *const *)ev->forms,
-                                                ev->form_count, lang, diags)
-                             : NULL;
-  ics_free(path);
-  ics_free(dir);
+  if (load_register(ev, error) || load_forms(ev, error)) return 1;
+  ev->targets = load_targets(ev, targets_path, diags, error);
   if (!ev->targets)
-    return set_error(error, lang, "tệp chỉ tiêu không hợp lệ", "the targets file is not valid", NULL);
+    return *error ? 1 : set_error(error, lang, "tệp chỉ tiêu không hợp lệ", "the targets file is not valid", NULL);
   size_t nd = ev->district_count ? ev->district_count : 1, na = ev->agency_count ? ev->agency_count : 1;
   ev->values = ics_calloc(ev->targets->indicator_count + 1, sizeof *ev->values);
   ev->records_per_form = ics_calloc(ev->form_count + 1, sizeof *ev->records_per_form);

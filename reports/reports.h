@@ -8,9 +8,10 @@
 typedef enum { ICS_RECORDS_AUTO, ICS_RECORDS_ALWAYS, ICS_RECORDS_NEVER } ics_records_mode;
 
 typedef struct {
-  const char *db_path;       /* the central database */
+  struct sqlite3 *db;        /* the central database, opened by the aggregator (which upgrades
+                                one made by an earlier version and refuses other files) */
   int round;                 /* 0: the latest round present */
-  const char *targets_path;  /* NULL: the shipped targets.yaml */
+  const char *targets_path;  /* NULL: the targets the office published */
   ics_lang lang;
   ics_records_mode records;  /* record sheets: AUTO includes forms with at most 100,000 */
   bool include_personal;     /* personal fields in record sheets */

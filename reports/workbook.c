@@ -653,7 +653,7 @@ static void write_data_quality(book *b) {
                              "Duplicated natural keys in the round (reports count the most recently updated)"),
                  h, 4,
                  "SELECT form_id, natural_key, count(*), group_concat(instance_id, ' ') FROM"
-                 " (SELECT * FROM duplicates WHERE round = ?1 ORDER BY updated_at DESC, instance_id DESC)"
+                 " (SELECT * FROM duplicates WHERE round = ?1 ORDER BY updated_at DESC, instance_id DESC, store_id DESC)"
                  " GROUP BY form_id, natural_key ORDER BY form_id, natural_key", ev->round);
   }
   {
@@ -697,15 +697,26 @@ static void write_data_quality(book *b) {
                        T(b, "Gói giữ lại", "Bundle kept"), T(b, "Gói khác", "Other bundle")};
     r = dq_query(b, ws, r, T(b, "Xung đột: cùng bản ghi và lần sửa nhưng nội dung khác", "Conflicts: the same record and revision with different contents"),
                  h, 4, "SELECT c.instance_id, c.revision, c.kept_bundle, c.other_bundle FROM conflicts c"
-                       " JOIN revisions r ON r.instance_id = c.instance_id AND r.revision = c.revision"
-                       " WHERE r.round = ?1 ORDER BY 1, 2", ev->round);
+                       " JOIN revisions r ON r.store_id = c.store_id AND r.instance_id = c.instance_id"
+                       " AND r.revision = c.revision WHERE r.round = ?1 ORDER BY 1, 2, c.store_id", ev->round);
   }
   {
     const char *h[] = {T(b, "Mã bản ghi", "Instance id"), T(b, "Lần sửa", "Revision"), T(b, "Loại", "Kind"), T(b, "Chi tiết", "Detail")};
     r = dq_query(b, ws, r, T(b, "Thời điểm đáng ngờ (đồng hồ máy tính sai?)", "Timestamps worth a second look (a wrong PC clock?)"),
                  h, 4, "SELECT f.instance_id, f.revision, f.kind, f.detail FROM flags f"
-                       " JOIN revisions r ON r.instance_id = f.instance_id AND r.revision = f.revision"
-                       " WHERE r.round = ?1 ORDER BY 1, 2, 3", ev->round);
+                       " JOIN revisions r ON r.store_id = f.store_id AND r.instance_id = f.instance_id"
+                       " AND r.revision = f.revision WHERE r.round = ?1 ORDER BY 1, 2, 3, f.store_id", ev->round);
+  }
+  {
+    const char *h[] = {T(b, "Biểu mẫu", "Form"), T(b, "Phiên bản", "Version"), T(b, "Kho", "Store"),
+                       T(b, "Số bản ghi", "Records")};
+    r = dq_query(b, ws, r, T(b, "Bản ghi làm bằng biểu mẫu Sở chưa công bố (không được tính)",
+                             "Records made with forms the office never published (not counted)"),
+                 h, 4, "SELECT r.form_id, r.form_version, r.store_id, count(*) FROM revisions r"
+                       " JOIN instances i ON i.store_id = r.store_id AND i.instance_id = r.instance_id"
+                       " AND i.revision = r.revision WHERE i.status != 'void' AND r.round = ?1"
+                       " AND r.form_hash NOT IN (SELECT hash FROM published_forms)"
+                       " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", ev->round);
   }
   if (evaluation_form(ev, "school")) {
     const char *h[] = {T(b, "Mã trường", "School code"), T(b, "Tên trường", "School"),
@@ -714,7 +725,8 @@ static void write_data_quality(book *b) {
                              "Values worth a second look: schools with over 100 pupils per computer, or pupils and no computer"),
                  h, 4, "SELECT school_code, school_name, CASE WHEN computers_for_students > 0 THEN"
                        " students_total / computers_for_students END, district FROM form_school f"
-                       " WHERE round = ?1 AND students_total > 0 AND (computers_for_students = 0 OR"
+                       " WHERE round = ?1 AND form_hash IN (SELECT hash FROM published_forms)"
+                       " AND students_total > 0 AND (computers_for_students = 0 OR"
                        " students_total > 100 * computers_for_students) ORDER BY school_code", ev->round);
   }
   (void)r;
@@ -737,7 +749,7 @@ static void write_records(book *b, const ics_form *form, bool include_personal) 
   }
   ics_buf_printf(&sql, " FROM \"%s\" f WHERE ", table);
   ics_buf_printf(&sql, dedupe_condition, table);
-  ics_buf_puts(&sql, " ORDER BY f.natural_key, f.instance_id");
+  ics_buf_puts(&sql, " ORDER BY f.natural_key, f.instance_id, f.store_id");
   sqlite3_stmt *st = NULL;
   if (!fields || sql.failed || sqlite3_prepare_v2(ev->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
     ics_free(fields);
@@ -817,8 +829,9 @@ static time_t parse_utc(const char *s, int round) {
  * not be read. */
 static int latest_round(sqlite3 *db) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db, "SELECT max(r.round) FROM revisions r JOIN instances i ON i.instance_id = r.instance_id"
-                             " AND i.revision = r.revision WHERE i.status != 'void'", -1, &st, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(db, "SELECT max(r.round) FROM revisions r JOIN instances i ON i.store_id = r.store_id"
+                             " AND i.instance_id = r.instance_id AND i.revision = r.revision"
+                             " WHERE i.status != 'void' AND r.form_hash IN (SELECT hash FROM published_forms)", -1, &st, NULL) != SQLITE_OK)
     return -1;
   int round = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
   sqlite3_finalize(st);
@@ -844,8 +857,9 @@ static char *read_failure(sqlite3 *db, ics_lang lang) {
  * 0, 1 on a database error, 2 out of memory. */
 static int rounds_present(sqlite3 *db, int upto, progress *pg) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db, "SELECT DISTINCT r.round FROM revisions r JOIN instances i ON i.instance_id = r.instance_id"
-                             " AND i.revision = r.revision WHERE i.status != 'void' AND r.round <= ?1 ORDER BY 1",
+  if (sqlite3_prepare_v2(db, "SELECT DISTINCT r.round FROM revisions r JOIN instances i ON i.store_id = r.store_id"
+                             " AND i.instance_id = r.instance_id AND i.revision = r.revision WHERE i.status != 'void'"
+                             " AND r.form_hash IN (SELECT hash FROM published_forms) AND r.round <= ?1 ORDER BY 1",
                          -1, &st, NULL) != SQLITE_OK)
     return 1;
   sqlite3_bind_int(st, 1, upto);
@@ -899,66 +913,17 @@ static int collect_progress(progress *pg, const evaluation *ev, const char *targ
   return 0;
 }
 
-static void not_central(const char *path, ics_file_kind kind, ics_lang lang, char **error) {
-  ics_buf b = {0};
-  if (kind == ICS_FILE_UNREADABLE)
-    ics_buf_printf(&b, lang == ICS_EN ? "cannot open '%s': %s" : "không mở được '%s': %s", path,
-                   strerror(errno));
-  else
-    ics_buf_printf(&b, lang == ICS_EN ? "'%s' is %s, not a central database"
-                                    : "'%s' là %s, không phải cơ sở dữ liệu trung tâm",
-                 path, ics_file_kind_name(kind, lang));
-  *error = ics_buf_take(&b);
-}
-
-static bool has_table(sqlite3 *db, const char *name) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", -1,
-                         &st, NULL) != SQLITE_OK)
-    return false;
-  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-  bool found = sqlite3_step(st) == SQLITE_ROW;
-  sqlite3_finalize(st);
-  return found;
-}
-
 int ics_report_write(const ics_report_options *o, ics_diags *diags, char **error) {
   ics_lang lang = o->lang;
-  ics_file_kind kind = ics_file_sniff(o->db_path);
-  if (kind == ICS_FILE_NONE) {
-    ics_buf b = {0};
-    ics_buf_printf(&b, lang == ICS_EN ? "no central database '%s'" : "không có cơ sở dữ liệu '%s'", o->db_path);
-    *error = ics_buf_take(&b);
-    return 1;
-  }
-  sqlite3 *db = NULL;
-  if (kind != ICS_FILE_CENTRAL && kind != ICS_FILE_DATABASE) {
-    not_central(o->db_path, kind, lang, error);
-    return 1;
-  }
-  if (sqlite3_open_v2(o->db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-    ics_buf b = {0};
-    ics_buf_printf(&b, lang == ICS_EN ? "cannot open '%s': %s" : "không mở được '%s': %s", o->db_path, sqlite3_errmsg(db));
-    *error = ics_buf_take(&b);
-    sqlite3_close(db);
-    return 1;
-  }
-  sqlite3_busy_timeout(db, 60000);
-  if (kind == ICS_FILE_DATABASE && !has_table(db, "bundles")) { /* a store made before ids */
-    not_central(o->db_path, has_table(db, "records") ? ICS_FILE_STORE : ICS_FILE_DATABASE, lang, error);
-    sqlite3_close(db);
-    return 1;
-  }
+  sqlite3 *db = o->db;
   int round = o->round ? o->round : latest_round(db);
   if (round < 0) {
     *error = read_failure(db, lang);
-    sqlite3_close(db);
     return 1;
   }
   if (!round) {
     *error = ics_strdup(lang == ICS_EN ? "the central database holds no records yet: merge bundles first"
                                        : "cơ sở dữ liệu trung tâm chưa có bản ghi nào: hãy hợp nhất các tệp gói trước");
-    sqlite3_close(db);
     return 1;
   }
   /* one read transaction: every sheet sees the same data */
@@ -1016,6 +981,5 @@ int ics_report_write(const ics_report_options *o, ics_diags *diags, char **error
   ics_free(pg.values);
   evaluation_free(&ev);
   sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-  sqlite3_close(db);
   return rc;
 }

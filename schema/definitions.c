@@ -1,4 +1,5 @@
 /* definitions.c - telling definition files apart and finding the shipped ones. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,4 +35,107 @@ char *ics_definitions_dir(void) {
   if (env && *env) return ics_strdup(env);
   if (ics_path_is_dir("schema/definitions")) return ics_strdup("schema/definitions");
   return ics_strdup(ICS_DATADIR "/definitions");
+}
+
+/* ---- a folder of definitions ---------------------------------------------------------------- */
+static int compare_forms(const void *a, const void *b) {
+  return strcmp((*(ics_form *const *)a)->id, (*(ics_form *const *)b)->id);
+}
+
+int ics_definitions_load(const char *dir, ics_lang lang, ics_definitions *out, ics_diags *diags) {
+  memset(out, 0, sizeof *out);
+  size_t count = 0, before = diags->count + diags->dropped;
+  char **names = ics_list_dir(dir, ".yaml", &count);
+  if (!names) {
+    ics_diags_add(diags, dir, 0, 0, "%s", ics_msg(M_DIR_UNREADABLE, lang));
+    return 1;
+  }
+  char *reg_name = NULL, *targets_name = NULL;
+  char *targets_file = NULL;
+  for (size_t i = 0; i < count; i++) {
+    char *file = ics_path_join(dir, names[i]);
+    ics_def_kind kind = file ? ics_definition_kind(file, lang, diags) : ICS_DEF_UNKNOWN;
+    if (!file) {
+      ics_diags_add(diags, dir, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+    } else if (kind == ICS_DEF_REGISTER || kind == ICS_DEF_TARGETS) {
+      char **name = kind == ICS_DEF_REGISTER ? &reg_name : &targets_name;
+      if (*name) {
+        ics_diags_add(diags, file, 1, 1, ics_msg(M_DIR_TWICE, lang),
+                      ics_msg(kind == ICS_DEF_REGISTER ? M_WHAT_REGISTER : M_WHAT_TARGETS, lang),
+                      *name, names[i]);
+      } else if (kind == ICS_DEF_REGISTER) {
+        reg_name = names[i];
+        char *text = NULL;
+        size_t size = 0;
+        ics_read_status st = ics_read_file(file, ICS_DEF_MAX_BYTES, &text, &size);
+        out->reg = st == ICS_READ_OK ? ics_register_parse(file, text, size, lang, diags)
+                                     : ics_register_load(file, lang, diags); /* says why */
+        if (out->reg) {
+          out->register_text = text;
+          out->register_len = size;
+        } else {
+          ics_free(text);
+        }
+      } else {
+        targets_name = names[i];
+        targets_file = file; /* read once the forms are known */
+        file = NULL;
+      }
+    } else if (kind == ICS_DEF_FORM || kind == ICS_DEF_UNKNOWN) {
+      ics_form *form = ics_form_load(file, lang, diags);
+      ics_form **grown = form ? ics_realloc(out->forms, (out->form_count + 1) * sizeof *grown) : NULL;
+      if (form && !grown) ics_diags_add(diags, file, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+      for (size_t k = 0; grown && k < out->form_count; k++)
+        if (!strcmp(grown[k]->id, form->id)) {
+          char what[ICS_NAME_MAX + 32];
+          snprintf(what, sizeof what, ics_msg(M_WHAT_FORM_ID, lang), form->id);
+          ics_diags_add(diags, file, 1, 1, ics_msg(M_DIR_TWICE, lang), what, grown[k]->path, file);
+        }
+      if (grown) {
+        out->forms = grown;
+        out->forms[out->form_count++] = form;
+      } else {
+        ics_form_free(form);
+      }
+    }
+    ics_free(file);
+  }
+  if (out->form_count) qsort(out->forms, out->form_count, sizeof *out->forms, compare_forms);
+  if (targets_file && out->form_count) {
+    char *text = NULL;
+    size_t size = 0;
+    ics_read_status st = ics_read_file(targets_file, ICS_DEF_MAX_BYTES, &text, &size);
+    out->targets = ics_targets_parse(targets_file, st == ICS_READ_OK ? text : NULL,
+                                     st == ICS_READ_OK ? size : 0,
+                                     (const ics_form *const *)out->forms, out->form_count, lang, diags);
+    if (out->targets) {
+      out->targets_text = text;
+      out->targets_len = size;
+    } else {
+      ics_free(text);
+    }
+  }
+  ics_free(targets_file);
+  static const ics_message missing[] = {M_WHAT_FORMS, M_WHAT_REGISTER, M_WHAT_TARGETS};
+  bool absent[] = {!out->form_count, !reg_name, !targets_name};
+  for (int k = 0; k < 3; k++)
+    if (absent[k] && diags->count + diags->dropped == before)
+      ics_diags_add(diags, dir, 0, 0, ics_msg(M_DIR_MISSING, lang), ics_msg(missing[k], lang));
+  for (size_t i = 0; i < count; i++) ics_free(names[i]);
+  ics_free(names);
+  if (diags->count + diags->dropped > before || !out->reg || !out->targets) {
+    ics_definitions_free(out);
+    return 1;
+  }
+  return 0;
+}
+
+void ics_definitions_free(ics_definitions *defs) {
+  for (size_t i = 0; i < defs->form_count; i++) ics_form_free(defs->forms[i]);
+  ics_free(defs->forms);
+  ics_register_free(defs->reg);
+  ics_free(defs->register_text);
+  ics_targets_free(defs->targets);
+  ics_free(defs->targets_text);
+  memset(defs, 0, sizeof *defs);
 }

@@ -173,7 +173,14 @@
   X(M_VERSION_SPACE, "phiên bản '%s' không được chứa dấu cách", "the version '%s' must not contain spaces")                                                  \
   X(M_TOP_LEVEL, "cấp ngoài cùng của tệp", "the top level of the file")                     \
   X(M_EACH_ITEM, "mỗi mục", "each item")                                                      \
-  X(M_TOO_LONG_VALUE, "'%s' quá dài (tối đa %d ký tự)", "'%s' is too long (at most %d characters)")
+  X(M_TOO_LONG_VALUE, "'%s' quá dài (tối đa %d ký tự)", "'%s' is too long (at most %d characters)") \
+  X(M_DIR_UNREADABLE, "không đọc được thư mục định nghĩa", "cannot read the folder of definitions") \
+  X(M_DIR_MISSING, "thư mục định nghĩa phải có %s", "the folder of definitions must hold %s")  \
+  X(M_DIR_TWICE, "thư mục có hai %s: '%s' và '%s'", "the folder holds two %s: '%s' and '%s'")  \
+  X(M_WHAT_FORMS, "ít nhất một biểu mẫu", "at least one form")                                \
+  X(M_WHAT_REGISTER, "danh mục đơn vị (units.yaml)", "the unit register (units.yaml)")        \
+  X(M_WHAT_TARGETS, "tệp chỉ tiêu (targets.yaml)", "the targets file (targets.yaml)")         \
+  X(M_WHAT_FORM_ID, "biểu mẫu '%s'", "form '%s'")
 
 typedef enum {
 #define ICS_MESSAGE_ID(id, vi, en) id,

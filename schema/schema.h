@@ -332,6 +332,23 @@ typedef enum {
 /* Looks at the top-level keys only. */
 ics_def_kind ics_definition_kind(const char *path, ics_lang lang, ics_diags *diags);
 
+/* A folder of definitions as the office publishes them (the layout of schema/definitions):
+ * every form (sorted by id), the unit register and the targets, each with its text as read.
+ * Other YAML files are reported. Returns 0, or 1 with every problem in diags. */
+typedef struct {
+  ics_form **forms;
+  size_t form_count;
+  ics_register *reg;
+  char *register_text;
+  size_t register_len;
+  ics_targets *targets;
+  char *targets_text;
+  size_t targets_len;
+} ics_definitions;
+
+int ics_definitions_load(const char *dir, ics_lang lang, ics_definitions *out, ics_diags *diags);
+void ics_definitions_free(ics_definitions *defs);
+
 /* Where the shipped definitions are: $ICTSURVEY_DEFINITIONS when set, else
  * ./schema/definitions when run from the repository, else the installed data directory.
  * Caller frees. */

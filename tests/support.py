@@ -105,7 +105,7 @@ def content(db):
                                         " AND name NOT IN ('bundles', 'rejected') ORDER BY name")]
     for t in tables:
         cols = sorted(r[1] for r in con.execute("SELECT * FROM pragma_table_info(?)", (t,))
-                      if r[1] not in ("detected_at", "first_seen"))
+                      if r[1] not in ("detected_at", "first_seen", "published_at", "created"))
         rows = con.execute("SELECT %s FROM \"%s\"" % (", ".join('"%s"' % c for c in cols), t)).fetchall()
         out[t] = (cols, sorted(rows, key=repr))
     out["bundles"] = sorted(con.execute("SELECT bundle_id, file_sha256, records FROM bundles").fetchall())

@@ -204,7 +204,9 @@ refused(r, ["back-reference"], "check refuses back-references")
 check("backreference-form.yaml:10:" in r.stderr, "the message has the line: " + r.stderr)
 hostile_db = path("hostile.db")
 r = bounded("merge", "--db", hostile_db, os.path.join(HOSTILE, "backreference.bundle"))
-refused(r, ["rejected", "back-reference"], "a bundle with a back-reference is rejected, not run")
+# a definition only counts once the office published it (the kit command checks it as `check` does):
+# the bundle's own definition is never even compiled
+refused(r, ["rejected", "which the office never published"], "a bundle with a back-reference is rejected, not run")
 r = bounded("merge", "--db", hostile_db, bundle)
 check(r is not None and r.returncode == 0, "the next merge is not locked out: %s" % (r and r.stderr))
 check(query(hostile_db, "SELECT count(*) FROM rejected WHERE quarantine IS NOT NULL") == [(1,)],
@@ -243,7 +245,7 @@ names_db = path("names.db")
 r = run("merge", "--db", names_db, bundle, *(os.path.join(HOSTILE, b) for b in
                                            ("reserved-field.bundle", "reserved-form.bundle")))
 check(r.returncode == 1 and r.stderr.count(": rejected: ") == 2 and "database error" not in r.stderr
-      and "field name 'revision'" in r.stderr and "form id 'staff_by_key'" in r.stderr,
+      and r.stderr.count("which the office never published") == 2,
       "bundles with reserved names are rejected clearly: " + r.stderr)
 check(query(names_db, "SELECT count(*) FROM rejected WHERE quarantine IS NOT NULL") == [(2,)],
       "both are quarantined")

@@ -26,6 +26,20 @@ def fingerprint(pub_file):
     return "-".join(d[i:i + 4] for i in range(0, 16, 4))
 
 
+def office_fingerprint(pub_file):
+    """The office fingerprint: that of the signing key on central.pub's signing line."""
+    key = re.search(r"^central-signing-key: ed25519 ([0-9a-f]{64})$",
+                    open(pub_file, encoding="utf-8").read(), re.M).group(1)
+    d = hashlib.sha256(bytes.fromhex(key)).hexdigest()[:16]
+    return "-".join(d[i:i + 4] for i in range(0, 16, 4))
+
+
+def office_line(fp, lang="en"):
+    if lang == "en":
+        return "Office fingerprint: %s (read it back to the office over the phone: it must be the same)" % fp
+    return "Dấu vân tay của Sở: %s (đọc lại cho Sở qua điện thoại: phải trùng khớp)" % fp
+
+
 def mode(p):
     return stat.S_IMODE(os.stat(p).st_mode)
 
@@ -58,6 +72,130 @@ other_key = os.path.join(other_keys, "central.key")
 other_fp = fingerprint(os.path.join(other_keys, "central.pub"))
 r = run("keys", "--help")
 check(r.returncode == 0 and "central.pub" in r.stdout, "keys --help")
+
+# ---- the office's signing key --------------------------------------------------------------------
+pub_text, key_text = open(pub, encoding="utf-8").read(), open(key, encoding="utf-8").read()
+check(re.search(r"^ictsurvey-central-public-key: x25519 [0-9a-f]{64}$", pub_text, re.M) is not None
+      and re.search(r"^central-signing-key: ed25519 [0-9a-f]{64}$", pub_text, re.M) is not None,
+      "central.pub has the sealing line and the signing line: " + pub_text)
+check(re.search(r"^central-signing-secret-key: ed25519 [0-9a-f]{64}$", key_text, re.M) is not None,
+      "central.key has the secret signing line: " + key_text)
+check("central-signing-secret-key" not in pub_text and "central-signing-key:" not in key_text,
+      "each file holds its own halves only")
+office_fp = office_fingerprint(pub)
+check(office_fp != fp, "the office fingerprint is the signing key's, not the sealing key's")
+r = run("keys", "init", "--dir", path("keys-fp"))
+check(r.returncode == 0 and office_line(office_fingerprint(path("keys-fp/central.pub"))) in r.stderr
+      and "ictsurvey kit --key %s/central.key" % path("keys-fp") in r.stderr,
+      "keys init prints the office fingerprint and names kit --key: " + r.stderr)
+r = run("keys", "init", "--dir", path("keys-vi"), lang=None)
+check(r.returncode == 0 and office_line(office_fingerprint(path("keys-vi/central.pub")), "vi") in r.stderr,
+      "in Vietnamese by default: " + r.stderr)
+r = run("keys", "--help")
+check("ictsurvey kit --key central.key" in r.stdout and "older version" in r.stdout, "keys --help names kits: " + r.stdout)
+r = run("keys", "--help", lang="vi")
+check("ictsurvey kit --key central.key" in r.stdout and "Dấu\nvân tay của Sở" in r.stdout, "keys --help in Vietnamese")
+
+# a folder made by an older version: the sealing line alone, in the old words; central.pub went
+# through Notepad (a byte-order mark, CR LF) and is 0644
+seal_hex = re.search(r"^ictsurvey-central-public-key: x25519 ([0-9a-f]{64})$", pub_text, re.M).group(1)
+seal_secret_hex = re.search(r"^ictsurvey-central-secret-key: x25519 ([0-9a-f]{64})$", key_text, re.M).group(1)
+old_pub = ("\ufeff# ictsurvey: the central office's public key (khóa công khai của văn phòng trung tâm).\r\n"
+           "# Give it to every collector: ictsurvey collect init --central-key central.pub\r\n"
+           "# Fingerprint: %s\r\nictsurvey-central-public-key: x25519 %s\r\n" % (fp, seal_hex)).encode()
+old_key = ("# ictsurvey: the central office's SECRET key (khóa BÍ MẬT của văn phòng trung tâm).\n"
+           "# It opens every sealed bundle: keep it in the office, never send or copy it.\n"
+           "# Used by: ictsurvey merge --key central.key. Public key fingerprint: %s\n"
+           "ictsurvey-central-secret-key: x25519 %s" % (fp, seal_secret_hex)).encode()  # no final newline
+
+
+def old_folder(name):
+    d = path(name)
+    os.makedirs(d, 0o700)
+    for f, data, bits in (("central.pub", old_pub, 0o644), ("central.key", old_key, 0o600)):
+        open(os.path.join(d, f), "wb").write(data)
+        os.chmod(os.path.join(d, f), bits)
+    return d, os.path.join(d, "central.pub"), os.path.join(d, "central.key")
+
+
+old_keys, old_pub_file, old_key_file = old_folder("old-keys")
+old_store = new_store("old-key.store", "Bến Lức", "Võ Văn Năm", extra=("--central-key", old_pub_file))
+r = run("collect", "set-key", "--store", old_store, "--central-key", old_pub_file)
+check(r.returncode == 0 and fp in r.stderr, "an old central.pub still works for collect init and set-key: " + r.stderr)
+r = run("keys", "init", "--dir", old_keys)
+new_pub, new_key = open(old_pub_file, "rb").read(), open(old_key_file, "rb").read()
+check(r.returncode == 0 and "Added the office's signing key to '%s'" % old_keys in r.stderr
+      and "the sealing keys were left as they were" in r.stderr, "keys init upgrades an old folder: " + r.stderr)
+check(new_pub.startswith(old_pub) and new_key.startswith(old_key + b"\n"), "every old byte kept (a newline added after the last line)")
+check(re.search(rb"\ncentral-signing-key: ed25519 [0-9a-f]{64}\n$", new_pub) is not None
+      and re.search(rb"\ncentral-signing-secret-key: ed25519 [0-9a-f]{64}\n$", new_key) is not None,
+      "each file gained its signing line: %r %r" % (new_pub[len(old_pub):], new_key[len(old_key):][:60]))
+check(mode(old_key_file) == 0o600 and mode(old_pub_file) == 0o644, "the modes kept: central.key 0600")
+check(fingerprint(old_pub_file) == fp and office_line(office_fingerprint(old_pub_file)) in r.stderr,
+      "the sealing key is the same; the new office fingerprint printed: " + r.stderr)
+check(os.listdir(old_keys) == ["central.pub", "central.key"] or sorted(os.listdir(old_keys)) == ["central.key", "central.pub"],
+      "no temporary file left: %s" % os.listdir(old_keys))
+r = run("collect", "set-key", "--store", old_store, "--central-key", old_pub_file)
+check(r.returncode == 0 and fp in r.stderr, "the upgraded central.pub reads as before: " + r.stderr)
+r = merge(path("upgraded.db"), "--key", old_key_file, "--require-sealed")
+check(r.returncode == 0, "the upgraded central.key reads as before: " + r.stderr)
+r = run("keys", "init", "--dir", old_keys)
+check(r.returncode == 1 and "already holds a key pair; it is not replaced" in r.stderr
+      and (open(old_pub_file, "rb").read(), open(old_key_file, "rb").read()) == (new_pub, new_key),
+      "a second run refuses and changes nothing: " + r.stderr)
+
+# a run stopped between its two writes: central.key has the signing line, central.pub not yet
+open(old_pub_file, "wb").write(old_pub)
+r = run("keys", "init", "--dir", old_keys)
+check(r.returncode == 0 and "Added the office's signing key" in r.stderr, "keys init finishes a stopped run: " + r.stderr)
+check(open(old_key_file, "rb").read() == new_key and open(old_pub_file, "rb").read() == new_pub,
+      "central.key unchanged; central.pub gets the line derived from it")
+
+# refused: central.pub signs but central.key does not, not one pair, one file alone
+half, half_pub, half_key = old_folder("half-keys")
+open(half_pub, "wb").write(new_pub)
+r = run("keys", "init", "--dir", half)
+check(r.returncode == 1 and "central.pub has a signing key but central.key has none" in r.stderr
+      and open(half_key, "rb").read() == old_key and open(half_pub, "rb").read() == new_pub,
+      "central.pub signs, central.key does not: refused, unchanged: " + r.stderr)
+mixed, mixed_pub, mixed_key = old_folder("mixed-keys")
+open(mixed_pub, "wb").write(old_pub.replace(seal_hex.encode(), re.search(
+    r"x25519 ([0-9a-f]{64})", open(os.path.join(other_keys, "central.pub")).read()).group(1).encode()))
+before_mixed = open(mixed_pub, "rb").read()
+r = run("keys", "init", "--dir", mixed)
+check(r.returncode == 1 and "central.pub and central.key are not one key pair" in r.stderr
+      and open(mixed_key, "rb").read() == old_key and open(mixed_pub, "rb").read() == before_mixed,
+      "files of two pairs: refused, unchanged: " + r.stderr)
+alone, alone_pub, alone_key = old_folder("alone-keys")
+os.remove(alone_pub)
+r = run("keys", "init", "--dir", alone)
+check(r.returncode == 1 and "already holds a key pair" in r.stderr and open(alone_key, "rb").read() == old_key
+      and not os.path.exists(alone_pub), "central.key alone: refused as before: " + r.stderr)
+
+# damaged or mixed-up signing lines: FILE:LINE:COLUMN
+sign_line = re.search(r"^central-signing-key: .*$", pub_text, re.M).group(0)
+secret_sign_line = re.search(r"^central-signing-secret-key: .*$", key_text, re.M).group(0)
+bad_files = [
+    ("twice.pub", pub_text + sign_line + "\n", ":6:1: error: expected at most one line 'central-signing-key: ed25519 HEXKEY'"),
+    ("short.pub", pub_text.replace(sign_line, sign_line[:-2]), ":5:30: error: the key must be 64 hex digits"),
+    ("not-hex.pub", pub_text.replace(sign_line, sign_line[:-1] + "g"), ":5:30: error: the key must be 64 hex digits"),
+    ("x25519.pub", pub_text.replace("central-signing-key: ed25519", "central-signing-key: x25519"),
+     ":5:1: error: expected at most one line 'central-signing-key: ed25519 HEXKEY'"),
+    ("secret-line.pub", pub_text + secret_sign_line + "\n", ":6:1: error: this is the SECRET key (central.key)"),
+    ("twice.key", key_text + secret_sign_line + "\n", ":6:1: error: expected at most one line 'central-signing-secret-key: ed25519 HEXKEY'"),
+    ("short.key", key_text.replace(secret_sign_line, secret_sign_line[:-1]), ":5:37: error: the key must be 64 hex digits"),
+    ("public-line.key", key_text + sign_line + "\n", ":6:1: error: this is the PUBLIC key (central.pub)"),
+]
+for name, text_, expected in bad_files:
+    f = path(name)
+    open(f, "w", encoding="utf-8").write(text_)
+    os.chmod(f, 0o600)
+    if name.endswith(".pub"):
+        r = run("collect", "init", "--store", path("wrong.store"), "--site", "X", "--surveyor", "Y", "--central-key", f)
+    else:
+        r = merge(path("wrong.db"), "--key", f, "--require-sealed")
+    check(r.returncode == 1 and f + expected in r.stderr, "%s: %s" % (name, r.stderr))
+    check(not os.path.exists(path("wrong.store")) and not os.path.exists(path("wrong.db")), "%s: nothing made" % name)
 
 # ---- key files refused ------------------------------------------------------------------------
 db0 = path("refused.db")
@@ -214,7 +352,7 @@ check(r.returncode == 0 and "2 merged" in r.stderr, "sealed bundles still merge:
 check(query(strict, "SELECT count(*) FROM form_staff")[0][0] == 3, "their records arrived")
 r = run("merge", "--db", strict, "--require-sealed", "--allow-unsealed")
 check(r.returncode == 2, "both flags: a usage error")
-r = merge(strict, "--allow-unsealed", p1, u1)
+r = merge(strict, "--allow-unsealed", "--allow-unsigned", p1, u1)
 check(r.returncode == 0 and "accepts unsealed bundles again" in r.stderr and "2 merged" in r.stderr,
       "--allow-unsealed: " + r.stderr)
 check(query(strict, "SELECT signer IS NULL, sealed FROM bundles WHERE bundle_id = '0badc0de-0000-4000-8000-0000000000b1'") == [(1, 0)],
@@ -257,14 +395,21 @@ stop = re.sub(r"(?m)^bundle-id: .*$", "bundle-id: 0badc0de-0000-4000-8000-000000
 u2 = path("unsigned-known.bundle")
 open(u2, "wb").write(regzip(with_end(stop[:stop.rindex("end: ")])))
 r = merge(db, "--key", key, u2)
+check(r.returncode == 1 and "the bundle is not signed (format 1" in r.stderr and "--allow-unsigned" in r.stderr,
+      "an unsigned bundle is refused by default: " + r.stderr)
+r = merge(db, "--key", key, "--allow-unsigned", u2)
 check(r.returncode == 1 and "has signed its bundles" in r.stderr and "but this one is not signed" in r.stderr,
       "an unsigned bundle of a signing store: refused: " + r.stderr)
 check(content(db) == snapshot, "nothing of it merged either")
 
-# ---- a store may not change another store's records, nor reuse its bundle ids ----------------------------
+# ---- a store can never change, block or replace another store's records, nor its bundles -------------
+# (a record is its store's: store id and instance id together name it)
 snapshot = content(db)
 victim_id = ids[0]  # S-1 of the sealed store, merged above
+victim_store = query(sealed_store, "SELECT value FROM meta WHERE key = 'store_id'")[0][0]
+victim_row = query(db, "SELECT * FROM form_staff WHERE instance_id = ? AND store_id = ?", victim_id, victim_store)
 intruder = new_store("intruder.store", "Cần Đước", "Someone Else", extra=("--central-key", pub))
+intruder_store = query(intruder, "SELECT value FROM meta WHERE key = 'store_id'")[0][0]
 con = sqlite3.connect(intruder)
 con.execute("ATTACH DATABASE ? AS victim", (sealed_store,))
 con.execute("INSERT INTO records SELECT * FROM victim.records WHERE instance_id = ?", (victim_id,))
@@ -274,19 +419,25 @@ con.commit()
 con.close()
 i1 = export(intruder, "intruder.bundle")  # sealed, and signed with the intruder's own valid key
 r = merge(db, "--key", key, i1)
-check(r.returncode == 1 and "(%s): the record belongs to the store" % victim_id in r.stderr
-      and "a store may not change another store's records" in r.stderr,
-      "another store's record refused: " + r.stderr)
-check(content(db) == snapshot, "the victim's record unchanged")
+check(r.returncode == 0 and "1 merged" in r.stderr, "another store's instance id is only its own record: " + r.stderr)
+check(query(db, "SELECT * FROM form_staff WHERE instance_id = ? AND store_id = ?", victim_id, victim_store) == victim_row,
+      "the victim's record unchanged")
+check(query(db, "SELECT birth_year, revision FROM form_staff WHERE instance_id = ? AND store_id = ?", victim_id,
+            intruder_store) == [(1999, 6)], "the copy stands as the intruder's own record")
+check(query(db, "SELECT count(DISTINCT store_id) FROM duplicates WHERE instance_id = ?", victim_id) == [(2,)],
+      "and the duplicates list shows both")
 intruder2 = new_store("intruder2.store", "Cần Đước", "Someone Else", extra=("--central-key", pub))
 fill(intruder2, "staff", [staff("X-1")])
-victim_bundle = query(db, "SELECT bundle_id FROM bundles WHERE sealed = 1 LIMIT 1")[0][0]
+victim_bundle = query(db, "SELECT bundle_id FROM bundles WHERE sealed = 1 AND store_id = ? LIMIT 1", victim_store)[0][0]
+victim_bundle_row = query(db, "SELECT * FROM bundles WHERE bundle_id = ? AND store_id = ?", victim_bundle, victim_store)
 r = run("collect", "export", "--store", intruder2, "-o", path("intruder2.bundle"), "--bundle-id", victim_bundle)
 check(r.returncode == 0, "export with a chosen bundle id: " + r.stderr)
 r = merge(db, "--key", key, path("intruder2.bundle"))
-check(r.returncode == 1 and "the bundle id %s was used by the store" % victim_bundle in r.stderr,
-      "another store's bundle id refused: " + r.stderr)
-check(content(db) == snapshot, "nothing of it merged")
+check(r.returncode == 0 and "1 merged" in r.stderr, "another store's bundle id is another bundle: " + r.stderr)
+check(query(db, "SELECT * FROM bundles WHERE bundle_id = ? AND store_id = ?", victim_bundle, victim_store)
+      == victim_bundle_row, "the victim's bundle unchanged")
+r = merge(db, "--key", key, b1)
+check(r.returncode == 0 and "merged before, skipped" in r.stderr, "and still known as merged: " + r.stderr)
 
 # ---- a store and a central database made before keys existed ---------------------------------------------
 old_store = new_store("old.store", "Bến Lức", "Võ Văn Năm")
@@ -301,8 +452,8 @@ check(mode(old_store) == 0o600, "the store is made private when its key is added
 made = query(old_store, "SELECT value FROM meta WHERE key = 'signing_key'")
 check(len(made) == 1 and re.fullmatch(r"[0-9a-f]{128}", made[0][0]) is not None, "the first export makes the key")
 check(("\nsigner: %s\n" % made[0][0][64:]) in gzip.open(o1, "rt", encoding="utf-8").read(), "and signs with it")
-old_db = path("old.db")
-check(merge(old_db, "--key", key, b1).returncode == 0, "a database to age")
+old_db = path("old.db")  # made before kits (tests/data/prekit), and before signatures
+shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "prekit", "central.db"), old_db)
 con = sqlite3.connect(old_db)
 con.execute("ALTER TABLE bundles DROP COLUMN signer")
 con.execute("ALTER TABLE bundles DROP COLUMN sealed")
@@ -310,7 +461,7 @@ con.commit()
 con.close()
 r = merge(old_db, "--key", key, o1)
 check(r.returncode == 0 and "1 merged" in r.stderr, "an old database takes signed bundles: " + r.stderr)
-check(query(old_db, "SELECT count(*) FROM bundles WHERE signer IS NULL AND sealed = 0")[0][0] == 1
+check(query(old_db, "SELECT count(*) FROM bundles WHERE signer IS NULL AND sealed = 0")[0][0] == 2
       and query(old_db, "SELECT count(*) FROM bundles WHERE signer IS NOT NULL")[0][0] == 1,
       "the columns were added; the earlier bundle has no recorded signer")
 check(integrity(old_db), "integrity")

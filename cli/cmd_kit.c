@@ -1,0 +1,219 @@
+/* cmd_kit.c - `ictsurvey kit`: the office publishes its forms, unit register and targets into
+ * the central database and writes them, with its public keys, into one signed survey kit. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregator.h"
+#include "cli.h"
+#include "keys.h"
+#include "kit.h"
+
+static const char help_vi[] =
+    "Cách dùng: ictsurvey kit --db CSDL --key THƯ_MỤC/central.key [--forms THƯ_MỤC]\n"
+    "                         [--round NĂM] [--next-key THƯ_MỤC_MỚI/central.pub] -o TỆP.kit\n"
+    "\n"
+    "Công bố các biểu mẫu, danh mục đơn vị và chỉ tiêu vào cơ sở dữ liệu trung tâm (tạo mới\n"
+    "nếu chưa có) rồi ghi bộ biểu mẫu (kit): một tệp có chữ ký của Sở, mang các định nghĩa đó\n"
+    "và khóa công khai của Sở. Người khảo sát tạo kho bằng 'ictsurvey collect init --kit' và\n"
+    "cập nhật bằng 'ictsurvey collect update --kit'. Sở chỉ nhận bản ghi làm bằng biểu mẫu đã\n"
+    "công bố. Công bố lại đúng các định nghĩa đó thì không thay đổi gì (ghi lại cùng bộ kit);\n"
+    "một biểu mẫu đã sửa phải có 'version' mới.\n"
+    "\n"
+    "  --forms THƯ_MỤC   các định nghĩa (cách xếp như schema/definitions; mặc định: bản kèm theo)\n"
+    "  --round NĂM       đợt khảo sát của các kho làm từ bộ kit (mặc định: năm nay)\n"
+    "  --next-key TỆP    đổi khóa: bộ kit này (ký bằng khóa cũ) giới thiệu cặp khóa mới của Sở\n"
+    "                    (central.pub của thư mục khóa mới); xem docs/security.md\n"
+    "  --force           ghi đè một tệp loại khác\n"
+    "  --lang vi|en      Ngôn ngữ (mặc định vi).\n";
+
+static const char help_en[] =
+    "Usage: ictsurvey kit --db CENTRAL --key DIR/central.key [--forms DIR] [--round YEAR]\n"
+    "                     [--next-key NEWDIR/central.pub] -o FILE.kit\n"
+    "\n"
+    "Publish the forms, the unit register and the targets into the central database (created\n"
+    "if absent) and write a survey kit: one file signed by the office that carries them and\n"
+    "the office's public keys. Surveyors make stores with 'ictsurvey collect init --kit' and\n"
+    "update them with 'ictsurvey collect update --kit'. The office accepts only records made\n"
+    "with forms it published. Publishing the same definitions again changes nothing (the same\n"
+    "kit is written again); a changed form needs a new 'version'.\n"
+    "\n"
+    "  --forms DIR       the definitions (laid out as schema/definitions; default: the shipped)\n"
+    "  --round YEAR      the round of stores made from the kit (default: this year)\n"
+    "  --next-key FILE   a change of keys: this kit (signed with the old key) names the\n"
+    "                    office's new key pair (the new folder's central.pub); docs/security.md\n"
+    "  --force           overwrite a file of another kind\n"
+    "  --lang vi|en      Language (default vi).\n";
+
+/* What the kit says of the office's keys, as the central database records it. */
+static char *keys_text(const ics_office_public *pub, const ics_office_public *next) {
+  char seal[65], sign[65];
+  ics_buf b = {0};
+  sodium_bin2hex(seal, sizeof seal, pub->seal, 32);
+  sodium_bin2hex(sign, sizeof sign, pub->signing, 32);
+  ics_buf_printf(&b, "seal %s signing %s", seal, sign);
+  if (next) {
+    sodium_bin2hex(seal, sizeof seal, next->seal, 32);
+    sodium_bin2hex(sign, sizeof sign, next->signing, 32);
+    ics_buf_printf(&b, " next-seal %s next-signing %s", seal, sign);
+  }
+  return ics_buf_take(&b);
+}
+
+static int write_kit(const char *db, const char *key_path, const char *forms_dir, int round,
+                     const char *next_path, const char *output, bool force) {
+  char *error = NULL;
+  ics_office_secret key;
+  if (ics_keys_read_office_secret(key_path, &key, cli_lang, &error)) {
+    cli_error("%s", "%s", cli_message(error));
+    ics_free(error);
+    return EXIT_FAIL;
+  }
+  int status = EXIT_FAIL;
+  ics_office_public next;
+  ics_definitions defs = {0};
+  ics_central *c = NULL;
+  char *keys = NULL, *dir = NULL;
+  if (!key.pub.can_sign) {
+    cli_error("%s chưa có khóa ký (do phiên bản cũ tạo ra): hãy chạy 'ictsurvey keys init --dir' với thư mục "
+              "của nó để thêm khóa ký, rồi làm lại",
+              "%s has no signing key (made by an older version): run 'ictsurvey keys init --dir' on its "
+              "folder to add one, then try again",
+              key_path);
+    goto done;
+  }
+  if (next_path && ics_keys_read_office_public(next_path, &next, cli_lang, &error)) {
+    cli_error("%s", "%s", cli_message(error));
+    goto done;
+  }
+  if (next_path && (!next.can_sign || !memcmp(next.signing, key.pub.signing, 32))) {
+    cli_error(!next.can_sign ? "%s không có khóa ký: hãy tạo cặp khóa mới bằng 'ictsurvey keys init'"
+                             : "%s là chính khóa hiện tại, không phải khóa mới",
+              !next.can_sign ? "%s has no signing key: make the new key pair with 'ictsurvey keys init'"
+                             : "%s is the current key, not a new one",
+              next_path);
+    goto done;
+  }
+  const char *inputs[] = {db, key_path, next_path, forms_dir};
+  if (cli_check_output(output, ICS_FILE_KIT, force, inputs, next_path ? 3 : 2)) goto done;
+  dir = forms_dir ? ics_strdup(forms_dir) : ics_definitions_dir();
+  ics_diags diags = {0};
+  int loaded = dir ? ics_definitions_load(dir, cli_lang, &defs, &diags) : 1;
+  cli_print_diags(&diags);
+  ics_diags_free(&diags);
+  if (loaded) {
+    cli_error("các định nghĩa trong '%s' có lỗi (xem trên): chưa công bố gì",
+              "the definitions in '%s' have errors (see above): nothing was published", dir ? dir : "?");
+    goto done;
+  }
+  /* a new database, or one made before kits, starts with exactly these */
+  ics_central_options options = {.initial = &defs};
+  c = ics_central_open(db, &options, cli_lang, &error);
+  if (!c) {
+    cli_error("%s", "%s", cli_message(error));
+    goto done;
+  }
+  keys = keys_text(&key.pub, next_path ? &next : NULL);
+  ics_kit_stamp stamp;
+  if (!keys || ics_central_publish(c, &defs, round, keys, &stamp, &error)) {
+    cli_error("%s", "%s", cli_message(error));
+    goto done;
+  }
+  ics_kit_form *forms = ics_calloc(defs.form_count, sizeof *forms);
+  if (!forms) {
+    cli_error("%s", "%s", cli_message(NULL));
+    goto done;
+  }
+  for (size_t i = 0; i < defs.form_count; i++) {
+    const ics_form *f = defs.forms[i];
+    forms[i] = (ics_kit_form){.id = f->id, .version = f->version, .hash = f->hash,
+                              .text = f->source, .len = f->source_len};
+  }
+  ics_kit kit = {.kit_id = stamp.kit_id, .sequence = stamp.sequence, .created = stamp.created,
+                 .round = round, .has_next = next_path != NULL, .forms = forms,
+                 .form_count = defs.form_count, .register_text = defs.register_text,
+                 .register_len = defs.register_len, .targets_text = defs.targets_text,
+                 .targets_len = defs.targets_len};
+  memcpy(kit.seal_key, key.pub.seal, 32);
+  memcpy(kit.signing_key, key.pub.signing, 32);
+  if (next_path) {
+    memcpy(kit.next_seal_key, next.seal, 32);
+    memcpy(kit.next_signing_key, next.signing, 32);
+  }
+  int written = ics_kit_write(output, &kit, key.signing_secret, cli_lang, &error);
+  ics_free(forms);
+  if (written) {
+    cli_error("%s: %s", "%s: %s", output, cli_message(error));
+    goto done;
+  }
+  if (stamp.is_new)
+    fprintf(stderr, cli_tr("Đã công bố %zu biểu mẫu, danh mục đơn vị và chỉ tiêu vào '%s'.\n"
+                           "Đã ghi bộ biểu mẫu số %llu vào '%s' (đợt %d). Gửi tệp này cho người khảo sát:\n"
+                           "  ictsurvey collect init --store KHO --site NƠI --surveyor TÊN --kit %s\n",
+                           "Published %zu forms, the unit register and the targets into '%s'.\n"
+                           "Wrote kit number %llu to '%s' (round %d). Send this file to the surveyors:\n"
+                           "  ictsurvey collect init --store STORE --site SITE --surveyor NAME --kit %s\n"),
+            defs.form_count, db, (unsigned long long)stamp.sequence, output, round, output);
+  else
+    fprintf(stderr, cli_tr("Không có gì thay đổi từ bộ biểu mẫu số %llu: đã ghi lại đúng bộ đó vào '%s'.\n",
+                           "Nothing changed since kit number %llu: wrote that same kit to '%s' again.\n"),
+            (unsigned long long)stamp.sequence, output);
+  cli_office_fingerprint(key.pub.signing);
+  if (next_path) {
+    char fingerprint[ICS_FINGERPRINT_SIZE];
+    ics_key_fingerprint(next.signing, fingerprint);
+    fprintf(stderr, cli_tr("Bộ này giới thiệu khóa mới của Sở (%s): các bộ sau hãy ký bằng khóa mới.\n",
+                           "This kit names the office's new key (%s): sign later kits with the new key.\n"),
+            fingerprint);
+  }
+  status = EXIT_OK;
+done:
+  ics_free(error);
+  ics_free(keys);
+  ics_free(dir);
+  ics_central_close(c);
+  ics_definitions_free(&defs);
+  ics_office_secret_wipe(&key);
+  return status;
+}
+
+int cmd_kit(int argc, char **argv) {
+  const char *db = NULL, *key = NULL, *forms = NULL, *round_text = NULL, *next = NULL, *output = NULL;
+  bool force = false;
+  for (int i = 1; i < argc; i++) {
+    int r = cli_common_option(argc, argv, &i, help_vi, help_en);
+    if (r == 3) continue;
+    if (r >= 0) return r;
+    if (!strcmp(argv[i], "--force")) {
+      force = true;
+      continue;
+    }
+    static const char *const names[] = {"--db", "--key", "--forms", "--round", "--next-key", "-o"};
+    const char **const slots[] = {&db, &key, &forms, &round_text, &next, &output};
+    r = cli_options_value(argc, argv, &i, names, slots, 6);
+    if (r < 0) return EXIT_USAGE;
+    if (!r) {
+      cli_error("đối số không hợp lệ '%s' (xem 'ictsurvey kit --help')",
+                "unexpected argument '%s' (see 'ictsurvey kit --help')", argv[i]);
+      return EXIT_USAGE;
+    }
+  }
+  if (!db || !key || !output) {
+    cli_error("cần --db CSDL, --key THƯ_MỤC/central.key và -o TỆP.kit",
+              "--db CENTRAL, --key DIR/central.key and -o FILE.kit are required");
+    return EXIT_USAGE;
+  }
+  int round = ics_current_year();
+  if (round_text) {
+    char *end;
+    long y = strtol(round_text, &end, 10);
+    if (*end || y < 2000 || y > 2100) {
+      cli_error("đợt '%s' không hợp lệ: cần một năm, ví dụ 2013", "invalid round '%s': give a year, e.g. 2013",
+                round_text);
+      return EXIT_USAGE;
+    }
+    round = (int)y;
+  }
+  return write_kit(db, key, forms, round, next, output, force);
+}
