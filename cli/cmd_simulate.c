@@ -13,25 +13,28 @@
 #include "cli.h"
 #include "collector.h"
 #include "keys.h"
+#include "kit.h"
 
 static const char help_vi[] =
     "Cách dùng: ictsurvey simulate --out THƯ_MỤC [--seed SỐ] [--staff SỐ] [--round NĂM]\n"
-    "                              [--central-key central.pub]\n"
+    "                              [--kit TỆP.kit | --central-key central.pub]\n"
     "\n"
     "Tạo một đợt khảo sát giả lập của tỉnh Long An để diễn tập: kho dữ liệu cho từng người khảo\n"
     "sát (nhập qua đúng đường nhập tệp trả lời), các tệp gói đã xuất (có gói sửa rồi gửi lại,\n"
     "gói gửi hai lần, gói bị hỏng). stdout: đường dẫn các tệp gói, mỗi dòng một tệp.\n"
     "  --staff SỐ   số phiếu cán bộ (mặc định 1000; vài trăm cho kiểm thử, hàng triệu để đo)\n"
-    "  --central-key central.pub   mọi kho niêm phong gói bằng khóa này (ictsurvey keys init)\n";
+    "  --kit TỆP.kit   mọi kho được tạo từ bộ biểu mẫu này (ictsurvey kit), như ngoài thực tế\n"
+    "  --central-key central.pub   mọi kho niêm phong gói bằng khóa này (không có bộ kit)\n";
 static const char help_en[] =
     "Usage: ictsurvey simulate --out DIR [--seed N] [--staff N] [--round YEAR]\n"
-    "                          [--central-key central.pub]\n"
+    "                          [--kit FILE.kit | --central-key central.pub]\n"
     "\n"
     "Make up a survey round of Long An to rehearse with: a store per surveyor (filled through\n"
     "the real answers-file import), the bundles they export (one edited and re-sent, one sent\n"
     "twice, one damaged). stdout: the bundles' paths, one per line.\n"
     "  --staff N    staff records (default 1000; a few hundred for tests, millions for benchmarks)\n"
-    "  --central-key central.pub   every store seals its bundles to this key (ictsurvey keys init)\n";
+    "  --kit FILE.kit  every store is made from this survey kit (ictsurvey kit), as in the field\n"
+    "  --central-key central.pub   every store seals its bundles to this key (without a kit)\n";
 
 /* splitmix64: the same seed gives the same province on every machine */
 static uint64_t rng_state;
@@ -95,6 +98,7 @@ typedef struct {
   char *dir;
   ics_buf bundles; /* paths, one per line */
   const unsigned char *central_key; /* the office's public key, or NULL: bundles not sealed */
+  const ics_kit *kit;               /* stores are made from it (then central_key is NULL) */
 } sim;
 
 static int write_file(const char *path, const char *text) {
@@ -123,7 +127,9 @@ static int make_store(sim *s, const char *name, const char *site, const char *su
   ics_diags diags = {0};
   char *error = NULL;
   size_t form_count;
-  int rc = ics_store_create_from_dir(store, site, surveyor, s->round, s->dir, s->central_key, cli_lang, &form_count, &diags, &error);
+  int rc = s->kit ? ics_store_create_from_kit(store, site, surveyor, 0, s->kit, cli_lang, &error)
+                  : ics_store_create_from_dir(store, site, surveyor, s->round, s->dir, s->central_key,
+                                              cli_lang, &form_count, &diags, &error);
   ics_store *st = rc ? NULL : ics_store_open(store, cli_lang, &error);
   if (!rc && !st) rc = 1;
   for (size_t i = 0; !rc && i < count; i++) {
@@ -228,14 +234,14 @@ static int edits_after_export(sim *s, const char *name) {
 
 int cmd_simulate(int argc, char **argv) {
   sim s = {0};
-  const char *seed = NULL, *staff = NULL, *round = NULL, *central_key = NULL;
+  const char *seed = NULL, *staff = NULL, *round = NULL, *central_key = NULL, *kit_path = NULL;
   for (int i = 1; i < argc; i++) {
     int r = cli_common_option(argc, argv, &i, help_vi, help_en);
     if (r == 3) continue;
     if (r >= 0) return r;
-    const char *const names[] = {"--out", "--seed", "--staff", "--round", "--central-key"};
-    const char **const slots[] = {&s.out, &seed, &staff, &round, &central_key};
-    r = cli_options_value(argc, argv, &i, names, slots, 5);
+    const char *const names[] = {"--out", "--seed", "--staff", "--round", "--central-key", "--kit"};
+    const char **const slots[] = {&s.out, &seed, &staff, &round, &central_key, &kit_path};
+    r = cli_options_value(argc, argv, &i, names, slots, 6);
     if (r < 0) return EXIT_USAGE;
     bool matched = r == 1;
     if (!matched) {
@@ -249,6 +255,22 @@ int cmd_simulate(int argc, char **argv) {
     cli_error("cần --out THƯ_MỤC; --staff từ 100; --round là một năm",
               "--out DIR is required; --staff at least 100; --round a year");
     return EXIT_USAGE;
+  }
+  if (kit_path && (central_key || round)) {
+    cli_error("--kit đã mang đợt khảo sát và khóa của Sở: không dùng kèm --round hay --central-key",
+              "--kit carries the round and the office's keys: do not give --round or --central-key with it");
+    return EXIT_USAGE;
+  }
+  ics_kit *kit = NULL;
+  if (kit_path) {
+    char *error = NULL;
+    if (!(kit = ics_kit_read(kit_path, cli_lang, &error))) {
+      cli_error("%s: %s", "%s: %s", kit_path, cli_message(error));
+      ics_free(error);
+      return EXIT_FAIL;
+    }
+    s.kit = kit;
+    s.round = kit->round;
   }
   unsigned char key[ICS_KEY_BYTES];
   if (central_key) {
@@ -274,6 +296,7 @@ int cmd_simulate(int argc, char **argv) {
   for (int i = 0; i < 3; i++) ics_free(sub[i]);
   if (existing) {
     cli_error("'%s' đã có dữ liệu giả lập; chọn thư mục khác", "'%s' already holds a simulation; choose another folder", s.out);
+    ics_kit_free(kit);
     return EXIT_FAIL;
   }
   s.dir = ics_definitions_dir();
@@ -394,5 +417,6 @@ int cmd_simulate(int argc, char **argv) {
   ics_buf_free(&s.bundles);
   ics_register_free(reg);
   ics_free(s.dir);
+  ics_kit_free(kit);
   return rc ? EXIT_FAIL : EXIT_OK;
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # scripts/demo.sh - the whole job on one machine, from a fresh Debian 12: installs what is
 # missing, builds, then rehearses a survey round the way the province runs it:
-#   0. the central office makes its key pair (`ictsurvey keys init`) and sends central.pub
-#      with the forms,
-#   1. `ictsurvey simulate` makes up the province: surveyors create collector stores with that
-#      key and fill them (through the answers-file import the central office uses to pre-fill),
+#   0. the central office makes its key pairs (`ictsurvey keys init`), publishes the forms,
+#      register and targets into its database and writes the signed survey kit (`ictsurvey kit`),
+#   1. `ictsurvey simulate` makes up the province: surveyors create collector stores from that
+#      kit and fill them (through the answers-file import the central office uses to pre-fill),
 #   2. they export bundles, signed and sealed so that only the office can read them; one
 #      surveyor edits and voids records and sends a second bundle, one bundle is sent twice,
 #      one arrives damaged,
@@ -27,12 +27,16 @@ mkdir -p out
 say "ictsurvey check: the shipped forms, unit register and targets"
 $ictsurvey check
 
-say "ictsurvey keys init: the central office's key pair (central.pub goes out with the forms)"
+say "ictsurvey keys init: the central office's key pairs (sealing bundles, signing kits)"
 $ictsurvey keys init --dir out/keys
 
-say "ictsurvey simulate: 17 surveyors fill their stores (through the answers-file import) and export"
-say "sealed bundles; one corrects and withdraws records and re-sends; one bundle is doubled, one damaged"
-$ictsurvey simulate --out out/province --staff 1500 --seed 2013 --central-key out/keys/central.pub > out/bundles.txt
+say "ictsurvey kit: the office publishes its definitions and writes the survey kit surveyors get"
+$ictsurvey kit --db out/central.db --key out/keys/central.key --round 2013 -o out/province-2013.kit
+
+say "ictsurvey simulate: 17 surveyors make their stores from the kit, fill them (through the"
+say "answers-file import) and export sealed bundles; one corrects and withdraws records and"
+say "re-sends; one bundle is doubled, one damaged"
+$ictsurvey simulate --out out/province --staff 1500 --seed 2013 --kit out/province-2013.kit > out/bundles.txt
 say "what anyone on the way can read of a sealed bundle (zcat | cut -c1-100)"
 zcat "$(head -1 out/bundles.txt)" | cut -c1-100 | head -14 >&2
 
