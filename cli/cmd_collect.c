@@ -131,6 +131,23 @@ static int fail(char *error) {
   return EXIT_FAIL;
 }
 
+/* The PC's date, and a warning when it cannot be right for the round: records carry it. */
+static void show_clock(int round) {
+  char now[21];
+  ics_now_utc(now);
+  int year = ics_current_year();
+  fprintf(stderr, cli_tr("Ngày giờ trên máy này (UTC): %.10s %.8s.\n", "This PC's date and time (UTC): %.10s %.8s.\n"),
+          now, now + 11);
+  if (year < round)
+    fprintf(stderr, cli_tr("Cảnh báo: đồng hồ máy tính chỉ năm %d, trước đợt khảo sát %d. Hãy chỉnh lại ngày giờ của máy.\n",
+                           "Warning: the PC's clock says %d, before the survey round %d. Please set the date and time.\n"),
+            year, round);
+  else if (year > round + 1)
+    fprintf(stderr, cli_tr("Cảnh báo: đồng hồ máy tính chỉ năm %d, sau đợt khảo sát %d khá xa. Hãy kiểm tra ngày giờ của máy và đợt khảo sát.\n",
+                           "Warning: the PC's clock says %d, well after the survey round %d. Check the date and time, and the round.\n"),
+            year, round);
+}
+
 /* ---- kits -------------------------------------------------------------------------------- */
 /* Reads a kit and checks its signature; NULL when it cannot be used (the error is printed). */
 static ics_kit *read_kit(const char *path) {
@@ -174,6 +191,7 @@ static int init_from_kit(const options *o, int round) {
                            "Created the store '%s' from the kit '%s': site '%s', surveyor '%s'.\n"),
             o->store, o->kit, o->site, o->surveyor);
     print_kit(kit);
+    show_clock(kit->round);
   }
   ics_kit_free(kit);
   return status;
@@ -247,13 +265,15 @@ static int collect_init(const options *o) {
     cli_print_diags(&diags);
     status = fail(error);
   } else {
-    char now[21];
-    ics_now_utc(now);
-    fprintf(stderr, cli_tr("Đã tạo kho '%s': %zu biểu mẫu, đợt khảo sát %d, nơi khảo sát '%s', người khảo sát '%s'.\n"
-                           "Ngày giờ trên máy này (UTC): %.10s %.8s.\n",
-                           "Created the store '%s': %zu forms, survey round %d, site '%s', surveyor '%s'.\n"
-                           "This PC's date and time (UTC): %.10s %.8s.\n"),
-            o->store, form_count, round, o->site, o->surveyor, now, now + 11);
+    fprintf(stderr, cli_tr("Đã tạo kho '%s': %zu biểu mẫu, đợt khảo sát %d, nơi khảo sát '%s', người khảo sát '%s'.\n",
+                           "Created the store '%s': %zu forms, survey round %d, site '%s', surveyor '%s'.\n"),
+            o->store, form_count, round, o->site, o->surveyor);
+    show_clock(round);
+    fputs(cli_tr("Kho này không làm từ bộ biểu mẫu (kit) của Sở: Sở chỉ nhận gói của nó nếu đã công bố "
+                 "đúng các định nghĩa này. Khảo sát thật thì dùng 'collect init --kit'.\n",
+                 "This store was not made from the office's kit: the office merges its bundles only if it "
+                 "published exactly these definitions. For the real survey use 'collect init --kit'.\n"),
+          stderr);
     if (o->central_key) {
       char fingerprint[ICS_FINGERPRINT_SIZE];
       ics_key_fingerprint(central_key, fingerprint);
@@ -261,14 +281,7 @@ static int collect_init(const options *o) {
                              "Exported bundles will be sealed to the central office's key %s.\n"),
               fingerprint);
     }
-    if (year < round)
-      fprintf(stderr, cli_tr("Cảnh báo: đồng hồ máy tính chỉ năm %d, trước đợt khảo sát %d. Hãy chỉnh lại ngày giờ của máy.\n",
-                             "Warning: the PC's clock says %d, before the survey round %d. Please set the date and time.\n"),
-              year, round);
-    else if (year > round + 1)
-      fprintf(stderr, cli_tr("Cảnh báo: đồng hồ máy tính chỉ năm %d, sau đợt khảo sát %d khá xa. Hãy kiểm tra ngày giờ của máy và đợt khảo sát.\n",
-                             "Warning: the PC's clock says %d, well after the survey round %d. Check the date and time, and the round.\n"),
-              year, round);
+    show_clock(round);
   }
   ics_diags_free(&diags);
   ics_free(dir);
