@@ -10,11 +10,11 @@ static const char help_vi[] =
     "Cách dùng: ictsurvey keys init --dir THƯ_MỤC\n"
     "\n"
     "Tạo các khóa của văn phòng trung tâm (làm một lần) trong THƯ_MỤC (quyền 0700):\n"
-    "  central.pub   khóa công khai: người khảo sát nhận nó trong bộ khảo sát (kit)\n"
+    "  central.pub   khóa công khai: người khảo sát nhận nó trong bộ biểu mẫu (kit)\n"
     "                hoặc kèm biểu mẫu (ictsurvey collect init --central-key central.pub).\n"
     "                Gói dữ liệu niêm phong bằng khóa này thì chỉ văn phòng trung tâm mở được.\n"
     "  central.key   khóa bí mật (quyền 0600): để mở gói khi hợp nhất\n"
-    "                (ictsurvey merge --key central.key) và ký bộ khảo sát\n"
+    "                (ictsurvey merge --key central.key) và ký bộ biểu mẫu\n"
     "                (ictsurvey kit --key central.key). Không bao giờ gửi đi; hãy sao\n"
     "                lưu nó ở nơi an toàn: mất nó thì không mở được các gói đã niêm phong.\n"
     "Mỗi tệp có một dòng khóa niêm phong (X25519) và một dòng khóa ký (Ed25519). Dấu\n"
@@ -82,7 +82,7 @@ int cmd_keys(int argc, char **argv) {
   ics_free(error);
   ics_free(pub);
   if (upgraded)
-    cli_note("Đã thêm khóa ký của Sở vào '%s' (để ký bộ khảo sát: ictsurvey kit --key %s/central.key); "
+    cli_note("Đã thêm khóa ký của Sở vào '%s' (để ký bộ biểu mẫu: ictsurvey kit --key %s/central.key); "
              "khóa niêm phong giữ nguyên như cũ (dấu vân tay khóa niêm phong %s).",
              "Added the office's signing key to '%s' (it signs survey kits: ictsurvey kit --key "
              "%s/central.key); the sealing keys were left as they were (sealing key fingerprint %s).",
@@ -90,9 +90,9 @@ int cmd_keys(int argc, char **argv) {
   else
     fprintf(stderr,
             cli_tr("Đã tạo các khóa trong '%s' (dấu vân tay khóa niêm phong %s):\n"
-                   "  %s/central.pub  cho người khảo sát (có sẵn trong bộ khảo sát): ictsurvey collect init --central-key central.pub\n"
+                   "  %s/central.pub  cho người khảo sát (có sẵn trong bộ biểu mẫu): ictsurvey collect init --central-key central.pub\n"
                    "  %s/central.key  giữ tại văn phòng, sao lưu an toàn: ictsurvey merge --key %s/central.key\n"
-                   "                  và ký bộ khảo sát: ictsurvey kit --key %s/central.key\n",
+                   "                  và ký bộ biểu mẫu: ictsurvey kit --key %s/central.key\n",
                    "Made the keys in '%s' (sealing key fingerprint %s):\n"
                    "  %s/central.pub  for surveyors (it is inside the survey kit): ictsurvey collect init --central-key central.pub\n"
                    "  %s/central.key  keep it in the office, backed up safely: ictsurvey merge --key %s/central.key\n"
