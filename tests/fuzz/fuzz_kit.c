@@ -1,0 +1,128 @@
+/* fuzz_kit.c - libFuzzer target for the survey kit reader: any bytes must give a kit or an
+ * error, never a crash, a leak or a hang. Two paths:
+ *  1. The bytes are read as a kit file (ics_kit_read_memory) and every field of the kit is
+ *     touched.
+ *  2. Bytes that are not gzip data are also taken as a kit's content: their bytes before their
+ *     last "end: " line (all of them when there is none) get the end: line with the right
+ *     SHA-256 and a signature line by one fixed Ed25519 key (crypto_sign_seed_keypair of
+ *     FUZZ_SEED, public key 620bc456...74a064, on the office-signing-key lines of the
+ *     seed corpus), are gzipped with a kit's header and read like path 1. So the fuzzer reaches
+ *     what is checked after the signature (the register, the definitions and the targets
+ *     loaded and compared with the form lines) without having to forge a signature.
+ * The seed corpus (tests/fuzz/corpus/kit): valid-*.kit kits signed by that key, damaged-*.kit
+ * ones that must be refused, content-*.txt contents for path 2. */
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "kit.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static volatile size_t sink;
+
+static const unsigned char FUZZ_SEED[crypto_sign_SEEDBYTES] = "ictsurvey fuzz_kit office key 01";
+static unsigned char office_pk[crypto_sign_PUBLICKEYBYTES];
+static unsigned char office_sk[crypto_sign_SECRETKEYBYTES];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  if (sodium_init() < 0) abort();
+  crypto_sign_seed_keypair(office_pk, office_sk, FUZZ_SEED);
+  return 0;
+}
+
+static size_t touch_text(const char *s, size_t n) {
+  return n + (n ? (unsigned char)s[n - 1] : 0) + (unsigned char)s[n]; /* s[n] is the NUL */
+}
+
+static void read_kit(const void *data, size_t size) {
+  char *error = NULL;
+  ics_kit *kit = ics_kit_read_memory(data, size, ICS_EN, &error);
+  size_t sum = error ? strlen(error) : 0;
+  ics_free(error);
+  if (kit) {
+    sum += strlen(kit->kit_id) + strlen(kit->created) + (size_t)kit->sequence +
+           (size_t)kit->round + kit->seal_key[0] + kit->signing_key[31] + kit->has_next +
+           (kit->has_next ? kit->next_seal_key[0] + kit->next_signing_key[31] : 0u);
+    sum += touch_text(kit->register_text, kit->register_len) +
+           touch_text(kit->targets_text, kit->targets_len);
+    for (size_t i = 0; i < kit->form_count; i++) {
+      const ics_kit_form *f = &kit->forms[i];
+      sum += strlen(f->id) + strlen(f->version) + strlen(f->hash) + touch_text(f->text, f->len);
+    }
+  }
+  ics_kit_free(kit);
+  sink += sum;
+}
+
+/* p[0..n) gzipped with a kit's header (the name "ictsurvey-kit", time 0, OS 255); malloc'd or
+ * NULL. Level 1: fast, and readers do not care. */
+static unsigned char *gzip_kit(const void *p, size_t n, size_t *out_len) {
+  z_stream zs;
+  memset(&zs, 0, sizeof zs);
+  if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return NULL;
+  gz_header header;
+  memset(&header, 0, sizeof header);
+  header.name = (Bytef *)"ictsurvey-kit";
+  header.os = 255;
+  deflateSetHeader(&zs, &header);
+  uLong bound = deflateBound(&zs, (uLong)n) + 64;
+  unsigned char *gz = malloc(bound);
+  if (gz) {
+    zs.next_in = (unsigned char *)(uintptr_t)p;
+    zs.avail_in = (uInt)n;
+    zs.next_out = gz;
+    zs.avail_out = (uInt)bound;
+    if (deflate(&zs, Z_FINISH) == Z_STREAM_END) {
+      *out_len = zs.total_out;
+    } else {
+      free(gz);
+      gz = NULL;
+    }
+  }
+  deflateEnd(&zs);
+  return gz;
+}
+
+/* The bytes before the last line that starts with "end: " (all of them when none does), then
+ * the end: line and the signature: line for them, by the fixed key; malloc'd or NULL. */
+static char *signed_content(const uint8_t *data, size_t size, size_t *len) {
+  size_t body = size;
+  for (size_t i = size; i-- > 0;)
+    if ((i == 0 || data[i - 1] == '\n') && size - i >= 5 && memcmp(data + i, "end: ", 5) == 0) {
+      body = i;
+      break;
+    }
+  char *text = malloc(body + 256);
+  if (!text) return NULL;
+  memcpy(text, data, body);
+  unsigned char digest[crypto_hash_sha256_BYTES], signature[crypto_sign_BYTES];
+  char hex[crypto_hash_sha256_BYTES * 2 + 1], signature_hex[crypto_sign_BYTES * 2 + 1];
+  crypto_hash_sha256(digest, data, body);
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  char message[128];
+  int m = snprintf(message, sizeof message, "ictsurvey-kit-signature-1\nend: %s\n", hex);
+  crypto_sign_detached(signature, NULL, (const unsigned char *)message, (unsigned long long)m,
+                       office_sk);
+  sodium_bin2hex(signature_hex, sizeof signature_hex, signature, sizeof signature);
+  *len = body + (size_t)snprintf(text + body, 256, "end: %s\nsignature: %s\n", hex, signature_hex);
+  return text;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  read_kit(data, size);
+  if (size >= 2 && data[0] == 0x1f && data[1] == 0x8b) return 0;
+  size_t len = 0, gz_len = 0;
+  char *text = signed_content(data, size, &len);
+  unsigned char *gz = text ? gzip_kit(text, len, &gz_len) : NULL;
+  if (gz) read_kit(gz, gz_len);
+  free(gz);
+  free(text);
+  return 0;
+}
