@@ -20,16 +20,6 @@
 #include <string.h>
 #include <zlib.h>
 
-/* zlib allocates through the project's wrapper: its failures are counted, and injected, too. */
-static voidpf z_alloc(voidpf opaque, uInt items, uInt size) {
-  (void)opaque;
-  return ics_calloc(items, size);
-}
-
-static void z_free(voidpf opaque, voidpf address) {
-  (void)opaque;
-  ics_free(address);
-}
 
 enum {
   CHUNK = 64 * 1024,   /* bytes inflated or deflated at a time */
@@ -423,8 +413,8 @@ static ics_bundle_writer *writer_new(ics_lang lang, const ics_bundle_limits *lim
   }
   /* Deterministic output: level 6, a 32 KiB window, memLevel 8, default strategy, and a gzip
    * header with no name, no time and OS 255 (unknown). */
-  w->zs.zalloc = z_alloc;
-  w->zs.zfree = z_free;
+  w->zs.zalloc = ics_zlib_alloc;
+  w->zs.zfree = ics_zlib_free;
   int z = deflateInit2(&w->zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
   if (z != Z_OK) {
     w_fail(w, error, BM_COUNT, z == Z_MEM_ERROR ? BM_NO_MEMORY : BM_ZLIB, "deflateInit2");
@@ -1761,8 +1751,8 @@ static int reader_start(ics_bundle_reader *r) {
   if (r->file) r->in = ics_malloc(CHUNK);
   if (!r->arena || !r->out || (r->file && !r->in)) return fail(r, K_OTHER, BM_NO_MEMORY);
   if (refill(r) || check_header(r)) return -1;
-  r->zs.zalloc = z_alloc;
-  r->zs.zfree = z_free;
+  r->zs.zalloc = ics_zlib_alloc;
+  r->zs.zfree = ics_zlib_free;
   int z = inflateInit2(&r->zs, 15 + 16); /* gzip only */
   if (z != Z_OK) return fail(r, K_OTHER, z == Z_MEM_ERROR ? BM_NO_MEMORY : BM_ZLIB, "inflateInit2");
   r->z_ready = true;

@@ -45,3 +45,13 @@ char *ics_strndup(const char *s, size_t n) {
 char *ics_strdup(const char *s) { return ics_strndup(s, strlen(s)); }
 
 void ics_free(void *ptr) { free(ptr); }
+
+void *ics_zlib_alloc(void *opaque, unsigned items, unsigned size) {
+  (void)opaque;
+  return ics_calloc(items, size);
+}
+
+void ics_zlib_free(void *opaque, void *address) {
+  (void)opaque;
+  ics_free(address);
+}

@@ -20,6 +20,10 @@ void *ics_realloc(void *ptr, size_t size);
 char *ics_strdup(const char *s);
 char *ics_strndup(const char *s, size_t n);
 void ics_free(void *ptr);
+/* zlib's zalloc and zfree (z_stream), through the wrapper: zlib's failures are counted, and
+ * injected, too. */
+void *ics_zlib_alloc(void *opaque, unsigned items, unsigned size);
+void ics_zlib_free(void *opaque, void *address);
 /* Make the allocation after the next n succeed-ones fail (n < 0: never fail). */
 void ics_alloc_fail_after(long n);
 /* How many allocations have failed so far: the project's, and the libraries' that reported

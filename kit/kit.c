@@ -218,16 +218,6 @@ enum {
 };
 #define NO_AT SIZE_MAX /* a problem at no line */
 
-/* zlib allocates through the project's wrapper: its failures are counted, and injected, too. */
-static voidpf z_alloc(voidpf opaque, uInt items, uInt size) {
-  (void)opaque;
-  return ics_calloc(items, size);
-}
-
-static void z_free(voidpf opaque, voidpf address) {
-  (void)opaque;
-  ics_free(address);
-}
 
 /* ---- errors --------------------------------------------------------------------------------
  * Reading: content is the content, for line numbers (NULL before it is inflated, and when
@@ -437,8 +427,8 @@ static int gunzip(kctx *c, const unsigned char *data, size_t size, char **out, s
   if (check_gzip_header(c, data, size)) return -1;
   z_stream zs;
   memset(&zs, 0, sizeof zs);
-  zs.zalloc = z_alloc;
-  zs.zfree = z_free;
+  zs.zalloc = ics_zlib_alloc;
+  zs.zfree = ics_zlib_free;
   int z = inflateInit2(&zs, -15); /* raw deflate: the header and trailer are checked here */
   if (z != Z_OK)
     return fail(c, NO_AT, z == Z_MEM_ERROR ? KM_NO_MEMORY : KM_ZLIB, zs.msg ? zs.msg : "?");
@@ -933,8 +923,8 @@ static int gzip_content(kctx *c, const char *content, size_t len, unsigned char 
   *out = NULL;
   z_stream zs;
   memset(&zs, 0, sizeof zs);
-  zs.zalloc = z_alloc;
-  zs.zfree = z_free;
+  zs.zalloc = ics_zlib_alloc;
+  zs.zfree = ics_zlib_free;
   int z = deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
   if (z != Z_OK)
     return fail(c, NO_AT, z == Z_MEM_ERROR ? KM_NO_MEMORY : KM_ZLIB, zs.msg ? zs.msg : "?");
