@@ -17,6 +17,7 @@ typedef struct {
   const ics_definitions *initial;
   const char *initial_dir;
   bool must_exist; /* refuse to create the database */
+  bool reading;    /* status, export, report: a small page cache (merges keep a large one) */
 } ics_central_options;
 
 /* Opens (creating when absent) a central database, upgrading one made by an earlier version.

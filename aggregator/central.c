@@ -441,7 +441,8 @@ ics_central *ics_central_open(const char *path, const ics_central_options *optio
   snprintf(app_id, sizeof app_id, "PRAGMA application_id = %d", (int)ICS_SQLITE_ID_CENTRAL);
   int prekit = 0, published = 0;
   int rc = (kind != ICS_FILE_CENTRAL && check_tables(c, error)) ||
-           central_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-32768;", error) ||
+           central_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", error) ||
+           central_exec(c, o->reading ? "PRAGMA cache_size=-2000" : "PRAGMA cache_size=-32768", error) ||
            central_exec(c, "BEGIN IMMEDIATE", error);
   if (!rc) {
     /* before kits, records were keyed by their instance id alone */

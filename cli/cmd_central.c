@@ -214,7 +214,7 @@ int cmd_merge(int argc, char **argv) {
 ics_central *cli_open_central(const char *db) {
   char *error = NULL;
   char *shipped = ics_definitions_dir();
-  ics_central_options options = {.initial_dir = shipped, .must_exist = true};
+  ics_central_options options = {.initial_dir = shipped, .must_exist = true, .reading = true};
   ics_central *c = shipped ? ics_central_open(db, &options, cli_lang, &error) : NULL;
   ics_free(shipped);
   if (c && ics_central_upgraded(c)) cli_note_upgraded(db);
