@@ -71,8 +71,8 @@ int central_error(ics_central *c, char **error) {
   ics_buf b = {0};
   /* a write or sync refused for want of space comes back as an I/O error */
   if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC))
-    ics_buf_puts(&b, c->lang == ICS_EN ? "the disk is full: free some space and merge again"
-                                       : "ổ đĩa đã đầy: hãy giải phóng chỗ trống rồi hợp nhất lại");
+    ics_buf_puts(&b, c->lang == ICS_EN ? "the disk is full: free some space and try again"
+                                       : "ổ đĩa đã đầy: hãy giải phóng chỗ trống rồi thử lại");
   else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
     ics_buf_puts(&b, c->lang == ICS_EN
                          ? "the central database is in use by another merge; try again when it ends"
@@ -386,6 +386,36 @@ static int publish_initial(ics_central *c, const ics_central_options *o, char **
   return rc;
 }
 
+/* Closes a database that could not be opened; one this call created goes too, so that a failed
+ * first command leaves no empty file that later ones would take for a new database. */
+static void forget_new(ics_central *c, bool created) {
+  bool empty = created && c->path;
+  if (empty && c->db) { /* and still empty: nobody else wrote to it in the meantime */
+    sqlite3_stmt *st = NULL;
+    empty = sqlite3_prepare_v2(c->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
+    sqlite3_finalize(st);
+  }
+  if (created && c->path && !empty) { /* SQLite could not even read it: still nothing in it? */
+    sqlite3_close(c->db);
+    c->db = NULL;
+    empty = ics_file_sniff(c->path) == ICS_FILE_EMPTY;
+  }
+  if (empty) {
+    sqlite3_close(c->db);
+    c->db = NULL;
+    static const char *const suffixes[] = {"-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+      ics_buf side = {0};
+      ics_buf_printf(&side, "%s%s", c->path, suffixes[i]);
+      if (!side.failed) remove(side.data);
+      ics_buf_free(&side);
+    }
+    remove(c->path);
+  }
+  ics_central_close(c);
+}
+
 ics_central *ics_central_open(const char *path, const ics_central_options *options, ics_lang lang,
                               char **error) {
   static const ics_central_options defaults = {0};
@@ -416,7 +446,9 @@ ics_central *ics_central_open(const char *path, const ics_central_options *optio
     ics_central_close(c);
     return NULL;
   }
-  if (kind == ICS_FILE_NONE && ics_write_private_file(path, "", 0) != 0 && errno != EEXIST) {
+  bool created = false; /* this call made the file */
+  if (kind == ICS_FILE_NONE && ics_write_private_file(path, "", 0) == 0) created = true;
+  else if (kind == ICS_FILE_NONE && errno != EEXIST) {
     ics_buf b = {0};
     ics_buf_printf(&b, lang == ICS_EN ? "cannot create the central database '%s': %s"
                                       : "không tạo được cơ sở dữ liệu trung tâm '%s': %s",
@@ -432,7 +464,7 @@ ics_central *ics_central_open(const char *path, const ics_central_options *optio
                    path, c->db ? sqlite3_errmsg(c->db) /* no handle: SQLite had no memory */
                                : lang == ICS_EN ? "out of memory" : "không đủ bộ nhớ");
     *error = ics_buf_take(&b);
-    ics_central_close(c);
+    forget_new(c, created);
     return NULL;
   }
   /* Two operators merging at once: one waits for the other. */
@@ -469,7 +501,7 @@ ics_central *ics_central_open(const char *path, const ics_central_options *optio
       *error = ics_buf_take(&b);
     }
     sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-    ics_central_close(c);
+    forget_new(c, created);
     return NULL;
   }
   c->upgraded = prekit;

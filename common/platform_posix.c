@@ -156,7 +156,11 @@ char **ics_list_dir(const char *dir, const char *suffix, size_t *count) {
     size_t len = strlen(e->d_name);
     if (e->d_name[0] == '.' || len < slen || strcmp(e->d_name + len - slen, suffix)) continue;
     char *path = ics_path_join(dir, e->d_name);
-    bool regular = path && ics_path_is_file(path);
+    if (!path) { /* never a file left out of the list for want of memory */
+      ok = false;
+      break;
+    }
+    bool regular = ics_path_is_file(path);
     ics_free(path);
     if (!regular) continue;
     if (*count == cap) {

@@ -1,4 +1,5 @@
 /* definitions.c - telling definition files apart and finding the shipped ones. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +46,11 @@ static int compare_forms(const void *a, const void *b) {
 int ics_definitions_load(const char *dir, ics_lang lang, ics_definitions *out, ics_diags *diags) {
   memset(out, 0, sizeof *out);
   size_t count = 0, before = diags->count + diags->dropped;
+  unsigned long failures = ics_alloc_failures();
   char **names = ics_list_dir(dir, ".yaml", &count);
   if (!names) {
-    ics_diags_add(diags, dir, 0, 0, "%s", ics_msg(M_DIR_UNREADABLE, lang));
+    bool oom = ics_alloc_failures() != failures || errno == ENOMEM; /* ours or the C library's */
+    ics_diags_add(diags, dir, 0, 0, "%s", ics_msg(oom ? M_NO_MEMORY : M_DIR_UNREADABLE, lang));
     return 1;
   }
   char *reg_name = NULL, *targets_name = NULL;
@@ -123,6 +126,12 @@ int ics_definitions_load(const char *dir, ics_lang lang, ics_definitions *out, i
       ics_diags_add(diags, dir, 0, 0, ics_msg(M_DIR_MISSING, lang), ics_msg(missing[k], lang));
   for (size_t i = 0; i < count; i++) ics_free(names[i]);
   ics_free(names);
+  /* memory ran out somewhere (a file's kind could not be told, a loader failed): say so
+   * first, rather than let the errors it caused look like mistakes in the definitions */
+  if (ics_alloc_failures() != failures) {
+    if (!before) ics_diags_free(diags); /* the caller's own diagnostics stay */
+    ics_diags_add(diags, dir, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+  }
   if (diags->count + diags->dropped > before || !out->reg || !out->targets) {
     ics_definitions_free(out);
     return 1;
