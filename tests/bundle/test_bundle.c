@@ -20,6 +20,7 @@
 #include "bundle.h"
 #include "keys.h"
 #include "test.h"
+#include "test_files.h"
 
 static char dir[64];
 
@@ -37,41 +38,8 @@ static double now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static unsigned char *read_all(const char *path, size_t *size) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 4096, len = 0;
-  unsigned char *data = malloc(cap);
-  size_t n;
-  while ((n = fread(data + len, 1, cap - len, f)) > 0) {
-    len += n;
-    if (len == cap) data = realloc(data, cap *= 2);
-  }
-  fclose(f);
-  *size = len;
-  return data;
-}
-
-static void write_all(const char *path, const void *data, size_t size) {
-  FILE *f = fopen(path, "wb");
-  if (!f) {
-    perror(path);
-    exit(2);
-  }
-  if (size) fwrite(data, 1, size, f);
-  fclose(f);
-}
-
 /* Files in the temporary directory whose names contain ".tmp-". */
-static int temp_files(void) {
-  DIR *d = opendir(dir);
-  int count = 0;
-  struct dirent *e;
-  while ((e = readdir(d)))
-    if (strstr(e->d_name, ".tmp-")) count++;
-  closedir(d);
-  return count;
-}
+static int temp_files(void) { return temp_files_in(dir); }
 
 /* ---- the sample bundle ------------------------------------------------------------------- */
 
