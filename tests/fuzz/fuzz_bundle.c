@@ -26,6 +26,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "fuzz_gzip.h"
 #include "bundle.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -133,33 +134,6 @@ static void read_bundle(const void *data, size_t size, const ics_bundle_limits *
 
 /* ---- making content ----------------------------------------------------------------------- */
 
-/* p[0..n) gzipped with the header a bundle has (no name, time 0, OS 255); malloc'd or NULL. */
-static unsigned char *gzip(const void *p, size_t n, size_t *out_len) {
-  z_stream zs;
-  memset(&zs, 0, sizeof zs);
-  if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return NULL;
-  gz_header header;
-  memset(&header, 0, sizeof header);
-  header.os = 255;
-  deflateSetHeader(&zs, &header);
-  uLong bound = deflateBound(&zs, (uLong)n) + 64;
-  unsigned char *gz = malloc(bound);
-  if (gz) {
-    zs.next_in = (unsigned char *)(uintptr_t)p;
-    zs.avail_in = (uInt)n;
-    zs.next_out = gz;
-    zs.avail_out = (uInt)bound;
-    if (deflate(&zs, Z_FINISH) == Z_STREAM_END) {
-      *out_len = zs.total_out;
-    } else {
-      free(gz);
-      gz = NULL;
-    }
-  }
-  deflateEnd(&zs);
-  return gz;
-}
-
 /* Where the line starting at p[i] ends (its "\n", or n). */
 static size_t line_end(const uint8_t *p, size_t n, size_t i) {
   const uint8_t *nl = memchr(p + i, '\n', n - i);
@@ -255,7 +229,7 @@ static unsigned char *seal(const unsigned char *inner, size_t inner_len, const u
   crypto_hash_sha256(digest, (const unsigned char *)text, k);
   sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
   k += (size_t)snprintf(text + k, cap - k, "end: %llu %s\n", records, hex);
-  unsigned char *gz = gzip(text, k, out_len);
+  unsigned char *gz = fuzz_gzip(text, k, NULL, out_len);
   free(text);
   return gz;
 }
@@ -269,7 +243,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   /* the bytes as content, with smaller limits so that they are reached too */
   size_t gz_len = 0;
-  unsigned char *gz = gzip(data, size, &gz_len);
+  unsigned char *gz = fuzz_gzip(data, size, NULL, &gz_len);
   if (!gz) return 0;
   limits.max_line = 2048;
   limits.max_definition = 2048;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "fuzz_gzip.h"
 #include "kit.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -61,35 +62,6 @@ static void read_kit(const void *data, size_t size) {
   sink += sum;
 }
 
-/* p[0..n) gzipped with a kit's header (the name "ictsurvey-kit", time 0, OS 255); malloc'd or
- * NULL. Level 1: fast, and readers do not care. */
-static unsigned char *gzip_kit(const void *p, size_t n, size_t *out_len) {
-  z_stream zs;
-  memset(&zs, 0, sizeof zs);
-  if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return NULL;
-  gz_header header;
-  memset(&header, 0, sizeof header);
-  header.name = (Bytef *)"ictsurvey-kit";
-  header.os = 255;
-  deflateSetHeader(&zs, &header);
-  uLong bound = deflateBound(&zs, (uLong)n) + 64;
-  unsigned char *gz = malloc(bound);
-  if (gz) {
-    zs.next_in = (unsigned char *)(uintptr_t)p;
-    zs.avail_in = (uInt)n;
-    zs.next_out = gz;
-    zs.avail_out = (uInt)bound;
-    if (deflate(&zs, Z_FINISH) == Z_STREAM_END) {
-      *out_len = zs.total_out;
-    } else {
-      free(gz);
-      gz = NULL;
-    }
-  }
-  deflateEnd(&zs);
-  return gz;
-}
-
 /* The bytes before the last line that starts with "end: " (all of them when none does), then
  * the end: line and the signature: line for them, by the fixed key; malloc'd or NULL. */
 static char *signed_content(const uint8_t *data, size_t size, size_t *len) {
@@ -120,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size >= 2 && data[0] == 0x1f && data[1] == 0x8b) return 0;
   size_t len = 0, gz_len = 0;
   char *text = signed_content(data, size, &len);
-  unsigned char *gz = text ? gzip_kit(text, len, &gz_len) : NULL;
+  unsigned char *gz = text ? fuzz_gzip(text, len, "ictsurvey-kit", &gz_len) : NULL;
   if (gz) read_kit(gz, gz_len);
   free(gz);
   free(text);
