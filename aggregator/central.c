@@ -210,7 +210,7 @@ static void free_names(char **names) {
   ics_free(names);
 }
 
-static int has_column(ics_central *c, const char *table, const char *column, char **error) {
+int central_has_column(ics_central *c, const char *table, const char *column, char **error) {
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st,
                          NULL) != SQLITE_OK) {
@@ -235,7 +235,7 @@ static const char *const prekit_tables[] = {"bundles", "revisions", "instances",
 static int set_aside_prekit(ics_central *c, char **error) {
   if (central_exec(c, "DROP VIEW IF EXISTS duplicates", error)) return 1;
   /* a database made before bundles were signed lacks the columns that say who signed them */
-  int signer = has_column(c, "bundles", "signer", error);
+  int signer = central_has_column(c, "bundles", "signer", error);
   if (signer < 0 || (!signer && central_exec(c, "ALTER TABLE bundles ADD COLUMN signer TEXT;"
                                                 "ALTER TABLE bundles ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0",
                                              error)))
@@ -478,8 +478,8 @@ ics_central *ics_central_open(const char *path, const ics_central_options *optio
            central_exec(c, "BEGIN IMMEDIATE", error);
   if (!rc) {
     /* before kits, records were keyed by their instance id alone */
-    int has_revisions = has_column(c, "revisions", "instance_id", error);
-    int keyed = has_revisions > 0 ? has_column(c, "revisions", "store_id", error) : 0;
+    int has_revisions = central_has_column(c, "revisions", "instance_id", error);
+    int keyed = has_revisions > 0 ? central_has_column(c, "revisions", "store_id", error) : 0;
     if (has_revisions < 0 || keyed < 0) rc = 1;
     prekit = has_revisions > 0 && !keyed;
   }

@@ -20,6 +20,9 @@ struct ics_central {
 /* Sets *error from the database's last error, in the central office's words; returns 1. */
 int central_error(ics_central *c, char **error);
 int central_exec(ics_central *c, const char *sql, char **error);
+/* Whether a table has a column: 1 yes, 0 no (or no such table), -1 with *error (error may be
+ * NULL). */
+int central_has_column(ics_central *c, const char *table, const char *column, char **error);
 /* The CREATE statements of a form's table of current records, and of one of its child tables
  * (select_multiple codes), appended to sql. */
 void central_form_table_sql(ics_buf *sql, const char *form_id);

@@ -36,18 +36,6 @@ static int section(ics_central *c, FILE *out, const char *title, const char *sql
   return rc == SQLITE_DONE ? 0 : central_error(c, error);
 }
 
-static bool has_column(ics_central *c, const char *table, const char *column) {
-  sqlite3_stmt *st;
-  bool found = false;
-  if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st, NULL) != SQLITE_OK)
-    return false;
-  sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
-  found = sqlite3_step(st) == SQLITE_ROW;
-  sqlite3_finalize(st);
-  return found;
-}
-
 int ics_central_status(ics_central *c, void *stream, char **error) {
   FILE *out = stream;
   bool en = c->lang == ICS_EN;
@@ -69,7 +57,7 @@ int ics_central_status(ics_central *c, void *stream, char **error) {
       const char *id = (const char *)sqlite3_column_text(forms, 0);
       ics_buf table = {0}, sql = {0}, title = {0};
       ics_buf_printf(&table, "form_%s", id);
-      if (!table.failed && has_column(c, table.data, "district")) {
+      if (!table.failed && central_has_column(c, table.data, "district", NULL) > 0) {
         ics_buf_printf(&sql, "SELECT f.round, f.district, coalesce(d.name_vi, '?'), count(*) FROM \"%s\" f"
                              " LEFT JOIN unit_districts d ON d.code = f.district WHERE " CENTRAL_PUBLISHED("f")
                              " GROUP BY 1, 2 ORDER BY 1, 2",
@@ -83,7 +71,7 @@ int ics_central_status(ics_central *c, void *stream, char **error) {
     }
     sqlite3_finalize(forms);
   }
-  if (!rc && has_column(c, "form_staff", "agency"))
+  if (!rc && central_has_column(c, "form_staff", "agency", NULL) > 0)
     rc = section(c, out, en ? "Register agencies with no staff record yet:"
                             : "Cơ quan trong danh mục chưa có phiếu cán bộ nào:",
                  "SELECT code, type, name_vi FROM unit_agencies WHERE code NOT IN"
