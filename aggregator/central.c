@@ -366,10 +366,10 @@ static int publish_initial(ics_central *c, const ics_central_options *o, char **
   if (o->initial) return central_publish(c, o->initial, NULL, NULL, error);
   if (!o->initial_dir) return central_exec(c, "INSERT OR REPLACE INTO settings VALUES ('published', 'none')", error);
   ics_definitions defs;
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   int rc = 0;
   if (ics_definitions_load(o->initial_dir, c->lang, &defs, &diags)) {
-    char *first = diags.count ? ics_diag_format(&diags.items[0]) : NULL;
+    char *first = diags.count ? ics_error_format(&diags.items[0]) : NULL;
     ics_buf b = {0};
     ics_buf_printf(&b, c->lang == ICS_EN ? "the shipped definitions cannot be published: %s"
                                          : "không công bố được các định nghĩa kèm theo: %s",
@@ -382,7 +382,7 @@ static int publish_initial(ics_central *c, const ics_central_options *o, char **
     rc = central_publish(c, &defs, NULL, NULL, error);
     ics_definitions_free(&defs);
   }
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   return rc;
 }
 

@@ -40,10 +40,10 @@ static ics_form *newest_form(ics_central *c, const char *form_id, char **error) 
   sqlite3_bind_text(st, 1, form_id, -1, SQLITE_STATIC);
   ics_form *form = NULL;
   if (sqlite3_step(st) == SQLITE_ROW) {
-    ics_diags diags = {0};
+    ics_errors diags = {0};
     form = ics_form_parse(form_id, (const char *)sqlite3_column_text(st, 0),
                           (size_t)sqlite3_column_bytes(st, 0), c->lang, &diags);
-    ics_diags_free(&diags);
+    ics_errors_free(&diags);
   }
   sqlite3_finalize(st);
   if (!form && error && !*error) {

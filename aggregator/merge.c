@@ -216,7 +216,7 @@ static ics_form *published_form(merge *m, const ics_bundle_form *bf) {
     unsigned long failures = ics_alloc_failures();
     char name[ICS_NAME_MAX + 16];
     snprintf(name, sizeof name, "%s.yaml", bf->id);
-    ics_diags diags = {0};
+    ics_errors diags = {0};
     const char *text = (const char *)sqlite3_column_text(st, 0);
     if (!id || !version || !text) { /* NOT NULL columns: SQLite had no memory */
       no_memory(m);
@@ -234,7 +234,7 @@ static ics_form *published_form(merge *m, const ics_bundle_form *bf) {
                  "the published definition of form '%s' version %s cannot be read"),
            bf->id, bf->version);
     }
-    ics_diags_free(&diags);
+    ics_errors_free(&diags);
   } else if (step == SQLITE_DONE) {
     sqlite3_stmt *other = prepare(m, "SELECT 1 FROM published_forms WHERE form_id = ?1 AND version = ?2");
     int same_version = SQLITE_ERROR;
@@ -284,13 +284,13 @@ static int load_definitions(merge *m) {
   if (!st) return 1;
   int step = sqlite3_step(st);
   if (step == SQLITE_ROW) {
-    ics_diags diags = {0};
+    ics_errors diags = {0};
     unsigned long failures = ics_alloc_failures();
     const char *text = (const char *)sqlite3_column_text(st, 0); /* NULL: no memory (never read a file) */
     m->reg = text ? ics_register_parse("units.yaml", text, (size_t)sqlite3_column_bytes(st, 0), m->lang, &diags)
                   : NULL;
     if (!text) ics_alloc_note_failure();
-    ics_diags_free(&diags);
+    ics_errors_free(&diags);
     if (!m->reg && ics_alloc_failures() != failures) {
       no_memory(m);
     } else if (!m->reg) {
@@ -451,7 +451,7 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
       break;
     }
     char *detail = NULL;
-    ics_status st = ics_record_set(rec, field, r->values[k].value, m->reg, m->lang, &detail);
+    ics_code st = ics_record_set(rec, field, r->values[k].value, m->reg, m->lang, &detail);
     if (st != ICS_OK)
       rc = fail(m, TR(m, "bản ghi %llu (%s): %s: %s%s%s", "record %llu (%s): %s: %s%s%s"),
                 (unsigned long long)number, r->instance_id, r->values[k].name,
@@ -462,7 +462,7 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
   if (!rc) {
     /* a finalized record must satisfy its whole form; a void one only needs valid values */
     ics_violations v = {0};
-    ics_status st = ics_record_check(rec, m->reg, m->lang, is_void ? ICS_CHECK_PARTIAL : 0, &v);
+    ics_code st = ics_record_check(rec, m->reg, m->lang, is_void ? ICS_CHECK_PARTIAL : 0, &v);
     if (st == ICS_E_NO_MEMORY) rc = no_memory(m);
     else if (st != ICS_OK && v.count && !is_void)
       rc = fail(m, TR(m, "bản ghi %llu (%s): %s: %s", "record %llu (%s): %s: %s"),
@@ -596,10 +596,10 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
 }
 
 /* ---- the bundle as a whole ------------------------------------------------------------------ */
-static ics_read_status file_sha256(const char *path, char hex[65]) {
+static ics_code file_sha256(const char *path, char hex[65]) {
   FILE *f;
-  ics_read_status status = ics_open_regular(path, &f);
-  if (status != ICS_READ_OK) return status;
+  ics_code status = ics_open_regular(path, &f);
+  if (status != ICS_OK) return status;
   crypto_hash_sha256_state state;
   crypto_hash_sha256_init(&state);
   unsigned char buf[65536];
@@ -612,7 +612,7 @@ static ics_read_status file_sha256(const char *path, char hex[65]) {
   crypto_hash_sha256_final(&state, digest);
   sodium_bin2hex(hex, 65, digest, sizeof digest);
   errno = err;
-  return bad ? ICS_READ_ERROR : ICS_READ_OK;
+  return bad ? ICS_E_IO : ICS_OK;
 }
 
 /* The name a refused bundle is kept under: its own, shortened when long, so that with an "N-"
@@ -663,7 +663,7 @@ static char *quarantine(ics_central *c, const char *path) {
   if (!target) return NULL;
   FILE *in = NULL;
   ics_output out;
-  bool ok = ics_open_regular(path, &in) == ICS_READ_OK && ics_output_begin(&out, target) == 0;
+  bool ok = ics_open_regular(path, &in) == ICS_OK && ics_output_begin(&out, target) == 0;
   bool started = ok;
   unsigned char buf[65536];
   size_t n;
@@ -802,12 +802,12 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
   *reason = NULL;
   /* memory running out (ours or a library's) is this machine's problem, not the bundle's */
   unsigned long failures = ics_alloc_failures();
-  ics_read_status read = file_sha256(path, sha);
-  if (read != ICS_READ_OK) {
-    int err = read == ICS_READ_NO_MEMORY ? ENOMEM : errno;
+  ics_code read = file_sha256(path, sha);
+  if (read != ICS_OK) {
+    int err = read == ICS_E_NO_MEMORY ? ENOMEM : errno;
     ics_buf b = {0};
     ics_buf_printf(&b, TR(&m, "không đọc được tệp: %s", "cannot read the file: %s"),
-                   read == ICS_READ_NOT_REGULAR
+                   read == ICS_E_NOT_REGULAR
                        ? TR(&m, "đây không phải một tệp thường (là thư mục, ống dẫn hay thiết bị)",
                             "this is not a regular file (a folder, a pipe or a device)")
                        : strerror(err));

@@ -1778,10 +1778,10 @@ ics_bundle_reader *ics_bundle_open(const char *path, const ics_bundle_limits *li
     give_error(error, ics_strdup(bundle_msg(BM_NO_MEMORY, lang)));
     return NULL;
   }
-  ics_read_status status = ics_open_regular(path, &r->file);
-  if (status != ICS_READ_OK) {
-    if (status == ICS_READ_NOT_REGULAR) fail(r, K_OTHER, BM_NOT_REGULAR);
-    else if (status == ICS_READ_NO_MEMORY) fail(r, K_OTHER, BM_NO_MEMORY);
+  ics_code status = ics_open_regular(path, &r->file);
+  if (status != ICS_OK) {
+    if (status == ICS_E_NOT_REGULAR) fail(r, K_OTHER, BM_NOT_REGULAR);
+    else if (status == ICS_E_NO_MEMORY) fail(r, K_OTHER, BM_NO_MEMORY);
     else fail(r, K_OTHER, BM_CANNOT_OPEN, strerror(errno));
     give_error(error, r->error);
     r->error = NULL;

@@ -25,7 +25,7 @@ int cli_common_option(int argc, char **argv, int *i, const char *help_vi, const 
 /* "ictsurvey: <message>" on stderr, in the chosen language. */
 void cli_error(const char *vi, const char *en, ...);
 /* Prints every diagnostic as FILE:LINE:COLUMN: error: MESSAGE on stderr. */
-void cli_print_diags(const ics_diags *diags);
+void cli_print_diags(const ics_errors *diags);
 /* Before a command writes `output`: refuses (printing why, returning EXIT_FAIL) an output
  * that is one of the command's inputs (the same file, through links too; a database's
  * journal files count as the database), a folder or a device, or an existing file of another

@@ -66,7 +66,7 @@ int cmd_check(int argc, char **argv) {
   ics_def_kind kinds[MAX_FILES];
   ics_form *forms[MAX_FILES];
   size_t form_count = 0;
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   int status = EXIT_OK;
   for (size_t k = 0; k < file_count; k++) {
     if (!files[k]) {
@@ -94,7 +94,7 @@ int cmd_check(int argc, char **argv) {
   for (size_t k = 0; k < file_count; k++) has_targets |= files[k] && kinds[k] == ICS_DEF_TARGETS;
   if (has_targets) {
     char *sdir = ics_definitions_dir();
-    ics_diags ignored = {0};
+    ics_errors ignored = {0};
     for (size_t s = 0; sdir && s < SHIPPED_FORMS; s++) {
       char *path = ics_path_join(sdir, shipped[s]);
       ics_form *form = path ? ics_form_load(path, cli_lang, &ignored) : NULL;
@@ -104,7 +104,7 @@ int cmd_check(int argc, char **argv) {
       if (form && !given) extra[extra_count++] = form;
       else ics_form_free(form);
     }
-    ics_diags_free(&ignored);
+    ics_errors_free(&ignored);
     ics_free(sdir);
   }
   const ics_form *all[MAX_FILES + SHIPPED_FORMS];
@@ -138,7 +138,7 @@ int cmd_check(int argc, char **argv) {
   }
   cli_print_diags(&diags);
   if (diags.count || diags.dropped) status = EXIT_FAIL;
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   for (size_t k = 0; k < form_count; k++) ics_form_free(forms[k]);
   for (size_t k = 0; k < extra_count; k++) ics_form_free(extra[k]);
   for (size_t k = 0; k < MAX_FILES; k++) ics_free(owned[k]);

@@ -256,7 +256,7 @@ static int collect_init(const options *o) {
   if (o->central_key && ics_keys_read_public(o->central_key, central_key, cli_lang, &error))
     return fail(error);
   char *dir = o->forms ? ics_strdup(o->forms) : ics_definitions_dir();
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   size_t form_count = 0;
   int status = EXIT_OK;
   if (ics_store_create_from_dir(o->store, o->site, o->surveyor, round, dir,
@@ -283,7 +283,7 @@ static int collect_init(const options *o) {
     }
     show_clock(round);
   }
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   ics_free(dir);
   return status;
 }
@@ -296,7 +296,7 @@ static int import_answers(ics_store *store, const ics_form *form, const char *pa
   ics_import_options opts = {.mode = mode, .base = base, .edit_id = edit_id, .status = status,
                              .lang = cli_lang};
   ics_buf ids = {0}, notes = {0};
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   char *error = NULL;
   unsigned long failures = ics_alloc_failures();
   int rc = ics_store_import(store, form, path, NULL, 0, &opts, &ids, &notes, &diags, &error);
@@ -306,13 +306,13 @@ static int import_answers(ics_store *store, const ics_form *form, const char *pa
     status_code = fail(error);
   } else if (rc) {
     for (size_t i = 0; i < diags.count; i++) {
-      const ics_diag *d = &diags.items[i];
+      const ics_error *d = &diags.items[i];
       if (d->line > 0) fprintf(stderr, "%s:%d:%d: error: %s\n", d->file, d->line, d->column, d->message);
       else fprintf(stderr, "%s: %s\n", d->file, d->message);
     }
     /* no problem in the file, or one not even recorded: memory ran out */
     bool no_memory = ics_alloc_failures() != failures || !(diags.count || diags.dropped) ||
-                     (diags.dropped && diags.count < ICS_DIAGS_MAX);
+                     (diags.dropped && diags.count < ICS_ERRORS_MAX);
     if (diags.dropped && !no_memory)
       fprintf(stderr, cli_tr("%s: và %zu lỗi khác\n", "%s: and %zu more errors\n"), path, diags.dropped);
     if (no_memory)
@@ -328,7 +328,7 @@ static int import_answers(ics_store *store, const ics_form *form, const char *pa
   }
   ics_buf_free(&ids);
   ics_buf_free(&notes);
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   return status_code;
 }
 

@@ -99,10 +99,10 @@ static int write_kit(const char *db, const char *key_path, const char *forms_dir
   if (cli_check_output(output, ICS_FILE_KIT, force, inputs, next_path ? 3 : 2)) goto done;
   dir = forms_dir ? ics_strdup(forms_dir) : ics_definitions_dir();
   if (!dir) { cli_error("%s", "%s", cli_message(NULL)); goto done; } /* out of memory */
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   int loaded = dir ? ics_definitions_load(dir, cli_lang, &defs, &diags) : 1;
   cli_print_diags(&diags);
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   if (loaded) {
     cli_error("các định nghĩa trong '%s' có lỗi (xem trên): chưa công bố gì",
               "the definitions in '%s' have errors (see above): nothing was published", dir ? dir : "?");

@@ -81,12 +81,12 @@ int cmd_report(int argc, char **argv) {
   ics_central *c = cli_open_central(db_path);
   if (!c) return EXIT_FAIL;
   o.db = ics_central_db(c);
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   char *error = NULL;
   int rc = ics_report_write(&o, &diags, &error);
   ics_central_close(c);
   cli_print_diags(&diags);
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   if (rc) {
     cli_error("%s", "%s", cli_message(error));
     ics_free(error);

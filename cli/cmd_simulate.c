@@ -124,7 +124,7 @@ static int make_store(sim *s, const char *name, const char *site, const char *su
   store = ics_buf_take(&path);
   ics_buf_printf(&path, "%s/bundles/%s-1.bundle", s->out, name);
   bundle = ics_buf_take(&path);
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   char *error = NULL;
   size_t form_count;
   int rc = s->kit ? ics_store_create_from_kit(store, site, surveyor, 0, s->kit, cli_lang, &error)
@@ -150,7 +150,7 @@ static int make_store(sim *s, const char *name, const char *site, const char *su
   }
   cli_print_diags(&diags);
   if (rc) cli_error("%s: %s", "%s: %s", name, error ? error : "?");
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   ics_free(error);
   ics_store_close(st);
   ics_free(adir);
@@ -162,7 +162,7 @@ static int make_store(sim *s, const char *name, const char *site, const char *su
 static int copy_file(const char *from, const char *to, long limit) {
   char *data = NULL;
   size_t size;
-  if (ics_read_file(from, (size_t)1 << 31, &data, &size) != ICS_READ_OK) return 1;
+  if (ics_read_file(from, (size_t)1 << 31, &data, &size) != ICS_OK) return 1;
   FILE *f = fopen(to, "wb");
   size_t n = limit >= 0 && (size_t)limit < size ? (size_t)limit : size;
   bool ok = f && fwrite(data, 1, n, f) == n;
@@ -301,9 +301,9 @@ int cmd_simulate(int argc, char **argv) {
   }
   s.dir = ics_definitions_dir();
   char *units = s.dir ? ics_path_join(s.dir, "units.yaml") : NULL;
-  ics_diags ignored = {0};
+  ics_errors ignored = {0};
   ics_register *reg = units ? ics_register_load(units, cli_lang, &ignored) : NULL; /* site names */
-  ics_diags_free(&ignored);
+  ics_errors_free(&ignored);
   ics_free(units);
   int rc = 0;
   ics_buf staff_csv = {0}, other = {0};

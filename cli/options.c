@@ -148,13 +148,13 @@ int cli_common_option(int argc, char **argv, int *i, const char *help_vi, const 
   return 3;
 }
 
-void cli_print_diags(const ics_diags *diags) {
+void cli_print_diags(const ics_errors *diags) {
   for (size_t i = 0; i < diags->count; i++) {
-    char *line = ics_diag_format(&diags->items[i]);
+    char *line = ics_error_format(&diags->items[i]);
     cli_note("%s", "%s", line ? line : diags->items[i].message);
     ics_free(line);
   }
-  if (diags->dropped && diags->count < ICS_DIAGS_MAX) /* not kept for want of memory */
+  if (diags->dropped && diags->count < ICS_ERRORS_MAX) /* not kept for want of memory */
     fprintf(stderr, "ictsurvey: %s\n", cli_message(NULL));
   else if (diags->dropped)
     fprintf(stderr, cli_tr("ictsurvey: và %zu lỗi khác không hiển thị\n",

@@ -15,92 +15,16 @@
 #include <string.h>
 #include <yaml.h>
 
-/* ---- messages ----------------------------------------------------------------------------
- * Every message of this file in Vietnamese and English; formats of one message take the same
- * arguments in both languages. */
-#define ANSWERS_MESSAGES(X)                                                                    \
-  X(A_CANNOT_READ, "không đọc được tệp: %s", "cannot read the file: %s")                     \
-  X(A_NOT_FOUND, "không có tệp này", "no such file")                                          \
-  X(A_NO_MEMORY, "không đủ bộ nhớ", "out of memory")                                          \
-  X(A_NOT_REGULAR, "đây không phải một tệp thường (là thư mục, ống dẫn hay thiết bị)",       \
-    "this is not a regular file (a folder, a pipe or a device)")                               \
-  X(A_NUL, "tệp chứa byte 0 (NUL) ở byte thứ %zu: đây không phải tệp văn bản (có thể là tệp "  \
-    "Word/Excel hay văn bản UTF-16); hãy lưu lại dạng văn bản UTF-8 hoặc 'CSV UTF-8'",         \
-    "the file holds a NUL byte (code 0) at byte %zu: it is not a text file (perhaps a Word "   \
-    "or Excel document, or UTF-16 text); save it as UTF-8 text or 'CSV UTF-8'")                \
-  X(A_NO_RECORDS, "tệp chỉ có dòng tiêu đề, không có bản ghi nào",                            \
-    "the file has a header row but no records")                                               \
-  X(A_NO_FORM, "lỗi chương trình: chưa chọn biểu mẫu", "internal error: no form given")      \
-  X(A_NOT_UTF8, "tệp không phải văn bản UTF-8 hợp lệ (byte thứ %zu); hãy lưu lại với mã UTF-8", \
-    "the file is not valid UTF-8 text (byte %zu); save it again as UTF-8")                     \
-  X(A_UTF16, "tệp được lưu với mã UTF-16; hãy lưu lại với mã UTF-8",                         \
-    "the file is UTF-16 text; save it again as UTF-8")                                        \
-  X(A_CONTROL, "tệp chứa ký tự điều khiển U+%04X; hãy xóa ký tự này",                        \
-    "the file holds the control character U+%04X; remove it")                                 \
-  X(A_LINE_TOO_LONG, "dòng dài quá %d byte", "the line is longer than %d bytes")              \
-  X(A_VALUE_TOO_LONG, "giá trị dài quá %d byte", "a value is longer than %d bytes")           \
-  X(A_RUNAWAY,                                                                                  \
-    "văn bản từ đây kéo dài quá %d ký tự mà không hết một giá trị (mỗi giá trị tối đa %d byte)", \
-    "the text from here runs on for more than %d characters without a complete value (a "     \
-    "value may be at most %d bytes)")                                                          \
-  X(A_ROW_TOO_LONG, "hàng dài quá %d byte", "the row is longer than %d bytes")                \
-  X(A_YAML_SYNTAX, "lỗi cú pháp YAML: %s", "YAML syntax error: %s")                           \
-  X(A_ALIAS, "không hỗ trợ neo và bí danh YAML (&, *); hãy viết đầy đủ giá trị",              \
-    "YAML anchors and aliases (&, *) are not supported; write the value out")                  \
-  X(A_TWO_DOCUMENTS, "tệp chỉ được chứa một tài liệu YAML",                                   \
-    "the file must hold one YAML document only")                                              \
-  X(A_TOO_DEEP, "lồng nhau quá %d cấp", "nested deeper than %d levels")                      \
-  X(A_EMPTY, "tệp rỗng: không có bản ghi nào", "the file is empty: it holds no records")      \
-  X(A_NOT_SEQUENCE,                                                                             \
-    "tệp câu trả lời phải là một danh sách bản ghi, mỗi bản ghi một mục '- trường: giá trị'", \
-    "an answers file must be a list of records, one '- field: value' mapping per record")     \
-  X(A_NOT_MAPPING, "mỗi bản ghi phải là một ánh xạ trường: giá trị",                          \
-    "a record must be a mapping of field: value")                                             \
-  X(A_TOO_MANY_RECORDS, "tệp có hơn %zu bản ghi", "the file holds more than %zu records")     \
-  X(A_PATCH_ONE, "tệp thay đổi phải có đúng một bản ghi",                                     \
-    "a file of changes must hold exactly one record")                                         \
-  X(A_KEY_NOT_SCALAR, "tên trường phải là một chuỗi đơn", "a field name must be a plain string") \
-  X(A_NESTED, "giá trị phải là một giá trị đơn (hoặc danh sách mã với câu select_multiple)",   \
-    "a value must be a single value (or a list of codes for a select_multiple question)")     \
-  X(A_LIST_NOT_MULTIPLE, "chỉ câu select_multiple mới nhận một danh sách",                   \
-    "only a select_multiple question takes a list")                                           \
-  X(A_CODE_NOT_SCALAR, "mỗi mục của danh sách phải là một mã lựa chọn",                       \
-    "each item of the list must be one choice code")                                          \
-  X(A_TOO_MANY_CODES, "quá %d mã lựa chọn", "more than %d choice codes")                     \
-  X(A_TWICE, "trường được ghi hai lần trong bản ghi", "the field is given twice in the record") \
-  X(A_DUPLICATE_KEY, "khóa '%s' đã có ở bản ghi %zu", "the key '%s' is already in record %zu") \
-  X(A_DID_YOU_MEAN, " (có phải ý bạn là '%s'?)", " (did you mean '%s'?)")                    \
-  X(A_CHOICES, "các lựa chọn: %s", "choices: %s")                                             \
-  X(A_TOO_MANY_COLUMNS, "tiêu đề có hơn %d cột", "the header has more than %d columns")       \
-  X(A_COLUMN_TWICE, "cột xuất hiện hai lần (lần đầu ở cột %zu)",                              \
-    "the column appears twice (first as column %zu)")                                         \
-  X(A_CELL_COUNT, "hàng có %zu ô nhưng tiêu đề có %zu cột",                                   \
-    "the row has %zu cells but the header has %zu columns")                                   \
-  X(A_UNNAMED_COLUMN, "cột %zu có giá trị nhưng không có tên trường ở tiêu đề",               \
-    "column %zu has a value but no field name in the header")                                 \
-  X(A_UNTERMINATED, "giá trị trong ngoặc kép bắt đầu ở đây không được đóng lại",              \
-    "the quoted value that starts here is never closed")                                      \
-  X(A_BAD_QUOTE,                                                                                \
-    "dấu ngoặc kép trong một giá trị phải viết hai lần và cả giá trị đặt trong ngoặc kép",    \
-    "a quote inside a value must be written twice, with the whole value in quotes")            \
-  X(A_SEPARATOR, " (có vẻ các giá trị được ngăn cách bằng '%s': hãy lưu tệp dạng CSV dùng dấu phẩy)", \
-    " (the values seem to be separated by '%s': save the file as CSV with commas)")
+#include "answers_messages.h"
 
-typedef enum {
-#define A_ID(id, vi, en) id,
-  ANSWERS_MESSAGES(A_ID)
-#undef A_ID
-      A_COUNT
-} answers_message;
+/* ---- messages ---------------------------------------------------------------------------- */
+typedef enum { ANSWERS_MESSAGES(ICS_MESSAGE_ID) A_COUNT } answers_message;
 
-static const char *const messages[][2] = {
-#define A_TEXT(id, vi, en) [id] = {vi, en},
-    ANSWERS_MESSAGES(A_TEXT)
-#undef A_TEXT
-};
-_Static_assert(sizeof messages / sizeof *messages == A_COUNT, "one text pair per message");
+static const ics_message messages[A_COUNT] = {ANSWERS_MESSAGES(ICS_MESSAGE_ENTRY)};
 
-static const char *msg(answers_message id, ics_lang lang) { return messages[id][lang == ICS_EN]; }
+static const char *msg(answers_message id, ics_lang lang) {
+  return ics_message_text(&messages[id], lang);
+}
 
 /* The header prefix of a CSV header problem, never translated (like "record N"). */
 #define HEADER_PREFIX "header"
@@ -144,28 +68,28 @@ static void src_error(source *s, long line, long col, answers_message m, size_t 
   s->err_num = num;
 }
 
-static void src_report(const source *s, const char *name, ics_lang lang, ics_diags *diags) {
-  const char *fmt = msg(s->err, lang);
+static void src_report(const source *s, const char *name, ics_lang lang, ics_errors *diags) {
+  const ics_message *fmt = &messages[s->err];
   int line = (int)s->err_line, col = (int)s->err_col;
   switch (s->err) {
   case A_CANNOT_READ:
-    ics_diags_add(diags, name, line, col, fmt, strerror((int)s->err_num));
+    ics_errors_say(diags, lang, name, line, col, fmt, strerror((int)s->err_num));
     break;
   case A_NOT_UTF8:
   case A_NUL:
-    ics_diags_add(diags, name, line, col, fmt, s->err_num);
+    ics_errors_say(diags, lang, name, line, col, fmt, s->err_num);
     break;
   case A_CONTROL:
-    ics_diags_add(diags, name, line, col, fmt, (unsigned)s->err_num);
+    ics_errors_say(diags, lang, name, line, col, fmt, (unsigned)s->err_num);
     break;
   case A_LINE_TOO_LONG:
-    ics_diags_add(diags, name, line, col, fmt, ICS_ANSWERS_MAX_LINE);
+    ics_errors_say(diags, lang, name, line, col, fmt, ICS_ANSWERS_MAX_LINE);
     break;
   case A_RUNAWAY:
-    ics_diags_add(diags, name, line, col, fmt, ICS_ANSWERS_MAX_RUNAWAY, ICS_ANSWERS_MAX_VALUE);
+    ics_errors_say(diags, lang, name, line, col, fmt, ICS_ANSWERS_MAX_RUNAWAY, ICS_ANSWERS_MAX_VALUE);
     break;
   default: /* A_UTF16 */
-    ics_diags_add(diags, name, line, col, "%s", fmt);
+    ics_errors_say(diags, lang, name, line, col, fmt);
     break;
   }
 }
@@ -425,7 +349,7 @@ typedef struct {
   ics_lang lang;
   ics_answers_callback callback;
   void *ctx;
-  ics_diags *diags;
+  ics_errors *diags;
   size_t max_records;
 
   ics_record *rec;    /* the record being read */
@@ -470,9 +394,10 @@ enum { SHOWN_MAX = 64 }; /* bytes of a name or value from the file shown in a me
 
 /* Adds "PREFIX: FIELD: MESSAGE" (FIELD left out when NULL) at a position (0: none). The
  * prefix is "record N" for a record, "header" for the CSV header. */
-static void report(builder *b, int line, int col, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static void report(builder *b, int line, int col, const char *field, const char *fmt, ...) {
+static void report(builder *b, ics_code code, int line, int col, const char *field,
+                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void report(builder *b, ics_code code, int line, int col, const char *field,
+                   const char *fmt, ...) {
   ics_buf m = {0};
   if (b->record_no) ics_buf_printf(&m, "record %zu: ", b->record_no);
   else ics_buf_puts(&m, HEADER_PREFIX ": ");
@@ -484,8 +409,11 @@ static void report(builder *b, int line, int col, const char *field, const char 
   va_start(ap, fmt);
   ics_buf_vprintf(&m, fmt, ap);
   va_end(ap);
-  if (m.failed) ics_diags_add(b->diags, b->name, 0, 0, "%s", msg(A_NO_MEMORY, b->lang));
-  else ics_diags_add(b->diags, b->name, line, col, "%s", m.data);
+  ics_error e = {0};
+  if (m.failed) ics_error_no_memory(&e, b->lang);
+  else ics_error_set(&e, b->lang, code, m.data);
+  ics_error_locate(&e, b->name, line, col);
+  ics_errors_add(b->diags, &e);
   ics_buf_free(&m);
   b->record_failed = true;
 }
@@ -494,7 +422,7 @@ static void report(builder *b, int line, int col, const char *field, const char 
 static void fatal(builder *b, int line, int col, answers_message m, ...) {
   va_list ap;
   va_start(ap, m);
-  ics_diags_vadd(b->diags, b->name, line, col, msg(m, b->lang), ap);
+  ics_errors_vsay(b->diags, b->lang, b->name, line, col, &messages[m], ap);
   va_end(ap);
   b->stop = true;
   b->record_failed = true;
@@ -503,7 +431,7 @@ static void fatal(builder *b, int line, int col, answers_message m, ...) {
 static void out_of_memory(builder *b) { fatal(b, 0, 0, A_NO_MEMORY); }
 
 static bool builder_init(builder *b, const char *name, const ics_answers_options *opt,
-                         ics_answers_callback callback, void *ctx, ics_diags *diags) {
+                         ics_answers_callback callback, void *ctx, ics_errors *diags) {
   memset(b, 0, sizeof *b);
   b->name = name ? name : "";
   b->opt = opt;
@@ -593,14 +521,14 @@ static void unknown_field(builder *b, int line, int col, const char *name) {
   ics_buf m = {0};
   ics_buf_puts(&m, ics_status_message(ICS_E_UNKNOWN_FIELD, b->lang));
   put_suggestion(b, &m, name);
-  report(b, line, col, name, "%s", m.failed ? "?" : m.data);
+  report(b, ICS_E_UNKNOWN_FIELD, line, col, name, "%s", m.failed ? "?" : m.data);
   ics_buf_free(&m);
 }
 
 /* A field given a second time in one record; marks it given otherwise. */
 static bool mark_given(builder *b, int field) {
   if (b->given[field]) {
-    report(b, 0, 0, b->form->fields[field].name, "%s", msg(A_TWICE, b->lang));
+    report(b, ICS_E_INVALID, 0, 0, b->form->fields[field].name, "%s", msg(A_TWICE, b->lang));
     return false;
   }
   b->given[field] = true;
@@ -611,7 +539,7 @@ static bool blank(const char *s) { return s[strspn(s, " \t\r\n")] == '\0'; }
 
 /* The status of a failed ics_record_set as a message: its text, the detail, and for a choice
  * list of the form that is short enough, the codes it has. */
-static void answer_error(builder *b, int field, ics_status st, char *detail) {
+static void answer_error(builder *b, int field, ics_code st, char *detail) {
   const ics_field *f = &b->form->fields[field];
   b->bad[field] = true;
   if (st == ICS_E_NO_MEMORY) {
@@ -639,7 +567,7 @@ static void answer_error(builder *b, int field, ics_status st, char *detail) {
     ics_buf_putc(&m, ')');
   }
   ics_free(detail);
-  report(b, 0, 0, f->name, "%s", m.failed ? "?" : m.data);
+  report(b, st, 0, 0, f->name, "%s", m.failed ? "?" : m.data);
   ics_buf_free(&m);
 }
 
@@ -650,7 +578,7 @@ static void set_text(builder *b, int field, const char *text) {
     return;
   }
   char *detail = NULL;
-  ics_status st = ics_record_set(b->rec, field, text, b->opt->reg, b->lang, &detail);
+  ics_code st = ics_record_set(b->rec, field, text, b->opt->reg, b->lang, &detail);
   if (st != ICS_OK) answer_error(b, field, st, detail);
   else ics_free(detail);
 }
@@ -662,7 +590,7 @@ static void set_codes(builder *b, int field, const char *const *codes, size_t co
     return;
   }
   char *detail = NULL;
-  ics_status st = ics_record_set_codes(b->rec, field, codes, count, b->opt->reg, b->lang, &detail);
+  ics_code st = ics_record_set_codes(b->rec, field, codes, count, b->opt->reg, b->lang, &detail);
   if (st != ICS_OK) answer_error(b, field, st, detail);
   else ics_free(detail);
 }
@@ -673,7 +601,7 @@ static void end_record(builder *b) {
   const ics_form *form = b->form;
   ics_violations v = {0};
   int flags = b->opt->mode == ICS_ANSWERS_DRAFT ? ICS_CHECK_PARTIAL : 0;
-  ics_status st = ics_record_check(b->rec, b->opt->reg, b->lang, flags, &v);
+  ics_code st = ics_record_check(b->rec, b->opt->reg, b->lang, flags, &v);
   if (st == ICS_E_NO_MEMORY) {
     ics_violations_free(&v);
     out_of_memory(b);
@@ -682,7 +610,8 @@ static void end_record(builder *b) {
   for (size_t i = 0; i < v.count; i++) {
     int f = v.items[i].field;
     if (f >= 0 && (size_t)f < form->field_count && b->bad[f]) continue; /* already reported */
-    report(b, 0, 0, f >= 0 ? form->fields[f].name : NULL, "%s", v.items[i].message);
+    report(b, v.items[i].status, 0, 0, f >= 0 ? form->fields[f].name : NULL, "%s",
+           v.items[i].message);
   }
   ics_violations_free(&v);
 
@@ -696,7 +625,7 @@ static void end_record(builder *b) {
     if (first) {
       ics_buf shown = {0};
       put_clean(&shown, key, SHOWN_MAX);
-      report(b, 0, 0, form->fields[form->key].name, msg(A_DUPLICATE_KEY, b->lang),
+      report(b, ICS_E_CONFLICT, 0, 0, form->fields[form->key].name, msg(A_DUPLICATE_KEY, b->lang),
              shown.failed ? "?" : shown.data, first);
       ics_buf_free(&shown);
     }
@@ -876,7 +805,7 @@ static void free_codes(yreader *y) {
 /* A value holding a NUL ("\0" in double quotes) is refused like other control characters. */
 static void nul_value(builder *b, int field) {
   b->bad[field] = true;
-  report(b, 0, 0, b->form->fields[field].name, "%s",
+  report(b, ICS_E_TEXT_INVALID, 0, 0, b->form->fields[field].name, "%s",
          ics_status_message(ICS_E_TEXT_INVALID, b->lang));
 }
 
@@ -890,7 +819,7 @@ static bool read_codes(yreader *y, int field) {
     const yevent *e = &y->ev;
     if (e->type == YAML_SEQUENCE_END_EVENT) break;
     if (e->type != YAML_SCALAR_EVENT || plain_null(e)) {
-      if (ok) report(b, e->line, e->col, name, "%s", msg(A_CODE_NOT_SCALAR, b->lang));
+      if (ok) report(b, ICS_E_SYNTAX, e->line, e->col, name, "%s", msg(A_CODE_NOT_SCALAR, b->lang));
       ok = false;
       if (!skip_node(y, 4)) return false;
       continue;
@@ -902,7 +831,7 @@ static bool read_codes(yreader *y, int field) {
       continue;
     }
     if (y->code_count == ICS_ANSWERS_MAX_CODES) {
-      report(b, e->line, e->col, name, msg(A_TOO_MANY_CODES, b->lang), ICS_ANSWERS_MAX_CODES);
+      report(b, ICS_E_LIMIT, e->line, e->col, name, msg(A_TOO_MANY_CODES, b->lang), ICS_ANSWERS_MAX_CODES);
       ok = false;
       continue;
     }
@@ -931,7 +860,7 @@ static bool read_record(yreader *y) {
     const yevent *e = &y->ev;
     if (e->type == YAML_MAPPING_END_EVENT) break;
     if (e->type != YAML_SCALAR_EVENT) {
-      report(b, e->line, e->col, NULL, "%s", msg(A_KEY_NOT_SCALAR, b->lang));
+      report(b, ICS_E_SYNTAX, e->line, e->col, NULL, "%s", msg(A_KEY_NOT_SCALAR, b->lang));
       if (!skip_node(y, 3) || !next_event(y) || !skip_node(y, 3)) return false;
       continue;
     }
@@ -962,7 +891,7 @@ static bool read_record(yreader *y) {
       if (!read_codes(y, field)) return false;
     } else {
       b->bad[field] = true;
-      report(b, e->line, e->col, f->name, "%s",
+      report(b, ICS_E_INVALID, e->line, e->col, f->name, "%s",
              msg(e->type == YAML_SEQUENCE_START_EVENT ? A_LIST_NOT_MULTIPLE : A_NESTED, b->lang));
       if (!skip_node(y, 3)) return false;
     }
@@ -1026,7 +955,7 @@ static void read_yaml(builder *b, source *src) {
         if (!read_record(&y)) break;
         pending = true;
       } else {
-        report(b, e->line, e->col, NULL, "%s", msg(A_NOT_MAPPING, b->lang));
+        report(b, ICS_E_SYNTAX, e->line, e->col, NULL, "%s", msg(A_NOT_MAPPING, b->lang));
         if (!skip_node(&y, 2)) break;
       }
     }
@@ -1141,14 +1070,14 @@ static bool csv_header(creader *c) {
       put_suggestion(b, &m, name);
       if (c->columns == 1 && (strchr(name, ';') || strchr(name, '\t')))
         ics_buf_printf(&m, msg(A_SEPARATOR, b->lang), strchr(name, ';') ? ";" : "\\t");
-      report(b, line, col, name, "%s", m.failed ? "?" : m.data);
+      report(b, ICS_E_UNKNOWN_FIELD, line, col, name, "%s", m.failed ? "?" : m.data);
       ics_buf_free(&m);
       ok = false;
       continue;
     }
     for (size_t j = 0; j < i; j++)
       if (c->column_field[j] == field) {
-        report(b, line, col, name, msg(A_COLUMN_TWICE, b->lang), j + 1);
+        report(b, ICS_E_INVALID, line, col, name, msg(A_COLUMN_TWICE, b->lang), j + 1);
         ok = false;
         break;
       }
@@ -1165,14 +1094,14 @@ static bool csv_record(creader *c) {
   if (!begin_record(b, 0, 0)) return false;
   if (c->row_bad_quote) b->record_failed = true;
   if (c->cells != c->columns) {
-    report(b, 0, 0, NULL, msg(A_CELL_COUNT, b->lang), c->cells, c->columns);
+    report(b, ICS_E_SYNTAX, 0, 0, NULL, msg(A_CELL_COUNT, b->lang), c->cells, c->columns);
     return !b->stop;
   }
   for (size_t i = 0; i < c->columns && !b->stop; i++) {
     const char *text = c->row.data + c->cell_off[i];
     int field = c->column_field[i];
     if (field < 0) {
-      if (!blank(text)) report(b, 0, 0, NULL, msg(A_UNNAMED_COLUMN, b->lang), i + 1);
+      if (!blank(text)) report(b, ICS_E_INVALID, 0, 0, NULL, msg(A_UNNAMED_COLUMN, b->lang), i + 1);
       continue;
     }
     b->given[field] = true;
@@ -1206,7 +1135,7 @@ static bool csv_bad_quote(creader *c, size_t i) {
   if (!c->row_bad_quote) {
     size_t saved = b->record_no;
     if (c->have_header) b->record_no++; /* the record this row will be */
-    report(b, (int)c->line, (int)csv_col(c, i), NULL, "%s", msg(A_BAD_QUOTE, b->lang));
+    report(b, ICS_E_SYNTAX, (int)c->line, (int)csv_col(c, i), NULL, "%s", msg(A_BAD_QUOTE, b->lang));
     b->record_no = saved;
     if (!c->have_header) b->stop = true;
   }
@@ -1390,7 +1319,7 @@ static size_t run(builder *b, source *src, bool csv) {
 
 size_t ics_answers_parse(const char *name, const char *text, size_t len, bool csv,
                          const ics_answers_options *options, ics_answers_callback callback,
-                         void *ctx, ics_diags *diags) {
+                         void *ctx, ics_errors *diags) {
   builder b;
   if (!builder_init(&b, name, options, callback, ctx, diags)) {
     builder_free(&b);
@@ -1410,21 +1339,21 @@ static bool is_csv_path(const char *path) {
 }
 
 size_t ics_answers_read(const char *path, const ics_answers_options *options,
-                        ics_answers_callback callback, void *ctx, ics_diags *diags) {
+                        ics_answers_callback callback, void *ctx, ics_errors *diags) {
   builder b;
   if (!builder_init(&b, path, options, callback, ctx, diags)) {
     builder_free(&b);
     return 0;
   }
   FILE *fp;
-  ics_read_status status = ics_open_regular(path, &fp);
-  if (status != ICS_READ_OK) {
+  ics_code status = ics_open_regular(path, &fp);
+  if (status != ICS_OK) {
     int err = errno;
-    ics_diags_add(diags, path, 0, 0, msg(A_CANNOT_READ, b.lang),
-                  status == ICS_READ_NOT_FOUND     ? msg(A_NOT_FOUND, b.lang)
-                  : status == ICS_READ_NOT_REGULAR ? msg(A_NOT_REGULAR, b.lang)
-                  : status == ICS_READ_NO_MEMORY   ? msg(A_NO_MEMORY, b.lang)
-                                                   : strerror(err));
+    ics_errors_say(diags, b.lang, path, 0, 0, &messages[A_CANNOT_READ],
+                   status == ICS_E_NOT_FOUND     ? msg(A_NOT_FOUND, b.lang)
+                   : status == ICS_E_NOT_REGULAR ? msg(A_NOT_REGULAR, b.lang)
+                   : status == ICS_E_NO_MEMORY   ? msg(A_NO_MEMORY, b.lang)
+                                                 : strerror(err));
     builder_free(&b);
     return 0;
   }

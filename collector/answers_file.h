@@ -95,12 +95,12 @@ typedef struct {
  * caller compares with its store).
  * The callback is not called for a record with an error. */
 size_t ics_answers_read(const char *path, const ics_answers_options *options,
-                        ics_answers_callback callback, void *ctx, ics_diags *diags);
+                        ics_answers_callback callback, void *ctx, ics_errors *diags);
 /* The same over text in memory; `name` stands for the file in messages and `csv` chooses
  * the syntax (a path chooses by its extension: .csv in any case is CSV, anything else YAML).
  * The text need not be NUL-terminated. */
 size_t ics_answers_parse(const char *name, const char *text, size_t len, bool csv,
                          const ics_answers_options *options, ics_answers_callback callback,
-                         void *ctx, ics_diags *diags);
+                         void *ctx, ics_errors *diags);
 
 #endif

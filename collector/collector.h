@@ -48,7 +48,7 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
  * go to diags; *form_count gets the number of forms copied. Returns 0, or 1 with *error. */
 int ics_store_create_from_dir(const char *path, const char *site, const char *surveyor, int round,
                               const char *dir, const unsigned char *central_key, ics_lang lang,
-                              size_t *form_count, ics_diags *diags, char **error);
+                              size_t *form_count, ics_errors *diags, char **error);
 /* Creates a store from a survey kit whose signature was checked (kit.h): its forms, register,
  * round (round 0: the kit's; another is refused) and the office's keys. 0, or 1 with *error. */
 int ics_store_create_from_kit(const char *path, const char *site, const char *surveyor, int round,
@@ -162,7 +162,7 @@ typedef struct {
  * *error (both empty when memory ran out, even for the message). */
 int ics_store_import(ics_store *store, const ics_form *form, const char *path, const char *text,
                      size_t len, const ics_import_options *opts, ics_buf *ids, ics_buf *notes,
-                     ics_diags *diags, char **error);
+                     ics_errors *diags, char **error);
 
 /* ---- the wizard ----------------------------------------------------------------------------
  * A line-oriented terminal wizard: one question at a time with its label, hint, choices and

@@ -49,7 +49,7 @@ static int import_record(void *ctx, ics_record *rec, size_t number) {
 
 int ics_store_import(ics_store *store, const ics_form *form, const char *path, const char *text,
                      size_t len, const ics_import_options *opts, ics_buf *ids, ics_buf *notes,
-                     ics_diags *diags, char **error) {
+                     ics_errors *diags, char **error) {
   import_ctx c = {.store = store, .opts = opts, .ids = ids, .notes = notes};
   ics_answers_options ao = {.form = form, .reg = ics_store_register(store), .lang = opts->lang,
                             .mode = opts->mode, .base = opts->base};

@@ -14,7 +14,7 @@ static int set_error(char **error, ics_lang lang, const char *vi, const char *en
 
 int ics_store_create_from_dir(const char *path, const char *site, const char *surveyor, int round,
                               const char *dir, const unsigned char *central_key, ics_lang lang,
-                              size_t *form_count, ics_diags *diags, char **error) {
+                              size_t *form_count, ics_errors *diags, char **error) {
   size_t count = 0;
   *form_count = 0;
   char **names = dir ? ics_list_dir(dir, ".yaml", &count) : NULL;
@@ -27,13 +27,13 @@ int ics_store_create_from_dir(const char *path, const char *site, const char *su
   size_t before = diags->count + diags->dropped;
   for (size_t i = 0; !rc && i < count; i++) {
     char *file = ics_path_join(dir, names[i]);
-    ics_diags ignored = {0}; /* other YAML files in the folder are not the collector's business */
+    ics_errors ignored = {0}; /* other YAML files in the folder are not the collector's business */
     ics_def_kind kind = file ? ics_definition_kind(file, lang, &ignored) : ICS_DEF_UNKNOWN;
-    ics_diags_free(&ignored);
+    ics_errors_free(&ignored);
     char *text = NULL;
     size_t size;
     if (kind == ICS_DEF_TARGETS || kind == ICS_DEF_NONE ||
-        ics_read_file(file, ICS_DEF_MAX_BYTES, &text, &size) != ICS_READ_OK) {
+        ics_read_file(file, ICS_DEF_MAX_BYTES, &text, &size) != ICS_OK) {
       ics_free(file);
       continue;
     }

@@ -348,11 +348,11 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
   if (!rc && sqlite3_prepare_v2(db, "INSERT INTO forms VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL))
     rc = db_error(db, lang, error);
   for (size_t i = 0; !rc && i < setup->form_count; i++) {
-    ics_diags diags = {0};
+    ics_errors diags = {0};
     ics_form *form = ics_form_parse(setup->form_paths[i], setup->form_texts[i],
                                     strlen(setup->form_texts[i]), lang, &diags);
     if (!form) {
-      char *msg = diags.count ? ics_diag_format(&diags.items[0]) : NULL;
+      char *msg = diags.count ? ics_error_format(&diags.items[0]) : NULL;
       set_error(error, lang, "%s", "%s", msg ? msg : setup->form_paths[i]);
       ics_free(msg);
       rc = 1;
@@ -373,7 +373,7 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
       }
     }
     ics_form_free(form);
-    ics_diags_free(&diags);
+    ics_errors_free(&diags);
   }
   sqlite3_finalize(st);
   if (!rc && sqlite3_prepare_v2(db, "INSERT INTO unit_register VALUES (1, ?1, ?2)", -1, &st, NULL))
@@ -461,7 +461,7 @@ ics_store *ics_store_open(const char *path, ics_lang lang, char **error) {
     return NULL;
   }
   sqlite3_stmt *st;
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   if (sqlite3_prepare_v2(s->db, "SELECT path, definition FROM forms ORDER BY form_id", -1, &st, NULL)) {
     db_error(s->db, lang, error);
     ics_store_close(s);
@@ -498,7 +498,7 @@ ics_store *ics_store_open(const char *path, ics_lang lang, char **error) {
     sqlite3_finalize(st);
   }
   if (failed || !ok || !s->reg) {
-    char *msg = diags.count ? ics_diag_format(&diags.items[0]) : NULL;
+    char *msg = diags.count ? ics_error_format(&diags.items[0]) : NULL;
     if (failed == 1) /* busy or unreadable */
       db_error(s->db, lang, error);
     else if (failed || ics_alloc_failures() != failures) /* not damaged: short of memory */
@@ -507,11 +507,11 @@ ics_store *ics_store_open(const char *path, ics_lang lang, char **error) {
       set_error(error, lang, "kho dữ liệu '%s' bị hỏng: %s", "the store '%s' is damaged: %s", path,
                 msg ? msg : "?");
     ics_free(msg);
-    ics_diags_free(&diags);
+    ics_errors_free(&diags);
     ics_store_close(s);
     return NULL;
   }
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   return s;
 }
 

@@ -81,7 +81,7 @@ static bool askable(const ics_field *f) { return f->type != ICS_CALCULATE; }
 /* Saves the record as it is now; the first save creates it (or its new revision). */
 static int save(wizard *w, ics_record_status status) {
   ics_violations v = {0};
-  ics_status st = ics_record_check(w->rec, w->reg, w->io->lang,
+  ics_code st = ics_record_check(w->rec, w->reg, w->io->lang,
                                    ICS_CHECK_CLEAR_IRRELEVANT | ICS_CHECK_PARTIAL, &v);
   ics_violations_free(&v);
   if (st == ICS_E_NO_MEMORY) return 1;
@@ -248,7 +248,7 @@ static step ask(wizard *w, size_t i, size_t number, size_t total, char *open_id)
       char *previous = w->rec->values[i] ? ics_strdup(w->rec->values[i]) : NULL;
       char *text = f->choices ? translate_choices(w, f, line) : NULL;
       char *detail = NULL;
-      ics_status st = ics_record_set(w->rec, (int)i, text ? text : line, w->reg, io->lang, &detail);
+      ics_code st = ics_record_set(w->rec, (int)i, text ? text : line, w->reg, io->lang, &detail);
       ics_free(text);
       if (st != ICS_OK) {
         OUT(io, "  %s%s%s\n", ics_status_message(st, io->lang), detail ? " " : "", detail ? detail : "");
@@ -358,7 +358,7 @@ ics_wizard_result ics_wizard_run(ics_store *store, const ics_form *form, const c
         continue;
       }
       ics_violations v = {0};
-      ics_status st = ics_record_check(w.rec, w.reg, io->lang, ICS_CHECK_CLEAR_IRRELEVANT, &v);
+      ics_code st = ics_record_check(w.rec, w.reg, io->lang, ICS_CHECK_CLEAR_IRRELEVANT, &v);
       if (st == ICS_OK) {
         ics_violations_free(&v);
         if (save(&w, ICS_FINALIZED)) break;

@@ -11,10 +11,10 @@ static uint32_t big_endian32(const unsigned char *p) {
 ics_file_kind ics_file_sniff(const char *path) {
   unsigned char head[512];
   size_t n;
-  ics_read_status status = ics_read_head(path, head, sizeof head - 1, &n);
-  if (status == ICS_READ_NOT_FOUND) return ICS_FILE_NONE;
-  if (status == ICS_READ_NOT_REGULAR) return ICS_FILE_SPECIAL;
-  if (status != ICS_READ_OK) return ICS_FILE_UNREADABLE;
+  ics_code status = ics_read_head(path, head, sizeof head - 1, &n);
+  if (status == ICS_E_NOT_FOUND) return ICS_FILE_NONE;
+  if (status == ICS_E_NOT_REGULAR) return ICS_FILE_SPECIAL;
+  if (status != ICS_OK) return ICS_FILE_UNREADABLE;
   head[n] = '\0';
   if (n == 0) return ICS_FILE_EMPTY;
   /* SQLite's header: the magic string, and the application id at offset 68 */

@@ -1,7 +1,7 @@
 /* ics_common.h - what every part of ictsurvey shares: the allocation wrapper, a growable
- * byte buffer, texts in two languages, diagnostics with positions, and small platform seams
- * (file reading, paths). Library code never prints and never exits: it returns a status and
- * fills an ics_diags list that the command line prints. */
+ * byte buffer, texts in two languages, the error type (ics_error.h), and small platform seams
+ * (file reading, paths). Library code never prints and never exits: it returns -1 (or NULL)
+ * and fills an ics_error, or an ics_errors list, that the command line prints. */
 #ifndef ICS_COMMON_H
 #define ICS_COMMON_H
 
@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "ics_error.h"
 
 /* ---- allocation ------------------------------------------------------------------------
  * Every allocation of the project goes through these, so that tests can make the Nth one
@@ -33,8 +35,6 @@ unsigned long ics_alloc_failures(void);
 void ics_alloc_note_failure(void);
 
 /* ---- languages and texts ---------------------------------------------------------------- */
-typedef enum { ICS_VI = 0, ICS_EN = 1 } ics_lang;
-
 /* A text in both languages; both point into storage owned by whoever holds the text. */
 typedef struct {
   const char *vi;
@@ -75,52 +75,20 @@ char *ics_arena_strndup(ics_arena *a, const char *s, size_t n);
 char *ics_arena_strdup(ics_arena *a, const char *s);
 void ics_arena_free(ics_arena *a);
 
-/* ---- diagnostics -----------------------------------------------------------------------
- * One problem in something a user wrote: file, 1-based line and column (0 when the problem
- * is not at a position), and a message already in the user's language. */
-typedef struct {
-  char *file;
-  int line;
-  int column;
-  char *message;
-} ics_diag;
-
-typedef struct {
-  ics_diag *items;
-  size_t count;
-  size_t cap;
-  size_t dropped; /* problems not kept once ICS_DIAGS_MAX were recorded */
-} ics_diags;
-
-enum { ICS_DIAGS_MAX = 200 };
-
-void ics_diags_add(ics_diags *d, const char *file, int line, int column, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-void ics_diags_vadd(ics_diags *d, const char *file, int line, int column, const char *fmt,
-                    va_list ap);
-/* "FILE:LINE:COLUMN: error: MESSAGE" (without a newline); the caller frees it. */
-char *ics_diag_format(const ics_diag *diag);
-void ics_diags_free(ics_diags *d);
-
 /* ---- platform seams: files and paths ---------------------------------------------------- */
-typedef enum {
-  ICS_READ_OK = 0,
-  ICS_READ_NOT_FOUND,
-  ICS_READ_ERROR,   /* could not open or read: see errno */
-  ICS_READ_TOO_LARGE,
-  ICS_READ_NO_MEMORY,
-  ICS_READ_NOT_REGULAR /* a folder, a pipe, a device: refused before anything is read */
-} ics_read_status;
+/* The readers below return ICS_OK, or ICS_E_NOT_FOUND, ICS_E_IO (could not open or read: see
+ * errno), ICS_E_TOO_LARGE, ICS_E_NO_MEMORY or ICS_E_NOT_REGULAR (a folder, a pipe, a device:
+ * refused before anything is read); the caller, who knows the file's name, says it. */
 
 /* Opens a file for reading only when it is a regular file, without ever waiting: a FIFO or a
- * device (/dev/zero) is refused at once (ICS_READ_NOT_REGULAR), as a folder is. */
-ics_read_status ics_open_regular(const char *path, FILE **out);
+ * device (/dev/zero) is refused at once (ICS_E_NOT_REGULAR), as a folder is. */
+ics_code ics_open_regular(const char *path, FILE **out);
 /* The first bytes of a regular file (at most cap, *n of them), with no allocation. */
-ics_read_status ics_read_head(const char *path, void *buf, size_t cap, size_t *n);
+ics_code ics_read_head(const char *path, void *buf, size_t cap, size_t *n);
 
 /* Reads a whole file of at most `limit` bytes into a NUL-terminated buffer the caller frees.
- * On ICS_READ_TOO_LARGE, *size holds the file's size. */
-ics_read_status ics_read_file(const char *path, size_t limit, char **data, size_t *size);
+ * On ICS_E_TOO_LARGE, *size holds the file's size. */
+ics_code ics_read_file(const char *path, size_t limit, char **data, size_t *size);
 bool ics_path_is_dir(const char *path);
 bool ics_path_is_file(const char *path);
 /* The names of the regular files in dir ending in `suffix`, sorted; NULL on error. The
@@ -147,8 +115,8 @@ int ics_make_private(const char *path);
  * opened once and its permissions are checked on that open file. *open_to_others is set (and
  * nothing read) when users other than the owner may read or write it, *mode gets the
  * permission bits for messages (never set where the platform has no such bits). Files larger
- * than cap give ICS_READ_TOO_LARGE. */
-ics_read_status ics_read_private_file(const char *path, char *buf, size_t cap, size_t *size,
+ * than cap give ICS_E_TOO_LARGE. */
+ics_code ics_read_private_file(const char *path, char *buf, size_t cap, size_t *size,
                                       bool *open_to_others, unsigned *mode);
 
 /* ---- files a command is given, and files it writes ----------------------------------------

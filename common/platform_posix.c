@@ -16,34 +16,34 @@
 
 /* Opens a regular file for reading, never waiting (O_NONBLOCK: a FIFO would wait for a
  * writer; cleared once the file is known to be regular). */
-static ics_read_status open_regular_fd(const char *path, int *out) {
+static ics_code open_regular_fd(const char *path, int *out) {
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) return errno == ENOENT ? ICS_READ_NOT_FOUND : ICS_READ_ERROR;
+  if (fd < 0) return errno == ENOENT ? ICS_E_NOT_FOUND : ICS_E_IO;
   struct stat st;
   if (fstat(fd, &st) != 0) {
     int saved = errno;
     close(fd);
     errno = saved;
-    return ICS_READ_ERROR;
+    return ICS_E_IO;
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
     errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-    return ICS_READ_NOT_REGULAR;
+    return ICS_E_NOT_REGULAR;
   }
   int flags = fcntl(fd, F_GETFL);
   if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   *out = fd;
-  return ICS_READ_OK;
+  return ICS_OK;
 }
 
 /* Reads up to cap bytes of fd into buf (*n of them); closes fd, keeping errno. */
-static ics_read_status read_and_close(int fd, void *buf, size_t cap, size_t *n) {
-  ics_read_status status = ICS_READ_OK;
+static ics_code read_and_close(int fd, void *buf, size_t cap, size_t *n) {
+  ics_code status = ICS_OK;
   while (*n < cap) {
     ssize_t k = read(fd, (char *)buf + *n, cap - *n);
     if (k < 0 && errno == EINTR) continue;
-    if (k < 0) status = ICS_READ_ERROR;
+    if (k < 0) status = ICS_E_IO;
     if (k <= 0) break;
     *n += (size_t)k;
   }
@@ -53,37 +53,37 @@ static ics_read_status read_and_close(int fd, void *buf, size_t cap, size_t *n) 
   return status;
 }
 
-ics_read_status ics_read_head(const char *path, void *buf, size_t cap, size_t *n) {
+ics_code ics_read_head(const char *path, void *buf, size_t cap, size_t *n) {
   *n = 0;
   int fd;
-  ics_read_status status = open_regular_fd(path, &fd);
-  return status == ICS_READ_OK ? read_and_close(fd, buf, cap, n) : status;
+  ics_code status = open_regular_fd(path, &fd);
+  return status == ICS_OK ? read_and_close(fd, buf, cap, n) : status;
 }
 
-ics_read_status ics_open_regular(const char *path, FILE **out) {
+ics_code ics_open_regular(const char *path, FILE **out) {
   *out = NULL;
   int fd;
-  ics_read_status status = open_regular_fd(path, &fd);
-  if (status != ICS_READ_OK) return status;
+  ics_code status = open_regular_fd(path, &fd);
+  if (status != ICS_OK) return status;
   *out = fdopen(fd, "rb");
   if (!*out) {
     close(fd);
-    return ICS_READ_NO_MEMORY;
+    return ICS_E_NO_MEMORY;
   }
-  return ICS_READ_OK;
+  return ICS_OK;
 }
 
-ics_read_status ics_read_file(const char *path, size_t limit, char **data, size_t *size) {
+ics_code ics_read_file(const char *path, size_t limit, char **data, size_t *size) {
   *data = NULL;
   *size = 0;
   FILE *f;
-  ics_read_status status = ics_open_regular(path, &f);
-  if (status != ICS_READ_OK) return status;
+  ics_code status = ics_open_regular(path, &f);
+  if (status != ICS_OK) return status;
   struct stat st;
   if (fstat(fileno(f), &st) == 0 && (uintmax_t)st.st_size > limit) {
     *size = (size_t)st.st_size;
     fclose(f);
-    return ICS_READ_TOO_LARGE;
+    return ICS_E_TOO_LARGE;
   }
   /* Read in pieces: pipes and special files have no size up front. */
   ics_buf b = {0};
@@ -94,7 +94,7 @@ ics_read_status ics_read_file(const char *path, size_t limit, char **data, size_
       *size = b.len + n;
       ics_buf_free(&b);
       fclose(f);
-      return ICS_READ_TOO_LARGE;
+      return ICS_E_TOO_LARGE;
     }
     ics_buf_append(&b, piece, n);
   }
@@ -102,16 +102,16 @@ ics_read_status ics_read_file(const char *path, size_t limit, char **data, size_
   fclose(f);
   if (read_error) {
     ics_buf_free(&b);
-    return ICS_READ_ERROR;
+    return ICS_E_IO;
   }
   if (b.failed) {
     ics_buf_free(&b);
-    return ICS_READ_NO_MEMORY;
+    return ICS_E_NO_MEMORY;
   }
   *size = b.len;
   *data = b.data ? b.data : ics_strdup("");
-  if (!*data) return ICS_READ_NO_MEMORY;
-  return ICS_READ_OK;
+  if (!*data) return ICS_E_NO_MEMORY;
+  return ICS_OK;
 }
 
 bool ics_path_is_dir(const char *path) {
@@ -253,22 +253,22 @@ int ics_make_private(const char *path) {
   return chmod(path, st.st_mode & S_IRWXU);
 }
 
-ics_read_status ics_read_private_file(const char *path, char *buf, size_t cap, size_t *size,
+ics_code ics_read_private_file(const char *path, char *buf, size_t cap, size_t *size,
                                       bool *open_to_others, unsigned *mode) {
   *size = 0;
   *open_to_others = false;
   int fd;
-  ics_read_status status = open_regular_fd(path, &fd);
-  if (status != ICS_READ_OK) return status;
+  ics_code status = open_regular_fd(path, &fd);
+  if (status != ICS_OK) return status;
   struct stat st;
   if (fstat(fd, &st) != 0) {
-    status = ICS_READ_ERROR;
+    status = ICS_E_IO;
   } else if (st.st_mode & (S_IRWXG | S_IRWXO)) {
     *open_to_others = true;
     *mode = (unsigned)(st.st_mode & 07777);
   } else if ((uintmax_t)st.st_size > cap) {
     *size = (size_t)st.st_size;
-    status = ICS_READ_TOO_LARGE;
+    status = ICS_E_TOO_LARGE;
   } else {
     return read_and_close(fd, buf, cap, size);
   }

@@ -191,28 +191,28 @@ static int load_key_file(const char *path, bool secret, char text[KEY_FILE_MAX],
   bool open_to_others = false;
   unsigned mode = 0;
   *size = 0;
-  ics_read_status st = ics_read_private_file(path, text, KEY_FILE_MAX, size, &open_to_others, &mode);
-  if (st == ICS_READ_OK && open_to_others && !secret) {
+  ics_code st = ics_read_private_file(path, text, KEY_FILE_MAX, size, &open_to_others, &mode);
+  if (st == ICS_OK && open_to_others && !secret) {
     /* a public key may be readable by anyone (central.pub is given out): read it the usual way */
     char *data;
     st = ics_read_file(path, KEY_FILE_MAX, &data, size);
-    if (st == ICS_READ_OK) {
+    if (st == ICS_OK) {
       memcpy(text, data, *size);
       ics_free(data);
     }
     open_to_others = false;
   }
-  if (st == ICS_READ_NOT_FOUND)
+  if (st == ICS_E_NOT_FOUND)
     return set_error(error, TR(lang, "%s: không có tệp khóa này", "%s: no such key file"), path);
-  if (st == ICS_READ_NOT_REGULAR)
+  if (st == ICS_E_NOT_REGULAR)
     return set_error(error, TR(lang, "%s: đây không phải một tệp thường (là thư mục, ống dẫn hay thiết bị); hãy chỉ ra chính tệp khóa",
                                "%s: not a regular file (a folder, a pipe or a device); give the key file itself"),
                      path);
-  if (st == ICS_READ_TOO_LARGE)
+  if (st == ICS_E_TOO_LARGE)
     return set_error(error, TR(lang, "%s: quá lớn để là tệp khóa (%zu byte)", "%s: too large to be a key file (%zu bytes)"),
                      path, *size);
-  if (st == ICS_READ_NO_MEMORY) return set_error(error, "%s", TR(lang, "không đủ bộ nhớ", "out of memory"));
-  if (st != ICS_READ_OK)
+  if (st == ICS_E_NO_MEMORY) return set_error(error, "%s", TR(lang, "không đủ bộ nhớ", "out of memory"));
+  if (st != ICS_OK)
     return set_error(error, TR(lang, "%s: không đọc được: %s", "%s: cannot read: %s"), path, strerror(errno));
   if (open_to_others)
     return set_error(error,

@@ -315,10 +315,10 @@ static int check_block_text(kctx *c, const char *what, const char *s, size_t n, 
 
 /* A problem reported by a schema loader: "WHAT is not valid: FILE:LINE:COLUMN: error: ...", or
  * "out of memory" when an allocation failed on the way. */
-static int schema_problem(kctx *c, size_t at, const char *what, const ics_diags *diags,
+static int schema_problem(kctx *c, size_t at, const char *what, const ics_errors *diags,
                           unsigned long failures) {
   if (ics_alloc_failures() != failures) return fail(c, NO_AT, KM_NO_MEMORY);
-  char *diag = diags->count ? ics_diag_format(&diags->items[0]) : NULL;
+  char *diag = diags->count ? ics_error_format(&diags->items[0]) : NULL;
   if (diags->count && !diag) return fail(c, NO_AT, KM_NO_MEMORY);
   int rc = fail(c, at, KM_SCHEMA, what, diag ? diag : "?");
   ics_free(diag);
@@ -332,7 +332,7 @@ static int check_meaning(kctx *c, const ics_kit_form *const *forms, size_t count
                          const char *reg_text, size_t reg_len, const char *targets_text,
                          size_t targets_len, const size_t *at) {
   char what[WHAT];
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   unsigned long failures = ics_alloc_failures();
   int rc = 0;
   ics_register *reg = ics_register_parse("units.yaml", reg_text ? reg_text : "", reg_len, c->lang,
@@ -342,7 +342,7 @@ static int check_meaning(kctx *c, const ics_kit_form *const *forms, size_t count
     rc = schema_problem(c, at ? at[0] : NO_AT, what, &diags, failures);
   }
   ics_register_free(reg);
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   ics_form **loaded = rc ? NULL : ics_calloc(count, sizeof *loaded);
   if (!rc && !loaded) rc = fail(c, NO_AT, KM_NO_MEMORY);
   for (size_t i = 0; !rc && i < count; i++) {
@@ -361,7 +361,7 @@ static int check_meaning(kctx *c, const ics_kit_form *const *forms, size_t count
       rc = fail(c, where, KM_DEF_VERSION, what, form->version, f->version);
     else if (strcmp(form->hash, f->hash))
       rc = fail(c, where, KM_DEF_HASH, what, form->hash, f->hash);
-    ics_diags_free(&diags);
+    ics_errors_free(&diags);
     loaded[i] = form;
   }
   if (!rc) {
@@ -372,7 +372,7 @@ static int check_meaning(kctx *c, const ics_kit_form *const *forms, size_t count
                           (const ics_form *const *)loaded, count, c->lang, &diags);
     if (!targets) rc = schema_problem(c, at ? at[1 + count] : NO_AT, what, &diags, failures);
     ics_targets_free(targets);
-    ics_diags_free(&diags);
+    ics_errors_free(&diags);
   }
   for (size_t i = 0; loaded && i < count; i++) ics_form_free(loaded[i]);
   ics_free(loaded);
@@ -786,19 +786,19 @@ ics_kit *ics_kit_read(const char *path, ics_lang lang, char **error) {
   if (error) *error = NULL;
   char *data = NULL;
   size_t size = 0;
-  ics_read_status status = ics_read_file(path, ICS_KIT_MAX_FILE, &data, &size);
+  ics_code status = ics_read_file(path, ICS_KIT_MAX_FILE, &data, &size);
   switch (status) {
-  case ICS_READ_OK: break;
-  case ICS_READ_NOT_FOUND: fail(&c, NO_AT, KM_CANNOT_OPEN, strerror(ENOENT)); break;
-  case ICS_READ_NOT_REGULAR: fail(&c, NO_AT, KM_NOT_REGULAR); break;
-  case ICS_READ_TOO_LARGE:
+  case ICS_OK: break;
+  case ICS_E_NOT_FOUND: fail(&c, NO_AT, KM_CANNOT_OPEN, strerror(ENOENT)); break;
+  case ICS_E_NOT_REGULAR: fail(&c, NO_AT, KM_NOT_REGULAR); break;
+  case ICS_E_TOO_LARGE:
     fail(&c, NO_AT, KM_FILE_TOO_LARGE, (unsigned long long)size,
          (unsigned long long)ICS_KIT_MAX_FILE);
     break;
-  case ICS_READ_NO_MEMORY: fail(&c, NO_AT, KM_NO_MEMORY); break;
+  case ICS_E_NO_MEMORY: fail(&c, NO_AT, KM_NO_MEMORY); break;
   default: fail(&c, NO_AT, KM_CANNOT_READ, strerror(errno)); break;
   }
-  if (status != ICS_READ_OK) {
+  if (status != ICS_OK) {
     give_error(error, c.error);
     return NULL;
   }

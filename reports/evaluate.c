@@ -136,14 +136,14 @@ static int load_forms(evaluation *ev, char **error) {
     return set_error(error, ev->lang, "lỗi cơ sở dữ liệu: %s", "database error: %s", sqlite3_errmsg(ev->db));
   int step, rc = 0;
   while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-    ics_diags ignored = {0};
+    ics_errors ignored = {0};
     char name[ICS_NAME_MAX + 16];
     const char *id = (const char *)sqlite3_column_text(st, 0), *text = (const char *)sqlite3_column_text(st, 1);
     snprintf(name, sizeof name, "%s.yaml", id ? id : "?");
     /* a NULL text is SQLite out of memory: never let the parser read a file of that name */
     ics_form *form = id && text ? ics_form_parse(name, text, (size_t)sqlite3_column_bytes(st, 1), ev->lang, &ignored)
                                 : NULL;
-    ics_diags_free(&ignored);
+    ics_errors_free(&ignored);
     ics_form **grown = form ? ics_realloc(ev->forms, (ev->form_count + 1) * sizeof *grown) : NULL;
     if (!grown) {
       ics_form_free(form);
@@ -161,7 +161,7 @@ static int load_forms(evaluation *ev, char **error) {
 }
 
 /* The targets: the file given, else those the office published. */
-static ics_targets *load_targets(evaluation *ev, const char *targets_path, ics_diags *diags, char **error) {
+static ics_targets *load_targets(evaluation *ev, const char *targets_path, ics_errors *diags, char **error) {
   const ics_form *const *forms = (const ics_form *const *)ev->forms;
   if (targets_path) return ics_targets_load(targets_path, forms, ev->form_count, ev->lang, diags);
   sqlite3_stmt *st;
@@ -367,7 +367,7 @@ static int scan_form(evaluation *ev, size_t form_index, char **error) {
 }
 
 int evaluation_run(evaluation *ev, sqlite3 *db, int round, const char *targets_path,
-                   ics_lang lang, ics_diags *diags, char **error) {
+                   ics_lang lang, ics_errors *diags, char **error) {
   memset(ev, 0, sizeof *ev);
   ev->db = db;
   ev->round = round;

@@ -58,7 +58,7 @@ typedef struct {
 
 /* Loads forms, register and targets and evaluates every indicator. */
 int evaluation_run(evaluation *ev, sqlite3 *db, int round, const char *targets_path,
-                   ics_lang lang, ics_diags *diags, char **error);
+                   ics_lang lang, ics_errors *diags, char **error);
 void evaluation_free(evaluation *ev);
 const ics_form *evaluation_form(const evaluation *ev, const char *id);
 /* Whether the straight line through the values n0/d0 in round r0 and n1/d1 in round r1

@@ -20,7 +20,7 @@ typedef struct {
 
 /* Writes the workbook. Returns 0, or 1 with *error (caller frees); diagnostics of a bad
  * targets file go to diags. The file is byte-identical for the same database and options. */
-int ics_report_write(const ics_report_options *options, ics_diags *diags, char **error);
+int ics_report_write(const ics_report_options *options, ics_errors *diags, char **error);
 
 /* ---- the arithmetic of targets (indicators.md), exposed for tests ------------------------ */
 typedef enum { ICS_NO_DATA, ICS_MET, ICS_NOT_MET } ics_target_status;

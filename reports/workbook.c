@@ -897,9 +897,9 @@ static int collect_progress(progress *pg, const evaluation *ev, const char *targ
       continue;
     }
     evaluation other;
-    ics_diags ignored = {0}; /* the same targets file, already checked by the reported round */
+    ics_errors ignored = {0}; /* the same targets file, already checked by the reported round */
     int rc = evaluation_run(&other, ev->db, pg->rounds[r], targets_path, lang, &ignored, error);
-    ics_diags_free(&ignored);
+    ics_errors_free(&ignored);
     if (!rc && other.targets->indicator_count != n) {
       ics_free(*error);
       *error = ics_strdup(lang == ICS_EN ? "the targets file changed while the report was written"
@@ -913,7 +913,7 @@ static int collect_progress(progress *pg, const evaluation *ev, const char *targ
   return 0;
 }
 
-int ics_report_write(const ics_report_options *o, ics_diags *diags, char **error) {
+int ics_report_write(const ics_report_options *o, ics_errors *diags, char **error) {
   ics_lang lang = o->lang;
   sqlite3 *db = o->db;
   int round = o->round ? o->round : latest_round(db);

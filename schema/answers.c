@@ -10,7 +10,7 @@
 
 #include "schema.h"
 
-static const char *const status_messages[ICS_E_STATUS_COUNT][2] = {
+static const char *const status_messages[ICS_CODE_COUNT][2] = {
     [ICS_OK] = {"Hợp lệ.", "Valid."},
     [ICS_E_NO_MEMORY] = {"Không đủ bộ nhớ.", "Out of memory."},
     [ICS_E_NOT_INTEGER] = {"Cần nhập một số nguyên, ví dụ 25.", "Enter a whole number, e.g. 25."},
@@ -33,8 +33,9 @@ static const char *const status_messages[ICS_E_STATUS_COUNT][2] = {
     [ICS_E_UNKNOWN_FIELD] = {"Biểu mẫu không có câu hỏi này.", "The form has no such question."},
 };
 
-const char *ics_status_message(ics_status status, ics_lang lang) {
-  if ((unsigned)status >= ICS_E_STATUS_COUNT) return "?";
+const char *ics_status_message(ics_code status, ics_lang lang) {
+  if ((unsigned)status >= ICS_CODE_COUNT || !status_messages[status][0])
+    return ics_code_text(status, lang);
   return status_messages[status][lang == ICS_EN];
 }
 
@@ -85,7 +86,7 @@ static const char *trim(const char *s, size_t *len) {
   return s;
 }
 
-static ics_status parse_integer(const char *s, size_t n, char **out) {
+static ics_code parse_integer(const char *s, size_t n, char **out) {
   char buf[32];
   if (n == 0 || n >= sizeof buf) return n ? ICS_E_INTEGER_RANGE : ICS_E_NOT_INTEGER;
   memcpy(buf, s, n);
@@ -109,7 +110,7 @@ static ics_status parse_integer(const char *s, size_t n, char **out) {
   return *out ? ICS_OK : ICS_E_NO_MEMORY;
 }
 
-static ics_status parse_decimal(const char *s, size_t n, char **out) {
+static ics_code parse_decimal(const char *s, size_t n, char **out) {
   char buf[64];
   if (n == 0 || n >= sizeof buf) return ICS_E_NOT_NUMBER;
   memcpy(buf, s, n);
@@ -132,7 +133,7 @@ static ics_status parse_decimal(const char *s, size_t n, char **out) {
   return *out ? ICS_OK : ICS_E_NO_MEMORY;
 }
 
-static ics_status parse_boolean(const char *s, size_t n, char **out) {
+static ics_code parse_boolean(const char *s, size_t n, char **out) {
   static const char *const yes[] = {"yes", "y", "true", "1", "co", "c", "c\xc3\xb3", "C\xc3\xb3"};
   static const char *const no[] = {"no", "n", "false", "0", "khong", "k", "kh\xc3\xb4ng",
                                    "Kh\xc3\xb4ng"};
@@ -148,7 +149,7 @@ static ics_status parse_boolean(const char *s, size_t n, char **out) {
   return ICS_E_NOT_BOOLEAN;
 }
 
-static ics_status parse_date(const char *s, size_t n, char **out) {
+static ics_code parse_date(const char *s, size_t n, char **out) {
   if (n != 10 || s[4] != '-' || s[7] != '-') return ICS_E_NOT_DATE;
   for (size_t i = 0; i < 10; i++)
     if (i != 4 && i != 7 && !isdigit((unsigned char)s[i])) return ICS_E_NOT_DATE;
@@ -161,7 +162,7 @@ static ics_status parse_date(const char *s, size_t n, char **out) {
   return *out ? ICS_OK : ICS_E_NO_MEMORY;
 }
 
-static ics_status parse_text(const char *s, size_t n, char **out) {
+static ics_code parse_text(const char *s, size_t n, char **out) {
   if (!ics_utf8_valid(s, n, NULL)) return ICS_E_TEXT_INVALID;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
@@ -222,13 +223,13 @@ static size_t choice_position(const ics_field *f, const ics_register *reg, const
 }
 
 /* codes[i] (lens[i] bytes each, not NUL-terminated) -> the canonical value in *out. */
-static ics_status parse_codes(const ics_field *f, const ics_register *reg,
+static ics_code parse_codes(const ics_field *f, const ics_register *reg,
                               const char *const *words, const size_t *lens, size_t count,
                               ics_lang lang, char **detail, char **out) {
   if (f->type == ICS_SELECT_ONE && count != 1) return count ? ICS_E_UNKNOWN_CHOICE : ICS_E_REQUIRED;
   char(*codes)[ICS_NAME_MAX + 1] = ics_calloc(count ? count : 1, sizeof *codes);
   size_t *pos = ics_calloc(count ? count : 1, sizeof *pos);
-  ics_status st = ICS_OK;
+  ics_code st = ICS_OK;
   if (!codes || !pos) st = ICS_E_NO_MEMORY;
   for (size_t i = 0; st == ICS_OK && i < count; i++) {
     bool fits = lens[i] >= 1 && lens[i] <= ICS_NAME_MAX;
@@ -273,14 +274,14 @@ static ics_status parse_codes(const ics_field *f, const ics_register *reg,
   return st;
 }
 
-static ics_status store(ics_record *rec, int field, ics_status st, char *value) {
+static ics_code store(ics_record *rec, int field, ics_code st, char *value) {
   if (st != ICS_OK) return st;
   ics_free(rec->values[field]);
   rec->values[field] = value;
   return ICS_OK;
 }
 
-ics_status ics_record_set_codes(ics_record *rec, int field, const char *const *codes,
+ics_code ics_record_set_codes(ics_record *rec, int field, const char *const *codes,
                                 size_t count, const ics_register *reg, ics_lang lang,
                                 char **detail) {
   const ics_field *f = &rec->form->fields[field];
@@ -292,13 +293,13 @@ ics_status ics_record_set_codes(ics_record *rec, int field, const char *const *c
   if (!lens) return ICS_E_NO_MEMORY;
   for (size_t i = 0; i < count; i++) lens[i] = strlen(codes[i]);
   char *value = NULL;
-  ics_status st = parse_codes(f, reg, codes, lens, count, lang, detail, &value);
+  ics_code st = parse_codes(f, reg, codes, lens, count, lang, detail, &value);
   ics_free(lens);
   ics_free(scratch);
   return store(rec, field, st, value);
 }
 
-ics_status ics_record_set(ics_record *rec, int field, const char *text, const ics_register *reg,
+ics_code ics_record_set(ics_record *rec, int field, const char *text, const ics_register *reg,
                           ics_lang lang, char **detail) {
   const ics_field *f = &rec->form->fields[field];
   char *scratch = NULL;
@@ -307,7 +308,7 @@ ics_status ics_record_set(ics_record *rec, int field, const char *text, const ic
   size_t n;
   const char *s = trim(text, &n);
   char *value = NULL;
-  ics_status st;
+  ics_code st;
   switch (f->type) {
   case ICS_TEXT_FIELD: st = parse_text(s, n, &value); break;
   case ICS_INTEGER: st = parse_integer(s, n, &value); break;
@@ -389,7 +390,7 @@ void ics_record_relevance(const ics_record *rec, const ics_register *reg, bool *
   ics_free(masked);
 }
 
-static ics_status add_violation(ics_violations *out, int field, ics_status status,
+static ics_code add_violation(ics_violations *out, int field, ics_code status,
                                 const char *message) {
   if (!out) return status;
   if (out->count == out->cap) {
@@ -432,7 +433,7 @@ static char *value_text(ics_value v, bool *oom) {
   return s;
 }
 
-ics_status ics_record_check(ics_record *rec, const ics_register *reg, ics_lang lang, int flags,
+ics_code ics_record_check(ics_record *rec, const ics_register *reg, ics_lang lang, int flags,
                             ics_violations *out) {
   const ics_form *form = rec->form;
   size_t n = form->field_count;
@@ -442,10 +443,10 @@ ics_status ics_record_check(ics_record *rec, const ics_register *reg, ics_lang l
   if (!masked) return ICS_E_NO_MEMORY;
   eval_ctx ctx = {rec, masked};
   ics_eval_env env = {masked_value, &ctx, reg};
-  ics_status first = ICS_OK;
+  ics_code first = ICS_OK;
 #define REPORT(field, status, message)                                                        \
   do {                                                                                        \
-    ics_status rs_ = add_violation(out, (field), (status), (message));                        \
+    ics_code rs_ = add_violation(out, (field), (status), (message));                        \
     if (rs_ == ICS_E_NO_MEMORY) {                                                             \
       ics_free(masked);                                                                       \
       return ICS_E_NO_MEMORY;                                                                 \

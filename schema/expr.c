@@ -76,24 +76,18 @@ typedef struct {
   int self;
   ics_lang lang;
   int depth;
-  bool failed;           /* an error was found (its message may be lost to memory) */
-  char *error;
-  size_t error_offset;
+  bool failed;           /* an error was found */
+  ics_error *err;        /* the caller's, may be NULL */
 } compiler;
 
-static void fail(compiler *c, size_t offset, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void fail(compiler *c, size_t offset, const char *fmt, ...) {
+/* The first problem, at its byte offset: line 1, column offset + 1 of the expression. */
+static void fail(compiler *c, size_t offset, schema_message m, ...) {
   if (c->failed) return;
   c->failed = true;
-  ics_buf b = {0};
   va_list ap;
-  va_start(ap, fmt);
-  ics_buf_vprintf(&b, fmt, ap);
+  va_start(ap, m);
+  ics_error_vsay_at(c->err, c->lang, NULL, 1, (int)offset + 1, MSG(m), ap);
   va_end(ap);
-  c->error = ics_buf_take(&b);
-  c->error_offset = offset;
 }
 
 static bool name_char(char ch) { return isalnum((unsigned char)ch) || ch == '_'; }
@@ -118,7 +112,7 @@ static void next(compiler *c) {
   } else if (ch == '\'' || ch == '"') {
     const char *end = strchr(s + p + 1, ch);
     if (!end) {
-      fail(c, p, "%s", ics_msg(M_EX_UNTERMINATED, c->lang));
+      fail(c, p, M_EX_UNTERMINATED);
       p = strlen(s) - 1;
     } else {
       p = (size_t)(end - s);
@@ -126,11 +120,11 @@ static void next(compiler *c) {
     }
   } else if (ch == '$') {
     if (s[p + 1] != '{') {
-      fail(c, p, "%s", ics_msg(M_EX_BAD_REF, c->lang));
+      fail(c, p, M_EX_BAD_REF);
     } else {
       size_t q = p + 2;
       while (name_char(s[q])) q++;
-      if (s[q] != '}' || q == p + 2) fail(c, p, "%s", ics_msg(M_EX_BAD_REF, c->lang));
+      if (s[q] != '}' || q == p + 2) fail(c, p, M_EX_BAD_REF);
       else t = T_FIELD;
       p = s[q] == '}' ? q : q - 1;
     }
@@ -165,7 +159,7 @@ static void next(compiler *c) {
     if (t == T_ERROR) {
       size_t n = 1;
       while (((unsigned char)s[p + n] & 0xC0) == 0x80) n++; /* a whole UTF-8 character */
-      fail(c, p, ics_msg(M_EX_UNEXPECTED, c->lang), (int)n, s + p);
+      fail(c, p, M_EX_UNEXPECTED, (int)n, s + p);
     }
   }
   c->tok = c->failed ? T_ERROR : t;
@@ -179,8 +173,8 @@ static bool tok_is(const compiler *c, const char *word) {
 }
 
 static void unexpected(compiler *c) {
-  if (c->tok == T_END) fail(c, c->tok_start, "%s", ics_msg(M_EX_UNEXPECTED_END, c->lang));
-  else fail(c, c->tok_start, ics_msg(M_EX_UNEXPECTED, c->lang), (int)c->tok_len,
+  if (c->tok == T_END) fail(c, c->tok_start, M_EX_UNEXPECTED_END);
+  else fail(c, c->tok_start, M_EX_UNEXPECTED, (int)c->tok_len,
             c->src + c->tok_start);
 }
 
@@ -195,7 +189,7 @@ static void node_free(enode *n) {
 static enode *new_node(compiler *c, node_kind kind) {
   enode *n = ics_calloc(1, sizeof *n);
   if (!n) {
-    fail(c, c->tok_start, "%s", ics_msg(M_NO_MEMORY, c->lang));
+    fail(c, c->tok_start, M_NO_MEMORY);
   } else {
     n->kind = kind;
     n->offset = c->tok_start;
@@ -223,7 +217,7 @@ static enode *binary(compiler *c, node_kind kind, enode *left, enode *right) {
 static enode *parse_or(compiler *c);
 
 /* What the author of a refused pattern is told (out of memory is reported apart). */
-static const ics_message regex_messages[ICS_RE_COUNT] = {
+static const schema_message regex_messages[ICS_RE_COUNT] = {
     [ICS_RE_BACKREFERENCE] = M_RE_BACKREFERENCE,
     [ICS_RE_UNMATCHED_PAREN] = M_RE_UNMATCHED_PAREN,
     [ICS_RE_UNMATCHED_BRACKET] = M_RE_UNMATCHED_BRACKET,
@@ -255,7 +249,7 @@ static enode *parse_call(compiler *c, size_t name_start, size_t name_len) {
     ics_buf hint = {0};
     if (best) ics_buf_printf(&hint, ics_msg(M_DID_YOU_MEAN, c->lang), best);
     char *h = ics_buf_take(&hint);
-    fail(c, name_start, ics_msg(M_EX_UNKNOWN_FUNCTION, c->lang), name, h ? h : "");
+    fail(c, name_start, M_EX_UNKNOWN_FUNCTION, name, h ? h : "");
     ics_free(h);
     return NULL;
   }
@@ -269,7 +263,7 @@ static enode *parse_call(compiler *c, size_t name_start, size_t name_len) {
   if (c->tok != T_RPAREN) {
     for (;;) {
       if (count == 4) {
-        fail(c, c->tok_start, ics_msg(M_EX_ARITY, c->lang), fn->name, fn->arity);
+        fail(c, c->tok_start, M_EX_ARITY, fn->name, fn->arity);
         break;
       }
       arg_pos[count] = c->tok_start;
@@ -281,32 +275,32 @@ static enode *parse_call(compiler *c, size_t name_start, size_t name_len) {
     }
   }
   if (!c->failed && c->tok != T_RPAREN) {
-    if (c->tok == T_END) fail(c, c->tok_start, ics_msg(M_EX_EXPECTED, c->lang), ")");
+    if (c->tok == T_END) fail(c, c->tok_start, M_EX_EXPECTED, ")");
     else unexpected(c);
   }
   if (!c->failed && count != fn->arity)
-    fail(c, name_start, ics_msg(M_EX_ARITY, c->lang), fn->name, fn->arity);
+    fail(c, name_start, M_EX_ARITY, fn->name, fn->arity);
   if (!c->failed) next(c);
 
   if (!c->failed && fn->kind == N_REGEX) {
     if (args[1]->kind != N_STR) {
-      fail(c, arg_pos[1], ics_msg(M_EX_LITERAL_ARG, c->lang), 2, fn->name);
+      fail(c, arg_pos[1], M_EX_LITERAL_ARG, 2, fn->name);
     } else {
       /* ics_malloc counts its own failures: nothing to note for ics_alloc_failures */
       ics_regex_status status;
       size_t at;
       n->re = ics_regex_compile(args[1]->str, strlen(args[1]->str), &status, &at);
       if (status == ICS_RE_NO_MEMORY)
-        fail(c, arg_pos[1], "%s", ics_msg(M_NO_MEMORY, c->lang));
+        fail(c, arg_pos[1], M_NO_MEMORY);
       else if (!n->re) /* at the culprit: string literals have no escapes, so + 1 for the quote */
-        fail(c, args[1]->offset + 1 + at, ics_msg(M_EX_BAD_REGEX, c->lang),
+        fail(c, args[1]->offset + 1 + at, M_EX_BAD_REGEX,
              ics_msg(regex_messages[status], c->lang));
     }
   }
   if (!c->failed && fn->kind == N_PULLDATA) {
     for (int i = 0; i < 3; i++)
       if (args[i]->kind != N_STR) {
-        fail(c, arg_pos[i], ics_msg(M_EX_LITERAL_ARG, c->lang), i + 1, fn->name);
+        fail(c, arg_pos[i], M_EX_LITERAL_ARG, i + 1, fn->name);
         break;
       }
     if (!c->failed) {
@@ -318,7 +312,7 @@ static enode *parse_call(compiler *c, size_t name_start, size_t name_len) {
       else if (!strcmp(attr, "district") && !n->districts) n->attribute = ATTR_DISTRICT;
       else list_ok = false;
       if (!list_ok || strcmp(by, "code"))
-        fail(c, arg_pos[0], "%s", ics_msg(M_EX_PULLDATA, c->lang));
+        fail(c, arg_pos[0], M_EX_PULLDATA);
     }
     if (!c->failed) { /* keep only the key expression */
       node_free(args[0]);
@@ -344,7 +338,7 @@ static enode *parse_call(compiler *c, size_t name_start, size_t name_len) {
 static enode *parse_primary(compiler *c) {
   if (c->failed) return NULL;
   if (++c->depth > ICS_EXPR_MAX_DEPTH) {
-    fail(c, c->tok_start, ics_msg(M_EX_TOO_DEEP, c->lang), ICS_EXPR_MAX_DEPTH);
+    fail(c, c->tok_start, M_EX_TOO_DEEP, ICS_EXPR_MAX_DEPTH);
     return NULL;
   }
   enode *n = NULL;
@@ -354,7 +348,7 @@ static enode *parse_primary(compiler *c) {
     char *end;
     double v = strtod(c->src + start, &end);
     if (end != c->src + start + len || !isfinite(v)) {
-      fail(c, start, ics_msg(M_EX_BAD_NUMBER, c->lang), (int)len, c->src + start);
+      fail(c, start, M_EX_BAD_NUMBER, (int)len, c->src + start);
       break;
     }
     if ((n = new_node(c, N_NUM))) n->num = v;
@@ -365,7 +359,7 @@ static enode *parse_primary(compiler *c) {
     if ((n = new_node(c, N_STR))) {
       n->str = ics_strndup(c->src + start + 1, len - 2);
       if (!n->str) {
-        fail(c, start, "%s", ics_msg(M_NO_MEMORY, c->lang));
+        fail(c, start, M_NO_MEMORY);
         node_free(n);
         n = NULL;
         break;
@@ -383,7 +377,7 @@ static enode *parse_primary(compiler *c) {
       field = c->resolve ? c->resolve(c->resolve_ctx, name) : -1;
     }
     if (field < 0) {
-      fail(c, start, ics_msg(M_EX_UNKNOWN_FIELD, c->lang), (int)name_len > ICS_NAME_MAX ? "..." : name);
+      fail(c, start, M_EX_UNKNOWN_FIELD, (int)name_len > ICS_NAME_MAX ? "..." : name);
       break;
     }
     if ((n = new_node(c, N_FIELD))) n->field = field;
@@ -392,7 +386,7 @@ static enode *parse_primary(compiler *c) {
   }
   case T_DOT:
     if (c->self < 0) {
-      fail(c, start, "%s", ics_msg(M_EX_DOT, c->lang));
+      fail(c, start, M_EX_DOT);
       break;
     }
     if ((n = new_node(c, N_FIELD))) n->field = c->self;
@@ -402,7 +396,7 @@ static enode *parse_primary(compiler *c) {
     next(c);
     n = parse_or(c);
     if (n && c->tok != T_RPAREN) {
-      if (c->tok == T_END) fail(c, c->tok_start, ics_msg(M_EX_EXPECTED, c->lang), ")");
+      if (c->tok == T_END) fail(c, c->tok_start, M_EX_EXPECTED, ")");
       else unexpected(c);
       node_free(n);
       n = NULL;
@@ -413,7 +407,7 @@ static enode *parse_primary(compiler *c) {
   case T_NAME:
     next(c);
     if (c->tok == T_LPAREN) n = parse_call(c, start, len);
-    else fail(c, start, ics_msg(M_EX_UNEXPECTED, c->lang), (int)len, c->src + start);
+    else fail(c, start, M_EX_UNEXPECTED, (int)len, c->src + start);
     break;
   default:
     unexpected(c);
@@ -426,7 +420,7 @@ static enode *parse_primary(compiler *c) {
 static enode *parse_unary(compiler *c) {
   if (c->tok != T_MINUS) return parse_primary(c);
   if (++c->depth > ICS_EXPR_MAX_DEPTH) {
-    fail(c, c->tok_start, ics_msg(M_EX_TOO_DEEP, c->lang), ICS_EXPR_MAX_DEPTH);
+    fail(c, c->tok_start, M_EX_TOO_DEEP, ICS_EXPR_MAX_DEPTH);
     return NULL;
   }
   next(c);
@@ -506,17 +500,15 @@ static enode *parse_or(compiler *c) {
 }
 
 ics_expr *ics_expr_compile(const char *text, ics_resolver resolve, void *resolve_ctx, int self,
-                           ics_lang lang, char **error, size_t *error_offset) {
+                           ics_lang lang, ics_error *err) {
   compiler c = {.src = text, .resolve = resolve, .resolve_ctx = resolve_ctx, .self = self,
-                .lang = lang};
-  *error = NULL;
-  *error_offset = 0;
+                .lang = lang, .err = err};
   size_t len = strlen(text);
   if (len > ICS_EXPR_MAX_BYTES) {
-    fail(&c, 0, ics_msg(M_EX_TOO_LONG, lang), ICS_EXPR_MAX_BYTES);
+    fail(&c, 0, M_EX_TOO_LONG, ICS_EXPR_MAX_BYTES);
   } else {
     next(&c);
-    if (c.tok == T_END && !c.failed) fail(&c, 0, "%s", ics_msg(M_EX_EMPTY, lang));
+    if (c.tok == T_END && !c.failed) fail(&c, 0, M_EX_EMPTY);
   }
   enode *root = c.failed ? NULL : parse_or(&c);
   if (root && !c.failed && c.tok != T_END) unexpected(&c);
@@ -528,7 +520,7 @@ ics_expr *ics_expr_compile(const char *text, ics_resolver resolve, void *resolve
       ics_free(expr);
       ics_free(source);
       expr = NULL;
-      fail(&c, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+      fail(&c, 0, M_NO_MEMORY);
     } else {
       expr->root = root;
       expr->source = source;
@@ -536,8 +528,6 @@ ics_expr *ics_expr_compile(const char *text, ics_resolver resolve, void *resolve
   }
   if (c.failed) {
     node_free(root);
-    *error = c.error; /* NULL when even the message could not be allocated */
-    *error_offset = c.error_offset;
     return NULL;
   }
   return expr;

@@ -392,7 +392,7 @@ static void check_defaults(form_builder *b) {
     const char *text = ld_scalar(b->ld, n, "'default'");
     if (!text) continue;
     char *detail = NULL;
-    ics_status st = ics_record_set(rec, (int)i, text, NULL, b->ld->lang, &detail);
+    ics_code st = ics_record_set(rec, (int)i, text, NULL, b->ld->lang, &detail);
     if (st != ICS_OK) {
       ld_error(b->ld, n, M_BAD_DEFAULT, detail ? detail : ics_status_message(st, b->ld->lang));
     } else {
@@ -488,14 +488,14 @@ static void compute_hash(ics_form *form, loader *ld) {
 }
 
 ics_form *ics_form_parse(const char *path, const char *text, size_t len, ics_lang lang,
-                         ics_diags *diags) {
+                         ics_errors *diags) {
   size_t errors_before = diags->count + diags->dropped;
   ics_arena *arena = ics_arena_new();
   ics_form *form = arena ? ics_arena_alloc(arena, sizeof *form) : NULL;
   struct ics_form_private *priv = form ? ics_calloc(1, sizeof *priv) : NULL;
   if (!priv) {
     ics_arena_free(arena);
-    ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+    ics_errors_say(diags, lang, path, 0, 0, MSG(M_NO_MEMORY));
     return NULL;
   }
   priv->arena = arena;
@@ -603,7 +603,7 @@ done:
   return form;
 }
 
-ics_form *ics_form_load(const char *path, ics_lang lang, ics_diags *diags) {
+ics_form *ics_form_load(const char *path, ics_lang lang, ics_errors *diags) {
   return ics_form_parse(path, NULL, 0, lang, diags);
 }
 

@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
-void ld_error(loader *ld, const ynode *at, ics_message msg, ...) {
+void ld_error(loader *ld, const ynode *at, schema_message msg, ...) {
   va_list ap;
   va_start(ap, msg);
-  ics_diags_vadd(ld->diags, ld->path, at ? at->line : 1, at ? at->column : 1,
-                 ics_msg(msg, ld->lang), ap);
+  ics_errors_vsay(ld->diags, ld->lang, ld->path, at ? at->line : 1, at ? at->column : 1,
+                  MSG(msg), ap);
   va_end(ap);
   ld->failed = true;
 }
@@ -25,38 +25,38 @@ ynode *ld_open(loader *ld, const char *text, size_t len, const char **text_out, 
   char *data = NULL;
   if (!text) {
     size_t size;
-    ics_read_status st = ics_read_file(ld->path, ICS_DEF_MAX_BYTES, &data, &size);
+    ics_code st = ics_read_file(ld->path, ICS_DEF_MAX_BYTES, &data, &size);
     switch (st) {
-    case ICS_READ_OK:
+    case ICS_OK:
       break;
-    case ICS_READ_NOT_FOUND:
-      ics_diags_add(ld->diags, ld->path, 0, 0, ics_msg(M_CANNOT_READ, ld->lang),
+    case ICS_E_NOT_FOUND:
+      ics_errors_say(ld->diags, ld->lang, ld->path, 0, 0, MSG(M_CANNOT_READ),
                     ics_msg(M_NOT_FOUND, ld->lang));
       ld->failed = true;
       return NULL;
-    case ICS_READ_NOT_REGULAR:
-      ics_diags_add(ld->diags, ld->path, 0, 0, ics_msg(M_CANNOT_READ, ld->lang),
+    case ICS_E_NOT_REGULAR:
+      ics_errors_say(ld->diags, ld->lang, ld->path, 0, 0, MSG(M_CANNOT_READ),
                     ics_msg(M_NOT_REGULAR, ld->lang));
       ld->failed = true;
       return NULL;
-    case ICS_READ_TOO_LARGE:
-      ics_diags_add(ld->diags, ld->path, 1, 1, ics_msg(M_TOO_LARGE, ld->lang), size,
+    case ICS_E_TOO_LARGE:
+      ics_errors_say(ld->diags, ld->lang, ld->path, 1, 1, MSG(M_TOO_LARGE), size,
                     ICS_DEF_MAX_BYTES);
       ld->failed = true;
       return NULL;
-    case ICS_READ_NO_MEMORY:
-      ics_diags_add(ld->diags, ld->path, 0, 0, "%s", ics_msg(M_NO_MEMORY, ld->lang));
+    case ICS_E_NO_MEMORY:
+      ics_errors_say(ld->diags, ld->lang, ld->path, 0, 0, MSG(M_NO_MEMORY));
       ld->failed = true;
       return NULL;
     default:
-      ics_diags_add(ld->diags, ld->path, 0, 0, ics_msg(M_CANNOT_READ, ld->lang), strerror(errno));
+      ics_errors_say(ld->diags, ld->lang, ld->path, 0, 0, MSG(M_CANNOT_READ), strerror(errno));
       ld->failed = true;
       return NULL;
     }
     text = data;
     len = size;
   } else if (len > ICS_DEF_MAX_BYTES) {
-    ics_diags_add(ld->diags, ld->path, 1, 1, ics_msg(M_TOO_LARGE, ld->lang), len,
+    ics_errors_say(ld->diags, ld->lang, ld->path, 1, 1, MSG(M_TOO_LARGE), len,
                   ICS_DEF_MAX_BYTES);
     ld->failed = true;
     return NULL;
@@ -252,8 +252,8 @@ static void check_code(void *ctx, int field, const char *literal, size_t offset)
   const char *codes[64];
   size_t count = f->choices->count < 64 ? f->choices->count : 64;
   for (size_t i = 0; i < count; i++) codes[i] = f->choices->items[i].code;
-  ics_diags_add(c->ld->diags, c->ld->path, c->n->line, column_in(c->n, c->n->str, offset + 1),
-                ics_msg(M_UNKNOWN_CODE, c->ld->lang), strlen(literal) > 64 ? "..." : literal, f->name,
+  ics_errors_say(c->ld->diags, c->ld->lang, c->ld->path, c->n->line,
+                 column_in(c->n, c->n->str, offset + 1), MSG(M_UNKNOWN_CODE), strlen(literal) > 64 ? "..." : literal, f->name,
                 ld_did_you_mean(c->ld, literal, codes, count));
   c->ld->failed = true;
 }
@@ -267,14 +267,18 @@ void ld_check_codes(loader *ld, const ynode *n, const ics_expr *e, const ics_fie
 ics_expr *ld_expr(loader *ld, const ynode *n, ics_resolver resolve, void *ctx, int self) {
   const char *text = ld_scalar(ld, n, "expression");
   if (!text) return NULL;
-  char *error;
-  size_t offset;
-  ics_expr *e = ics_expr_compile(text, resolve, ctx, self, ld->lang, &error, &offset);
+  ics_error err = {0};
+  ics_expr *e = ics_expr_compile(text, resolve, ctx, self, ld->lang, &err);
   if (!e) {
-    ics_diags_add(ld->diags, ld->path, n->line, column_in(n, text, offset), ics_msg(M_EXPR, ld->lang),
-                  error ? error : ics_msg(M_NO_MEMORY, ld->lang));
-    ld->failed = true;
-    ics_free(error);
+    if (err.code == ICS_E_NO_MEMORY) {
+      ld_error(ld, NULL, M_NO_MEMORY);
+    } else {
+      ics_error_prefix(&err, "%s", ics_msg(M_EXPR_PREFIX, ld->lang));
+      ics_error_locate(&err, ld->path, n->line, column_in(n, text, (size_t)err.column - 1));
+      ics_errors_add(ld->diags, &err);
+      ld->failed = true;
+    }
+    ics_error_clear(&err);
   }
   return e;
 }

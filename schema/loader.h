@@ -11,12 +11,12 @@
 typedef struct {
   const char *path;
   ics_lang lang;
-  ics_diags *diags;
+  ics_errors *diags;
   ics_arena *arena;
   bool failed;     /* at least one error was reported */
 } loader;
 
-void ld_error(loader *ld, const ynode *at, ics_message msg, ...);
+void ld_error(loader *ld, const ynode *at, schema_message msg, ...);
 /* Arena memory; on failure reports "out of memory" and returns NULL. */
 void *ld_alloc(loader *ld, size_t size);
 /* The file's tree, or NULL after reporting why (text may be NULL: then path is read). The

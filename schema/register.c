@@ -38,13 +38,13 @@ static int find_earlier(const char *const *codes, size_t count, const char *code
 }
 
 ics_register *ics_register_parse(const char *path, const char *text, size_t len, ics_lang lang,
-                                 ics_diags *diags) {
+                                 ics_errors *diags) {
   ics_arena *arena = ics_arena_new();
   ics_register *reg = arena ? ics_arena_alloc(arena, sizeof *reg) : NULL;
   struct ics_register_private *priv = reg ? ics_arena_alloc(arena, sizeof *priv) : NULL;
   if (!priv) {
     ics_arena_free(arena);
-    ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+    ics_errors_say(diags, lang, path, 0, 0, MSG(M_NO_MEMORY));
     return NULL;
   }
   priv->arena = arena;
@@ -141,7 +141,7 @@ done:
   return reg;
 }
 
-ics_register *ics_register_load(const char *path, ics_lang lang, ics_diags *diags) {
+ics_register *ics_register_load(const char *path, ics_lang lang, ics_errors *diags) {
   return ics_register_parse(path, NULL, 0, lang, diags);
 }
 

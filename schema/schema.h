@@ -124,9 +124,9 @@ typedef struct ics_form {
 
 /* Loads a form from a file, or from text already in memory (path only names it in
  * messages). Returns NULL, with every problem in diags, when the definition is not valid. */
-ics_form *ics_form_load(const char *path, ics_lang lang, ics_diags *diags);
+ics_form *ics_form_load(const char *path, ics_lang lang, ics_errors *diags);
 ics_form *ics_form_parse(const char *path, const char *text, size_t len, ics_lang lang,
-                         ics_diags *diags);
+                         ics_errors *diags);
 void ics_form_free(ics_form *form);
 /* Index of the named field, or -1. */
 int ics_form_field_index(const ics_form *form, const char *name);
@@ -147,11 +147,11 @@ typedef struct {
 } ics_value;
 
 /* Compiles one expression. `resolve(name)` gives a field index or -1; `self` is the index
- * that `.` stands for (-1: `.` is not allowed). On error returns NULL with a message in
- * *error (caller frees) and the byte offset of the problem in *error_offset. */
+ * that `.` stands for (-1: `.` is not allowed). On error returns NULL with *err set, its
+ * column the 1-based byte offset of the problem in the text (line 1, no file). */
 typedef int (*ics_resolver)(void *ctx, const char *name);
 ics_expr *ics_expr_compile(const char *text, ics_resolver resolve, void *resolve_ctx, int self,
-                           ics_lang lang, char **error, size_t *error_offset);
+                           ics_lang lang, ics_error *err);
 void ics_expr_free(ics_expr *expr);
 /* The text an expression was compiled from (NULL for NULL). */
 const char *ics_expr_source(const ics_expr *expr);
@@ -185,28 +185,11 @@ typedef struct ics_record {
   char **values; /* field_count entries, each allocated or NULL */
 } ics_record;
 
-typedef enum {
-  ICS_OK = 0,
-  ICS_E_NO_MEMORY,
-  ICS_E_NOT_INTEGER,
-  ICS_E_INTEGER_RANGE,
-  ICS_E_NOT_NUMBER,
-  ICS_E_NOT_BOOLEAN,
-  ICS_E_NOT_DATE,
-  ICS_E_UNKNOWN_CHOICE,
-  ICS_E_REPEATED_CHOICE,
-  ICS_E_TEXT_INVALID,
-  ICS_E_TEXT_TOO_LONG,
-  ICS_E_NO_VALUE_ALLOWED,
-  ICS_E_REQUIRED,
-  ICS_E_CONSTRAINT,
-  ICS_E_NOT_RELEVANT,
-  ICS_E_UNKNOWN_FIELD,
-  ICS_E_STATUS_COUNT
-} ics_status;
+/* The checks of an answer fail with the codes ICS_E_NOT_INTEGER ... ICS_E_UNKNOWN_FIELD of the
+ * registry (ics_error.h). */
 
-/* The message for a status in a surveyor's words ("Câu này bắt buộc phải trả lời."). */
-const char *ics_status_message(ics_status status, ics_lang lang);
+/* The message for such a code in a surveyor's words ("Câu này bắt buộc phải trả lời."). */
+const char *ics_status_message(ics_code status, ics_lang lang);
 
 ics_record *ics_record_new(const ics_form *form);
 void ics_record_free(ics_record *rec);
@@ -217,10 +200,10 @@ void ics_record_clear(ics_record *rec, int field);
  * spaces or commas) and stores its canonical text. On
  * an error nothing changes and *detail may get an extra explanation (caller frees). Register
  * choices are checked when reg is given. */
-ics_status ics_record_set(ics_record *rec, int field, const char *text, const ics_register *reg,
+ics_code ics_record_set(ics_record *rec, int field, const char *text, const ics_register *reg,
                           ics_lang lang, char **detail);
 /* The same for a select_multiple given as separate codes. */
-ics_status ics_record_set_codes(ics_record *rec, int field, const char *const *codes,
+ics_code ics_record_set_codes(ics_record *rec, int field, const char *const *codes,
                                 size_t count, const ics_register *reg, ics_lang lang,
                                 char **detail);
 
@@ -229,7 +212,7 @@ ics_value ics_record_value(const ics_record *rec, int field);
 
 typedef struct {
   int field;
-  ics_status status;
+  ics_code status;
   char *message; /* in the requested language, ready to show */
 } ics_violation;
 
@@ -254,7 +237,7 @@ typedef enum {
  * relevant (unless ICS_CHECK_CLEAR_IRRELEVANT drops it), a missing required answer, a
  * register code that does not exist, a failed constraint. Returns ICS_OK when the record is
  * valid, ICS_E_NO_MEMORY, or the status of the first violation. */
-ics_status ics_record_check(ics_record *rec, const ics_register *reg, ics_lang lang, int flags,
+ics_code ics_record_check(ics_record *rec, const ics_register *reg, ics_lang lang, int flags,
                             ics_violations *out);
 /* A field's value for display: choice labels, "Có"/"Yes" for booleans. Caller frees. */
 char *ics_record_display(const ics_record *rec, int field, const ics_register *reg,
@@ -309,17 +292,17 @@ typedef struct ics_targets {
 /* Loads a targets file; its expressions are compiled against the given forms (a form it
  * names must be among them). */
 ics_targets *ics_targets_load(const char *path, const ics_form *const *forms, size_t form_count,
-                              ics_lang lang, ics_diags *diags);
+                              ics_lang lang, ics_errors *diags);
 /* The same from text in memory (text NULL: read path); path only names it in messages. */
 ics_targets *ics_targets_parse(const char *path, const char *text, size_t len,
                                const ics_form *const *forms, size_t form_count, ics_lang lang,
-                               ics_diags *diags);
+                               ics_errors *diags);
 void ics_targets_free(ics_targets *targets);
 
 /* ---- the register loader ----------------------------------------------------------------- */
-ics_register *ics_register_load(const char *path, ics_lang lang, ics_diags *diags);
+ics_register *ics_register_load(const char *path, ics_lang lang, ics_errors *diags);
 ics_register *ics_register_parse(const char *path, const char *text, size_t len, ics_lang lang,
-                                 ics_diags *diags);
+                                 ics_errors *diags);
 
 /* ---- what kind of definition a file holds ----------------------------------------------- */
 typedef enum {
@@ -330,7 +313,7 @@ typedef enum {
   ICS_DEF_TARGETS
 } ics_def_kind;
 /* Looks at the top-level keys only. */
-ics_def_kind ics_definition_kind(const char *path, ics_lang lang, ics_diags *diags);
+ics_def_kind ics_definition_kind(const char *path, ics_lang lang, ics_errors *diags);
 
 /* A folder of definitions as the office publishes them (the layout of schema/definitions):
  * every form (sorted by id), the unit register and the targets, each with its text as read.
@@ -346,7 +329,7 @@ typedef struct {
   size_t targets_len;
 } ics_definitions;
 
-int ics_definitions_load(const char *dir, ics_lang lang, ics_definitions *out, ics_diags *diags);
+int ics_definitions_load(const char *dir, ics_lang lang, ics_definitions *out, ics_errors *diags);
 void ics_definitions_free(ics_definitions *defs);
 
 /* Where the shipped definitions are: $ICTSURVEY_DEFINITIONS when set, else

@@ -231,19 +231,19 @@ static void load_indicator(loader *ld, struct ics_targets_private *p, const ynod
 }
 
 ics_targets *ics_targets_load(const char *path, const ics_form *const *forms, size_t form_count,
-                              ics_lang lang, ics_diags *diags) {
+                              ics_lang lang, ics_errors *diags) {
   return ics_targets_parse(path, NULL, 0, forms, form_count, lang, diags);
 }
 
 ics_targets *ics_targets_parse(const char *path, const char *text, size_t len,
                                const ics_form *const *forms, size_t form_count, ics_lang lang,
-                               ics_diags *diags) {
+                               ics_errors *diags) {
   ics_arena *arena = ics_arena_new();
   ics_targets *t = arena ? ics_arena_alloc(arena, sizeof *t) : NULL;
   struct ics_targets_private *priv = t ? ics_calloc(1, sizeof *priv) : NULL;
   if (!priv) {
     ics_arena_free(arena);
-    ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+    ics_errors_say(diags, lang, path, 0, 0, MSG(M_NO_MEMORY));
     return NULL;
   }
   priv->arena = arena;

@@ -8,13 +8,11 @@
 #include "messages.h"
 #include "schema.h"
 
-static const char *const messages[M_COUNT][2] = {
-#define ICS_MESSAGE_TEXT(id, vi, en) [id] = {vi, en},
-    ICS_MESSAGES(ICS_MESSAGE_TEXT)
-#undef ICS_MESSAGE_TEXT
-};
+const ics_message schema_messages[M_COUNT] = {ICS_MESSAGES(ICS_MESSAGE_ENTRY)};
 
-const char *ics_msg(ics_message id, ics_lang lang) { return messages[id][lang == ICS_EN]; }
+const char *ics_msg(schema_message id, ics_lang lang) {
+  return ics_message_text(&schema_messages[id], lang);
+}
 
 /* Children of the nodes still open, collected before they are copied into the arena. */
 typedef struct {
@@ -51,12 +49,12 @@ static bool push_child(open_node *parent, ynode *child) {
 }
 
 ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len,
-                ics_lang lang, ics_diags *diags) {
+                ics_lang lang, ics_errors *diags) {
   size_t bad;
   if (!ics_utf8_valid(text, len, &bad)) {
     int line, col;
     offset_position(text, len, bad, &line, &col);
-    ics_diags_add(diags, path, line, col, ics_msg(M_NOT_UTF8, lang), bad + 1);
+    ics_errors_say(diags, lang, path, line, col, MSG(M_NOT_UTF8), bad + 1);
     return NULL;
   }
 
@@ -67,7 +65,7 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
   yaml_parser_t parser;
   if (!yaml_parser_initialize(&parser)) {
     ics_alloc_note_failure();
-    ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+    ics_errors_say(diags, lang, path, 0, 0, MSG(M_NO_MEMORY));
     return NULL;
   }
   yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -84,7 +82,7 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
     if (!yaml_parser_parse(&parser, &event)) {
       if (parser.error == YAML_MEMORY_ERROR) { /* libyaml ran out of memory: not a syntax error */
         ics_alloc_note_failure();
-        ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+        ics_errors_say(diags, lang, path, 0, 0, MSG(M_NO_MEMORY));
         ok = false;
         break;
       }
@@ -98,7 +96,7 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
       ics_buf_puts(&what, parser.problem ? parser.problem : "?");
       if (parser.context) ics_buf_printf(&what, " (%s)", parser.context);
       char *detail = ics_buf_take(&what);
-      ics_diags_add(diags, path, line, col, ics_msg(M_YAML_SYNTAX, lang), detail ? detail : "?");
+      ics_errors_say(diags, lang, path, line, col, MSG(M_YAML_SYNTAX), detail ? detail : "?");
       ics_free(detail);
       ok = false;
       break;
@@ -111,12 +109,12 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
       break;
     case YAML_DOCUMENT_START_EVENT:
       if (++documents > 1) {
-        ics_diags_add(diags, path, line, col, "%s", ics_msg(M_TWO_DOCUMENTS, lang));
+        ics_errors_say(diags, lang, path, line, col, MSG(M_TWO_DOCUMENTS));
         ok = false;
       }
       break;
     case YAML_ALIAS_EVENT:
-      ics_diags_add(diags, path, line, col, "%s", ics_msg(M_ALIAS, lang));
+      ics_errors_say(diags, lang, path, line, col, MSG(M_ALIAS));
       ok = false;
       break;
     case YAML_SCALAR_EVENT:
@@ -127,14 +125,14 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
                                   ? event.data.sequence_start.anchor
                                   : event.data.mapping_start.anchor;
       if (anchor) {
-        ics_diags_add(diags, path, line, col, "%s", ics_msg(M_ALIAS, lang));
+        ics_errors_say(diags, lang, path, line, col, MSG(M_ALIAS));
         ok = false;
         break;
       }
       node = ics_arena_alloc(arena, sizeof *node);
       if (!node) {
         ok = false;
-        ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+        ics_errors_say(diags, lang, path, 0, 0, MSG(M_NO_MEMORY));
         break;
       }
       node->line = line;
@@ -149,7 +147,7 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
                       event.end_mark.line != event.start_mark.line;
         if (!node->str) {
           ok = false;
-          ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+          ics_errors_say(diags, lang, path, 0, 0, MSG(M_NO_MEMORY));
           break;
         }
       } else {
@@ -157,13 +155,13 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
       }
       if (depth > 0 && !push_child(&stack[depth - 1], node)) {
         ok = false;
-        ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+        ics_errors_say(diags, lang, path, 0, 0, MSG(M_NO_MEMORY));
         break;
       }
       if (depth == 0) root = node;
       if (node->kind != YN_SCALAR) {
         if (depth == ICS_DEF_MAX_DEPTH) {
-          ics_diags_add(diags, path, line, col, ics_msg(M_TOO_DEEP, lang), ICS_DEF_MAX_DEPTH);
+          ics_errors_say(diags, lang, path, line, col, MSG(M_TOO_DEEP), ICS_DEF_MAX_DEPTH);
           ok = false;
           break;
         }
@@ -179,7 +177,7 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
         top->node->items = ics_arena_alloc(arena, top->count * sizeof(ynode *));
         if (!top->node->items) {
           ok = false;
-          ics_diags_add(diags, path, 0, 0, "%s", ics_msg(M_NO_MEMORY, lang));
+          ics_errors_say(diags, lang, path, 0, 0, MSG(M_NO_MEMORY));
         } else {
           memcpy(top->node->items, top->items, top->count * sizeof(ynode *));
         }
@@ -196,7 +194,7 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
   yaml_parser_delete(&parser);
   if (!ok) return NULL;
   if (!root || yd_is_null(root)) {
-    ics_diags_add(diags, path, 1, 1, "%s", ics_msg(M_EMPTY, lang));
+    ics_errors_say(diags, lang, path, 1, 1, MSG(M_EMPTY));
     return NULL;
   }
   return root;

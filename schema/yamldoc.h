@@ -22,7 +22,7 @@ typedef struct ynode {
 /* Parses text (len bytes) into a tree allocated in arena. Returns NULL with one diagnostic
  * on a syntax error, invalid UTF-8, aliases, more than one document or too deep nesting. */
 ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len,
-                ics_lang lang, ics_diags *diags);
+                ics_lang lang, ics_errors *diags);
 
 /* The value of key in a mapping, or NULL. */
 ynode *yd_get(const ynode *map, const char *key);

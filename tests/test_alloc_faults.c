@@ -11,18 +11,18 @@ static char *read_all(const char *name, size_t *size) {
   char *dir = ics_definitions_dir();
   char *path = ics_path_join(dir, name);
   char *data = NULL;
-  CHECK(ics_read_file(path, ICS_DEF_MAX_BYTES, &data, size) == ICS_READ_OK);
+  CHECK(ics_read_file(path, ICS_DEF_MAX_BYTES, &data, size) == ICS_OK);
   free(path);
   free(dir);
   return data;
 }
 
-typedef void *(*loader_fn)(const char *text, size_t size, ics_diags *diags);
+typedef void *(*loader_fn)(const char *text, size_t size, ics_errors *diags);
 
-static void *load_form(const char *text, size_t size, ics_diags *diags) {
+static void *load_form(const char *text, size_t size, ics_errors *diags) {
   return ics_form_parse("f.yaml", text, size, ICS_EN, diags);
 }
-static void *load_register(const char *text, size_t size, ics_diags *diags) {
+static void *load_register(const char *text, size_t size, ics_errors *diags) {
   return ics_register_parse("r.yaml", text, size, ICS_EN, diags);
 }
 
@@ -32,20 +32,20 @@ static void sweep(const char *name, loader_fn load, void (*release)(void *)) {
   if (!text) return;
   long n = 0;
   for (;; n++) {
-    ics_diags diags = {0};
+    ics_errors diags = {0};
     ics_alloc_fail_after(n);
     void *obj = load(text, size, &diags);
     ics_alloc_fail_after(-1);
     if (obj) {
       CHECK(diags.count == 0);
       release(obj);
-      ics_diags_free(&diags);
+      ics_errors_free(&diags);
       break;
     }
     /* failed: it said so (or could not even record why, which it counts) */
     if (!(diags.count > 0 || diags.dropped > 0)) fprintf(stderr, "%s: silent failure at allocation %ld\n", name, n);
     CHECK(diags.count > 0 || diags.dropped > 0);
-    ics_diags_free(&diags);
+    ics_errors_free(&diags);
     if (n > 1000000) {
       CHECK(!"never succeeded");
       break;

@@ -11,14 +11,14 @@
 static ics_register *reg;
 
 /* Sets "field=value" pairs; returns the first status that is not OK. */
-static ics_status fill(ics_record *rec, const char *const *pairs) {
+static ics_code fill(ics_record *rec, const char *const *pairs) {
   for (size_t i = 0; pairs[i]; i++) {
     char name[80];
     const char *eq = strchr(pairs[i], '=');
     snprintf(name, sizeof name, "%.*s", (int)(eq - pairs[i]), pairs[i]);
     int field = ics_form_field_index(rec->form, name);
     if (field < 0) return ICS_E_UNKNOWN_FIELD;
-    ics_status st = ics_record_set(rec, field, eq + 1, reg, ICS_EN, NULL);
+    ics_code st = ics_record_set(rec, field, eq + 1, reg, ICS_EN, NULL);
     if (st != ICS_OK) return st;
   }
   return ICS_OK;
@@ -165,16 +165,16 @@ static void test_training_centre(const ics_form *centre) {
 
 /* Every status has a message in both languages. */
 static void test_messages(void) {
-  for (int s = 0; s < ICS_E_STATUS_COUNT; s++) {
-    CHECK(strlen(ics_status_message((ics_status)s, ICS_VI)) > 3);
-    CHECK(strlen(ics_status_message((ics_status)s, ICS_EN)) > 3);
+  for (int s = 0; s < ICS_CODE_COUNT; s++) {
+    CHECK(strlen(ics_status_message((ics_code)s, ICS_VI)) > 3);
+    CHECK(strlen(ics_status_message((ics_code)s, ICS_EN)) > 3);
   }
 }
 
 int main(void) {
   char *dir = ics_definitions_dir();
   char *path = ics_path_join(dir, "units.yaml");
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   reg = ics_register_load(path, ICS_EN, &diags);
   CHECK(reg != NULL);
   CHECK(reg && reg->district_count == 15);
@@ -197,6 +197,6 @@ int main(void) {
   ics_form_free(school);
   ics_form_free(centre);
   ics_register_free(reg);
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   TEST_MAIN_END();
 }

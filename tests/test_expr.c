@@ -42,13 +42,13 @@ static void set(const char *field, const char *value) {
 /* The value as text: "true", "false", "empty", a number or 'string'. */
 static char result[512];
 static const char *eval(const char *text) {
-  char *error = NULL;
-  size_t offset;
+  ics_error err = {0};
   ics_expr *e = ics_expr_compile(text, resolve, form, ics_form_field_index(form, "a"), ICS_EN,
-                                 &error, &offset);
+                                 &err);
   if (!e) {
-    snprintf(result, sizeof result, "error at %zu: %s", offset, error);
-    free(error);
+    CHECK(err.code != ICS_OK && err.line == 1 && err.column >= 1 && !err.file);
+    snprintf(result, sizeof result, "error at %d: %s", err.column - 1, err.message);
+    ics_error_clear(&err);
     return result;
   }
   ics_eval_env env = {field_value, rec, reg};
@@ -136,10 +136,9 @@ static void test_values(void) {
 /* regex() as the forms' constraints use it; a back-reference is refused when compiled, with the
  * position of its backslash. */
 static void test_regex(void) {
-  char *error = NULL;
-  size_t offset;
+  ics_error err = {0};
   ics_expr *e = ics_expr_compile("regex(., '^[0-9]{10}$')", resolve, form,
-                                 ics_form_field_index(form, "s"), ICS_EN, &error, &offset);
+                                 ics_form_field_index(form, "s"), ICS_EN, &err);
   CHECK(e);
   ics_eval_env env = {field_value, rec, reg};
   set("s", "0123456789");
@@ -152,11 +151,12 @@ static void test_regex(void) {
             "allowed: they cannot be matched in bounded time; write the alternatives out instead");
   CHECK_STR(eval("regex(., ('[z-a]'))"), "error at 12: invalid regular expression: a range in "
             "[...] must go from a lower character to a higher one, as in [a-z] or [0-9]");
-  CHECK(!ics_expr_compile("regex(${s}, '\\1')", resolve, form, -1, ICS_VI, &error, &offset));
-  CHECK_STR(error, "biểu thức chính quy không hợp lệ: không cho phép tham chiếu ngược (\\1 đến "
+  CHECK(!ics_expr_compile("regex(${s}, '\\1')", resolve, form, -1, ICS_VI, &err));
+  CHECK(err.code == ICS_E_SYNTAX);
+  CHECK_STR(err.message, "biểu thức chính quy không hợp lệ: không cho phép tham chiếu ngược (\\1 đến "
             "\\9): không thể so khớp chúng trong thời gian có giới hạn; hãy viết ra từng trường hợp");
-  CHECK(offset == 13);
-  free(error);
+  CHECK(err.column == 14);
+  ics_error_clear(&err);
 }
 
 static void test_errors(void) {
@@ -193,18 +193,19 @@ static void test_errors(void) {
   CHECK_STR(eval(longtext), "error at 0: the expression is too long (at most 4000 bytes)");
   free(longtext);
   /* Vietnamese messages */
-  char *error = NULL;
-  size_t offset;
-  CHECK(!ics_expr_compile("1 +", resolve, form, -1, ICS_VI, &error, &offset));
-  CHECK_STR(error, "biểu thức kết thúc đột ngột");
-  free(error);
-  CHECK(!ics_expr_compile(". > 1", resolve, form, -1, ICS_EN, &error, &offset));
-  CHECK_STR(error, "'.' (the current answer) can only be used in a constraint");
-  free(error);
+  ics_error err = {0};
+  CHECK(!ics_expr_compile("1 +", resolve, form, -1, ICS_VI, &err));
+  CHECK_STR(err.message, "biểu thức kết thúc đột ngột");
+  CHECK(err.code == ICS_E_SYNTAX && strcmp(ics_code_name(err.code), "syntax") == 0);
+  ics_error_clear(&err);
+  CHECK(!ics_expr_compile(". > 1", resolve, form, -1, ICS_EN, &err));
+  CHECK_STR(err.message, "'.' (the current answer) can only be used in a constraint");
+  CHECK(err.code == ICS_E_INVALID);
+  ics_error_clear(&err);
 }
 
 int main(void) {
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   form = ics_form_parse("t.yaml", form_text, sizeof form_text - 1, ICS_EN, &diags);
   reg = ics_register_parse("r.yaml", register_text, sizeof register_text - 1, ICS_EN, &diags);
   for (size_t i = 0; i < diags.count; i++) fprintf(stderr, "%s\n", diags.items[i].message);
@@ -219,6 +220,6 @@ int main(void) {
   ics_record_free(rec);
   ics_form_free(form);
   ics_register_free(reg);
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   TEST_MAIN_END();
 }

@@ -12,11 +12,11 @@
 static ics_form *load_form(const char *name) {
   char *dir = ics_definitions_dir();
   char *path = ics_path_join(dir, name);
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   ics_form *form = ics_form_load(path, ICS_EN, &diags);
   for (size_t i = 0; i < diags.count; i++) fprintf(stderr, "%s\n", diags.items[i].message);
   CHECK(form != NULL);
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   ics_free(path);
   ics_free(dir);
   return form;

@@ -42,20 +42,20 @@ static int collect(void *ctx, ics_record *rec, size_t n) {
 static char *records, *errors;
 static size_t valid, dropped, calls;
 
-static void keep(sink *s, ics_diags *diags) {
+static void keep(sink *s, ics_errors *diags) {
   ics_free(records);
   ics_free(errors);
   records = s->out.data ? ics_buf_take(&s->out) : ics_strdup("");
   calls = s->calls;
   ics_buf e = {0};
   for (size_t i = 0; i < diags->count; i++) {
-    char *line = ics_diag_format(&diags->items[i]);
+    char *line = ics_error_format(&diags->items[i]);
     ics_buf_printf(&e, "%s%s", i ? "\n" : "", line);
     ics_free(line);
   }
   errors = e.data ? ics_buf_take(&e) : ics_strdup("");
   dropped = diags->dropped;
-  ics_diags_free(diags);
+  ics_errors_free(diags);
 }
 
 static bool ends_with_csv(const char *name) {
@@ -67,7 +67,7 @@ static bool ends_with_csv(const char *name) {
 static void parse_opt(const char *name, const char *text, size_t len,
                       const ics_answers_options *opt, size_t stop_at) {
   sink s = {.stop_at = stop_at};
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   valid = ics_answers_parse(name, text, len, ends_with_csv(name), opt, collect, &s, &diags);
   keep(&s, &diags);
 }
@@ -84,7 +84,7 @@ static void parse(const ics_form *form, const char *name, const char *text) {
 static void read_path(const ics_form *form, const char *path, ics_answers_mode mode) {
   ics_answers_options opt = options(form, mode, ICS_EN);
   sink s = {0};
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   valid = ics_answers_read(path, &opt, collect, &s, &diags);
   keep(&s, &diags);
 }
@@ -211,7 +211,7 @@ static void test_valid_files(void) {
   }
   ics_answers_options draft = options(staff, ICS_ANSWERS_DRAFT, ICS_EN);
   sink s = {0};
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   valid = ics_answers_read(upper, &draft, collect, &s, &diags);
   keep(&s, &diags);
   CHECK_STR(errors, "");
@@ -417,10 +417,10 @@ static void test_calculate_note(void) {
       "  - {name: thanks, type: note, label: Thanks}\n"
       "  - {name: visited, type: date, label: Visit date}\n"
       "  - {name: area, type: decimal, label: Area}\n";
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   ics_form *form = ics_form_parse("household.yaml", form_text, sizeof form_text - 1, ICS_EN, &diags);
   for (size_t i = 0; i < diags.count; i++) fprintf(stderr, "%s\n", diags.items[i].message);
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   CHECK(form != NULL);
   if (!form) return;
   parse(form, "h.yaml",
@@ -656,11 +656,11 @@ static ics_record *leader_record(void) {
   ics_record *rec = NULL;
   ics_answers_options opt = options(staff, ICS_ANSWERS_FULL, ICS_EN);
   sink s = {0};
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   ics_answers_parse("base.yaml", LEADER_YAML, strlen(LEADER_YAML), false, &opt, collect, &s,
                     &diags);
   CHECK(diags.count == 0);
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   ics_buf_free(&s.out);
   /* the same values, set directly */
   rec = ics_record_new(staff);
@@ -763,11 +763,11 @@ static void test_callback_stop(void) {
   CHECK_STR(records, "1: person_id=A\n");
   CHECK(valid == 0 && calls == 1);
   /* no callback: the valid records are counted */
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   CHECK(ics_answers_parse("a.yaml", LEADER_YAML, strlen(LEADER_YAML), false, &opt, NULL, NULL,
                           &diags) == 1);
   CHECK(diags.count == 0);
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
 }
 
 /* Every allocation may fail: each run ends cleanly, saying so (the sanitizer build checks
@@ -778,7 +778,7 @@ static void sweep(const char *name, const char *text, ics_answers_mode mode, siz
   opt.base = base;
   long n = 0;
   for (;; n++) {
-    ics_diags diags = {0};
+    ics_errors diags = {0};
     sink s = {0};
     ics_alloc_fail_after(n);
     size_t got = ics_answers_parse(name, text, strlen(text), ends_with_csv(name), &opt, collect,
@@ -789,7 +789,7 @@ static void sweep(const char *name, const char *text, ics_answers_mode mode, siz
     /* a failed run says why, and only that: running out of memory is no error in the file */
     for (size_t i = 0; i < diags.count; i++) CHECK_STR(diags.items[i].message, "out of memory");
     CHECK(got <= s.calls);
-    ics_diags_free(&diags);
+    ics_errors_free(&diags);
     ics_buf_free(&s.out);
     if (done) break;
     if (n > 100000) {
@@ -820,7 +820,7 @@ static void test_fuzz_regressions(void) {
     char *path = data_path(e->d_name);
     char *data = NULL;
     size_t size = 0;
-    CHECK(ics_read_file(path, 1 << 20, &data, &size) == ICS_READ_OK);
+    CHECK(ics_read_file(path, 1 << 20, &data, &size) == ICS_OK);
     if (data) LLVMFuzzerTestOneInput((const uint8_t *)data, size);
     ics_free(data);
     ics_free(path);
@@ -836,10 +836,10 @@ int main(void) {
   centre = load_form("training_centre.yaml");
   char *dir = ics_definitions_dir();
   char *path = ics_path_join(dir, "units.yaml");
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   reg = ics_register_load(path, ICS_EN, &diags);
   CHECK(reg != NULL);
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   ics_free(path);
   ics_free(dir);
   if (!staff || !school || !centre || !reg) TEST_MAIN_END();

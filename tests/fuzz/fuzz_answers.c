@@ -28,10 +28,10 @@ static void fz_setup(void) {
   char *dir = ics_definitions_dir();
   char *form_path = ics_path_join(dir, "staff.yaml");
   char *reg_path = ics_path_join(dir, "units.yaml");
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   fz_staff = form_path ? ics_form_load(form_path, ICS_EN, &diags) : NULL;
   fz_reg = reg_path ? ics_register_load(reg_path, ICS_EN, &diags) : NULL;
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   ics_free(form_path);
   ics_free(reg_path);
   ics_free(dir);
@@ -145,10 +145,10 @@ static void fz_round_trip(const ics_record *rec, const ics_answers_options *opt)
     }
     if (t.failed) abort();
     fz_echo echo = {rec, 0};
-    ics_diags diags = {0};
+    ics_errors diags = {0};
     size_t valid = ics_answers_parse("again", t.data, t.len, csv, &again, fz_compare, &echo, &diags);
     if (valid != 1 || echo.calls != 1 || diags.count) abort(); /* a valid record is refused */
-    ics_diags_free(&diags);
+    ics_errors_free(&diags);
     ics_buf_free(&t);
   }
 }
@@ -176,7 +176,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       .max_records = how & 32 ? 3 : 0,
   };
   fz_sink sink = {.stop_at = how & 64 ? 2 : 0, .opt = &opt};
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   size_t valid = ics_answers_parse("fuzz", (const char *)data + 1, size - 1, how & 1, &opt,
                                    fz_record, &sink, &diags);
   if (valid > sink.calls) abort();
@@ -187,8 +187,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (size_t i = 0; i < diags.count; i++) {
     const char *m = diags.items[i].message;
     if (!ics_utf8_valid(m, strlen(m), NULL)) abort();
-    ics_free(ics_diag_format(&diags.items[i]));
+    ics_free(ics_error_format(&diags.items[i]));
   }
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   return 0;
 }

@@ -28,11 +28,11 @@ static int resolve(void *ctx, const char *name) { return ics_form_field_index(ct
 static ics_value value(void *ctx, int field) { return ics_record_value(ctx, field); }
 
 static void setup(void) {
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   form = ics_form_parse("f.yaml", form_text, sizeof form_text - 1, ICS_EN, &diags);
   reg = ics_register_parse("r.yaml", register_text, sizeof register_text - 1, ICS_EN, &diags);
   if (!form || !reg) abort();
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   full = ics_record_new(form);
   empty = ics_record_new(form);
   const char *answers[] = {"X-1", "42", "2.5", "yes", "a b", "SO-A"};
@@ -45,9 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!text) return 0;
   memcpy(text, data, size);
   text[size] = '\0';
-  char *error = NULL;
-  size_t offset = 0;
-  ics_expr *e = ics_expr_compile(text, resolve, form, 1, ICS_EN, &error, &offset);
+  ics_error err = {0};
+  ics_expr *e = ics_expr_compile(text, resolve, form, 1, ICS_EN, &err);
   if (e) {
     ics_eval_env env = {value, full, reg};
     ics_expr_eval(e, &env);
@@ -55,10 +54,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     env.reg = NULL;
     ics_expr_eval(e, &env);
     ics_expr_free(e);
-  } else if (offset > size) {
-    abort(); /* an error must point inside the text */
+  } else if (err.code == ICS_OK || !err.message || err.column < 1 || (size_t)err.column > size + 1) {
+    abort(); /* an error has a code, a message, and points inside the text */
   }
-  free(error);
+  ics_error_clear(&err);
   free(text);
   return 0;
 }

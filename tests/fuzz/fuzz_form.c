@@ -8,7 +8,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   ics_form *form = ics_form_parse("fuzz.yaml", (const char *)data, size, ICS_EN, &diags);
   if (form) {
     ics_record *rec = ics_record_new(form);
@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       ics_record_free(rec);
     }
   }
-  for (size_t i = 0; i < diags.count; i++) free(ics_diag_format(&diags.items[i]));
+  for (size_t i = 0; i < diags.count; i++) free(ics_error_format(&diags.items[i]));
   ics_form_free(form);
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   return 0;
 }

@@ -6,9 +6,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   ics_register *reg = ics_register_parse("fuzz.yaml", (const char *)data, size, ICS_EN, &diags);
   ics_register_free(reg);
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   return 0;
 }

@@ -21,7 +21,7 @@ static ics_record *empty[3];
 static void setup(void) {
   for (int i = 0; i < 3; i++) {
     char *path = ics_path_join(FUZZ_DEFINITIONS, form_names[i]);
-    ics_diags diags = {0};
+    ics_errors diags = {0};
     forms[i] = path ? ics_form_load(path, ICS_EN, &diags) : NULL;
     if (!forms[i]) {
       fprintf(stderr, "fuzz_targets: cannot load %s\n", path ? path : form_names[i]);
@@ -29,7 +29,7 @@ static void setup(void) {
     }
     empty[i] = ics_record_new(forms[i]);
     if (!empty[i]) abort();
-    ics_diags_free(&diags);
+    ics_errors_free(&diags);
     ics_free(path);
   }
 }
@@ -38,7 +38,7 @@ static ics_value value(void *ctx, int field) { return ics_record_value(ctx, fiel
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!forms[0]) setup();
-  ics_diags diags = {0};
+  ics_errors diags = {0};
   ics_targets *t = ics_targets_parse("fuzz.yaml", (const char *)data, size,
                                      (const ics_form *const *)forms, 3, ICS_EN, &diags);
   if (t) {
@@ -61,8 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   } else if (!diags.count && !diags.dropped) {
     abort(); /* refused without saying why */
   }
-  for (size_t i = 0; i < diags.count; i++) free(ics_diag_format(&diags.items[i]));
+  for (size_t i = 0; i < diags.count; i++) free(ics_error_format(&diags.items[i]));
   ics_targets_free(t);
-  ics_diags_free(&diags);
+  ics_errors_free(&diags);
   return 0;
 }

@@ -97,7 +97,7 @@ static void load_definitions(void) {
   for (int i = 0; i < 3; i++) {
     definition *d = &shipped[i];
     d->text = read_definition(names[i], &d->len);
-    ics_diags diags = {0};
+    ics_errors diags = {0};
     ics_form *form = ics_form_parse(names[i], d->text, d->len, ICS_EN, &diags);
     if (!form) {
       fprintf(stderr, "%s does not load\n", names[i]);
@@ -107,7 +107,7 @@ static void load_definitions(void) {
     d->version = strdup(form->version);
     d->hash = strdup(form->hash);
     ics_form_free(form);
-    ics_diags_free(&diags);
+    ics_errors_free(&diags);
   }
   register_text = read_definition("units.yaml", &register_len);
   targets_text = read_definition("targets.yaml", &targets_len);
