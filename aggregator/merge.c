@@ -226,7 +226,7 @@ static ics_form *published_form(merge *m, const ics_bundle_form *bf) {
                  "the bundle names form '%s' version %s with the hash of form '%s' version %s: it may be forged"),
            bf->id, bf->version, id, version);
     } else if (!(form = ics_form_parse(name, text, (size_t)sqlite3_column_bytes(st, 0), m->lang, &diags)) &&
-               ics_alloc_failures() != failures) {
+               (ics_alloc_failures() != failures || ics_errors_no_memory(&diags, 0))) {
       no_memory(m);
     } else if (!form) {
       m->db_code = SQLITE_CORRUPT; /* the database's problem, not the bundle's */
@@ -290,8 +290,9 @@ static int load_definitions(merge *m) {
     m->reg = text ? ics_register_parse("units.yaml", text, (size_t)sqlite3_column_bytes(st, 0), m->lang, &diags)
                   : NULL;
     if (!text) ics_alloc_note_failure();
+    bool oom = ics_errors_no_memory(&diags, 0);
     ics_errors_free(&diags);
-    if (!m->reg && ics_alloc_failures() != failures) {
+    if (!m->reg && (oom || ics_alloc_failures() != failures)) {
       no_memory(m);
     } else if (!m->reg) {
       m->db_code = SQLITE_CORRUPT;

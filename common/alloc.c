@@ -2,6 +2,7 @@
  * allocation fail so that tests can prove every caller survives running out of memory. */
 #include "ics_common.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,8 +13,13 @@ void ics_alloc_fail_after(long n) { fail_countdown = n; }
 unsigned long ics_alloc_failures(void) { return failures; }
 void ics_alloc_note_failure(void) { failures++; }
 
+/* A failure sets errno to ENOMEM, as malloc does, injected ones too: callers of functions
+ * that return NULL for several reasons (ics_list_dir) tell them apart by errno. */
 static void *counted(void *p) {
-  if (!p) failures++;
+  if (!p) {
+    failures++;
+    errno = ENOMEM;
+  }
   return p;
 }
 

@@ -178,6 +178,13 @@ ics_code ics_errors_code(const ics_errors *list) {
   return list->dropped ? ICS_E_INVALID : ICS_OK;
 }
 
+bool ics_errors_no_memory(const ics_errors *list, size_t from) {
+  if (list->no_memory) return true;
+  for (size_t i = from; i < list->count; i++)
+    if (list->items[i].code == ICS_E_NO_MEMORY) return true;
+  return false;
+}
+
 void ics_errors_free(ics_errors *list) {
   for (size_t i = 0; i < list->count; i++) ics_error_clear(&list->items[i]);
   ics_free(list->items);

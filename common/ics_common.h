@@ -30,7 +30,8 @@ void ics_zlib_free(void *opaque, void *address);
 void ics_alloc_fail_after(long n);
 /* How many allocations have failed so far: the project's, and the libraries' that reported
  * running out of memory through ics_alloc_note_failure. A caller that sees an operation fail
- * compares counts to tell running out of memory from a problem in the data. */
+ * compares counts to tell running out of memory from a problem in the data. Kept for the
+ * libraries not yet converted to ics_error, which says it itself. */
 unsigned long ics_alloc_failures(void);
 void ics_alloc_note_failure(void);
 
@@ -91,8 +92,8 @@ ics_code ics_read_head(const char *path, void *buf, size_t cap, size_t *n);
 ics_code ics_read_file(const char *path, size_t limit, char **data, size_t *size);
 bool ics_path_is_dir(const char *path);
 bool ics_path_is_file(const char *path);
-/* The names of the regular files in dir ending in `suffix`, sorted; NULL on error. The
- * caller frees each name and the array. */
+/* The names of the regular files in dir ending in `suffix`, sorted; NULL on error (errno
+ * ENOMEM when memory ran out). The caller frees each name and the array. */
 char **ics_list_dir(const char *dir, const char *suffix, size_t *count);
 /* Now, UTC, as YYYY-MM-DDTHH:MM:SSZ (ICTSURVEY_NOW pins it for tests); the current year. */
 void ics_now_utc(char out[21]);

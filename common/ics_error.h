@@ -150,6 +150,9 @@ void ics_errors_add(ics_errors *list, ics_error *err);
  * memory ran out before any was kept). */
 bool ics_errors_any(const ics_errors *list);
 ics_code ics_errors_code(const ics_errors *list);
+/* Whether memory ran out for one of the problems from the from-th on (or for one dropped):
+ * then the others may be its consequences, not mistakes in the data. */
+bool ics_errors_no_memory(const ics_errors *list, size_t from);
 void ics_errors_free(ics_errors *list);
 
 #endif

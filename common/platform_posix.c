@@ -181,6 +181,7 @@ char **ics_list_dir(const char *dir, const char *suffix, size_t *count) {
     for (size_t i = 0; i < *count; i++) ics_free(names[i]);
     ics_free(names);
     *count = 0;
+    errno = ENOMEM; /* the only reason for !ok, whatever closedir and free did to errno */
     return NULL;
   }
   if (*count) qsort(names, *count, sizeof *names, compare_names);

@@ -12,7 +12,10 @@
 
 ics_def_kind ics_definition_kind(const char *path, ics_lang lang, ics_errors *diags) {
   ics_arena *arena = ics_arena_new();
-  if (!arena) return ICS_DEF_UNKNOWN;
+  if (!arena) {
+    ics_errors_say(diags, lang, path, 0, 0, MSG(M_NO_MEMORY));
+    return ICS_DEF_NONE;
+  }
   ics_errors ignored = {0};
   loader ld = {.path = path, .lang = ICS_EN, .diags = &ignored, .arena = arena};
   const ynode *root = ld_open(&ld, NULL, 0, NULL, NULL);
@@ -25,6 +28,9 @@ ics_def_kind ics_definition_kind(const char *path, ics_lang lang, ics_errors *di
   if (root && kind == ICS_DEF_UNKNOWN) {
     kind = ICS_DEF_NONE;
     ics_errors_say(diags, lang, path, root->line, root->column, MSG(M_NOT_A_DEFINITION));
+  } else if (ics_errors_no_memory(&ignored, 0)) { /* not read, rather than read as a form */
+    kind = ICS_DEF_NONE;
+    ics_errors_say(diags, lang, path, 0, 0, MSG(M_NO_MEMORY));
   }
   ics_errors_free(&ignored);
   ics_arena_free(arena);
@@ -46,10 +52,9 @@ static int compare_forms(const void *a, const void *b) {
 int ics_definitions_load(const char *dir, ics_lang lang, ics_definitions *out, ics_errors *diags) {
   memset(out, 0, sizeof *out);
   size_t count = 0, before = diags->count + diags->dropped;
-  unsigned long failures = ics_alloc_failures();
   char **names = ics_list_dir(dir, ".yaml", &count);
   if (!names) {
-    bool oom = ics_alloc_failures() != failures || errno == ENOMEM; /* ours or the C library's */
+    bool oom = errno == ENOMEM; /* ours or the C library's */
     ics_errors_say(diags, lang, dir, 0, 0, MSG(oom ? M_NO_MEMORY : M_DIR_UNREADABLE));
     return 1;
   }
@@ -128,7 +133,7 @@ int ics_definitions_load(const char *dir, ics_lang lang, ics_definitions *out, i
   ics_free(names);
   /* memory ran out somewhere (a file's kind could not be told, a loader failed): say so
    * first, rather than let the errors it caused look like mistakes in the definitions */
-  if (ics_alloc_failures() != failures) {
+  if (ics_errors_no_memory(diags, before)) {
     if (!before) ics_errors_free(diags); /* the caller's own diagnostics stay */
     ics_errors_say(diags, lang, dir, 0, 0, MSG(M_NO_MEMORY));
   }

@@ -216,18 +216,6 @@ static enode *binary(compiler *c, node_kind kind, enode *left, enode *right) {
 
 static enode *parse_or(compiler *c);
 
-/* What the author of a refused pattern is told (out of memory is reported apart). */
-static const schema_message regex_messages[ICS_RE_COUNT] = {
-    [ICS_RE_BACKREFERENCE] = M_RE_BACKREFERENCE,
-    [ICS_RE_UNMATCHED_PAREN] = M_RE_UNMATCHED_PAREN,
-    [ICS_RE_UNMATCHED_BRACKET] = M_RE_UNMATCHED_BRACKET,
-    [ICS_RE_BAD_RANGE] = M_RE_BAD_RANGE,
-    [ICS_RE_BAD_CLASS] = M_RE_BAD_CLASS,
-    [ICS_RE_NOTHING_TO_REPEAT] = M_RE_NOTHING_TO_REPEAT,
-    [ICS_RE_BAD_REPEAT] = M_RE_BAD_REPEAT,
-    [ICS_RE_BAD_ESCAPE] = M_RE_BAD_ESCAPE,
-    [ICS_RE_TOO_LARGE] = M_RE_TOO_LARGE,
-};
 _Static_assert(ICS_REGEX_REPEAT_MAX == 255 && ICS_REGEX_STATES_MAX == 2000,
                "M_RE_BAD_REPEAT and M_RE_TOO_LARGE name these limits");
 
@@ -286,15 +274,13 @@ static enode *parse_call(compiler *c, size_t name_start, size_t name_len) {
     if (args[1]->kind != N_STR) {
       fail(c, arg_pos[1], M_EX_LITERAL_ARG, 2, fn->name);
     } else {
-      /* ics_malloc counts its own failures: nothing to note for ics_alloc_failures */
-      ics_regex_status status;
-      size_t at;
-      n->re = ics_regex_compile(args[1]->str, strlen(args[1]->str), &status, &at);
-      if (status == ICS_RE_NO_MEMORY)
+      ics_error why = {0};
+      n->re = ics_regex_compile(args[1]->str, strlen(args[1]->str), c->lang, &why);
+      if (why.code == ICS_E_NO_MEMORY)
         fail(c, arg_pos[1], M_NO_MEMORY);
       else if (!n->re) /* at the culprit: string literals have no escapes, so + 1 for the quote */
-        fail(c, args[1]->offset + 1 + at, M_EX_BAD_REGEX,
-             ics_msg(regex_messages[status], c->lang));
+        fail(c, args[1]->offset + (size_t)why.column, M_EX_BAD_REGEX, why.message);
+      ics_error_clear(&why);
     }
   }
   if (!c->failed && fn->kind == N_PULLDATA) {

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "ics_common.h"
+#include "messages.h"
 
 enum { I_CHAR, I_ANY, I_CLASS, I_SPLIT, I_JMP, I_BOL, I_EOL, I_MATCH };
 
@@ -91,12 +92,12 @@ typedef struct {
   size_t len, pos;
   ics_regex *re;
   int depth;
-  ics_regex_status status;
+  schema_message why; /* after a failure: M_NO_MEMORY or one of M_RE_... */
   size_t offset;
 } parser;
 
-static bool fail(parser *p, ics_regex_status status, size_t at) {
-  p->status = status;
+static bool fail(parser *p, schema_message why, size_t at) {
+  p->why = why;
   p->offset = at;
   return false;
 }
@@ -119,12 +120,12 @@ static uint32_t pattern_char(parser *p) {
  * copied, so a pattern that would grow too large is refused without growing. */
 static bool reserve(parser *p, size_t need, size_t at) {
   ics_regex *re = p->re;
-  if (need >= ICS_REGEX_STATES_MAX) return fail(p, ICS_RE_TOO_LARGE, at);
+  if (need >= ICS_REGEX_STATES_MAX) return fail(p, M_RE_TOO_LARGE, at);
   if (need < re->cap) return true;
   size_t cap = re->cap * 2 > need ? re->cap * 2 : need + 16;
   if (cap > ICS_REGEX_STATES_MAX) cap = ICS_REGEX_STATES_MAX;
   inst *prog = ics_realloc(re->prog, cap * sizeof *prog);
-  if (!prog) return fail(p, ICS_RE_NO_MEMORY, 0);
+  if (!prog) return fail(p, M_NO_MEMORY, 0);
   re->prog = prog;
   re->cap = cap;
   return true;
@@ -179,7 +180,7 @@ static bool add_range(parser *p, uint32_t lo, uint32_t hi) {
   if (re->range_count == re->range_cap) {
     size_t cap = re->range_cap ? re->range_cap * 2 : 16;
     range *r = ics_realloc(re->ranges, cap * sizeof *r);
-    if (!r) return fail(p, ICS_RE_NO_MEMORY, 0);
+    if (!r) return fail(p, M_NO_MEMORY, 0);
     re->ranges = r;
     re->range_cap = cap;
   }
@@ -227,7 +228,7 @@ static bool emit_class(parser *p, size_t first, bool neg, size_t at) {
  * of \d \w \s, complemented (*neg) for \D \W \S. */
 static bool parse_escape(parser *p, bool in_bracket, uint32_t *cp, int *set, bool *neg) {
   size_t at = p->pos++;
-  if (p->pos >= p->len) return fail(p, ICS_RE_BAD_ESCAPE, at);
+  if (p->pos >= p->len) return fail(p, M_RE_BAD_ESCAPE, at);
   char c = p->s[p->pos++];
   *set = -1;
   *neg = c == 'D' || c == 'W' || c == 'S';
@@ -240,8 +241,8 @@ static bool parse_escape(parser *p, bool in_bracket, uint32_t *cp, int *set, boo
   case 'r': *cp = '\r'; return true;
   default: break;
   }
-  if (c >= '1' && c <= '9' && !in_bracket) return fail(p, ICS_RE_BACKREFERENCE, at);
-  if (!is_punct(c)) return fail(p, ICS_RE_BAD_ESCAPE, at);
+  if (c >= '1' && c <= '9' && !in_bracket) return fail(p, M_RE_BACKREFERENCE, at);
+  if (!is_punct(c)) return fail(p, M_RE_BAD_ESCAPE, at);
   *cp = (unsigned char)c;
   return true;
 }
@@ -269,7 +270,7 @@ static bool bracket_member(parser *p, uint32_t *cp, int *set, bool *neg) {
         p->pos = at + 4 + n;
         return true;
       }
-  return fail(p, ICS_RE_BAD_CLASS, at);
+  return fail(p, M_RE_BAD_CLASS, at);
 }
 
 static bool parse_bracket(parser *p) {
@@ -278,7 +279,7 @@ static bool parse_bracket(parser *p) {
   p->pos += neg;
   size_t members = p->pos; /* a ']' right there is a member */
   for (;;) {
-    if (p->pos >= p->len) return fail(p, ICS_RE_UNMATCHED_BRACKET, open);
+    if (p->pos >= p->len) return fail(p, M_RE_UNMATCHED_BRACKET, open);
     if (p->s[p->pos] == ']' && p->pos > members) break;
     size_t at = p->pos;
     uint32_t lo, hi;
@@ -293,7 +294,7 @@ static bool parse_bracket(parser *p) {
     if (p->pos + 1 < p->len && p->s[p->pos] == '-' && p->s[p->pos + 1] != ']') {
       p->pos++;
       if (!bracket_member(p, &hi, &set, &set_neg)) return false;
-      if (set >= 0 || hi < lo) return fail(p, ICS_RE_BAD_RANGE, at);
+      if (set >= 0 || hi < lo) return fail(p, M_RE_BAD_RANGE, at);
     }
     if (!add_range(p, lo, hi)) return false;
   }
@@ -307,10 +308,10 @@ static bool parse_atom(parser *p) {
   size_t at = p->pos;
   switch (p->s[at]) {
   case '(':
-    if (++p->depth > MAX_DEPTH) return fail(p, ICS_RE_TOO_LARGE, at);
+    if (++p->depth > MAX_DEPTH) return fail(p, M_RE_TOO_LARGE, at);
     p->pos++;
     if (!parse_alt(p)) return false;
-    if (p->pos >= p->len) return fail(p, ICS_RE_UNMATCHED_PAREN, at);
+    if (p->pos >= p->len) return fail(p, M_RE_UNMATCHED_PAREN, at);
     p->pos++; /* parse_alt stops only at a ')' or the end */
     p->depth--;
     return true;
@@ -355,7 +356,7 @@ static bool parse_quantifier(parser *p, int *min, int *max) {
   }
   if (m < 0 || p->pos >= p->len || p->s[p->pos] != '}' || m > ICS_REGEX_REPEAT_MAX ||
       n > ICS_REGEX_REPEAT_MAX || (n >= 0 && n < m))
-    return fail(p, ICS_RE_BAD_REPEAT, at);
+    return fail(p, M_RE_BAD_REPEAT, at);
   p->pos++;
   *min = m;
   *max = n;
@@ -367,7 +368,7 @@ static bool parse_piece(parser *p) {
   size_t start = p->re->count, at = p->pos;
   int min, max;
   if (is_quantifier(p->s[at])) /* a malformed {...} is reported as such */
-    return parse_quantifier(p, &min, &max) && fail(p, ICS_RE_NOTHING_TO_REPEAT, at);
+    return parse_quantifier(p, &min, &max) && fail(p, M_RE_NOTHING_TO_REPEAT, at);
   if (!parse_atom(p)) return false;
   while (p->pos < p->len && is_quantifier(p->s[p->pos])) {
     at = p->pos;
@@ -403,21 +404,19 @@ static bool parse_alt(parser *p) {
   return true;
 }
 
-ics_regex *ics_regex_compile(const char *pattern, size_t len, ics_regex_status *status,
-                             size_t *offset) {
+ics_regex *ics_regex_compile(const char *pattern, size_t len, ics_lang lang, ics_error *err) {
   parser p = {.s = pattern, .len = len};
   ics_regex *re = p.re = ics_calloc(1, sizeof *re);
-  bool ok = re ? parse_alt(&p) : fail(&p, ICS_RE_NO_MEMORY, 0);
-  if (ok && p.pos < len) ok = fail(&p, ICS_RE_UNMATCHED_PAREN, p.pos); /* ')' without '(' */
+  bool ok = re ? parse_alt(&p) : fail(&p, M_NO_MEMORY, 0);
+  if (ok && p.pos < len) ok = fail(&p, M_RE_UNMATCHED_PAREN, p.pos); /* ')' without '(' */
   if (ok) ok = reserve(&p, re->count, len);
   if (ok) { /* the match, then the matcher's memory in one block */
     re->prog[re->count++] = (inst){.op = I_MATCH};
     re->mark = ics_calloc(4 * re->count, sizeof *re->mark);
-    ok = re->mark || fail(&p, ICS_RE_NO_MEMORY, 0);
+    ok = re->mark || fail(&p, M_NO_MEMORY, 0);
   }
-  *status = p.status;
-  *offset = p.offset;
   if (!ok) {
+    ics_error_say_at(err, lang, NULL, 1, (int)p.offset + 1, MSG(p.why));
     ics_regex_free(re);
     return NULL;
   }
@@ -508,21 +507,4 @@ bool ics_regex_search(ics_regex *re, const char *text, size_t len) {
     n = m;
     pos += k;
   }
-}
-
-const char *ics_regex_status_name(ics_regex_status status) {
-  static const char *const names[ICS_RE_COUNT] = {
-      [ICS_RE_OK] = "ok",
-      [ICS_RE_NO_MEMORY] = "out of memory",
-      [ICS_RE_BACKREFERENCE] = "back-reference",
-      [ICS_RE_UNMATCHED_PAREN] = "unmatched parenthesis",
-      [ICS_RE_UNMATCHED_BRACKET] = "unmatched bracket",
-      [ICS_RE_BAD_RANGE] = "bad range",
-      [ICS_RE_BAD_CLASS] = "unknown character class",
-      [ICS_RE_NOTHING_TO_REPEAT] = "nothing to repeat",
-      [ICS_RE_BAD_REPEAT] = "bad repeat count",
-      [ICS_RE_BAD_ESCAPE] = "bad escape",
-      [ICS_RE_TOO_LARGE] = "too large",
-  };
-  return (unsigned)status < ICS_RE_COUNT ? names[status] : "unknown status";
 }

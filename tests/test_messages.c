@@ -112,6 +112,25 @@ static void check_registry(const char *path) {
   }
 }
 
+/* docs/errors.md lists every code with its number and name. */
+static void check_documented(const char *path) {
+  FILE *fp = fopen(path, "r");
+  CHECK(fp);
+  if (!fp) return;
+  static char text[1 << 16];
+  size_t n = fread(text, 1, sizeof text - 1, fp);
+  text[n] = '\0';
+  fclose(fp);
+  for (int i = 0; i < ICS_CODE_COUNT; i++) {
+    char row[96];
+    snprintf(row, sizeof row, "| %d | `%s` |", i, ics_code_name((ics_code)i));
+    if (!strstr(text, row)) {
+      fprintf(stderr, "%s does not list code %d '%s'\n", path, i, ics_code_name((ics_code)i));
+      failures++;
+    }
+  }
+}
+
 /* The error type itself: the first failure stays, out of memory still has its message, places
  * and prefixes. */
 static void check_error_type(void) {
@@ -150,6 +169,7 @@ static void check_error_type(void) {
 
 int main(int argc, char **argv) {
   check_registry(argc > 1 ? argv[1] : "tests/data/error-codes.txt");
+  check_documented(argc > 2 ? argv[2] : "docs/errors.md");
   check_error_type();
   CHECK_TABLE(schema, ICS_MESSAGES);
   CHECK_TABLE(answers, ANSWERS_MESSAGES);

@@ -158,13 +158,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pattern[plen] = '\0'; /* for the reference's look-ahead; the matcher gets the length */
   const char *text = plen < size ? input + plen + 1 : input + size;
   size_t tlen = plen < size ? size - plen - 1 : 0;
-  ics_regex_status status = ICS_RE_COUNT;
-  size_t offset = SIZE_MAX;
-  ics_regex *re = ics_regex_compile(pattern, plen, &status, &offset);
+  ics_error err = {0};
+  ics_regex *re = ics_regex_compile(pattern, plen, ICS_EN, &err);
   if (!re) {
-    if (status == ICS_RE_OK || status >= ICS_RE_COUNT || offset >= plen) abort();
+    /* a refusal says why, at a byte of the pattern */
+    if (err.code == ICS_OK || !err.message || err.column < 1 || (size_t)err.column > plen) abort();
+    ics_error_clear(&err);
   } else {
-    if (status != ICS_RE_OK) abort();
+    if (err.code != ICS_OK) abort();
     bool found = ics_regex_search(re, text, tlen);
     if (ics_regex_search(re, text, tlen) != found) abort();
     if (plen <= REF_MAX && tlen <= REF_MAX) {
