@@ -1,6 +1,7 @@
-/* bundle_util.c - the bundle's message table, the revision syntax (the other small syntaxes and
- * the text check are in common/ics_syntax.h), and the sets that find duplicate instance ids and
- * field names. */
+/* bundle_util.c - what the bundle's writer and reader share: the message table and the ways
+ * its messages are given, the default limits, the revision syntax (the other small syntaxes
+ * and the text check are in common/ics_syntax.h), and the sets that find duplicate instance ids
+ * and field names. */
 #include "bundle_private.h"
 
 #include <limits.h>
@@ -15,6 +16,30 @@ static const char *const messages[BM_COUNT][2] = {
 };
 
 const char *bundle_msg(bundle_message id, ics_lang lang) { return messages[id][lang == ICS_EN]; }
+
+char *bundle_message_v(ics_lang lang, const char *prefix, bundle_message id, va_list ap) {
+  ics_buf b = {0};
+  if (prefix) ics_buf_puts(&b, prefix);
+  ics_buf_vprintf(&b, bundle_msg(id, lang), ap);
+  return ics_buf_take(&b);
+}
+
+void bundle_give_error(char **error, char *message) {
+  if (error)
+    *error = message;
+  else
+    ics_free(message);
+}
+
+bool bundle_start_sodium(void) { return sodium_init() >= 0; }
+
+void ics_bundle_default_limits(ics_bundle_limits *limits) {
+  limits->max_decompressed = (uint64_t)2 << 30;
+  limits->max_line = (size_t)1 << 20;
+  limits->max_definition = (size_t)4 << 20;
+  limits->max_forms = 64;
+  limits->max_records = 10000000;
+}
 
 /* ---- the small syntaxes (the others are in common/ics_syntax.h) -------------------------- */
 
