@@ -11,27 +11,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Records the first problem (a later one while draining may replace it, see bundle_fail()). */
-static int r_failv(ics_bundle_reader *r, error_kind kind, bool prefix, bundle_message id,
-                   va_list ap) {
+/* Records the problem (one found while draining replaces the first only if it is damage), its
+ * code `code` unless ICS_OK (the message's own). */
+static int r_failv(ics_bundle_reader *r, error_kind kind, ics_code code, bool prefix,
+                   bundle_message id, va_list ap) {
   char at[128] = "";
   if (prefix && r->in_record)
     snprintf(at, sizeof at, bundle_msg(BM_AT_RECORD, r->lang), (unsigned long long)r->records,
              (unsigned long long)r->line_no);
   else if (prefix)
     snprintf(at, sizeof at, bundle_msg(BM_AT_LINE, r->lang), (unsigned long long)r->line_no);
-  char *message = bundle_message_v(r->lang, at, id, ap);
+  ics_error problem = {0};
+  bundle_vsay(&problem, r->lang, code, at, id, ap);
   if (r->draining) { /* only damage found while draining counts; the first message stays */
     if (kind == K_GZIP) {
-      ics_free(r->error);
-      r->error = message;
+      ics_error_clear(&r->error);
+      ics_error_move(&r->error, &problem);
     } else {
-      ics_free(message);
+      ics_error_clear(&problem);
     }
     return -1;
   }
-  ics_free(r->error);
-  r->error = message;
+  ics_error_clear(&r->error);
+  ics_error_move(&r->error, &problem);
   r->state = S_FAILED;
   return -1;
 }
@@ -50,7 +52,7 @@ static void drain(ics_bundle_reader *r) {
 int bundle_fail(ics_bundle_reader *r, error_kind kind, bundle_message id, ...) {
   va_list ap;
   va_start(ap, id);
-  r_failv(r, kind, false, id, ap);
+  r_failv(r, kind, ICS_OK, false, id, ap);
   va_end(ap);
   if (kind == K_CONTENT) drain(r);
   return -1;
@@ -60,9 +62,18 @@ int bundle_fail(ics_bundle_reader *r, error_kind kind, bundle_message id, ...) {
 int bundle_fail_here(ics_bundle_reader *r, error_kind kind, bundle_message id, ...) {
   va_list ap;
   va_start(ap, id);
-  r_failv(r, kind, true, id, ap);
+  r_failv(r, kind, ICS_OK, true, id, ap);
   va_end(ap);
   if (kind == K_CONTENT) drain(r);
+  return -1;
+}
+
+/* "cannot ... the bundle: strerror(e)", its code from e. */
+static int fail_errno(ics_bundle_reader *r, bundle_message id, int e, ...) {
+  va_list ap;
+  va_start(ap, e);
+  r_failv(r, K_OTHER, bundle_errno_code(e), false, id, ap);
+  va_end(ap);
   return -1;
 }
 
@@ -73,7 +84,8 @@ static int refill(ics_bundle_reader *r) {
   if (r->file) {
     size_t n = fread(r->in, 1, CHUNK, r->file);
     if (n < CHUNK) {
-      if (ferror(r->file)) return bundle_fail(r, K_OTHER, BM_CANNOT_READ, strerror(errno));
+      int e = errno;
+      if (ferror(r->file)) return fail_errno(r, BM_CANNOT_READ, e, strerror(e));
       r->in_eof = true;
     }
     r->zs.next_in = r->in;
@@ -336,9 +348,8 @@ int bundle_read_trailer(ics_bundle_reader *r, char *s, size_t n) {
   return 0;
 }
 
-int ics_bundle_next(ics_bundle_reader *r, ics_bundle_record *record, char **error) {
-  if (error) *error = NULL;
-  if (!r) return -1;
+/* 1: a record; 0: the end, verified; -1: r->error says what is wrong. */
+static int next_record(ics_bundle_reader *r, ics_bundle_record *record) {
   if (r->state == S_DONE) return 0;
   if (r->state == S_READING && r->sealed) {
     int rc = bundle_next_sealed(r, record);
@@ -364,8 +375,23 @@ int ics_bundle_next(ics_bundle_reader *r, ics_bundle_record *record, char **erro
       }
     }
   }
-  if (error) *error = ics_strdup(r->error ? r->error : bundle_msg(BM_NO_MEMORY, r->lang));
   return -1;
+}
+
+int ics_bundle_next(ics_bundle_reader *r, ics_bundle_record *record, bool *got,
+                    ics_error *err) {
+  *got = false;
+  if (!r) {
+    ics_error_set(err, ICS_VI, ICS_E_STATE, NULL); /* no reader: its opening said why */
+    return -1;
+  }
+  int rc = next_record(r, record);
+  if (rc < 0) {
+    bundle_error_copy(err, r->lang, &r->error); /* kept: further calls say the same */
+    return -1;
+  }
+  *got = rc == 1;
+  return 0;
 }
 
 /* ---- opening and closing -------------------------------------------------------------------- */
@@ -402,50 +428,47 @@ int bundle_reader_start(ics_bundle_reader *r) {
   return bundle_read_manifest(r);
 }
 
-static ics_bundle_reader *reader_open(ics_bundle_reader *r, char **error) {
+static ics_bundle_reader *reader_open(ics_bundle_reader *r, ics_error *err) {
   if (bundle_reader_start(r) == 0) {
     r->manifest.forms = r->forms;
     return r;
   }
-  bundle_give_error(error, r->error ? r->error : ics_strdup(bundle_msg(BM_NO_MEMORY, r->lang)));
-  r->error = NULL;
+  bundle_error_give(err, &r->error);
   ics_bundle_close(r);
   return NULL;
 }
 
 ics_bundle_reader *ics_bundle_open(const char *path, const ics_bundle_limits *limits, ics_lang lang,
-                                   char **error) {
-  if (error) *error = NULL;
+                                   ics_error *err) {
   ics_bundle_reader *r = bundle_reader_new(limits, lang);
   if (!r) {
-    bundle_give_error(error, ics_strdup(bundle_msg(BM_NO_MEMORY, lang)));
+    ics_error_no_memory(err, lang);
     return NULL;
   }
   ics_code status = ics_open_regular(path, &r->file);
   if (status != ICS_OK) {
+    int saved = errno;
     if (status == ICS_E_NOT_REGULAR) bundle_fail(r, K_OTHER, BM_NOT_REGULAR);
     else if (status == ICS_E_NO_MEMORY) bundle_fail(r, K_OTHER, BM_NO_MEMORY);
-    else bundle_fail(r, K_OTHER, BM_CANNOT_OPEN, strerror(errno));
-    bundle_give_error(error, r->error);
-    r->error = NULL;
+    else fail_errno(r, BM_CANNOT_OPEN, saved, strerror(saved));
+    bundle_error_give(err, &r->error);
     ics_bundle_close(r);
     return NULL;
   }
-  return reader_open(r, error);
+  return reader_open(r, err);
 }
 
 ics_bundle_reader *ics_bundle_open_memory(const void *data, size_t size,
                                           const ics_bundle_limits *limits, ics_lang lang,
-                                          char **error) {
-  if (error) *error = NULL;
+                                          ics_error *err) {
   ics_bundle_reader *r = bundle_reader_new(limits, lang);
   if (!r) {
-    bundle_give_error(error, ics_strdup(bundle_msg(BM_NO_MEMORY, lang)));
+    ics_error_no_memory(err, lang);
     return NULL;
   }
   r->mem = size ? data : (const unsigned char *)"";
   r->mem_size = size;
-  return reader_open(r, error);
+  return reader_open(r, err);
 }
 
 const ics_bundle_manifest *ics_bundle_manifest_of(const ics_bundle_reader *r) {
@@ -476,6 +499,6 @@ void ics_bundle_close(ics_bundle_reader *r) {
   bundle_nameset_free(&r->names);
   bundle_idset_free(&r->ids);
   ics_arena_free(r->arena);
-  ics_free(r->error);
+  ics_error_clear(&r->error);
   ics_free(r);
 }

@@ -12,7 +12,7 @@
 /* ---- sealing ------------------------------------------------------------------------------- */
 
 /* Encrypts the plaintext gathered in o->seal_plain into one "S BASE64" line of o. */
-int bundle_seal_chunk(ics_bundle_writer *o, unsigned char tag, char **error) {
+int bundle_seal_chunk(ics_bundle_writer *o, unsigned char tag, ics_error *err) {
   unsigned long long cipher_len;
   crypto_secretstream_xchacha20poly1305_push(&o->seal, o->seal_cipher, &cipher_len, o->seal_plain,
                                              o->seal_len, NULL, 0, tag);
@@ -22,10 +22,10 @@ int bundle_seal_chunk(ics_bundle_writer *o, unsigned char tag, char **error) {
   ics_buf_puts(&o->pending, "S ");
   ics_buf_puts(&o->pending, o->seal_text);
   ics_buf_putc(&o->pending, '\n');
-  return bundle_flush_pending(o, error);
+  return bundle_flush_pending(o, err);
 }
 
-int bundle_seal_bytes(ics_bundle_writer *o, const unsigned char *p, size_t n, char **error) {
+int bundle_seal_bytes(ics_bundle_writer *o, const unsigned char *p, size_t n, ics_error *err) {
   while (n) {
     size_t take = SEAL_CHUNK - o->seal_len;
     if (take > n) take = n;
@@ -34,7 +34,7 @@ int bundle_seal_bytes(ics_bundle_writer *o, const unsigned char *p, size_t n, ch
     p += take;
     n -= take;
     if (o->seal_len == SEAL_CHUNK &&
-        bundle_seal_chunk(o, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE, error))
+        bundle_seal_chunk(o, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE, err))
       return -1;
   }
   return 0;
@@ -43,8 +43,8 @@ int bundle_seal_bytes(ics_bundle_writer *o, const unsigned char *p, size_t n, ch
 /* A sealed bundle's readable part: the head and "sealed: CENTRAL_KEY BOXED_KEY HEADER", where
  * BOXED_KEY is a fresh content key sealed (crypto_box_seal) to the central office's key. */
 int bundle_write_sealed_manifest(ics_bundle_writer *w, const ics_bundle_manifest *m,
-                                 const unsigned char *central_key, char **error) {
-  if (bundle_write_manifest_head(w, m, 2, "", error)) return -1;
+                                 const unsigned char *central_key, ics_error *err) {
+  if (bundle_write_manifest_head(w, m, 2, "", err)) return -1;
   unsigned char key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
   unsigned char header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
   unsigned char boxed[crypto_box_SEALBYTES + sizeof key];
@@ -52,24 +52,22 @@ int bundle_write_sealed_manifest(ics_bundle_writer *w, const ics_bundle_manifest
   crypto_secretstream_xchacha20poly1305_init_push(&w->seal, header, key);
   int sealed = crypto_box_seal(boxed, key, sizeof key, central_key);
   sodium_memzero(key, sizeof key);
-  if (sealed != 0) return bundle_w_fail(w, error, BM_COUNT, BM_SEAL_FAILED);
+  if (sealed != 0) return bundle_w_fail(w, err, BM_COUNT, BM_SEAL_FAILED);
   char pk_hex[crypto_box_PUBLICKEYBYTES * 2 + 1], boxed_hex[sizeof boxed * 2 + 1],
       header_hex[sizeof header * 2 + 1];
   sodium_bin2hex(pk_hex, sizeof pk_hex, central_key, crypto_box_PUBLICKEYBYTES);
   sodium_bin2hex(boxed_hex, sizeof boxed_hex, boxed, sizeof boxed);
   sodium_bin2hex(header_hex, sizeof header_hex, header, sizeof header);
   ics_buf_printf(&w->pending, "sealed: %s %s %s\n", pk_hex, boxed_hex, header_hex);
-  return bundle_flush_pending(w, error);
+  return bundle_flush_pending(w, err);
 }
 
 /* ---- sealed content ------------------------------------------------------------------------ */
 
 /* In the inner reader: the outer one failed (its message says where); pass its error on. */
 static int outer_failed(ics_bundle_reader *r) {
-  ics_bundle_reader *o = r->outer;
-  char *copy = ics_strdup(o->error ? o->error : bundle_msg(BM_NO_MEMORY, r->lang));
-  ics_free(r->error);
-  r->error = copy;
+  ics_error_clear(&r->error);
+  bundle_error_copy(&r->error, r->lang, &r->outer->error);
   r->outer_error = true;
   r->state = S_FAILED;
   return -1;
@@ -182,11 +180,9 @@ static int compare_manifests(ics_bundle_reader *r, const ics_bundle_manifest *in
  * unless this reader failed first (its own error, already recorded, says it). */
 static int inner_failed(ics_bundle_reader *r, const ics_bundle_reader *in) {
   if (r->state != S_READING) return -1;
-  ics_buf b = {0};
-  if (!in->outer_error) ics_buf_puts(&b, bundle_msg(BM_IN_SEALED, r->lang));
-  ics_buf_puts(&b, in->error ? in->error : bundle_msg(BM_NO_MEMORY, r->lang));
-  ics_free(r->error);
-  r->error = ics_buf_take(&b);
+  ics_error_clear(&r->error);
+  bundle_error_copy(&r->error, r->lang, &in->error); /* its code too */
+  if (!in->outer_error) ics_error_prefix(&r->error, "%s", bundle_msg(BM_IN_SEALED, r->lang));
   r->state = S_FAILED;
   return -1;
 }
@@ -200,11 +196,9 @@ int bundle_next_sealed(ics_bundle_reader *r, ics_bundle_record *record) {
     return bundle_fail(r, K_OTHER, BM_SEALED_LOCKED, fingerprint);
   }
   ics_bundle_reader *in = r->inner;
-  char *error = NULL;
-  int rc = ics_bundle_next(in, record, &error);
-  ics_free(error);
-  if (rc == 1) return 1;
-  if (rc < 0) return inner_failed(r, in);
+  bool got;
+  if (ics_bundle_next(in, record, &got, NULL) < 0) return inner_failed(r, in); /* in->error */
+  if (got) return 1;
   /* the inner reader saw the final S line (nothing may follow its gzip member) */
   char *s;
   size_t n;
@@ -254,12 +248,14 @@ static int unseal(ics_bundle_reader *r, const unsigned char pk[32], const unsign
 }
 
 int ics_bundle_unseal(ics_bundle_reader *r, const unsigned char central_public_key[32],
-                      const unsigned char central_secret_key[32], char **error) {
-  if (error) *error = NULL;
-  if (!r) return -1;
+                      const unsigned char central_secret_key[32], ics_error *err) {
+  if (!r) {
+    ics_error_set(err, ICS_VI, ICS_E_STATE, NULL); /* no reader: its opening said why */
+    return -1;
+  }
   if (r->state == S_READING && (!r->sealed || r->inner)) return 0;
   if (r->state == S_READING && unseal(r, central_public_key, central_secret_key) == 0) return 0;
-  if (error) *error = ics_strdup(r->error ? r->error : bundle_msg(BM_NO_MEMORY, r->lang));
+  bundle_error_copy(err, r->lang, &r->error);
   return -1;
 }
 
