@@ -69,6 +69,16 @@ static int no_memory(merge *m) {
   return fail(m, "%s", TR(m, "không đủ bộ nhớ", "out of memory"));
 }
 
+/* The bundle reader's error becomes the merge's message (unless it has one). */
+static int take_bundle_error(merge *m, ics_error *e) {
+  if (!m->error) {
+    m->error = e->fixed_text ? ics_strdup(e->message) : e->message;
+    if (!e->fixed_text) e->message = NULL;
+  }
+  ics_error_clear(e);
+  return 1;
+}
+
 /* Runs the statement built in sql (which may have run out of memory), and empties it. */
 static int exec_buf(merge *m, ics_buf *sql) {
   int rc = sql->failed || !sql->data ? no_memory(m) : central_exec(m->c, sql->data, &m->error);
@@ -745,11 +755,9 @@ static int check_security(merge *m, ics_bundle_reader *reader, bool *adopt_key) 
                       "key (ictsurvey merge --key DIR/central.key)"),
                 readable);
   }
-  if (sealed && ics_bundle_unseal(reader, c->public_key, c->secret_key, &error)) {
-    ics_free(m->error);
-    m->error = error;
-    return 1;
-  }
+  ics_error unsealed = {0};
+  if (sealed && ics_bundle_unseal(reader, c->public_key, c->secret_key, &unsealed))
+    return take_bundle_error(m, &unsealed);
   m->manifest = ics_bundle_manifest_of(reader);
 
   const char *signer = ics_bundle_signer(reader);
@@ -821,8 +829,10 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
   }
   ics_bundle_limits limits;
   ics_bundle_default_limits(&limits);
-  ics_bundle_reader *reader = ics_bundle_open(path, &limits, c->lang, &m.error);
+  ics_error opened = {0};
+  ics_bundle_reader *reader = ics_bundle_open(path, &limits, c->lang, &opened);
   if (!reader) {
+    take_bundle_error(&m, &opened);
     *reason = m.error;
     if (ics_alloc_failures() != failures) return ICS_MERGE_ERROR;
     stats->bundles_rejected++;
@@ -876,8 +886,14 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
     rc = m.error ? 1 : load_definitions(&m);
     ics_bundle_record r;
     uint64_t number = 0;
-    int more;
-    while (!rc && (more = ics_bundle_next(reader, &r, &m.error)) == 1) {
+    bool more = true;
+    ics_error read_err = {0};
+    while (!rc && more) {
+      if (ics_bundle_next(reader, &r, &more, &read_err)) {
+        rc = take_bundle_error(&m, &read_err); /* the reader found damage: m.error says what */
+        break;
+      }
+      if (!more) break;
       number++;
       rc = merge_record(&m, &r, number, &local);
       /* SQLite rolls a transaction back by itself after some errors (no memory, disk full):
@@ -889,7 +905,6 @@ ics_merge_outcome ics_central_merge(ics_central *c, const char *path, ics_merge_
         progress(progress_ctx, &now);
       }
     }
-    if (!rc && more < 0) rc = 1; /* the reader found damage: m.error says what */
     local.records_read = number;
     if (!rc) {
       sqlite3_stmt *st = prepare(&m, "INSERT OR REPLACE INTO bundles(bundle_id, file_sha256,"

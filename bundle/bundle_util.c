@@ -1,20 +1,78 @@
-/* bundle_util.c - the bundle's message table, the revision syntax (the other small syntaxes and
- * the text check are in common/ics_syntax.h), and the sets that find duplicate instance ids and
- * field names. */
+/* bundle_util.c - what the bundle's writer and reader share: the message table and the ways
+ * its messages become errors, the default limits, the revision syntax (the other small syntaxes
+ * and the text check are in common/ics_syntax.h), and the sets that find duplicate instance ids
+ * and field names. */
 #include "bundle_private.h"
 
+#include <errno.h>
 #include <limits.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const messages[BM_COUNT][2] = {
-#define ICS_BUNDLE_MESSAGE_TEXT(id, vi, en) [id] = {vi, en},
-    ICS_BUNDLE_MESSAGES(ICS_BUNDLE_MESSAGE_TEXT)
-#undef ICS_BUNDLE_MESSAGE_TEXT
-};
+/* ---- messages and errors ------------------------------------------------------------------ */
 
-const char *bundle_msg(bundle_message id, ics_lang lang) { return messages[id][lang == ICS_EN]; }
+const ics_message bundle_messages[BM_COUNT] = {ICS_BUNDLE_MESSAGES(ICS_MESSAGE_ENTRY)};
+
+const char *bundle_msg(bundle_message id, ics_lang lang) {
+  return ics_message_text(&bundle_messages[id], lang);
+}
+
+void bundle_vsay(ics_error *err, ics_lang lang, ics_code code, const char *prefix,
+                 bundle_message id, va_list ap) {
+  if (!err || err->code != ICS_OK) return; /* the first failure stays, without our prefix */
+  if (id == BM_NO_MEMORY || code == ICS_E_NO_MEMORY) {
+    ics_error_no_memory(err, lang); /* the same text, without allocating */
+    return;
+  }
+  ics_message m = bundle_messages[id];
+  if (code != ICS_OK) m.code = code;
+  ics_error_vsay_at(err, lang, NULL, 0, 0, &m, ap);
+  if (prefix && *prefix) ics_error_prefix(err, "%s", prefix);
+}
+
+ics_code bundle_errno_code(int e) {
+  switch (e) {
+  case ENOSPC:
+#ifdef EDQUOT
+  case EDQUOT:
+#endif
+    return ICS_E_DISK_FULL;
+  case EACCES:
+  case EPERM:
+#ifdef EROFS
+  case EROFS:
+#endif
+    return ICS_E_PERMISSION;
+  case ENOENT:
+  case ENOTDIR: return ICS_E_NOT_FOUND;
+  case ENOMEM: return ICS_E_NO_MEMORY;
+  default: return ICS_E_IO;
+  }
+}
+
+void bundle_error_give(ics_error *to, ics_error *from) {
+  if (to && to->code == ICS_OK)
+    ics_error_move(to, from);
+  else
+    ics_error_clear(from);
+}
+
+void bundle_error_copy(ics_error *to, ics_lang lang, const ics_error *from) {
+  if (from->code == ICS_OK || from->fixed_text) /* nothing said but that memory ran out */
+    ics_error_no_memory(to, lang);
+  else
+    ics_error_set(to, lang, from->code, from->message);
+}
+
+bool bundle_start_sodium(void) { return sodium_init() >= 0; }
+
+void ics_bundle_default_limits(ics_bundle_limits *limits) {
+  limits->max_decompressed = (uint64_t)2 << 30;
+  limits->max_line = (size_t)1 << 20;
+  limits->max_definition = (size_t)4 << 20;
+  limits->max_forms = 64;
+  limits->max_records = 10000000;
+}
 
 /* ---- the small syntaxes (the others are in common/ics_syntax.h) -------------------------- */
 

@@ -105,6 +105,21 @@ static int db_error(sqlite3 *db, ics_lang lang, char **error) {
   return 1;
 }
 
+/* The bundle writer's error as this file's message (NULL when even that ran out of memory). */
+static int bundle_error(ics_error *e, char **error) {
+  if (error) {
+    ics_free(*error);
+    if (e->fixed_text) {
+      *error = ics_strdup(e->message);
+    } else {
+      *error = e->message;
+      e->message = NULL;
+    }
+  }
+  ics_error_clear(e);
+  return 1;
+}
+
 /* ---- platform seams: randomness and time ------------------------------------------------ */
 
 /* A version 7 UUID (RFC 9562): 48 bits of Unix time in milliseconds, then 74 random bits.
@@ -919,9 +934,11 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
       .surveyor = s->surveyor, .site = s->site, .round = s->round, .created = created,
       .register_text = reg_text, .register_len = reg_len, .forms = forms,
       .form_count = s->form_count, .record_count = total};
-  ics_bundle_writer *w = rc ? NULL : ics_bundle_create(path, &manifest, &keys, error);
+  ics_error bundle_err = {0};
+  ics_bundle_writer *w =
+      rc ? NULL : ics_bundle_create(path, &manifest, &keys, s->lang, &bundle_err);
   sodium_memzero(signing_key, sizeof signing_key);
-  if (!rc && !w) rc = 1;
+  if (!rc && !w) rc = bundle_error(&bundle_err, error);
   static const char sql[] =
       "SELECT instance_id, revision, form_id, status, created_at, updated_at, surveyor, site,"
       " round, answers FROM records WHERE " EXPORTED " ORDER BY rowid";
@@ -966,15 +983,19 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
         .round = sqlite3_column_int(st, 8),
         .values = values,
         .value_count = value_count};
-    rc = ics_bundle_write(w, &r, error);
+    if (ics_bundle_write(w, &r, &bundle_err)) rc = bundle_error(&bundle_err, error);
   }
   if (!rc && step != SQLITE_DONE) rc = db_error(s->db, s->lang, error);
   sqlite3_finalize(st);
   ics_buf_free(&answers);
   ics_free(values);
   bool written = false;
-  if (!rc) written = !(rc = ics_bundle_finish(w, error));
-  else ics_bundle_abort(w);
+  if (!rc) {
+    written = ics_bundle_finish(w, &bundle_err) == 0;
+    if (!written) rc = bundle_error(&bundle_err, error);
+  } else {
+    ics_bundle_abort(w);
+  }
   if (!rc) {
     /* the log of exports is the only write of an export */
     sqlite3_stmt *log;

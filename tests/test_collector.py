@@ -331,6 +331,31 @@ db = sqlite3.connect(store)
 check(db.execute("SELECT count(*) FROM exports").fetchone()[0] == 1, "export logged (same bundle id once)")
 db.close()
 
+# ---- export's refusals speak the language of --lang, not of the environment ------------------
+# (the bundle writer once took its language from ICTSURVEY_LANG, so --lang en answered in
+# Vietnamese; its messages now come in the language the command passes down)
+missing = os.path.join(tmp, "no-such-folder", "x.bundle")
+refusals = [
+    (["-o", missing], "cannot create a temporary file next to '%s'" % missing,
+     "không tạo được tệp tạm bên cạnh"),
+    (["-o", os.path.join(tmp, "c.bundle"), "--bundle-id", "not-a-uuid"],
+     "manifest: bundle-id 'not-a-uuid' is not a UUID", "phần khai báo"),
+    (["-o", os.path.join(tmp, "c.bundle"), "--created", "2013-02-30T08:00:00Z"],
+     "manifest: created '2013-02-30T08:00:00Z' is not a UTC time", "phần khai báo"),
+]
+for options, english, vietnamese in refusals:
+    for env in ({"ICTSURVEY_LANG": ""}, {"ICTSURVEY_LANG": "vi"}):
+        r = run("--lang", "en", "collect", "export", "--store", store, *options, env=env)
+        check(r.returncode == 1 and ("ictsurvey: " + english) in r.stderr
+              and vietnamese not in r.stderr,
+              "export %s with --lang en and %s answers in English: %s" % (options, env, r.stderr))
+    r = run("collect", "export", "--store", store, *options, "--lang", "vi",
+            env={"ICTSURVEY_LANG": "en"})
+    check(r.returncode == 1 and vietnamese in r.stderr,
+          "export %s with --lang vi answers in Vietnamese: %s" % (options, r.stderr))
+check(not os.path.exists(os.path.join(tmp, "no-such-folder"))
+      and not os.path.exists(os.path.join(tmp, "c.bundle")), "a refused export writes nothing")
+
 # ---- bad stores --------------------------------------------------------------------------------
 junk = os.path.join(tmp, "junk.store")
 with open(junk, "wb") as f:

@@ -114,21 +114,42 @@ static void setup_sample(void) {
                                           3};
 }
 
-/* Writes a bundle (signed and sealed with keys, when given); returns the writer's error or
- * NULL. */
+/* The message of *e (for free()), NULL when it holds no error; *e is cleared. A failure must
+ * have a message, even when memory ran out. */
+static char *message_of(ics_error *e) {
+  if (e->code == ICS_OK) return NULL;
+  CHECK(e->message != NULL);
+  char *message = strdup(e->message ? e->message : "(no message)");
+  ics_error_clear(e);
+  return message;
+}
+
+/* Writes a bundle (signed and sealed with keys, when given) with messages in lang; *err gets
+ * the writer's error. */
+static void write_bundle_err(const char *path, const ics_bundle_manifest *m,
+                             const ics_bundle_keys *keys, const ics_bundle_record *records,
+                             size_t count, ics_lang lang, ics_error *err) {
+  ics_bundle_writer *w = ics_bundle_create(path, m, keys, lang, err);
+  if (!w) {
+    CHECK(err->code != ICS_OK);
+    return;
+  }
+  for (size_t i = 0; i < count; i++)
+    if (ics_bundle_write(w, &records[i], err)) {
+      CHECK(err->code != ICS_OK);
+      ics_bundle_abort(w);
+      return;
+    }
+  if (ics_bundle_finish(w, err)) CHECK(err->code != ICS_OK);
+}
+
+/* The same in English; returns the writer's error or NULL. */
 static char *write_bundle_keys(const char *path, const ics_bundle_manifest *m,
                                const ics_bundle_keys *keys, const ics_bundle_record *records,
                                size_t count) {
-  char *error = NULL;
-  ics_bundle_writer *w = ics_bundle_create(path, m, keys, &error);
-  if (!w) return error;
-  for (size_t i = 0; i < count; i++)
-    if (ics_bundle_write(w, &records[i], &error)) {
-      ics_bundle_abort(w);
-      return error;
-    }
-  if (ics_bundle_finish(w, &error)) return error;
-  return NULL;
+  ics_error error = {0};
+  write_bundle_err(path, m, keys, records, count, ICS_EN, &error);
+  return message_of(&error);
 }
 
 static char *write_bundle(const char *path, const ics_bundle_manifest *m,
@@ -146,36 +167,50 @@ static unsigned char *sample_bytes(size_t *size) {
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-/* Reads a whole bundle; returns NULL when it is valid, else the error. */
-static char *read_reader(ics_bundle_reader *r, char *error, size_t *records) {
-  if (!r) return error;
-  ics_bundle_record rec;
-  int rc;
+/* Reads a whole bundle (r NULL: its opening failed with *opened); returns NULL when it is
+ * valid, else the error. *code (when not NULL) gets its code. */
+static char *read_reader_code(ics_bundle_reader *r, ics_error *opened, size_t *records,
+                              ics_code *code) {
+  ics_error error = {0};
+  if (opened) ics_error_move(&error, opened);
+  CHECK((r == NULL) == (error.code != ICS_OK));
   size_t n = 0;
-  while ((rc = ics_bundle_next(r, &rec, &error)) == 1) n++;
-  if (rc < 0) { /* a second call says the same */
-    char *again = NULL;
-    CHECK(ics_bundle_next(r, &rec, &again) == -1);
-    CHECK_STR(again, error);
-    free(again);
+  if (r) {
+    ics_bundle_record rec;
+    bool got = false;
+    int rc;
+    while ((rc = ics_bundle_next(r, &rec, &got, &error)) == 0 && got) n++;
+    CHECK((rc == 0) == (error.code == ICS_OK));
+    if (rc < 0) { /* a second call says the same */
+      ics_error again = {0};
+      got = true;
+      CHECK(ics_bundle_next(r, &rec, &got, &again) == -1 && !got);
+      CHECK(again.code == error.code);
+      CHECK_STR(again.message, error.message);
+      ics_error_clear(&again);
+    }
+    ics_bundle_close(r);
   }
-  ics_bundle_close(r);
   if (records) *records = n;
-  if (rc != 0 && !error) return strdup("out of memory (not even a message)");
-  return rc == 0 ? NULL : error;
+  if (code) *code = error.code;
+  return message_of(&error);
+}
+
+static char *read_reader(ics_bundle_reader *r, ics_error *opened, size_t *records) {
+  return read_reader_code(r, opened, records, NULL);
 }
 
 static char *read_memory(const void *data, size_t size, const ics_bundle_limits *limits,
                          ics_lang lang) {
-  char *error = NULL;
+  ics_error error = {0};
   ics_bundle_reader *r = ics_bundle_open_memory(data, size, limits, lang, &error);
-  return read_reader(r, error, NULL);
+  return read_reader(r, &error, NULL);
 }
 
 static char *read_path(const char *path, const ics_bundle_limits *limits, ics_lang lang) {
-  char *error = NULL;
+  ics_error error = {0};
   ics_bundle_reader *r = ics_bundle_open(path, limits, lang, &error);
-  return read_reader(r, error, NULL);
+  return read_reader(r, &error, NULL);
 }
 
 /* Both readings refused the bundle with the same message, containing `expected`. Frees both. */
@@ -408,14 +443,15 @@ static void check_sample_reader(ics_bundle_reader *r, int format) {
     CHECK(m->forms[i].records == sample_forms[i].records);
   }
   ics_bundle_record rec;
-  char *error = NULL;
+  ics_error error = {0};
+  bool got = false;
   for (int i = 0; i < 3; i++) {
-    CHECK(ics_bundle_next(r, &rec, &error) == 1);
-    check_record(&rec, &sample_records[i]);
+    CHECK(ics_bundle_next(r, &rec, &got, &error) == 0 && got);
+    if (got) check_record(&rec, &sample_records[i]);
   }
-  CHECK(ics_bundle_next(r, &rec, &error) == 0);
-  CHECK(error == NULL);
-  CHECK(ics_bundle_next(r, &rec, &error) == 0); /* stays at the end */
+  CHECK(ics_bundle_next(r, &rec, &got, &error) == 0 && !got);
+  CHECK(error.code == ICS_OK && error.message == NULL);
+  CHECK(ics_bundle_next(r, &rec, &got, &error) == 0 && !got); /* stays at the end */
   ics_bundle_close(r);
 }
 
@@ -423,11 +459,11 @@ static void test_round_trip(void) {
   size_t size;
   unsigned char *bytes = sample_bytes(&size);
   CHECK(bytes != NULL && size > 20);
-  char *error = NULL;
-  check_sample_reader(ics_bundle_open(path_in("sample.bundle"), NULL, ICS_EN, &error), 1);
-  CHECK_STR(error, NULL);
-  check_sample_reader(ics_bundle_open_memory(bytes, size, NULL, ICS_EN, &error), 1);
-  CHECK_STR(error, NULL);
+  ics_error opened = {0};
+  check_sample_reader(ics_bundle_open(path_in("sample.bundle"), NULL, ICS_EN, &opened), 1);
+  check_sample_reader(ics_bundle_open_memory(bytes, size, NULL, ICS_EN, &opened), 1);
+  CHECK(opened.code == ICS_OK);
+  char *error;
   CHECK(temp_files() == 0);
 
   /* the gzip header: magic, deflate, no flags, time 0, XFL 0, OS 255 */
@@ -490,14 +526,16 @@ static void test_empty_bundle(void) {
   char *error = write_bundle(path, &m, NULL, 0);
   CHECK_STR(error, NULL);
   free(error);
-  ics_bundle_reader *r = ics_bundle_open(path, NULL, ICS_EN, &error);
+  ics_error opened = {0};
+  ics_bundle_reader *r = ics_bundle_open(path, NULL, ICS_EN, &opened);
   CHECK(r != NULL);
   if (r) {
     CHECK(ics_bundle_manifest_of(r)->form_count == 0);
     CHECK(ics_bundle_manifest_of(r)->register_len == 0);
     CHECK_STR(ics_bundle_manifest_of(r)->register_text, "");
     ics_bundle_record rec;
-    CHECK(ics_bundle_next(r, &rec, &error) == 0);
+    bool got = true;
+    CHECK(ics_bundle_next(r, &rec, &got, NULL) == 0 && !got);
     ics_bundle_close(r);
   }
 }
@@ -522,8 +560,8 @@ static void test_many(void) {
     fields[i].value = values[i];
   }
   char *path = path_in("many.bundle");
-  char *error = NULL;
-  ics_bundle_writer *w = ics_bundle_create(path, &m, NULL, &error);
+  ics_error error = {0};
+  ics_bundle_writer *w = ics_bundle_create(path, &m, NULL, ICS_EN, &error);
   CHECK(w != NULL);
   for (int k = 0; w && k < N; k++) {
     snprintf(id, sizeof id, "%08x-0000-4000-8000-%012x", k, k * 7);
@@ -533,21 +571,22 @@ static void test_many(void) {
         id,  "wide", 1,      "finalized", "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z", "s",
         "x", 2024,   fields, FIELDS};
     if (ics_bundle_write(w, &rec, &error)) {
-      CHECK_STR(error, NULL);
-      free(error);
+      CHECK_STR(error.message, NULL);
+      ics_error_clear(&error);
       ics_bundle_abort(w);
       w = NULL;
     }
   }
   if (w) CHECK(ics_bundle_finish(w, &error) == 0);
-  CHECK_STR(error, NULL);
+  CHECK_STR(error.message, NULL);
 
   ics_bundle_reader *r = ics_bundle_open(path, NULL, ICS_EN, &error);
   CHECK(r != NULL);
   size_t count = 0, bad = 0;
   ics_bundle_record rec;
-  int rc;
-  while (r && (rc = ics_bundle_next(r, &rec, &error)) == 1) {
+  int rc = -1;
+  bool got = false;
+  while (r && (rc = ics_bundle_next(r, &rec, &got, &error)) == 0 && got) {
     snprintf(id, sizeof id, "%08x-0000-4000-8000-%012x", (unsigned)count, (unsigned)count * 7);
     char want[32];
     snprintf(want, sizeof want, "v%zu\t%d", count, 7);
@@ -559,7 +598,7 @@ static void test_many(void) {
     count++;
   }
   CHECK(r && rc == 0);
-  CHECK_STR(error, NULL);
+  CHECK_STR(error.message, NULL);
   CHECK(count == N);
   CHECK(bad == 0);
   ics_bundle_close(r);
@@ -627,7 +666,11 @@ static void test_zcat(void) {
 static void expect_create_error(const char *label, const ics_bundle_manifest *m,
                                 const char *expected) {
   char *path = path_in("refused.bundle");
-  char *error = write_bundle(path, m, sample_records, 3);
+  ics_error err = {0};
+  write_bundle_err(path, m, NULL, sample_records, 3, ICS_EN, &err);
+  CHECK(err.code == ICS_E_INVALID || err.code == ICS_E_NOT_UTF8 || err.code == ICS_E_LIMIT ||
+        err.code == ICS_E_UNSUPPORTED);
+  char *error = message_of(&err);
   test_checks++;
   if (!error || !strstr(error, expected)) {
     test_failures++;
@@ -679,7 +722,10 @@ static void test_writer_refuses(void) {
                       "20000000 records, more than the limit of 10000000 (max_records)");
 #undef EDIT
   {
-    char *error = write_bundle("/nonexistent-dir/x.bundle", &sample, sample_records, 3);
+    ics_error err = {0};
+    write_bundle_err("/nonexistent-dir/x.bundle", &sample, NULL, sample_records, 3, ICS_EN, &err);
+    CHECK(err.code == ICS_E_NOT_FOUND); /* the folder is missing */
+    char *error = message_of(&err);
     CHECK(error &&
           strstr(error, "cannot create a temporary file next to '/nonexistent-dir/x.bundle'"));
     free(error);
@@ -725,11 +771,14 @@ static void test_writer_refuses(void) {
        "record 1: field 'a' contains a control character 0x1b (byte 2)"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    char *path = path_in("refused.bundle"), *error = NULL;
-    ics_bundle_writer *w = ics_bundle_create(path, &sample, NULL, &error);
+    char *path = path_in("refused.bundle");
+    ics_error err = {0};
+    ics_bundle_writer *w = ics_bundle_create(path, &sample, NULL, ICS_EN, &err);
     CHECK(w != NULL);
     CHECK(temp_files() == 1);
-    CHECK(ics_bundle_write(w, &cases[i].rec, &error) == -1);
+    CHECK(ics_bundle_write(w, &cases[i].rec, &err) == -1);
+    CHECK(err.code == ICS_E_INVALID);
+    char *error = message_of(&err);
     test_checks++;
     if (!error || !strstr(error, cases[i].expected)) {
       test_failures++;
@@ -738,52 +787,93 @@ static void test_writer_refuses(void) {
     }
     free(error);
     /* once failed, the writer refuses to go on */
-    CHECK(ics_bundle_write(w, &sample_records[0], &error) == -1);
+    CHECK(ics_bundle_write(w, &sample_records[0], &err) == -1);
+    CHECK(err.code == ICS_E_STATE);
+    error = message_of(&err);
     CHECK(error && strstr(error, "failed before"));
     free(error);
-    CHECK(ics_bundle_finish(w, &error) == -1);
-    free(error);
+    CHECK(ics_bundle_finish(w, &err) == -1);
+    CHECK(err.code == ICS_E_STATE);
+    ics_error_clear(&err);
     CHECK(access(path, F_OK) != 0);
     CHECK(temp_files() == 0);
   }
 
   /* counts: one record too many, one too few, a duplicate instance id */
   char *path = path_in("counts.bundle"), *error = NULL;
-  ics_bundle_writer *w = ics_bundle_create(path, &sample, NULL, &error);
-  for (int i = 0; i < 3; i++) CHECK(ics_bundle_write(w, &sample_records[i], &error) == 0);
+  ics_error err = {0};
+  ics_bundle_writer *w = ics_bundle_create(path, &sample, NULL, ICS_EN, &err);
+  for (int i = 0; i < 3; i++) CHECK(ics_bundle_write(w, &sample_records[i], &err) == 0);
   ics_bundle_record extra = sample_records[0];
   extra.instance_id = "44444444-4444-4444-8444-444444444444";
-  CHECK(ics_bundle_write(w, &extra, &error) == -1);
+  CHECK(ics_bundle_write(w, &extra, &err) == -1);
+  error = message_of(&err);
   CHECK(error &&
         strstr(error, "record 4: more records of form 'staff' than the manifest announces (3)"));
   free(error);
   ics_bundle_abort(w);
   CHECK(access(path, F_OK) != 0 && temp_files() == 0);
 
-  w = ics_bundle_create(path, &sample, NULL, &error);
-  CHECK(ics_bundle_write(w, &sample_records[0], &error) == 0);
+  w = ics_bundle_create(path, &sample, NULL, ICS_EN, &err);
+  CHECK(ics_bundle_write(w, &sample_records[0], &err) == 0);
   CHECK(access(path, F_OK) != 0); /* not before ics_bundle_finish */
-  CHECK(ics_bundle_finish(w, &error) == -1);
+  CHECK(ics_bundle_finish(w, &err) == -1);
+  error = message_of(&err);
   CHECK(error &&
         strstr(error, "the manifest announces 3 records of form 'staff', but 1 were written"));
   free(error);
   CHECK(access(path, F_OK) != 0 && temp_files() == 0);
 
-  w = ics_bundle_create(path, &sample, NULL, &error);
-  CHECK(ics_bundle_write(w, &sample_records[0], &error) == 0);
-  CHECK(ics_bundle_write(w, &sample_records[0], &error) == -1);
+  w = ics_bundle_create(path, &sample, NULL, ICS_EN, &err);
+  CHECK(ics_bundle_write(w, &sample_records[0], &err) == 0);
+  CHECK(ics_bundle_write(w, &sample_records[0], &err) == -1);
+  error = message_of(&err);
   CHECK(error &&
         strstr(error, "record 2: instance_id 11111111-1111-4111-8111-111111111111 appears twice"));
   free(error);
   ics_bundle_abort(w);
   ics_bundle_abort(NULL);
+  /* no writer at all: refused, with a message */
+  CHECK(ics_bundle_write(NULL, &sample_records[0], &err) == -1 && err.code == ICS_E_STATE);
+  ics_error_clear(&err);
+  CHECK(ics_bundle_finish(NULL, &err) == -1 && err.code == ICS_E_STATE && err.message);
+  ics_error_clear(&err);
 
-  /* the language of the writer's messages follows ICTSURVEY_LANG */
-  setenv("ICTSURVEY_LANG", "vi", 1);
-  error = write_bundle(path, &(ics_bundle_manifest){.bundle_id = "x"}, NULL, 0);
+  /* the writer's messages are in the language its caller passes, whatever ICTSURVEY_LANG says */
+  setenv("ICTSURVEY_LANG", "en", 1);
+  write_bundle_err(path, &(ics_bundle_manifest){.bundle_id = "x"}, NULL, NULL, 0, ICS_VI, &err);
+  CHECK(err.code == ICS_E_INVALID);
+  error = message_of(&err);
   CHECK(error && strstr(error, "phần khai báo: bundle-id 'x' không phải UUID"));
   free(error);
+  setenv("ICTSURVEY_LANG", "vi", 1);
+  write_bundle_err(path, &(ics_bundle_manifest){.bundle_id = "x"}, NULL, NULL, 0, ICS_EN, &err);
+  error = message_of(&err);
+  CHECK(error && strstr(error, "manifest: bundle-id 'x' is not a UUID"));
+  free(error);
+  write_bundle_err("/nonexistent-dir/x.bundle", &sample, NULL, sample_records, 3, ICS_EN, &err);
+  error = message_of(&err);
+  CHECK(error && strstr(error, "cannot create a temporary file next to"));
+  free(error);
+  { /* and in the middle of a bundle too */
+    w = ics_bundle_create(path, &sample, NULL, ICS_EN, &err);
+    ics_bundle_record bad = sample_records[0];
+    bad.status = "draft";
+    CHECK(ics_bundle_write(w, &bad, &err) == -1);
+    error = message_of(&err);
+    CHECK(error && strstr(error, "record 1: status 'draft' is neither"));
+    free(error);
+    CHECK(ics_bundle_finish(w, &err) == -1);
+    error = message_of(&err);
+    CHECK(error && strstr(error, "the bundle writer failed before"));
+    free(error);
+  }
   setenv("ICTSURVEY_LANG", "en", 1);
+  /* the first failure stays: a later one does not replace it */
+  ics_error_set(&err, ICS_EN, ICS_E_DATABASE, "earlier");
+  write_bundle_err(path, &(ics_bundle_manifest){.bundle_id = "x"}, NULL, NULL, 0, ICS_EN, &err);
+  CHECK(err.code == ICS_E_DATABASE && strcmp(err.message, "earlier") == 0);
+  ics_error_clear(&err);
 
   /* a finished bundle replaces an older file of the same name */
   write_all(path, "old", 3);
@@ -1111,11 +1201,14 @@ static void test_allocation_failures(void) {
   long n;
   for (n = 0; n < 10000; n++) {
     unlink(path);
+    ics_error err = {0};
     ics_alloc_fail_after(n);
-    char *error = write_bundle(path, &sample, sample_records, 3);
+    write_bundle_err(path, &sample, NULL, sample_records, 3, ICS_EN, &err);
     ics_alloc_fail_after(-1);
     bool written = access(path, F_OK) == 0;
-    free(error);
+    CHECK(written == (err.code == ICS_OK));
+    if (!written) CHECK(err.code == ICS_E_NO_MEMORY && strcmp(err.message, "out of memory") == 0);
+    ics_error_clear(&err);
     CHECK(temp_files() == 0);
     if (written) break;
   }
@@ -1125,22 +1218,22 @@ static void test_allocation_failures(void) {
   CHECK(bytes && size2 == size && memcmp(bytes, good, size) == 0);
   free(bytes);
   for (n = 0; n < 10000; n++) {
-    char *error = NULL;
+    ics_error err = {0};
     ics_alloc_fail_after(n);
-    ics_bundle_reader *r = n % 2 ? ics_bundle_open(path, NULL, ICS_EN, &error)
-                                 : ics_bundle_open_memory(good, size, NULL, ICS_EN, &error);
+    ics_bundle_reader *r = n % 2 ? ics_bundle_open(path, NULL, ICS_EN, &err)
+                                 : ics_bundle_open_memory(good, size, NULL, ICS_EN, &err);
     int rc = -1;
     if (r) {
       ics_bundle_record rec;
-      free(error);
-      error = NULL;
-      while ((rc = ics_bundle_next(r, &rec, &error)) == 1) {
+      bool got;
+      while ((rc = ics_bundle_next(r, &rec, &got, &err)) == 0 && got) {
       }
       ics_bundle_close(r);
     }
     ics_alloc_fail_after(-1);
-    if (error) CHECK(strstr(error, "out of memory") != NULL);
-    free(error);
+    CHECK((rc == 0) == (err.code == ICS_OK));
+    if (rc != 0) CHECK(err.code == ICS_E_NO_MEMORY && strstr(err.message, "out of memory") != NULL);
+    ics_error_clear(&err);
     if (rc == 0) break;
   }
   CHECK(n > 3 && n < 10000);
@@ -1171,17 +1264,23 @@ static void setup_keys(void) {
 
 /* Opens a bundle from memory or from a file, unseals it with pk/sk when given and it is
  * sealed, reads every record. NULL when it is valid, else the error. */
-static char *read_unsealed(const void *data, size_t size, const char *path,
-                           const unsigned char *pk, const unsigned char *sk) {
-  char *error = NULL;
+static char *read_unsealed_code(const void *data, size_t size, const char *path,
+                                const unsigned char *pk, const unsigned char *sk, ics_code *code) {
+  ics_error error = {0};
   ics_bundle_reader *r = path ? ics_bundle_open(path, NULL, ICS_EN, &error)
                               : ics_bundle_open_memory(data, size, NULL, ICS_EN, &error);
-  if (!r && !error) return strdup("out of memory (not even a message)");
   if (r && pk && ics_bundle_unseal(r, pk, sk, &error)) {
     ics_bundle_close(r);
-    return error ? error : strdup("out of memory (not even a message)");
+    CHECK(error.code != ICS_OK);
+    if (code) *code = error.code;
+    return message_of(&error);
   }
-  return read_reader(r, error, NULL);
+  return read_reader_code(r, &error, NULL, code);
+}
+
+static char *read_unsealed(const void *data, size_t size, const char *path,
+                           const unsigned char *pk, const unsigned char *sk) {
+  return read_unsealed_code(data, size, path, pk, sk, NULL);
 }
 
 /* Read both from memory and from a file, with the office's key, the bundle must be refused
@@ -1297,7 +1396,7 @@ static void test_signed(void) {
   CHECK(size == size2 && memcmp(bytes, again, size) == 0); /* Ed25519 is deterministic */
   free(again);
 
-  char *error = NULL;
+  ics_error error = {0};
   ics_bundle_reader *r = ics_bundle_open_memory(bytes, size, NULL, ICS_EN, &error);
   CHECK(r != NULL && !ics_bundle_is_sealed(r));
   CHECK(ics_bundle_unseal(r, office_pk, office_sk, &error) == 0); /* nothing to do */
@@ -1343,7 +1442,7 @@ static void test_signed(void) {
   size_t gz_size;
   unsigned char *gz = gzip_text(forged, strlen(forged), &gz_size);
   r = ics_bundle_open_memory(gz, gz_size, NULL, ICS_EN, &error);
-  CHECK(read_reader(r, error, NULL) == NULL);
+  CHECK(read_reader(r, &error, NULL) == NULL);
   r = ics_bundle_open_memory(gz, gz_size, NULL, ICS_EN, &error);
   CHECK_STR(ics_bundle_signer(r), other_pk_hex);
   ics_bundle_close(r);
@@ -1391,7 +1490,7 @@ static void test_sealed(void) {
   free(again);
 
   /* without the key: the readable fields only */
-  char *error = NULL;
+  ics_error error = {0};
   ics_bundle_reader *r = ics_bundle_open_memory(bytes, size, NULL, ICS_EN, &error);
   CHECK(r != NULL && ics_bundle_is_sealed(r));
   if (!r) return;
@@ -1416,8 +1515,10 @@ static void test_sealed(void) {
   snprintf(expected, sizeof expected,
            "the bundle is sealed to the central office's key (%s): only that secret key "
            "(central.key) opens it", office_fp);
-  char *locked = read_reader(r, error, NULL);
+  ics_code code = ICS_OK;
+  char *locked = read_reader_code(r, &error, NULL, &code);
   CHECK_STR(locked, expected);
+  CHECK(code == ICS_E_KEY);
   free(locked);
 
   /* with another office's key */
@@ -1456,7 +1557,7 @@ static void test_sealed(void) {
   forms[0].records = MANY;
   forms[1].records = 0;
   big.record_count = MANY;
-  ics_bundle_writer *w = ics_bundle_create(path, &big, &keys, &error);
+  ics_bundle_writer *w = ics_bundle_create(path, &big, &keys, ICS_EN, &error);
   CHECK(w != NULL);
   char id[37], value[64];
   ics_bundle_value values[2] = {{"name", value}, {"note", "x"}};
@@ -1484,7 +1585,7 @@ static void test_sealed(void) {
   CHECK(s_lines >= 2);
   r = ics_bundle_open(path, NULL, ICS_EN, &error);
   CHECK(ics_bundle_unseal(r, office_pk, office_sk, &error) == 0);
-  CHECK(read_reader(r, NULL, &records) == NULL && records == MANY);
+  CHECK(read_reader(r, &error, &records) == NULL && records == MANY);
   free(big_content);
   free(big_bytes);
 
@@ -1492,9 +1593,10 @@ static void test_sealed(void) {
   ics_bundle_keys unsigned_keys = {.central_key = office_pk};
   ics_bundle_manifest m0 = sample;
   m0.format = 0;
-  error = write_bundle_keys(path_in("refused.bundle"), &m0, &unsigned_keys, sample_records, 3);
-  CHECK(error && strstr(error, "signing_key is missing"));
-  free(error);
+  char *refused =
+      write_bundle_keys(path_in("refused.bundle"), &m0, &unsigned_keys, sample_records, 3);
+  CHECK(refused && strstr(refused, "signing_key is missing"));
+  free(refused);
   CHECK(temp_files() == 0);
   free(content);
   free(bytes);
@@ -1665,15 +1767,15 @@ static void test_sealed_forgeries(void) {
   { /* after that refusal, unsealing again does not pretend to succeed */
     size_t gz_size;
     unsigned char *gz = gzip_text(tmp, strlen(tmp), &gz_size);
-    char *error = NULL;
+    ics_error error = {0};
     ics_bundle_reader *r = ics_bundle_open_memory(gz, gz_size, NULL, ICS_EN, &error);
     CHECK(r && ics_bundle_unseal(r, office_pk, office_sk, &error) == -1);
-    free(error);
-    error = NULL;
-    CHECK(r && ics_bundle_unseal(r, office_pk, office_sk, &error) == -1 && error &&
-          strstr(error, "the readable manifest says site 'Y"));
+    CHECK(error.code == ICS_E_DAMAGED);
+    ics_error_clear(&error);
+    CHECK(r && ics_bundle_unseal(r, office_pk, office_sk, &error) == -1 && error.message &&
+          strstr(error.message, "the readable manifest says site 'Y"));
     CHECK(r && ics_bundle_signer(r) == NULL && ics_bundle_manifest_of(r)->register_len == 0);
-    free(error);
+    ics_error_clear(&error);
     ics_bundle_close(r);
     free(gz);
   }
@@ -1690,6 +1792,76 @@ static void test_sealed_forgeries(void) {
   free(bytes);
 }
 
+/* ---- error codes: what callers may rely on, the message aside ------------------------------ */
+
+static ics_code read_code(const void *data, size_t size, const ics_bundle_limits *limits) {
+  ics_error e = {0};
+  ics_code code = ICS_OK;
+  free(read_reader_code(ics_bundle_open_memory(data, size, limits, ICS_EN, &e), &e, NULL, &code));
+  return code;
+}
+
+static ics_code text_code(const char *text) {
+  size_t size;
+  unsigned char *gz = gzip_text(text, strlen(text), &size);
+  ics_code code = read_code(gz, size, NULL);
+  free(gz);
+  return code;
+}
+
+static void test_codes(void) {
+  size_t size;
+  unsigned char *good = sample_bytes(&size);
+  unsigned char *bad = malloc(size);
+  CHECK(read_code(good, size, NULL) == ICS_OK);
+  CHECK(read_code("", 0, NULL) == ICS_E_WRONG_KIND);
+  CHECK(read_code("hello", 5, NULL) == ICS_E_WRONG_KIND);
+  CHECK(text_code("hello\n") == ICS_E_WRONG_KIND);
+  memcpy(bad, good, size);
+  bad[size - 6] ^= 1; /* the gzip CRC */
+  CHECK(read_code(bad, size, NULL) == ICS_E_DAMAGED);
+  CHECK(read_code(good, size / 2, NULL) == ICS_E_DAMAGED); /* truncated */
+  ics_bundle_limits limits;
+  ics_bundle_default_limits(&limits);
+  limits.max_records = 2;
+  CHECK(read_code(good, size, &limits) == ICS_E_LIMIT);
+  CHECK(text_code("ictsurvey-bundle: 9\n") == ICS_E_UNSUPPORTED);
+  CHECK(text_code("ictsurvey-bundle: 1\nbundle-idx\n") == ICS_E_SYNTAX);
+  CHECK(text_code("ictsurvey-bundle: 1\nbundle-id: x\n") == ICS_E_INVALID);
+  CHECK(text_code("ictsurvey-bundle: 1\nbundle-id: \xff\n") == ICS_E_NOT_UTF8);
+
+  /* files that cannot be read as bundles */
+  ics_error e = {0};
+  CHECK(ics_bundle_open("/nonexistent-dir/x.bundle", NULL, ICS_EN, &e) == NULL);
+  CHECK(e.code == ICS_E_NOT_FOUND && strstr(e.message, "cannot open the bundle: "));
+  ics_error_clear(&e);
+  CHECK(ics_bundle_open(dir, NULL, ICS_VI, &e) == NULL);
+  CHECK(e.code == ICS_E_NOT_REGULAR && strstr(e.message, "không phải một tệp thường"));
+  ics_error_clear(&e);
+  /* a reader that is not there */
+  bool got = true;
+  ics_bundle_record rec;
+  CHECK(ics_bundle_next(NULL, &rec, &got, &e) == -1 && !got && e.code == ICS_E_STATE);
+  ics_error_clear(&e);
+  CHECK(ics_bundle_unseal(NULL, office_pk, office_sk, &e) == -1 && e.code == ICS_E_STATE);
+  ics_error_clear(&e);
+
+  /* a signature that does not match */
+  ics_bundle_keys keys = {.signing_key = store_sk};
+  char *content;
+  unsigned char *signed_bytes = keyed_sample(&keys, &size, &content);
+  char *sig = strstr(content, "\nsignature: ");
+  CHECK(sig != NULL);
+  if (sig) {
+    sig[12] = sig[12] == '0' ? '1' : '0';
+    CHECK(text_code(content) == ICS_E_SIGNATURE);
+  }
+  free(signed_bytes);
+  free(content);
+  free(bad);
+  free(good);
+}
+
 static void test_sealed_allocation_failures(void) {
   ics_bundle_keys keys = {.signing_key = store_sk, .central_key = office_pk};
   ics_bundle_manifest m = sample;
@@ -1699,12 +1871,14 @@ static void test_sealed_allocation_failures(void) {
   for (n = 0; n < 10000; n++) {
     unlink(path);
     ics_alloc_fail_after(n);
-    char *error = write_bundle_keys(path, &m, &keys, sample_records, 3);
+    ics_error err = {0};
+    write_bundle_err(path, &m, &keys, sample_records, 3, ICS_EN, &err);
     ics_alloc_fail_after(-1);
     bool written = access(path, F_OK) == 0;
-    if (!written && error && !strstr(error, "out of memory")) fprintf(stderr, "write n=%ld: %s\n", n, error);
-    if (!written) CHECK(!error || strstr(error, "out of memory"));
-    free(error);
+    if (!written && err.code != ICS_E_NO_MEMORY)
+      fprintf(stderr, "write n=%ld: %s\n", n, err.message);
+    if (!written) CHECK(err.code == ICS_E_NO_MEMORY && strstr(err.message, "out of memory"));
+    ics_error_clear(&err);
     CHECK(temp_files() == 0);
     if (written) break;
   }
@@ -1713,9 +1887,11 @@ static void test_sealed_allocation_failures(void) {
   unsigned char *bytes = read_all(path, &size);
   for (n = 0; n < 10000; n++) {
     ics_alloc_fail_after(n);
-    char *error = read_unsealed(n % 2 ? NULL : bytes, size, n % 2 ? path : NULL, office_pk, office_sk);
+    ics_code code = ICS_OK;
+    char *error = read_unsealed_code(n % 2 ? NULL : bytes, size, n % 2 ? path : NULL, office_pk,
+                                     office_sk, &code);
     ics_alloc_fail_after(-1);
-    if (error) CHECK(strstr(error, "out of memory") != NULL);
+    if (error) CHECK(strstr(error, "out of memory") != NULL && code == ICS_E_NO_MEMORY);
     if (error && !strstr(error, "out of memory")) fprintf(stderr, "n=%ld: %s\n", n, error);
     bool done = error == NULL;
     free(error);
@@ -1796,6 +1972,7 @@ int main(int argc, char **argv) {
   test_sealed();
   test_sealed_damage();
   test_sealed_forgeries();
+  test_codes();
   test_sealed_allocation_failures();
   for (int i = 1; i < argc; i++) test_directory(argv[i]);
   remove_dir();

@@ -99,11 +99,11 @@ static size_t touch_manifest(const ics_bundle_reader *r) {
 }
 
 static void read_bundle(const void *data, size_t size, const ics_bundle_limits *limits) {
-  char *error = NULL;
+  ics_error error = {0};
   ics_bundle_reader *r = ics_bundle_open_memory(data, size, limits, ICS_EN, &error);
-  size_t sum = error ? strlen(error) : 0;
-  ics_free(error);
-  error = NULL;
+  size_t sum = error.message ? strlen(error.message) : 0;
+  if (!r != (error.code != ICS_OK)) abort(); /* a failure always says why, success never */
+  ics_error_clear(&error);
   if (!r) {
     sink += sum;
     return;
@@ -111,22 +111,22 @@ static void read_bundle(const void *data, size_t size, const ics_bundle_limits *
   sum += touch_manifest(r);
   if (ics_bundle_is_sealed(r)) {
     if (ics_bundle_unseal(r, central_pk, central_sk, &error) != 0)
-      sum += error ? strlen(error) : 0;
-    ics_free(error);
-    error = NULL;
+      sum += strlen(error.message);
+    ics_error_clear(&error);
     sum += touch_manifest(r) + ics_bundle_is_sealed(r);
   }
   ics_bundle_record rec;
+  bool got = false;
   int rc;
-  while ((rc = ics_bundle_next(r, &rec, &error)) == 1) {
+  while ((rc = ics_bundle_next(r, &rec, &got, &error)) == 0 && got) {
     sum += strlen(rec.instance_id) + strlen(rec.form_id) + strlen(rec.status) +
            strlen(rec.created_at) + strlen(rec.updated_at) + strlen(rec.surveyor) +
            strlen(rec.site) + (size_t)rec.revision + (size_t)rec.round;
     for (size_t i = 0; i < rec.value_count; i++)
       sum += strlen(rec.values[i].name) + strlen(rec.values[i].value);
   }
-  if (rc < 0) sum += error ? strlen(error) : 0;
-  ics_free(error);
+  if (rc < 0) sum += strlen(error.message);
+  ics_error_clear(&error);
   if (rc == 0) sum += touch_manifest(r); /* the signer, verified */
   ics_bundle_close(r);
   sink += sum;
