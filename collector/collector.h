@@ -144,8 +144,6 @@ int ics_store_export(ics_store *store, const char *bundle_path, const ics_export
 /* A new instance id: a version 7 UUID (time-ordered, 74 random bits from the OS). */
 void ics_uuid_new(char out[37]);
 
-#endif
-
 /* ---- importing an answers file ------------------------------------------------------------ */
 typedef struct {
   int mode;                  /* ics_answers_mode (answers_file.h): full, draft or patch */
@@ -186,3 +184,5 @@ ics_wizard_result ics_wizard_run(ics_store *store, const ics_form *form, const c
                                  ics_wizard_io *io, char id_out[37], char **error);
 /* Asks a yes/no question on the wizard's terminal; `fallback` when input ends. */
 bool ics_wizard_confirm(ics_wizard_io *io, const char *question, bool fallback);
+
+#endif
