@@ -40,10 +40,7 @@ typedef struct {
 } creader;
 
 static long count_chars(const unsigned char *p, size_t from, size_t to) {
-  long n = 0;
-  for (size_t k = from; k < to; k++)
-    if ((p[k] & 0xC0) != 0x80) n++;
-  return n;
+  return (long)ics_utf8_count((const char *)p + from, to - from);
 }
 
 /* The 1-based column of byte i of the chunk, on the current line. */

@@ -2,6 +2,7 @@
  * a time, without building a document tree. */
 #include <yaml.h>
 
+#include "ics_yaml.h"
 #include "answers_private.h"
 
 /* ---- YAML ----------------------------------------------------------------------------------
@@ -25,7 +26,7 @@ typedef struct {
   source src;
   yaml_parser_t parser;
   size_t mark_index;    /* where the last event ended (characters), for the runaway check */
-  long mark_line, mark_col;
+  int mark_line, mark_col;
   yevent ev;            /* the current event */
   yaml_event_t lib_ev;  /* the libyaml event behind it */
   bool have_lib_ev;
@@ -46,10 +47,8 @@ static int yaml_read(void *data, unsigned char *buffer, size_t size, size_t *siz
 
 /* e describes le; a scalar's value points into le. */
 static void describe(const yaml_event_t *le, yevent *e) {
-  *e = (yevent){.type = le->type,
-                .line = (int)le->start_mark.line + 1,
-                .col = (int)le->start_mark.column + 1,
-                .value = ""};
+  *e = (yevent){.type = le->type, .value = ""};
+  ics_yaml_position(le->start_mark, &e->line, &e->col);
   switch (le->type) {
   case YAML_ALIAS_EVENT: e->anchored = true; break;
   case YAML_SEQUENCE_START_EVENT: e->anchored = le->data.sequence_start.anchor != NULL; break;
@@ -73,8 +72,7 @@ static bool fetch(yreader *y) {
   y->have_lib_ev = yaml_parser_parse(&y->parser, &y->lib_ev);
   if (!y->have_lib_ev) return false;
   y->mark_index = y->lib_ev.end_mark.index;
-  y->mark_line = (long)y->lib_ev.end_mark.line + 1;
-  y->mark_col = (long)y->lib_ev.end_mark.column + 1;
+  ics_yaml_position(y->lib_ev.end_mark, &y->mark_line, &y->mark_col);
   describe(&y->lib_ev, &y->ev);
   return true;
 }
@@ -95,19 +93,18 @@ static bool next_event(yreader *y) {
       out_of_memory(b);
       return false;
     }
-    long line = (long)y->parser.problem_mark.line + 1, col = (long)y->parser.problem_mark.column + 1;
+    int line, col;
+    ics_yaml_position(y->parser.problem_mark, &line, &col);
     if (y->parser.error == YAML_READER_ERROR) { /* no mark: the scanner's position is close */
-      line = (long)y->parser.mark.line + 1;
-      col = (long)y->parser.mark.column + 1;
+      ics_yaml_position(y->parser.mark, &line, &col);
     } else if (y->parser.context && y->src.eof && y->parser.problem_mark.index >= y->src.chars) {
       /* the file ended inside something (an unclosed quote): say where that began */
-      line = (long)y->parser.context_mark.line + 1;
-      col = (long)y->parser.context_mark.column + 1;
+      ics_yaml_position(y->parser.context_mark, &line, &col);
     }
     ics_buf what = {0};
     ics_buf_puts(&what, y->parser.problem ? y->parser.problem : "?");
     if (y->parser.context) ics_buf_printf(&what, " (%s)", y->parser.context);
-    fatal(b, (int)line, (int)col, A_YAML_SYNTAX, what.failed ? "?" : what.data);
+    fatal(b, line, col, A_YAML_SYNTAX, what.failed ? "?" : what.data);
     ics_buf_free(&what);
     return false;
   }

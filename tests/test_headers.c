@@ -12,7 +12,9 @@
 #include "aggregator.h"
 #include "reports.h"
 #include "evaluate.h"
+#include "ics_yaml.h"
 
+#include "ics_yaml.h"
 #include "evaluate.h"
 #include "reports.h"
 #include "aggregator.h"
