@@ -131,6 +131,13 @@ static int fail(char *error) {
   return EXIT_FAIL;
 }
 
+/* The store's error printed (and cleared): EXIT_FAIL. */
+static int store_failed(ics_error *err) {
+  cli_print_error(err);
+  ics_error_clear(err);
+  return EXIT_FAIL;
+}
+
 /* The PC's date, and a warning when it cannot be right for the round: records carry it. */
 static void show_clock(int round) {
   char now[21];
@@ -182,10 +189,10 @@ static int init_from_kit(const options *o, int round) {
   }
   ics_kit *kit = read_kit(o->kit);
   if (!kit) return EXIT_FAIL;
-  char *error = NULL;
+  ics_error err = {0};
   int status = EXIT_OK;
-  if (ics_store_create_from_kit(o->store, o->site, o->surveyor, round, kit, cli_lang, &error)) {
-    status = fail(error);
+  if (ics_store_create_from_kit(o->store, o->site, o->surveyor, round, kit, cli_lang, &err)) {
+    status = store_failed(&err);
   } else {
     fprintf(stderr, cli_tr("Đã tạo kho '%s' từ bộ biểu mẫu '%s': nơi khảo sát '%s', người khảo sát '%s'.\n",
                            "Created the store '%s' from the kit '%s': site '%s', surveyor '%s'.\n"),
@@ -204,18 +211,18 @@ static int collect_update(ics_store *store, const options *o) {
   }
   ics_kit *kit = read_kit(o->kit);
   if (!kit) return EXIT_FAIL;
-  char *error = NULL;
+  ics_error err = {0};
   ics_store_kit_info before;
+  bool adopted = false;
   int status = EXIT_OK;
-  if (ics_store_kit(store, &before, &error)) {
-    status = fail(error);
+  if (ics_store_kit(store, &before, &err) || ics_store_adopt_kit(store, kit, &adopted, &err)) {
+    status = store_failed(&err);
   } else {
-    ics_kit_update u = ics_store_adopt_kit(store, kit, &error);
-    if (u == ICS_KIT_ALREADY) {
+    if (!adopted) {
       fprintf(stderr, cli_tr("Kho '%s' đã có bộ biểu mẫu này (số %llu): không thay đổi gì.\n",
                              "The store '%s' has this kit already (number %llu): nothing changed.\n"),
               o->store, (unsigned long long)kit->sequence);
-    } else if (u == ICS_KIT_ADOPTED) {
+    } else {
       fprintf(stderr, cli_tr("Kho '%s' đã dùng bộ biểu mẫu mới; các bản ghi đã có được giữ nguyên.\n",
                              "The store '%s' now uses the new kit; the records already stored are kept.\n"),
               o->store);
@@ -224,8 +231,6 @@ static int collect_update(ics_store *store, const options *o) {
         fputs(cli_tr("Kho này trước đây không làm từ bộ biểu mẫu: hãy đọc dấu vân tay trên cho Sở để xác nhận.\n",
                      "This store was not made from a kit before: read the fingerprint above to the office to confirm it.\n"),
               stderr);
-    } else {
-      status = fail(error);
     }
   }
   ics_kit_free(kit);
@@ -257,13 +262,14 @@ static int collect_init(const options *o) {
     return fail(error);
   char *dir = o->forms ? ics_strdup(o->forms) : ics_definitions_dir();
   ics_errors diags = {0};
+  ics_error err = {0};
   size_t form_count = 0;
   int status = EXIT_OK;
   if (ics_store_create_from_dir(o->store, o->site, o->surveyor, round, dir,
                                 o->central_key ? central_key : NULL, cli_lang, &form_count,
-                                &diags, &error)) {
+                                &diags, &err)) {
     cli_print_diags(&diags);
-    status = fail(error);
+    status = store_failed(&err);
   } else {
     fprintf(stderr, cli_tr("Đã tạo kho '%s': %zu biểu mẫu, đợt khảo sát %d, nơi khảo sát '%s', người khảo sát '%s'.\n",
                            "Created the store '%s': %zu forms, survey round %d, site '%s', surveyor '%s'.\n"),
@@ -297,31 +303,30 @@ static int import_answers(ics_store *store, const ics_form *form, const char *pa
                              .lang = cli_lang};
   ics_buf ids = {0}, notes = {0};
   ics_errors diags = {0};
-  char *error = NULL;
-  unsigned long failures = ics_alloc_failures();
-  int rc = ics_store_import(store, form, path, NULL, 0, &opts, &ids, &notes, &diags, &error);
+  ics_error err = {0};
+  int rc = ics_store_import(store, form, path, NULL, 0, &opts, &ids, &notes, &diags, &err);
   if (notes.data) fputs(notes.data, stderr);
   int status_code = EXIT_OK;
-  if (rc && error) {
-    status_code = fail(error);
+  /* the file's problems (or memory running out) are listed; the store's error is said alone */
+  bool listed = err.code == ICS_E_NO_MEMORY || (err.code == ICS_E_INVALID && ics_errors_any(&diags));
+  if (rc && !listed) {
+    status_code = store_failed(&err);
   } else if (rc) {
     for (size_t i = 0; i < diags.count; i++) {
       const ics_error *d = &diags.items[i];
       if (d->line > 0) fprintf(stderr, "%s:%d:%d: error: %s\n", d->file, d->line, d->column, d->message);
       else fprintf(stderr, "%s: %s\n", d->file, d->message);
     }
-    /* no problem in the file, or one not even recorded: memory ran out */
-    bool no_memory = ics_alloc_failures() != failures || !(diags.count || diags.dropped) ||
-                     (diags.dropped && diags.count < ICS_ERRORS_MAX);
+    /* memory ran out, or a problem was not even recorded for want of it */
+    bool no_memory = err.code == ICS_E_NO_MEMORY || (diags.dropped && diags.count < ICS_ERRORS_MAX);
     if (diags.dropped && !no_memory)
       fprintf(stderr, cli_tr("%s: và %zu lỗi khác\n", "%s: and %zu more errors\n"), path, diags.dropped);
     if (no_memory)
       fprintf(stderr, cli_tr("Không lưu bản ghi nào của '%s': %s.\n", "Nothing of '%s' was stored: %s.\n"),
               path, cli_message(NULL));
-    else
-      fprintf(stderr, cli_tr("Không lưu bản ghi nào của '%s': hãy sửa các lỗi trên rồi nhập lại.\n",
-                             "Nothing of '%s' was stored: correct the errors above and import again.\n"),
-              path);
+    else /* "Nothing of 'FILE' was stored: correct the errors above and import again." */
+      cli_note("%s", "%s", err.message);
+    ics_error_clear(&err);
     status_code = EXIT_FAIL;
   } else if (ids.data) {
     fputs(ids.data, stdout);
@@ -355,17 +360,18 @@ static int collect_fill(ics_store *store, const options *o) {
     return import_answers(store, form, o->answers, o->draft ? ICS_ANSWERS_DRAFT : ICS_ANSWERS_FULL,
                           NULL, NULL, o->draft ? ICS_DRAFT : ICS_FINALIZED);
   ics_wizard_io io = terminal();
-  char draft[37], *error = NULL, id[37] = "";
-  int found = ics_store_find_draft(store, form->id, draft, &error);
-  if (found < 0) return fail(error);
+  char draft[37], id[37] = "";
+  ics_error err = {0};
+  bool found;
+  if (ics_store_find_draft(store, form->id, draft, &found, &err)) return store_failed(&err);
   const char *resume = NULL;
   if (found) {
     fprintf(stderr, cli_tr("Có phiếu nháp %s của biểu mẫu '%s'.\n", "There is a draft %s of the form '%s'.\n"),
             draft, form->id);
     if (ics_wizard_confirm(&io, cli_tr("Làm tiếp phiếu nháp này?", "Continue this draft?"), true)) resume = draft;
   }
-  ics_wizard_result r = ics_wizard_run(store, form, resume, &io, id, &error);
-  if (r == ICS_WIZARD_ERROR) return fail(error);
+  ics_wizard_result r = ics_wizard_run(store, form, resume, &io, id, &err);
+  if (r == ICS_WIZARD_ERROR) return store_failed(&err);
   if (id[0]) printf("%s\n", id);
   return EXIT_OK;
 }
@@ -377,9 +383,9 @@ static int named_record(ics_store *store, const options *o, ics_record **rec, ic
     cli_error("cần đúng một MÃ_BẢN_GHI", "give exactly one INSTANCE_ID");
     return EXIT_USAGE;
   }
-  char *error = NULL;
+  ics_error err = {0};
   *rec = NULL;
-  if (ics_store_get(store, o->positional[0], rec, info, &error)) return fail(error);
+  if (ics_store_get(store, o->positional[0], rec, info, &err)) return store_failed(&err);
   return -1;
 }
 
@@ -388,7 +394,7 @@ static int collect_edit(ics_store *store, const options *o) {
   ics_record_info info;
   int status = named_record(store, o, &rec, &info);
   if (status >= 0) return status;
-  char *error = NULL;
+  ics_error err = {0};
   if (info.status == ICS_VOID) {
     cli_error("bản ghi %s đã bị hủy, không sửa được", "the record %s is void and cannot be changed",
               info.instance_id);
@@ -399,8 +405,8 @@ static int collect_edit(ics_store *store, const options *o) {
   } else {
     ics_wizard_io io = terminal();
     char id[37];
-    status = ics_wizard_run(store, rec->form, info.instance_id, &io, id, &error) == ICS_WIZARD_ERROR
-                 ? fail(error)
+    status = ics_wizard_run(store, rec->form, info.instance_id, &io, id, &err) == ICS_WIZARD_ERROR
+                 ? store_failed(&err)
                  : EXIT_OK;
   }
   ics_record_free(rec);
@@ -413,11 +419,11 @@ static int collect_void(ics_store *store, const options *o) {
   int status = named_record(store, o, &rec, &info);
   if (status >= 0) return status;
   status = EXIT_OK;
-  char *error = NULL;
+  ics_error err = {0};
   if (info.status == ICS_VOID) {
     fprintf(stderr, cli_tr("Bản ghi %s đã bị hủy trước đó.\n", "The record %s was already void.\n"), info.instance_id);
-  } else if (ics_store_revise(store, info.instance_id, rec, ICS_VOID, &error)) {
-    status = fail(error);
+  } else if (ics_store_revise(store, info.instance_id, rec, ICS_VOID, &err)) {
+    status = store_failed(&err);
   } else {
     fprintf(stderr, cli_tr("Đã hủy bản ghi %s (lần sửa %d); lần xuất sau sẽ báo cho Sở.\n",
                            "Voided the record %s (revision %d); the next export tells the central office.\n"),
@@ -427,12 +433,13 @@ static int collect_void(ics_store *store, const options *o) {
   return status;
 }
 
-static int print_line(void *ctx, const ics_record_info *info, const char *key) {
+static int print_line(void *ctx, const ics_record_info *info, const char *key, ics_error *err) {
   (void)ctx;
   ics_buf safe = {0}; /* a tab or newline in a key would shift the columns or forge a line */
   ics_escape_controls(&safe, key, strlen(key));
   if (safe.failed) {
     ics_buf_free(&safe);
+    ics_error_no_memory(err, cli_lang);
     return -1;
   }
   printf("%s\t%s\t%s\t%d\t%s\t%s\n", info->instance_id, info->form_id, safe.data ? safe.data : "",
@@ -448,8 +455,8 @@ static int collect_export(ics_store *store, const options *o) {
   }
   ics_export_options opts = {.bundle_id = o->bundle_id, .created = o->created};
   uint64_t records;
-  char *error = NULL;
-  if (ics_store_export(store, o->output, &opts, &records, &error)) return fail(error);
+  ics_error err = {0};
+  if (ics_store_export(store, o->output, &opts, &records, &err)) return store_failed(&err);
   char fingerprint[ICS_FINGERPRINT_SIZE], signer[65];
   if (ics_store_signer(store, signer))
     fprintf(stderr, cli_tr("Gói được ký bằng khóa của kho này: %.16s…\n",
@@ -477,9 +484,9 @@ static int collect_set_key(ics_store *store, const options *o) {
   }
   unsigned char key[ICS_KEY_BYTES];
   char *error = NULL;
-  if (ics_keys_read_public(o->central_key, key, cli_lang, &error) ||
-      ics_store_set_central_key(store, key, &error))
-    return fail(error);
+  if (ics_keys_read_public(o->central_key, key, cli_lang, &error)) return fail(error);
+  ics_error err = {0};
+  if (ics_store_set_central_key(store, key, &err)) return store_failed(&err);
   char fingerprint[ICS_FINGERPRINT_SIZE];
   ics_key_fingerprint(key, fingerprint);
   fprintf(stderr, cli_tr("Từ nay các gói xuất từ '%s' được niêm phong bằng khóa của Sở %s.\n",
@@ -510,15 +517,15 @@ int cmd_collect(int argc, char **argv) {
     const char *inputs[] = {o.store};
     if (cli_check_output(o.output, ICS_FILE_BUNDLE, o.force, inputs, 1)) return EXIT_FAIL;
   }
-  char *error = NULL;
-  ics_store *store = ics_store_open(o.store, cli_lang, &error);
-  if (!store) return fail(error);
+  ics_error err = {0};
+  ics_store *store = ics_store_open(o.store, cli_lang, &err);
+  if (!store) return store_failed(&err);
   int status;
   switch (which) {
   case 1: status = collect_fill(store, &o); break;
   case 2: status = collect_edit(store, &o); break;
   case 3: status = collect_void(store, &o); break;
-  case 4: status = ics_store_list(store, print_line, NULL, &error) ? fail(error) : EXIT_OK; break;
+  case 4: status = ics_store_list(store, print_line, NULL, &err) ? store_failed(&err) : EXIT_OK; break;
   case 5: status = collect_export(store, &o); break;
   case 6: status = collect_set_key(store, &o); break;
   default: status = collect_update(store, &o); break;

@@ -125,33 +125,33 @@ static int make_store(sim *s, const char *name, const char *site, const char *su
   ics_buf_printf(&path, "%s/bundles/%s-1.bundle", s->out, name);
   bundle = ics_buf_take(&path);
   ics_errors diags = {0};
-  char *error = NULL;
+  ics_error err = {0};
   size_t form_count;
-  int rc = s->kit ? ics_store_create_from_kit(store, site, surveyor, 0, s->kit, cli_lang, &error)
+  int rc = s->kit ? ics_store_create_from_kit(store, site, surveyor, 0, s->kit, cli_lang, &err)
                   : ics_store_create_from_dir(store, site, surveyor, s->round, s->dir, s->central_key,
-                                              cli_lang, &form_count, &diags, &error);
-  ics_store *st = rc ? NULL : ics_store_open(store, cli_lang, &error);
+                                              cli_lang, &form_count, &diags, &err);
+  ics_store *st = rc ? NULL : ics_store_open(store, cli_lang, &err);
   if (!rc && !st) rc = 1;
   for (size_t i = 0; !rc && i < count; i++) {
     ics_buf file = {0};
     ics_buf_printf(&file, "%s/%s.csv", adir, forms[i]);
     char *csv = ics_buf_take(&file);
     rc = !csv || write_file(csv, answers[i]->data);
-    ics_import_options opts = {.mode = 0, .status = ICS_FINALIZED, .lang = cli_lang};
+    ics_import_options opts = {.mode = ICS_ANSWERS_FULL, .status = ICS_FINALIZED, .lang = cli_lang};
     if (!rc) rc = ics_store_import(st, ics_store_form(st, forms[i]), csv, answers[i]->data, answers[i]->len,
-                                   &opts, NULL, NULL, &diags, &error);
+                                   &opts, NULL, NULL, &diags, &err);
     ics_free(csv);
   }
   uint64_t records = 0;
-  if (!rc) rc = ics_store_export(st, bundle, NULL, &records, &error);
+  if (!rc) rc = ics_store_export(st, bundle, NULL, &records, &err);
   if (!rc) {
     ics_buf_puts(&s->bundles, bundle);
     ics_buf_putc(&s->bundles, '\n');
   }
   cli_print_diags(&diags);
-  if (rc) cli_error("%s: %s", "%s: %s", name, error ? error : "?");
+  if (rc) cli_error("%s: %s", "%s: %s", name, err.message ? err.message : "?");
   ics_errors_free(&diags);
-  ics_free(error);
+  ics_error_clear(&err);
   ics_store_close(st);
   ics_free(adir);
   ics_free(store);
@@ -178,7 +178,7 @@ typedef struct {
   int n;
 } first_two;
 
-static int take_two(void *ctx, const ics_record_info *info, const char *key) {
+static int take_two(void *ctx, const ics_record_info *info, const char *key, ics_error *err) {
   first_two *t = ctx;
   if (strcmp(info->form_id, "staff") || t->n == 2) return 0;
   memcpy(t->ids[t->n], info->instance_id, 37);
@@ -191,27 +191,28 @@ static int take_two(void *ctx, const ics_record_info *info, const char *key) {
 static int edits_after_export(sim *s, const char *name) {
   ics_buf p = {0};
   ics_buf_printf(&p, "%s/stores/%s.store", s->out, name);
-  char *store = ics_buf_take(&p), *error = NULL;
-  ics_store *st = store ? ics_store_open(store, cli_lang, &error) : NULL;
+  char *store = ics_buf_take(&p);
+  ics_error err = {0};
+  ics_store *st = store ? ics_store_open(store, cli_lang, &err) : NULL;
   int rc = st ? 0 : 1;
   first_two t = {0};
-  if (!rc) rc = ics_store_list(st, take_two, &t, &error);
+  if (!rc) rc = ics_store_list(st, take_two, &t, &err);
   ics_record *rec = NULL;
   ics_record_info info;
-  if (!rc && t.n == 2 && !(rc = ics_store_get(st, t.ids[0], &rec, &info, &error))) {
+  if (!rc && t.n == 2 && !(rc = ics_store_get(st, t.ids[0], &rec, &info, &err))) {
     int f = ics_form_field_index(rec->form, "it_certificate");
     rc = ics_record_set(rec, f, "advanced", NULL, cli_lang, NULL) != ICS_OK ||
-         ics_store_revise(st, t.ids[0], rec, ICS_FINALIZED, &error);
+         ics_store_revise(st, t.ids[0], rec, ICS_FINALIZED, &err);
     ics_record_free(rec);
     rec = NULL;
   }
-  if (!rc && t.n == 2 && !(rc = ics_store_get(st, t.ids[1], &rec, &info, &error)))
-    rc = ics_store_revise(st, t.ids[1], rec, ICS_VOID, &error);
+  if (!rc && t.n == 2 && !(rc = ics_store_get(st, t.ids[1], &rec, &info, &err)))
+    rc = ics_store_revise(st, t.ids[1], rec, ICS_VOID, &err);
   ics_record_free(rec);
   ics_buf_printf(&p, "%s/bundles/%s-2.bundle", s->out, name);
   char *bundle = ics_buf_take(&p);
   uint64_t records;
-  if (!rc) rc = ics_store_export(st, bundle, NULL, &records, &error);
+  if (!rc) rc = ics_store_export(st, bundle, NULL, &records, &err);
   if (!rc) {
     ics_buf_printf(&s->bundles, "%s\n", bundle);
     ics_buf_printf(&p, "%s/answers/changes.csv", s->out);
@@ -223,8 +224,8 @@ static int edits_after_export(sim *s, const char *name) {
     ics_buf_free(&text);
     ics_free(changes);
   }
-  if (rc) cli_error("%s: %s", "%s: %s", name, error ? error : "?");
-  ics_free(error);
+  if (rc) cli_error("%s: %s", "%s: %s", name, err.message ? err.message : "?");
+  ics_error_clear(&err);
   ics_free(bundle);
   ics_free(store);
   ics_store_close(st);

@@ -42,6 +42,21 @@ void cli_note(const char *vi, const char *en, ...) {
   va_end(ap);
 }
 
+void cli_print_error(const ics_error *err) {
+  if (err->code == ICS_E_NO_MEMORY && err->fixed_text) { /* the library could say no more */
+    cli_error("%s", "%s", cli_message(NULL));
+    return;
+  }
+  const char *message = err->message ? err->message : ics_code_text(err->code, cli_lang);
+  if (err->file) {
+    char *line = ics_error_format(err);
+    cli_note("%s", "%s", line ? line : message);
+    ics_free(line);
+  } else {
+    cli_error("%s", "%s", message);
+  }
+}
+
 void cli_office_fingerprint(const unsigned char signing_key[32]) {
   char fingerprint[ICS_FINGERPRINT_SIZE];
   ics_key_fingerprint(signing_key, fingerprint);

@@ -6,6 +6,7 @@
 #ifndef ICS_COLLECTOR_H
 #define ICS_COLLECTOR_H
 
+#include "answers_file.h"
 #include "kit.h"
 #include "schema.h"
 
@@ -41,20 +42,24 @@ typedef struct {
   const char *kit_id;
 } ics_store_setup;
 
-/* Creates a new store (refuses an existing file). Returns 0, or 1 with *error set. */
-int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang lang, char **error);
+/* Every function that can fail takes `ics_error *err` last (it may be NULL) and returns 0, or
+ * -1 (pointers: NULL) with *err set, in the store's language (given to create and open). */
+
+/* Creates a new store (refuses an existing file). */
+int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang lang, ics_error *err);
 /* Creates a store with every form and the unit register found in a folder of definitions
  * (other YAML files there, such as targets.yaml, are left out). Problems in the definitions
- * go to diags; *form_count gets the number of forms copied. Returns 0, or 1 with *error. */
+ * go to diags (and *err says that there were some); *form_count gets the number of forms
+ * copied. */
 int ics_store_create_from_dir(const char *path, const char *site, const char *surveyor, int round,
                               const char *dir, const unsigned char *central_key, ics_lang lang,
-                              size_t *form_count, ics_errors *diags, char **error);
+                              size_t *form_count, ics_errors *diags, ics_error *err);
 /* Creates a store from a survey kit whose signature was checked (kit.h): its forms, register,
- * round (round 0: the kit's; another is refused) and the office's keys. 0, or 1 with *error. */
+ * round (round 0: the kit's; another is refused) and the office's keys. */
 int ics_store_create_from_kit(const char *path, const char *site, const char *surveyor, int round,
-                              const ics_kit *kit, ics_lang lang, char **error);
-/* Opens a store, loading its forms and register. NULL with *error on failure. */
-ics_store *ics_store_open(const char *path, ics_lang lang, char **error);
+                              const ics_kit *kit, ics_lang lang, ics_error *err);
+/* Opens a store, loading its forms and register. */
+ics_store *ics_store_open(const char *path, ics_lang lang, ics_error *err);
 void ics_store_close(ics_store *store);
 
 const char *ics_store_id(const ics_store *store);
@@ -67,38 +72,42 @@ size_t ics_store_form_count(const ics_store *store);
 const ics_form *ics_store_form_at(const ics_store *store, size_t index);
 
 /* Transactions around many changes (an answers file is stored all or nothing). */
-int ics_store_begin(ics_store *store, char **error);
-int ics_store_commit(ics_store *store, char **error);
+int ics_store_begin(ics_store *store, ics_error *err);
+int ics_store_commit(ics_store *store, ics_error *err);
 void ics_store_rollback(ics_store *store);
 
-/* Adds a new record (revision 1) with a fresh random instance id, written to id_out. */
+/* Adds a new record (revision 1) with a fresh instance id (ics_uuid_new), written to id_out. */
 int ics_store_add(ics_store *store, const ics_record *record, ics_record_status status,
-                  char id_out[37], char **error);
+                  char id_out[37], ics_error *err);
 /* Loads the newest revision of a record. *record is allocated (ics_record_free). */
 int ics_store_get(ics_store *store, const char *instance_id, ics_record **record,
-                  ics_record_info *info, char **error);
+                  ics_record_info *info, ics_error *err);
 /* Stores a new revision (newest + 1) of an existing record. */
 int ics_store_revise(ics_store *store, const char *instance_id, const ics_record *record,
-                     ics_record_status status, char **error);
+                     ics_record_status status, ics_error *err);
 /* Overwrites the newest revision in place: a draft being filled, answer by answer. */
 int ics_store_update(ics_store *store, const char *instance_id, const ics_record *record,
-                     ics_record_status status, char **error);
+                     ics_record_status status, ics_error *err);
 
 /* Another record (newest revision not void) of the same form and round with this natural
- * key, other than `except_id`; its id goes to found_id. Returns 1 found, 0 none, -1 error. */
+ * key, other than `except_id`: *found tells, and its id goes to found_id. */
 int ics_store_find_key(ics_store *store, const char *form_id, const char *key,
-                       const char *except_id, char found_id[37], char **error);
-/* Whether the store holds any record of a form (1 yes, 0 no, -1 error). */
-int ics_store_has_records(ics_store *store, const char *form_id, char **error);
-/* The newest draft of a form, if any (1 found, 0 none, -1 error). */
-int ics_store_find_draft(ics_store *store, const char *form_id, char found_id[37], char **error);
+                       const char *except_id, char found_id[37], bool *found, ics_error *err);
+/* Whether the store holds any record of a form. */
+int ics_store_has_records(ics_store *store, const char *form_id, bool *has, ics_error *err);
+/* The newest draft of a form, if any (*found tells). */
+int ics_store_find_draft(ics_store *store, const char *form_id, char found_id[37], bool *found,
+                         ics_error *err);
 
-/* Calls visit for the newest revision of every record, ordered by form then instance id. */
-typedef int (*ics_store_visitor)(void *ctx, const ics_record_info *info, const char *natural_key);
-int ics_store_list(ics_store *store, ics_store_visitor visit, void *ctx, char **error);
+/* Calls visit for the newest revision of every record, ordered by form then instance id. A
+ * visitor returns 0 to go on; anything else stops the listing, which then fails: the visitor
+ * says why in the *err it is given. */
+typedef int (*ics_store_visitor)(void *ctx, const ics_record_info *info, const char *natural_key,
+                                 ics_error *err);
+int ics_store_list(ics_store *store, ics_store_visitor visit, void *ctx, ics_error *err);
 
 typedef struct {
-  const char *bundle_id; /* NULL: a random UUID */
+  const char *bundle_id; /* NULL: a new UUID */
   const char *created;   /* NULL: now */
 } ics_export_options;
 
@@ -110,23 +119,20 @@ typedef struct {
   uint64_t sequence;
   char kit_id[37];
 } ics_store_kit_info;
-int ics_store_kit(ics_store *store, ics_store_kit_info *info, char **error);
+int ics_store_kit(ics_store *store, ics_store_kit_info *info, ics_error *err);
 
-typedef enum {
-  ICS_KIT_ADOPTED,      /* the store now has the kit's forms, register and keys */
-  ICS_KIT_ALREADY,      /* the store has this kit already: nothing changed */
-  ICS_KIT_REFUSED,      /* *error says why: another office, an older kit, another round */
-  ICS_KIT_UPDATE_ERROR  /* the store could not be written: nothing changed */
-} ics_kit_update;
 /* Adopts a newer kit of the office the store knows (its signature checked by the caller):
  * forms of the kit replace the store's of the same id, its register the store's, and after a
  * key rotation the kit's next keys become the office's. A store not made from a kit adopts
- * the kit's office (the caller shows its fingerprint). Records already stored are kept. */
-ics_kit_update ics_store_adopt_kit(ics_store *store, const ics_kit *kit, char **error);
+ * the kit's office (the caller shows its fingerprint). Records already stored are kept.
+ * *adopted is false when the store has this kit already (nothing changed). A kit refused
+ * (another office: ICS_E_KEY; an older kit, another round: ICS_E_REFUSED) or a store that
+ * could not be written fails, and nothing changed. */
+int ics_store_adopt_kit(ics_store *store, const ics_kit *kit, bool *adopted, ics_error *err);
 
 /* The central office's public key the store seals its exports to (replacing any earlier one:
- * the office changed keys). 0, or 1 with *error. */
-int ics_store_set_central_key(ics_store *store, const unsigned char key[32], char **error);
+ * the office changed keys). */
+int ics_store_set_central_key(ics_store *store, const unsigned char key[32], ics_error *err);
 /* The public half of the store's signing key in hex (what the central office records), when
  * the store has one (a store made before keys existed gets it at its first export). */
 bool ics_store_signer(ics_store *store, char hex[65]);
@@ -138,17 +144,15 @@ bool ics_store_sealed(ics_store *store, char *fingerprint);
  * export of a store made before keys existed) and, when the store has the central office's
  * key, sealed to it. *records_out gets the number of records written. */
 int ics_store_export(ics_store *store, const char *bundle_path, const ics_export_options *opts,
-                     uint64_t *records_out, char **error);
+                     uint64_t *records_out, ics_error *err);
 
 /* ---- platform seams ------------------------------------------------------------------ */
 /* A new instance id: a version 7 UUID (time-ordered, 74 random bits from the OS). */
 void ics_uuid_new(char out[37]);
 
-#endif
-
 /* ---- importing an answers file ------------------------------------------------------------ */
 typedef struct {
-  int mode;                  /* ics_answers_mode (answers_file.h): full, draft or patch */
+  ics_answers_mode mode;     /* full, draft or patch */
   const ics_record *base;    /* patch: the record being edited */
   const char *edit_id;       /* patch: its id; the file's record becomes its next revision */
   ics_record_status status;  /* what the stored records become */
@@ -157,32 +161,35 @@ typedef struct {
 
 /* Imports every record of an answers file (text in memory when text is given, path then only
  * names it) in one transaction: all of them or none. New ids are appended to ids, one per
- * line; notes about natural keys already in the store to notes (either may be NULL). Returns
- * 0, or 1 with the file's problems in diags ("record N: FIELD: MESSAGE") or the store's in
- * *error (both empty when memory ran out, even for the message). */
+ * line; notes about natural keys already in the store to notes (either may be NULL). On
+ * failure *err is the store's error, ICS_E_NO_MEMORY when memory ran out (in the store, the
+ * reader or ids and notes), or ICS_E_INVALID ("Nothing of 'FILE' was stored: correct the
+ * errors above ...") when the file's problems are in diags ("record N: FIELD: MESSAGE"). */
 int ics_store_import(ics_store *store, const ics_form *form, const char *path, const char *text,
                      size_t len, const ics_import_options *opts, ics_buf *ids, ics_buf *notes,
-                     ics_errors *diags, char **error);
+                     ics_errors *diags, ics_error *err);
 
 /* ---- the wizard ----------------------------------------------------------------------------
  * A line-oriented terminal wizard: one question at a time with its label, hint, choices and
  * progress; every confirmed answer saved at once; commands to go back, skip, get help, save
  * and quit; a review screen before finalizing. Works on any terminal and on piped input. */
 typedef struct {
-  void *in;   /* FILE* to read answers from */
-  void *out;  /* FILE* for questions and messages */
+  FILE *in;   /* answers are read from it */
+  FILE *out;  /* questions and messages */
   ics_lang lang;
 } ics_wizard_io;
 
 typedef enum {
   ICS_WIZARD_FINALIZED = 0, /* the record was checked and finalized */
   ICS_WIZARD_SAVED = 1,     /* saved as a draft: the surveyor quit, or input ended */
-  ICS_WIZARD_ERROR = 2,     /* *error says why */
+  ICS_WIZARD_ERROR = 2,     /* *err says why */
 } ics_wizard_result;
 
 /* Fills a new record of `form` (instance_id NULL) or continues one (a draft, or a finalized
  * record to edit). The record's id is written to id_out. */
 ics_wizard_result ics_wizard_run(ics_store *store, const ics_form *form, const char *instance_id,
-                                 ics_wizard_io *io, char id_out[37], char **error);
+                                 ics_wizard_io *io, char id_out[37], ics_error *err);
 /* Asks a yes/no question on the wizard's terminal; `fallback` when input ends. */
 bool ics_wizard_confirm(ics_wizard_io *io, const char *question, bool fallback);
+
+#endif

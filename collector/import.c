@@ -1,18 +1,18 @@
 /* import.c - an answers file into a store, all or nothing: every record is read and checked
- * (collector/answers_file.c) inside one transaction that any problem rolls back. */
+ * (collector/answers_file.h) inside one transaction that any problem rolls back. */
 #include <stdio.h>
 #include <string.h>
 
 #include "answers_file.h"
-#include "collector.h"
+#include "collector_private.h"
 
 typedef struct {
   ics_store *store;
   const ics_import_options *opts;
   bool check_keys;  /* the store had records of the form: note keys seen before */
   ics_buf *ids, *notes;
-  char *error;
-  bool failed;      /* a record could not be stored (error may be NULL: no memory for it) */
+  ics_error error;  /* why a record could not be stored */
+  bool failed;
 } import_ctx;
 
 static int import_record(void *ctx, ics_record *rec, size_t number) {
@@ -23,18 +23,15 @@ static int import_record(void *ctx, ics_record *rec, size_t number) {
   }
   const char *key = rec->form->key >= 0 ? rec->values[rec->form->key] : NULL;
   char found[37];
-  int seen = c->check_keys && key && c->notes
-                 ? ics_store_find_key(c->store, rec->form->id, key, NULL, found, &c->error)
-                 : 0;
-  if (seen < 0) { /* the store failed: going on could write outside the transaction */
-    c->failed = true;
+  bool seen = false;
+  if (c->check_keys && key && c->notes &&
+      ics_store_find_key(c->store, rec->form->id, key, NULL, found, &seen, &c->error)) {
+    c->failed = true; /* the store failed: going on could write outside the transaction */
     return 1;
   }
   if (seen)
-    ics_buf_printf(c->notes,
-                   c->opts->lang == ICS_EN ? "Note: record %zu: %s '%s' is already in the store (record %s)\n"
-                                           : "Lưu ý: bản ghi %zu: %s '%s' đã có trong kho (bản ghi %s)\n",
-                   number, rec->form->fields[rec->form->key].name, key, found);
+    ics_buf_printf(c->notes, ics_message_text(CMSG(C_NOTE_KEY_SEEN), c->opts->lang), number,
+                   rec->form->fields[rec->form->key].name, key, found);
   char id[37];
   if (ics_store_add(c->store, rec, c->opts->status, id, &c->error)) {
     c->failed = true;
@@ -47,40 +44,55 @@ static int import_record(void *ctx, ics_record *rec, size_t number) {
   return 0;
 }
 
+/* Whether the reader ran out of memory (its other problems are about the file). */
+static bool reader_out_of_memory(const ics_errors *diags, size_t from) {
+  if (diags->no_memory) return true;
+  for (size_t i = from; i < diags->count; i++)
+    if (diags->items[i].code == ICS_E_NO_MEMORY) return true;
+  return false;
+}
+
 int ics_store_import(ics_store *store, const ics_form *form, const char *path, const char *text,
                      size_t len, const ics_import_options *opts, ics_buf *ids, ics_buf *notes,
-                     ics_errors *diags, char **error) {
+                     ics_errors *diags, ics_error *err) {
   import_ctx c = {.store = store, .opts = opts, .ids = ids, .notes = notes};
   ics_answers_options ao = {.form = form, .reg = ics_store_register(store), .lang = opts->lang,
                             .mode = opts->mode, .base = opts->base};
-  if (ics_store_begin(store, error)) return 1;
-  int had = ics_store_has_records(store, form->id, error);
-  if (had < 0) {
+  if (ics_store_begin(store, err)) return -1;
+  bool had = false;
+  if (ics_store_has_records(store, form->id, &had, err)) {
     ics_store_rollback(store);
-    return 1;
+    return -1;
   }
-  c.check_keys = had == 1;
-  size_t before = diags->count + diags->dropped;
+  c.check_keys = had;
+  size_t before = diags->count, dropped = diags->dropped;
   if (text) {
+    /* chosen as ics_answers_read chooses: .csv in any case is CSV */
     size_t n = strlen(path);
-    bool csv = n >= 4 && (!strcmp(path + n - 4, ".csv") || !strcmp(path + n - 4, ".CSV"));
+    const char *ext = n >= 4 ? path + n - 4 : "";
+    bool csv = ext[0] == '.' && (ext[1] | 0x20) == 'c' && (ext[2] | 0x20) == 's' &&
+               (ext[3] | 0x20) == 'v';
     ics_answers_parse(path, text, len, csv, &ao, import_record, &c, diags);
   } else {
     ics_answers_read(path, &ao, import_record, &c, diags);
   }
-  /* ids or notes lost for want of memory: the caller could not say what was stored */
-  if ((ids && ids->failed) || (notes && notes->failed)) c.failed = true;
-  if (c.failed || c.error || diags->count + diags->dropped > before) {
+  bool problems = diags->count > before || diags->dropped > dropped;
+  if (c.failed || problems || (ids && ids->failed) || (notes && notes->failed)) {
     ics_store_rollback(store);
-    if (c.error) {
-      ics_free(*error);
-      *error = c.error;
+    if (c.error.code != ICS_OK) {
+      if (err && err->code == ICS_OK) ics_error_move(err, &c.error);
     }
-    return 1;
+    /* ids or notes lost for want of memory: the caller could not say what was stored */
+    else if (c.failed || reader_out_of_memory(diags, before) || !problems)
+      ics_error_no_memory(err, opts->lang);
+    else
+      ics_error_say(err, opts->lang, CMSG(C_IMPORT_REFUSED), path);
+    ics_error_clear(&c.error);
+    return -1;
   }
-  if (ics_store_commit(store, error)) {
+  if (ics_store_commit(store, err)) {
     ics_store_rollback(store);
-    return 1;
+    return -1;
   }
   return 0;
 }

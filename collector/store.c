@@ -8,8 +8,11 @@
 #include <string.h>
 
 #include "bundle.h"
-#include "collector.h"
+#include "collector_private.h"
 #include "keys.h"
+
+/* The collector's messages (collector_messages.h), for every file of the store's side. */
+const ics_message ics_collector_messages[C_COUNT] = {ICS_COLLECTOR_MESSAGES(ICS_MESSAGE_ENTRY)};
 
 enum { STORE_SCHEMA_VERSION = 1 };
 
@@ -34,7 +37,8 @@ static const char schema_sql[] =
     "  natural_key TEXT,\n"
     "  answers TEXT NOT NULL,  -- name=value lines, values escaped (common/ics_common.h)\n"
     "  UNIQUE (instance_id, revision));\n"
-    "-- rows are appended in rowid order; the random instance ids live only in the small index\n"
+    "-- rows are appended in rowid order; instance ids are time-ordered (UUIDv7), so the index\n"
+    "-- on them grows at its end too\n"
     "CREATE INDEX records_by_key ON records(form_id, natural_key);\n"
 
     "CREATE TABLE exports(bundle_id TEXT PRIMARY KEY, created TEXT NOT NULL,\n"
@@ -70,54 +74,32 @@ static bool parse_status(const char *s, ics_record_status *out) {
   return true;
 }
 
-static void set_error(char **error, ics_lang lang, const char *vi, const char *en, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void set_error(char **error, ics_lang lang, const char *vi, const char *en, ...) {
-  if (!error) return;
-  ics_buf b = {0};
-  va_list ap;
-  va_start(ap, en);
-  ics_buf_vprintf(&b, lang == ICS_EN ? en : vi, ap);
-  va_end(ap);
-  ics_free(*error);
-  *error = ics_buf_take(&b);
-}
-
-static int db_error(sqlite3 *db, ics_lang lang, char **error) {
+/* SQLite's last error on db as the store's; returns -1. */
+static int db_error(sqlite3 *db, ics_lang lang, ics_error *err) {
   int code = sqlite3_errcode(db);
+  if (code == SQLITE_NOMEM)
+    ics_error_no_memory(err, lang);
   /* a write or sync refused for want of space comes back as an I/O error */
-  if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC))
-    set_error(error, lang, "ổ đĩa đã đầy: hãy giải phóng chỗ trống rồi thử lại",
-              "the disk is full: free some space and try again");
+  else if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC))
+    ics_error_say(err, lang, CMSG(C_DISK_FULL));
   else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-    set_error(error, lang, "kho dữ liệu đang được chương trình khác dùng; hãy thử lại sau",
-              "the store is in use by another program; try again later");
+    ics_error_say(err, lang, CMSG(C_BUSY));
   else if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-    set_error(error, lang, "tệp không phải kho dữ liệu của ictsurvey hoặc đã hỏng (%s)",
-              "the file is not an ictsurvey store or is damaged (%s)", sqlite3_errmsg(db));
+    ics_error_say(err, lang, CMSG(C_NOT_A_DATABASE), sqlite3_errmsg(db));
   else if (code == SQLITE_IOERR)
-    set_error(error, lang, "không ghi hoặc đọc được đĩa (đĩa đầy hay đã bị rút ra?): %s",
-              "the disk could not be written or read (is it full, or removed?): %s",
-              sqlite3_errmsg(db));
+    ics_error_say(err, lang, CMSG(C_DISK_IO), sqlite3_errmsg(db));
   else
-    set_error(error, lang, "lỗi cơ sở dữ liệu: %s", "database error: %s", sqlite3_errmsg(db));
-  return 1;
+    ics_error_say(err, lang, CMSG(C_DATABASE), sqlite3_errmsg(db));
+  return -1;
 }
 
-/* The bundle writer's error as this file's message (NULL when even that ran out of memory). */
-static int bundle_error(ics_error *e, char **error) {
-  if (error) {
-    ics_free(*error);
-    if (e->fixed_text) {
-      *error = ics_strdup(e->message);
-    } else {
-      *error = e->message;
-      e->message = NULL;
-    }
-  }
-  ics_error_clear(e);
-  return 1;
+/* Whether a loader's problems include running out of memory (then they say nothing of the
+ * file). */
+static bool ran_out_of_memory(const ics_errors *diags) {
+  if (diags->no_memory) return true;
+  for (size_t i = 0; i < diags->count; i++)
+    if (diags->items[i].code == ICS_E_NO_MEMORY) return true;
+  return false;
 }
 
 /* ---- platform seams: randomness and time ------------------------------------------------ */
@@ -183,43 +165,44 @@ static bool decode_answers(ics_record *rec, const char *text) {
 }
 
 /* ---- creating and opening --------------------------------------------------------------- */
-static int exec(sqlite3 *db, const char *sql, ics_lang lang, char **error) {
-  if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) return db_error(db, lang, error);
+static int exec(sqlite3 *db, const char *sql, ics_lang lang, ics_error *err) {
+  if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) return db_error(db, lang, err);
   return 0;
 }
 
-static int open_db(const char *path, int flags, sqlite3 **db, ics_lang lang, char **error) {
+static int open_db(const char *path, int flags, sqlite3 **db, ics_lang lang, ics_error *err) {
   if (sqlite3_open_v2(path, db, flags, NULL) != SQLITE_OK) {
-    set_error(error, lang, "không mở được kho dữ liệu '%s': %s", "cannot open the store '%s': %s",
-              path, *db ? sqlite3_errmsg(*db) /* no handle: SQLite had no memory */
-                        : lang == ICS_EN ? "out of memory" : "không đủ bộ nhớ");
+    if (!*db || sqlite3_errcode(*db) == SQLITE_NOMEM) /* no handle: SQLite had no memory */
+      ics_error_say(err, lang, CMSG(C_OPEN_NO_MEMORY), path);
+    else
+      ics_error_say(err, lang, CMSG(C_CANNOT_OPEN), path, sqlite3_errmsg(*db));
     sqlite3_close(*db);
     *db = NULL;
-    return 1;
+    return -1;
   }
   sqlite3_busy_timeout(*db, 5000);
   /* Every confirmed answer must survive a power cut: a rollback journal with full syncs
    * (WAL would need its -wal file beside the store when it is copied to a USB stick). */
-  /* 24 MiB of page cache: random instance ids touch the whole key index on big imports */
+  /* 24 MiB of page cache: big imports touch much of the key index (records_by_key) */
   if (exec(*db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                 " PRAGMA cache_size=-24576;",
-           lang, error)) {
+           lang, err)) {
     sqlite3_close(*db);
     *db = NULL;
-    return 1;
+    return -1;
   }
   return 0;
 }
 
-static int put_meta(sqlite3 *db, const char *key, const char *value, ics_lang lang, char **error) {
+static int put_meta(sqlite3 *db, const char *key, const char *value, ics_lang lang, ics_error *err) {
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", -1, &st, NULL))
-    return db_error(db, lang, error);
+    return db_error(db, lang, err);
   sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
   int rc = sqlite3_step(st);
   sqlite3_finalize(st);
-  return rc == SQLITE_DONE ? 0 : db_error(db, lang, error);
+  return rc == SQLITE_DONE ? 0 : db_error(db, lang, err);
 }
 
 /* A value of the meta table, NULL when absent (or no meta table: not a store). *failed is set
@@ -248,45 +231,46 @@ static char *get_meta(sqlite3 *db, const char *key, int *failed) {
 
 /* A key in the meta table, in hex. */
 static int put_key(sqlite3 *db, const char *name, const unsigned char *key, size_t size,
-                   ics_lang lang, char **error) {
+                   ics_lang lang, ics_error *err) {
   char hex[2 * crypto_sign_SECRETKEYBYTES + 1];
   sodium_bin2hex(hex, sizeof hex, key, size);
-  int rc = put_meta(db, name, hex, lang, error);
+  int rc = put_meta(db, name, hex, lang, err);
   sodium_memzero(hex, sizeof hex);
   return rc;
 }
 
 /* The office whose kits the store takes (its Ed25519 key), and the kit it has. */
 static int put_kit(sqlite3 *db, const unsigned char office_key[32], uint64_t sequence, const char *kit_id,
-                   ics_lang lang, char **error) {
+                   ics_lang lang, ics_error *err) {
   char number[24];
   snprintf(number, sizeof number, "%llu", (unsigned long long)sequence);
-  int rc = put_key(db, "office_key", office_key, 32, lang, error);
-  if (!rc) rc = put_meta(db, "kit_sequence", number, lang, error);
-  if (!rc) rc = put_meta(db, "kit_id", kit_id, lang, error);
+  int rc = put_key(db, "office_key", office_key, 32, lang, err);
+  if (!rc) rc = put_meta(db, "kit_sequence", number, lang, err);
+  if (!rc) rc = put_meta(db, "kit_id", kit_id, lang, err);
   return rc;
 }
 
 /* The store's own signing key (Ed25519): its bundles are signed with it. It stays in the
  * store: whoever can open the store file can sign as the store (docs/security.md). */
-static int put_new_signing_key(sqlite3 *db, ics_lang lang, char **error) {
+static int put_new_signing_key(sqlite3 *db, ics_lang lang, ics_error *err) {
   unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
   if (sodium_init() < 0) {
-    set_error(error, lang, "không khởi động được libsodium", "cannot initialise libsodium");
-    return 1;
+    ics_error_say(err, lang, CMSG(C_SODIUM));
+    return -1;
   }
   crypto_sign_keypair(pk, sk);
-  int rc = put_key(db, "signing_key", sk, sizeof sk, lang, error);
+  int rc = put_key(db, "signing_key", sk, sizeof sk, lang, err);
   sodium_memzero(sk, sizeof sk);
   return rc;
 }
 
 /* A key of the meta table decoded into out (size bytes): 1 found, 0 absent, -1 failed. */
-static int get_key(ics_store *s, const char *name, unsigned char *out, size_t size, char **error) {
+static int get_key(ics_store *s, const char *name, unsigned char *out, size_t size, ics_error *err) {
   int failed = 0;
   char *hex = get_meta(s->db, name, &failed);
   if (failed) {
-    if (failed == 1) db_error(s->db, s->lang, error);
+    if (failed == 1) db_error(s->db, s->lang, err);
+    else ics_error_no_memory(err, s->lang);
     return -1;
   }
   if (!hex) return 0;
@@ -296,81 +280,76 @@ static int get_key(ics_store *s, const char *name, unsigned char *out, size_t si
   sodium_memzero(hex, strlen(hex));
   ics_free(hex);
   if (bad) {
-    set_error(error, s->lang, "khóa '%s' trong kho dữ liệu bị hỏng", "the key '%s' in the store is damaged", name);
+    ics_error_say(err, s->lang, CMSG(C_KEY_DAMAGED), name);
     return -1;
   }
   return 1;
 }
 
 /* "'PATH' is the central database, not a surveyor's store" (or why it cannot be opened) in
- * *error; returns 1. */
-static int not_a_store(char **error, ics_lang lang, const char *path, ics_file_kind kind) {
+ * *err; returns -1. */
+static int not_a_store(ics_error *err, ics_lang lang, const char *path, ics_file_kind kind) {
   if (kind == ICS_FILE_UNREADABLE)
-    set_error(error, lang, "không mở được kho dữ liệu '%s': %s", "cannot open the store '%s': %s",
-              path, strerror(errno));
+    ics_error_say(err, lang, CMSG(C_CANNOT_OPEN), path, strerror(errno));
   else if (kind == ICS_FILE_OTHER)
-    set_error(error, lang, "'%s' không phải kho dữ liệu của ictsurvey",
-              "'%s' is not an ictsurvey store", path);
+    ics_error_say(err, lang, CMSG(C_NOT_A_STORE), path);
   else
-    set_error(error, lang, "'%s' là %s, không phải kho dữ liệu của người khảo sát",
-              "'%s' is %s, not a surveyor's store", path, ics_file_kind_name(kind, lang));
-  return 1;
+    ics_error_say(err, lang, CMSG(C_OTHER_KIND), path, ics_file_kind_name(kind, lang));
+  return -1;
 }
 
 /* Marks the file as a store in its header (PRAGMA application_id). */
-static int set_store_id(sqlite3 *db, ics_lang lang, char **error) {
+static int set_store_id(sqlite3 *db, ics_lang lang, ics_error *err) {
   char sql[64];
   snprintf(sql, sizeof sql, "PRAGMA application_id = %d", (int)ICS_SQLITE_ID_STORE);
-  return exec(db, sql, lang, error);
+  return exec(db, sql, lang, err);
 }
 
-int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang lang, char **error) {
+int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang lang, ics_error *err) {
   if (ics_path_is_file(path) || ics_path_is_dir(path)) {
-    set_error(error, lang, "'%s' đã có; chọn tên khác cho kho dữ liệu mới",
-              "'%s' already exists; choose another name for the new store", path);
-    return 1;
+    ics_error_say(err, lang, CMSG(C_EXISTS), path);
+    return -1;
   }
   /* the store holds personal answers and the store's signing key: only its owner may read
    * it (SQLite gives its journal the same mode) */
   if (ics_write_private_file(path, "", 0) != 0) {
-    set_error(error, lang, "không tạo được kho dữ liệu '%s': %s", "cannot create the store '%s': %s",
-              path, strerror(errno));
-    return 1;
+    ics_error_say(err, lang, CMSG(C_CANNOT_CREATE), path, strerror(errno));
+    return -1;
   }
   sqlite3 *db = NULL;
-  if (open_db(path, SQLITE_OPEN_READWRITE, &db, lang, error)) {
+  if (open_db(path, SQLITE_OPEN_READWRITE, &db, lang, err)) {
     remove(path);
-    return 1;
+    return -1;
   }
-  int rc = exec(db, "BEGIN", lang, error);
-  if (!rc) rc = exec(db, schema_sql, lang, error);
-  if (!rc) rc = set_store_id(db, lang, error); /* tells a store from the central database */
+  int rc = exec(db, "BEGIN", lang, err);
+  if (!rc) rc = exec(db, schema_sql, lang, err);
+  if (!rc) rc = set_store_id(db, lang, err); /* tells a store from the central database */
   char id[37], now[21], number[16];
   ics_uuid_new(id);
   ics_now_utc(now);
-  if (!rc) rc = put_meta(db, "store_id", id, lang, error);
-  if (!rc) rc = put_meta(db, "site", setup->site, lang, error);
-  if (!rc) rc = put_meta(db, "surveyor", setup->surveyor, lang, error);
+  if (!rc) rc = put_meta(db, "store_id", id, lang, err);
+  if (!rc) rc = put_meta(db, "site", setup->site, lang, err);
+  if (!rc) rc = put_meta(db, "surveyor", setup->surveyor, lang, err);
   snprintf(number, sizeof number, "%d", setup->round);
-  if (!rc) rc = put_meta(db, "round", number, lang, error);
-  if (!rc) rc = put_meta(db, "created_at", now, lang, error);
+  if (!rc) rc = put_meta(db, "round", number, lang, err);
+  if (!rc) rc = put_meta(db, "created_at", now, lang, err);
   snprintf(number, sizeof number, "%d", STORE_SCHEMA_VERSION);
-  if (!rc) rc = put_meta(db, "schema_version", number, lang, error);
-  if (!rc) rc = put_new_signing_key(db, lang, error);
-  if (!rc && setup->central_key) rc = put_key(db, "central_key", setup->central_key, 32, lang, error);
-  if (!rc && setup->office_key) rc = put_kit(db, setup->office_key, setup->kit_sequence, setup->kit_id, lang, error);
+  if (!rc) rc = put_meta(db, "schema_version", number, lang, err);
+  if (!rc) rc = put_new_signing_key(db, lang, err);
+  if (!rc && setup->central_key) rc = put_key(db, "central_key", setup->central_key, 32, lang, err);
+  if (!rc && setup->office_key) rc = put_kit(db, setup->office_key, setup->kit_sequence, setup->kit_id, lang, err);
   sqlite3_stmt *st = NULL;
   if (!rc && sqlite3_prepare_v2(db, "INSERT INTO forms VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL))
-    rc = db_error(db, lang, error);
+    rc = db_error(db, lang, err);
   for (size_t i = 0; !rc && i < setup->form_count; i++) {
     ics_errors diags = {0};
     ics_form *form = ics_form_parse(setup->form_paths[i], setup->form_texts[i],
                                     strlen(setup->form_texts[i]), lang, &diags);
-    if (!form) {
-      char *msg = diags.count ? ics_error_format(&diags.items[0]) : NULL;
-      set_error(error, lang, "%s", "%s", msg ? msg : setup->form_paths[i]);
-      ics_free(msg);
-      rc = 1;
+    if (!form) { /* the form's first problem, with its place, is the store's error */
+      if (err && err->code == ICS_OK && diags.count) ics_error_move(err, &diags.items[0]);
+      else if (ran_out_of_memory(&diags)) ics_error_no_memory(err, lang);
+      else ics_error_say(err, lang, CMSG(C_FORM_INVALID), setup->form_paths[i]);
+      rc = -1;
     } else {
       sqlite3_reset(st);
       sqlite3_bind_text(st, 1, form->id, -1, SQLITE_STATIC);
@@ -380,11 +359,10 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
       sqlite3_bind_text(st, 5, setup->form_texts[i], -1, SQLITE_STATIC);
       if (sqlite3_step(st) != SQLITE_DONE) {
         if (sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_PRIMARYKEY)
-          set_error(error, lang, "hai tệp cùng định nghĩa biểu mẫu '%s'",
-                    "two files define the form '%s'", form->id);
+          ics_error_say(err, lang, CMSG(C_FORM_TWICE), form->id);
         else
-          db_error(db, lang, error);
-        rc = 1;
+          db_error(db, lang, err);
+        rc = -1;
       }
     }
     ics_form_free(form);
@@ -392,14 +370,14 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
   }
   sqlite3_finalize(st);
   if (!rc && sqlite3_prepare_v2(db, "INSERT INTO unit_register VALUES (1, ?1, ?2)", -1, &st, NULL))
-    rc = db_error(db, lang, error);
+    rc = db_error(db, lang, err);
   else if (!rc) {
     sqlite3_bind_text(st, 1, setup->register_path, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, setup->register_text, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) rc = db_error(db, lang, error);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = db_error(db, lang, err);
     sqlite3_finalize(st);
   }
-  if (!rc) rc = exec(db, "COMMIT", lang, error);
+  if (!rc) rc = exec(db, "COMMIT", lang, err);
   sqlite3_close(db);
   if (rc) remove(path);
   return rc;
@@ -408,39 +386,40 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
 
 /* A store made before stores carried their application id: tell it from other SQLite files
  * (a central database above all) by its tables, and give it the id. */
-static int adopt_old_store(sqlite3 *db, const char *path, ics_lang lang, char **error) {
+static int adopt_old_store(sqlite3 *db, const char *path, ics_lang lang, ics_error *err) {
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table'"
                              " AND name IN ('meta', 'records')), (SELECT count(*) FROM"
                              " sqlite_master WHERE type = 'table' AND name = 'bundles')",
                          -1, &st, NULL) != SQLITE_OK)
-    return db_error(db, lang, error);
+    return db_error(db, lang, err);
   int step = sqlite3_step(st);
   int store_tables = sqlite3_column_int(st, 0), central_tables = sqlite3_column_int(st, 1);
   sqlite3_finalize(st);
-  if (step != SQLITE_ROW) return db_error(db, lang, error);
+  if (step != SQLITE_ROW) return db_error(db, lang, err);
   if (store_tables != 2)
-    return not_a_store(error, lang, path, central_tables ? ICS_FILE_CENTRAL : ICS_FILE_DATABASE);
-  return set_store_id(db, lang, error);
+    return not_a_store(err, lang, path, central_tables ? ICS_FILE_CENTRAL : ICS_FILE_DATABASE);
+  return set_store_id(db, lang, err);
 }
 
-ics_store *ics_store_open(const char *path, ics_lang lang, char **error) {
+ics_store *ics_store_open(const char *path, ics_lang lang, ics_error *err) {
   ics_file_kind kind = ics_file_sniff(path);
   if (kind == ICS_FILE_NONE) {
-    set_error(error, lang, "không có kho dữ liệu '%s'; tạo bằng 'ictsurvey collect init'",
-              "no store '%s'; create one with 'ictsurvey collect init'", path);
+    ics_error_say(err, lang, CMSG(C_NO_STORE), path);
     return NULL;
   }
   if (kind != ICS_FILE_STORE && kind != ICS_FILE_DATABASE) {
-    not_a_store(error, lang, path, kind);
+    not_a_store(err, lang, path, kind);
     return NULL;
   }
-  unsigned long failures = ics_alloc_failures();
   ics_store *s = ics_calloc(1, sizeof *s);
-  if (!s) return NULL;
+  if (!s) {
+    ics_error_no_memory(err, lang);
+    return NULL;
+  }
   s->lang = lang;
-  if (open_db(path, SQLITE_OPEN_READWRITE, &s->db, lang, error) ||
-      (kind == ICS_FILE_DATABASE && adopt_old_store(s->db, path, lang, error))) {
+  if (open_db(path, SQLITE_OPEN_READWRITE, &s->db, lang, err) ||
+      (kind == ICS_FILE_DATABASE && adopt_old_store(s->db, path, lang, err))) {
     sqlite3_close(s->db);
     ics_free(s);
     return NULL;
@@ -454,31 +433,29 @@ ics_store *ics_store_open(const char *path, ics_lang lang, char **error) {
   s->round = round ? atoi(round) : 0;
   ics_free(round);
   if (failed) { /* busy, unreadable or no memory: not a verdict on the file */
-    if (failed == 1) db_error(s->db, lang, error);
+    if (failed == 1) db_error(s->db, lang, err);
+    else ics_error_no_memory(err, lang);
     ics_free(version);
     ics_store_close(s);
     return NULL;
   }
   bool ok = version && s->id && s->site && s->surveyor && s->round > 0;
   if (ok && atoi(version) > STORE_SCHEMA_VERSION) {
-    set_error(error, lang, "kho dữ liệu do phiên bản ictsurvey mới hơn tạo; hãy cập nhật chương trình",
-              "the store was made by a newer ictsurvey; update the program");
+    ics_error_say(err, lang, CMSG(C_NEWER));
     ics_free(version);
     ics_store_close(s);
     return NULL;
   }
   ics_free(version);
   if (!ok) {
-    if (!error || !*error)
-      set_error(error, lang, "'%s' không phải kho dữ liệu của ictsurvey",
-                "'%s' is not an ictsurvey store", path);
+    ics_error_say(err, lang, CMSG(C_NOT_A_STORE), path);
     ics_store_close(s);
     return NULL;
   }
   sqlite3_stmt *st;
   ics_errors diags = {0};
   if (sqlite3_prepare_v2(s->db, "SELECT path, definition FROM forms ORDER BY form_id", -1, &st, NULL)) {
-    db_error(s->db, lang, error);
+    db_error(s->db, lang, err);
     ics_store_close(s);
     return NULL;
   }
@@ -491,8 +468,12 @@ ics_store *ics_store_open(const char *path, ics_lang lang, char **error) {
       break;
     }
     ics_form **forms = ics_realloc(s->forms, (s->form_count + 1) * sizeof *forms);
-    ics_form *form = forms ? ics_form_parse(fpath, text, (size_t)sqlite3_column_bytes(st, 1), lang, &diags) : NULL;
-    if (forms) s->forms = forms;
+    if (!forms) {
+      failed = 2;
+      break;
+    }
+    s->forms = forms;
+    ics_form *form = ics_form_parse(fpath, text, (size_t)sqlite3_column_bytes(st, 1), lang, &diags);
     if (!form) ok = false;
     else s->forms[s->form_count++] = form;
   }
@@ -515,12 +496,11 @@ ics_store *ics_store_open(const char *path, ics_lang lang, char **error) {
   if (failed || !ok || !s->reg) {
     char *msg = diags.count ? ics_error_format(&diags.items[0]) : NULL;
     if (failed == 1) /* busy or unreadable */
-      db_error(s->db, lang, error);
-    else if (failed || ics_alloc_failures() != failures) /* not damaged: short of memory */
-      set_error(error, lang, "không đủ bộ nhớ", "out of memory");
+      db_error(s->db, lang, err);
+    else if (failed || ran_out_of_memory(&diags)) /* not damaged: short of memory */
+      ics_error_no_memory(err, lang);
     else
-      set_error(error, lang, "kho dữ liệu '%s' bị hỏng: %s", "the store '%s' is damaged: %s", path,
-                msg ? msg : "?");
+      ics_error_say(err, lang, CMSG(C_STORE_DAMAGED), path, msg ? msg : "?");
     ics_free(msg);
     ics_errors_free(&diags);
     ics_store_close(s);
@@ -557,13 +537,13 @@ const ics_form *ics_store_form(const ics_store *s, const char *form_id) {
   return NULL;
 }
 
-int ics_store_begin(ics_store *s, char **error) { return exec(s->db, "BEGIN IMMEDIATE", s->lang, error); }
-int ics_store_commit(ics_store *s, char **error) { return exec(s->db, "COMMIT", s->lang, error); }
+int ics_store_begin(ics_store *s, ics_error *err) { return exec(s->db, "BEGIN IMMEDIATE", s->lang, err); }
+int ics_store_commit(ics_store *s, ics_error *err) { return exec(s->db, "COMMIT", s->lang, err); }
 void ics_store_rollback(ics_store *s) { sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL); }
 
 /* ---- records ---------------------------------------------------------------------------- */
 /* A statement prepared on first use and kept, reset and unbound, for the next one. */
-static sqlite3_stmt *cached(ics_store *s, int which, const char *sql, char **error) {
+static sqlite3_stmt *cached(ics_store *s, int which, const char *sql, ics_error *err) {
   sqlite3_stmt *st = s->stmt[which];
   if (st) {
     sqlite3_reset(st);
@@ -571,7 +551,7 @@ static sqlite3_stmt *cached(ics_store *s, int which, const char *sql, char **err
     return st;
   }
   if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-    db_error(s->db, s->lang, error);
+    db_error(s->db, s->lang, err);
     return NULL;
   }
   s->stmt[which] = st;
@@ -583,19 +563,19 @@ static const char *natural_key(const ics_record *rec) {
 }
 
 static int insert_revision(ics_store *s, const char *id, int revision, const ics_record *rec,
-                           ics_record_status status, const char *created, char **error) {
+                           ics_record_status status, const char *created, ics_error *err) {
   static const char sql[] =
       "INSERT INTO records(instance_id, revision, form_id, form_version, form_hash, round,"
       " surveyor, site, created_at, updated_at, status, natural_key, answers)"
       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-  sqlite3_stmt *st = cached(s, ST_INSERT, sql, error);
-  if (!st) return 1;
+  sqlite3_stmt *st = cached(s, ST_INSERT, sql, err);
+  if (!st) return -1;
   char now[21];
   ics_now_utc(now);
   char *answers = encode_answers(rec);
   if (!answers) {
-    set_error(error, s->lang, "không đủ bộ nhớ", "out of memory");
-    return 1;
+    ics_error_no_memory(err, s->lang);
+    return -1;
   }
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
   sqlite3_bind_int(st, 2, revision);
@@ -610,35 +590,34 @@ static int insert_revision(ics_store *s, const char *id, int revision, const ics
   sqlite3_bind_text(st, 11, ics_record_status_name(status), -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 12, natural_key(rec), -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 13, answers, -1, SQLITE_STATIC);
-  int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(s->db, s->lang, error);
+  int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(s->db, s->lang, err);
   sqlite3_reset(st);
   ics_free(answers);
   return rc;
 }
 
 int ics_store_add(ics_store *s, const ics_record *rec, ics_record_status status, char id[37],
-                  char **error) {
+                  ics_error *err) {
   ics_uuid_new(id);
-  return insert_revision(s, id, 1, rec, status, NULL, error);
+  return insert_revision(s, id, 1, rec, status, NULL, err);
 }
 
 static int newest_info(ics_store *s, const char *id, ics_record_info *info, char **answers,
-                       char **error) {
+                       ics_error *err) {
   static const char sql[] =
       "SELECT revision, form_id, status, created_at, updated_at, answers FROM records"
       " WHERE instance_id = ?1 ORDER BY revision DESC LIMIT 1";
-  sqlite3_stmt *st = cached(s, ST_NEWEST, sql, error);
-  if (!st) return 1;
+  sqlite3_stmt *st = cached(s, ST_NEWEST, sql, err);
+  if (!st) return -1;
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
   int rc = sqlite3_step(st);
   if (rc != SQLITE_ROW) {
     if (rc == SQLITE_DONE)
-      set_error(error, s->lang, "không có bản ghi '%s' trong kho (xem 'collect list')",
-                "no record '%s' in the store (see 'collect list')", id);
+      ics_error_say(err, s->lang, CMSG(C_NO_RECORD), id);
     else
-      db_error(s->db, s->lang, error);
+      db_error(s->db, s->lang, err);
     sqlite3_reset(st);
-    return 1;
+    return -1;
   }
   memset(info, 0, sizeof *info);
   snprintf(info->instance_id, sizeof info->instance_id, "%s", id);
@@ -649,9 +628,9 @@ static int newest_info(ics_store *s, const char *id, ics_record_info *info, char
   const char *updated = (const char *)sqlite3_column_text(st, 4);
   const char *text = answers ? (const char *)sqlite3_column_text(st, 5) : "";
   if (!form_id || !status || !created || !updated || !text) { /* NOT NULL: SQLite had no memory */
-    set_error(error, s->lang, "không đủ bộ nhớ", "out of memory");
+    ics_error_no_memory(err, s->lang);
     sqlite3_reset(st);
-    return 1;
+    return -1;
   }
   snprintf(info->form_id, sizeof info->form_id, "%s", form_id);
   parse_status(status, &info->status);
@@ -663,17 +642,22 @@ static int newest_info(ics_store *s, const char *id, ics_record_info *info, char
 }
 
 int ics_store_get(ics_store *s, const char *id, ics_record **record, ics_record_info *info,
-                  char **error) {
+                  ics_error *err) {
   char *answers = NULL;
   *record = NULL;
-  if (newest_info(s, id, info, &answers, error)) return 1;
+  if (newest_info(s, id, info, &answers, err)) return -1;
   const ics_form *form = ics_store_form(s, info->form_id);
-  ics_record *rec = form ? ics_record_new(form) : NULL;
-  if (!rec || !answers || !decode_answers(rec, answers)) {
+  if (!form) { /* a record of a form the store does not have */
+    ics_free(answers);
+    ics_error_say(err, s->lang, CMSG(C_RECORD_UNREADABLE), id);
+    return -1;
+  }
+  ics_record *rec = ics_record_new(form);
+  if (!rec || !answers || !decode_answers(rec, answers)) { /* each fails only for memory */
     ics_record_free(rec);
     ics_free(answers);
-    set_error(error, s->lang, "không đọc được bản ghi '%s'", "cannot read the record '%s'", id);
-    return 1;
+    ics_error_no_memory(err, s->lang);
+    return -1;
   }
   ics_free(answers);
   *record = rec;
@@ -681,116 +665,138 @@ int ics_store_get(ics_store *s, const char *id, ics_record **record, ics_record_
 }
 
 int ics_store_revise(ics_store *s, const char *id, const ics_record *rec,
-                     ics_record_status status, char **error) {
+                     ics_record_status status, ics_error *err) {
   ics_record_info info;
-  if (newest_info(s, id, &info, NULL, error)) return 1;
-  return insert_revision(s, id, info.revision + 1, rec, status, info.created_at, error);
+  if (newest_info(s, id, &info, NULL, err)) return -1;
+  return insert_revision(s, id, info.revision + 1, rec, status, info.created_at, err);
 }
 
 int ics_store_update(ics_store *s, const char *id, const ics_record *rec,
-                     ics_record_status status, char **error) {
+                     ics_record_status status, ics_error *err) {
   ics_record_info info;
-  if (newest_info(s, id, &info, NULL, error)) return 1;
+  if (newest_info(s, id, &info, NULL, err)) return -1;
   static const char sql[] =
       "UPDATE records SET answers = ?1, status = ?2, natural_key = ?3, updated_at = ?4"
       " WHERE instance_id = ?5 AND revision = ?6";
+  char *answers = encode_answers(rec);
+  if (!answers) {
+    ics_error_no_memory(err, s->lang);
+    return -1;
+  }
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) return db_error(s->db, s->lang, error);
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) {
+    ics_free(answers);
+    return db_error(s->db, s->lang, err);
+  }
   char now[21];
   ics_now_utc(now);
-  char *answers = encode_answers(rec);
   sqlite3_bind_text(st, 1, answers, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, ics_record_status_name(status), -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, natural_key(rec), -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 5, id, -1, SQLITE_STATIC);
   sqlite3_bind_int(st, 6, info.revision);
-  int rc = answers && sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(s->db, s->lang, error);
+  int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(s->db, s->lang, err);
   sqlite3_finalize(st);
   ics_free(answers);
   return rc;
 }
 
-/* Steps a query whose first column is an instance id: 1 with it in found, 0 when there is no
- * row, -1 with *error (left NULL when SQLite ran out of memory for the text). */
-static int step_instance_id(ics_store *s, sqlite3_stmt *st, char found[37], char **error) {
+/* Steps a query whose first column is an instance id: *found tells whether there was a row,
+ * its id then in found_id. */
+static int step_instance_id(ics_store *s, sqlite3_stmt *st, char found_id[37], bool *found,
+                            ics_error *err) {
+  *found = false;
   int rc = sqlite3_step(st);
   if (rc == SQLITE_DONE) return 0;
-  if (rc != SQLITE_ROW) {
-    db_error(s->db, s->lang, error);
+  if (rc != SQLITE_ROW) return db_error(s->db, s->lang, err);
+  const char *id = (const char *)sqlite3_column_text(st, 0);
+  if (!id) { /* NOT NULL: SQLite had no memory for the text */
+    ics_error_no_memory(err, s->lang);
     return -1;
   }
-  const char *id = (const char *)sqlite3_column_text(st, 0);
-  if (!id) return -1;
-  snprintf(found, 37, "%s", id);
-  return 1;
+  snprintf(found_id, 37, "%s", id);
+  *found = true;
+  return 0;
 }
 
 int ics_store_find_key(ics_store *s, const char *form_id, const char *key, const char *except_id,
-                       char found[37], char **error) {
+                       char found_id[37], bool *found, ics_error *err) {
   static const char sql[] =
       "SELECT instance_id FROM records WHERE form_id = ?1 AND natural_key = ?2"
       " AND instance_id != ?3 AND " NEWEST " AND status != 'void' ORDER BY instance_id LIMIT 1";
-  sqlite3_stmt *st = cached(s, ST_FIND_KEY, sql, error);
+  *found = false;
+  sqlite3_stmt *st = cached(s, ST_FIND_KEY, sql, err);
   if (!st) return -1;
   sqlite3_bind_text(st, 1, form_id, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, except_id ? except_id : "", -1, SQLITE_STATIC);
-  int result = step_instance_id(s, st, found, error);
+  int rc = step_instance_id(s, st, found_id, found, err);
   sqlite3_reset(st);
-  return result;
+  return rc;
 }
 
-int ics_store_has_records(ics_store *s, const char *form_id, char **error) {
+int ics_store_has_records(ics_store *s, const char *form_id, bool *has, ics_error *err) {
+  *has = false;
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM records WHERE form_id = ?1 LIMIT 1", -1, &st, NULL)) {
-    db_error(s->db, s->lang, error);
-    return -1;
-  }
+  if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM records WHERE form_id = ?1 LIMIT 1", -1, &st, NULL))
+    return db_error(s->db, s->lang, err);
   sqlite3_bind_text(st, 1, form_id, -1, SQLITE_STATIC);
-  int rc = sqlite3_step(st);
-  int result = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-  if (result < 0) db_error(s->db, s->lang, error);
+  int step = sqlite3_step(st);
+  int rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : db_error(s->db, s->lang, err);
+  *has = step == SQLITE_ROW;
   sqlite3_finalize(st);
-  return result;
+  return rc;
 }
 
-int ics_store_find_draft(ics_store *s, const char *form_id, char found[37], char **error) {
+int ics_store_find_draft(ics_store *s, const char *form_id, char found_id[37], bool *found,
+                         ics_error *err) {
   static const char sql[] =
       "SELECT instance_id FROM records WHERE form_id = ?1 AND status = 'draft' AND " NEWEST
       " ORDER BY updated_at DESC, instance_id LIMIT 1";
+  *found = false;
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) {
-    db_error(s->db, s->lang, error);
-    return -1;
-  }
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) return db_error(s->db, s->lang, err);
   sqlite3_bind_text(st, 1, form_id, -1, SQLITE_STATIC);
-  int result = step_instance_id(s, st, found, error);
+  int rc = step_instance_id(s, st, found_id, found, err);
   sqlite3_finalize(st);
-  return result;
+  return rc;
 }
 
-int ics_store_list(ics_store *s, ics_store_visitor visit, void *ctx, char **error) {
+int ics_store_list(ics_store *s, ics_store_visitor visit, void *ctx, ics_error *err) {
   static const char sql[] =
       "SELECT instance_id, revision, form_id, status, created_at, updated_at, natural_key"
       " FROM records WHERE " NEWEST " ORDER BY form_id, instance_id";
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) return db_error(s->db, s->lang, error);
-  int rc, result = 0;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) return db_error(s->db, s->lang, err);
+  int step, rc = 0;
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *id = (const char *)sqlite3_column_text(st, 0);
+    const char *form_id = (const char *)sqlite3_column_text(st, 2);
+    const char *status = (const char *)sqlite3_column_text(st, 3);
+    const char *created = (const char *)sqlite3_column_text(st, 4);
+    const char *updated = (const char *)sqlite3_column_text(st, 5);
+    if (!id || !form_id || !status || !created || !updated) { /* NOT NULL: SQLite had no memory */
+      ics_error_no_memory(err, s->lang);
+      rc = -1;
+      break;
+    }
     ics_record_info info = {0};
-    snprintf(info.instance_id, sizeof info.instance_id, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(info.instance_id, sizeof info.instance_id, "%s", id);
     info.revision = sqlite3_column_int(st, 1);
-    snprintf(info.form_id, sizeof info.form_id, "%s", (const char *)sqlite3_column_text(st, 2));
-    parse_status((const char *)sqlite3_column_text(st, 3), &info.status);
-    snprintf(info.created_at, sizeof info.created_at, "%s", (const char *)sqlite3_column_text(st, 4));
-    snprintf(info.updated_at, sizeof info.updated_at, "%s", (const char *)sqlite3_column_text(st, 5));
+    snprintf(info.form_id, sizeof info.form_id, "%s", form_id);
+    parse_status(status, &info.status);
+    snprintf(info.created_at, sizeof info.created_at, "%s", created);
+    snprintf(info.updated_at, sizeof info.updated_at, "%s", updated);
     const char *key = (const char *)sqlite3_column_text(st, 6);
-    if ((result = visit(ctx, &info, key ? key : ""))) break;
+    if (visit(ctx, &info, key ? key : "", err)) {
+      rc = -1;
+      break;
+    }
   }
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) result = db_error(s->db, s->lang, error);
+  if (!rc && step != SQLITE_DONE) rc = db_error(s->db, s->lang, err);
   sqlite3_finalize(st);
-  return result;
+  return rc;
 }
 
 /* ---- export ----------------------------------------------------------------------------- */
@@ -828,20 +834,18 @@ static int split_answers(char *text, ics_bundle_value **values, size_t *count, s
   return 0;
 }
 
-int ics_store_set_central_key(ics_store *s, const unsigned char key[32], char **error) {
-  if (exec(s->db, "BEGIN IMMEDIATE", s->lang, error)) return 1;
-  int rc = exec(s->db, "DELETE FROM meta WHERE key = 'central_key'", s->lang, error);
-  if (!rc) rc = put_key(s->db, "central_key", key, 32, s->lang, error);
-  if (!rc) rc = exec(s->db, "COMMIT", s->lang, error);
+int ics_store_set_central_key(ics_store *s, const unsigned char key[32], ics_error *err) {
+  if (exec(s->db, "BEGIN IMMEDIATE", s->lang, err)) return -1;
+  int rc = exec(s->db, "DELETE FROM meta WHERE key = 'central_key'", s->lang, err);
+  if (!rc) rc = put_key(s->db, "central_key", key, 32, s->lang, err);
+  if (!rc) rc = exec(s->db, "COMMIT", s->lang, err);
   if (rc) ics_store_rollback(s);
   return rc;
 }
 
 bool ics_store_signer(ics_store *s, char hex[65]) {
   unsigned char key[crypto_sign_SECRETKEYBYTES];
-  char *error = NULL;
-  bool found = get_key(s, "signing_key", key, sizeof key, &error) == 1;
-  ics_free(error);
+  bool found = get_key(s, "signing_key", key, sizeof key, NULL) == 1;
   unsigned char pk[crypto_sign_PUBLICKEYBYTES];
   if (found) {
     crypto_sign_ed25519_sk_to_pk(pk, key);
@@ -853,35 +857,36 @@ bool ics_store_signer(ics_store *s, char hex[65]) {
 
 bool ics_store_sealed(ics_store *s, char *fingerprint) {
   unsigned char key[32];
-  char *error = NULL;
-  bool sealed = get_key(s, "central_key", key, sizeof key, &error) == 1;
-  ics_free(error);
+  bool sealed = get_key(s, "central_key", key, sizeof key, NULL) == 1;
   if (sealed) ics_key_fingerprint(key, fingerprint);
   return sealed;
 }
 
 int ics_store_export(ics_store *s, const char *path, const ics_export_options *opts,
-                     uint64_t *records_out, char **error) {
+                     uint64_t *records_out, ics_error *err) {
   *records_out = 0;
   ics_bundle_form *forms = ics_calloc(s->form_count ? s->form_count : 1, sizeof *forms);
-  if (!forms) return 1;
+  if (!forms) {
+    ics_error_no_memory(err, s->lang);
+    return -1;
+  }
   /* a read transaction: counts and records come from the same state */
-  if (exec(s->db, "BEGIN", s->lang, error)) {
+  if (exec(s->db, "BEGIN", s->lang, err)) {
     ics_free(forms);
-    return 1;
+    return -1;
   }
   int rc = 0;
   sqlite3_stmt *st = NULL;
   uint64_t total = 0;
   if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM records WHERE form_id = ?1 AND " EXPORTED,
                          -1, &st, NULL))
-    rc = db_error(s->db, s->lang, error);
+    rc = db_error(s->db, s->lang, err);
   for (size_t i = 0; !rc && i < s->form_count; i++) {
     const ics_form *f = s->forms[i];
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
-      rc = db_error(s->db, s->lang, error);
+      rc = db_error(s->db, s->lang, err);
       break;
     }
     forms[i] = (ics_bundle_form){.id = f->id, .version = f->version, .hash = f->hash,
@@ -907,26 +912,32 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
     const char *text = (const char *)sqlite3_column_text(st, 0);
     reg_text = text ? ics_strndup(text, reg_len) : NULL;
   }
-  if (!rc && !reg_text) rc = reg_read ? 1 /* no memory: *error stays NULL */ : db_error(s->db, s->lang, error);
+  if (!rc && !reg_text) {
+    if (reg_read) { /* the row was there: no memory for its text */
+      ics_error_no_memory(err, s->lang);
+      rc = -1;
+    } else {
+      rc = db_error(s->db, s->lang, err);
+    }
+  }
   sqlite3_finalize(st);
   st = NULL;
 
   /* signed with the store's key (a store made before keys existed gets one now, in this
    * transaction); sealed when the store has the office's key */
   unsigned char signing_key[crypto_sign_SECRETKEYBYTES], central_key[32];
-  int has_signing = rc ? -1 : get_key(s, "signing_key", signing_key, sizeof signing_key, error);
-  if (has_signing == 0 && !(rc = put_new_signing_key(s->db, s->lang, error))) {
+  int has_signing = rc ? -1 : get_key(s, "signing_key", signing_key, sizeof signing_key, err);
+  if (has_signing == 0 && !(rc = put_new_signing_key(s->db, s->lang, err))) {
     /* a store made before keys existed may be readable by others: not with a key in it */
     const char *file = sqlite3_db_filename(s->db, "main");
     if (file && *file && ics_make_private(file) != 0) {
-      set_error(error, s->lang, "không giới hạn được quyền đọc kho '%s': %s",
-                "cannot make the store '%s' private to its owner: %s", file, strerror(errno));
-      rc = 1;
+      ics_error_say(err, s->lang, CMSG(C_NOT_PRIVATE), file, strerror(errno));
+      rc = -1;
     }
-    if (!rc) has_signing = get_key(s, "signing_key", signing_key, sizeof signing_key, error);
+    if (!rc) has_signing = get_key(s, "signing_key", signing_key, sizeof signing_key, err);
   }
-  int has_central = has_signing == 1 ? get_key(s, "central_key", central_key, sizeof central_key, error) : -1;
-  if (has_signing != 1 || has_central < 0) rc = 1;
+  int has_central = has_signing == 1 ? get_key(s, "central_key", central_key, sizeof central_key, err) : -1;
+  if (has_signing != 1 || has_central < 0) rc = -1; /* said by get_key, or by the step before */
   ics_bundle_keys keys = {.signing_key = signing_key, .central_key = has_central == 1 ? central_key : NULL};
 
   ics_bundle_manifest manifest = {
@@ -934,15 +945,13 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
       .surveyor = s->surveyor, .site = s->site, .round = s->round, .created = created,
       .register_text = reg_text, .register_len = reg_len, .forms = forms,
       .form_count = s->form_count, .record_count = total};
-  ics_error bundle_err = {0};
-  ics_bundle_writer *w =
-      rc ? NULL : ics_bundle_create(path, &manifest, &keys, s->lang, &bundle_err);
+  ics_bundle_writer *w = rc ? NULL : ics_bundle_create(path, &manifest, &keys, s->lang, err);
   sodium_memzero(signing_key, sizeof signing_key);
-  if (!rc && !w) rc = bundle_error(&bundle_err, error);
+  if (!rc && !w) rc = -1;
   static const char sql[] =
       "SELECT instance_id, revision, form_id, status, created_at, updated_at, surveyor, site,"
       " round, answers FROM records WHERE " EXPORTED " ORDER BY rowid";
-  if (!rc && sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) rc = db_error(s->db, s->lang, error);
+  if (!rc && sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) rc = db_error(s->db, s->lang, err);
   ics_bundle_value *values = NULL;
   size_t value_count = 0, value_cap = 0;
   ics_buf answers = {0};
@@ -953,7 +962,8 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
     for (int k = 0; k < 10 && !missing; k++)
       missing = k != 1 && k != 8 && !sqlite3_column_text(st, k);
     if (missing) {
-      rc = 1; /* *error stays NULL: out of memory */
+      ics_error_no_memory(err, s->lang);
+      rc = -1;
       break;
     }
     answers.len = 0;
@@ -962,13 +972,13 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
                 : split_answers(answers.data ? answers.data : (char[]){""}, &values, &value_count,
                                 &value_cap);
     if (split == 2) {
-      rc = 1; /* *error stays NULL: out of memory */
+      ics_error_no_memory(err, s->lang);
+      rc = -1;
       break;
     }
     if (split) {
-      set_error(error, s->lang, "bản ghi '%s' bị hỏng trong kho", "the record '%s' is damaged in the store",
-                (const char *)sqlite3_column_text(st, 0));
-      rc = 1;
+      ics_error_say(err, s->lang, CMSG(C_RECORD_DAMAGED), (const char *)sqlite3_column_text(st, 0));
+      rc = -1;
       break;
     }
     ics_bundle_record r = {
@@ -983,16 +993,16 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
         .round = sqlite3_column_int(st, 8),
         .values = values,
         .value_count = value_count};
-    if (ics_bundle_write(w, &r, &bundle_err)) rc = bundle_error(&bundle_err, error);
+    if (ics_bundle_write(w, &r, err)) rc = -1;
   }
-  if (!rc && step != SQLITE_DONE) rc = db_error(s->db, s->lang, error);
+  if (!rc && step != SQLITE_DONE) rc = db_error(s->db, s->lang, err);
   sqlite3_finalize(st);
   ics_buf_free(&answers);
   ics_free(values);
   bool written = false;
   if (!rc) {
-    written = ics_bundle_finish(w, &bundle_err) == 0;
-    if (!written) rc = bundle_error(&bundle_err, error);
+    written = ics_bundle_finish(w, err) == 0;
+    if (!written) rc = -1;
   } else {
     ics_bundle_abort(w);
   }
@@ -1000,17 +1010,17 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
     /* the log of exports is the only write of an export */
     sqlite3_stmt *log;
     if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO exports VALUES (?1, ?2, ?3, ?4)", -1, &log, NULL)) {
-      rc = db_error(s->db, s->lang, error);
+      rc = db_error(s->db, s->lang, err);
     } else {
       sqlite3_bind_text(log, 1, bundle_id, -1, SQLITE_STATIC);
       sqlite3_bind_text(log, 2, created, -1, SQLITE_STATIC);
       sqlite3_bind_text(log, 3, path, -1, SQLITE_STATIC);
       sqlite3_bind_int64(log, 4, (sqlite3_int64)total);
-      if (sqlite3_step(log) != SQLITE_DONE) rc = db_error(s->db, s->lang, error);
+      if (sqlite3_step(log) != SQLITE_DONE) rc = db_error(s->db, s->lang, err);
       sqlite3_finalize(log);
     }
   }
-  if (!rc) rc = exec(s->db, "COMMIT", s->lang, error);
+  if (!rc) rc = exec(s->db, "COMMIT", s->lang, err);
   if (rc) ics_store_rollback(s);
   /* the export could not be logged: no bundle either, all or nothing */
   if (rc && written) remove(path);
@@ -1021,10 +1031,10 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
 }
 
 /* ---- survey kits ---------------------------------------------------------------------------- */
-int ics_store_kit(ics_store *s, ics_store_kit_info *info, char **error) {
+int ics_store_kit(ics_store *s, ics_store_kit_info *info, ics_error *err) {
   memset(info, 0, sizeof *info);
-  int found = get_key(s, "office_key", info->office_key, sizeof info->office_key, error);
-  if (found < 0) return 1;
+  int found = get_key(s, "office_key", info->office_key, sizeof info->office_key, err);
+  if (found < 0) return -1;
   info->from_kit = found == 1;
   if (!info->from_kit) return 0;
   int failed = 0;
@@ -1033,53 +1043,41 @@ int ics_store_kit(ics_store *s, ics_store_kit_info *info, char **error) {
   if (!failed && id) snprintf(info->kit_id, sizeof info->kit_id, "%s", id);
   ics_free(sequence);
   ics_free(id);
-  if (failed == 1) return db_error(s->db, s->lang, error);
+  if (failed == 1) return db_error(s->db, s->lang, err);
   if (failed) {
-    set_error(error, s->lang, "không đủ bộ nhớ", "out of memory");
-    return 1;
+    ics_error_no_memory(err, s->lang);
+    return -1;
   }
   return 0;
 }
 
-ics_kit_update ics_store_adopt_kit(ics_store *s, const ics_kit *kit, char **error) {
+int ics_store_adopt_kit(ics_store *s, const ics_kit *kit, bool *adopted, ics_error *err) {
+  *adopted = false;
   ics_store_kit_info have;
-  if (ics_store_kit(s, &have, error)) return ICS_KIT_UPDATE_ERROR;
+  if (ics_store_kit(s, &have, err)) return -1;
   char theirs[ICS_FINGERPRINT_SIZE], ours[ICS_FINGERPRINT_SIZE];
   ics_key_fingerprint(kit->signing_key, theirs);
   ics_key_fingerprint(have.office_key, ours);
   if (have.from_kit && memcmp(have.office_key, kit->signing_key, 32) != 0) {
-    set_error(error, s->lang,
-              "bộ biểu mẫu này được ký bằng khóa %s, không phải khóa của Sở mà kho này biết (%s): "
-              "không dùng nó. Hãy gọi Sở để xác nhận; Sở đổi khóa thì gửi một bộ ký bằng khóa cũ",
-              "this kit is signed with the key %s, not the office key this store knows (%s): it is "
-              "not used. Call the office to check; when the office changes keys it sends a kit "
-              "signed with the old one",
-              theirs, ours);
-    return ICS_KIT_REFUSED;
+    ics_error_say(err, s->lang, CMSG(C_KIT_OTHER_OFFICE), theirs, ours);
+    return -1;
   }
   if (kit->round != s->round) {
-    set_error(error, s->lang,
-              "bộ biểu mẫu này dành cho đợt %d, còn kho thuộc đợt %d: đợt mới thì tạo kho mới "
-              "(ictsurvey collect init --kit)",
-              "this kit is for round %d and the store is of round %d: a new round needs a new "
-              "store (ictsurvey collect init --kit)",
-              kit->round, s->round);
-    return ICS_KIT_REFUSED;
+    ics_error_say(err, s->lang, CMSG(C_KIT_OTHER_ROUND), kit->round, s->round);
+    return -1;
   }
   if (have.from_kit && kit->sequence == have.sequence && !strcmp(kit->kit_id, have.kit_id))
-    return ICS_KIT_ALREADY;
+    return 0; /* this kit already */
   if (have.from_kit && kit->sequence <= have.sequence) {
-    set_error(error, s->lang,
-              "bộ biểu mẫu này (số %llu) không mới hơn bộ kho đang dùng (số %llu): không thay đổi gì",
-              "this kit (number %llu) is not newer than the store's (number %llu): nothing changed",
-              (unsigned long long)kit->sequence, (unsigned long long)have.sequence);
-    return ICS_KIT_REFUSED;
+    ics_error_say(err, s->lang, CMSG(C_KIT_NOT_NEWER), (unsigned long long)kit->sequence,
+                  (unsigned long long)have.sequence);
+    return -1;
   }
-  if (exec(s->db, "BEGIN IMMEDIATE", s->lang, error)) return ICS_KIT_UPDATE_ERROR;
+  if (exec(s->db, "BEGIN IMMEDIATE", s->lang, err)) return -1;
   sqlite3_stmt *st = NULL;
   int rc = 0;
   if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO forms VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL))
-    rc = db_error(s->db, s->lang, error);
+    rc = db_error(s->db, s->lang, err);
   for (size_t i = 0; !rc && i < kit->form_count; i++) {
     const ics_kit_form *f = &kit->forms[i];
     char name[ICS_NAME_MAX + 8];
@@ -1090,25 +1088,26 @@ ics_kit_update ics_store_adopt_kit(ics_store *s, const ics_kit *kit, char **erro
     sqlite3_bind_text(st, 3, f->hash, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 5, f->text, (int)f->len, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) rc = db_error(s->db, s->lang, error);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = db_error(s->db, s->lang, err);
   }
   sqlite3_finalize(st);
   if (!rc && sqlite3_prepare_v2(s->db, "UPDATE unit_register SET path = 'units.yaml', definition = ?1", -1, &st, NULL))
-    rc = db_error(s->db, s->lang, error);
+    rc = db_error(s->db, s->lang, err);
   else if (!rc) {
     sqlite3_bind_text(st, 1, kit->register_text, (int)kit->register_len, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) rc = db_error(s->db, s->lang, error);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = db_error(s->db, s->lang, err);
     sqlite3_finalize(st);
   }
   /* a rotation: the office's next keys are the ones to trust and to seal to from now on */
   const unsigned char *seal = kit->has_next ? kit->next_seal_key : kit->seal_key;
   const unsigned char *office = kit->has_next ? kit->next_signing_key : kit->signing_key;
-  if (!rc) rc = put_key(s->db, "central_key", seal, 32, s->lang, error);
-  if (!rc) rc = put_kit(s->db, office, kit->sequence, kit->kit_id, s->lang, error);
-  if (!rc) rc = exec(s->db, "COMMIT", s->lang, error);
+  if (!rc) rc = put_key(s->db, "central_key", seal, 32, s->lang, err);
+  if (!rc) rc = put_kit(s->db, office, kit->sequence, kit->kit_id, s->lang, err);
+  if (!rc) rc = exec(s->db, "COMMIT", s->lang, err);
   if (rc) {
     ics_store_rollback(s);
-    return ICS_KIT_UPDATE_ERROR;
+    return -1;
   }
-  return ICS_KIT_ADOPTED;
+  *adopted = true;
+  return 0;
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collector.h"
+#include "collector_private.h"
 
 /* ---- the terminal seam: reading a line, noticing Ctrl-C ---------------------------------- */
 static volatile sig_atomic_t interrupted;
@@ -46,14 +46,21 @@ static bool read_line(ics_wizard_io *io, char *buf, size_t size) {
   return true;
 }
 
-#define OUT(io, ...) fprintf((FILE *)(io)->out, __VA_ARGS__)
-#define TR(io, vi, en) ((io)->lang == ICS_EN ? (en) : (vi))
+#define OUT(io, ...) fprintf((io)->out, __VA_ARGS__)
+
+/* A text of the wizard's screen (a prompt, a hint) in the surveyor's language; failures are
+ * said with the message table instead. Both texts are checked as printf formats. */
+static const char *text(const ics_wizard_io *io, const char *vi, const char *en)
+    __attribute__((format_arg(2), format_arg(3)));
+static const char *text(const ics_wizard_io *io, const char *vi, const char *en) {
+  return io->lang == ICS_EN ? en : vi;
+}
 
 bool ics_wizard_confirm(ics_wizard_io *io, const char *question, bool fallback) {
   char line[64];
   for (;;) {
-    OUT(io, "%s %s ", question, TR(io, "(c/k)", "(y/n)"));
-    fflush((FILE *)io->out);
+    OUT(io, "%s %s ", question, text(io, "(c/k)", "(y/n)"));
+    fflush(io->out);
     if (!read_line(io, line, sizeof line)) return fallback;
     if (!strcmp(line, "c") || !strcmp(line, "có") || !strcmp(line, "y") || !strcmp(line, "yes"))
       return true;
@@ -73,7 +80,7 @@ typedef struct {
   bool editing_final;    /* a finalized record: the first change makes a new revision */
   bool revised;
   bool *relevant;
-  char **error;
+  ics_error *err;
 } wizard;
 
 static bool askable(const ics_field *f) { return f->type != ICS_CALCULATE; }
@@ -84,13 +91,16 @@ static int save(wizard *w, ics_record_status status) {
   ics_code st = ics_record_check(w->rec, w->reg, w->io->lang,
                                    ICS_CHECK_CLEAR_IRRELEVANT | ICS_CHECK_PARTIAL, &v);
   ics_violations_free(&v);
-  if (st == ICS_E_NO_MEMORY) return 1;
-  if (!w->id[0]) return ics_store_add(w->store, w->rec, status, w->id, w->error);
+  if (st == ICS_E_NO_MEMORY) {
+    ics_error_no_memory(w->err, w->io->lang);
+    return -1;
+  }
+  if (!w->id[0]) return ics_store_add(w->store, w->rec, status, w->id, w->err);
   if (w->editing_final && !w->revised) {
     w->revised = true;
-    return ics_store_revise(w->store, w->id, w->rec, status, w->error);
+    return ics_store_revise(w->store, w->id, w->rec, status, w->err);
   }
-  return ics_store_update(w->store, w->id, w->rec, status, w->error);
+  return ics_store_update(w->store, w->id, w->rec, status, w->err);
 }
 
 static void print_choices(wizard *w, const ics_field *f) {
@@ -145,22 +155,22 @@ static char *translate_choices(wizard *w, const ics_field *f, const char *line) 
   return ics_buf_take(&b);
 }
 
-static const char *type_hint(const ics_field *f, ics_lang lang) {
+static const char *type_hint(const ics_field *f, const ics_wizard_io *io) {
   switch (f->type) {
-  case ICS_INTEGER: return lang == ICS_EN ? "a whole number" : "một số nguyên";
-  case ICS_DECIMAL: return lang == ICS_EN ? "a number" : "một số";
-  case ICS_BOOLEAN: return lang == ICS_EN ? "y = yes, n = no" : "c = có, k = không";
-  case ICS_DATE: return lang == ICS_EN ? "a date YYYY-MM-DD" : "ngày dạng NNNN-TT-NN";
-  case ICS_SELECT_ONE: return lang == ICS_EN ? "type a number or a code" : "gõ số thứ tự hoặc mã";
+  case ICS_INTEGER: return text(io, "một số nguyên", "a whole number");
+  case ICS_DECIMAL: return text(io, "một số", "a number");
+  case ICS_BOOLEAN: return text(io, "c = có, k = không", "y = yes, n = no");
+  case ICS_DATE: return text(io, "ngày dạng NNNN-TT-NN", "a date YYYY-MM-DD");
+  case ICS_SELECT_ONE: return text(io, "gõ số thứ tự hoặc mã", "type a number or a code");
   case ICS_SELECT_MULTIPLE:
-    return lang == ICS_EN ? "one or more numbers or codes, separated by spaces"
-                          : "một hay nhiều số hoặc mã, cách nhau bởi dấu cách";
+    return text(io, "một hay nhiều số hoặc mã, cách nhau bởi dấu cách",
+                "one or more numbers or codes, separated by spaces");
   default: return NULL;
   }
 }
 
 static void print_help(ics_wizard_io *io) {
-  OUT(io, "%s", TR(io,
+  OUT(io, "%s", text(io,
       "  Gõ câu trả lời rồi nhấn Enter. Enter trống: giữ câu trả lời đang có.\n"
       "  <   quay lại câu trước          -   bỏ qua câu không bắt buộc (xóa câu trả lời)\n"
       "  ?   xem hướng dẫn này           :q  lưu nháp và thoát (làm tiếp sau bằng 'collect fill')\n",
@@ -176,14 +186,15 @@ static step check_key(wizard *w, char *open_id) {
   const char *key = w->rec->values[w->form->key];
   if (!key) return STEP_NEXT;
   char found[37];
-  int r = ics_store_find_key(w->store, w->form->id, key, w->id[0] ? w->id : NULL, found, w->error);
-  if (r < 0) return STEP_ERROR;
-  if (r == 0) return STEP_NEXT;
+  bool seen;
+  if (ics_store_find_key(w->store, w->form->id, key, w->id[0] ? w->id : NULL, found, &seen, w->err))
+    return STEP_ERROR;
+  if (!seen) return STEP_NEXT;
   ics_wizard_io *io = w->io;
-  OUT(io, TR(io, "  ! Mã '%s' đã có trong kho (bản ghi %s): có thể người này đã được nhập.\n",
+  OUT(io, text(io, "  ! Mã '%s' đã có trong kho (bản ghi %s): có thể người này đã được nhập.\n",
                 "  ! The code '%s' is already in the store (record %s): this may be the same person.\n"),
       key, found);
-  if (ics_wizard_confirm(io, TR(io, "  Mở bản ghi đó thay vì nhập mới?", "  Open that record instead?"), false)) {
+  if (ics_wizard_confirm(io, text(io, "  Mở bản ghi đó thay vì nhập mới?", "  Open that record instead?"), false)) {
     memcpy(open_id, found, 37);
     return STEP_QUIT;
   }
@@ -195,19 +206,19 @@ static step ask(wizard *w, size_t i, size_t number, size_t total, char *open_id)
   ics_wizard_io *io = w->io;
   const ics_field *f = &w->form->fields[i];
   const char *section = f->group >= 0 ? ics_text_get(w->form->groups[f->group].label, io->lang) : "";
-  OUT(io, "\n%s %zu/%zu%s%s\n", TR(io, "Câu", "Question"), number, total, *section ? " · " : "", section);
+  OUT(io, "\n%s %zu/%zu%s%s\n", text(io, "Câu", "Question"), number, total, *section ? " · " : "", section);
   OUT(io, "%s%s\n", ics_text_get(f->label, io->lang), f->required ? " *" : "");
   const char *hint = ics_text_get(f->hint, io->lang);
   if (*hint) OUT(io, "  (%s)\n", hint);
   if (f->type == ICS_NOTE) {
-    OUT(io, "%s", TR(io, "  [Enter để tiếp tục] ", "  [Enter to continue] "));
-    fflush((FILE *)io->out);
+    OUT(io, "%s", text(io, "  [Enter để tiếp tục] ", "  [Enter to continue] "));
+    fflush(io->out);
     char line[LINE_MAX_BYTES];
     if (!read_line(io, line, sizeof line)) return STEP_QUIT;
     return !strcmp(line, "<") ? STEP_BACK : !strcmp(line, ":q") ? STEP_QUIT : STEP_NEXT;
   }
   if (f->choices) print_choices(w, f);
-  const char *th = type_hint(f, io->lang);
+  const char *th = type_hint(f, io);
   for (;;) {
     char *shown = ics_record_display(w->rec, (int)i, w->reg, io->lang);
     if (th) OUT(io, "  %s%s%s%s> ", th, shown && *shown ? " [" : "", shown && *shown ? shown : "",
@@ -215,7 +226,7 @@ static step ask(wizard *w, size_t i, size_t number, size_t total, char *open_id)
     else OUT(io, "  %s%s%s> ", shown && *shown ? "[" : "", shown && *shown ? shown : "",
              shown && *shown ? "] " : "");
     ics_free(shown);
-    fflush((FILE *)io->out);
+    fflush(io->out);
     char line[LINE_MAX_BYTES];
     if (!read_line(io, line, sizeof line)) return STEP_QUIT;
     if (!strcmp(line, "?") || !strcmp(line, ":help")) {
@@ -226,7 +237,7 @@ static step ask(wizard *w, size_t i, size_t number, size_t total, char *open_id)
     if (!strcmp(line, ":q") || !strcmp(line, ":quit")) return STEP_QUIT;
     if (!strcmp(line, "-") || !strcmp(line, ":skip")) {
       if (f->required) {
-        OUT(io, "  %s\n", TR(io, "Câu này bắt buộc, không bỏ qua được.", "This question is required and cannot be skipped."));
+        OUT(io, "  %s\n", text(io, "Câu này bắt buộc, không bỏ qua được.", "This question is required and cannot be skipped."));
         continue;
       }
       ics_record_clear(w->rec, (int)i);
@@ -235,7 +246,10 @@ static step ask(wizard *w, size_t i, size_t number, size_t total, char *open_id)
     if (!line[0]) {
       if (!w->rec->values[i] && f->default_value) {
         w->rec->values[i] = ics_strdup(f->default_value);
-        if (!w->rec->values[i]) return STEP_ERROR;
+        if (!w->rec->values[i]) {
+          ics_error_no_memory(w->err, io->lang);
+          return STEP_ERROR;
+        }
       }
       if (!w->rec->values[i]) {
         if (f->required) {
@@ -282,17 +296,17 @@ static step ask(wizard *w, size_t i, size_t number, size_t total, char *open_id)
  * to ask again, -1 to finalize, -2 to quit. */
 static int review(wizard *w, const size_t *order, size_t count) {
   ics_wizard_io *io = w->io;
-  OUT(io, "\n%s\n", TR(io, "== Xem lại các câu trả lời ==", "== Review your answers =="));
+  OUT(io, "\n%s\n", text(io, "== Xem lại các câu trả lời ==", "== Review your answers =="));
   for (size_t k = 0; k < count; k++) {
     char *shown = ics_record_display(w->rec, (int)order[k], w->reg, io->lang);
     OUT(io, "  %2zu. %s: %s\n", k + 1, ics_text_get(w->form->fields[order[k]].label, io->lang),
-        shown && *shown ? shown : TR(io, "(bỏ trống)", "(no answer)"));
+        shown && *shown ? shown : text(io, "(bỏ trống)", "(no answer)"));
     ics_free(shown);
   }
   for (;;) {
-    OUT(io, "%s", TR(io, "Gõ số câu để sửa, 'x' để hoàn tất, ':q' để lưu nháp> ",
+    OUT(io, "%s", text(io, "Gõ số câu để sửa, 'x' để hoàn tất, ':q' để lưu nháp> ",
                      "Type a number to change that answer, 'x' to finalize, ':q' to save a draft> "));
-    fflush((FILE *)io->out);
+    fflush(io->out);
     char line[64];
     if (!read_line(io, line, sizeof line) || !strcmp(line, ":q")) return -2;
     if (!strcmp(line, "x") || !strcmp(line, "X")) return -1;
@@ -303,35 +317,39 @@ static int review(wizard *w, const size_t *order, size_t count) {
 }
 
 ics_wizard_result ics_wizard_run(ics_store *store, const ics_form *form, const char *instance_id,
-                                 ics_wizard_io *io, char id_out[37], char **error) {
+                                 ics_wizard_io *io, char id_out[37], ics_error *err) {
   wizard w = {.store = store, .form = form, .reg = ics_store_register(store), .io = io,
-              .error = error};
+              .err = err};
   ics_wizard_result result = ICS_WIZARD_ERROR;
   char open_id[37] = "";
   size_t n = form->field_count;
   size_t *order = ics_calloc(n, sizeof *order);
   size_t *history = ics_calloc(n + 1, sizeof *history);
   w.relevant = ics_calloc(n, sizeof *w.relevant);
-  if (!order || !history || !w.relevant) goto done;
+  if (!order || !history || !w.relevant) {
+    ics_error_no_memory(err, io->lang);
+    goto done;
+  }
   if (instance_id) {
     ics_record_info info;
-    if (ics_store_get(store, instance_id, &w.rec, &info, error)) goto done;
+    if (ics_store_get(store, instance_id, &w.rec, &info, err)) goto done;
     memcpy(w.id, info.instance_id, sizeof w.id);
     w.editing_final = info.status != ICS_DRAFT;
     if (info.status == ICS_VOID) {
-      ics_buf b = {0};
-      ics_buf_printf(&b, TR(io, "bản ghi %s đã bị hủy (void)", "the record %s is void"), w.id);
-      *error = ics_buf_take(&b);
+      ics_error_say(err, io->lang, CMSG(C_RECORD_VOID), w.id);
       goto done;
     }
   } else {
     w.rec = ics_record_new(form);
-    if (!w.rec) goto done;
+    if (!w.rec) {
+      ics_error_no_memory(err, io->lang);
+      goto done;
+    }
   }
   interrupted = 0;
   catch_interrupt(true);
   OUT(io, "\n=== %s ===\n", ics_text_get(form->title, io->lang));
-  OUT(io, TR(io, "Đợt khảo sát %d · %s · gõ ? để xem hướng dẫn\n", "Survey round %d · %s · type ? for help\n"),
+  OUT(io, text(io, "Đợt khảo sát %d · %s · gõ ? để xem hướng dẫn\n", "Survey round %d · %s · type ? for help\n"),
       ics_store_round(store), ics_store_site(store));
 
   size_t i = 0, depth = 0;
@@ -362,7 +380,7 @@ ics_wizard_result ics_wizard_run(ics_store *store, const ics_form *form, const c
       if (st == ICS_OK) {
         ics_violations_free(&v);
         if (save(&w, ICS_FINALIZED)) break;
-        OUT(io, TR(io, "\nĐã hoàn tất và lưu bản ghi %s.\n", "\nFinalized and saved record %s.\n"), w.id);
+        OUT(io, text(io, "\nĐã hoàn tất và lưu bản ghi %s.\n", "\nFinalized and saved record %s.\n"), w.id);
         result = ICS_WIZARD_FINALIZED;
         break;
       }
@@ -370,7 +388,10 @@ ics_wizard_result ics_wizard_run(ics_store *store, const ics_form *form, const c
         OUT(io, "  ! %s: %s\n", ics_text_get(form->fields[v.items[k].field].label, io->lang), v.items[k].message);
       revisit = v.count ? v.items[0].field : -1;
       ics_violations_free(&v);
-      if (st == ICS_E_NO_MEMORY) break;
+      if (st == ICS_E_NO_MEMORY) {
+        ics_error_no_memory(err, io->lang);
+        break;
+      }
       continue;
     }
     size_t current = revisit >= 0 ? (size_t)revisit : i;
@@ -382,7 +403,7 @@ ics_wizard_result ics_wizard_run(ics_store *store, const ics_form *form, const c
       if (w.id[0] && save(&w, ICS_DRAFT)) break;
       result = ICS_WIZARD_SAVED;
       if (!open_id[0])
-        OUT(io, "%s", TR(io, "\nĐã lưu nháp. Làm tiếp bằng: ictsurvey collect fill ... (chọn làm tiếp)\n",
+        OUT(io, "%s", text(io, "\nĐã lưu nháp. Làm tiếp bằng: ictsurvey collect fill ... (chọn làm tiếp)\n",
                          "\nSaved as a draft. Continue with: ictsurvey collect fill ... (choose to resume)\n"));
       break;
     }
@@ -405,7 +426,7 @@ ics_wizard_result ics_wizard_run(ics_store *store, const ics_form *form, const c
     ics_free(order);
     ics_free(history);
     ics_free(w.relevant);
-    return ics_wizard_run(store, form, open_id, io, id_out, error);
+    return ics_wizard_run(store, form, open_id, io, id_out, err);
   }
 done:
   if (result != ICS_WIZARD_ERROR || w.id[0]) memcpy(id_out, w.id, 37);

@@ -194,6 +194,10 @@ size_t ics_unescape(char *s, size_t n, size_t *bad);
 /* ---- small helpers ---------------------------------------------------------------------- */
 /* Levenshtein distance, capped at `cap` + 1 (enough for "did you mean"). */
 size_t ics_edit_distance(const char *a, const char *b, size_t cap);
+/* The characters in s[0..n): the bytes that are not UTF-8 continuation bytes (each lead byte
+ * and ASCII byte counts, valid or not), as libyaml counts columns and ICS_TEXT_MAX_CHARS
+ * counts lengths. */
+size_t ics_utf8_count(const char *s, size_t n);
 /* True when s is valid UTF-8 of n bytes with no NUL; *bad_offset gets the first bad byte. */
 bool ics_utf8_valid(const char *s, size_t n, size_t *bad_offset);
 /* The length in bytes of the UTF-8 character at s[0..n) (n >= 1), or 0 when it is not a valid

@@ -37,6 +37,13 @@ bool ics_utf8_valid(const char *s, size_t n, size_t *bad_offset) {
   return true;
 }
 
+size_t ics_utf8_count(const char *s, size_t n) {
+  size_t chars = 0;
+  for (size_t i = 0; i < n; i++)
+    if (((unsigned char)s[i] & 0xC0) != 0x80) chars++;
+  return chars;
+}
+
 size_t ics_edit_distance(const char *a, const char *b, size_t cap) {
   size_t la = strlen(a), lb = strlen(b);
   if (la > 64 || lb > 64) return cap + 1;

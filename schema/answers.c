@@ -185,9 +185,7 @@ static ics_code parse_text(const char *s, size_t n, char **out) {
     ics_alloc_note_failure(); /* utf8proc's malloc failed */
     return ICS_E_NO_MEMORY;
   }
-  size_t chars = 0;
-  for (utf8proc_ssize_t i = 0; i < len; i++)
-    if ((nfc[i] & 0xC0) != 0x80) chars++;
+  size_t chars = ics_utf8_count((const char *)nfc, (size_t)len);
   if (chars > ICS_TEXT_MAX_CHARS) {
     free(nfc);
     return ICS_E_TEXT_TOO_LONG;

@@ -732,10 +732,7 @@ static ics_value eval(const enode *n, const ics_eval_env *env) {
   case N_STRING_LENGTH: {
     a = eval(n->arg[0], env);
     const char *s = as_text(a, buf[0], sizeof buf[0]);
-    size_t chars = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-      if ((*p & 0xC0) != 0x80) chars++;
-    return num_value((double)chars);
+    return num_value((double)ics_utf8_count(s, strlen(s)));
   }
   case N_REGEX: {
     a = eval(n->arg[0], env);

@@ -149,9 +149,7 @@ const char *ld_scalar(loader *ld, const ynode *n, const char *what) {
 }
 
 static bool check_text_length(loader *ld, const ynode *n, const char *what) {
-  size_t chars = 0;
-  for (const unsigned char *p = (const unsigned char *)n->str; *p; p++)
-    if ((*p & 0xC0) != 0x80) chars++;
+  size_t chars = ics_utf8_count(n->str, strlen(n->str));
   if (chars > ICS_TEXT_MAX_CHARS) {
     ld_error(ld, n, M_TOO_LONG_VALUE, what, ICS_TEXT_MAX_CHARS);
     return false;
@@ -231,9 +229,7 @@ const char *ld_identifier(loader *ld, const ynode *n, const char *what) {
 static int column_in(const ynode *n, const char *text, size_t offset) {
   if (n->block) return n->column;
   int column = n->column + (n->quoted ? 1 : 0);
-  for (size_t i = 0; i < offset && text[i]; i++)
-    if (((unsigned char)text[i] & 0xC0) != 0x80) column++;
-  return column;
+  return column + (int)ics_utf8_count(text, strnlen(text, offset));
 }
 
 typedef struct {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "ics_yaml.h"
 #include "messages.h"
 #include "schema.h"
 
@@ -12,6 +13,11 @@ const ics_message schema_messages[M_COUNT] = {ICS_MESSAGES(ICS_MESSAGE_ENTRY)};
 
 const char *ics_msg(schema_message id, ics_lang lang) {
   return ics_message_text(&schema_messages[id], lang);
+}
+
+void ics_yaml_position(yaml_mark_t mark, int *line, int *column) {
+  *line = (int)mark.line + 1;
+  *column = (int)mark.column + 1;
 }
 
 /* Children of the nodes still open, collected before they are copied into the arena. */
@@ -86,12 +92,13 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
         ok = false;
         break;
       }
-      int line = (int)parser.problem_mark.line + 1, col = (int)parser.problem_mark.column + 1;
+      int line, col;
+      ics_yaml_position(parser.problem_mark, &line, &col);
       if (parser.error == YAML_READER_ERROR)
         offset_position(text, len, parser.problem_offset, &line, &col);
       else if (parser.context && parser.problem_mark.index >= len)
         /* the file ended inside something (an unclosed quote): say where that began */
-        line = (int)parser.context_mark.line + 1, col = (int)parser.context_mark.column + 1;
+        ics_yaml_position(parser.context_mark, &line, &col);
       ics_buf what = {0};
       ics_buf_puts(&what, parser.problem ? parser.problem : "?");
       if (parser.context) ics_buf_printf(&what, " (%s)", parser.context);
@@ -101,7 +108,8 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
       ok = false;
       break;
     }
-    int line = (int)event.start_mark.line + 1, col = (int)event.start_mark.column + 1;
+    int line, col;
+    ics_yaml_position(event.start_mark, &line, &col);
     ynode *node = NULL;
     switch (event.type) {
     case YAML_STREAM_END_EVENT:

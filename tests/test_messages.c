@@ -14,6 +14,7 @@
 #include "../schema/messages.h"
 #include "../collector/answers_messages.h"
 #include "../bundle/bundle_messages.h"
+#include "../collector/collector_messages.h"
 
 static int failures;
 #define CHECK(cond)                                                                             \
@@ -77,6 +78,7 @@ static void check_message(const char *table, const char *id, ics_code code, cons
 #define CHECK_ENTRY_schema(id, code, vi, en) check_message("schema", #id, code, vi, en);
 #define CHECK_ENTRY_answers(id, code, vi, en) check_message("answers", #id, code, vi, en);
 #define CHECK_ENTRY_bundle(id, code, vi, en) check_message("bundle", #id, code, vi, en);
+#define CHECK_ENTRY_collector(id, code, vi, en) check_message("collector", #id, code, vi, en);
 
 /* The registry against the list as shipped. */
 static void check_registry(const char *path) {
@@ -176,6 +178,7 @@ int main(int argc, char **argv) {
   CHECK_TABLE(schema, ICS_MESSAGES);
   CHECK_TABLE(answers, ANSWERS_MESSAGES);
   CHECK_TABLE(bundle, ICS_BUNDLE_MESSAGES);
+  CHECK_TABLE(collector, ICS_COLLECTOR_MESSAGES);
   if (failures) fprintf(stderr, "%d failures\n", failures);
   else printf("%d messages and %d codes checked\n", checked, (int)ICS_CODE_COUNT);
   return failures != 0;

@@ -1,4 +1,4 @@
-/* test_answers_file.c - answers files (collector/answers_file.c): valid YAML and CSV records
+/* test_answers_file.c - answers files (collector/answers_file.h): valid YAML and CSV records
  * of the three shipped forms read back as canonical values; every kind of error with its
  * exact text (English, and Vietnamese for some); CSV quoting; YAML syntax, encoding and
  * limits with their positions; PATCH and DRAFT modes; the callback stopping the read; files

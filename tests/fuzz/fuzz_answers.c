@@ -1,4 +1,4 @@
-/* fuzz_answers.c - libFuzzer target for answers files (collector/answers_file.c) against the
+/* fuzz_answers.c - libFuzzer target for answers files (collector/answers_file.h) against the
  * shipped staff form and unit register: any bytes must give records or diagnostics, never a
  * crash, a leak, a hang or a message that is not valid UTF-8; and every record handed over,
  * written back as YAML and as CSV, must read back the same.
