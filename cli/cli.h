@@ -48,6 +48,11 @@ void cli_note_upgraded(const char *db);
 /* --db of status, export and report: an existing central database, upgraded when made by an
  * earlier version (cmd_central.c). NULL when it cannot be opened (the error is printed). */
 struct ics_central *cli_open_central(const char *db);
+/* The folder of definitions used when a command is given none (cli/definitions.c):
+ * $ICTSURVEY_DEFINITIONS when set; else the installed folder beside the executable
+ * (BINDIR/../share/ictsurvey/definitions); else the compiled-in data folder; else
+ * ./schema/definitions, run from the repository. NULL when out of memory. Caller frees. */
+char *cli_definitions_dir(void);
 /* Chooses between two texts by cli_lang. */
 const char *cli_tr(const char *vi, const char *en);
 /* A library's error message, or "out of memory" when it is NULL: the libraries leave it NULL

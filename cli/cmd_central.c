@@ -155,7 +155,7 @@ int cmd_merge(int argc, char **argv) {
     ics_free(error);
     return EXIT_FAIL;
   }
-  char *shipped = ics_definitions_dir();
+  char *shipped = cli_definitions_dir();
   ics_central_options options = {.initial_dir = shipped};
   ics_central *c = shipped ? ics_central_open(db, &options, cli_lang, &error) : NULL;
   ics_free(shipped);
@@ -213,7 +213,7 @@ int cmd_merge(int argc, char **argv) {
 
 ics_central *cli_open_central(const char *db) {
   char *error = NULL;
-  char *shipped = ics_definitions_dir();
+  char *shipped = cli_definitions_dir();
   ics_central_options options = {.initial_dir = shipped, .must_exist = true, .reading = true};
   ics_central *c = shipped ? ics_central_open(db, &options, cli_lang, &error) : NULL;
   ics_free(shipped);

@@ -58,7 +58,7 @@ int cmd_check(int argc, char **argv) {
   }
   char *dir = NULL;
   if (file_count == 0) {
-    dir = ics_definitions_dir();
+    dir = cli_definitions_dir();
     for (size_t k = 0; dir && k < sizeof shipped / sizeof *shipped; k++)
       files[file_count] = owned[file_count] = ics_path_join(dir, shipped[k]), file_count++;
   }
@@ -93,7 +93,7 @@ int cmd_check(int argc, char **argv) {
   bool has_targets = false;
   for (size_t k = 0; k < file_count; k++) has_targets |= files[k] && kinds[k] == ICS_DEF_TARGETS;
   if (has_targets) {
-    char *sdir = ics_definitions_dir();
+    char *sdir = cli_definitions_dir();
     ics_errors ignored = {0};
     for (size_t s = 0; sdir && s < SHIPPED_FORMS; s++) {
       char *path = ics_path_join(sdir, shipped[s]);

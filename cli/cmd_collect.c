@@ -260,7 +260,7 @@ static int collect_init(const options *o) {
   unsigned char central_key[ICS_KEY_BYTES];
   if (o->central_key && ics_keys_read_public(o->central_key, central_key, cli_lang, &error))
     return fail(error);
-  char *dir = o->forms ? ics_strdup(o->forms) : ics_definitions_dir();
+  char *dir = o->forms ? ics_strdup(o->forms) : cli_definitions_dir();
   ics_errors diags = {0};
   ics_error err = {0};
   size_t form_count = 0;

@@ -97,7 +97,7 @@ static int write_kit(const char *db, const char *key_path, const char *forms_dir
   }
   const char *inputs[] = {db, key_path, next_path, forms_dir};
   if (cli_check_output(output, ICS_FILE_KIT, force, inputs, next_path ? 3 : 2)) goto done;
-  dir = forms_dir ? ics_strdup(forms_dir) : ics_definitions_dir();
+  dir = forms_dir ? ics_strdup(forms_dir) : cli_definitions_dir();
   if (!dir) { cli_error("%s", "%s", cli_message(NULL)); goto done; } /* out of memory */
   ics_errors diags = {0};
   int loaded = dir ? ics_definitions_load(dir, cli_lang, &defs, &diags) : 1;

@@ -300,7 +300,7 @@ int cmd_simulate(int argc, char **argv) {
     ics_kit_free(kit);
     return EXIT_FAIL;
   }
-  s.dir = ics_definitions_dir();
+  s.dir = cli_definitions_dir();
   char *units = s.dir ? ics_path_join(s.dir, "units.yaml") : NULL;
   ics_errors ignored = {0};
   ics_register *reg = units ? ics_register_load(units, cli_lang, &ignored) : NULL; /* site names */

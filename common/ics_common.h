@@ -105,6 +105,9 @@ uint64_t ics_clock_ms(void);
 char *ics_path_dir(const char *path, const char **base);
 /* dir + "/" + name, allocated. */
 char *ics_path_join(const char *dir, const char *name);
+/* The running program's own file, absolute and allocated; NULL when the platform cannot tell
+ * (the CLI then looks for its data elsewhere). */
+char *ics_executable_path(void);
 /* Private files (keys): a new directory only its owner may enter (0700; an existing one is
  * kept as it is), and a new file only its owner may read (0600), written whole and synced;
  * never replaces an existing file (errno EEXIST). 0 or -1 with errno. */

@@ -138,6 +138,22 @@ char *ics_path_dir(const char *path, const char **base) {
   return slash ? ics_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : ics_strdup(".");
 }
 
+char *ics_executable_path(void) {
+  /* Linux names it in /proc; readlink neither terminates nor says it cut the name short, so
+   * the buffer grows until the name fits */
+  for (size_t cap = 256; cap <= 65536; cap *= 2) {
+    char *buf = ics_malloc(cap);
+    if (!buf) return NULL;
+    ssize_t n = readlink("/proc/self/exe", buf, cap);
+    if (n >= 0 && (size_t)n < cap) {
+      buf[n] = '\0';
+      return buf;
+    }
+    ics_free(buf);
+    if (n < 0) return NULL;
+  }
+  return NULL;
+}
 
 static int compare_names(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);

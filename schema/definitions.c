@@ -1,14 +1,10 @@
-/* definitions.c - telling definition files apart and finding the shipped ones. */
+/* definitions.c - telling definition files apart and loading a folder of them. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "loader.h"
-
-#ifndef ICS_DATADIR
-#define ICS_DATADIR "/usr/local/share/ictsurvey"
-#endif
 
 ics_def_kind ics_definition_kind(const char *path, ics_lang lang, ics_errors *diags) {
   ics_arena *arena = ics_arena_new();
@@ -35,13 +31,6 @@ ics_def_kind ics_definition_kind(const char *path, ics_lang lang, ics_errors *di
   ics_errors_free(&ignored);
   ics_arena_free(arena);
   return kind;
-}
-
-char *ics_definitions_dir(void) {
-  const char *env = getenv("ICTSURVEY_DEFINITIONS");
-  if (env && *env) return ics_strdup(env);
-  if (ics_path_is_dir("schema/definitions")) return ics_strdup("schema/definitions");
-  return ics_strdup(ICS_DATADIR "/definitions");
 }
 
 /* ---- a folder of definitions ---------------------------------------------------------------- */

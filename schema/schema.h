@@ -317,7 +317,8 @@ ics_def_kind ics_definition_kind(const char *path, ics_lang lang, ics_errors *di
 
 /* A folder of definitions as the office publishes them (the layout of schema/definitions):
  * every form (sorted by id), the unit register and the targets, each with its text as read.
- * Other YAML files are reported. Returns 0, or 1 with every problem in diags. */
+ * Other YAML files are reported. Returns 0, or 1 with every problem in diags. The caller
+ * chooses the folder (the command line: cli_definitions_dir). */
 typedef struct {
   ics_form **forms;
   size_t form_count;
@@ -331,10 +332,5 @@ typedef struct {
 
 int ics_definitions_load(const char *dir, ics_lang lang, ics_definitions *out, ics_errors *diags);
 void ics_definitions_free(ics_definitions *defs);
-
-/* Where the shipped definitions are: $ICTSURVEY_DEFINITIONS when set, else
- * ./schema/definitions when run from the repository, else the installed data directory.
- * Caller frees. */
-char *ics_definitions_dir(void);
 
 #endif

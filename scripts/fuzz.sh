@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # scripts/fuzz.sh [SECONDS] [TARGET...] - runs each libFuzzer target (default: all) for
 # SECONDS (default 600) on both cores, starting from its seed corpus in tests/fuzz/corpus/.
-# Targets: form expr register targets bundle kit answers. New inputs go to fuzz-corpus-TARGET
-# beside the target's executable (build-fuzz/tests/, tests/bundle/, tests/kit/,
-# tests/answers/); crashers to build-fuzz/tests/ as crash-*, to be kept as regression inputs
-# in tests/data/.
+# Targets: form expr regex register targets bundle kit answers (declared together in
+# tests/meson.build). New inputs go to build-fuzz/tests/fuzz-corpus-TARGET, beside the
+# targets' executables; crashers to build-fuzz/tests/ as crash-*, to be kept as regression
+# inputs in tests/data/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
@@ -12,7 +12,7 @@ ics_install_deps clang libclang-rt-14-dev
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(form expr register targets bundle kit answers)
+[ ${#targets[@]} -gt 0 ] || targets=(form expr regex register targets bundle kit answers)
 if [ -d build-fuzz ]; then
   meson setup --reconfigure build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 else
@@ -20,15 +20,14 @@ else
 fi
 meson compile -C build-fuzz >/dev/null
 for t in "${targets[@]}"; do
-  # where each target's executable lives, and its seed corpora
+  # each target's seed corpora (as in tests/meson.build)
+  dir=build-fuzz/tests
   case $t in
-    bundle) dir=build-fuzz/tests/bundle; seeds=(tests/fuzz/corpus/bundle) ;;
-    kit) dir=build-fuzz/tests/kit; seeds=(tests/fuzz/corpus/kit) ;;
-    answers) dir=build-fuzz/tests/answers; seeds=(tests/fuzz/corpus/answers_yaml tests/fuzz/corpus/answers_csv) ;;
-    *) dir=build-fuzz/tests; seeds=("tests/fuzz/corpus/$t") ;;
+    answers) seeds=(tests/fuzz/corpus/answers_yaml tests/fuzz/corpus/answers_csv) ;;
+    *) seeds=("tests/fuzz/corpus/$t") ;;
   esac
   if [ ! -x "$dir/fuzz_$t" ]; then
-    echo "fuzz.sh: no target '$t' (form expr register targets bundle kit answers)" >&2
+    echo "fuzz.sh: no target '$t' (form expr regex register targets bundle kit answers)" >&2
     exit 2
   fi
   work=$dir/fuzz-corpus-$t

@@ -6,9 +6,10 @@
 
 #include "schema.h"
 #include "test.h"
+#include "test_definitions.h"
 
 static char *read_all(const char *name, size_t *size) {
-  char *dir = ics_definitions_dir();
+  char *dir = test_definitions_dir();
   char *path = ics_path_join(dir, name);
   char *data = NULL;
   CHECK(ics_read_file(path, ICS_DEF_MAX_BYTES, &data, size) == ICS_OK);

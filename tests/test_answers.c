@@ -172,7 +172,7 @@ static void test_messages(void) {
 }
 
 int main(void) {
-  char *dir = ics_definitions_dir();
+  char *dir = test_definitions_dir();
   char *path = ics_path_join(dir, "units.yaml");
   ics_errors diags = {0};
   reg = ics_register_load(path, ICS_EN, &diags);

@@ -6,11 +6,12 @@
 
 #include "schema.h"
 #include "test.h"
+#include "test_definitions.h"
 
 /* The shipped definition `name` (e.g. "staff.yaml"), its diagnostics printed; NULL counts as a
  * failed check. */
 static ics_form *load_form(const char *name) {
-  char *dir = ics_definitions_dir();
+  char *dir = test_definitions_dir();
   char *path = ics_path_join(dir, name);
   ics_errors diags = {0};
   ics_form *form = ics_form_load(path, ICS_EN, &diags);

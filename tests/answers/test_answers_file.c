@@ -834,7 +834,7 @@ int main(void) {
   staff = load_form("staff.yaml");
   school = load_form("school.yaml");
   centre = load_form("training_centre.yaml");
-  char *dir = ics_definitions_dir();
+  char *dir = test_definitions_dir();
   char *path = ics_path_join(dir, "units.yaml");
   ics_errors diags = {0};
   reg = ics_register_load(path, ICS_EN, &diags);

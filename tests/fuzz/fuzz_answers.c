@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "answers_file.h"
+#include "../test_definitions.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,7 +26,7 @@ static ics_register *fz_reg;
 static ics_record *fz_base;
 
 static void fz_setup(void) {
-  char *dir = ics_definitions_dir();
+  char *dir = test_definitions_dir();
   char *form_path = ics_path_join(dir, "staff.yaml");
   char *reg_path = ics_path_join(dir, "units.yaml");
   ics_errors diags = {0};
