@@ -35,6 +35,15 @@ void cli_error(const char *vi, const char *en, ...) {
   va_end(ap);
 }
 
+void cli_print_error(const ics_error *err) {
+  /* memory so short that not even the message could be made: the advice of cli_message */
+  char *text = err->code == ICS_E_NO_MEMORY && err->fixed_text ? NULL : ics_error_format(err);
+  if (!text) cli_error("%s", "%s", cli_message(NULL));
+  else if (err->file) cli_note("%s", "%s", text);
+  else cli_error("%s", "%s", text);
+  ics_free(text);
+}
+
 void cli_note(const char *vi, const char *en, ...) {
   va_list ap;
   va_start(ap, en);
