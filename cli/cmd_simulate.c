@@ -494,7 +494,7 @@ int cmd_simulate(int argc, char **argv) {
       staff_row(&staff_answers, &staff_csv, a->district, a->type, a->code,
                 k == 0 && chance(80) ? 1 : k == 1 && chance(85) ? 2 : 0);
   }
-  if (!rc) rc = make_store(&s, "so-tttt", "Sở Thông tin và Truyền thông", "Phan Thị Mai", staff_form, staff_only, 1);
+  if (!rc) rc = staff_csv.failed || make_store(&s, "so-tttt", "Sở Thông tin và Truyền thông", "Phan Thị Mai", staff_form, staff_only, 1);
 
   /* one surveyor per district: its People's Committee, communes, health workers, schools */
   long per_district = (staff_total - per_dept * (long)p.dept_count) / (long)districts;
