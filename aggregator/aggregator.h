@@ -1,12 +1,20 @@
-/* aggregator.h - the central database: merging bundles exactly once (verified whole, one
- * transaction each, order-free, idempotent), and reading it back for status and CSV export.
- * The schema is documented in docs/central-db.md. */
+/* aggregator.h - the central database: publishing the office's definitions, merging bundles
+ * exactly once (verified whole, one transaction each, order-free, idempotent), and reading it
+ * back for status and CSV export. The schema is documented in docs/central-db.md; the names
+ * of its tables of records are made by central_schema.h.
+ *
+ * Functions that can fail take `ics_error *err` last (it may be NULL) and return 0, or -1
+ * with *err set (ics_central_open: NULL); messages are in the language given to
+ * ics_central_open. */
 #ifndef ICS_AGGREGATOR_H
 #define ICS_AGGREGATOR_H
+
+#include <stdio.h>
 
 #include "ics_common.h"
 #include "schema.h"
 
+struct sqlite3;
 typedef struct ics_central ics_central;
 
 /* Only what the office published means anything here: the forms (id, version and content
@@ -21,10 +29,11 @@ typedef struct {
 } ics_central_options;
 
 /* Opens (creating when absent) a central database, upgrading one made by an earlier version.
- * NULL with *error on failure (*error left NULL when memory ran out). */
+ * A file of another kind (a store, another SQLite file) is refused (ICS_E_WRONG_KIND), and a
+ * database this call created is removed again when opening fails. */
 ics_central *ics_central_open(const char *path, const ics_central_options *options, ics_lang lang,
-                              char **error);
-void ics_central_close(ics_central *c);
+                              ics_error *err);
+void ics_central_close(ics_central *c); /* NULL is fine */
 /* Whether opening upgraded a database made before kits. */
 bool ics_central_upgraded(const ics_central *c);
 
@@ -39,9 +48,9 @@ typedef struct {
 /* Publishes the definitions for a kit of `round` signed with `keys` (a text naming the
  * office's public keys, recorded with the kit), in one transaction. Publishing the same again
  * changes nothing; a form whose id and version were published with another content is
- * refused, and nothing is published. 0, or 1 with *error. */
+ * refused (ICS_E_CONFLICT), and nothing is published. */
 int ics_central_publish(ics_central *c, const ics_definitions *defs, int round, const char *keys,
-                        ics_kit_stamp *stamp, char **error);
+                        ics_kit_stamp *stamp, ics_error *err);
 
 /* The central office's key pair (keys.h), to open sealed bundles; without it they are
  * rejected. The secret key is wiped by ics_central_close. */
@@ -51,10 +60,10 @@ void ics_central_use_key(ics_central *c, const unsigned char public_key[32],
  * since anyone can write one in any store's name (docs/security.md). */
 void ics_central_allow_unsigned(ics_central *c, bool allowed);
 /* Whether bundles that are not sealed (and signed) are refused from now on; remembered in the
- * database. 0, or 1 with *error. */
-int ics_central_require_sealed(ics_central *c, bool required, char **error);
-/* 1 when the database refuses unsealed bundles, 0 when not, -1 with *error. */
-int ics_central_requires_sealed(ics_central *c, char **error);
+ * database. */
+int ics_central_require_sealed(ics_central *c, bool required, ics_error *err);
+/* Whether the database refuses unsealed bundles, in *required. */
+int ics_central_requires_sealed(ics_central *c, bool *required, ics_error *err);
 
 typedef struct {
   uint64_t bundles_merged, bundles_skipped, bundles_rejected;
@@ -62,29 +71,44 @@ typedef struct {
   uint64_t records_read; /* for progress */
 } ics_merge_stats;
 
-typedef enum { ICS_MERGED, ICS_ALREADY_MERGED, ICS_REJECTED, ICS_MERGE_ERROR } ics_merge_outcome;
+/* What became of a bundle. */
+typedef enum {
+  ICS_MERGED,         /* its records are in the database */
+  ICS_ALREADY_MERGED, /* the same file was merged before: nothing to do */
+  ICS_REJECTED,       /* refused: recorded in `rejected`, copied to the quarantine folder */
+  ICS_NOT_MERGED      /* the database or this machine failed (busy, disk full, out of memory):
+                         nothing of the bundle was written, merging it again may succeed */
+} ics_merge_outcome;
 
 /* Called now and then during a merge with the records read so far in this bundle. */
 typedef void (*ics_merge_progress)(void *ctx, const ics_merge_stats *stats);
 
-/* Merges one bundle. ICS_REJECTED: the bundle was refused, recorded in `rejected`, copied
- * to the quarantine folder, and *reason says why (caller frees): damaged, invalid, signed by
- * a key other than its store's earlier bundles, sealed without the key given, or not sealed
- * when the database requires it. ICS_MERGE_ERROR: the database itself failed (busy, disk
- * full); nothing of the bundle was written. */
-ics_merge_outcome ics_central_merge(ics_central *c, const char *bundle_path, ics_merge_stats *stats,
-                                    ics_merge_progress progress, void *progress_ctx, char **reason);
+/* Merges one bundle, adding to *stats. 0 when it is merged (now or before), *outcome saying
+ * which; -1 with *err when it is not, *outcome saying whether it was rejected (damaged,
+ * invalid, a form the office never published, signed by a key other than its store's earlier
+ * bundles, sealed without the key given, or not sealed when the database requires it; *err
+ * is the reason recorded) or not merged, for a cause on the office's side (the database, the
+ * machine, no register published yet). */
+int ics_central_merge(ics_central *c, const char *bundle_path, ics_merge_stats *stats,
+                      ics_merge_progress progress, void *progress_ctx, ics_merge_outcome *outcome,
+                      ics_error *err);
 
 /* Writes the current records of a form as CSV (RFC 4180, UTF-8 with a byte-order mark,
- * formula-like cells escaped), ordered by natural key then instance_id. Personal fields only
- * when include_personal. Returns 0, or 1 with *error. */
+ * formula-like cells escaped) to path ("-": stdout), ordered by natural key then instance_id.
+ * Personal fields only when include_personal. A file is replaced only once written whole. */
 int ics_central_export_csv(ics_central *c, const char *form_id, const char *path,
-                           bool include_personal, char **error);
+                           bool include_personal, ics_error *err);
 
-/* Writes the completeness report of `ictsurvey status` to out (a FILE*). */
-int ics_central_status(ics_central *c, void *out, char **error);
+/* Writes the completeness report of `ictsurvey status` to out. */
+int ics_central_status(ics_central *c, FILE *out, ics_error *err);
 
 /* The SQLite handle, for the reports part (read only use). */
 struct sqlite3 *ics_central_db(ics_central *c);
+/* The registry's code for the last error of a connection to the central database:
+ * ICS_E_NO_MEMORY (SQLITE_NOMEM, SQLITE_IOERR_NOMEM), ICS_E_DISK_FULL (SQLITE_FULL, or an
+ * I/O error for want of space), ICS_E_BUSY (SQLITE_BUSY, SQLITE_LOCKED), ICS_E_DAMAGED
+ * (SQLITE_CORRUPT, SQLITE_NOTADB), ICS_E_IO (SQLITE_IOERR), else ICS_E_DATABASE. Meaningful
+ * right after a call that failed. The one mapping, for the reports too. */
+ics_code ics_central_sqlite_code(struct sqlite3 *db);
 
 #endif

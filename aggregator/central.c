@@ -1,19 +1,17 @@
-/* central.c - the central database: its schema, opening it, and merging bundles into it.
- * A bundle is read once, inside one transaction: every record is validated against the form
- * definition the bundle carries before the transaction commits, and any problem rolls the
- * whole bundle back, records it as rejected and copies it to the quarantine folder. */
+/* central.c - the central database: its schema, opening it (creating or upgrading it), the
+ * library's messages and its one translation of SQLite's errors into the registry's codes.
+ * Publishing is in publish.c, merging bundles in merge.c, reading back in status.c and
+ * export.c. */
 #include <errno.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aggregator.h"
-#include "bundle.h"
 #include "central_private.h"
-#include "schema.h"
-
 /* The tables of a central database (docs/central-db.md). A record is its store's: every table
  * of records is keyed by store id and instance id together. */
 static const char schema_sql[] =
@@ -65,98 +63,148 @@ static const char schema_sql[] =
     "    WHERE r2.form_hash IN (SELECT hash FROM published_forms)\n"
     "    GROUP BY 1, 2, 3 HAVING count(*) > 1);\n";
 
-int central_error(ics_central *c, char **error) {
-  sqlite3 *db = c->db;
-  int code = sqlite3_errcode(db);
-  ics_buf b = {0};
-  /* a write or sync refused for want of space comes back as an I/O error */
-  if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC))
-    ics_buf_puts(&b, c->lang == ICS_EN ? "the disk is full: free some space and try again"
-                                       : "ổ đĩa đã đầy: hãy giải phóng chỗ trống rồi thử lại");
-  else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-    ics_buf_puts(&b, c->lang == ICS_EN
-                         ? "the central database is in use by another merge; try again when it ends"
-                         : "cơ sở dữ liệu trung tâm đang được lệnh khác dùng; hãy thử lại khi lệnh đó xong");
-  else if (code == SQLITE_IOERR)
-    ics_buf_printf(&b, c->lang == ICS_EN
-                           ? "the disk could not be written or read (is it full, or removed?): %s"
-                           : "không ghi hoặc đọc được đĩa (đĩa đầy hay đã bị rút ra?): %s",
-                   sqlite3_errmsg(db));
-  else
-    ics_buf_printf(&b, c->lang == ICS_EN ? "database error: %s" : "lỗi cơ sở dữ liệu: %s",
-                   sqlite3_errmsg(db));
-  if (error) {
-    ics_free(*error);
-    *error = ics_buf_take(&b);
-  } else {
-    ics_buf_free(&b);
-  }
-  return 1;
+const ics_message ics_aggregator_messages[AG_MESSAGE_COUNT] = {ICS_AGGREGATOR_MESSAGES(ICS_MESSAGE_ENTRY)};
+
+void ics_central_vsay(ics_central *c, ics_error *err, ics_code code, ics_aggregator_message id,
+                      va_list ap) {
+  ics_message said = ics_aggregator_messages[id];
+  if (code != ICS_OK) said.code = code;
+  ics_error_vsay_at(err, c->lang, NULL, 0, 0, &said, ap);
 }
 
-int central_exec(ics_central *c, const char *sql, char **error) {
-  if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK) return central_error(c, error);
+int ics_central_say(ics_central *c, ics_error *err, ics_aggregator_message id, ...) {
+  va_list ap;
+  va_start(ap, id);
+  ics_central_vsay(c, err, ICS_OK, id, ap);
+  va_end(ap);
+  return -1;
+}
+
+int ics_central_say_as(ics_central *c, ics_error *err, ics_code code, ics_aggregator_message id, ...) {
+  va_list ap;
+  va_start(ap, id);
+  ics_central_vsay(c, err, code, id, ap);
+  va_end(ap);
+  return -1;
+}
+
+int ics_central_no_memory(ics_central *c, ics_error *err) {
+  ics_error_no_memory(err, c->lang);
+  return -1;
+}
+
+ics_code ics_central_errno_code(int error_number) {
+  switch (error_number) {
+  case ENOSPC:
+#ifdef EDQUOT
+  case EDQUOT:
+#endif
+    return ICS_E_DISK_FULL;
+  case EACCES:
+  case EPERM:
+  case EROFS: return ICS_E_PERMISSION;
+  case ENOENT: return ICS_E_NOT_FOUND;
+  case ENOMEM: return ICS_E_NO_MEMORY;
+  default: return ICS_E_IO;
+  }
+}
+
+bool ics_central_errors_no_memory(const ics_errors *errors) {
+  for (size_t i = 0; i < errors->count; i++)
+    if (errors->items[i].code == ICS_E_NO_MEMORY) return true;
+  return errors->no_memory;
+}
+
+ics_code ics_central_sqlite_code(struct sqlite3 *db) {
+  int code = sqlite3_extended_errcode(db); /* a NULL handle: SQLITE_NOMEM */
+  switch (code & 0xff) {
+  case SQLITE_NOMEM: return ICS_E_NO_MEMORY;
+  case SQLITE_FULL: return ICS_E_DISK_FULL;
+  case SQLITE_BUSY:
+  case SQLITE_LOCKED: return ICS_E_BUSY;
+  case SQLITE_CORRUPT:
+  case SQLITE_NOTADB: return ICS_E_DAMAGED;
+  case SQLITE_IOERR:
+    if (code == SQLITE_IOERR_NOMEM) return ICS_E_NO_MEMORY;
+    /* a write or sync refused for want of space comes back as an I/O error */
+    return sqlite3_system_errno(db) == ENOSPC ? ICS_E_DISK_FULL : ICS_E_IO;
+  default: return ICS_E_DATABASE;
+  }
+}
+
+int ics_central_sql_error(ics_central *c, ics_error *err) {
+  const char *detail = sqlite3_errmsg(c->db);
+  switch (ics_central_sqlite_code(c->db)) {
+  case ICS_E_NO_MEMORY: return ics_central_no_memory(c, err);
+  case ICS_E_DISK_FULL: return ics_central_say(c, err, AG_DISK_FULL);
+  case ICS_E_BUSY: return ics_central_say(c, err, AG_BUSY);
+  case ICS_E_IO: return ics_central_say(c, err, AG_DISK_IO, detail);
+  case ICS_E_DAMAGED: return ics_central_say(c, err, AG_DB_DAMAGED, detail);
+  default: return ics_central_say(c, err, AG_DB_ERROR, detail);
+  }
+}
+
+void ics_central_pass_error(ics_error *to, ics_error *from) {
+  if (to && to->code == ICS_OK) ics_error_move(to, from);
+  else ics_error_clear(from);
+}
+
+int ics_central_exec(ics_central *c, const char *sql, ics_error *err) {
+  if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK) return ics_central_sql_error(c, err);
   return 0;
 }
 
-/* "'PATH' is a surveyor's store, not a central database" in *error; returns 1. */
-static int not_central(ics_central *c, ics_file_kind kind, char **error) {
-  ics_buf b = {0};
+/* "'PATH' is a surveyor's store, not a central database"; returns -1. */
+static int not_central(ics_central *c, ics_file_kind kind, ics_error *err) {
+  int e = errno;
   if (kind == ICS_FILE_UNREADABLE)
-    ics_buf_printf(&b, c->lang == ICS_EN ? "cannot open the central database '%s': %s"
-                                         : "không mở được cơ sở dữ liệu trung tâm '%s': %s",
-                   c->path, strerror(errno));
-  else if (kind == ICS_FILE_OTHER)
-    ics_buf_printf(&b, c->lang == ICS_EN ? "'%s' is not an ictsurvey central database"
-                                         : "'%s' không phải cơ sở dữ liệu trung tâm của ictsurvey",
-                   c->path);
-  else
-    ics_buf_printf(&b, c->lang == ICS_EN ? "'%s' is %s, not a central database"
-                                         : "'%s' là %s, không phải cơ sở dữ liệu trung tâm",
-                   c->path, ics_file_kind_name(kind, c->lang));
-  ics_free(*error);
-  *error = ics_buf_take(&b);
-  c->not_central = true;
-  return 1;
+    return ics_central_say_as(c, err, ics_central_errno_code(e), AG_CANNOT_OPEN, c->path, strerror(e));
+  if (kind == ICS_FILE_OTHER) return ics_central_say(c, err, AG_NOT_CENTRAL, c->path);
+  return ics_central_say(c, err, AG_OTHER_KIND, c->path, ics_file_kind_name(kind, c->lang));
 }
 
 /* A database made before central databases carried their application id, or a new one: it
  * must hold the central tables or no table at all, so that a store, or someone else's SQLite
  * file, is never turned into a central database. Read before anything is written. */
-static int check_tables(ics_central *c, char **error) {
+static int check_tables(ics_central *c, ics_error *err) {
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(c->db, "SELECT count(*), coalesce(sum(name = 'bundles'), 0),"
                                 " coalesce(sum(name IN ('meta', 'records')), 0)"
                                 " FROM sqlite_master WHERE type = 'table'",
                          -1, &st, NULL) != SQLITE_OK)
-    return central_error(c, error);
+    return ics_central_sql_error(c, err);
   int step = sqlite3_step(st);
   int tables = sqlite3_column_int(st, 0), central = sqlite3_column_int(st, 1),
       store = sqlite3_column_int(st, 2);
   sqlite3_finalize(st);
-  if (step != SQLITE_ROW) return central_error(c, error);
-  if (tables && !central) return not_central(c, store == 2 ? ICS_FILE_STORE : ICS_FILE_DATABASE, error);
+  if (step != SQLITE_ROW) return ics_central_sql_error(c, err);
+  if (tables && !central) return not_central(c, store == 2 ? ICS_FILE_STORE : ICS_FILE_DATABASE, err);
   return 0;
 }
 
-/* The tables of one form's current records: form_X (one row a record, a column a field) and
- * form_X__F for each select_multiple field F. Names are identifiers checked by the form
- * loader ([a-z][a-z0-9_]*, not a keyword, no "__"). */
-void central_form_table_sql(ics_buf *sql, const char *form_id) {
+/* The tables of one form's current records (central_schema.h): one row a record, a column a
+ * field, and a child table for each select_multiple field. The names fit: ids come from the
+ * form loader or from ics_central_form_of_table. */
+void ics_central_form_table_sql(ics_buf *sql, const char *form_id) {
+  char table[ICS_CENTRAL_NAME_MAX], index[ICS_CENTRAL_NAME_MAX];
+  ics_central_form_table(table, sizeof table, form_id);
+  ics_central_key_index(index, sizeof index, form_id);
   ics_buf_printf(sql,
-                 "CREATE TABLE IF NOT EXISTS \"form_%s\"(store_id TEXT NOT NULL,"
+                 "CREATE TABLE IF NOT EXISTS \"%s\"(store_id TEXT NOT NULL,"
                  " instance_id TEXT NOT NULL, revision INTEGER NOT NULL, round INTEGER NOT NULL,"
                  " surveyor TEXT NOT NULL, site TEXT NOT NULL, created_at TEXT NOT NULL,"
                  " updated_at TEXT NOT NULL, form_version TEXT NOT NULL, form_hash TEXT NOT NULL,"
                  " natural_key TEXT, PRIMARY KEY (store_id, instance_id));"
                  /* reports keep one record per natural key and round: the latest update, then
                   * the larger instance id, then the larger store id */
-                 "CREATE INDEX IF NOT EXISTS \"form_%s_by_key\" ON \"form_%s\"(round, natural_key,"
+                 "CREATE INDEX IF NOT EXISTS \"%s\" ON \"%s\"(round, natural_key,"
                  " updated_at, instance_id, store_id);",
-                 form_id, form_id, form_id);
+                 table, index, table);
 }
 
-void central_child_table_sql(ics_buf *sql, const char *table) {
+void ics_central_child_table_sql(ics_buf *sql, const char *form_id, const char *field) {
+  char table[ICS_CENTRAL_NAME_MAX];
+  ics_central_child_table(table, sizeof table, form_id, field);
   ics_buf_printf(sql,
                  "CREATE TABLE IF NOT EXISTS \"%s\"(store_id TEXT NOT NULL, instance_id TEXT NOT NULL,"
                  " code TEXT NOT NULL, PRIMARY KEY (store_id, instance_id, code)) WITHOUT ROWID;",
@@ -164,44 +212,14 @@ void central_child_table_sql(ics_buf *sql, const char *table) {
 }
 
 /* Runs the statement built in sql and empties it (the buffer may have run out of memory). */
-static int exec_built(ics_central *c, ics_buf *sql, char **error) {
+static int exec_built(ics_central *c, ics_buf *sql, ics_error *err) {
   int rc;
   if (sql->failed || !sql->data) {
-    ics_free(*error);
-    *error = ics_strdup(c->lang == ICS_EN ? "out of memory" : "không đủ bộ nhớ");
-    rc = 1;
+    rc = ics_central_no_memory(c, err);
   } else {
-    rc = central_exec(c, sql->data, error);
+    rc = ics_central_exec(c, sql->data, err);
   }
   ics_buf_free(sql);
-  return rc;
-}
-
-/* The names of the tables that match a LIKE pattern, in *names (NULL-terminated). */
-static int table_names(ics_central *c, const char *like, char ***names, char **error) {
-  *names = NULL;
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(c->db, "SELECT name FROM sqlite_master WHERE type = 'table'"
-                                " AND name LIKE ?1 ESCAPE '\\' ORDER BY name", -1, &st, NULL) != SQLITE_OK)
-    return central_error(c, error);
-  sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
-  size_t n = 0;
-  int step, rc = 0;
-  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-    char **grown = ics_realloc(*names, (n + 2) * sizeof **names);
-    char *name = grown ? ics_strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
-    if (grown) *names = grown;
-    if (!name) {
-      ics_free(*error);
-      *error = ics_strdup(c->lang == ICS_EN ? "out of memory" : "không đủ bộ nhớ");
-      rc = 1;
-      break;
-    }
-    (*names)[n++] = name;
-    (*names)[n] = NULL;
-  }
-  if (!rc && step != SQLITE_DONE) rc = central_error(c, error);
-  sqlite3_finalize(st);
   return rc;
 }
 
@@ -210,81 +228,119 @@ static void free_names(char **names) {
   ics_free(names);
 }
 
-int central_has_column(ics_central *c, const char *table, const char *column, char **error) {
+/* The names of the tables of forms' records (form tables and their child tables), in *names
+ * (NULL-terminated). */
+static int form_tables(ics_central *c, char ***names, ics_error *err) {
+  *names = NULL;
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(c->db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+                         -1, &st, NULL) != SQLITE_OK)
+    return ics_central_sql_error(c, err);
+  size_t n = 0;
+  int step, rc = 0;
+  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *table = (const char *)sqlite3_column_text(st, 0), *field;
+    char form_id[ICS_CENTRAL_NAME_MAX];
+    if (table && !ics_central_form_of_table(table, form_id, &field)) continue;
+    char **grown = table ? ics_realloc(*names, (n + 2) * sizeof **names) : NULL;
+    char *name = grown ? ics_strdup(table) : NULL;
+    if (grown) *names = grown;
+    if (!name) { /* a NULL name (a NOT NULL column): SQLite had no memory either */
+      rc = ics_central_no_memory(c, err);
+      break;
+    }
+    (*names)[n++] = name;
+    (*names)[n] = NULL;
+  }
+  if (!rc && step != SQLITE_DONE) rc = ics_central_sql_error(c, err);
+  sqlite3_finalize(st);
+  if (rc) {
+    free_names(*names);
+    *names = NULL;
+  }
+  return rc;
+}
+
+int ics_central_has_column(ics_central *c, const char *table, const char *column, bool *has,
+                           ics_error *err) {
+  *has = false;
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st,
-                         NULL) != SQLITE_OK) {
-    central_error(c, error);
-    return -1;
-  }
+                         NULL) != SQLITE_OK)
+    return ics_central_sql_error(c, err);
   sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
   int step = sqlite3_step(st);
   sqlite3_finalize(st);
-  if (step != SQLITE_ROW && step != SQLITE_DONE) {
-    central_error(c, error);
-    return -1;
-  }
-  return step == SQLITE_ROW;
+  if (step != SQLITE_ROW && step != SQLITE_DONE) return ics_central_sql_error(c, err);
+  *has = step == SQLITE_ROW;
+  return 0;
 }
 
 /* The tables of records as they were before kits: keyed by instance id alone. They are set
  * aside (old_*) before the current tables are made, then copied into them. */
 static const char *const prekit_tables[] = {"bundles", "revisions", "instances", "conflicts", "flags"};
 
-static int set_aside_prekit(ics_central *c, char **error) {
-  if (central_exec(c, "DROP VIEW IF EXISTS duplicates", error)) return 1;
+static int set_aside_prekit(ics_central *c, ics_error *err) {
+  if (ics_central_exec(c, "DROP VIEW IF EXISTS duplicates", err)) return -1;
   /* a database made before bundles were signed lacks the columns that say who signed them */
-  int signer = central_has_column(c, "bundles", "signer", error);
-  if (signer < 0 || (!signer && central_exec(c, "ALTER TABLE bundles ADD COLUMN signer TEXT;"
-                                                "ALTER TABLE bundles ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0",
-                                             error)))
-    return 1;
+  bool signer;
+  if (ics_central_has_column(c, "bundles", "signer", &signer, err) ||
+      (!signer && ics_central_exec(c, "ALTER TABLE bundles ADD COLUMN signer TEXT;"
+                                      "ALTER TABLE bundles ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0",
+                                   err)))
+    return -1;
   for (size_t i = 0; i < sizeof prekit_tables / sizeof *prekit_tables; i++) {
     ics_buf sql = {0};
     ics_buf_printf(&sql, "ALTER TABLE \"%s\" RENAME TO \"old_%s\"", prekit_tables[i], prekit_tables[i]);
-    if (exec_built(c, &sql, error)) return 1;
+    if (exec_built(c, &sql, err)) return -1;
   }
   /* the definitions bundles brought are kept, but no longer mean anything */
-  return central_exec(c, "ALTER TABLE forms RENAME TO forms_from_bundles", error);
+  return ics_central_exec(c, "ALTER TABLE forms RENAME TO forms_from_bundles", err);
 }
 
-/* One form table of before kits into the current layout: each row gets the store of its
- * record (instance ids were unique then). */
-static int migrate_form_table(ics_central *c, const char *table, char **error) {
-  bool child = strstr(table, "__") != NULL;
+/* One form table (or child table) of before kits into the current layout: each row gets the
+ * store of its record (instance ids were unique then). */
+static int migrate_form_table(ics_central *c, const char *table, ics_error *err) {
+  char form_id[ICS_CENTRAL_NAME_MAX], index[ICS_CENTRAL_NAME_MAX];
+  const char *field = NULL;
+  if (!ics_central_form_of_table(table, form_id, &field)) return 0; /* form_tables gives only these */
+  ics_central_key_index(index, sizeof index, form_id);
   ics_buf sql = {0};
-  ics_buf_printf(&sql, "ALTER TABLE \"%s\" RENAME TO \"old_%s\"; DROP INDEX IF EXISTS \"%s_by_key\";",
-                 table, table, table);
-  if (child) central_child_table_sql(&sql, table);
-  else central_form_table_sql(&sql, table + 5);
-  if (exec_built(c, &sql, error)) return 1;
+  ics_buf_printf(&sql, "ALTER TABLE \"%s\" RENAME TO \"old_%s\";", table, table);
+  if (field) {
+    ics_central_child_table_sql(&sql, form_id, field);
+  } else {
+    ics_buf_printf(&sql, "DROP INDEX IF EXISTS \"%s\";", index);
+    ics_central_form_table_sql(&sql, form_id);
+  }
+  if (exec_built(c, &sql, err)) return -1;
   ics_buf cols = {0}, picked = {0}; /* the columns, and the same from the old table */
-  if (!child) { /* the field columns */
+  if (!field) { /* the field columns */
     ics_buf_printf(&sql, "SELECT name, type FROM pragma_table_info('old_%s') WHERE name NOT IN"
                          " (SELECT name FROM pragma_table_info('%s'))", table, table);
     sqlite3_stmt *st = NULL;
-    if (sql.failed || sqlite3_prepare_v2(c->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
-      ics_buf_free(&sql);
-      return central_error(c, error);
-    }
+    int rc = sql.failed ? ics_central_no_memory(c, err)
+             : sqlite3_prepare_v2(c->db, sql.data, -1, &st, NULL) != SQLITE_OK ? ics_central_sql_error(c, err)
+                                                                                : 0;
     ics_buf_free(&sql);
-    int step, rc = 0;
+    if (rc) return -1;
+    int step;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
       const char *name = (const char *)sqlite3_column_text(st, 0), *type = (const char *)sqlite3_column_text(st, 1);
       ics_buf add = {0};
       ics_buf_printf(&add, "ALTER TABLE \"%s\" ADD COLUMN \"%s\" %s", table, name ? name : "?",
                      type ? type : "");
-      rc = exec_built(c, &add, error);
+      rc = exec_built(c, &add, err);
       ics_buf_printf(&cols, ", \"%s\"", name ? name : "?");
       ics_buf_printf(&picked, ", o.\"%s\"", name ? name : "?");
     }
-    if (!rc && step != SQLITE_DONE) rc = central_error(c, error);
+    if (!rc && step != SQLITE_DONE) rc = ics_central_sql_error(c, err);
     sqlite3_finalize(st);
     if (rc) {
       ics_buf_free(&cols);
       ics_buf_free(&picked);
-      return 1;
+      return -1;
     }
     ics_buf_printf(&sql,
                    "INSERT OR IGNORE INTO \"%s\"(store_id, instance_id, revision, round, surveyor, site,"
@@ -302,14 +358,13 @@ static int migrate_form_table(ics_central *c, const char *table, char **error) {
   ics_buf_free(&cols);
   ics_buf_free(&picked);
   ics_buf_printf(&sql, "; DROP TABLE \"old_%s\"", table);
-  return exec_built(c, &sql, error);
+  return exec_built(c, &sql, err);
 }
-
 /* A database of before kits, its old tables set aside and the current ones made: every row
  * copied with the store it came from; the register that bundles brought is forgotten (the
  * office's published one replaces it). */
-static int migrate_prekit(ics_central *c, char **error) {
-  if (central_exec(c,
+static int migrate_prekit(ics_central *c, ics_error *err) {
+  if (ics_central_exec(c,
                    "INSERT INTO bundles(store_id, bundle_id, file_sha256, surveyor, site, round, created,"
                    " merged_at, file_name, records, signer, sealed) SELECT store_id, bundle_id, file_sha256,"
                    " surveyor, site, round, created, merged_at, file_name, records, signer, sealed"
@@ -333,61 +388,61 @@ static int migrate_prekit(ics_central *c, char **error) {
                    " SELECT r.store_id, f.instance_id, f.revision, f.kind, f.detail FROM old_flags f"
                    " JOIN revisions r ON r.instance_id = f.instance_id AND r.revision = f.revision;"
                    "DELETE FROM unit_districts; DELETE FROM unit_agencies;",
-                   error))
-    return 1;
+                   err))
+    return -1;
   char **tables = NULL;
-  if (table_names(c, "form\\_%", &tables, error)) return 1;
+  if (form_tables(c, &tables, err)) return -1;
   int rc = 0;
-  for (size_t i = 0; !rc && tables && tables[i]; i++) rc = migrate_form_table(c, tables[i], error);
+  for (size_t i = 0; !rc && tables && tables[i]; i++) rc = migrate_form_table(c, tables[i], err);
   free_names(tables);
   for (size_t i = 0; !rc && i < sizeof prekit_tables / sizeof *prekit_tables; i++) {
     ics_buf sql = {0};
     ics_buf_printf(&sql, "DROP TABLE \"old_%s\"", prekit_tables[i]);
-    rc = exec_built(c, &sql, error);
+    rc = exec_built(c, &sql, err);
   }
   return rc;
 }
 
 /* Whether the office's definitions were ever published here (a database made by this version
  * always has them; one made before kits, or being made now, not yet). */
-static int published_state(ics_central *c, char **error) {
+static int published_state(ics_central *c, bool *published, ics_error *err) {
+  *published = false;
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM settings WHERE key = 'published'", -1, &st, NULL) != SQLITE_OK)
-    return central_error(c, error), -1;
+    return ics_central_sql_error(c, err);
   int step = sqlite3_step(st);
   sqlite3_finalize(st);
-  if (step != SQLITE_ROW && step != SQLITE_DONE) return central_error(c, error), -1;
-  return step == SQLITE_ROW;
+  if (step != SQLITE_ROW && step != SQLITE_DONE) return ics_central_sql_error(c, err);
+  *published = step == SQLITE_ROW;
+  return 0;
 }
 
 /* The definitions a new database, or one made before kits, starts with: those given, else
  * the folder's (the shipped ones). */
-static int publish_initial(ics_central *c, const ics_central_options *o, char **error) {
-  if (o->initial) return central_publish(c, o->initial, NULL, NULL, error);
-  if (!o->initial_dir) return central_exec(c, "INSERT OR REPLACE INTO settings VALUES ('published', 'none')", error);
+static int publish_initial(ics_central *c, const ics_central_options *o, ics_error *err) {
+  if (o->initial) return ics_central_publish_in(c, o->initial, NULL, NULL, err);
+  if (!o->initial_dir)
+    return ics_central_exec(c, "INSERT OR REPLACE INTO settings VALUES ('published', 'none')", err);
   ics_definitions defs;
   ics_errors diags = {0};
   int rc = 0;
   if (ics_definitions_load(o->initial_dir, c->lang, &defs, &diags)) {
     char *first = diags.count ? ics_error_format(&diags.items[0]) : NULL;
-    ics_buf b = {0};
-    ics_buf_printf(&b, c->lang == ICS_EN ? "the shipped definitions cannot be published: %s"
-                                         : "không công bố được các định nghĩa kèm theo: %s",
-                   first ? first : "?");
+    if (ics_central_errors_no_memory(&diags) || (diags.count && !first)) {
+      rc = ics_central_no_memory(c, err);
+    } else {
+      rc = ics_central_say_as(c, err, ics_errors_code(&diags), AG_SHIPPED_UNPUBLISHABLE,
+                              first ? first : "?");
+    }
     ics_free(first);
-    ics_free(*error);
-    *error = ics_buf_take(&b);
-    rc = 1;
   } else {
-    rc = central_publish(c, &defs, NULL, NULL, error);
+    rc = ics_central_publish_in(c, &defs, NULL, NULL, err);
     ics_definitions_free(&defs);
   }
   ics_errors_free(&diags);
   return rc;
 }
 
-/* Closes a database that could not be opened; one this call created goes too, so that a failed
- * first command leaves no empty file that later ones would take for a new database. */
 static void forget_new(ics_central *c, bool created) {
   bool empty = created && c->path;
   if (empty && c->db) { /* and still empty: nobody else wrote to it in the meantime */
@@ -416,54 +471,46 @@ static void forget_new(ics_central *c, bool created) {
   ics_central_close(c);
 }
 
+
 ics_central *ics_central_open(const char *path, const ics_central_options *options, ics_lang lang,
-                              char **error) {
+                              ics_error *err) {
   static const ics_central_options defaults = {0};
   const ics_central_options *o = options ? options : &defaults;
   ics_central *c = ics_calloc(1, sizeof *c);
-  if (!c) return NULL;
-  c->lang = lang;
-  c->path = ics_strdup(path);
-  if (!c->path) { /* *error stays NULL: out of memory */
+  if (!c || !(c->path = ics_strdup(path))) {
+    ics_error_no_memory(err, lang);
     ics_central_close(c);
     return NULL;
   }
+  c->lang = lang;
   /* a new database holds personal answers: only its owner may read it (SQLite gives its WAL
    * and journal files the same mode); an existing one keeps the mode the office gave it */
   ics_file_kind kind = ics_file_sniff(path);
   if (kind == ICS_FILE_NONE && o->must_exist) {
-    ics_buf b = {0};
-    ics_buf_printf(&b, lang == ICS_EN ? "no central database '%s' (merge bundles or publish a kit to create it)"
-                                      : "không có cơ sở dữ liệu trung tâm '%s' (tạo bằng 'ictsurvey merge' hoặc 'ictsurvey kit')",
-                   path);
-    *error = ics_buf_take(&b);
+    ics_central_say(c, err, AG_NO_DATABASE, path);
     ics_central_close(c);
     return NULL;
   }
   if (kind != ICS_FILE_NONE && kind != ICS_FILE_EMPTY && kind != ICS_FILE_CENTRAL &&
       kind != ICS_FILE_DATABASE) {
-    not_central(c, kind, error);
+    not_central(c, kind, err);
     ics_central_close(c);
     return NULL;
   }
   bool created = false; /* this call made the file */
-  if (kind == ICS_FILE_NONE && ics_write_private_file(path, "", 0) == 0) created = true;
-  else if (kind == ICS_FILE_NONE && errno != EEXIST) {
-    ics_buf b = {0};
-    ics_buf_printf(&b, lang == ICS_EN ? "cannot create the central database '%s': %s"
-                                      : "không tạo được cơ sở dữ liệu trung tâm '%s': %s",
-                   path, strerror(errno));
-    *error = ics_buf_take(&b);
+  if (kind == ICS_FILE_NONE && ics_write_private_file(path, "", 0) == 0) {
+    created = true;
+  } else if (kind == ICS_FILE_NONE && errno != EEXIST) {
+    int e = errno;
+    ics_central_say_as(c, err, ics_central_errno_code(e), AG_CANNOT_CREATE, path, strerror(e));
     ics_central_close(c);
     return NULL;
   }
   if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-    ics_buf b = {0};
-    ics_buf_printf(&b, lang == ICS_EN ? "cannot open the central database '%s': %s"
-                                      : "không mở được cơ sở dữ liệu trung tâm '%s': %s",
-                   path, c->db ? sqlite3_errmsg(c->db) /* no handle: SQLite had no memory */
-                               : lang == ICS_EN ? "out of memory" : "không đủ bộ nhớ");
-    *error = ics_buf_take(&b);
+    if (ics_central_sqlite_code(c->db) == ICS_E_NO_MEMORY) /* no handle at all: the same */
+      ics_error_no_memory(err, lang);
+    else
+      ics_central_say(c, err, AG_CANNOT_OPEN, path, sqlite3_errmsg(c->db));
     forget_new(c, created);
     return NULL;
   }
@@ -471,35 +518,27 @@ ics_central *ics_central_open(const char *path, const ics_central_options *optio
   sqlite3_busy_timeout(c->db, 60000);
   char app_id[64]; /* tells the central database from a store by its first bytes */
   snprintf(app_id, sizeof app_id, "PRAGMA application_id = %d", (int)ICS_SQLITE_ID_CENTRAL);
-  int prekit = 0, published = 0;
-  int rc = (kind != ICS_FILE_CENTRAL && check_tables(c, error)) ||
-           central_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", error) ||
-           central_exec(c, o->reading ? "PRAGMA cache_size=-2000" : "PRAGMA cache_size=-32768", error) ||
-           central_exec(c, "BEGIN IMMEDIATE", error);
-  if (!rc) {
-    /* before kits, records were keyed by their instance id alone */
-    int has_revisions = central_has_column(c, "revisions", "instance_id", error);
-    int keyed = has_revisions > 0 ? central_has_column(c, "revisions", "store_id", error) : 0;
-    if (has_revisions < 0 || keyed < 0) rc = 1;
-    prekit = has_revisions > 0 && !keyed;
-  }
-  if (!rc && prekit) rc = set_aside_prekit(c, error);
-  if (!rc) rc = central_exec(c, schema_sql, error);
-  if (!rc && prekit) rc = migrate_prekit(c, error);
-  if (!rc && (published = published_state(c, error)) < 0) rc = 1;
-  if (!rc && !published) rc = publish_initial(c, o, error);
-  if (!rc && kind != ICS_FILE_CENTRAL) rc = central_exec(c, app_id, error);
-  if (!rc) rc = central_exec(c, "COMMIT", error);
-  if (rc) {
-    int code = sqlite3_errcode(c->db);
-    if (!c->not_central && (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)) {
-      ics_free(*error);
-      ics_buf b = {0};
-      ics_buf_printf(&b, lang == ICS_EN ? "'%s' is not an ictsurvey central database (or is damaged)"
-                                        : "'%s' không phải cơ sở dữ liệu trung tâm của ictsurvey (hoặc đã hỏng)",
-                     path);
-      *error = ics_buf_take(&b);
+  ics_error first = {0}; /* replaced below when SQLite finds no database in the file */
+  bool prekit = false, published = false, has_revisions = false, keyed = false;
+  bool failed = (kind != ICS_FILE_CENTRAL && check_tables(c, &first)) ||
+                ics_central_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", &first) ||
+                ics_central_exec(c, o->reading ? "PRAGMA cache_size=-2000" : "PRAGMA cache_size=-32768", &first) ||
+                ics_central_exec(c, "BEGIN IMMEDIATE", &first) ||
+                /* before kits, records were keyed by their instance id alone */
+                ics_central_has_column(c, "revisions", "instance_id", &has_revisions, &first) ||
+                (has_revisions && ics_central_has_column(c, "revisions", "store_id", &keyed, &first));
+  prekit = has_revisions && !keyed;
+  failed = failed || (prekit && set_aside_prekit(c, &first)) || ics_central_exec(c, schema_sql, &first) ||
+           (prekit && migrate_prekit(c, &first)) || published_state(c, &published, &first) ||
+           (!published && publish_initial(c, o, &first)) ||
+           (kind != ICS_FILE_CENTRAL && ics_central_exec(c, app_id, &first)) ||
+           ics_central_exec(c, "COMMIT", &first);
+  if (failed) {
+    if (first.code == ICS_E_DAMAGED) { /* SQLITE_NOTADB, SQLITE_CORRUPT */
+      ics_error_clear(&first);
+      ics_central_say(c, &first, AG_NOT_CENTRAL_OR_DAMAGED, path);
     }
+    ics_central_pass_error(err, &first);
     sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     forget_new(c, created);
     return NULL;
@@ -515,30 +554,24 @@ void ics_central_use_key(ics_central *c, const unsigned char public_key[32],
   c->has_key = true;
 }
 
-int ics_central_require_sealed(ics_central *c, bool required, char **error) {
-  *error = NULL;
-  return central_exec(c, required ? "INSERT OR REPLACE INTO settings VALUES ('require_sealed', '1')"
-                                  : "DELETE FROM settings WHERE key = 'require_sealed'",
-                      error);
+int ics_central_require_sealed(ics_central *c, bool required, ics_error *err) {
+  return ics_central_exec(c, required ? "INSERT OR REPLACE INTO settings VALUES ('require_sealed', '1')"
+                                      : "DELETE FROM settings WHERE key = 'require_sealed'",
+                          err);
 }
 
-int ics_central_requires_sealed(ics_central *c, char **error) {
-  *error = NULL;
+int ics_central_requires_sealed(ics_central *c, bool *required, ics_error *err) {
+  *required = false;
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(c->db, "SELECT value FROM settings WHERE key = 'require_sealed'", -1, &st,
-                         NULL) != SQLITE_OK) {
-    central_error(c, error);
-    return -1;
-  }
+                         NULL) != SQLITE_OK)
+    return ics_central_sql_error(c, err);
   int step = sqlite3_step(st);
   const char *value = step == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-  int required = value && strcmp(value, "1") == 0;
+  *required = value && strcmp(value, "1") == 0;
   sqlite3_finalize(st);
-  if (step != SQLITE_ROW && step != SQLITE_DONE) {
-    central_error(c, error);
-    return -1;
-  }
-  return required;
+  if (step != SQLITE_ROW && step != SQLITE_DONE) return ics_central_sql_error(c, err);
+  return 0;
 }
 
 void ics_central_close(ics_central *c) {

@@ -1,10 +1,16 @@
-/* central_private.h (private) - what the parts of the aggregator share. */
+/* central_private.h (private) - what the parts of the aggregator share. Its functions are
+ * called from several files of the library, so they cannot be static: like every external
+ * symbol of ictsurvey they carry the ics_ prefix, ics_central_ as the public ones do, and are
+ * declared only here. */
 #ifndef ICS_CENTRAL_PRIVATE_H
 #define ICS_CENTRAL_PRIVATE_H
 
 #include <sqlite3.h>
+#include <stdarg.h>
 
 #include "aggregator.h"
+#include "aggregator_messages.h"
+#include "central_schema.h"
 
 struct ics_central {
   sqlite3 *db;
@@ -12,26 +18,49 @@ struct ics_central {
   ics_lang lang;
   bool has_key; /* the office's key pair, to open sealed bundles */
   unsigned char public_key[32], secret_key[32];
-  bool not_central; /* opening found another kind of file (its message is set) */
-  bool upgraded;    /* opening upgraded a database made before kits */
+  bool upgraded;       /* opening upgraded a database made before kits */
   bool allow_unsigned; /* format 1 bundles are merged (merge --allow-unsigned) */
 };
 
-/* Sets *error from the database's last error, in the central office's words; returns 1. */
-int central_error(ics_central *c, char **error);
-int central_exec(ics_central *c, const char *sql, char **error);
-/* Whether a table has a column: 1 yes, 0 no (or no such table), -1 with *error (error may be
- * NULL). */
-int central_has_column(ics_central *c, const char *table, const char *column, char **error);
-/* The CREATE statements of a form's table of current records, and of one of its child tables
- * (select_multiple codes), appended to sql. */
-void central_form_table_sql(ics_buf *sql, const char *form_id);
-void central_child_table_sql(ics_buf *sql, const char *table);
+/* The library's messages (aggregator_messages.h), one table for all its files. */
+typedef enum { ICS_AGGREGATOR_MESSAGES(ICS_MESSAGE_ID) AG_MESSAGE_COUNT } ics_aggregator_message;
+extern const ics_message ics_aggregator_messages[AG_MESSAGE_COUNT];
+
+/* Says message `id` in the database's language; returns -1. */
+int ics_central_say(ics_central *c, ics_error *err, ics_aggregator_message id, ...);
+/* The same with another code than the table's (an answer's own, a file's errno). */
+int ics_central_say_as(ics_central *c, ics_error *err, ics_code code, ics_aggregator_message id, ...);
+/* Both, given a va_list; code ICS_OK: the table's. */
+void ics_central_vsay(ics_central *c, ics_error *err, ics_code code, ics_aggregator_message id,
+                      va_list ap);
+/* Says that memory ran out (without allocating); returns -1. */
+int ics_central_no_memory(ics_central *c, ics_error *err);
+/* The code a file operation's errno means: no space, no permission, no such file, else I/O. */
+ics_code ics_central_errno_code(int error_number);
+/* The database's last error, in the central office's words and with the code of
+ * ics_central_sqlite_code; returns -1. */
+int ics_central_sql_error(ics_central *c, ics_error *err);
+/* Runs SQL statements without results; 0 or -1 with *err. */
+int ics_central_exec(ics_central *c, const char *sql, ics_error *err);
+/* Whether a table has a column (false when there is no such table); 0 or -1 with *err. */
+int ics_central_has_column(ics_central *c, const char *table, const char *column, bool *has,
+                           ics_error *err);
+/* The CREATE statements of a form's table of current records (with its index by key), and of
+ * one of its child tables, appended to sql. */
+void ics_central_form_table_sql(ics_buf *sql, const char *form_id);
+void ics_central_child_table_sql(ics_buf *sql, const char *form_id, const char *field);
+/* Whether `table` is a form's table or one of its child tables: the form's id in form_id, and
+ * in *field the select_multiple field of a child table (NULL for the form's own table). */
+bool ics_central_form_of_table(const char *table, char form_id[ICS_CENTRAL_NAME_MAX],
+                               const char **field);
 /* ics_central_publish inside a transaction already open; stamp NULL: no kit (the shipped
  * definitions of a new database). */
-int central_publish(ics_central *c, const ics_definitions *defs, const char *kit_content,
-                    ics_kit_stamp *stamp, char **error);
-/* The SQL condition that a record's form was published (`alias` names its table). */
-#define CENTRAL_PUBLISHED(alias) alias ".form_hash IN (SELECT hash FROM published_forms)"
+int ics_central_publish_in(ics_central *c, const ics_definitions *defs, const char *kit_content,
+                           ics_kit_stamp *stamp, ics_error *err);
+/* Moves *from into *to when *to holds no error yet (the first failure stays), else drops it;
+ * *from is left empty. to may be NULL. */
+void ics_central_pass_error(ics_error *to, ics_error *from);
+/* Whether an ics_errors list (a loader's) says that memory ran out. */
+bool ics_central_errors_no_memory(const ics_errors *errors);
 
 #endif

@@ -30,51 +30,49 @@ static void put_cell(FILE *out, const char *s) {
 
 /* The newest version of a form the office published (versions compare as text, never by
  * arrival): its fields give the columns, in order. */
-static ics_form *newest_form(ics_central *c, const char *form_id, char **error) {
+static ics_form *newest_form(ics_central *c, const char *form_id, ics_error *err) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(c->db, "SELECT definition FROM published_forms WHERE form_id = ?1 ORDER BY version DESC, hash DESC LIMIT 1",
+  if (sqlite3_prepare_v2(c->db, "SELECT definition, version FROM published_forms WHERE form_id = ?1"
+                                " ORDER BY version DESC, hash DESC LIMIT 1",
                          -1, &st, NULL) != SQLITE_OK) {
-    central_error(c, error);
+    ics_central_sql_error(c, err);
     return NULL;
   }
   sqlite3_bind_text(st, 1, form_id, -1, SQLITE_STATIC);
   ics_form *form = NULL;
-  if (sqlite3_step(st) == SQLITE_ROW) {
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
     ics_errors diags = {0};
-    form = ics_form_parse(form_id, (const char *)sqlite3_column_text(st, 0),
-                          (size_t)sqlite3_column_bytes(st, 0), c->lang, &diags);
+    const char *text = (const char *)sqlite3_column_text(st, 0);
+    const char *version = (const char *)sqlite3_column_text(st, 1);
+    if (!text || !version) /* NOT NULL columns: SQLite had no memory */
+      ics_central_no_memory(c, err);
+    else if (!(form = ics_form_parse(form_id, text, (size_t)sqlite3_column_bytes(st, 0), c->lang, &diags)) &&
+             ics_central_errors_no_memory(&diags))
+      ics_central_no_memory(c, err);
+    else if (!form)
+      ics_central_say(c, err, AG_PUBLISHED_FORM_UNREADABLE, form_id, version);
     ics_errors_free(&diags);
+  } else if (step == SQLITE_DONE) {
+    ics_central_say(c, err, AG_FORM_NEVER_PUBLISHED, form_id);
+  } else {
+    ics_central_sql_error(c, err);
   }
   sqlite3_finalize(st);
-  if (!form && error && !*error) {
-    ics_buf b = {0};
-    ics_buf_printf(&b, c->lang == ICS_EN ? "the office never published a form '%s'"
-                                         : "Sở chưa từng công bố biểu mẫu '%s'",
-                   form_id);
-    *error = ics_buf_take(&b);
-  }
   return form;
 }
 
-static int cannot_write(ics_central *c, const char *path, char **error) {
+static int cannot_write(ics_central *c, const char *path, ics_error *err) {
   int saved = errno;
-  ics_buf b = {0};
-  if (saved == ENOSPC)
-    ics_buf_printf(&b, c->lang == ICS_EN ? "cannot write '%s': the disk is full"
-                                         : "không ghi được '%s': ổ đĩa đã đầy", path);
-  else
-    ics_buf_printf(&b, c->lang == ICS_EN ? "cannot write '%s': %s" : "không ghi được '%s': %s",
-                   path, strerror(saved));
-  ics_free(*error);
-  *error = ics_buf_take(&b);
-  return 1;
+  if (saved == ENOSPC) return ics_central_say(c, err, AG_WRITE_DISK_FULL, path);
+  return ics_central_say_as(c, err, ics_central_errno_code(saved), AG_CANNOT_WRITE, path, strerror(saved));
 }
 
 int ics_central_export_csv(ics_central *c, const char *form_id, const char *path,
-                           bool include_personal, char **error) {
-  ics_form *form = newest_form(c, form_id, error);
-  if (!form) return 1;
-  /* the columns of every version seen, in the newest version's order, then any others */
+                           bool include_personal, ics_error *err) {
+  ics_form *form = newest_form(c, form_id, err);
+  if (!form) return -1;
+  /* the columns: the newest version's fields, in its order */
   ics_buf sql = {0}, header = {0};
   /* a record is its store's: the two ids together name it */
   ics_buf_puts(&sql, "SELECT instance_id, store_id, round, revision");
@@ -89,12 +87,14 @@ int ics_central_export_csv(ics_central *c, const char *form_id, const char *path
     columns++;
   }
   /* records made with forms the office never published mean nothing it decided */
-  ics_buf_printf(&sql, " FROM \"form_%s\" f WHERE " CENTRAL_PUBLISHED("f")
-                       " ORDER BY natural_key, instance_id, store_id", form->id);
+  char table[ICS_CENTRAL_NAME_MAX];
+  ics_central_form_table(table, sizeof table, form->id); /* fits: a loaded form's id */
+  ics_buf_printf(&sql, " FROM \"%s\" f WHERE " ICS_CENTRAL_PUBLISHED("f")
+                       " ORDER BY natural_key, instance_id, store_id", table);
   sqlite3_stmt *st = NULL;
   int rc = 0;
-  if (sql.failed || header.failed) rc = 1;
-  else if (sqlite3_prepare_v2(c->db, sql.data, -1, &st, NULL) != SQLITE_OK) rc = central_error(c, error);
+  if (sql.failed || header.failed) rc = ics_central_no_memory(c, err);
+  else if (sqlite3_prepare_v2(c->db, sql.data, -1, &st, NULL) != SQLITE_OK) rc = ics_central_sql_error(c, err);
   /* a file is written beside its target and renamed over it once whole (ics_output) */
   bool to_stdout = !strcmp(path, "-");
   ics_output target = {.fd = -1};
@@ -103,7 +103,7 @@ int ics_central_export_csv(ics_central *c, const char *form_id, const char *path
     if (to_stdout) out = stdout;
     else if (ics_output_begin(&target, path) == 0 && (out = fdopen(target.fd, "wb")))
       target.fd = -1; /* fclose closes it */
-    if (!out) rc = cannot_write(c, path, error);
+    if (!out) rc = cannot_write(c, path, err);
   }
   if (!rc) {
     fputs("\xEF\xBB\xBF", out);
@@ -117,11 +117,11 @@ int ics_central_export_csv(ics_central *c, const char *form_id, const char *path
       }
       fputs("\r\n", out);
     }
-    if (step != SQLITE_DONE) rc = central_error(c, error);
-    if (!rc && (fflush(out) != 0 || ferror(out))) rc = cannot_write(c, path, error);
+    if (step != SQLITE_DONE) rc = ics_central_sql_error(c, err);
+    if (!rc && (fflush(out) != 0 || ferror(out))) rc = cannot_write(c, path, err);
   }
-  if (out && out != stdout && fclose(out) != 0 && !rc) rc = cannot_write(c, path, error);
-  if (!to_stdout && !rc && ics_output_commit(&target) != 0) rc = cannot_write(c, path, error);
+  if (out && out != stdout && fclose(out) != 0 && !rc) rc = cannot_write(c, path, err);
+  if (!to_stdout && !rc && ics_output_commit(&target) != 0) rc = cannot_write(c, path, err);
   if (!to_stdout) ics_output_end(&target);
   sqlite3_finalize(st);
   ics_buf_free(&sql);

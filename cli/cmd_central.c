@@ -155,21 +155,23 @@ int cmd_merge(int argc, char **argv) {
     ics_free(error);
     return EXIT_FAIL;
   }
+  ics_error err = {0};
   char *shipped = cli_definitions_dir();
   ics_central_options options = {.initial_dir = shipped};
-  ics_central *c = shipped ? ics_central_open(db, &options, cli_lang, &error) : NULL;
+  ics_central *c = shipped ? ics_central_open(db, &options, cli_lang, &err) : NULL;
+  if (!shipped) ics_error_no_memory(&err, cli_lang);
   ics_free(shipped);
   if (c && ics_central_upgraded(c)) cli_note_upgraded(db);
   if (c && key) ics_central_use_key(c, public_key, secret_key);
   if (c) ics_central_allow_unsigned(c, allow_unsigned);
   sodium_memzero(secret_key, sizeof secret_key);
-  if (c && require >= 0 && ics_central_require_sealed(c, require == 1, &error)) {
+  if (c && require >= 0 && ics_central_require_sealed(c, require == 1, &err)) {
     ics_central_close(c);
     c = NULL;
   }
   if (!c) {
-    cli_error("%s", "%s", cli_message(error));
-    ics_free(error);
+    cli_print_error(&err);
+    ics_error_clear(&err);
     return EXIT_FAIL;
   }
   if (require >= 0)
@@ -182,18 +184,18 @@ int cmd_merge(int argc, char **argv) {
   progress_state p = {.on_terminal = isatty(2), .start = time(NULL), .total = count};
   int status = EXIT_OK;
   for (size_t i = 0; i < count; i++) {
-    char *reason = NULL;
     p.done = i;
-    ics_merge_outcome o = ics_central_merge(c, files[i], &stats, show_progress, &p, &reason);
+    ics_merge_outcome o;
+    int failed = ics_central_merge(c, files[i], &stats, show_progress, &p, &o, &err);
     if (p.on_terminal) fputs("\r", stderr);
-    if (o == ICS_ALREADY_MERGED)
+    if (!failed && o == ICS_ALREADY_MERGED)
       cli_note("%s: đã hợp nhất trước đây, bỏ qua", "%s: merged before, skipped", files[i]);
-    else if (o == ICS_REJECTED)
-      cli_note("%s: bị từ chối: %s", "%s: rejected: %s", files[i], cli_message(reason));
-    else if (o == ICS_MERGE_ERROR)
-      cli_note("%s: chưa hợp nhất được: %s", "%s: not merged: %s", files[i], cli_message(reason));
-    if (o == ICS_REJECTED || o == ICS_MERGE_ERROR) status = EXIT_FAIL;
-    ics_free(reason);
+    else if (failed && o == ICS_REJECTED)
+      cli_note("%s: bị từ chối: %s", "%s: rejected: %s", files[i], err.message);
+    else if (failed)
+      cli_note("%s: chưa hợp nhất được: %s", "%s: not merged: %s", files[i], err.message);
+    if (failed) status = EXIT_FAIL;
+    ics_error_clear(&err);
     p.done = i + 1;
     show_progress(&p, &stats);
   }
@@ -212,16 +214,15 @@ int cmd_merge(int argc, char **argv) {
 }
 
 ics_central *cli_open_central(const char *db) {
-  char *error = NULL;
+  ics_error err = {0};
   char *shipped = cli_definitions_dir();
   ics_central_options options = {.initial_dir = shipped, .must_exist = true, .reading = true};
-  ics_central *c = shipped ? ics_central_open(db, &options, cli_lang, &error) : NULL;
+  ics_central *c = shipped ? ics_central_open(db, &options, cli_lang, &err) : NULL;
+  if (!shipped) ics_error_no_memory(&err, cli_lang);
   ics_free(shipped);
   if (c && ics_central_upgraded(c)) cli_note_upgraded(db);
-  if (!c) {
-    cli_error("%s", "%s", cli_message(error));
-    ics_free(error);
-  }
+  if (!c) cli_print_error(&err);
+  ics_error_clear(&err);
   return c;
 }
 
@@ -244,10 +245,10 @@ int cmd_status(int argc, char **argv) {
   }
   ics_central *c = cli_open_central(db);
   if (!c) return EXIT_FAIL;
-  char *error = NULL;
-  int status = ics_central_status(c, stdout, &error) ? EXIT_FAIL : EXIT_OK;
-  if (status) cli_error("%s", "%s", cli_message(error));
-  ics_free(error);
+  ics_error err = {0};
+  int status = ics_central_status(c, stdout, &err) ? EXIT_FAIL : EXIT_OK;
+  if (status) cli_print_error(&err);
+  ics_error_clear(&err);
   ics_central_close(c);
   return status;
 }
@@ -285,10 +286,10 @@ int cmd_export(int argc, char **argv) {
   if (strcmp(out, "-") && cli_check_output(out, ICS_FILE_OTHER, force, inputs, 1)) return EXIT_FAIL;
   ics_central *c = cli_open_central(db);
   if (!c) return EXIT_FAIL;
-  char *error = NULL;
-  int status = ics_central_export_csv(c, form, out, personal, &error) ? EXIT_FAIL : EXIT_OK;
-  if (status) cli_error("%s", "%s", cli_message(error));
-  ics_free(error);
+  ics_error err = {0};
+  int status = ics_central_export_csv(c, form, out, personal, &err) ? EXIT_FAIL : EXIT_OK;
+  if (status) cli_print_error(&err);
+  ics_error_clear(&err);
   ics_central_close(c);
   return status;
 }

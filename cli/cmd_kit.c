@@ -110,15 +110,14 @@ static int write_kit(const char *db, const char *key_path, const char *forms_dir
   }
   /* a new database, or one made before kits, starts with exactly these */
   ics_central_options options = {.initial = &defs};
-  c = ics_central_open(db, &options, cli_lang, &error);
-  if (!c) {
-    cli_error("%s", "%s", cli_message(error));
-    goto done;
-  }
-  keys = keys_text(&key.pub, next_path ? &next : NULL);
+  ics_error err = {0};
+  c = ics_central_open(db, &options, cli_lang, &err);
+  keys = c ? keys_text(&key.pub, next_path ? &next : NULL) : NULL;
+  if (c && !keys) ics_error_no_memory(&err, cli_lang);
   ics_kit_stamp stamp;
-  if (!keys || ics_central_publish(c, &defs, round, keys, &stamp, &error)) {
-    cli_error("%s", "%s", cli_message(error));
+  if (!keys || ics_central_publish(c, &defs, round, keys, &stamp, &err)) {
+    cli_print_error(&err);
+    ics_error_clear(&err);
     goto done;
   }
   ics_kit_form *forms = ics_calloc(defs.form_count, sizeof *forms);

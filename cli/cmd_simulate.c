@@ -3,8 +3,11 @@
  * the real import path (answers files, ics_store_import), bundles are exported by the real
  * exporter, and the usual accidents happen: agencies without a CIO, a district People's
  * Committee that never reports, a person entered by two surveyors, records edited and voided
- * after a first export, a bundle sent twice and one damaged in transit. The answers files
- * stay in OUT/answers so that tests can recompute every indicator independently. */
+ * after a first export, a bundle sent twice and one damaged in transit. The districts and
+ * agencies are the register's, the answers files' columns the forms' (the kit's, else the
+ * definitions folder's). The answers files stay in OUT/answers so that tests can recompute
+ * every indicator independently. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,24 +50,107 @@ static uint64_t next_random(void) {
 static int pick(int n) { return (int)(next_random() % (uint64_t)n); }
 static bool chance(int percent) { return pick(100) < percent; }
 
-static const char *const districts[] = {"794", "795", "796", "797", "798", "799", "800", "801",
-                                        "802", "803", "804", "805", "806", "807", "808"};
-static const char *const depts[] = {"VP-UBND", "SO-NV", "SO-TP", "SO-KHDT", "SO-TC", "SO-CT",
-                                    "SO-NNPTNT", "SO-GTVT", "SO-XD", "SO-TNMT", "SO-TTTT", "SO-LDTBXH",
-                                    "SO-VHTTDL", "SO-KHCN", "SO-GDDT", "SO-YT", "TTR-TINH", "BQL-KKT"};
-enum { DISTRICTS = 15, DEPTS = 18 };
-static const char silent_pc[] = "797"; /* this district's People's Committee never reports */
+/* The province: the register and the forms of the round, as the office published them (the
+ * kit) or as shipped (the definitions folder). Districts, agencies and fields all come from
+ * them, so that what simulate makes follows the definitions. */
+typedef struct {
+  ics_definitions defs;
+  const ics_form *staff, *school, *centre;
+  const ics_agency **depts; /* the register's provincial departments, in its order */
+  size_t dept_count;
+} province;
 
-static const char staff_header[] =
-    "person_id,full_name,gender,birth_year,district,workplace_type,agency,category,position,"
-    "is_cio,is_it_staff,it_degree,it_certificate,it_modules,security_trained,sysadmin_trained,"
-    "cio_trained,teaches,ict_in_teaching,training_needs\n";
+/* Where the round's accidents happen, by position in the register's list of districts so that
+ * any register works. With the shipped one: 797's People's Committee never reports, a teacher
+ * of 803 is entered again by the surveyor of 806, 803's surveyor edits two records after the
+ * first export; the first district's first bundle is sent twice, the last one's is damaged. */
+enum { SILENT_PC = 3, DUPLICATE_FROM = 9, DUPLICATE_TO = 12, EDITED = 9 };
+/* the districts of the six training institutions, by the same positions */
+static const size_t centre_districts[] = {0, 9, 0, 8, 12, 0};
+
+static const ics_district *district_at(const province *p, size_t position) {
+  return &p->defs.reg->districts[position % p->defs.reg->district_count];
+}
+
+/* The People's Committee of a district in the register, or NULL. */
+static const ics_agency *district_pc(const province *p, const char *district) {
+  for (size_t i = 0; i < p->defs.reg->agency_count; i++) {
+    const ics_agency *a = &p->defs.reg->agencies[i];
+    if (!strcmp(a->type, "district_pc") && !strcmp(a->district, district)) return a;
+  }
+  return NULL;
+}
+
+/* ---- answers files: one CSV row per record, a column per field of the form ----------------- */
+static bool answered(const ics_field *f) { return f->type != ICS_NOTE && f->type != ICS_CALCULATE; }
+
+static void csv_header(ics_buf *csv, const ics_form *form) {
+  bool first = true;
+  for (size_t i = 0; i < form->field_count; i++) {
+    if (!answered(&form->fields[i])) continue;
+    ics_buf_printf(csv, "%s%s", first ? "" : ",", form->fields[i].name);
+    first = false;
+  }
+  ics_buf_putc(csv, '\n');
+}
+
+/* The answers of one record, field by field, written in the form's order: a field the form
+ * does not have is not asked, one the simulation knows nothing of is left empty. */
+typedef struct {
+  const ics_form *form;
+  ics_buf *cells; /* one per field */
+} row;
+
+static void answer(row *r, const char *field, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void answer(row *r, const char *field, const char *fmt, ...) {
+  int i = ics_form_field_index(r->form, field);
+  if (i < 0 || !answered(&r->form->fields[i])) return;
+  va_list ap;
+  va_start(ap, fmt);
+  ics_buf_vprintf(&r->cells[i], fmt, ap);
+  va_end(ap);
+}
+
+/* Appends the row to csv (RFC 4180 quoting) and empties it for the next record. */
+static void row_end(row *r, ics_buf *csv) {
+  bool first = true;
+  for (size_t i = 0; i < r->form->field_count; i++) {
+    if (!answered(&r->form->fields[i])) continue;
+    if (!first) ics_buf_putc(csv, ',');
+    first = false;
+    ics_buf *cell = &r->cells[i];
+    if (cell->failed) csv->failed = true;
+    if (!cell->len) continue;
+    if (strpbrk(cell->data, ",\"\r\n")) {
+      ics_buf_putc(csv, '"');
+      for (const char *c = cell->data; *c; c++) {
+        if (*c == '"') ics_buf_putc(csv, '"');
+        ics_buf_putc(csv, *c);
+      }
+      ics_buf_putc(csv, '"');
+    } else {
+      ics_buf_append(csv, cell->data, cell->len);
+    }
+    cell->len = 0;
+  }
+  ics_buf_putc(csv, '\n');
+}
+
+static row row_new(const ics_form *form) {
+  return (row){form, ics_calloc(form->field_count ? form->field_count : 1, sizeof(ics_buf))};
+}
+
+static void row_free(row *r) {
+  for (size_t i = 0; r->cells && i < r->form->field_count; i++) ics_buf_free(&r->cells[i]);
+  ics_free(r->cells);
+}
 
 static long person_counter;
 
-/* One staff row. role: 0 ordinary, 1 the unit's CIO (trained or not), 2 its IT officer. */
-static void staff_row(ics_buf *b, const char *district, const char *workplace, const char *agency,
-                      int role) {
+/* One staff record. role: 0 ordinary, 1 the unit's CIO (trained or not), 2 its IT officer.
+ * The random draws are taken in a fixed order: the same seed gives the same province. */
+static void staff_row(row *r, ics_buf *csv, const char *district, const char *workplace,
+                      const char *agency, int role) {
   static const char *const family[] = {"Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi"};
   static const char *const given[] = {"Văn An", "Thị Bình", "Minh Châu", "Thị Dung", "Quốc Hùng", "Thị Lan"};
   static const char *const category[] = {"civil_servant", "civil_servant", "public_employee", "public_employee", "contract"};
@@ -76,20 +162,45 @@ static void staff_row(ics_buf *b, const char *district, const char *workplace, c
   bool it = role == 2 || chance(4);
   bool teaching_place = !strcmp(workplace, "school") || !strcmp(workplace, "training_centre");
   bool teaches = teaching_place && chance(85);
-  ics_buf_printf(b, "LA%07ld,%s %s,%s,%d,%s,%s,%s,%s,%s,", ++person_counter, family[pick(8)], given[pick(6)],
-                 chance(52) ? "female" : "male", 1960 + pick(39), district, workplace, agency ? agency : "",
-                 category[pick(5)], position);
-  ics_buf_printf(b, "%s,%s,%s,%s,", manager ? (role == 1 ? "yes" : "no") : "", it ? "yes" : "no",
-                 it ? degree[pick(5)] : "none", certificate[pick(7)]);
-  if (chance(40)) { /* the first k of the six basic modules */
+  const char *cat = category[pick(5)];
+  int born = 1960 + pick(39);
+  const char *gender = chance(52) ? "female" : "male";
+  const char *first_given = given[pick(6)], *last = family[pick(8)];
+  answer(r, "person_id", "LA%07ld", ++person_counter);
+  answer(r, "full_name", "%s %s", last, first_given);
+  answer(r, "gender", "%s", gender);
+  answer(r, "birth_year", "%d", born);
+  answer(r, "district", "%s", district);
+  answer(r, "workplace_type", "%s", workplace);
+  answer(r, "agency", "%s", agency ? agency : "");
+  answer(r, "category", "%s", cat);
+  answer(r, "position", "%s", position);
+  const char *cert = certificate[pick(7)];
+  answer(r, "is_cio", "%s", manager ? (role == 1 ? "yes" : "no") : "");
+  answer(r, "is_it_staff", "%s", it ? "yes" : "no");
+  answer(r, "it_degree", "%s", it ? degree[pick(5)] : "none");
+  answer(r, "it_certificate", "%s", cert);
+  int modules = ics_form_field_index(r->form, "it_modules");
+  const ics_choice_list *list = modules >= 0 ? r->form->fields[modules].choices : NULL;
+  if (chance(40)) { /* the first k of the basic modules, in the form's order */
     int k = 2 + pick(5);
-    for (int i = 0; i < k; i++) ics_buf_printf(b, "%siu0%d", i ? " " : "", i + 1);
+    for (int i = 0; list && i < k && (size_t)i < list->count; i++)
+      answer(r, "it_modules", "%s%s", i ? " " : "", list->items[i].code);
   }
-  ics_buf_printf(b, ",%s,%s,%s,%s,%s,", it ? (chance(60) ? "yes" : "no") : "", it ? (chance(50) ? "yes" : "no") : "",
-                 role == 1 ? (chance(50) ? "yes" : "no") : "", teaching_place ? (teaches ? "yes" : "no") : "",
-                 teaches ? (chance(58) ? "yes" : "no") : "");
-  if (chance(35)) ics_buf_printf(b, "%s %s", needs[pick(3)], needs[3 + pick(3)]);
-  ics_buf_putc(b, '\n');
+  const char *ict = teaches ? (chance(58) ? "yes" : "no") : "";
+  const char *cio = role == 1 ? (chance(50) ? "yes" : "no") : "";
+  const char *sysadmin = it ? (chance(50) ? "yes" : "no") : "";
+  const char *security = it ? (chance(60) ? "yes" : "no") : "";
+  answer(r, "security_trained", "%s", security);
+  answer(r, "sysadmin_trained", "%s", sysadmin);
+  answer(r, "cio_trained", "%s", cio);
+  answer(r, "teaches", "%s", teaching_place ? (teaches ? "yes" : "no") : "");
+  answer(r, "ict_in_teaching", "%s", ict);
+  if (chance(35)) {
+    const char *later = needs[3 + pick(3)];
+    answer(r, "training_needs", "%s %s", needs[pick(3)], later);
+  }
+  row_end(r, csv);
 }
 
 typedef struct {
@@ -201,7 +312,7 @@ static int edits_after_export(sim *s, const char *name) {
   ics_record_info info;
   if (!rc && t.n == 2 && !(rc = ics_store_get(st, t.ids[0], &rec, &info, &err))) {
     int f = ics_form_field_index(rec->form, "it_certificate");
-    rc = ics_record_set(rec, f, "advanced", NULL, cli_lang, NULL) != ICS_OK ||
+    rc = f < 0 || ics_record_set(rec, f, "advanced", NULL, cli_lang, NULL) != ICS_OK ||
          ics_store_revise(st, t.ids[0], rec, ICS_FINALIZED, &err);
     ics_record_free(rec);
     rec = NULL;
@@ -232,6 +343,62 @@ static int edits_after_export(sim *s, const char *name) {
   return rc;
 }
 
+
+/* The forms and the register the stores are made from: the kit's, else the folder's. */
+static int load_province(province *p, const ics_kit *kit, const char *dir) {
+  ics_errors diags = {0};
+  int rc = 0;
+  if (!kit) {
+    rc = ics_definitions_load(dir, cli_lang, &p->defs, &diags);
+  } else {
+    p->defs.forms = ics_calloc(kit->form_count, sizeof *p->defs.forms);
+    rc = !p->defs.forms;
+    for (size_t i = 0; !rc && i < kit->form_count; i++) {
+      char name[ICS_NAME_MAX + 16];
+      snprintf(name, sizeof name, "%s.yaml", kit->forms[i].id);
+      p->defs.forms[i] = ics_form_parse(name, kit->forms[i].text, kit->forms[i].len, cli_lang, &diags);
+      if (p->defs.forms[i]) p->defs.form_count++;
+      else rc = 1;
+    }
+    if (!rc && !(p->defs.reg = ics_register_parse("units.yaml", kit->register_text, kit->register_len,
+                                                  cli_lang, &diags)))
+      rc = 1;
+  }
+  cli_print_diags(&diags);
+  if (rc && !ics_errors_any(&diags)) cli_error("%s", "%s", cli_message(NULL));
+  ics_errors_free(&diags);
+  if (rc) return 1;
+  static const char *const ids[] = {"staff", "school", "training_centre"};
+  const ics_form **slots[] = {&p->staff, &p->school, &p->centre};
+  for (size_t k = 0; k < 3; k++) {
+    for (size_t i = 0; i < p->defs.form_count && !*slots[k]; i++)
+      if (!strcmp(p->defs.forms[i]->id, ids[k])) *slots[k] = p->defs.forms[i];
+    if (!*slots[k]) {
+      cli_error("các định nghĩa không có biểu mẫu '%s' mà giả lập cần", "the definitions have no form '%s', "
+                "which the simulation needs", ids[k]);
+      return 1;
+    }
+  }
+  const ics_register *reg = p->defs.reg;
+  p->depts = ics_calloc(reg->agency_count ? reg->agency_count : 1, sizeof *p->depts);
+  if (!p->depts) {
+    cli_error("%s", "%s", cli_message(NULL));
+    return 1;
+  }
+  for (size_t i = 0; i < reg->agency_count; i++)
+    if (!strcmp(reg->agencies[i].type, "dept")) p->depts[p->dept_count++] = &reg->agencies[i];
+  if (!reg->district_count || !p->dept_count) {
+    cli_error("danh mục đơn vị không có huyện hoặc sở nào: không giả lập được",
+              "the unit register has no district or no department: nothing to simulate");
+    return 1;
+  }
+  return 0;
+}
+
+static void province_free(province *p) {
+  ics_definitions_free(&p->defs);
+  ics_free(p->depts);
+}
 
 int cmd_simulate(int argc, char **argv) {
   sim s = {0};
@@ -300,57 +467,68 @@ int cmd_simulate(int argc, char **argv) {
     ics_kit_free(kit);
     return EXIT_FAIL;
   }
-  s.dir = cli_definitions_dir();
-  char *units = s.dir ? ics_path_join(s.dir, "units.yaml") : NULL;
-  ics_errors ignored = {0};
-  ics_register *reg = units ? ics_register_load(units, cli_lang, &ignored) : NULL; /* site names */
-  ics_errors_free(&ignored);
-  ics_free(units);
+  s.dir = kit ? NULL : cli_definitions_dir();
+  province p = {0};
+  if ((!kit && !s.dir) || load_province(&p, kit, s.dir)) {
+    if (!kit && !s.dir) cli_error("%s", "%s", cli_message(NULL));
+    province_free(&p);
+    ics_free(s.dir);
+    ics_kit_free(kit);
+    return EXIT_FAIL;
+  }
+  const ics_register *reg = p.defs.reg;
+  size_t districts = reg->district_count;
   int rc = 0;
   ics_buf staff_csv = {0}, other = {0};
-  const char *const staff_form[] = {"staff"};
+  row staff_answers = row_new(p.staff), school = row_new(p.school), centre = row_new(p.centre);
+  if (!staff_answers.cells || !school.cells || !centre.cells) rc = 1;
+  const char *const staff_form[] = {p.staff->id};
   ics_buf *staff_only[] = {&staff_csv};
 
   /* the provincial departments: most have a CIO and an IT officer, not all */
-  long per_dept = staff_total * 15 / 100 / DEPTS;
+  long per_dept = staff_total * 15 / 100 / (long)p.dept_count;
   if (per_dept < 4) per_dept = 4;
-  ics_buf_puts(&staff_csv, staff_header);
-  for (int d = 0; d < DEPTS; d++) {
+  csv_header(&staff_csv, p.staff);
+  for (size_t d = 0; !rc && d < p.dept_count; d++) {
+    const ics_agency *a = p.depts[d];
     for (long k = 0; k < per_dept; k++)
-      staff_row(&staff_csv, "794", "dept", depts[d], k == 0 && chance(80) ? 1 : k == 1 && chance(85) ? 2 : 0);
+      staff_row(&staff_answers, &staff_csv, a->district, a->type, a->code,
+                k == 0 && chance(80) ? 1 : k == 1 && chance(85) ? 2 : 0);
   }
-  rc = make_store(&s, "so-tttt", "Sở Thông tin và Truyền thông", "Phan Thị Mai", staff_form, staff_only, 1);
+  if (!rc) rc = staff_csv.failed || make_store(&s, "so-tttt", "Sở Thông tin và Truyền thông", "Phan Thị Mai", staff_form, staff_only, 1);
 
   /* one surveyor per district: its People's Committee, communes, health workers, schools */
-  long per_district = (staff_total - per_dept * DEPTS) / DISTRICTS;
+  long per_district = (staff_total - per_dept * (long)p.dept_count) / (long)districts;
   if (per_district < 10) per_district = 10;
-  char duplicate[512] = "";
-  for (int d = 0; !rc && d < DISTRICTS; d++) {
-    const char *code = districts[d];
+  const char *silent = district_at(&p, SILENT_PC)->code; /* its People's Committee never reports */
+  const char *duplicate_from = district_at(&p, DUPLICATE_FROM)->code, *duplicate_to = district_at(&p, DUPLICATE_TO)->code;
+  char duplicate[4096] = "";
+  for (size_t d = 0; !rc && d < districts; d++) {
+    const char *code = reg->districts[d].code;
     staff_csv.len = 0;
-    ics_buf_puts(&staff_csv, staff_header);
-    char agency[16];
-    snprintf(agency, sizeof agency, "UBND-%s", code);
+    csv_header(&staff_csv, p.staff);
+    const ics_agency *pc = district_pc(&p, code);
     for (long k = 0; k < per_district; k++) {
       long share = k * 100 / per_district;
-      if (share < 12 && strcmp(code, silent_pc))
-        staff_row(&staff_csv, code, "district_pc", agency, k == 0 && chance(65) ? 1 : k == 1 && chance(80) ? 2 : 0);
-      else if (share < 45) staff_row(&staff_csv, code, "commune_pc", NULL, 0);
-      else if (share < 60) staff_row(&staff_csv, code, "health", NULL, 0);
-      else staff_row(&staff_csv, code, "school", NULL, 0);
+      if (share < 12 && pc && strcmp(code, silent))
+        staff_row(&staff_answers, &staff_csv, code, pc->type, pc->code,
+                  k == 0 && chance(65) ? 1 : k == 1 && chance(80) ? 2 : 0);
+      else if (share < 45) staff_row(&staff_answers, &staff_csv, code, "commune_pc", NULL, 0);
+      else if (share < 60) staff_row(&staff_answers, &staff_csv, code, "health", NULL, 0);
+      else staff_row(&staff_answers, &staff_csv, code, "school", NULL, 0);
     }
-    /* the same teacher entered by the surveyors of 803 and 806 */
-    if (!strcmp(code, "803")) {
+    /* the same teacher entered by the surveyors of two districts */
+    if (!strcmp(code, duplicate_from) && strcmp(duplicate_from, duplicate_to)) {
       const char *last = staff_csv.data + staff_csv.len - 1;
       while (last > staff_csv.data && last[-1] != '\n') last--;
       snprintf(duplicate, sizeof duplicate, "%s", last);
-    } else if (!strcmp(code, "806") && duplicate[0]) {
+    } else if (!strcmp(code, duplicate_to) && duplicate[0]) {
       ics_buf_puts(&staff_csv, duplicate);
     }
     other.len = 0;
-    ics_buf_puts(&other, "school_code,school_name,district,level,students_total,students_informatics,"
-                         "teachers_total,computers_working,computers_for_students,internet,mgmt_software,open_source\n");
+    csv_header(&other, p.school);
     static const char *const levels[] = {"primary", "lower_secondary", "upper_secondary"};
+    static const char *const level_names[] = {"Tiểu học", "THCS", "THPT"};
     static const int share_pct[] = {45, 80, 95};
     long schools = 4 + staff_total / 2000;
     for (long k = 0; k < schools; k++) {
@@ -360,63 +538,92 @@ int cmd_simulate(int argc, char **argv) {
       if (informatics > total) informatics = total;
       int pcs = 5 + pick(36);
       static const char *const net[] = {"none", "adsl", "adsl", "fiber", "fiber", "mobile"};
-      ics_buf_printf(&other, "%s-S%03ld,Trường %s %ld,%s,%s,%d,%d,%d,%d,%d,%s,%s,%s\n", code, k + 1,
-                     level == 0 ? "Tiểu học" : level == 1 ? "THCS" : "THPT", k + 1, code, levels[level], total,
-                     informatics, 15 + pick(45), pcs, pcs / 2 + pick(pcs / 2 + 1), net[pick(6)],
-                     chance(50) ? "yes" : "no", chance(50) ? "yes" : "no");
+      const char *open_source = chance(50) ? "yes" : "no", *software = chance(50) ? "yes" : "no";
+      const char *internet = net[pick(6)];
+      int for_students = pcs / 2 + pick(pcs / 2 + 1), teachers = 15 + pick(45);
+      answer(&school, "school_code", "%s-S%03ld", code, k + 1);
+      answer(&school, "school_name", "Trường %s %ld", level_names[level], k + 1);
+      answer(&school, "district", "%s", code);
+      answer(&school, "level", "%s", levels[level]);
+      answer(&school, "students_total", "%d", total);
+      answer(&school, "students_informatics", "%d", informatics);
+      answer(&school, "teachers_total", "%d", teachers);
+      answer(&school, "computers_working", "%d", pcs);
+      answer(&school, "computers_for_students", "%d", for_students);
+      answer(&school, "internet", "%s", internet);
+      answer(&school, "mgmt_software", "%s", software);
+      answer(&school, "open_source", "%s", open_source);
+      row_end(&school, &other);
     }
-    const char *const forms[] = {"staff", "school"};
+    const char *const forms[] = {p.staff->id, p.school->id};
     ics_buf *answers[] = {&staff_csv, &other};
-    char name[32], site[64], who[64];
+    char name[96], site[256], who[96];
     snprintf(name, sizeof name, "huyen-%s", code);
-    const ics_district *dd = reg ? ics_register_district(reg, code) : NULL;
-    snprintf(site, sizeof site, "%s", dd ? dd->name.vi : code);
+    snprintf(site, sizeof site, "%s", reg->districts[d].name.vi);
     snprintf(who, sizeof who, "Cán bộ khảo sát %s", code);
-    rc = make_store(&s, name, site, who, forms, answers, 2);
+    rc = staff_csv.failed || other.failed || make_store(&s, name, site, who, forms, answers, 2);
   }
 
   /* the training institutions */
   if (!rc) {
     other.len = 0;
-    ics_buf_puts(&other, "centre_code,centre_name,district,type,students_total,students_it_trained,"
-                         "lecturers_total,it_lecturers,it_lecturers_master_plus,english_instruction\n");
+    csv_header(&other, p.centre);
     static const char *const kinds[] = {"college", "college", "professional_secondary", "vocational", "vocational", "farmers_centre"};
-    static const char *const where[] = {"794", "803", "794", "802", "806", "794"};
     for (int k = 0; k < 6; k++) {
       int students = 400 + pick(3600);
       int lecturers = students / (22 + pick(17));
       if (lecturers < 8) lecturers = 8;
       int it = lecturers / 8 > 2 ? lecturers / 8 : 2;
-      ics_buf_printf(&other, "TC-%02d,Cơ sở đào tạo %d,%s,%s,%d,%d,%d,%d,%d,no\n", k + 1, k + 1, where[k], kinds[k],
-                     students, students * (60 + pick(41)) / 100, lecturers, it, pick(it + 1));
+      int master = pick(it + 1), trained = students * (60 + pick(41)) / 100;
+      answer(&centre, "centre_code", "TC-%02d", k + 1);
+      answer(&centre, "centre_name", "Cơ sở đào tạo %d", k + 1);
+      answer(&centre, "district", "%s", district_at(&p, centre_districts[k])->code);
+      answer(&centre, "type", "%s", kinds[k]);
+      answer(&centre, "students_total", "%d", students);
+      answer(&centre, "students_it_trained", "%d", trained);
+      answer(&centre, "lecturers_total", "%d", lecturers);
+      answer(&centre, "it_lecturers", "%d", it);
+      answer(&centre, "it_lecturers_master_plus", "%d", master);
+      answer(&centre, "english_instruction", "no");
+      row_end(&centre, &other);
     }
-    const char *const forms[] = {"training_centre"};
+    const char *const forms[] = {p.centre->id};
     ics_buf *answers[] = {&other};
-    rc = make_store(&s, "dao-tao", "Các cơ sở đào tạo", "Võ Văn Tài", forms, answers, 1);
+    rc = other.failed || make_store(&s, "dao-tao", "Các cơ sở đào tạo", "Võ Văn Tài", forms, answers, 1);
   }
   /* after the first export; then what happens on the way to the central office */
-  if (!rc) rc = edits_after_export(&s, "huyen-803");
+  char edited[96], copied[96], copy[96], broken[96], damaged[96];
+  snprintf(edited, sizeof edited, "huyen-%s", district_at(&p, EDITED)->code);
+  snprintf(copied, sizeof copied, "huyen-%s-1.bundle", reg->districts[0].code);
+  snprintf(copy, sizeof copy, "huyen-%s-1-copy.bundle", reg->districts[0].code);
+  snprintf(broken, sizeof broken, "huyen-%s-1.bundle", reg->districts[districts - 1].code);
+  snprintf(damaged, sizeof damaged, "huyen-%s-damaged.bundle", reg->districts[districts - 1].code);
+  if (!rc) rc = edits_after_export(&s, edited);
   if (!rc) {
-    char *from = joined(s.out, "bundles", "huyen-794-1.bundle"), *to = joined(s.out, "bundles", "huyen-794-1-copy.bundle");
-    char *broken = joined(s.out, "bundles", "huyen-808-1.bundle"), *damaged = joined(s.out, "bundles", "huyen-808-damaged.bundle");
+    char *from = joined(s.out, "bundles", copied), *to = joined(s.out, "bundles", copy);
+    char *cut = joined(s.out, "bundles", broken), *into = joined(s.out, "bundles", damaged);
     struct stat st;
-    rc = copy_file(from, to, -1) || stat(broken, &st) || copy_file(broken, damaged, (long)st.st_size * 6 / 10);
-    if (!rc) ics_buf_printf(&s.bundles, "%s\n%s\n", to, damaged);
+    rc = !from || !to || !cut || !into || copy_file(from, to, -1) || stat(cut, &st) ||
+         copy_file(cut, into, (long)st.st_size * 6 / 10);
+    if (!rc) ics_buf_printf(&s.bundles, "%s\n%s\n", to, into);
     ics_free(from);
     ics_free(to);
-    ics_free(broken);
-    ics_free(damaged);
+    ics_free(cut);
+    ics_free(into);
   }
   if (!rc) {
     fputs(s.bundles.data, stdout);
-    fprintf(stderr, cli_tr("Đã giả lập đợt %d: %ld phiếu cán bộ, 17 người khảo sát; các tệp gói ở %s/bundles.\n",
-                           "Simulated round %d: %ld staff records, 17 surveyors; bundles in %s/bundles.\n"),
-            s.round, person_counter, s.out);
+    fprintf(stderr, cli_tr("Đã giả lập đợt %d: %ld phiếu cán bộ, %zu người khảo sát; các tệp gói ở %s/bundles.\n",
+                           "Simulated round %d: %ld staff records, %zu surveyors; bundles in %s/bundles.\n"),
+            s.round, person_counter, districts + 2, s.out);
   }
+  row_free(&staff_answers);
+  row_free(&school);
+  row_free(&centre);
   ics_buf_free(&staff_csv);
   ics_buf_free(&other);
   ics_buf_free(&s.bundles);
-  ics_register_free(reg);
+  province_free(&p);
   ics_free(s.dir);
   ics_kit_free(kit);
   return rc ? EXIT_FAIL : EXIT_OK;

@@ -8,6 +8,7 @@ sealed to the office's key and the database requires sealing, as the province ru
 import csv
 import glob
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -144,5 +145,38 @@ for ind in ("enterprise_workers_it", "residents_it"):
 agencies_ws = openpyxl.load_workbook(out + "/gap.xlsx")["Agencies"]
 status = {row[0]: row[4] for row in agencies_ws.iter_rows(min_row=2, values_only=True)}
 check(status.get("UBND-797") == "not reported", "the district PC that never reported is listed")
+
+# ---- simulate follows the definitions: a district, a department and a field more -------------
+defs = out + "/defs"
+shutil.copytree(os.environ["ICTSURVEY_DEFINITIONS"], defs)
+with open(defs + "/units.yaml", encoding="utf-8") as f:
+    units = f.read()
+units = units.replace('  - {code: "808", name: {vi: "Huyện Châu Thành", en: "Chau Thanh District"}}\n',
+                      '  - {code: "808", name: {vi: "Huyện Châu Thành", en: "Chau Thanh District"}}\n'
+                      '  - {code: "809", name: {vi: "Huyện Mới", en: "New District"}}\n')
+units += ('  - {code: UBND-809, name: {vi: "UBND Huyện Mới", en: "New District PC"}, type: district_pc, district: "809"}\n'
+          '  - {code: SO-MOI, name: {vi: "Sở Mới", en: "New Department"}, type: dept, district: "794"}\n')
+with open(defs + "/units.yaml", "w", encoding="utf-8") as f:
+    f.write(units)
+with open(defs + "/staff.yaml", encoding="utf-8") as f:
+    form = f.read()
+form = form.replace("      - name: full_name\n",
+                    "      - name: phone\n        type: text\n        label: {vi: \"Điện thoại\", en: \"Phone\"}\n\n"
+                    "      - name: full_name\n")
+with open(defs + "/staff.yaml", "w", encoding="utf-8") as f:
+    f.write(form)
+r = subprocess.run([ICTSURVEY, "--lang", "en", "simulate", "--out", out + "/p2", "--staff", "200", "--seed", "3"],
+                   capture_output=True, text=True, timeout=300, env=dict(os.environ, ICTSURVEY_DEFINITIONS=defs))
+check(r.returncode == 0, "simulate with other definitions: " + r.stderr)
+bundles = r.stdout.split()
+check(len(bundles) == 21 and bundles[-1].endswith("huyen-809-damaged.bundle"),
+      "a store for the new district, whose bundle is now the damaged one: %s" % bundles[-3:])
+check("18 surveyors" in r.stderr, "18 surveyors: " + r.stderr)
+with open(out + "/p2/answers/huyen-809/staff.csv", encoding="utf-8") as f:
+    new_district = list(csv.DictReader(f))
+check(new_district and "phone" in new_district[0], "the new field is a column of the answers")
+check(any(row["agency"] == "UBND-809" for row in new_district), "the new district's People's Committee reports")
+with open(out + "/p2/answers/so-tttt/staff.csv", encoding="utf-8") as f:
+    check(any(row["agency"] == "SO-MOI" for row in csv.DictReader(f)), "the new department reports")
 
 finish()

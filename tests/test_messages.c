@@ -15,6 +15,7 @@
 #include "../collector/answers_messages.h"
 #include "../bundle/bundle_messages.h"
 #include "../collector/collector_messages.h"
+#include "../aggregator/aggregator_messages.h"
 
 static int failures;
 #define CHECK(cond)                                                                             \
@@ -79,6 +80,7 @@ static void check_message(const char *table, const char *id, ics_code code, cons
 #define CHECK_ENTRY_answers(id, code, vi, en) check_message("answers", #id, code, vi, en);
 #define CHECK_ENTRY_bundle(id, code, vi, en) check_message("bundle", #id, code, vi, en);
 #define CHECK_ENTRY_collector(id, code, vi, en) check_message("collector", #id, code, vi, en);
+#define CHECK_ENTRY_aggregator(id, code, vi, en) check_message("aggregator", #id, code, vi, en);
 
 /* The registry against the list as shipped. */
 static void check_registry(const char *path) {
@@ -179,6 +181,7 @@ int main(int argc, char **argv) {
   CHECK_TABLE(answers, ANSWERS_MESSAGES);
   CHECK_TABLE(bundle, ICS_BUNDLE_MESSAGES);
   CHECK_TABLE(collector, ICS_COLLECTOR_MESSAGES);
+  CHECK_TABLE(aggregator, ICS_AGGREGATOR_MESSAGES);
   if (failures) fprintf(stderr, "%d failures\n", failures);
   else printf("%d messages and %d codes checked\n", checked, (int)ICS_CODE_COUNT);
   return failures != 0;
