@@ -558,10 +558,14 @@ static void test_every_byte(void) {
   unsigned char *good = shipped_bytes(&size);
   char *good_content = gunzip(good, size, &good_len);
   unsigned char *copy = malloc(size);
-  size_t refused = 0, harmless = 0, tried = 0, nowhere = 0;
+  size_t refused = 0, harmless = 0, tried = 0, nowhere = 0, expected = 0;
   static const unsigned char masks[] = {0xff, 0x01, 0x10, 0x80};
+  /* every byte; under valgrind (60 times slower) every STRIDE-th, a different one per mask */
+  const char *env = getenv("ICTSURVEY_TEST_STRIDE");
+  size_t stride = env && atoi(env) > 1 ? (size_t)atoi(env) : 1;
   for (size_t k = 0; k < sizeof masks; k++)
-    for (size_t i = 0; i < size; i++) {
+    for (size_t i = k % stride; i < size; i += stride) {
+      expected++;
       memcpy(copy, good, size);
       copy[i] ^= masks[k];
       char *error = read_error(copy, size);
@@ -583,7 +587,8 @@ static void test_every_byte(void) {
       free(error);
     }
   CHECK(nowhere == 0);
-  CHECK(tried == 4 * size && refused + harmless == tried && harmless < 16);
+  CHECK(tried == expected && tried >= 4 * size / stride && refused + harmless == tried &&
+        harmless < 16);
   fprintf(stderr, "kit: %zu changed bytes refused, %zu harmless (the same content)\n", refused,
           harmless);
   free(good_content);
