@@ -447,26 +447,30 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
       rc = fail(m, AG_RECORD_NO_FIELD, (unsigned long long)number, r->instance_id, r->values[k].name);
       break;
     }
-    char *detail = NULL;
-    ics_code st = ics_record_set(rec, field, r->values[k].value, m->reg, lang, &detail);
-    if (st == ICS_E_NO_MEMORY)
+    ics_error why = {0};
+    ics_code st = ics_record_set(rec, field, r->values[k].value, m->reg, lang, &why);
+    if (st == ICS_E_NO_MEMORY || why.code == ICS_E_NO_MEMORY) {
       rc = no_memory(m);
-    else if (st != ICS_OK)
+    } else if (st != ICS_OK) {
+      /* the general advice, then the precise problem when there is one */
+      const char *advice = ics_status_message(st, lang);
+      bool precise = why.message && strcmp(why.message, advice);
       rc = fail_as(m, st, AG_RECORD_VALUE, (unsigned long long)number, r->instance_id, r->values[k].name,
-                   ics_status_message(st, lang), detail ? " " : "", detail ? detail : "");
-    ics_free(detail);
+                   advice, precise ? " " : "", precise ? why.message : "");
+    }
+    ics_error_clear(&why);
   }
   bool is_void = !strcmp(r->status, "void");
   if (!rc) {
     /* a finalized record must satisfy its whole form; a void one only needs valid values */
-    ics_violations v = {0};
+    ics_errors v = {0};
     ics_code st = ics_record_check(rec, m->reg, lang, is_void ? ICS_CHECK_PARTIAL : 0, &v);
     if (st == ICS_E_NO_MEMORY)
       rc = no_memory(m);
     else if (st != ICS_OK && v.count && !is_void)
-      rc = fail_as(m, v.items[0].status, AG_RECORD_CHECK, (unsigned long long)number, r->instance_id,
-                   f->fields[v.items[0].field].name, v.items[0].message);
-    ics_violations_free(&v);
+      rc = fail_as(m, v.items[0].code, AG_RECORD_CHECK, (unsigned long long)number, r->instance_id,
+                   v.items[0].field, v.items[0].message);
+    ics_errors_free(&v);
   }
   char hash[65];
   char *answers = rc ? NULL : encode(rec, r->status, hash);

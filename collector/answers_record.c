@@ -244,14 +244,17 @@ bool mark_given(builder *b, int field) {
 
 /* The status of a failed ics_record_set as a message: its text, the detail, and for a choice
  * list of the form that is short enough, the codes it has. */
-static void answer_error(builder *b, int field, ics_code st, char *detail) {
+static void answer_error(builder *b, int field, ics_code st, ics_error *why) {
   const ics_field *f = &b->form->fields[field];
   b->bad[field] = true;
-  if (st == ICS_E_NO_MEMORY) {
-    ics_free(detail);
+  if (st == ICS_E_NO_MEMORY || why->code == ICS_E_NO_MEMORY) {
     out_of_memory(b);
     return;
   }
+  /* the precise message when there is one beside the general advice */
+  const char *detail = why->message && strcmp(why->message, ics_status_message(st, b->lang))
+                           ? why->message
+                           : NULL;
   ics_buf m = {0};
   ics_buf_puts(&m, ics_status_message(st, b->lang));
   bool list = st == ICS_E_UNKNOWN_CHOICE && f->choices && f->choices->source == ICS_CHOICES_FORM &&
@@ -271,7 +274,6 @@ static void answer_error(builder *b, int field, ics_code st, char *detail) {
     }
     ics_buf_putc(&m, ')');
   }
-  ics_free(detail);
   report(b, st, 0, 0, f->name, "%s", m.failed ? "?" : m.data);
   ics_buf_free(&m);
 }
@@ -282,10 +284,10 @@ void set_text(builder *b, int field, const char *text) {
     ics_record_clear(b->rec, field);
     return;
   }
-  char *detail = NULL;
-  ics_code st = ics_record_set(b->rec, field, text, b->opt->reg, b->lang, &detail);
-  if (st != ICS_OK) answer_error(b, field, st, detail);
-  else ics_free(detail);
+  ics_error why = {0};
+  ics_code st = ics_record_set(b->rec, field, text, b->opt->reg, b->lang, &why);
+  if (st != ICS_OK) answer_error(b, field, st, &why);
+  ics_error_clear(&why);
 }
 
 /* A select_multiple given as separate codes (none: no answer). */
@@ -294,31 +296,30 @@ void set_codes(builder *b, int field, const char *const *codes, size_t count) {
     ics_record_clear(b->rec, field);
     return;
   }
-  char *detail = NULL;
-  ics_code st = ics_record_set_codes(b->rec, field, codes, count, b->opt->reg, b->lang, &detail);
-  if (st != ICS_OK) answer_error(b, field, st, detail);
-  else ics_free(detail);
+  ics_error why = {0};
+  ics_code st = ics_record_set_codes(b->rec, field, codes, count, b->opt->reg, b->lang, &why);
+  if (st != ICS_OK) answer_error(b, field, st, &why);
+  ics_error_clear(&why);
 }
 
 /* Checks the record as a whole, then hands it over. */
 void end_record(builder *b) {
   if (b->stop) return;
   const ics_form *form = b->form;
-  ics_violations v = {0};
+  ics_errors v = {0};
   int flags = b->opt->mode == ICS_ANSWERS_DRAFT ? ICS_CHECK_PARTIAL : 0;
   ics_code st = ics_record_check(b->rec, b->opt->reg, b->lang, flags, &v);
   if (st == ICS_E_NO_MEMORY) {
-    ics_violations_free(&v);
+    ics_errors_free(&v);
     out_of_memory(b);
     return;
   }
   for (size_t i = 0; i < v.count; i++) {
-    int f = v.items[i].field;
-    if (f >= 0 && (size_t)f < form->field_count && b->bad[f]) continue; /* already reported */
-    report(b, v.items[i].status, 0, 0, f >= 0 ? form->fields[f].name : NULL, "%s",
-           v.items[i].message);
+    int f = ics_form_field_index(form, v.items[i].field);
+    if (f >= 0 && b->bad[f]) continue; /* already reported */
+    report(b, v.items[i].code, 0, 0, v.items[i].field, "%s", v.items[i].message);
   }
-  ics_violations_free(&v);
+  ics_errors_free(&v);
 
   const char *key = form->key >= 0 ? b->rec->values[form->key] : NULL;
   if (key && b->opt->mode != ICS_ANSWERS_PATCH) {

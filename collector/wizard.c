@@ -87,10 +87,10 @@ static bool askable(const ics_field *f) { return f->type != ICS_CALCULATE; }
 
 /* Saves the record as it is now; the first save creates it (or its new revision). */
 static int save(wizard *w, ics_record_status status) {
-  ics_violations v = {0};
+  ics_errors v = {0};
   ics_code st = ics_record_check(w->rec, w->reg, w->io->lang,
-                                   ICS_CHECK_CLEAR_IRRELEVANT | ICS_CHECK_PARTIAL, &v);
-  ics_violations_free(&v);
+                                 ICS_CHECK_CLEAR_IRRELEVANT | ICS_CHECK_PARTIAL, &v);
+  ics_errors_free(&v);
   if (st == ICS_E_NO_MEMORY) {
     ics_error_no_memory(w->err, w->io->lang);
     return -1;
@@ -261,29 +261,33 @@ static step ask(wizard *w, size_t i, size_t number, size_t total, char *open_id)
     } else {
       char *previous = w->rec->values[i] ? ics_strdup(w->rec->values[i]) : NULL;
       char *text = f->choices ? translate_choices(w, f, line) : NULL;
-      char *detail = NULL;
-      ics_code st = ics_record_set(w->rec, (int)i, text ? text : line, w->reg, io->lang, &detail);
+      ics_error why = {0};
+      ics_code st = ics_record_set(w->rec, (int)i, text ? text : line, w->reg, io->lang, &why);
       ics_free(text);
       if (st != ICS_OK) {
-        OUT(io, "  %s%s%s\n", ics_status_message(st, io->lang), detail ? " " : "", detail ? detail : "");
-        ics_free(detail);
+        /* the general advice, then the precise problem when there is one */
+        const char *advice = ics_status_message(st, io->lang);
+        bool precise = why.message && strcmp(why.message, advice);
+        OUT(io, "  %s%s%s\n", advice, precise ? " " : "", precise ? why.message : "");
+        ics_error_clear(&why);
         ics_free(previous);
         continue;
       }
       /* this answer's own constraint, at once */
-      ics_violations v = {0};
+      ics_errors v = {0};
       ics_record_check(w->rec, w->reg, io->lang, ICS_CHECK_PARTIAL, &v);
       const char *problem = NULL;
       for (size_t k = 0; k < v.count && !problem; k++)
-        if (v.items[k].field == (int)i && v.items[k].status == ICS_E_CONSTRAINT) problem = v.items[k].message;
+        if (v.items[k].code == ICS_E_CONSTRAINT && !strcmp(v.items[k].field, f->name))
+          problem = v.items[k].message;
       if (problem) {
         OUT(io, "  %s\n", problem);
         ics_free(w->rec->values[i]);
         w->rec->values[i] = previous;
-        ics_violations_free(&v);
+        ics_errors_free(&v);
         continue;
       }
-      ics_violations_free(&v);
+      ics_errors_free(&v);
       ics_free(previous);
     }
     if (save(w, ICS_DRAFT)) return STEP_ERROR;
@@ -375,19 +379,22 @@ ics_wizard_result ics_wizard_run(ics_store *store, const ics_form *form, const c
         revisit = choice;
         continue;
       }
-      ics_violations v = {0};
+      ics_errors v = {0};
       ics_code st = ics_record_check(w.rec, w.reg, io->lang, ICS_CHECK_CLEAR_IRRELEVANT, &v);
       if (st == ICS_OK) {
-        ics_violations_free(&v);
+        ics_errors_free(&v);
         if (save(&w, ICS_FINALIZED)) break;
         OUT(io, text(io, "\nĐã hoàn tất và lưu bản ghi %s.\n", "\nFinalized and saved record %s.\n"), w.id);
         result = ICS_WIZARD_FINALIZED;
         break;
       }
-      for (size_t k = 0; k < v.count; k++)
-        OUT(io, "  ! %s: %s\n", ics_text_get(form->fields[v.items[k].field].label, io->lang), v.items[k].message);
-      revisit = v.count ? v.items[0].field : -1;
-      ics_violations_free(&v);
+      for (size_t k = 0; k < v.count; k++) {
+        int f = ics_form_field_index(form, v.items[k].field);
+        OUT(io, "  ! %s: %s\n", f >= 0 ? ics_text_get(form->fields[f].label, io->lang) : v.items[k].field,
+            v.items[k].message);
+      }
+      revisit = v.count ? ics_form_field_index(form, v.items[0].field) : -1;
+      ics_errors_free(&v);
       if (st == ICS_E_NO_MEMORY) {
         ics_error_no_memory(err, io->lang);
         break;

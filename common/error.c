@@ -92,6 +92,11 @@ void ics_error_locate(ics_error *err, const char *file, int line, int column) {
   }
 }
 
+void ics_error_set_field(ics_error *err, const char *field) {
+  if (!err || err->code == ICS_OK || err->field || !field) return;
+  err->field = ics_strdup(field);
+}
+
 void ics_error_prefix(ics_error *err, const char *fmt, ...) {
   if (!err || err->code == ICS_OK || err->fixed_text) return;
   ics_buf b = {0};
@@ -115,6 +120,7 @@ void ics_error_clear(ics_error *err) {
   if (!err) return;
   if (!err->fixed_text) ics_free(err->message);
   ics_free(err->file);
+  ics_free(err->field);
   *err = (ics_error){0};
 }
 

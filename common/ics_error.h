@@ -85,6 +85,7 @@ typedef struct {
   char *file;      /* where a person wrote the input at fault, or NULL */
   int line;        /* 1-based; 0 when the problem is not at a position */
   int column;
+  char *field;     /* the question (a form's field name) at fault, or NULL */
   char *message;   /* in the caller's language; never NULL when code != ICS_OK */
   bool fixed_text; /* message is a static text (memory ran out): not freed */
 } ics_error;
@@ -118,6 +119,8 @@ void ics_error_set(ics_error *err, ics_lang lang, ics_code code, const char *tex
 void ics_error_no_memory(ics_error *err, ics_lang lang);
 /* Gives an error without a place one: the file, line and column where it happened. */
 void ics_error_locate(ics_error *err, const char *file, int line, int column);
+/* Names the question at fault (kept when memory runs out meanwhile: only the name is lost). */
+void ics_error_set_field(ics_error *err, const char *field);
 /* Puts a formatted text before the message ("record 3: ..."); the code stays. */
 void ics_error_prefix(ics_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Moves *from into *to (which must hold no error), leaving *from empty. */

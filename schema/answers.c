@@ -8,6 +8,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "messages.h"
 #include "schema.h"
 
 static const char *const status_messages[ICS_CODE_COUNT][2] = {
@@ -223,7 +224,7 @@ static size_t choice_position(const ics_field *f, const ics_register *reg, const
 /* codes[i] (lens[i] bytes each, not NUL-terminated) -> the canonical value in *out. */
 static ics_code parse_codes(const ics_field *f, const ics_register *reg,
                               const char *const *words, const size_t *lens, size_t count,
-                              ics_lang lang, char **detail, char **out) {
+                              ics_lang lang, ics_error *err, char **out) {
   if (f->type == ICS_SELECT_ONE && count != 1) return count ? ICS_E_UNKNOWN_CHOICE : ICS_E_REQUIRED;
   char(*codes)[ICS_NAME_MAX + 1] = ics_calloc(count ? count : 1, sizeof *codes);
   size_t *pos = ics_calloc(count ? count : 1, sizeof *pos);
@@ -237,10 +238,8 @@ static ics_code parse_codes(const ics_field *f, const ics_register *reg,
     }
     if (!fits || !code_exists(f, reg, codes[i])) {
       st = ICS_E_UNKNOWN_CHOICE;
-      ics_buf b = {0};
-      ics_buf_printf(&b, lang == ICS_EN ? "unknown choice '%.*s'" : "không có lựa chọn '%.*s'",
-                     (int)(lens[i] > 64 ? 64 : lens[i]), words[i]);
-      *detail = ics_buf_take(&b);
+      ics_error_say(err, lang, MSG(M_VALUE_UNKNOWN_CHOICE), (int)(lens[i] > 64 ? 64 : lens[i]),
+                    words[i]);
       break;
     }
     pos[i] = choice_position(f, reg, codes[i]);
@@ -272,8 +271,14 @@ static ics_code parse_codes(const ics_field *f, const ics_register *reg,
   return st;
 }
 
-static ics_code store(ics_record *rec, int field, ics_code st, char *value) {
-  if (st != ICS_OK) return st;
+/* Stores the value parsed, or says why there is none. */
+static ics_code store(ics_record *rec, int field, ics_code st, char *value, ics_lang lang,
+                      ics_error *err) {
+  if (st != ICS_OK) {
+    ics_error_set(err, lang, st, ics_status_message(st, lang)); /* unless a precise one is there */
+    ics_error_set_field(err, rec->form->fields[field].name);
+    return st;
+  }
   ics_free(rec->values[field]);
   rec->values[field] = value;
   return ICS_OK;
@@ -281,28 +286,22 @@ static ics_code store(ics_record *rec, int field, ics_code st, char *value) {
 
 ics_code ics_record_set_codes(ics_record *rec, int field, const char *const *codes,
                                 size_t count, const ics_register *reg, ics_lang lang,
-                                char **detail) {
+                              ics_error *err) {
   const ics_field *f = &rec->form->fields[field];
-  if (detail) *detail = NULL;
-  char *scratch = NULL;
-  if (!detail) detail = &scratch;
-  if (f->type != ICS_SELECT_ONE && f->type != ICS_SELECT_MULTIPLE) return ICS_E_NO_VALUE_ALLOWED;
+  if (f->type != ICS_SELECT_ONE && f->type != ICS_SELECT_MULTIPLE)
+    return store(rec, field, ICS_E_NO_VALUE_ALLOWED, NULL, lang, err);
   size_t *lens = ics_calloc(count ? count : 1, sizeof *lens);
-  if (!lens) return ICS_E_NO_MEMORY;
+  if (!lens) return store(rec, field, ICS_E_NO_MEMORY, NULL, lang, err);
   for (size_t i = 0; i < count; i++) lens[i] = strlen(codes[i]);
   char *value = NULL;
-  ics_code st = parse_codes(f, reg, codes, lens, count, lang, detail, &value);
+  ics_code st = parse_codes(f, reg, codes, lens, count, lang, err, &value);
   ics_free(lens);
-  ics_free(scratch);
-  return store(rec, field, st, value);
+  return store(rec, field, st, value, lang, err);
 }
 
 ics_code ics_record_set(ics_record *rec, int field, const char *text, const ics_register *reg,
-                          ics_lang lang, char **detail) {
+                        ics_lang lang, ics_error *err) {
   const ics_field *f = &rec->form->fields[field];
-  char *scratch = NULL;
-  if (detail) *detail = NULL;
-  else detail = &scratch;
   size_t n;
   const char *s = trim(text, &n);
   char *value = NULL;
@@ -331,15 +330,14 @@ ics_code ics_record_set(ics_record *rec, int field, const char *text, const ics_
       words[count] = s + start;
       lens[count++] = i - start;
     }
-    if (st == ICS_OK) st = parse_codes(f, reg, words, lens, count, lang, detail, &value);
+    if (st == ICS_OK) st = parse_codes(f, reg, words, lens, count, lang, err, &value);
     break;
   }
   default:
     st = ICS_E_NO_VALUE_ALLOWED;
     break;
   }
-  ics_free(scratch);
-  return store(rec, field, st, value);
+  return store(rec, field, st, value, lang, err);
 }
 
 /* ---- values and validation -------------------------------------------------------------- */
@@ -388,27 +386,19 @@ void ics_record_relevance(const ics_record *rec, const ics_register *reg, bool *
   ics_free(masked);
 }
 
-static ics_code add_violation(ics_violations *out, int field, ics_code status,
-                                const char *message) {
-  if (!out) return status;
-  if (out->count == out->cap) {
-    size_t cap = out->cap ? out->cap * 2 : 8;
-    ics_violation *items = ics_realloc(out->items, cap * sizeof *items);
-    if (!items) return ICS_E_NO_MEMORY;
-    out->items = items;
-    out->cap = cap;
+/* Adds a problem with a field to out (when given); returns its code, or ICS_E_NO_MEMORY. */
+static ics_code add_problem(ics_errors *out, const ics_field *field, ics_code code,
+                            const char *message, ics_lang lang) {
+  if (!out) return code;
+  ics_error e = {0};
+  ics_error_set(&e, lang, code, message);
+  ics_error_set_field(&e, field->name);
+  if (e.code == ICS_E_NO_MEMORY || !e.field) {
+    ics_error_clear(&e);
+    return ICS_E_NO_MEMORY;
   }
-  char *copy = ics_strdup(message);
-  if (!copy) return ICS_E_NO_MEMORY;
-  out->items[out->count++] = (ics_violation){field, status, copy};
-  return status;
-}
-
-void ics_violations_free(ics_violations *v) {
-  for (size_t i = 0; i < v->count; i++) ics_free(v->items[i].message);
-  ics_free(v->items);
-  v->items = NULL;
-  v->count = v->cap = 0;
+  ics_errors_add(out, &e);
+  return out->no_memory ? ICS_E_NO_MEMORY : code;
 }
 
 static char *format_number(double v) {
@@ -432,7 +422,7 @@ static char *value_text(ics_value v, bool *oom) {
 }
 
 ics_code ics_record_check(ics_record *rec, const ics_register *reg, ics_lang lang, int flags,
-                            ics_violations *out) {
+                          ics_errors *out) {
   const ics_form *form = rec->form;
   size_t n = form->field_count;
   bool *masked = ics_calloc(n, sizeof *masked);
@@ -442,7 +432,7 @@ ics_code ics_record_check(ics_record *rec, const ics_register *reg, ics_lang lan
   ics_code first = ICS_OK;
 #define REPORT(field, status, message)                                                        \
   do {                                                                                        \
-    ics_code rs_ = add_violation(out, (field), (status), (message));                        \
+    ics_code rs_ = add_problem(out, &form->fields[field], (status), (message), lang);       \
     if (rs_ == ICS_E_NO_MEMORY) {                                                             \
       ics_free(masked);                                                                       \
       return ICS_E_NO_MEMORY;                                                                 \

@@ -391,15 +391,17 @@ static void check_defaults(form_builder *b) {
     if (!n || yd_is_null(n)) continue;
     const char *text = ld_scalar(b->ld, n, "'default'");
     if (!text) continue;
-    char *detail = NULL;
-    ics_code st = ics_record_set(rec, (int)i, text, NULL, b->ld->lang, &detail);
-    if (st != ICS_OK) {
-      ld_error(b->ld, n, M_BAD_DEFAULT, detail ? detail : ics_status_message(st, b->ld->lang));
+    ics_error why = {0};
+    ics_code st = ics_record_set(rec, (int)i, text, NULL, b->ld->lang, &why);
+    if (st == ICS_E_NO_MEMORY || why.code == ICS_E_NO_MEMORY) {
+      ld_error(b->ld, NULL, M_NO_MEMORY);
+    } else if (st != ICS_OK) {
+      ld_error(b->ld, n, M_BAD_DEFAULT, why.message);
     } else {
       b->fields[i].default_value = ics_arena_strdup(b->ld->arena, rec->values[i]);
       if (!b->fields[i].default_value) ld_error(b->ld, n, M_NO_MEMORY);
     }
-    ics_free(detail);
+    ics_error_clear(&why);
   }
   ics_record_free(rec);
 }

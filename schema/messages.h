@@ -119,6 +119,7 @@
   X(M_EX_ARITY, ICS_E_INVALID, "hàm %s() cần %d đối số", "%s() takes %d argument(s)")                        \
   X(M_EX_LITERAL_ARG, ICS_E_INVALID, "đối số thứ %d của %s() phải là một chuỗi cố định",                    \
     "argument %d of %s() must be a string literal")                                           \
+  X(M_VALUE_UNKNOWN_CHOICE, ICS_E_UNKNOWN_CHOICE, "không có lựa chọn '%.*s'", "unknown choice '%.*s'") \
   X(M_EX_BAD_REGEX, ICS_E_SYNTAX, "biểu thức chính quy không hợp lệ: %s", "invalid regular expression: %s") \
   X(M_RE_BACKREFERENCE, ICS_E_SYNTAX,                                                                        \
     "không cho phép tham chiếu ngược (\\1 đến \\9): không thể so khớp chúng trong thời gian "  \

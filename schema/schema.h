@@ -197,32 +197,19 @@ ics_record *ics_record_copy(const ics_record *rec);
 void ics_record_clear(ics_record *rec, int field);
 
 /* Parses an answer as the user typed it (yes/no or có/không, a number, codes separated by
- * spaces or commas) and stores its canonical text. On
- * an error nothing changes and *detail may get an extra explanation (caller frees). Register
- * choices are checked when reg is given. */
+ * spaces or commas) and stores its canonical text. Returns ICS_OK, or the code of the problem
+ * (ICS_E_NOT_INTEGER ...) with nothing changed and *err (when given) naming the field, its
+ * message the most precise there is ("unknown choice 'X'") — ics_status_message(code) says
+ * what to do in general. Register choices are checked when reg is given. */
 ics_code ics_record_set(ics_record *rec, int field, const char *text, const ics_register *reg,
-                          ics_lang lang, char **detail);
+                        ics_lang lang, ics_error *err);
 /* The same for a select_multiple given as separate codes. */
 ics_code ics_record_set_codes(ics_record *rec, int field, const char *const *codes,
-                                size_t count, const ics_register *reg, ics_lang lang,
-                                char **detail);
+                              size_t count, const ics_register *reg, ics_lang lang,
+                              ics_error *err);
 
 /* The value of a field as an expression sees it. */
 ics_value ics_record_value(const ics_record *rec, int field);
-
-typedef struct {
-  int field;
-  ics_code status;
-  char *message; /* in the requested language, ready to show */
-} ics_violation;
-
-typedef struct {
-  ics_violation *items;
-  size_t count;
-  size_t cap;
-} ics_violations;
-
-void ics_violations_free(ics_violations *v);
 
 /* Relevance of every field given the current answers (relevant[i] for field i). Fields that
  * are not relevant count as empty for the fields after them. */
@@ -235,10 +222,11 @@ typedef enum {
 
 /* Applies calculations, then lists every violation: a value for a field that is not
  * relevant (unless ICS_CHECK_CLEAR_IRRELEVANT drops it), a missing required answer, a
- * register code that does not exist, a failed constraint. Returns ICS_OK when the record is
- * valid, ICS_E_NO_MEMORY, or the status of the first violation. */
+ * register code that does not exist, a failed constraint — each as an error of `out` naming
+ * its field (ics_error.field), in form order. Returns ICS_OK when the record is valid,
+ * ICS_E_NO_MEMORY, or the code of the first problem. */
 ics_code ics_record_check(ics_record *rec, const ics_register *reg, ics_lang lang, int flags,
-                            ics_violations *out);
+                          ics_errors *out);
 /* A field's value for display: choice labels, "Có"/"Yes" for booleans. Caller frees. */
 char *ics_record_display(const ics_record *rec, int field, const ics_register *reg,
                          ics_lang lang);

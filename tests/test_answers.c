@@ -27,15 +27,16 @@ static ics_code fill(ics_record *rec, const char *const *pairs) {
 /* The violations of a record as "field: message; ..." */
 static char report[2048];
 static const char *check(ics_record *rec, ics_lang lang) {
-  ics_violations v = {0};
-  ics_record_check(rec, reg, lang, 0, &v);
+  ics_errors v = {0};
+  ics_code first = ics_record_check(rec, reg, lang, 0, &v);
+  CHECK(v.count ? first == v.items[0].code : first == ICS_OK);
   report[0] = '\0';
   for (size_t i = 0; i < v.count; i++) {
     size_t n = strlen(report);
-    snprintf(report + n, sizeof report - n, "%s%s: %s", i ? "; " : "",
-             rec->form->fields[v.items[i].field].name, v.items[i].message);
+    snprintf(report + n, sizeof report - n, "%s%s: %s", i ? "; " : "", v.items[i].field,
+             v.items[i].message);
   }
-  ics_violations_free(&v);
+  ics_errors_free(&v);
   return report[0] ? report : "valid";
 }
 
@@ -57,7 +58,11 @@ static void test_staff(const ics_form *staff) {
   CHECK(strstr(check(rec, ICS_EN), "agency: ") == report);
   CHECK(ics_record_set(rec, agency, "SO-TTTT", reg, ICS_EN, NULL) == ICS_OK);
   CHECK(strstr(check(rec, ICS_EN), "agency: ") == report);
-  CHECK(ics_record_set(rec, agency, "NO-SUCH", reg, ICS_EN, NULL) == ICS_E_UNKNOWN_CHOICE);
+  ics_error why = {0};
+  CHECK(ics_record_set(rec, agency, "NO-SUCH", reg, ICS_EN, &why) == ICS_E_UNKNOWN_CHOICE);
+  CHECK(why.code == ICS_E_UNKNOWN_CHOICE && !strcmp(why.field, "agency"));
+  CHECK_STR(why.message, "unknown choice 'NO-SUCH'");
+  ics_error_clear(&why);
   CHECK(ics_record_set(rec, agency, "UBND-803", reg, ICS_EN, NULL) == ICS_OK);
   CHECK_STR(check(rec, ICS_EN), "valid");
 
@@ -66,10 +71,10 @@ static void test_staff(const ics_form *staff) {
   CHECK(ics_record_set(rec, ict, "yes", reg, ICS_EN, NULL) == ICS_OK);
   CHECK_STR(check(rec, ICS_EN),
             "ict_in_teaching: This question does not apply given the other answers; leave it out.");
-  ics_violations v = {0};
+  ics_errors v = {0};
   CHECK(ics_record_check(rec, reg, ICS_EN, ICS_CHECK_CLEAR_IRRELEVANT, &v) == ICS_OK);
   CHECK(rec->values[ict] == NULL); /* the wizard's mode drops it instead */
-  ics_violations_free(&v);
+  ics_errors_free(&v);
 
   /* relevance follows the answers: a leader must say whether they are the CIO */
   int is_cio = ics_form_field_index(staff, "is_cio");
@@ -86,16 +91,18 @@ static void test_staff(const ics_form *staff) {
   int birth = ics_form_field_index(staff, "birth_year");
   CHECK(ics_record_set(rec, birth, "1975.0", reg, ICS_EN, NULL) == ICS_OK);
   CHECK_STR(rec->values[birth], "1975");
-  CHECK(ics_record_set(rec, birth, "nineteen", reg, ICS_EN, NULL) == ICS_E_NOT_INTEGER);
+  CHECK(ics_record_set(rec, birth, "nineteen", reg, ICS_VI, &why) == ICS_E_NOT_INTEGER);
+  CHECK(why.code == ICS_E_NOT_INTEGER && !strcmp(why.field, "birth_year"));
+  CHECK_STR(why.message, ics_status_message(ICS_E_NOT_INTEGER, ICS_VI));
+  ics_error_clear(&why);
   CHECK(ics_record_set(rec, birth, "99999999999999999999", reg, ICS_EN, NULL) == ICS_E_INTEGER_RANGE);
   CHECK(ics_record_set(rec, birth, "1939", reg, ICS_EN, NULL) == ICS_OK);
   CHECK(strstr(check(rec, ICS_EN), "birth_year: ") == report);
   CHECK(ics_record_set(rec, birth, "1975", reg, ICS_EN, NULL) == ICS_OK);
   int gender = ics_form_field_index(staff, "gender");
-  char *detail = NULL;
-  CHECK(ics_record_set(rec, gender, "F", reg, ICS_EN, &detail) == ICS_E_UNKNOWN_CHOICE);
-  CHECK_STR(detail, "unknown choice 'F'");
-  free(detail);
+  CHECK(ics_record_set(rec, gender, "F", reg, ICS_EN, &why) == ICS_E_UNKNOWN_CHOICE);
+  CHECK_STR(why.message, "unknown choice 'F'");
+  ics_error_clear(&why);
   int modules = ics_form_field_index(staff, "it_modules");
   CHECK(ics_record_set(rec, modules, "iu06 iu01,iu03", reg, ICS_EN, NULL) == ICS_OK);
   CHECK_STR(rec->values[modules], "iu01 iu03 iu06");

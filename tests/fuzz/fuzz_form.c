@@ -13,9 +13,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (form) {
     ics_record *rec = ics_record_new(form);
     if (rec) {
-      ics_violations v = {0};
+      ics_errors v = {0};
       ics_record_check(rec, NULL, ICS_EN, 0, &v);
-      ics_violations_free(&v);
+      for (size_t i = 0; i < v.count; i++)
+        if (!v.items[i].field || !v.items[i].message) abort(); /* every problem names its field */
+      ics_errors_free(&v);
       ics_record_free(rec);
     }
   }
