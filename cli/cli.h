@@ -24,6 +24,9 @@ int cli_options_value(int argc, char **argv, int *i, const char *const *names,
 int cli_common_option(int argc, char **argv, int *i, const char *help_vi, const char *help_en);
 /* "ictsurvey: <message>" on stderr, in the chosen language. */
 void cli_error(const char *vi, const char *en, ...);
+/* A library's error on stderr: "ictsurvey: MESSAGE", or "FILE:LINE:COLUMN: error: MESSAGE"
+ * when it is at a place in a file; control characters escaped as by cli_error. */
+void cli_print_error(const ics_error *err);
 /* Prints every diagnostic as FILE:LINE:COLUMN: error: MESSAGE on stderr. */
 void cli_print_diags(const ics_errors *diags);
 /* Before a command writes `output`: refuses (printing why, returning EXIT_FAIL) an output

@@ -148,14 +148,25 @@ static void show_clock(int round) {
             year, round);
 }
 
+/* Reads the sealing key of --central-key central.pub; -1 when it cannot (the error is
+ * printed). */
+static int read_central_key(const char *path, unsigned char key[ICS_KEY_BYTES]) {
+  ics_error err = {0};
+  if (ics_keys_read_public(path, key, cli_lang, &err) == 0) return 0;
+  cli_print_error(&err);
+  ics_error_clear(&err);
+  return -1;
+}
+
 /* ---- kits -------------------------------------------------------------------------------- */
 /* Reads a kit and checks its signature; NULL when it cannot be used (the error is printed). */
 static ics_kit *read_kit(const char *path) {
-  char *error = NULL;
-  ics_kit *kit = ics_kit_read(path, cli_lang, &error);
+  ics_error err = {0};
+  ics_kit *kit = ics_kit_read(path, cli_lang, &err);
   if (!kit) {
-    cli_error("%s: %s", "%s: %s", path, cli_message(error));
-    ics_free(error);
+    ics_error_prefix(&err, "%s: ", path); /* the kit's messages never name the file */
+    cli_print_error(&err);
+    ics_error_clear(&err);
   }
   return kit;
 }
@@ -251,10 +262,9 @@ static int collect_init(const options *o) {
     round = (int)r;
   }
   if (o->kit) return init_from_kit(o, o->round ? round : 0);
-  char *error = NULL;
   unsigned char central_key[ICS_KEY_BYTES];
-  if (o->central_key && ics_keys_read_public(o->central_key, central_key, cli_lang, &error))
-    return fail(error);
+  if (o->central_key && read_central_key(o->central_key, central_key)) return EXIT_FAIL;
+  char *error = NULL;
   char *dir = o->forms ? ics_strdup(o->forms) : ics_definitions_dir();
   ics_errors diags = {0};
   size_t form_count = 0;
@@ -476,10 +486,9 @@ static int collect_set_key(ics_store *store, const options *o) {
     return EXIT_USAGE;
   }
   unsigned char key[ICS_KEY_BYTES];
+  if (read_central_key(o->central_key, key)) return EXIT_FAIL;
   char *error = NULL;
-  if (ics_keys_read_public(o->central_key, key, cli_lang, &error) ||
-      ics_store_set_central_key(store, key, &error))
-    return fail(error);
+  if (ics_store_set_central_key(store, key, &error)) return fail(error);
   char fingerprint[ICS_FINGERPRINT_SIZE];
   ics_key_fingerprint(key, fingerprint);
   fprintf(stderr, cli_tr("Từ nay các gói xuất từ '%s' được niêm phong bằng khóa của Sở %s.\n",

@@ -148,6 +148,20 @@ int cli_common_option(int argc, char **argv, int *i, const char *help_vi, const 
   return 3;
 }
 
+void cli_print_error(const ics_error *err) {
+  if (!err->message || err->fixed_text) { /* out of memory: say what to do about it */
+    cli_error("%s", "%s", cli_message(NULL));
+    return;
+  }
+  if (!err->file) {
+    cli_error("%s", "%s", err->message);
+    return;
+  }
+  char *line = ics_error_format(err);
+  cli_note("%s", "%s", line ? line : err->message);
+  ics_free(line);
+}
+
 void cli_print_diags(const ics_errors *diags) {
   for (size_t i = 0; i < diags->count; i++) {
     char *line = ics_error_format(&diags->items[i]);
