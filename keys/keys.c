@@ -64,18 +64,6 @@ static int say_as(ics_error *err, ics_lang lang, ics_code code, keys_message id,
   return -1;
 }
 
-/* The code of a failed system call of the file system. */
-static ics_code errno_code(int e) {
-  switch (e) {
-  case ENOSPC: case EDQUOT: return ICS_E_DISK_FULL;
-  case EACCES: case EPERM: case EROFS: return ICS_E_PERMISSION;
-  case EEXIST: return ICS_E_EXISTS;
-  case ENOENT: return ICS_E_NOT_FOUND;
-  case ENOMEM: return ICS_E_NO_MEMORY;
-  default: return ICS_E_IO;
-  }
-}
-
 void ics_key_fingerprint(const unsigned char public_key[ICS_KEY_BYTES],
                          char out[ICS_FINGERPRINT_SIZE]) {
   unsigned char digest[crypto_hash_sha256_BYTES];
@@ -128,7 +116,7 @@ static void key_file_text(char out[KEY_FILE_MAX], bool secret, const unsigned ch
 
 static int write_error(const char *path, ics_lang lang, ics_error *err) {
   int e = errno;
-  return say_as(err, lang, errno_code(e), K_CANNOT_WRITE, path, strerror(e));
+  return say_as(err, lang, ics_code_from_errno(e), K_CANNOT_WRITE, path, strerror(e));
 }
 
 /* Is the line p[0..n) "KIND:…"? */
@@ -210,7 +198,7 @@ static int load_key_file(const char *path, bool secret, char text[KEY_FILE_MAX],
   case ICS_E_NO_MEMORY: ics_error_no_memory(err, lang); return -1;
   default: {
     int e = errno;
-    return say_as(err, lang, errno_code(e), K_CANNOT_READ, path, strerror(e));
+    return say_as(err, lang, ics_code_from_errno(e), K_CANNOT_READ, path, strerror(e));
   }
   }
   if (open_to_others) return say(err, lang, K_OPEN_TO_OTHERS, path, mode, path);
@@ -287,7 +275,7 @@ static int make_keys(const char *dir, const char *key_path, const char *pub_path
                      ics_error *err) {
   if (ics_make_private_dir(dir) != 0) {
     int e = errno;
-    return say_as(err, lang, errno_code(e), K_CANNOT_MKDIR, dir, strerror(e));
+    return say_as(err, lang, ics_code_from_errno(e), K_CANNOT_MKDIR, dir, strerror(e));
   }
   unsigned char seal_pk[ICS_KEY_BYTES], seal_sk[ICS_KEY_BYTES], seed[ICS_KEY_BYTES];
   unsigned char sign_pk[ICS_SIGN_PUBLIC_BYTES], sign_sk[ICS_SIGN_SECRET_BYTES];

@@ -96,23 +96,11 @@ static int no_memory(kctx *c) {
   return -1;
 }
 
-/* The code of a failed system call of the file system. */
-static ics_code errno_code(int e) {
-  switch (e) {
-  case ENOSPC: case EDQUOT: return ICS_E_DISK_FULL;
-  case EACCES: case EPERM: case EROFS: return ICS_E_PERMISSION;
-  case EEXIST: return ICS_E_EXISTS;
-  case ENOENT: return ICS_E_NOT_FOUND;
-  case ENOMEM: return ICS_E_NO_MEMORY;
-  default: return ICS_E_IO;
-  }
-}
-
 /* Says id, whose one argument is strerror(errno), with errno's code; returns -1. */
 static int fail_errno(kctx *c, kit_message id) {
   int e = errno;
   ics_message m = messages[id];
-  m.code = errno_code(e);
+  m.code = ics_code_from_errno(e);
   ics_error_say(c->err, c->lang, &m, strerror(e));
   return -1;
 }

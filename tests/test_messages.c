@@ -5,6 +5,7 @@
  * table exists in Vietnamese and English with the same printf conversions in the same order
  * (a format that takes other arguments in one language would read the wrong ones). */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,10 @@ static void check_error_type(void) {
   CHECK(list.count == 0 && list.no_memory && ics_errors_code(&list) == ICS_E_NO_MEMORY);
   ics_errors_free(&list);
   ics_error_say(NULL, ICS_EN, &first, 1); /* a caller that does not want to know */
+
+  CHECK(ics_code_from_errno(ENOSPC) == ICS_E_DISK_FULL);
+  CHECK(ics_code_from_errno(EACCES) == ICS_E_PERMISSION);
+  CHECK(ics_code_from_errno(EIO) == ICS_E_IO);
 }
 
 int main(int argc, char **argv) {
