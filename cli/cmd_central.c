@@ -147,12 +147,12 @@ int cmd_merge(int argc, char **argv) {
                 "'%s' is the --db database itself, not a bundle", files[i]);
       return EXIT_FAIL;
     }
-  char *error = NULL;
   unsigned char public_key[ICS_KEY_BYTES], secret_key[ICS_KEY_BYTES];
-  if (key && ics_keys_read_secret(key, public_key, secret_key, cli_lang, &error)) {
+  ics_error key_err = {0};
+  if (key && ics_keys_read_secret(key, public_key, secret_key, cli_lang, &key_err)) {
     /* ics_keys_read_secret wipes what it read */
-    cli_error("%s", "%s", cli_message(error));
-    ics_free(error);
+    cli_print_error(&key_err);
+    ics_error_clear(&key_err);
     return EXIT_FAIL;
   }
   ics_error err = {0};

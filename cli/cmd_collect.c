@@ -125,12 +125,6 @@ static int parse_options(int argc, char **argv, options *o) {
   return -1;
 }
 
-static int fail(char *error) {
-  cli_error("%s", "%s", cli_message(error));
-  ics_free(error);
-  return EXIT_FAIL;
-}
-
 /* The store's error printed (and cleared): EXIT_FAIL. */
 static int store_failed(ics_error *err) {
   cli_print_error(err);
@@ -155,14 +149,25 @@ static void show_clock(int round) {
             year, round);
 }
 
+/* Reads the sealing key of --central-key central.pub; -1 when it cannot (the error is
+ * printed). */
+static int read_central_key(const char *path, unsigned char key[ICS_KEY_BYTES]) {
+  ics_error err = {0};
+  if (ics_keys_read_public(path, key, cli_lang, &err) == 0) return 0;
+  cli_print_error(&err);
+  ics_error_clear(&err);
+  return -1;
+}
+
 /* ---- kits -------------------------------------------------------------------------------- */
 /* Reads a kit and checks its signature; NULL when it cannot be used (the error is printed). */
 static ics_kit *read_kit(const char *path) {
-  char *error = NULL;
-  ics_kit *kit = ics_kit_read(path, cli_lang, &error);
+  ics_error err = {0};
+  ics_kit *kit = ics_kit_read(path, cli_lang, &err);
   if (!kit) {
-    cli_error("%s: %s", "%s: %s", path, cli_message(error));
-    ics_free(error);
+    ics_error_prefix(&err, "%s: ", path); /* the kit's messages never name the file */
+    cli_print_error(&err);
+    ics_error_clear(&err);
   }
   return kit;
 }
@@ -256,10 +261,8 @@ static int collect_init(const options *o) {
     round = (int)r;
   }
   if (o->kit) return init_from_kit(o, o->round ? round : 0);
-  char *error = NULL;
   unsigned char central_key[ICS_KEY_BYTES];
-  if (o->central_key && ics_keys_read_public(o->central_key, central_key, cli_lang, &error))
-    return fail(error);
+  if (o->central_key && read_central_key(o->central_key, central_key)) return EXIT_FAIL;
   char *dir = o->forms ? ics_strdup(o->forms) : cli_definitions_dir();
   ics_errors diags = {0};
   ics_error err = {0};
@@ -483,8 +486,7 @@ static int collect_set_key(ics_store *store, const options *o) {
     return EXIT_USAGE;
   }
   unsigned char key[ICS_KEY_BYTES];
-  char *error = NULL;
-  if (ics_keys_read_public(o->central_key, key, cli_lang, &error)) return fail(error);
+  if (read_central_key(o->central_key, key)) return EXIT_FAIL;
   ics_error err = {0};
   if (ics_store_set_central_key(store, key, &err)) return store_failed(&err);
   char fingerprint[ICS_FINGERPRINT_SIZE];

@@ -67,19 +67,19 @@ int cmd_keys(int argc, char **argv) {
     cli_error("cách dùng: ictsurvey keys init --dir THƯ_MỤC", "usage: ictsurvey keys init --dir DIR");
     return EXIT_USAGE;
   }
-  char *error = NULL;
+  ics_error err = {0};
   bool upgraded = false;
-  if (ics_keys_init_ex(dir, &upgraded, cli_lang, &error)) {
-    cli_error("%s", "%s", cli_message(error));
-    ics_free(error);
+  if (ics_keys_init(dir, &upgraded, cli_lang, &err)) {
+    cli_print_error(&err);
+    ics_error_clear(&err);
     return EXIT_FAIL;
   }
+  /* the fingerprints shown come from the file as written ("?" if it cannot be read back) */
   char *pub = ics_path_join(dir, "central.pub");
   ics_office_public office = {.can_sign = false};
   char fingerprint[ICS_FINGERPRINT_SIZE] = "?";
-  if (pub && ics_keys_read_office_public(pub, &office, cli_lang, &error) == 0)
+  if (pub && ics_keys_read_office_public(pub, &office, cli_lang, NULL) == 0)
     ics_key_fingerprint(office.seal, fingerprint);
-  ics_free(error);
   ics_free(pub);
   if (upgraded)
     cli_note("Đã thêm khóa ký của Sở vào '%s' (để ký bộ biểu mẫu: ictsurvey kit --key %s/central.key); "

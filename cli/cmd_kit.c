@@ -63,11 +63,11 @@ static char *keys_text(const ics_office_public *pub, const ics_office_public *ne
 
 static int write_kit(const char *db, const char *key_path, const char *forms_dir, int round,
                      const char *next_path, const char *output, bool force) {
-  char *error = NULL;
+  ics_error err = {0}; /* of the keys, the database and the kit */
   ics_office_secret key;
-  if (ics_keys_read_office_secret(key_path, &key, cli_lang, &error)) {
-    cli_error("%s", "%s", cli_message(error));
-    ics_free(error);
+  if (ics_keys_read_office_secret(key_path, &key, cli_lang, &err)) {
+    cli_print_error(&err);
+    ics_error_clear(&err);
     return EXIT_FAIL;
   }
   int status = EXIT_FAIL;
@@ -83,8 +83,8 @@ static int write_kit(const char *db, const char *key_path, const char *forms_dir
               key_path);
     goto done;
   }
-  if (next_path && ics_keys_read_office_public(next_path, &next, cli_lang, &error)) {
-    cli_error("%s", "%s", cli_message(error));
+  if (next_path && ics_keys_read_office_public(next_path, &next, cli_lang, &err)) {
+    cli_print_error(&err);
     goto done;
   }
   if (next_path && (!next.can_sign || !memcmp(next.signing, key.pub.signing, 32))) {
@@ -110,7 +110,6 @@ static int write_kit(const char *db, const char *key_path, const char *forms_dir
   }
   /* a new database, or one made before kits, starts with exactly these */
   ics_central_options options = {.initial = &defs};
-  ics_error err = {0};
   c = ics_central_open(db, &options, cli_lang, &err);
   keys = c ? keys_text(&key.pub, next_path ? &next : NULL) : NULL;
   if (c && !keys) ics_error_no_memory(&err, cli_lang);
@@ -141,10 +140,11 @@ static int write_kit(const char *db, const char *key_path, const char *forms_dir
     memcpy(kit.next_seal_key, next.seal, 32);
     memcpy(kit.next_signing_key, next.signing, 32);
   }
-  int written = ics_kit_write(output, &kit, key.signing_secret, cli_lang, &error);
+  int written = ics_kit_write(output, &kit, key.signing_secret, cli_lang, &err);
   ics_free(forms);
   if (written) {
-    cli_error("%s: %s", "%s: %s", output, cli_message(error));
+    ics_error_prefix(&err, "%s: ", output); /* the kit's messages never name the file */
+    cli_print_error(&err);
     goto done;
   }
   if (stamp.is_new)
@@ -169,7 +169,7 @@ static int write_kit(const char *db, const char *key_path, const char *forms_dir
   }
   status = EXIT_OK;
 done:
-  ics_free(error);
+  ics_error_clear(&err);
   ics_free(keys);
   ics_free(dir);
   ics_central_close(c);

@@ -431,10 +431,11 @@ int cmd_simulate(int argc, char **argv) {
   }
   ics_kit *kit = NULL;
   if (kit_path) {
-    char *error = NULL;
-    if (!(kit = ics_kit_read(kit_path, cli_lang, &error))) {
-      cli_error("%s: %s", "%s: %s", kit_path, cli_message(error));
-      ics_free(error);
+    ics_error err = {0};
+    if (!(kit = ics_kit_read(kit_path, cli_lang, &err))) {
+      ics_error_prefix(&err, "%s: ", kit_path);
+      cli_print_error(&err);
+      ics_error_clear(&err);
       return EXIT_FAIL;
     }
     s.kit = kit;
@@ -442,10 +443,10 @@ int cmd_simulate(int argc, char **argv) {
   }
   unsigned char key[ICS_KEY_BYTES];
   if (central_key) {
-    char *error = NULL;
-    if (ics_keys_read_public(central_key, key, cli_lang, &error)) {
-      cli_error("%s", "%s", cli_message(error));
-      ics_free(error);
+    ics_error err = {0};
+    if (ics_keys_read_public(central_key, key, cli_lang, &err)) {
+      cli_print_error(&err);
+      ics_error_clear(&err);
       return EXIT_FAIL;
     }
     s.central_key = key;

@@ -1,6 +1,7 @@
 /* error.c - the error type, its code registry, and lists of errors. */
 #include "ics_common.h"
 
+#include <errno.h>
 #include <string.h>
 
 static const struct {
@@ -19,6 +20,17 @@ const char *ics_code_name(ics_code code) {
 const char *ics_code_text(ics_code code, ics_lang lang) {
   if ((unsigned)code >= ICS_CODE_COUNT) code = ICS_E_INVALID;
   return codes[code].text[lang == ICS_EN];
+}
+
+ics_code ics_code_from_errno(int e) {
+  switch (e) {
+  case ENOSPC: case EDQUOT: return ICS_E_DISK_FULL;
+  case EACCES: case EPERM: case EROFS: return ICS_E_PERMISSION;
+  case EEXIST: return ICS_E_EXISTS;
+  case ENOENT: return ICS_E_NOT_FOUND;
+  case ENOMEM: return ICS_E_NO_MEMORY;
+  default: return ICS_E_IO;
+  }
 }
 
 const char *ics_message_text(const ics_message *m, ics_lang lang) {

@@ -79,6 +79,9 @@ typedef enum {
 const char *ics_code_name(ics_code code);
 /* The code's own short text ("không đủ bộ nhớ"): the message when nothing better is known. */
 const char *ics_code_text(ics_code code, ics_lang lang);
+/* The code of a failed call on files, from its errno: ICS_E_DISK_FULL (ENOSPC, EDQUOT),
+ * ICS_E_PERMISSION, ICS_E_EXISTS, ICS_E_NOT_FOUND, ICS_E_NO_MEMORY, else ICS_E_IO. */
+ics_code ics_code_from_errno(int e);
 
 typedef struct {
   ics_code code;   /* ICS_OK: no error */

@@ -9,8 +9,11 @@
 #include <string.h>
 
 #include "keys.h"
+#include "keys_messages.h"
 
-#define TR(lang, vi, en) ((lang) == ICS_EN ? (en) : (vi))
+typedef enum { ICS_KEYS_MESSAGES(ICS_MESSAGE_ID) K_COUNT } keys_message;
+
+static const ics_message messages[K_COUNT] = {ICS_KEYS_MESSAGES(ICS_MESSAGE_ENTRY)};
 
 /* The key lines of a file: [SEAL] required, [SIGN] optional, each at most once. */
 typedef struct {
@@ -30,16 +33,35 @@ _Static_assert(crypto_sign_SEEDBYTES == ICS_KEY_BYTES && crypto_sign_PUBLICKEYBY
                    crypto_sign_SECRETKEYBYTES == ICS_SIGN_SECRET_BYTES && crypto_box_SECRETKEYBYTES == ICS_KEY_BYTES,
                "key sizes");
 
-static int set_error(char **error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int set_error(char **error, const char *fmt, ...) {
-  ics_buf b = {0};
+/* Says message id (with its table's code) and returns -1. */
+static int say(ics_error *err, ics_lang lang, keys_message id, ...) {
   va_list ap;
-  va_start(ap, fmt);
-  ics_buf_vprintf(&b, fmt, ap);
+  va_start(ap, id);
+  ics_error_vsay_at(err, lang, NULL, 0, 0, &messages[id], ap);
   va_end(ap);
-  if (error) *error = ics_buf_take(&b);
-  else ics_buf_free(&b);
-  return 1;
+  return -1;
+}
+
+/* Says message id at line:column of the key file path and returns -1. */
+static int say_at(ics_error *err, ics_lang lang, const char *path, size_t line, size_t column,
+                  keys_message id, ...) {
+  va_list ap;
+  va_start(ap, id);
+  ics_error_vsay_at(err, lang, path, (int)line, (int)column, &messages[id], ap);
+  va_end(ap);
+  return -1;
+}
+
+/* Says message id with the code of what failed (errno's, or the error it wraps) rather than
+ * the table's, and returns -1. */
+static int say_as(ics_error *err, ics_lang lang, ics_code code, keys_message id, ...) {
+  ics_message m = messages[id];
+  m.code = code;
+  va_list ap;
+  va_start(ap, id);
+  ics_error_vsay_at(err, lang, NULL, 0, 0, &m, ap);
+  va_end(ap);
+  return -1;
 }
 
 void ics_key_fingerprint(const unsigned char public_key[ICS_KEY_BYTES],
@@ -92,20 +114,9 @@ static void key_file_text(char out[KEY_FILE_MAX], bool secret, const unsigned ch
   sodium_memzero(sign_line, sizeof sign_line);
 }
 
-static int write_error(const char *path, ics_lang lang, char **error) {
-  return set_error(error, TR(lang, "không ghi được '%s': %s", "cannot write '%s': %s"), path,
-                   strerror(errno));
-}
-
-static int already_there(const char *dir, ics_lang lang, char **error) {
-  return set_error(error,
-                   TR(lang,
-                      "'%s' đã có một cặp khóa; không thay thế nó (các gói đã niêm phong bằng khóa cũ sẽ "
-                      "không mở được nữa). Muốn đổi khóa: tạo cặp mới ở thư mục khác (xem docs/security.md)",
-                      "'%s' already holds a key pair; it is not replaced (bundles sealed to the old key "
-                      "could no longer be opened). To change keys, make the new pair in another folder "
-                      "(see docs/security.md)"),
-                   dir);
+static int write_error(const char *path, ics_lang lang, ics_error *err) {
+  int e = errno;
+  return say_as(err, lang, ics_code_from_errno(e), K_CANNOT_WRITE, path, strerror(e));
 }
 
 /* Is the line p[0..n) "KIND:…"? */
@@ -119,7 +130,7 @@ static bool has_kind(const char *p, size_t n, const char *kind) {
  * is refused with a message saying which file this is. */
 static int parse_key_file(const char *path, const char *text, size_t size, bool secret,
                           unsigned char keys[KEY_LINES][ICS_KEY_BYTES], bool *can_sign, ics_lang lang,
-                          char **error) {
+                          ics_error *err) {
   const key_line *mine = secret ? SECRET_LINES : PUBLIC_LINES, *other = secret ? PUBLIC_LINES : SECRET_LINES;
   const char *p = text, *end = text + size;
   size_t line = 0;
@@ -135,51 +146,28 @@ static int parse_key_file(const char *path, const char *text, size_t size, bool 
       p = nl ? nl + 1 : end;
       continue;
     }
-    if (has_kind(p, n, other[SEAL].kind) || has_kind(p, n, other[SIGN].kind)) {
-      if (secret)
-        return set_error(error,
-                         TR(lang, "%s:%zu:1: error: đây là khóa CÔNG KHAI (central.pub); lệnh này cần khóa bí mật central.key",
-                            "%s:%zu:1: error: this is the PUBLIC key (central.pub); this command needs the secret key, central.key"),
-                         path, line);
-      return set_error(error,
-                       TR(lang, "%s:%zu:1: error: đây là khóa BÍ MẬT (central.key), không bao giờ được rời văn phòng trung tâm; hãy dùng central.pub",
-                          "%s:%zu:1: error: this is the SECRET key (central.key), which must never leave the central office; give central.pub"),
-                       path, line);
-    }
+    if (has_kind(p, n, other[SEAL].kind) || has_kind(p, n, other[SIGN].kind))
+      return say_at(err, lang, path, line, 1, secret ? K_PUBLIC_GIVEN : K_SECRET_GIVEN);
     int which = has_kind(p, n, mine[SIGN].kind) ? SIGN : SEAL;
     size_t kind_len = strlen(mine[which].kind), alg_len = strlen(mine[which].alg);
     size_t prefix = kind_len + 2 + alg_len + 1; /* "KIND: ALG " */
     bool well_formed = n >= prefix && memcmp(p, mine[which].kind, kind_len) == 0 &&
                        memcmp(p + kind_len, ": ", 2) == 0 &&
                        memcmp(p + kind_len + 2, mine[which].alg, alg_len) == 0 && p[prefix - 1] == ' ';
-    if (which == SEAL && (found[SEAL] || !well_formed))
-      return set_error(error,
-                       TR(lang, "%s:%zu:1: error: cần một dòng '%s: x25519 KHÓA_HEX' và chỉ một",
-                          "%s:%zu:1: error: expected one line '%s: x25519 HEXKEY' and only one"),
-                       path, line, mine[SEAL].kind);
-    if (which == SIGN && (found[SIGN] || !well_formed))
-      return set_error(error,
-                       TR(lang, "%s:%zu:1: error: cần nhiều nhất một dòng '%s: ed25519 KHÓA_HEX'",
-                          "%s:%zu:1: error: expected at most one line '%s: ed25519 HEXKEY'"),
-                       path, line, mine[SIGN].kind);
+    if (found[which] || !well_formed)
+      return say_at(err, lang, path, line, 1, which == SEAL ? K_SEAL_LINE : K_SIGN_LINE,
+                    mine[which].kind);
     const char *hex = p + prefix;
     size_t hex_len = n - prefix, bin_len = 0;
     const char *hex_end;
     if (hex_len != ICS_KEY_BYTES * 2 ||
         sodium_hex2bin(keys[which], ICS_KEY_BYTES, hex, hex_len, NULL, &bin_len, &hex_end) != 0 ||
         bin_len != ICS_KEY_BYTES)
-      return set_error(error,
-                       TR(lang, "%s:%zu:%zu: error: khóa phải là 64 chữ số hex (tệp bị sửa hoặc hỏng?)",
-                          "%s:%zu:%zu: error: the key must be 64 hex digits (was the file edited or damaged?)"),
-                       path, line, prefix + 1);
+      return say_at(err, lang, path, line, prefix + 1, K_BAD_HEX);
     found[which] = true;
     p = nl ? nl + 1 : end;
   }
-  if (!found[SEAL])
-    return set_error(error,
-                     TR(lang, "%s: không phải tệp khóa của ictsurvey (thiếu dòng '%s: …')",
-                        "%s: not an ictsurvey key file (no '%s: …' line)"),
-                     path, mine[SEAL].kind);
+  if (!found[SEAL]) return say(err, lang, K_NOT_KEY_FILE, path, mine[SEAL].kind);
   *can_sign = found[SIGN];
   return 0;
 }
@@ -187,7 +175,7 @@ static int parse_key_file(const char *path, const char *text, size_t size, bool 
 /* Reads a key file whole into text[0..KEY_FILE_MAX), with no other copy made of a secret one,
  * and that only when no other user may read it. The caller wipes text. */
 static int load_key_file(const char *path, bool secret, char text[KEY_FILE_MAX], size_t *size,
-                         ics_lang lang, char **error) {
+                         ics_lang lang, ics_error *err) {
   bool open_to_others = false;
   unsigned mode = 0;
   *size = 0;
@@ -202,37 +190,29 @@ static int load_key_file(const char *path, bool secret, char text[KEY_FILE_MAX],
     }
     open_to_others = false;
   }
-  if (st == ICS_E_NOT_FOUND)
-    return set_error(error, TR(lang, "%s: không có tệp khóa này", "%s: no such key file"), path);
-  if (st == ICS_E_NOT_REGULAR)
-    return set_error(error, TR(lang, "%s: đây không phải một tệp thường (là thư mục, ống dẫn hay thiết bị); hãy chỉ ra chính tệp khóa",
-                               "%s: not a regular file (a folder, a pipe or a device); give the key file itself"),
-                     path);
-  if (st == ICS_E_TOO_LARGE)
-    return set_error(error, TR(lang, "%s: quá lớn để là tệp khóa (%zu byte)", "%s: too large to be a key file (%zu bytes)"),
-                     path, *size);
-  if (st == ICS_E_NO_MEMORY) return set_error(error, "%s", TR(lang, "không đủ bộ nhớ", "out of memory"));
-  if (st != ICS_OK)
-    return set_error(error, TR(lang, "%s: không đọc được: %s", "%s: cannot read: %s"), path, strerror(errno));
-  if (open_to_others)
-    return set_error(error,
-                     TR(lang,
-                        "%s: người dùng khác trên máy này cũng đọc được khóa bí mật (quyền %04o): "
-                        "không dùng nó. Hãy chạy 'chmod 600 %s', rồi cân nhắc đổi khóa (docs/security.md)",
-                        "%s: other users of this machine can read this secret key (mode %04o): it is "
-                        "not used. Run 'chmod 600 %s', then consider changing keys (docs/security.md)"),
-                     path, mode, path);
+  switch (st) {
+  case ICS_OK: break;
+  case ICS_E_NOT_FOUND: return say(err, lang, K_NOT_FOUND, path);
+  case ICS_E_NOT_REGULAR: return say(err, lang, K_NOT_REGULAR, path);
+  case ICS_E_TOO_LARGE: return say(err, lang, K_TOO_LARGE, path, *size);
+  case ICS_E_NO_MEMORY: ics_error_no_memory(err, lang); return -1;
+  default: {
+    int e = errno;
+    return say_as(err, lang, ics_code_from_errno(e), K_CANNOT_READ, path, strerror(e));
+  }
+  }
+  if (open_to_others) return say(err, lang, K_OPEN_TO_OTHERS, path, mode, path);
   return 0;
 }
 
 /* load_key_file, then parse_key_file; keys wiped on failure. */
 static int read_key_file(const char *path, bool secret, unsigned char keys[KEY_LINES][ICS_KEY_BYTES],
-                         bool *can_sign, ics_lang lang, char **error) {
+                         bool *can_sign, ics_lang lang, ics_error *err) {
   char text[KEY_FILE_MAX];
   size_t size = 0;
   *can_sign = false;
-  int rc = load_key_file(path, secret, text, &size, lang, error);
-  if (rc == 0) rc = parse_key_file(path, text, size, secret, keys, can_sign, lang, error);
+  int rc = load_key_file(path, secret, text, &size, lang, err);
+  if (rc == 0) rc = parse_key_file(path, text, size, secret, keys, can_sign, lang, err);
   sodium_memzero(text, sizeof text);
   if (rc) {
     sodium_memzero(keys, KEY_LINES * ICS_KEY_BYTES);
@@ -241,18 +221,15 @@ static int read_key_file(const char *path, bool secret, unsigned char keys[KEY_L
   return rc;
 }
 
-static int start(ics_lang lang, char **error) {
-  *error = NULL;
-  if (sodium_init() < 0)
-    return set_error(error, "%s", TR(lang, "không khởi động được libsodium", "cannot initialise libsodium"));
-  return 0;
+static int start(ics_lang lang, ics_error *err) {
+  return sodium_init() < 0 ? say(err, lang, K_SODIUM) : 0;
 }
 
-int ics_keys_read_office_public(const char *path, ics_office_public *out, ics_lang lang, char **error) {
+int ics_keys_read_office_public(const char *path, ics_office_public *out, ics_lang lang, ics_error *err) {
   memset(out, 0, sizeof *out);
-  if (start(lang, error)) return 1;
+  if (start(lang, err)) return -1;
   unsigned char keys[KEY_LINES][ICS_KEY_BYTES];
-  if (read_key_file(path, false, keys, &out->can_sign, lang, error)) return 1;
+  if (read_key_file(path, false, keys, &out->can_sign, lang, err)) return -1;
   memcpy(out->seal, keys[SEAL], ICS_KEY_BYTES);
   if (out->can_sign) memcpy(out->signing, keys[SIGN], ICS_SIGN_PUBLIC_BYTES);
   return 0;
@@ -260,11 +237,11 @@ int ics_keys_read_office_public(const char *path, ics_office_public *out, ics_la
 
 void ics_office_secret_wipe(ics_office_secret *key) { sodium_memzero(key, sizeof *key); }
 
-int ics_keys_read_office_secret(const char *path, ics_office_secret *out, ics_lang lang, char **error) {
+int ics_keys_read_office_secret(const char *path, ics_office_secret *out, ics_lang lang, ics_error *err) {
   memset(out, 0, sizeof *out);
-  if (start(lang, error)) return 1;
+  if (start(lang, err)) return -1;
   unsigned char keys[KEY_LINES][ICS_KEY_BYTES];
-  if (read_key_file(path, true, keys, &out->pub.can_sign, lang, error)) return 1;
+  if (read_key_file(path, true, keys, &out->pub.can_sign, lang, err)) return -1;
   memcpy(out->seal_secret, keys[SEAL], ICS_KEY_BYTES);
   crypto_scalarmult_base(out->pub.seal, out->seal_secret);
   if (out->pub.can_sign) crypto_sign_seed_keypair(out->pub.signing, out->signing_secret, keys[SIGN]);
@@ -273,19 +250,19 @@ int ics_keys_read_office_secret(const char *path, ics_office_secret *out, ics_la
 }
 
 int ics_keys_read_public(const char *path, unsigned char public_key[ICS_KEY_BYTES], ics_lang lang,
-                         char **error) {
+                         ics_error *err) {
   ics_office_public office;
-  if (ics_keys_read_office_public(path, &office, lang, error)) return 1;
+  if (ics_keys_read_office_public(path, &office, lang, err)) return -1;
   memcpy(public_key, office.seal, ICS_KEY_BYTES);
   return 0;
 }
 
 int ics_keys_read_secret(const char *path, unsigned char public_key[ICS_KEY_BYTES],
-                         unsigned char secret_key[ICS_KEY_BYTES], ics_lang lang, char **error) {
+                         unsigned char secret_key[ICS_KEY_BYTES], ics_lang lang, ics_error *err) {
   ics_office_secret office;
-  if (ics_keys_read_office_secret(path, &office, lang, error)) {
+  if (ics_keys_read_office_secret(path, &office, lang, err)) {
     sodium_memzero(secret_key, ICS_KEY_BYTES);
-    return 1;
+    return -1;
   }
   memcpy(public_key, office.pub.seal, ICS_KEY_BYTES);
   memcpy(secret_key, office.seal_secret, ICS_KEY_BYTES);
@@ -295,10 +272,11 @@ int ics_keys_read_secret(const char *path, unsigned char public_key[ICS_KEY_BYTE
 
 /* A folder with neither file: both pairs, both files written new (never over a file). */
 static int make_keys(const char *dir, const char *key_path, const char *pub_path, ics_lang lang,
-                     char **error) {
-  if (ics_make_private_dir(dir) != 0)
-    return set_error(error, TR(lang, "không tạo được thư mục '%s': %s", "cannot create the folder '%s': %s"),
-                     dir, strerror(errno));
+                     ics_error *err) {
+  if (ics_make_private_dir(dir) != 0) {
+    int e = errno;
+    return say_as(err, lang, ics_code_from_errno(e), K_CANNOT_MKDIR, dir, strerror(e));
+  }
   unsigned char seal_pk[ICS_KEY_BYTES], seal_sk[ICS_KEY_BYTES], seed[ICS_KEY_BYTES];
   unsigned char sign_pk[ICS_SIGN_PUBLIC_BYTES], sign_sk[ICS_SIGN_SECRET_BYTES];
   char text[KEY_FILE_MAX], seal_fp[ICS_FINGERPRINT_SIZE], office_fp[ICS_FINGERPRINT_SIZE];
@@ -307,15 +285,15 @@ static int make_keys(const char *dir, const char *key_path, const char *pub_path
   crypto_sign_seed_keypair(sign_pk, sign_sk, seed);
   ics_key_fingerprint(seal_pk, seal_fp);
   ics_key_fingerprint(sign_pk, office_fp);
-  int rc = 1;
+  int rc = -1;
   key_file_text(text, true, seal_sk, seed, seal_fp, office_fp);
   if (ics_write_private_file(key_path, text, strlen(text)) != 0) {
-    write_error(key_path, lang, error);
+    write_error(key_path, lang, err);
     goto done;
   }
   key_file_text(text, false, seal_pk, sign_pk, seal_fp, office_fp);
   if (ics_write_private_file(pub_path, text, strlen(text)) != 0) {
-    write_error(pub_path, lang, error);
+    write_error(pub_path, lang, err);
     remove(key_path); /* a secret key without its public half helps nobody */
     goto done;
   }
@@ -332,30 +310,24 @@ done:
  * when they did not end with one, the comment and the key line. */
 static int append_key_line(const char *path, const char *old, size_t old_size, const char *comment,
                            const key_line *line, const unsigned char key[ICS_KEY_BYTES], ics_lang lang,
-                           char **error) {
+                           ics_error *err) {
   char text[KEY_LINE_SIZE];
   key_line_text(text, line, key);
   bool newline = old_size && old[old_size - 1] != '\n';
   size_t total = old_size + newline + strlen(comment) + strlen(text);
-  int rc = 1;
+  int rc = -1;
   ics_output o;
   if (total > KEY_FILE_MAX) {
-    set_error(error,
-              TR(lang,
-                 "%s: thêm khóa ký sẽ làm tệp lớn hơn mức cho phép của tệp khóa (%zu byte, tối đa %d): "
-                 "hãy xóa bớt dòng chú thích (#) rồi chạy lại keys init",
-                 "%s: with the signing key added it would be larger than a key file may be (%zu bytes, at "
-                 "most %d): remove some comment (#) lines, then run keys init again"),
-              path, total, (int)KEY_FILE_MAX);
+    say(err, lang, K_APPEND_TOO_LARGE, path, total, (int)KEY_FILE_MAX);
   } else if (ics_output_begin(&o, path) != 0) {
-    write_error(path, lang, error);
+    write_error(path, lang, err);
   } else {
     if (ics_output_write(&o, old, old_size) == 0 && (!newline || ics_output_write(&o, "\n", 1) == 0) &&
         ics_output_write(&o, comment, strlen(comment)) == 0 && ics_output_write(&o, text, strlen(text)) == 0 &&
         ics_output_commit(&o) == 0)
       rc = 0;
     else
-      write_error(path, lang, error);
+      write_error(path, lang, err);
     ics_output_end(&o);
   }
   sodium_memzero(text, sizeof text);
@@ -365,48 +337,28 @@ static int append_key_line(const char *path, const char *old, size_t old_size, c
 /* A folder with both files: adds the signing pair to a pair made by an older version, or
  * central.pub's half of it when only central.key has it. */
 static int add_signing_key(const char *dir, const char *key_path, const char *pub_path, bool *upgraded,
-                           ics_lang lang, char **error) {
+                           ics_lang lang, ics_error *err) {
   char key_text[KEY_FILE_MAX], pub_text[KEY_FILE_MAX];
   size_t key_size = 0, pub_size = 0;
   unsigned char secret[KEY_LINES][ICS_KEY_BYTES], pub_keys[KEY_LINES][ICS_KEY_BYTES];
   unsigned char seal_pk[ICS_KEY_BYTES], sign_pk[ICS_SIGN_PUBLIC_BYTES], sign_sk[ICS_SIGN_SECRET_BYTES];
   bool key_signs = false, pub_signs = false;
-  int rc = 1;
-  if (load_key_file(key_path, true, key_text, &key_size, lang, error) ||
-      parse_key_file(key_path, key_text, key_size, true, secret, &key_signs, lang, error) ||
-      load_key_file(pub_path, false, pub_text, &pub_size, lang, error) ||
-      parse_key_file(pub_path, pub_text, pub_size, false, pub_keys, &pub_signs, lang, error))
+  int rc = -1;
+  if (load_key_file(key_path, true, key_text, &key_size, lang, err) ||
+      parse_key_file(key_path, key_text, key_size, true, secret, &key_signs, lang, err) ||
+      load_key_file(pub_path, false, pub_text, &pub_size, lang, err) ||
+      parse_key_file(pub_path, pub_text, pub_size, false, pub_keys, &pub_signs, lang, err))
     goto done;
   crypto_scalarmult_base(seal_pk, secret[SEAL]);
   if (sodium_memcmp(seal_pk, pub_keys[SEAL], ICS_KEY_BYTES) != 0) {
     char in_pub[ICS_FINGERPRINT_SIZE], from_key[ICS_FINGERPRINT_SIZE];
     ics_key_fingerprint(pub_keys[SEAL], in_pub);
     ics_key_fingerprint(seal_pk, from_key);
-    set_error(error,
-              TR(lang,
-                 "'%s': central.pub và central.key không phải cùng một cặp khóa (dấu vân tay khóa niêm "
-                 "phong: %s trong central.pub, %s theo central.key); không thay đổi gì. Hãy đặt vào thư "
-                 "mục đúng tệp central.pub của central.key này",
-                 "'%s': central.pub and central.key are not one key pair (sealing key fingerprints: %s "
-                 "in central.pub, %s from central.key); nothing was changed. Put the central.pub that "
-                 "belongs to this central.key in the folder"),
-              dir, in_pub, from_key);
-    goto done;
-  }
-  if (pub_signs && key_signs) {
-    already_there(dir, lang, error);
+    say(err, lang, K_NOT_ONE_PAIR, dir, in_pub, from_key);
     goto done;
   }
   if (pub_signs) {
-    set_error(error,
-              TR(lang,
-                 "'%s': central.pub có khóa ký nhưng central.key không có (central.key bị thay bằng một "
-                 "bản cũ?); không thay đổi gì. Hãy khôi phục đúng central.key đi cùng central.pub này, "
-                 "hoặc tạo cặp mới ở thư mục khác (xem docs/security.md)",
-                 "'%s': central.pub has a signing key but central.key has none (was central.key replaced "
-                 "by an older copy?); nothing was changed. Restore the central.key that goes with this "
-                 "central.pub, or make a new pair in another folder (see docs/security.md)"),
-              dir);
+    say(err, lang, key_signs ? K_ALREADY_THERE : K_PUB_SIGNS_ALONE, dir);
     goto done;
   }
   if (!key_signs) randombytes_buf(secret[SIGN], ICS_KEY_BYTES);
@@ -418,21 +370,18 @@ static int add_signing_key(const char *dir, const char *key_path, const char *pu
              "# Added later: the office's signing key, which signs survey kits (ictsurvey kit --key "
              "central.key). Office fingerprint: %s\n",
              office_fp);
-    if (append_key_line(key_path, key_text, key_size, comment, &SECRET_LINES[SIGN], secret[SIGN], lang, error))
+    if (append_key_line(key_path, key_text, key_size, comment, &SECRET_LINES[SIGN], secret[SIGN], lang, err))
       goto done;
   }
   snprintf(comment, sizeof comment,
            "# Added later: the office's signing key, which surveyors check kits with. Office "
            "fingerprint, to read back over the phone: %s\n",
            office_fp);
-  if (append_key_line(pub_path, pub_text, pub_size, comment, &PUBLIC_LINES[SIGN], sign_pk, lang, error)) {
-    char *why = *error;
-    *error = NULL;
-    set_error(error,
-              TR(lang, "%s (central.key đã có khóa ký: hãy chạy lại keys init để thêm nó vào central.pub)",
-                 "%s (central.key has its signing key already: run keys init again to add it to central.pub)"),
-              why ? why : TR(lang, "không đủ bộ nhớ", "out of memory"));
-    ics_free(why);
+  ics_error why = {0};
+  if (append_key_line(pub_path, pub_text, pub_size, comment, &PUBLIC_LINES[SIGN], sign_pk, lang, &why)) {
+    /* central.key changed already: say how to finish */
+    say_as(err, lang, why.code, K_PUB_NOT_UPDATED, why.message);
+    ics_error_clear(&why);
     goto done;
   }
   if (upgraded) *upgraded = true;
@@ -444,25 +393,23 @@ done:
   return rc;
 }
 
-int ics_keys_init_ex(const char *dir, bool *upgraded, ics_lang lang, char **error) {
+int ics_keys_init(const char *dir, bool *upgraded, ics_lang lang, ics_error *err) {
   if (upgraded) *upgraded = false;
-  if (start(lang, error)) return 1;
+  if (start(lang, err)) return -1;
   char *pub_path = ics_path_join(dir, "central.pub");
   char *key_path = ics_path_join(dir, "central.key");
   int rc;
-  if (!pub_path || !key_path)
-    rc = set_error(error, "%s", TR(lang, "không đủ bộ nhớ", "out of memory"));
-  else if (ics_path_is_file(pub_path) && ics_path_is_file(key_path))
-    rc = add_signing_key(dir, key_path, pub_path, upgraded, lang, error);
-  else if (ics_path_is_file(pub_path) || ics_path_is_file(key_path))
-    rc = already_there(dir, lang, error);
-  else
-    rc = make_keys(dir, key_path, pub_path, lang, error);
+  if (!pub_path || !key_path) {
+    ics_error_no_memory(err, lang);
+    rc = -1;
+  } else if (ics_path_is_file(pub_path) && ics_path_is_file(key_path)) {
+    rc = add_signing_key(dir, key_path, pub_path, upgraded, lang, err);
+  } else if (ics_path_is_file(pub_path) || ics_path_is_file(key_path)) {
+    rc = say(err, lang, K_ALREADY_THERE, dir);
+  } else {
+    rc = make_keys(dir, key_path, pub_path, lang, err);
+  }
   ics_free(pub_path);
   ics_free(key_path);
   return rc;
-}
-
-int ics_keys_init(const char *dir, ics_lang lang, char **error) {
-  return ics_keys_init_ex(dir, NULL, lang, error);
 }

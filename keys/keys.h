@@ -33,35 +33,38 @@ typedef struct {
 void ics_key_fingerprint(const unsigned char public_key[ICS_KEY_BYTES],
                          char out[ICS_FINGERPRINT_SIZE]);
 
+/* The functions below that can fail return 0, or -1 with *err set (err may be NULL): a
+ * problem at a key line is said at its place in the file (err->file, line, column), the
+ * others name the file or folder in the message. */
+
 /* Makes the office's keys in dir (created 0700 when absent): dir/central.key (0600) and
  * dir/central.pub, each with a sealing line and a signing line. When dir holds both files
  * of an older version (no signing lines), adds a new signing pair instead: the lines are
  * appended, every byte already there kept, each file replaced whole (central.key first);
  * when only central.pub lacks its line (a run stopped between the two), it is derived from
  * central.key. Refuses when both files have signing lines, when only one file is there, or
- * when they are not one pair. 0 (*upgraded, when not NULL: whether an existing pair got the
- * signing key), or 1 with *error (caller frees). */
-int ics_keys_init_ex(const char *dir, bool *upgraded, ics_lang lang, char **error);
-/* ics_keys_init_ex without telling which it did. */
-int ics_keys_init(const char *dir, ics_lang lang, char **error);
+ * when they are not one pair. *upgraded (when not NULL): whether an existing pair got the
+ * signing key rather than a new pair being made. */
+int ics_keys_init(const char *dir, bool *upgraded, ics_lang lang, ics_error *err);
 
 /* Reads central.pub: its sealing line, and its signing line when it has one (a file of an
- * older version has not: can_sign is false). 0, or 1 with *error ("FILE:LINE:COLUMN: error:
- * …" or "FILE: …"). */
-int ics_keys_read_office_public(const char *path, ics_office_public *out, ics_lang lang, char **error);
+ * older version has not: can_sign is false). */
+int ics_keys_read_office_public(const char *path, ics_office_public *out, ics_lang lang,
+                                ics_error *err);
 /* Reads central.key, refusing it when users other than its owner may read it, and derives
  * the public keys. On success the caller wipes it with ics_office_secret_wipe; on failure
  * it is wiped already. */
-int ics_keys_read_office_secret(const char *path, ics_office_secret *out, ics_lang lang, char **error);
+int ics_keys_read_office_secret(const char *path, ics_office_secret *out, ics_lang lang,
+                                ics_error *err);
 void ics_office_secret_wipe(ics_office_secret *key); /* sodium_memzero */
 
-/* Reads central.pub's sealing key (the signing line, if any, is checked and not returned).
- * 0, or 1 with *error ("FILE:LINE:COLUMN: error: …" or "FILE: …"). */
+/* Reads central.pub's sealing key (the signing line, if any, is checked and not returned). */
 int ics_keys_read_public(const char *path, unsigned char public_key[ICS_KEY_BYTES], ics_lang lang,
-                         char **error);
+                         ics_error *err);
 /* Reads central.key's sealing key, refusing the file when users other than its owner may
- * read it; gives the public key too. The caller wipes secret_key (sodium_memzero) when done. */
+ * read it; gives the public key too. The caller wipes secret_key (sodium_memzero) when done;
+ * on failure it is wiped already. */
 int ics_keys_read_secret(const char *path, unsigned char public_key[ICS_KEY_BYTES],
-                         unsigned char secret_key[ICS_KEY_BYTES], ics_lang lang, char **error);
+                         unsigned char secret_key[ICS_KEY_BYTES], ics_lang lang, ics_error *err);
 
 #endif

@@ -23,182 +23,17 @@
 #include <zlib.h>
 
 #include "ics_syntax.h"
+#include "kit_messages.h"
 #include "schema.h"
 
-/* ---- messages -----------------------------------------------------------------------------
- * Vietnamese then English; the formats of one message take the same arguments. */
-#define KIT_MESSAGES(X)                                                                        \
-  X(KM_NO_MEMORY, "không đủ bộ nhớ", "out of memory")                                        \
-  X(KM_AT_LINE, "dòng %llu: ", "line %llu: ")                                                 \
-  X(KM_SODIUM, "không khởi động được libsodium", "cannot initialise libsodium")                \
-  X(KM_ZLIB, "lỗi zlib: %s", "zlib error: %s")                                               \
-  X(KM_CANNOT_OPEN, "không mở được bộ biểu mẫu: %s", "cannot open the kit: %s")             \
-  X(KM_NOT_REGULAR, "đây không phải một tệp thường (là thư mục, ống dẫn hay thiết bị)",       \
-    "this is not a regular file (a folder, a pipe or a device)")                               \
-  X(KM_CANNOT_READ, "không đọc được bộ biểu mẫu: %s", "cannot read the kit: %s")            \
-  X(KM_FILE_TOO_LARGE,                                                                         \
-    "tệp có %llu byte, nhiều hơn giới hạn %llu byte của một bộ biểu mẫu",                     \
-    "the file has %llu bytes, more than the %llu bytes a kit may have")                      \
-  X(KM_EMPTY, "không phải bộ biểu mẫu ictsurvey (tệp rỗng)",                                 \
-    "not an ictsurvey kit (the file is empty)")                                                \
-  X(KM_NOT_GZIP,                                                                               \
-    "không phải bộ biểu mẫu ictsurvey (không phải dữ liệu gzip: byte %d là 0x%02x, cần 0x%02x)", \
-    "not an ictsurvey kit (not gzip data: byte %d is 0x%02x, expected 0x%02x)")               \
-  X(KM_NOT_KIT_GZIP,                                                                           \
-    "không phải bộ biểu mẫu ictsurvey (dữ liệu gzip, nhưng phần đầu không mang tên "           \
-    "'ictsurvey-kit' ở byte 10: một gói dữ liệu (bundle) hay một tệp nén khác?)",              \
-    "not an ictsurvey kit (gzip data, but its header does not carry the name 'ictsurvey-kit' " \
-    "at byte 10: a bundle, or another compressed file?)")                                     \
-  X(KM_BAD_GZIP_HEADER,                                                                        \
-    "bộ biểu mẫu bị hỏng (phần đầu gzip khác với phần đầu của một bộ biểu mẫu: byte %d là "    \
-    "0x%02x, cần %s): hãy yêu cầu gửi lại",                                                    \
-    "the kit is damaged (its gzip header is not a kit's: byte %d is 0x%02x, expected %s): "    \
-    "ask for it again")                                                                        \
-  X(KM_DAMAGED, "bộ biểu mẫu bị hỏng (%s, ở byte %llu của tệp): hãy yêu cầu gửi lại",       \
-    "the kit is damaged (%s, at byte %llu of the file): ask for it again")                    \
-  X(KM_Z_CRC, "sai mã kiểm tra CRC", "CRC mismatch")                                          \
-  X(KM_Z_LENGTH, "sai độ dài dữ liệu", "length mismatch")                                     \
-  X(KM_Z_DATA, "dữ liệu nén không hợp lệ: %s", "invalid compressed data: %s")               \
-  X(KM_TRUNCATED,                                                                              \
-    "bộ biểu mẫu bị cắt cụt (dữ liệu gzip dừng ở byte %llu, trước khi kết thúc): hãy yêu cầu " \
-    "gửi lại",                                                                                 \
-    "the kit is truncated (the gzip data stops at byte %llu, before its end): ask for it "     \
-    "again")                                                                                   \
-  X(KM_SECOND_MEMBER,                                                                          \
-    "tệp chứa một thành phần gzip thứ hai từ byte %llu (hai tệp bị nối làm một?): một bộ biểu " \
-    "mẫu chỉ có đúng một; hãy yêu cầu gửi lại",                                                \
-    "the file holds a second gzip member from byte %llu (two files joined into one?): a kit "  \
-    "holds exactly one; ask for it again")                                                    \
-  X(KM_TRAILING,                                                                               \
-    "bộ biểu mẫu bị hỏng (có byte thừa sau dữ liệu gzip, từ byte %llu): hãy yêu cầu gửi lại",  \
-    "the kit is damaged (unexpected bytes after the gzip data, from byte %llu): ask for it "   \
-    "again")                                                                                   \
-  X(KM_CONTENT_TOO_LARGE,                                                                      \
-    "nội dung của bộ biểu mẫu lớn hơn giới hạn %llu byte (ở byte %llu của tệp)",              \
-    "the kit's content is larger than the limit of %llu bytes (at byte %llu of the file)")    \
-  X(KM_NOT_KIT_CONTENT,                                                                        \
-    "không phải bộ biểu mẫu ictsurvey (nội dung không bắt đầu bằng 'ictsurvey-kit: ')",       \
-    "not an ictsurvey kit (the content does not start with 'ictsurvey-kit: ')")               \
-  X(KM_BAD_FORMAT, "định dạng '%s' không phải số nguyên dương",                               \
-    "the format '%s' is not a positive whole number")                                         \
-  X(KM_NEWER,                                                                                  \
-    "bộ biểu mẫu được ghi theo định dạng %llu, mới hơn định dạng mà chương trình này hiểu "     \
-    "(%d): hãy cập nhật ictsurvey",                                                            \
-    "the kit was written in format %llu, newer than this program understands (%d): update "    \
-    "ictsurvey")                                                                               \
-  X(KM_TRUNCATED_LINE,                                                                         \
-    "bộ biểu mẫu bị cắt cụt (nội dung dừng giữa dòng %llu): hãy yêu cầu gửi lại",             \
-    "the kit is truncated (the content stops in the middle of line %llu): ask for it again")  \
-  X(KM_TRUNCATED_CONTENT,                                                                      \
-    "bộ biểu mẫu bị cắt cụt (nội dung dừng sau dòng %llu, thiếu dòng '%s:'): hãy yêu cầu gửi " \
-    "lại",                                                                                     \
-    "the kit is truncated (the content stops after line %llu, without the '%s:' line): ask "   \
-    "for it again")                                                                            \
-  X(KM_LINE_UTF8, "dòng này không phải văn bản UTF-8 hợp lệ (byte %zu của dòng)",            \
-    "the line is not valid UTF-8 text (byte %zu of the line)")                                \
-  X(KM_LINE_CONTROL, "dòng này chứa ký tự điều khiển 0x%02x (byte %zu của dòng)",            \
-    "the line contains a control character 0x%02x (byte %zu of the line)")                    \
-  X(KM_EXPECTED, "cần '%s: …' ở đây, nhưng gặp '%s'", "expected '%s: …' here, found '%s'")    \
-  X(KM_EXPECTED_TWO, "cần '%s: …' hoặc '%s: …' ở đây, nhưng gặp '%s'",                        \
-    "expected '%s: …' or '%s: …' here, found '%s'")                                           \
-  X(KM_BAD_UUID,                                                                               \
-    "%s '%s' không phải UUID (chữ số hex viết thường, dạng xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", \
-    "%s '%s' is not a UUID (lowercase hex, xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")            \
-  X(KM_BAD_SEQUENCE, "sequence '%s' không phải số nguyên dương (1, 2, …)",                    \
-    "sequence '%s' is not a positive whole number (1, 2, …)")                                 \
-  X(KM_BAD_TIME, "%s '%s' không phải thời điểm UTC dạng YYYY-MM-DDTHH:MM:SSZ (năm 1900-2100)", \
-    "%s '%s' is not a UTC time YYYY-MM-DDTHH:MM:SSZ (years 1900-2100)")                       \
-  X(KM_BAD_YEAR, "round '%s' không phải năm từ 1900 đến 2100",                                \
-    "round '%s' is not a year from 1900 to 2100")                                             \
-  X(KM_BAD_KEY, "%s '%s' không phải '%s ' và 64 chữ số hex viết thường",                       \
-    "%s '%s' is not '%s ' and 64 lowercase hex digits")                                       \
-  X(KM_BAD_FORM_LINE, "cần 'form: MÃ PHIÊN_BẢN HASH', nhưng gặp '%s'",                        \
-    "expected 'form: ID VERSION HASH', found '%s'")                                           \
-  X(KM_BAD_FORM_ID,                                                                            \
-    "mã biểu mẫu '%s' không hợp lệ: chỉ dùng a-z, 0-9 và '_', bắt đầu bằng chữ cái, tối đa "    \
-    "63 ký tự",                                                                                \
-    "invalid form id '%s': use a-z, 0-9 and '_', starting with a letter, at most 63 "          \
-    "characters")                                                                              \
-  X(KM_BAD_VERSION,                                                                            \
-    "phiên bản '%s' của biểu mẫu '%s' không hợp lệ: 1-128 byte, không có khoảng trắng hay ký " \
-    "tự điều khiển",                                                                           \
-    "invalid version '%s' of form '%s': 1-128 bytes without spaces or control characters")    \
-  X(KM_BAD_HASH, "hash của biểu mẫu '%s' không phải 64 chữ số hex viết thường",              \
-    "the hash of form '%s' is not 64 lowercase hex digits")                                   \
-  X(KM_DUPLICATE_FORM, "biểu mẫu '%s' được liệt kê hai lần", "form '%s' is listed twice")     \
-  X(KM_UNSORTED, "biểu mẫu '%s' đứng sau '%s': các biểu mẫu phải được xếp theo mã",           \
-    "form '%s' comes after '%s': the forms are sorted by id")                                 \
-  X(KM_NO_FORMS, "bộ biểu mẫu không có biểu mẫu nào (cần ít nhất một)",                       \
-    "the kit has no form (at least one is needed)")                                           \
-  X(KM_TOO_MANY_FORMS, "bộ biểu mẫu có nhiều hơn %d biểu mẫu, giới hạn cho phép",              \
-    "the kit has more than %d forms, the limit")                                              \
-  X(KM_BAD_LENGTH_LINE, "cần '%s ĐỘ_DÀI' ở đây, nhưng gặp '%s'",                              \
-    "expected '%s LENGTH' here, found '%s'")                                                  \
-  X(KM_BLOCK_PAST_END, "nội dung kết thúc trước khi hết %s (%llu byte)",                      \
-    "the content ends before the end of %s (%llu bytes)")                                     \
-  X(KM_BLOCK_NO_NEWLINE,                                                                       \
-    "%s không kết thúc bằng dấu xuống dòng ở nơi độ dài %llu của nó chỉ ra",                  \
-    "%s is not followed by a newline where its length %llu says it ends")                     \
-  X(KM_BLOCK_UTF8, "%s không phải văn bản UTF-8 hợp lệ (byte %zu của nó)",                    \
-    "%s is not valid UTF-8 text (its byte %zu)")                                              \
-  X(KM_BLOCK_CONTROL,                                                                          \
-    "%s chứa ký tự điều khiển 0x%02x (byte %zu của nó) mà bộ biểu mẫu không mang được",       \
-    "%s contains a control character 0x%02x (its byte %zu) that a kit cannot carry")          \
-  X(KM_WHAT_REGISTER, "văn bản danh mục đơn vị", "the register text")                       \
-  X(KM_WHAT_DEFINITION, "định nghĩa biểu mẫu '%s'", "the definition of form '%s'")          \
-  X(KM_WHAT_TARGETS, "văn bản chỉ tiêu", "the targets text")                                \
-  X(KM_BAD_END, "dòng 'end:' không hợp lệ: cần 'end: ' và 64 chữ số hex viết thường",         \
-    "invalid 'end:' line: expected 'end: ' and 64 lowercase hex digits")                      \
-  X(KM_BAD_SIGNATURE_LINE,                                                                     \
-    "dòng 'signature:' không hợp lệ: cần 'signature: ' và 128 chữ số hex viết thường",        \
-    "invalid 'signature:' line: expected 'signature: ' and 128 lowercase hex digits")         \
-  X(KM_AFTER_SIGNATURE, "có nội dung sau dòng 'signature:', vốn phải là dòng cuối cùng",     \
-    "content after the 'signature:' line, which must be the last")                           \
-  X(KM_HASH_MISMATCH,                                                                          \
-    "mã SHA-256 của nội dung không khớp với dòng 'end:': bộ biểu mẫu đã bị thay đổi sau khi "  \
-    "được ghi; hãy yêu cầu gửi lại",                                                           \
-    "the content's SHA-256 does not match the 'end:' line: the kit was changed after it was "  \
-    "written; ask for it again")                                                               \
-  X(KM_SIGNATURE_FAILS,                                                                        \
-    "chữ ký không khớp với khóa office-signing-key: bộ biểu mẫu đã bị thay đổi sau khi được "  \
-    "ký, hoặc không do khóa mà nó nêu ký; hãy yêu cầu gửi lại",                                \
-    "the signature does not match office-signing-key: the kit was changed after it was "       \
-    "signed, or was not signed by the key it names; ask for it again")                        \
-  X(KM_SCHEMA, "%s không hợp lệ: %s", "%s is not valid: %s")                                  \
-  X(KM_DEF_ID, "%s lại là định nghĩa của biểu mẫu '%s'",                                      \
-    "%s is the definition of another form, '%s'")                                             \
-  X(KM_DEF_VERSION, "%s có phiên bản '%s', không phải '%s' như dòng 'form:' của nó",          \
-    "%s has version '%s', not '%s' as its 'form:' line says")                                \
-  X(KM_DEF_HASH, "%s có hash %s, không phải %s như dòng 'form:' của nó",                      \
-    "%s has the hash %s, not %s as its 'form:' line says")                                   \
-  X(KM_MISSING, "thiếu %s", "%s is missing")                                                  \
-  X(KM_KEY_MISMATCH,                                                                           \
-    "signing_key không phải nửa công khai của signing_secret: bộ biểu mẫu sẽ không được ký "   \
-    "bằng khóa mà nó nêu",                                                                     \
-    "signing_key is not the public half of signing_secret: the kit would not be signed by the " \
-    "key it names")                                                                            \
-  X(KM_WRITE_TOO_LARGE, "nội dung sẽ lớn hơn %llu byte, giới hạn mà bên đọc chấp nhận",       \
-    "the content would be larger than %llu bytes, the limit readers accept")                  \
-  X(KM_WRITE_FILE_TOO_LARGE, "tệp sẽ lớn hơn %llu byte, giới hạn mà bên đọc chấp nhận",       \
-    "the file would be larger than %llu bytes, the limit readers accept")                     \
-  X(KM_CANNOT_CREATE, "không tạo được tệp tạm trong thư mục của bộ biểu mẫu: %s",            \
-    "cannot create a temporary file in the kit's folder: %s")                                 \
-  X(KM_CANNOT_WRITE, "không ghi được bộ biểu mẫu: %s", "cannot write the kit: %s")
+/* ---- messages (kit_messages.h) ------------------------------------------------------------ */
+typedef enum { ICS_KIT_MESSAGES(ICS_MESSAGE_ID) KM_COUNT } kit_message;
 
-typedef enum {
-#define KIT_MESSAGE_ID(id, vi, en) id,
-  KIT_MESSAGES(KIT_MESSAGE_ID)
-#undef KIT_MESSAGE_ID
-      KM_COUNT
-} kit_message;
+static const ics_message messages[KM_COUNT] = {ICS_KIT_MESSAGES(ICS_MESSAGE_ENTRY)};
 
-static const char *const messages[KM_COUNT][2] = {
-#define KIT_MESSAGE_TEXT(id, vi, en) [id] = {vi, en},
-    KIT_MESSAGES(KIT_MESSAGE_TEXT)
-#undef KIT_MESSAGE_TEXT
-};
-
-static const char *kit_msg(kit_message id, ics_lang lang) { return messages[id][lang == ICS_EN]; }
+static const char *kit_msg(kit_message id, ics_lang lang) {
+  return ics_message_text(&messages[id], lang);
+}
 
 /* ---- the format's constants ---------------------------------------------------------------- */
 
@@ -211,12 +46,13 @@ static const char GZIP_NAME[] = "ictsurvey-kit";
 enum {
   GZIP_HEADER = 10 + sizeof GZIP_NAME, /* 24 bytes: fixed part, name, NUL */
   GZIP_TRAILER = 8,                    /* CRC-32 and ISIZE */
-  KEY_HEX = 64,                        /* 32-byte keys */
+  KEY_HEX = 2 * ICS_KEY_BYTES,         /* the keys (X25519 and Ed25519 public keys alike) */
   SIGNATURE_HEX = 128,                 /* 64-byte signatures */
   EXCERPT = 96,                        /* room for an excerpt of the input in a message */
   WHAT = ICS_ID_MAX + 64               /* room for "the definition of form 'ID'" */
 };
 #define NO_AT SIZE_MAX /* a problem at no line */
+_Static_assert((int)ICS_KEY_BYTES == (int)ICS_SIGN_PUBLIC_BYTES, "one KEY_HEX for both keys");
 
 
 /* ---- errors --------------------------------------------------------------------------------
@@ -225,10 +61,10 @@ enum {
  * one started. */
 typedef struct {
   ics_lang lang;
+  ics_error *err; /* the caller's (may be NULL): the first problem */
   const char *content;
   size_t len;
   size_t pos, at;
-  char *error; /* the first problem (NULL also when even its message failed) */
 } kctx;
 
 /* The line (1-based) of the content that the byte at pos is on. */
@@ -242,17 +78,30 @@ static unsigned long long line_of(const kctx *c, size_t pos) {
   return line;
 }
 
-/* Records "line N: MESSAGE" (at: a content offset; NO_AT: no line) and returns -1. */
+/* Says "line N: MESSAGE" (at: a content offset; NO_AT: no line) and returns -1. The line is
+ * one of the content, not of the file (gzip data): it is part of the message, not a place. */
 static int fail(kctx *c, size_t at, kit_message id, ...) {
-  if (c->error) return -1; /* the first problem stays */
-  ics_buf b = {0};
-  if (at != NO_AT && c->content)
-    ics_buf_printf(&b, kit_msg(KM_AT_LINE, c->lang), line_of(c, at));
+  if (!c->err || c->err->code != ICS_OK) return -1; /* the first problem stays */
   va_list ap;
   va_start(ap, id);
-  ics_buf_vprintf(&b, kit_msg(id, c->lang), ap);
+  ics_error_vsay_at(c->err, c->lang, NULL, 0, 0, &messages[id], ap);
   va_end(ap);
-  c->error = ics_buf_take(&b);
+  if (at != NO_AT && c->content)
+    ics_error_prefix(c->err, kit_msg(KM_AT_LINE, c->lang), line_of(c, at));
+  return -1;
+}
+
+static int no_memory(kctx *c) {
+  ics_error_no_memory(c->err, c->lang);
+  return -1;
+}
+
+/* Says id, whose one argument is strerror(errno), with errno's code; returns -1. */
+static int fail_errno(kctx *c, kit_message id) {
+  int e = errno;
+  ics_message m = messages[id];
+  m.code = ics_code_from_errno(e);
+  ics_error_say(c->err, c->lang, &m, strerror(e));
   return -1;
 }
 
@@ -313,13 +162,19 @@ static int check_block_text(kctx *c, const char *what, const char *s, size_t n, 
   return fail(c, at, KM_BLOCK_UTF8, what, bad);
 }
 
+/* Whether a schema loader ran out of memory: then its other problems may be its own. */
+static bool ran_out(const ics_errors *diags) {
+  for (size_t i = 0; i < diags->count; i++)
+    if (diags->items[i].code == ICS_E_NO_MEMORY) return true;
+  return diags->no_memory;
+}
+
 /* A problem reported by a schema loader: "WHAT is not valid: FILE:LINE:COLUMN: error: ...", or
- * "out of memory" when an allocation failed on the way. */
-static int schema_problem(kctx *c, size_t at, const char *what, const ics_errors *diags,
-                          unsigned long failures) {
-  if (ics_alloc_failures() != failures) return fail(c, NO_AT, KM_NO_MEMORY);
+ * out of memory when the loader ran out on the way. */
+static int schema_problem(kctx *c, size_t at, const char *what, const ics_errors *diags) {
+  if (ran_out(diags)) return no_memory(c);
   char *diag = diags->count ? ics_error_format(&diags->items[0]) : NULL;
-  if (diags->count && !diag) return fail(c, NO_AT, KM_NO_MEMORY);
+  if (diags->count && !diag) return no_memory(c);
   int rc = fail(c, at, KM_SCHEMA, what, diag ? diag : "?");
   ics_free(diag);
   return rc;
@@ -333,28 +188,26 @@ static int check_meaning(kctx *c, const ics_kit_form *const *forms, size_t count
                          size_t targets_len, const size_t *at) {
   char what[WHAT];
   ics_errors diags = {0};
-  unsigned long failures = ics_alloc_failures();
   int rc = 0;
   ics_register *reg = ics_register_parse("units.yaml", reg_text ? reg_text : "", reg_len, c->lang,
                                          &diags);
   if (!reg) {
     describe(c, KM_WHAT_REGISTER, NULL, what);
-    rc = schema_problem(c, at ? at[0] : NO_AT, what, &diags, failures);
+    rc = schema_problem(c, at ? at[0] : NO_AT, what, &diags);
   }
   ics_register_free(reg);
   ics_errors_free(&diags);
   ics_form **loaded = rc ? NULL : ics_calloc(count, sizeof *loaded);
-  if (!rc && !loaded) rc = fail(c, NO_AT, KM_NO_MEMORY);
+  if (!rc && !loaded) rc = no_memory(c);
   for (size_t i = 0; !rc && i < count; i++) {
     const ics_kit_form *f = forms[i];
     size_t where = at ? at[1 + i] : NO_AT;
     char name[ICS_ID_MAX + 8];
     snprintf(name, sizeof name, "%s.yaml", f->id);
     describe(c, KM_WHAT_DEFINITION, f->id, what);
-    failures = ics_alloc_failures();
     ics_form *form = ics_form_parse(name, f->text ? f->text : "", f->len, c->lang, &diags);
     if (!form)
-      rc = schema_problem(c, where, what, &diags, failures);
+      rc = schema_problem(c, where, what, &diags);
     else if (strcmp(form->id, f->id))
       rc = fail(c, where, KM_DEF_ID, what, form->id);
     else if (strcmp(form->version, f->version))
@@ -366,11 +219,10 @@ static int check_meaning(kctx *c, const ics_kit_form *const *forms, size_t count
   }
   if (!rc) {
     describe(c, KM_WHAT_TARGETS, NULL, what);
-    failures = ics_alloc_failures();
     ics_targets *targets =
         ics_targets_parse("targets.yaml", targets_text ? targets_text : "", targets_len,
                           (const ics_form *const *)loaded, count, c->lang, &diags);
-    if (!targets) rc = schema_problem(c, at ? at[1 + count] : NO_AT, what, &diags, failures);
+    if (!targets) rc = schema_problem(c, at ? at[1 + count] : NO_AT, what, &diags);
     ics_targets_free(targets);
     ics_errors_free(&diags);
   }
@@ -431,13 +283,13 @@ static int gunzip(kctx *c, const unsigned char *data, size_t size, char **out, s
   zs.zfree = ics_zlib_free;
   int z = inflateInit2(&zs, -15); /* raw deflate: the header and trailer are checked here */
   if (z != Z_OK)
-    return fail(c, NO_AT, z == Z_MEM_ERROR ? KM_NO_MEMORY : KM_ZLIB, zs.msg ? zs.msg : "?");
+    return z == Z_MEM_ERROR ? no_memory(c) : fail(c, NO_AT, KM_ZLIB, zs.msg ? zs.msg : "?");
   const size_t limit = ICS_KIT_MAX_CONTENT;
   size_t cap = size * 4 < limit ? size * 4 + 64 : limit + 1; /* one byte more: too large */
   char *buf = ics_malloc(cap + 1);
   int rc = 0;
   if (!buf) {
-    rc = fail(c, NO_AT, KM_NO_MEMORY);
+    rc = no_memory(c);
     goto done;
   }
   zs.next_in = (unsigned char *)(uintptr_t)(data + GZIP_HEADER);
@@ -453,7 +305,7 @@ static int gunzip(kctx *c, const unsigned char *data, size_t size, char **out, s
     }
     if (z == Z_STREAM_END) break;
     if (z == Z_MEM_ERROR) {
-      rc = fail(c, NO_AT, KM_NO_MEMORY);
+      rc = no_memory(c);
       goto done;
     }
     if (z != Z_OK && z != Z_BUF_ERROR) {
@@ -466,7 +318,7 @@ static int gunzip(kctx *c, const unsigned char *data, size_t size, char **out, s
       size_t grown_cap = cap * 2 < limit + 1 ? cap * 2 : limit + 1;
       char *grown = ics_realloc(buf, grown_cap + 1);
       if (!grown) {
-        rc = fail(c, NO_AT, KM_NO_MEMORY);
+        rc = no_memory(c);
         goto done;
       }
       buf = grown;
@@ -562,7 +414,8 @@ static int expect(kctx *c, const char *key, const char **value, size_t *len) {
 }
 
 /* "ALGORITHM HEX64" into out. */
-static int read_key(kctx *c, const char *key, const char *algorithm, unsigned char out[32]) {
+static int read_key(kctx *c, const char *key, const char *algorithm,
+                    unsigned char out[ICS_KEY_BYTES]) {
   const char *v;
   size_t n;
   if (expect(c, key, &v, &n)) return -1;
@@ -573,7 +426,7 @@ static int read_key(kctx *c, const char *key, const char *algorithm, unsigned ch
     excerpt(ex, v, n);
     return fail(c, c->at, KM_BAD_KEY, key, ex, algorithm);
   }
-  sodium_hex2bin(out, 32, v + a + 1, KEY_HEX, NULL, NULL, NULL);
+  sodium_hex2bin(out, ICS_KEY_BYTES, v + a + 1, KEY_HEX, NULL, NULL, NULL);
   return 0;
 }
 
@@ -596,7 +449,7 @@ static int read_block(kctx *c, ics_arena *arena, const char *prefix, const char 
     return fail(c, c->at, KM_BLOCK_NO_NEWLINE, what, (unsigned long long)length);
   if (check_block_text(c, what, c->content + start, (size_t)length, start)) return -1;
   *text = ics_arena_strndup(arena, c->content + start, (size_t)length);
-  if (!*text) return fail(c, NO_AT, KM_NO_MEMORY);
+  if (!*text) return no_memory(c);
   *len = (size_t)length;
   c->pos = start + (size_t)length + 1;
   return 0;
@@ -618,7 +471,7 @@ static int read_form(kctx *c, ics_arena *arena, const char *v, size_t n, ics_kit
   f->id = ics_arena_strndup(arena, v, id_len);
   f->version = ics_arena_strndup(arena, sp1 + 1, version_len);
   f->hash = ics_arena_strndup(arena, sp2 + 1, hash_len);
-  if (!f->id || !f->version || !f->hash) return fail(c, NO_AT, KM_NO_MEMORY);
+  if (!f->id || !f->version || !f->hash) return no_memory(c);
   return check_form_order(c, prev ? prev->id : NULL, f->id);
 }
 
@@ -641,14 +494,14 @@ static int parse_content(kctx *c, ics_arena *arena, ics_kit *kit) {
     return fail(c, c->at, KM_NEWER, (unsigned long long)format, ICS_KIT_FORMAT);
 
   if (expect(c, "kit-id", &v, &vn) || check_uuid(c, "kit-id", v, vn)) return -1;
-  if (!(kit->kit_id = ics_arena_strndup(arena, v, vn))) return fail(c, NO_AT, KM_NO_MEMORY);
+  if (!(kit->kit_id = ics_arena_strndup(arena, v, vn))) return no_memory(c);
   if (expect(c, "sequence", &v, &vn)) return -1;
   if (!ics_count_parse(v, vn, &kit->sequence) || kit->sequence == 0) {
     excerpt(ex, v, vn);
     return fail(c, c->at, KM_BAD_SEQUENCE, ex);
   }
   if (expect(c, "created", &v, &vn) || check_time(c, "created", v, vn)) return -1;
-  if (!(kit->created = ics_arena_strndup(arena, v, vn))) return fail(c, NO_AT, KM_NO_MEMORY);
+  if (!(kit->created = ics_arena_strndup(arena, v, vn))) return no_memory(c);
   if (expect(c, "round", &v, &vn)) return -1;
   if (!ics_year_parse(v, vn, &kit->round)) {
     excerpt(ex, v, vn);
@@ -670,7 +523,7 @@ static int parse_content(kctx *c, ics_arena *arena, ics_kit *kit) {
   }
   ics_kit_form *forms = ics_arena_alloc(arena, ICS_KIT_MAX_FORMS * sizeof *forms);
   size_t *at = ics_arena_alloc(arena, (ICS_KIT_MAX_FORMS + 2) * sizeof *at);
-  if (!forms || !at) return fail(c, NO_AT, KM_NO_MEMORY);
+  if (!forms || !at) return no_memory(c);
   size_t count = 0;
   while (has_prefix(line, n, "form: ")) {
     if (count == ICS_KIT_MAX_FORMS) return fail(c, c->at, KM_TOO_MANY_FORMS, ICS_KIT_MAX_FORMS);
@@ -730,31 +583,21 @@ static int parse_content(kctx *c, ics_arena *arena, ics_kit *kit) {
 
   /* what it carries */
   const ics_kit_form **order = ics_arena_alloc(arena, count * sizeof *order);
-  if (!order) return fail(c, NO_AT, KM_NO_MEMORY);
+  if (!order) return no_memory(c);
   for (size_t i = 0; i < count; i++) order[i] = &forms[i];
   return check_meaning(c, order, count, kit->register_text, kit->register_len, kit->targets_text,
                        kit->targets_len, at);
 }
 
-static void give_error(char **error, char *message) {
-  if (error)
-    *error = message;
-  else
-    ics_free(message);
-}
-
-ics_kit *ics_kit_read_memory(const void *data, size_t size, ics_lang lang, char **error) {
-  kctx c = {.lang = lang};
-  if (error) *error = NULL;
+ics_kit *ics_kit_read_memory(const void *data, size_t size, ics_lang lang, ics_error *err) {
+  kctx c = {.lang = lang, .err = err};
   if (sodium_init() < 0) {
     fail(&c, NO_AT, KM_SODIUM);
-    give_error(error, c.error);
     return NULL;
   }
   if (size > ICS_KIT_MAX_FILE) {
     fail(&c, NO_AT, KM_FILE_TOO_LARGE, (unsigned long long)size,
          (unsigned long long)ICS_KIT_MAX_FILE);
-    give_error(error, c.error);
     return NULL;
   }
   char *content = NULL;
@@ -767,7 +610,7 @@ ics_kit *ics_kit_read_memory(const void *data, size_t size, ics_lang lang, char 
     arena = ics_arena_new();
     box = arena ? ics_arena_alloc(arena, sizeof *box) : NULL;
     if (!box)
-      fail(&c, NO_AT, KM_NO_MEMORY);
+      no_memory(&c);
     else
       box->arena = arena;
     if (box && parse_content(&c, arena, &box->kit) != 0) box = NULL;
@@ -775,15 +618,13 @@ ics_kit *ics_kit_read_memory(const void *data, size_t size, ics_lang lang, char 
   ics_free(content);
   if (!box) {
     ics_arena_free(arena);
-    give_error(error, c.error);
     return NULL;
   }
   return &box->kit;
 }
 
-ics_kit *ics_kit_read(const char *path, ics_lang lang, char **error) {
-  kctx c = {.lang = lang};
-  if (error) *error = NULL;
+ics_kit *ics_kit_read(const char *path, ics_lang lang, ics_error *err) {
+  kctx c = {.lang = lang, .err = err};
   char *data = NULL;
   size_t size = 0;
   ics_code status = ics_read_file(path, ICS_KIT_MAX_FILE, &data, &size);
@@ -795,14 +636,11 @@ ics_kit *ics_kit_read(const char *path, ics_lang lang, char **error) {
     fail(&c, NO_AT, KM_FILE_TOO_LARGE, (unsigned long long)size,
          (unsigned long long)ICS_KIT_MAX_FILE);
     break;
-  case ICS_E_NO_MEMORY: fail(&c, NO_AT, KM_NO_MEMORY); break;
-  default: fail(&c, NO_AT, KM_CANNOT_READ, strerror(errno)); break;
+  case ICS_E_NO_MEMORY: no_memory(&c); break;
+  default: fail_errno(&c, KM_CANNOT_READ); break;
   }
-  if (status != ICS_OK) {
-    give_error(error, c.error);
-    return NULL;
-  }
-  ics_kit *kit = ics_kit_read_memory(data, size, lang, error);
+  if (status != ICS_OK) return NULL;
+  ics_kit *kit = ics_kit_read_memory(data, size, lang, err);
   ics_free(data);
   return kit;
 }
@@ -862,9 +700,9 @@ static int check_kit(kctx *c, const ics_kit *kit, const ics_kit_form **order) {
 }
 
 static void put_key(ics_buf *b, const char *key, const char *algorithm,
-                    const unsigned char k[32]) {
+                    const unsigned char k[ICS_KEY_BYTES]) {
   char hex[KEY_HEX + 1];
-  sodium_bin2hex(hex, sizeof hex, k, 32);
+  sodium_bin2hex(hex, sizeof hex, k, ICS_KEY_BYTES);
   ics_buf_printf(b, "%s: %s %s\n", key, algorithm, hex);
 }
 
@@ -875,7 +713,7 @@ static void put_block(ics_buf *b, const char *text, size_t len) {
 
 /* The content, hashed and signed, in b. */
 static int build_content(kctx *c, ics_buf *b, const ics_kit *kit, const ics_kit_form **order,
-                         const unsigned char secret[64]) {
+                         const unsigned char secret[ICS_SIGN_SECRET_BYTES]) {
   ics_buf_printf(b, "%s%d\nkit-id: %s\nsequence: %llu\ncreated: %s\nround: %d\n", KIT_MAGIC,
                  ICS_KIT_FORMAT, kit->kit_id, (unsigned long long)kit->sequence, kit->created,
                  kit->round);
@@ -895,7 +733,7 @@ static int build_content(kctx *c, ics_buf *b, const ics_kit *kit, const ics_kit_
   }
   ics_buf_printf(b, "targets: %zu\n", kit->targets_len);
   put_block(b, kit->targets_text, kit->targets_len);
-  if (b->failed) return fail(c, NO_AT, KM_NO_MEMORY);
+  if (b->failed) return no_memory(c);
   if (b->len > ICS_KIT_MAX_CONTENT) /* the end and signature lines add 214 bytes */
     return fail(c, NO_AT, KM_WRITE_TOO_LARGE, (unsigned long long)ICS_KIT_MAX_CONTENT);
 
@@ -911,7 +749,7 @@ static int build_content(kctx *c, ics_buf *b, const ics_kit *kit, const ics_kit_
   char signature_hex[SIGNATURE_HEX + 1];
   sodium_bin2hex(signature_hex, sizeof signature_hex, signature, sizeof signature);
   ics_buf_printf(b, "end: %s\nsignature: %s\n", hex, signature_hex);
-  if (b->failed) return fail(c, NO_AT, KM_NO_MEMORY);
+  if (b->failed) return no_memory(c);
   if (b->len > ICS_KIT_MAX_CONTENT)
     return fail(c, NO_AT, KM_WRITE_TOO_LARGE, (unsigned long long)ICS_KIT_MAX_CONTENT);
   return 0;
@@ -927,7 +765,7 @@ static int gzip_content(kctx *c, const char *content, size_t len, unsigned char 
   zs.zfree = ics_zlib_free;
   int z = deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
   if (z != Z_OK)
-    return fail(c, NO_AT, z == Z_MEM_ERROR ? KM_NO_MEMORY : KM_ZLIB, zs.msg ? zs.msg : "?");
+    return z == Z_MEM_ERROR ? no_memory(c) : fail(c, NO_AT, KM_ZLIB, zs.msg ? zs.msg : "?");
   gz_header header;
   memset(&header, 0, sizeof header);
   header.name = (Bytef *)(uintptr_t)GZIP_NAME;
@@ -940,7 +778,7 @@ static int gzip_content(kctx *c, const char *content, size_t len, unsigned char 
   }
   uLong bound = deflateBound(&zs, (uLong)len);
   if (!(buf = ics_malloc(bound))) {
-    rc = fail(c, NO_AT, KM_NO_MEMORY);
+    rc = no_memory(c);
     goto done;
   }
   zs.next_in = (unsigned char *)(uintptr_t)content;
@@ -965,10 +803,10 @@ done:
   return rc;
 }
 
-int ics_kit_write(const char *path, const ics_kit *kit, const unsigned char signing_secret[64],
-                  ics_lang lang, char **error) {
-  kctx c = {.lang = lang};
-  if (error) *error = NULL;
+int ics_kit_write(const char *path, const ics_kit *kit,
+                  const unsigned char signing_secret[ICS_SIGN_SECRET_BYTES], ics_lang lang,
+                  ics_error *err) {
+  kctx c = {.lang = lang, .err = err};
   const ics_kit_form **order = NULL;
   ics_buf content = {0};
   unsigned char *gz = NULL;
@@ -990,7 +828,7 @@ int ics_kit_write(const char *path, const ics_kit *kit, const unsigned char sign
   }
   order = ics_calloc(kit->form_count ? kit->form_count : 1, sizeof *order);
   if (!order) {
-    fail(&c, NO_AT, KM_NO_MEMORY);
+    no_memory(&c);
     goto done;
   }
   if (check_kit(&c, kit, order) || build_content(&c, &content, kit, order, signing_secret) ||
@@ -998,11 +836,11 @@ int ics_kit_write(const char *path, const ics_kit *kit, const unsigned char sign
     goto done;
   ics_output out;
   if (ics_output_begin(&out, path) != 0) {
-    fail(&c, NO_AT, KM_CANNOT_CREATE, strerror(errno));
+    fail_errno(&c, KM_CANNOT_CREATE);
     goto done;
   }
   if (ics_output_write(&out, gz, gz_len) != 0 || ics_output_commit(&out) != 0)
-    fail(&c, NO_AT, KM_CANNOT_WRITE, strerror(errno));
+    fail_errno(&c, KM_CANNOT_WRITE);
   else
     rc = 0;
   ics_output_end(&out);
@@ -1010,7 +848,5 @@ done:
   ics_free(order);
   ics_buf_free(&content);
   ics_free(gz);
-  if (rc == 0) return 0;
-  give_error(error, c.error);
-  return 1;
+  return rc;
 }

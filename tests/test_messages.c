@@ -5,6 +5,7 @@
  * table exists in Vietnamese and English with the same printf conversions in the same order
  * (a format that takes other arguments in one language would read the wrong ones). */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 #include "../bundle/bundle_messages.h"
 #include "../collector/collector_messages.h"
 #include "../aggregator/aggregator_messages.h"
+#include "../keys/keys_messages.h"
+#include "../kit/kit_messages.h"
 
 static int failures;
 #define CHECK(cond)                                                                             \
@@ -81,6 +84,8 @@ static void check_message(const char *table, const char *id, ics_code code, cons
 #define CHECK_ENTRY_bundle(id, code, vi, en) check_message("bundle", #id, code, vi, en);
 #define CHECK_ENTRY_collector(id, code, vi, en) check_message("collector", #id, code, vi, en);
 #define CHECK_ENTRY_aggregator(id, code, vi, en) check_message("aggregator", #id, code, vi, en);
+#define CHECK_ENTRY_keys(id, code, vi, en) check_message("keys", #id, code, vi, en);
+#define CHECK_ENTRY_kit(id, code, vi, en) check_message("kit", #id, code, vi, en);
 
 /* The registry against the list as shipped. */
 static void check_registry(const char *path) {
@@ -171,6 +176,10 @@ static void check_error_type(void) {
   CHECK(list.count == 0 && list.no_memory && ics_errors_code(&list) == ICS_E_NO_MEMORY);
   ics_errors_free(&list);
   ics_error_say(NULL, ICS_EN, &first, 1); /* a caller that does not want to know */
+
+  CHECK(ics_code_from_errno(ENOSPC) == ICS_E_DISK_FULL);
+  CHECK(ics_code_from_errno(EACCES) == ICS_E_PERMISSION);
+  CHECK(ics_code_from_errno(EIO) == ICS_E_IO);
 }
 
 int main(int argc, char **argv) {
@@ -182,6 +191,8 @@ int main(int argc, char **argv) {
   CHECK_TABLE(bundle, ICS_BUNDLE_MESSAGES);
   CHECK_TABLE(collector, ICS_COLLECTOR_MESSAGES);
   CHECK_TABLE(aggregator, ICS_AGGREGATOR_MESSAGES);
+  CHECK_TABLE(keys, ICS_KEYS_MESSAGES);
+  CHECK_TABLE(kit, ICS_KIT_MESSAGES);
   if (failures) fprintf(stderr, "%d failures\n", failures);
   else printf("%d messages and %d codes checked\n", checked, (int)ICS_CODE_COUNT);
   return failures != 0;

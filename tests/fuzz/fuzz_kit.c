@@ -43,10 +43,11 @@ static size_t touch_text(const char *s, size_t n) {
 }
 
 static void read_kit(const void *data, size_t size) {
-  char *error = NULL;
-  ics_kit *kit = ics_kit_read_memory(data, size, ICS_EN, &error);
-  size_t sum = error ? strlen(error) : 0;
-  ics_free(error);
+  ics_error err = {0};
+  ics_kit *kit = ics_kit_read_memory(data, size, ICS_EN, &err);
+  if ((kit == NULL) != (err.code != ICS_OK)) abort(); /* refused exactly when it says why */
+  size_t sum = err.code != ICS_OK ? strlen(err.message) + (size_t)err.code : 0;
+  ics_error_clear(&err);
   if (kit) {
     sum += strlen(kit->kit_id) + strlen(kit->created) + (size_t)kit->sequence +
            (size_t)kit->round + kit->seal_key[0] + kit->signing_key[31] + kit->has_next +

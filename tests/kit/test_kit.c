@@ -4,7 +4,8 @@
  * byte of the file changed, truncations, joined files, trailing bytes, signatures by another
  * key, edited content re-signed (a definition whose hash is not its form line's, a newer
  * format, ...), limits; allocation failures while writing and reading. Every refusal of a
- * damaged or forged kit must say where: a line of the content or a byte of the file.
+ * damaged or forged kit must say where: a line of the content or a byte of the file, with the
+ * code of what is wrong (damaged, signature, wrong kind, out of memory...).
  *
  * Arguments: directories of kits to read (the fuzz seed corpus): files named valid-* must
  * read, damaged-* must not, anything else must not crash. */
@@ -135,11 +136,40 @@ static ics_kit shipped_kit(void) {
   return kit;
 }
 
+/* The code of the error message_of took last. */
+static ics_code last_code;
+
+/* The message of *err (malloc'd; NULL when it holds no error), its code in last_code, and
+ * *err cleared: the tests compare the texts. */
+static char *message_of(ics_error *err) {
+  last_code = err->code;
+  char *text = err->code != ICS_OK ? strdup(err->message) : NULL;
+  ics_error_clear(err);
+  return text;
+}
+
 static char *write_kit(const char *path, const ics_kit *kit, const unsigned char *sk) {
-  char *error = NULL;
-  int rc = ics_kit_write(path, kit, sk, ICS_EN, &error);
-  CHECK((rc == 0) == (error == NULL));
-  return error;
+  ics_error err = {0};
+  int rc = ics_kit_write(path, kit, sk, ICS_EN, &err);
+  CHECK((rc == 0) == (err.code == ICS_OK) && (rc == 0 || rc == -1));
+  return message_of(&err);
+}
+
+/* Reads the kit at path: the kit (NULL when refused) and in *error its message. */
+static ics_kit *read_kit(const char *path, ics_lang lang, char **error) {
+  ics_error err = {0};
+  ics_kit *kit = ics_kit_read(path, lang, &err);
+  CHECK((kit == NULL) == (err.code != ICS_OK));
+  *error = message_of(&err);
+  return kit;
+}
+
+static ics_kit *read_kit_memory(const void *data, size_t size, ics_lang lang, char **error) {
+  ics_error err = {0};
+  ics_kit *kit = ics_kit_read_memory(data, size, lang, &err);
+  CHECK((kit == NULL) == (err.code != ICS_OK));
+  *error = message_of(&err);
+  return kit;
 }
 
 static unsigned char *shipped_bytes(size_t *size) {
@@ -239,8 +269,7 @@ static char *replace(const char *s, const char *from, const char *to) {
 /* Reads bytes; NULL when they are a valid kit (freed), else the error. */
 static char *read_error(const void *data, size_t size) {
   char *error = NULL;
-  ics_kit *kit = ics_kit_read_memory(data, size, ICS_EN, &error);
-  CHECK((kit == NULL) == (error != NULL));
+  ics_kit *kit = read_kit_memory(data, size, ICS_EN, &error);
   ics_kit_free(kit);
   return error;
 }
@@ -313,7 +342,7 @@ static void test_round_trip(void) {
   char *error = write_kit(path_in("a.kit"), &kit, office_sk);
   CHECK_STR(error, NULL);
   free(error);
-  ics_kit *got = ics_kit_read(path_in("a.kit"), ICS_EN, &error);
+  ics_kit *got = read_kit(path_in("a.kit"), ICS_EN, &error);
   CHECK_STR(error, NULL);
   if (got) {
     check_same_kit(got, &kit);
@@ -346,7 +375,7 @@ static void test_round_trip(void) {
   snprintf(line, sizeof line, "\noffice-signing-key: ed25519 %s\nform: school ", office_hex);
   CHECK(content && strstr(content, line));
   CHECK(content && !strstr(content, "next-seal-key"));
-  got = ics_kit_read_memory(bytes, size, ICS_EN, &error);
+  got = read_kit_memory(bytes, size, ICS_EN, &error);
   CHECK_STR(error, NULL);
   if (got) check_same_kit(got, &kit);
   ics_kit_free(got);
@@ -403,7 +432,7 @@ static void test_rotation(void) {
   char *error = write_kit(path_in("rotate.kit"), &kit, office_sk);
   CHECK_STR(error, NULL);
   free(error);
-  ics_kit *got = ics_kit_read(path_in("rotate.kit"), ICS_EN, &error);
+  ics_kit *got = read_kit(path_in("rotate.kit"), ICS_EN, &error);
   CHECK_STR(error, NULL);
   if (got) check_same_kit(got, &kit);
   ics_kit_free(got);
@@ -423,7 +452,7 @@ static void test_rotation(void) {
   error = write_kit(path_in("rotated.kit"), &kit, next_sk);
   CHECK_STR(error, NULL);
   free(error);
-  got = ics_kit_read(path_in("rotated.kit"), ICS_EN, &error);
+  got = read_kit(path_in("rotated.kit"), ICS_EN, &error);
   CHECK(got && !memcmp(got->signing_key, next_pk, 32) && got->sequence == 5);
   ics_kit_free(got);
   free(error);
@@ -534,14 +563,15 @@ static void test_writer_refuses(void) {
   /* Vietnamese */
   k = kit;
   k.round = 1800;
-  char *error = NULL;
-  CHECK(ics_kit_write(path_in("vi.kit"), &k, office_sk, ICS_VI, &error) == 1);
-  CHECK(error && strstr(error, "round '1800' không phải năm từ 1900 đến 2100"));
-  free(error);
+  ics_error err = {0};
+  CHECK(ics_kit_write(path_in("vi.kit"), &k, office_sk, ICS_VI, &err) == -1);
+  CHECK(err.code == ICS_E_INVALID && strstr(err.message, "round '1800' không phải năm từ 1900 đến 2100"));
+  ics_error_clear(&err);
   /* a folder that does not exist */
   k = kit;
-  error = write_kit("/nonexistent-folder/x.kit", &k, office_sk);
+  char *error = write_kit("/nonexistent-folder/x.kit", &k, office_sk);
   CHECK(error && strstr(error, "cannot create a temporary file in the kit's folder"));
+  CHECK(last_code == ICS_E_NOT_FOUND); /* errno's code: ENOENT */
   free(error);
 }
 
@@ -604,11 +634,12 @@ static void test_damage(void) {
 
   /* every truncation */
   expect_error("empty", good, 0, "not an ictsurvey kit (the file is empty)", false);
+  CHECK(last_code == ICS_E_WRONG_KIND);
   for (size_t n = 1; n < size; n++) {
     snprintf(label, sizeof label, "truncated to %zu bytes", n);
     char *error = read_error(good, n);
     CHECK(error && strstr(error, "the kit is truncated (the gzip data stops at byte") &&
-          says_where(error));
+          says_where(error) && last_code == ICS_E_DAMAGED);
     if (error && !strstr(error, "truncated")) fprintf(stderr, "%s: %s\n", label, error);
     free(error);
   }
@@ -631,6 +662,7 @@ static void test_damage(void) {
   bad[size - 8] ^= 0x10;
   snprintf(expected, sizeof expected, "the kit is damaged (CRC mismatch, at byte %zu", size - 8);
   expect_error("CRC", bad, size, expected, true);
+  CHECK(last_code == ICS_E_DAMAGED);
   memcpy(bad, good, size);
   bad[size - 3] ^= 0x10;
   snprintf(expected, sizeof expected, "the kit is damaged (length mismatch, at byte %zu", size - 4);
@@ -675,6 +707,7 @@ static void test_damage(void) {
   size_t gz_len;
   unsigned char *gz = gzip_kit(zeros, big, &gz_len);
   expect_error("bomb", gz, gz_len, "the kit's content is larger than the limit of 33554432 bytes (at byte", true);
+  CHECK(last_code == ICS_E_LIMIT);
   free(gz);
   free(zeros);
   /* a file over the limit */
@@ -683,18 +716,19 @@ static void test_damage(void) {
   expect_error("too large", huge, ICS_KIT_MAX_FILE + 1, "the file has 16777217 bytes, more than the 16777216 bytes a kit may have", false);
   write_all(path_in("huge.kit"), huge, ICS_KIT_MAX_FILE + 1);
   char *error = NULL;
-  CHECK(ics_kit_read(path_in("huge.kit"), ICS_EN, &error) == NULL);
-  CHECK(error && strstr(error, "the file has 16777217 bytes"));
+  CHECK(read_kit(path_in("huge.kit"), ICS_EN, &error) == NULL);
+  CHECK(error && strstr(error, "the file has 16777217 bytes") && last_code == ICS_E_TOO_LARGE);
   free(error);
   unlink(path_in("huge.kit"));
   free(huge);
 
   /* files that cannot be read */
-  CHECK(ics_kit_read(path_in("missing.kit"), ICS_EN, &error) == NULL);
+  CHECK(read_kit(path_in("missing.kit"), ICS_EN, &error) == NULL);
   CHECK(error && strstr(error, "cannot open the kit: No such file or directory"));
+  CHECK(last_code == ICS_E_NOT_FOUND);
   free(error);
-  CHECK(ics_kit_read(dir, ICS_VI, &error) == NULL);
-  CHECK(error && strstr(error, "đây không phải một tệp thường"));
+  CHECK(read_kit(dir, ICS_VI, &error) == NULL);
+  CHECK(error && strstr(error, "đây không phải một tệp thường") && last_code == ICS_E_NOT_REGULAR);
   free(error);
   CHECK(ics_kit_read(path_in("missing.kit"), ICS_EN, NULL) == NULL); /* no error wanted */
   free(bad);
@@ -737,6 +771,7 @@ static void test_content(void) {
   /* signed by another key, naming the office's key */
   expect_body_error("signed by another key", body, other_sk,
                     "the signature does not match office-signing-key: the kit was changed after it was signed");
+  CHECK(last_code == ICS_E_SIGNATURE);
   /* naming another key, signed by the office's: refused too */
   edited = replace(body, office_hex, other_hex);
   expect_body_error("names another key", edited, office_sk, "the signature does not match");
@@ -744,7 +779,7 @@ static void test_content(void) {
   text = sign_body(edited, other_sk);
   gz = gzip_kit(text, strlen(text), &gz_len);
   char *error = NULL;
-  ics_kit *kit = ics_kit_read_memory(gz, gz_len, ICS_EN, &error);
+  ics_kit *kit = read_kit_memory(gz, gz_len, ICS_EN, &error);
   CHECK(kit && !memcmp(kit->signing_key, other_pk, 32) && memcmp(kit->signing_key, office_pk, 32));
   ics_kit_free(kit);
   free(error);
@@ -760,6 +795,7 @@ static void test_content(void) {
   strcat(forged, sig);
   expect_content_error("signature of other content", forged,
                        at_line("line %lu: the content's SHA-256 does not match the 'end:' line", end_line));
+  CHECK(last_code == ICS_E_SIGNATURE);
   free(forged);
   free(text);
   /* ... and with the hash made again for the new content */
@@ -838,6 +874,7 @@ static void test_content(void) {
   edited = replace(body, "ictsurvey-kit: 1\n", "ictsurvey-kit: 2\n");
   expect_body_error("newer", edited, office_sk,
                     "line 1: the kit was written in format 2, newer than this program understands (1): update ictsurvey");
+  CHECK(last_code == ICS_E_UNSUPPORTED);
   free(edited);
   edited = replace(body, "ictsurvey-kit: 1\n", "ictsurvey-kit: 0\n");
   expect_body_error("format 0", edited, office_sk, "line 1: the format '0' is not a positive whole number");
@@ -1006,7 +1043,7 @@ static void test_content(void) {
   edited = replace(body, "round: 2024\n", "round: 2101\n");
   text = sign_body(edited, office_sk);
   gz = gzip_kit(text, strlen(text), &gz_len);
-  CHECK(ics_kit_read_memory(gz, gz_len, ICS_VI, &error) == NULL);
+  CHECK(read_kit_memory(gz, gz_len, ICS_VI, &error) == NULL);
   CHECK(error && strstr(error, "dòng 5: round '2101' không phải năm từ 1900 đến 2100"));
   free(error);
   free(gz);
@@ -1029,17 +1066,18 @@ static void test_allocation_failures(void) {
   size_t oom_messages = 0;
   for (n = 0; n < 100000; n++) {
     unlink(path);
-    char *error = NULL;
+    ics_error err = {0};
     ics_alloc_fail_after(n);
-    int rc = ics_kit_write(path, &kit, office_sk, ICS_EN, &error);
+    int rc = ics_kit_write(path, &kit, office_sk, ICS_EN, &err);
     ics_alloc_fail_after(-1);
     bool written = access(path, F_OK) == 0;
     CHECK((rc == 0) == written);
-    if (error) {
-      CHECK(strstr(error, "out of memory") != NULL);
+    if (err.code != ICS_OK) {
+      CHECK(err.code == ICS_E_NO_MEMORY && strstr(err.message, "out of memory") != NULL);
+      if (err.code != ICS_E_NO_MEMORY) fprintf(stderr, "allocation %ld: %s\n", n, err.message);
       oom_messages++;
     }
-    free(error);
+    ics_error_clear(&err);
     CHECK(temp_files() == 0);
     if (written) break;
   }
@@ -1049,14 +1087,16 @@ static void test_allocation_failures(void) {
   CHECK(bytes && size2 == size && memcmp(bytes, good, size) == 0);
   free(bytes);
   for (n = 0; n < 100000; n++) {
-    char *error = NULL;
+    ics_error err = {0};
     ics_alloc_fail_after(n);
-    ics_kit *got = n % 2 ? ics_kit_read(path, ICS_EN, &error)
-                         : ics_kit_read_memory(good, size, ICS_EN, &error);
+    ics_kit *got = n % 2 ? ics_kit_read(path, ICS_EN, &err)
+                         : ics_kit_read_memory(good, size, ICS_EN, &err);
     ics_alloc_fail_after(-1);
-    if (error) CHECK(strstr(error, "out of memory") != NULL);
-    if (error && !strstr(error, "out of memory")) fprintf(stderr, "allocation %ld: %s\n", n, error);
-    free(error);
+    CHECK((got == NULL) == (err.code != ICS_OK));
+    if (err.code != ICS_OK) CHECK(err.code == ICS_E_NO_MEMORY && strstr(err.message, "out of memory"));
+    if (err.code != ICS_E_NO_MEMORY && err.code != ICS_OK)
+      fprintf(stderr, "allocation %ld: %s\n", n, err.message);
+    ics_error_clear(&err);
     ics_kit_free(got);
     if (got) break;
   }
@@ -1086,8 +1126,7 @@ static void test_directory(const char *path) {
     count++;
     char *from_memory = read_error(data, size);
     char *from_file = NULL;
-    ics_kit *kit = ics_kit_read(file, ICS_EN, &from_file);
-    ics_kit_free(kit);
+    ics_kit_free(read_kit(file, ICS_EN, &from_file));
     CHECK((from_memory == NULL) == (from_file == NULL));
     if (from_memory && from_file) CHECK_STR(from_file, from_memory);
     if (strncmp(e->d_name, "valid-", 6) == 0) {
