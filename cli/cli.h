@@ -26,6 +26,9 @@ int cli_common_option(int argc, char **argv, int *i, const char *help_vi, const 
 void cli_error(const char *vi, const char *en, ...);
 /* Prints every diagnostic as FILE:LINE:COLUMN: error: MESSAGE on stderr. */
 void cli_print_diags(const ics_errors *diags);
+/* A library's error on stderr: "ictsurvey: MESSAGE", or "FILE:LINE:COLUMN: error: MESSAGE"
+ * when it has a place; control characters escaped as cli_error does. */
+void cli_print_error(const ics_error *err);
 /* Before a command writes `output`: refuses (printing why, returning EXIT_FAIL) an output
  * that is one of the command's inputs (the same file, through links too; a database's
  * journal files count as the database), a folder or a device, or an existing file of another

@@ -148,6 +148,18 @@ int cli_common_option(int argc, char **argv, int *i, const char *help_vi, const 
   return 3;
 }
 
+void cli_print_error(const ics_error *err) {
+  if (err->code == ICS_OK) return;
+  if (err->file) {
+    char *line = ics_error_format(err);
+    cli_note("%s", "%s", line ? line : err->message);
+    ics_free(line);
+  } else {
+    /* message is never NULL for an error; the code's own text if it somehow were */
+    cli_error("%s", "%s", err->message ? err->message : ics_code_text(err->code, cli_lang));
+  }
+}
+
 void cli_print_diags(const ics_errors *diags) {
   for (size_t i = 0; i < diags->count; i++) {
     char *line = ics_error_format(&diags->items[i]);

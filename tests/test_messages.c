@@ -13,6 +13,7 @@
 /* the libraries' private tables, expanded here as their own code expands them */
 #include "../schema/messages.h"
 #include "../collector/answers_messages.h"
+#include "../reports/reports_messages.h"
 
 static int failures;
 #define CHECK(cond)                                                                             \
@@ -75,6 +76,7 @@ static void check_message(const char *table, const char *id, ics_code code, cons
 
 #define CHECK_ENTRY_schema(id, code, vi, en) check_message("schema", #id, code, vi, en);
 #define CHECK_ENTRY_answers(id, code, vi, en) check_message("answers", #id, code, vi, en);
+#define CHECK_ENTRY_reports(id, code, vi, en) check_message("reports", #id, code, vi, en);
 
 /* The registry against the list as shipped. */
 static void check_registry(const char *path) {
@@ -153,6 +155,7 @@ int main(int argc, char **argv) {
   check_error_type();
   CHECK_TABLE(schema, ICS_MESSAGES);
   CHECK_TABLE(answers, ANSWERS_MESSAGES);
+  CHECK_TABLE(reports, ICS_REPORTS_MESSAGES);
   if (failures) fprintf(stderr, "%d failures\n", failures);
   else printf("%d messages and %d codes checked\n", checked, (int)ICS_CODE_COUNT);
   return failures != 0;
