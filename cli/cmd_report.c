@@ -82,14 +82,14 @@ int cmd_report(int argc, char **argv) {
   if (!c) return EXIT_FAIL;
   o.db = ics_central_db(c);
   ics_errors diags = {0};
-  char *error = NULL;
-  int rc = ics_report_write(&o, &diags, &error);
+  ics_error err = {0};
+  int rc = ics_report_write(&o, &diags, &err);
   ics_central_close(c);
   cli_print_diags(&diags);
   ics_errors_free(&diags);
   if (rc) {
-    cli_error("%s", "%s", cli_message(error));
-    ics_free(error);
+    cli_print_error(&err);
+    ics_error_clear(&err);
     return EXIT_FAIL;
   }
   fprintf(stderr, cli_tr("Đã ghi bảng tính '%s'.\n", "Wrote the workbook '%s'.\n"), o.output);

@@ -1,6 +1,7 @@
 /* evaluate.c - every indicator of the targets file over the central database: one pass over
  * the de-duplicated records of each form, expressions evaluated per record, sums and counts
  * kept in integers so that targets are assessed exactly. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +18,23 @@ const char *const dedupe_condition =
     " AND (g.updated_at > f.updated_at OR (g.updated_at = f.updated_at"
     " AND (g.instance_id > f.instance_id OR (g.instance_id = f.instance_id AND g.store_id > f.store_id)))))";
 
-static int set_error(char **error, ics_lang lang, const char *vi, const char *en, const char *detail) {
-  ics_buf b = {0};
-  ics_buf_printf(&b, lang == ICS_EN ? en : vi, detail ? detail : "");
-  ics_free(*error);
-  *error = ics_buf_take(&b);
-  return 1;
+const ics_message reports_messages[R_COUNT] = {ICS_REPORTS_MESSAGES(ICS_MESSAGE_ENTRY)};
+
+const char *reports_text(reports_message id, ics_lang lang) {
+  return ics_message_text(&reports_messages[id], lang);
+}
+
+void report_db_error(sqlite3 *db, ics_lang lang, reports_message message, ics_error *err) {
+  int code = sqlite3_errcode(db);
+  /* a full disk refuses even the shared-memory file a reader of a WAL database writes */
+  if (code == SQLITE_NOMEM) ics_error_no_memory(err, lang);
+  else if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC))
+    ics_error_say(err, lang, RMSG(R_DISK_FULL));
+  else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+    ics_error_say(err, lang, RMSG(message == R_CANNOT_READ ? R_CANNOT_READ_BUSY : R_DATABASE_BUSY),
+                  sqlite3_errmsg(db));
+  else
+    ics_error_say(err, lang, RMSG(message), sqlite3_errmsg(db));
 }
 
 /* ---- the arithmetic of targets ------------------------------------------------------------ */
@@ -94,95 +106,254 @@ const ics_form *evaluation_form(const evaluation *ev, const char *id) {
   return NULL;
 }
 
-static char *column_text(sqlite3_stmt *st, int i) {
+/* A copy of a column's text ("" for NULL); -1 when memory runs out, SQLite's or ours. */
+static int column_copy(sqlite3_stmt *st, int i, ics_lang lang, char **out, ics_error *err) {
+  bool null = sqlite3_column_type(st, i) == SQLITE_NULL;
   const char *s = (const char *)sqlite3_column_text(st, i);
-  return ics_strdup(s ? s : "");
+  *out = s || null ? ics_strdup(s ? s : "") : NULL; /* NULL text of a value: SQLITE_NOMEM */
+  if (*out) return 0;
+  ics_error_no_memory(err, lang);
+  return -1;
 }
 
-static int load_register(evaluation *ev, char **error) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(ev->db, "SELECT code, name_vi, name_en FROM unit_districts ORDER BY code", -1, &st, NULL))
-    return set_error(error, ev->lang, "lỗi cơ sở dữ liệu: %s", "database error: %s", sqlite3_errmsg(ev->db));
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    report_district *d = ics_realloc(ev->districts, (ev->district_count + 1) * sizeof *d);
-    if (!d) break;
-    ev->districts = d;
-    d[ev->district_count++] = (report_district){column_text(st, 0), column_text(st, 1), column_text(st, 2)};
-  }
-  sqlite3_finalize(st);
-  if (sqlite3_prepare_v2(ev->db, "SELECT code, name_vi, name_en, type, district FROM unit_agencies"
-                                 " ORDER BY type, district, code", -1, &st, NULL))
-    return set_error(error, ev->lang, "lỗi cơ sở dữ liệu: %s", "database error: %s", sqlite3_errmsg(ev->db));
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    report_agency *a = ics_realloc(ev->agencies, (ev->agency_count + 1) * sizeof *a);
-    if (!a) break;
-    ev->agencies = a;
-    a[ev->agency_count++] = (report_agency){column_text(st, 0), column_text(st, 1), column_text(st, 2),
-                                            column_text(st, 3), column_text(st, 4), false, false, false};
-  }
-  sqlite3_finalize(st);
-  return 0;
+/* Prepares sql; -1 with *err. */
+static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, ics_lang lang, ics_error *err) {
+  if (sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK) return 0;
+  report_db_error(db, lang, R_DATABASE, err);
+  *st = NULL;
+  return -1;
 }
 
-/* The newest published definition of every form: versions compare as text ("2013.1" after
- * "2012.1"), never by arrival, so any merge order reports the same. */
-static int load_forms(evaluation *ev, char **error) {
+/* The step after the last row: SQLITE_DONE, or the error said. */
+static int finished(sqlite3 *db, int step, ics_lang lang, ics_error *err) {
+  if (step == SQLITE_DONE) return 0;
+  report_db_error(db, lang, R_DATABASE, err);
+  return -1;
+}
+
+static int load_register(evaluation *ev, ics_error *err) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(ev->db,
-                         "SELECT form_id, definition FROM published_forms f WHERE hash = (SELECT g.hash"
-                         " FROM published_forms g WHERE g.form_id = f.form_id ORDER BY g.version DESC,"
-                         " g.hash DESC LIMIT 1) ORDER BY form_id",
-                         -1, &st, NULL))
-    return set_error(error, ev->lang, "lỗi cơ sở dữ liệu: %s", "database error: %s", sqlite3_errmsg(ev->db));
+  if (prepare(ev->db, "SELECT code, name_vi, name_en FROM unit_districts ORDER BY code", &st, ev->lang, err))
+    return -1;
   int step, rc = 0;
   while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-    ics_errors ignored = {0};
-    char name[ICS_NAME_MAX + 16];
-    const char *id = (const char *)sqlite3_column_text(st, 0), *text = (const char *)sqlite3_column_text(st, 1);
-    snprintf(name, sizeof name, "%s.yaml", id ? id : "?");
-    /* a NULL text is SQLite out of memory: never let the parser read a file of that name */
-    ics_form *form = id && text ? ics_form_parse(name, text, (size_t)sqlite3_column_bytes(st, 1), ev->lang, &ignored)
-                                : NULL;
-    ics_errors_free(&ignored);
-    ics_form **grown = form ? ics_realloc(ev->forms, (ev->form_count + 1) * sizeof *grown) : NULL;
-    if (!grown) {
-      ics_form_free(form);
-      rc = set_error(error, ev->lang, "không đọc được định nghĩa đã công bố của biểu mẫu %s",
-                     "the published definition of form %s cannot be read", name);
+    report_district *d = ics_realloc(ev->districts, (ev->district_count + 1) * sizeof *d);
+    if (!d) {
+      ics_error_no_memory(err, ev->lang);
+      rc = -1;
       break;
     }
-    ev->forms = grown;
-    ev->forms[ev->form_count++] = form;
+    ev->districts = d;
+    d = &d[ev->district_count++];
+    *d = (report_district){0};
+    rc = column_copy(st, 0, ev->lang, &d->code, err) || column_copy(st, 1, ev->lang, &d->name_vi, err) ||
+         column_copy(st, 2, ev->lang, &d->name_en, err) ? -1 : 0;
   }
-  if (!rc && step != SQLITE_DONE)
-    rc = set_error(error, ev->lang, "lỗi cơ sở dữ liệu: %s", "database error: %s", sqlite3_errmsg(ev->db));
+  if (!rc) rc = finished(ev->db, step, ev->lang, err);
+  sqlite3_finalize(st);
+  if (rc) return -1;
+  if (prepare(ev->db, "SELECT code, name_vi, name_en, type, district FROM unit_agencies ORDER BY type, district, code",
+              &st, ev->lang, err))
+    return -1;
+  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    report_agency *a = ics_realloc(ev->agencies, (ev->agency_count + 1) * sizeof *a);
+    if (!a) {
+      ics_error_no_memory(err, ev->lang);
+      rc = -1;
+      break;
+    }
+    ev->agencies = a;
+    a = &a[ev->agency_count++];
+    *a = (report_agency){0};
+    rc = column_copy(st, 0, ev->lang, &a->code, err) || column_copy(st, 1, ev->lang, &a->name_vi, err) ||
+         column_copy(st, 2, ev->lang, &a->name_en, err) || column_copy(st, 3, ev->lang, &a->type, err) ||
+         column_copy(st, 4, ev->lang, &a->district, err) ? -1 : 0;
+  }
+  if (!rc) rc = finished(ev->db, step, ev->lang, err);
   sqlite3_finalize(st);
   return rc;
 }
 
-/* The targets: the file given, else those the office published. */
-static ics_targets *load_targets(evaluation *ev, const char *targets_path, ics_errors *diags, char **error) {
-  const ics_form *const *forms = (const ics_form *const *)ev->forms;
-  if (targets_path) return ics_targets_load(targets_path, forms, ev->form_count, ev->lang, diags);
+/* The newest published definition of every form: versions compare as text ("2013.1" after
+ * "2012.1"), never by arrival, so any merge order reports the same. */
+static int load_forms(evaluation *ev, ics_error *err) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(ev->db, "SELECT text FROM published WHERE what = 'targets'", -1, &st, NULL)) {
-    set_error(error, ev->lang, "lỗi cơ sở dữ liệu: %s", "database error: %s", sqlite3_errmsg(ev->db));
-    return NULL;
+  if (prepare(ev->db,
+              "SELECT form_id, definition FROM published_forms f WHERE hash = (SELECT g.hash"
+              " FROM published_forms g WHERE g.form_id = f.form_id ORDER BY g.version DESC,"
+              " g.hash DESC LIMIT 1) ORDER BY form_id",
+              &st, ev->lang, err))
+    return -1;
+  int step, rc = 0;
+  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *id = (const char *)sqlite3_column_text(st, 0), *text = (const char *)sqlite3_column_text(st, 1);
+    if (!id || !text) { /* NOT NULL columns: SQLite ran out of memory making the text */
+      ics_error_no_memory(err, ev->lang);
+      rc = -1;
+      break;
+    }
+    char name[ICS_NAME_MAX + 16];
+    snprintf(name, sizeof name, "%s.yaml", id);
+    ics_errors problems = {0};
+    ics_form *form = ics_form_parse(name, text, (size_t)sqlite3_column_bytes(st, 1), ev->lang, &problems);
+    ics_form **grown = form ? ics_realloc(ev->forms, (ev->form_count + 1) * sizeof *grown) : NULL;
+    if (!grown) {
+      /* the office published it, checked: only memory, or a damaged database, stops it */
+      if (form || ics_errors_code(&problems) == ICS_E_NO_MEMORY) ics_error_no_memory(err, ev->lang);
+      else ics_error_say(err, ev->lang, RMSG(R_FORM_UNREADABLE), name);
+      ics_form_free(form);
+      rc = -1;
+    } else {
+      ev->forms = grown;
+      ev->forms[ev->form_count++] = form;
+    }
+    ics_errors_free(&problems);
   }
-  ics_targets *t = NULL;
-  int step = sqlite3_step(st);
-  const char *text = step == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-  if (text)
-    t = ics_targets_parse("targets.yaml", text, (size_t)sqlite3_column_bytes(st, 0), forms,
-                          ev->form_count, ev->lang, diags);
-  else if (step == SQLITE_ROW || step != SQLITE_DONE)
-    set_error(error, ev->lang, "không đọc được chỉ tiêu đã công bố: %s", "cannot read the published targets: %s",
-              step == SQLITE_ROW ? (ev->lang == ICS_EN ? "out of memory" : "không đủ bộ nhớ") : sqlite3_errmsg(ev->db));
-  else
-    set_error(error, ev->lang, "Sở chưa công bố chỉ tiêu nào: hãy tạo bộ biểu mẫu (ictsurvey kit) hoặc dùng --targets",
-              "the office has published no targets yet: publish a kit (ictsurvey kit) or give --targets", NULL);
+  if (!rc) rc = finished(ev->db, step, ev->lang, err);
   sqlite3_finalize(st);
+  return rc;
+}
+
+/* The targets: the file given, else those the office published. NULL with *err (and the
+ * file's problems in diags). */
+static ics_targets *load_targets(evaluation *ev, const char *targets_path, ics_errors *diags, ics_error *err) {
+  const ics_form *const *forms = (const ics_form *const *)ev->forms;
+  ics_targets *t = NULL;
+  if (targets_path) {
+    t = ics_targets_load(targets_path, forms, ev->form_count, ev->lang, diags);
+  } else {
+    sqlite3_stmt *st;
+    if (prepare(ev->db, "SELECT text FROM published WHERE what = 'targets'", &st, ev->lang, err)) return NULL;
+    int step = sqlite3_step(st);
+    const char *text = step == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    if (text)
+      t = ics_targets_parse("targets.yaml", text, (size_t)sqlite3_column_bytes(st, 0), forms, ev->form_count,
+                            ev->lang, diags);
+    else if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+      ics_error_no_memory(err, ev->lang);
+    else if (step == SQLITE_ROW || step == SQLITE_DONE)
+      ics_error_say(err, ev->lang, RMSG(R_NO_TARGETS));
+    else
+      report_db_error(ev->db, ev->lang, R_TARGETS_UNREADABLE, err);
+    sqlite3_finalize(st);
+    if (!text) return NULL;
+  }
+  if (!t && ics_errors_code(diags) == ICS_E_NO_MEMORY) ics_error_no_memory(err, ev->lang);
+  else if (!t) ics_error_say(err, ev->lang, RMSG(R_TARGETS_INVALID));
   return t;
+}
+
+/* ---- a form's records -------------------------------------------------------------------- */
+ics_value record_value_of(void *record, int field) { return ics_record_value(record, field); }
+
+/* Whether a table has a column (a form's table: whether it exists, with column instance_id). */
+static int has_column(sqlite3 *db, const char *table, const char *column, bool *found, ics_lang lang,
+                      ics_error *err) {
+  sqlite3_stmt *st;
+  if (prepare(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", &st, lang, err)) return -1;
+  int step = SQLITE_MISUSE;
+  if (sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC) == SQLITE_OK &&
+      sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC) == SQLITE_OK)
+    step = sqlite3_step(st);
+  *found = step == SQLITE_ROW;
+  int rc = step == SQLITE_ROW ? 0 : finished(db, step, lang, err);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int record_cursor_open(record_cursor *c, sqlite3 *db, const ics_form *form, const char *first,
+                       const char *condition, const char *order, int round, ics_lang lang,
+                       bool *exists, ics_error *err) {
+  *c = (record_cursor){.form = form, .lang = lang};
+  char table[96];
+  snprintf(table, sizeof table, "form_%s", form->id);
+  if (has_column(db, table, "instance_id", exists, lang, err)) return -1;
+  if (!*exists) return 0;
+  /* the columns this table has, of the newest definition's fields */
+  c->col_field = ics_calloc(form->field_count + 1, sizeof *c->col_field);
+  c->rec = ics_record_new(form);
+  if (!c->col_field || !c->rec) {
+    record_cursor_close(c);
+    ics_error_no_memory(err, lang);
+    return -1;
+  }
+  ics_buf sql = {0};
+  ics_buf_printf(&sql, "SELECT %s", first);
+  c->columns = 1;
+  for (size_t i = 0; i < form->field_count; i++) {
+    c->calculations |= form->fields[i].type == ICS_CALCULATE;
+    if (form->fields[i].type == ICS_NOTE) continue;
+    bool has;
+    if (has_column(db, table, form->fields[i].name, &has, lang, err)) {
+      ics_buf_free(&sql);
+      record_cursor_close(c);
+      return -1;
+    }
+    if (!has) continue;
+    ics_buf_printf(&sql, ", f.\"%s\"", form->fields[i].name);
+    c->col_field[c->columns++] = (int)i;
+  }
+  ics_buf_printf(&sql, " FROM \"%s\" f WHERE ", table);
+  ics_buf_printf(&sql, condition, table);
+  if (order) ics_buf_printf(&sql, " ORDER BY %s", order);
+  if (sql.failed) {
+    ics_buf_free(&sql);
+    record_cursor_close(c);
+    ics_error_no_memory(err, lang);
+    return -1;
+  }
+  int rc = prepare(db, sql.data, &c->st, lang, err);
+  ics_buf_free(&sql);
+  if (!rc && sqlite3_bind_int(c->st, 1, round) != SQLITE_OK) {
+    report_db_error(db, lang, R_DATABASE, err);
+    rc = -1;
+  }
+  if (rc) record_cursor_close(c);
+  return rc;
+}
+
+int record_cursor_next(record_cursor *c, bool *row, ics_error *err) {
+  int step = sqlite3_step(c->st);
+  *row = step == SQLITE_ROW;
+  if (!*row) return finished(sqlite3_db_handle(c->st), step, c->lang, err);
+  ics_record *rec = c->rec;
+  for (int k = 1; k < c->columns; k++) {
+    int field = c->col_field[k];
+    ics_free(rec->values[field]);
+    rec->values[field] = NULL;
+    char buf[40];
+    const char *text = NULL;
+    switch (sqlite3_column_type(c->st, k)) {
+    case SQLITE_NULL: continue;
+    case SQLITE_INTEGER:
+      snprintf(buf, sizeof buf, "%lld", (long long)sqlite3_column_int64(c->st, k));
+      text = buf;
+      break;
+    case SQLITE_FLOAT:
+      snprintf(buf, sizeof buf, "%.17g", sqlite3_column_double(c->st, k));
+      text = buf;
+      break;
+    default:
+      text = (const char *)sqlite3_column_text(c->st, k); /* NULL: SQLite out of memory */
+    }
+    if (!text || !(rec->values[field] = ics_strdup(text))) {
+      ics_error_no_memory(err, c->lang);
+      return -1;
+    }
+  }
+  /* calculations are not stored: apply them (the check recomputes every calculate field) */
+  if (c->calculations && ics_record_check(rec, NULL, c->lang, ICS_CHECK_PARTIAL, NULL) == ICS_E_NO_MEMORY) {
+    ics_error_no_memory(err, c->lang);
+    return -1;
+  }
+  return 0;
+}
+
+void record_cursor_close(record_cursor *c) {
+  sqlite3_finalize(c->st);
+  ics_record_free(c->rec);
+  ics_free(c->col_field);
+  *c = (record_cursor){0};
 }
 
 /* ---- one pass over a form's records ------------------------------------------------------ */
@@ -200,8 +371,6 @@ static int agency_index(const evaluation *ev, const char *code) {
   return -1;
 }
 
-static ics_value value_of(void *ctx, int field) { return ics_record_value(ctx, field); }
-
 static bool number_of(ics_value v, int64_t *out) {
   if (v.kind == ICS_V_NUM) *out = llround(v.num);
   else if (v.kind == ICS_V_BOOL) *out = v.b;
@@ -209,43 +378,15 @@ static bool number_of(ics_value v, int64_t *out) {
   return true;
 }
 
-static int has_column(sqlite3 *db, const char *table, const char *column) {
-  sqlite3_stmt *st;
-  int found = 0;
-  if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st, NULL)) return 0;
-  sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
-  found = sqlite3_step(st) == SQLITE_ROW;
-  sqlite3_finalize(st);
-  return found;
-}
-
-static int scan_form(evaluation *ev, size_t form_index, char **error) {
+static int scan_form(evaluation *ev, size_t form_index, ics_error *err) {
   const ics_form *form = ev->forms[form_index];
-  char table[96];
-  snprintf(table, sizeof table, "form_%s", form->id);
-  if (!has_column(ev->db, table, "instance_id")) return 0; /* no record of this form yet */
-  /* the columns this table has, of the newest definition's fields */
-  int *col_field = ics_calloc(form->field_count + 1, sizeof *col_field);
-  ics_buf sql = {0};
-  ics_buf_puts(&sql, "SELECT f.updated_at");
-  int columns = 1;
-  for (size_t i = 0; col_field && i < form->field_count; i++) {
-    if (form->fields[i].type == ICS_NOTE || !has_column(ev->db, table, form->fields[i].name)) continue;
-    ics_buf_printf(&sql, ", f.\"%s\"", form->fields[i].name);
-    col_field[columns++] = (int)i;
-  }
-  ics_buf_printf(&sql, " FROM \"%s\" f WHERE ", table);
-  ics_buf_printf(&sql, dedupe_condition, table);
-  sqlite3_stmt *st = NULL;
-  if (!col_field || sql.failed || sqlite3_prepare_v2(ev->db, sql.data, -1, &st, NULL)) {
-    ics_free(col_field);
-    ics_buf_free(&sql);
-    return set_error(error, ev->lang, "lỗi cơ sở dữ liệu: %s", "database error: %s", sqlite3_errmsg(ev->db));
-  }
-  ics_buf_free(&sql);
-  sqlite3_bind_int(st, 1, ev->round);
-  ics_record *rec = ics_record_new(form);
+  record_cursor cur;
+  bool exists;
+  if (record_cursor_open(&cur, ev->db, form, "f.updated_at", dedupe_condition, NULL, ev->round, ev->lang,
+                         &exists, err))
+    return -1;
+  if (!exists) return 0; /* no record of this form yet */
+  ics_record *rec = cur.rec;
   int district_field = ics_form_field_index(form, "district");
   bool is_staff = !strcmp(form->id, "staff");
   int agency_field = is_staff ? ics_form_field_index(form, "agency") : -1;
@@ -254,36 +395,17 @@ static int scan_form(evaluation *ev, size_t form_index, char **error) {
   int needs_field = is_staff ? ics_form_field_index(form, "training_needs") : -1;
   int gender_field = is_staff ? ics_form_field_index(form, "gender") : -1;
   int birth_field = is_staff ? ics_form_field_index(form, "birth_year") : -1;
-  ics_eval_env env = {value_of, rec, NULL};
-  bool has_calculations = false;
-  for (size_t i = 0; i < form->field_count; i++) has_calculations |= form->fields[i].type == ICS_CALCULATE;
-  int rc = rec ? 0 : 1;
-  while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-    const char *updated = (const char *)sqlite3_column_text(st, 0);
+  ics_eval_env env = {record_value_of, rec, NULL};
+  int rc = 0;
+  bool row;
+  while (!(rc = record_cursor_next(&cur, &row, err)) && row) {
+    const char *updated = (const char *)sqlite3_column_text(cur.st, 0);
     if (updated && strcmp(updated, ev->data_date) > 0) snprintf(ev->data_date, sizeof ev->data_date, "%s", updated);
-    for (int c = 1; c < columns; c++) {
-      int field = col_field[c];
-      ics_free(rec->values[field]);
-      rec->values[field] = NULL;
-      char buf[40];
-      const char *text = NULL;
-      switch (sqlite3_column_type(st, c)) {
-      case SQLITE_NULL: break;
-      case SQLITE_INTEGER:
-        snprintf(buf, sizeof buf, "%lld", (long long)sqlite3_column_int64(st, c));
-        text = buf;
-        break;
-      case SQLITE_FLOAT:
-        snprintf(buf, sizeof buf, "%.17g", sqlite3_column_double(st, c));
-        text = buf;
-        break;
-      default:
-        text = (const char *)sqlite3_column_text(st, c);
-      }
-      if (text && !(rec->values[field] = ics_strdup(text))) rc = 1;
+    else if (!updated && sqlite3_column_type(cur.st, 0) != SQLITE_NULL) {
+      ics_error_no_memory(err, ev->lang); /* the text of a value: SQLite out of memory */
+      rc = -1;
+      break;
     }
-    /* calculations are not stored: apply them (the check recomputes every calculate field) */
-    if (has_calculations) ics_record_check(rec, NULL, ev->lang, ICS_CHECK_PARTIAL, NULL);
     int d = district_index(ev, district_field >= 0 ? rec->values[district_field] : NULL);
     ev->records_per_form[form_index]++;
     if (d >= 0) ev->records_per_form_district[form_index][d]++;
@@ -360,41 +482,38 @@ static int scan_form(evaluation *ev, size_t form_index, char **error) {
       }
     }
   }
-  sqlite3_finalize(st);
-  ics_record_free(rec);
-  ics_free(col_field);
+  record_cursor_close(&cur);
   return rc;
 }
 
 int evaluation_run(evaluation *ev, sqlite3 *db, int round, const char *targets_path,
-                   ics_lang lang, ics_errors *diags, char **error) {
+                   ics_lang lang, ics_errors *diags, ics_error *err) {
   memset(ev, 0, sizeof *ev);
   ev->db = db;
   ev->round = round;
   ev->lang = lang;
-  if (load_register(ev, error) || load_forms(ev, error)) return 1;
-  ev->targets = load_targets(ev, targets_path, diags, error);
-  if (!ev->targets)
-    return *error ? 1 : set_error(error, lang, "tệp chỉ tiêu không hợp lệ", "the targets file is not valid", NULL);
+  if (load_register(ev, err) || load_forms(ev, err)) return -1;
+  if (!(ev->targets = load_targets(ev, targets_path, diags, err))) return -1;
   size_t nd = ev->district_count ? ev->district_count : 1, na = ev->agency_count ? ev->agency_count : 1;
   ev->values = ics_calloc(ev->targets->indicator_count + 1, sizeof *ev->values);
   ev->records_per_form = ics_calloc(ev->form_count + 1, sizeof *ev->records_per_form);
   ev->records_per_form_district = ics_calloc(ev->form_count + 1, sizeof *ev->records_per_form_district);
   ev->needs = ics_calloc(nd, sizeof *ev->needs);
-  if (!ev->values || !ev->records_per_form || !ev->records_per_form_district || !ev->needs)
-    return set_error(error, lang, "không đủ bộ nhớ", "out of memory", NULL);
-  for (size_t i = 0; i < ev->form_count; i++)
-    if (!(ev->records_per_form_district[i] = ics_calloc(nd, sizeof **ev->records_per_form_district)))
-      return set_error(error, lang, "không đủ bộ nhớ", "out of memory", NULL);
-  for (size_t k = 0; k < ev->targets->indicator_count; k++) {
+  bool memory = ev->values && ev->records_per_form && ev->records_per_form_district && ev->needs;
+  for (size_t i = 0; memory && i < ev->form_count; i++)
+    memory = (ev->records_per_form_district[i] = ics_calloc(nd, sizeof **ev->records_per_form_district));
+  for (size_t k = 0; memory && k < ev->targets->indicator_count; k++) {
     ev->values[k].ind = &ev->targets->indicators[k];
     ev->values[k].district = ics_calloc(nd, sizeof *ev->values[k].district);
     ev->values[k].agency_hit = ics_calloc(na, sizeof *ev->values[k].agency_hit);
-    if (!ev->values[k].district || !ev->values[k].agency_hit)
-      return set_error(error, lang, "không đủ bộ nhớ", "out of memory", NULL);
+    memory = ev->values[k].district && ev->values[k].agency_hit;
+  }
+  if (!memory) {
+    ics_error_no_memory(err, lang);
+    return -1;
   }
   for (size_t i = 0; i < ev->form_count; i++)
-    if (scan_form(ev, i, error)) return 1;
+    if (scan_form(ev, i, err)) return -1;
   /* agencies measures: every register agency of the type is in the denominator */
   for (size_t k = 0; k < ev->targets->indicator_count; k++) {
     indicator_value *iv = &ev->values[k];

@@ -1,11 +1,26 @@
-/* evaluate.h (private) - indicators evaluated over the de-duplicated records of a round. */
+/* evaluate.h (private) - indicators evaluated over the de-duplicated records of a round
+ * (docs/targets.md), and what the workbook writer shares with the evaluation: the message
+ * table and reading a form's records. */
 #ifndef ICS_EVALUATE_H
 #define ICS_EVALUATE_H
 
 #include <sqlite3.h>
 
 #include "reports.h"
+#include "reports_messages.h"
 #include "schema.h"
+
+typedef enum { ICS_REPORTS_MESSAGES(ICS_MESSAGE_ID) R_COUNT } reports_message;
+
+extern const ics_message reports_messages[R_COUNT];
+/* A message of the table, for ics_error_say. */
+#define RMSG(id) (&reports_messages[id])
+/* The text of a message that is part of another (the R_AT_... places). */
+const char *reports_text(reports_message id, ics_lang lang);
+
+/* Says why an SQLite call on db failed: out of memory, a full disk, a database busy, or
+ * `message` (R_DATABASE, R_CANNOT_READ: one %s, SQLite's own words). */
+void report_db_error(sqlite3 *db, ics_lang lang, reports_message message, ics_error *err);
 
 typedef struct {
   int64_t num, den;
@@ -56,9 +71,10 @@ typedef struct {
   int64_t total_records;
 } evaluation;
 
-/* Loads forms, register and targets and evaluates every indicator. */
+/* Loads forms, register and targets and evaluates every indicator. 0, or -1 with *err (the
+ * problems of a targets file in diags); evaluation_free in either case. */
 int evaluation_run(evaluation *ev, sqlite3 *db, int round, const char *targets_path,
-                   ics_lang lang, ics_errors *diags, char **error);
+                   ics_lang lang, ics_errors *diags, ics_error *err);
 void evaluation_free(evaluation *ev);
 const ics_form *evaluation_form(const evaluation *ev, const char *id);
 /* Whether the straight line through the values n0/d0 in round r0 and n1/d1 in round r1
@@ -66,7 +82,33 @@ const ics_form *evaluation_form(const evaluation *ev, const char *id);
  * computed exactly, in integers. */
 bool pace_reaches(int op, int64_t tn, int64_t td, int r0, int64_t n0, int64_t d0, int r1, int64_t n1,
                   int64_t d1, int year);
-/* The SQL condition that keeps one record per natural key in a round (questionnaire.md). */
+/* The SQL condition that keeps one record per natural key in a round (docs/reports.md: the
+ * most recently updated one); its %s is the form's table. */
 extern const char *const dedupe_condition;
+
+/* The records of a form's table, row by row, each in a record: the stored fields of the
+ * newest definition that the table has (every field but notes; calculations computed), after
+ * a first column of the caller's choice. */
+typedef struct {
+  const ics_form *form;
+  sqlite3_stmt *st;
+  ics_record *rec;
+  int *col_field; /* column c (from 1) holds the field col_field[c] */
+  int columns;
+  bool calculations;
+  ics_lang lang;
+} record_cursor;
+
+/* Opens a cursor on "SELECT first, fields FROM form_ID f WHERE condition ORDER BY order"
+ * (condition's %s: the table; ?1 is bound to round; order may be NULL). *exists is false,
+ * and nothing opened, when the table does not exist (no record of the form yet). */
+int record_cursor_open(record_cursor *c, sqlite3 *db, const ics_form *form, const char *first,
+                       const char *condition, const char *order, int round, ics_lang lang,
+                       bool *exists, ics_error *err);
+/* The next row into c->rec (and its first column in c->st, column 0): *row false at the end. */
+int record_cursor_next(record_cursor *c, bool *row, ics_error *err);
+void record_cursor_close(record_cursor *c);
+/* The value of a field of a cursor's record, for expressions (ics_eval_env.field_value). */
+ics_value record_value_of(void *record, int field);
 
 #endif

@@ -1,5 +1,6 @@
-/* reports.h - the gap-analysis workbook: the targets file evaluated against the central
- * database for one round, written with libxlsxwriter for managers (docs/reports.md). */
+/* reports.h - the gap-analysis workbook: the targets file (docs/targets.md) evaluated against
+ * the central database for one round, written with libxlsxwriter for managers
+ * (docs/reports.md; the command `ictsurvey report` and the sheets' layout: docs/cli.md). */
 #ifndef ICS_REPORTS_H
 #define ICS_REPORTS_H
 
@@ -9,7 +10,8 @@ typedef enum { ICS_RECORDS_AUTO, ICS_RECORDS_ALWAYS, ICS_RECORDS_NEVER } ics_rec
 
 typedef struct {
   struct sqlite3 *db;        /* the central database, opened by the aggregator (which upgrades
-                                one made by an earlier version and refuses other files) */
+                                one made by an earlier version and refuses other files); a file:
+                                the writer reads it on a connection of its own */
   int round;                 /* 0: the latest round present */
   const char *targets_path;  /* NULL: the targets the office published */
   ics_lang lang;
@@ -18,11 +20,15 @@ typedef struct {
   const char *output;        /* the .xlsx to write */
 } ics_report_options;
 
-/* Writes the workbook. Returns 0, or 1 with *error (caller frees); diagnostics of a bad
- * targets file go to diags. The file is byte-identical for the same database and options. */
-int ics_report_write(const ics_report_options *options, ics_errors *diags, char **error);
+/* Writes the workbook: to a temporary file beside options->output, renamed over it only once
+ * complete, so that after any failure the file there is the one that was there before (or
+ * there is none). The file is byte-identical for the same database and options. 0, or -1
+ * with *err; the problems of a bad targets file go to diags. The work is done in a child
+ * process (fork), which a single-threaded caller does not notice: libxlsxwriter may crash
+ * when memory runs out (workbook.c), and the command still reports it. */
+int ics_report_write(const ics_report_options *options, ics_errors *diags, ics_error *err);
 
-/* ---- the arithmetic of targets (indicators.md), exposed for tests ------------------------ */
+/* ---- the arithmetic of targets (docs/targets.md, "Gap and needed"), exposed for tests ---- */
 typedef enum { ICS_NO_DATA, ICS_MET, ICS_NOT_MET } ics_target_status;
 
 typedef struct {

@@ -1,13 +1,20 @@
-/* workbook.c - the gap-analysis workbook (docs/reports.md, cli.md): Summary, By district,
+/* workbook.c - the gap-analysis workbook (docs/reports.md, docs/cli.md): Summary, By district,
  * Progress, Priority groups, Training needs, Agencies, Data quality and one sheet of records
  * per form, written with libxlsxwriter in constant-memory mode, rows in order, every number a
- * value. */
+ * value. Every call of libxlsxwriter and SQLite is checked: the first failure stops the
+ * writing and is what the command reports, and the file at -o is only replaced by a complete
+ * workbook (ics_output). */
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <xlsxwriter.h>
 
 #include "evaluate.h"
@@ -28,12 +35,113 @@ typedef struct {
   evaluation *ev;
   const progress *pg;
   ics_lang lang;
+  const char *output;   /* the workbook's name, for messages */
+  char sheet[32];       /* the sheet being written, for messages */
+  ics_error *err;       /* the first failure: nothing is written after it */
   lxw_format *title, *subtitle, *header, *text, *wrap, *integer, *percent, *ratio, *met, *not_met,
       *no_data, *target_ge_pct, *target_gt_pct, *target_le, *target_lt, *target_ge, *target_gt,
       *target_le_pct, *target_lt_pct, *bold;
 } book;
 
 #define T(b, vi, en) ((b)->lang == ICS_EN ? (en) : (vi))
+
+/* ---- libxlsxwriter's calls, checked --------------------------------------------------------
+ * Each writer stops at the first failure: after one, libxlsxwriter's objects may be half made
+ * (a sheet not in the workbook, a format missing), and using them could crash. */
+static bool failed(const book *b) { return b->err->code != ICS_OK; }
+
+/* Says that a call failed (where: what was being written, in the reader's words). */
+static void writer_failed(book *b, lxw_error e, const char *where) {
+  if (e == LXW_ERROR_MEMORY_MALLOC_FAILED)
+    ics_error_say(b->err, b->lang, RMSG(R_WRITER_MEMORY), b->output, where);
+  else
+    ics_error_say(b->err, b->lang, RMSG(R_WRITER), b->output, where, lxw_strerror(e));
+}
+
+static void failed_at_sheet(book *b, lxw_error e) {
+  char where[160];
+  snprintf(where, sizeof where, reports_text(R_AT_SHEET, b->lang), b->sheet);
+  writer_failed(b, e, where);
+}
+
+static void failed_at_chart(book *b) {
+  char where[160];
+  snprintf(where, sizeof where, reports_text(R_AT_CHART, b->lang), b->sheet);
+  writer_failed(b, LXW_ERROR_MEMORY_MALLOC_FAILED, where);
+}
+
+/* The result of a call about the current sheet: 0, or -1 once anything failed. */
+static int sheet_result(book *b, lxw_error e) {
+  if (e != LXW_NO_ERROR) failed_at_sheet(b, e);
+  return failed(b) ? -1 : 0;
+}
+
+/* A call returning lxw_error, made only while nothing has failed. */
+#define XL(b, call) (failed(b) ? -1 : sheet_result((b), (call)))
+
+static int cell_result(book *b, lxw_error e, lxw_row_t r, lxw_col_t c) {
+  if (e != LXW_NO_ERROR) {
+    char cell[LXW_MAX_CELL_NAME_LENGTH + 1], where[200];
+    lxw_rowcol_to_cell(cell, r, c);
+    snprintf(where, sizeof where, reports_text(R_AT_CELL, b->lang), b->sheet, cell);
+    writer_failed(b, e, where);
+  }
+  return failed(b) ? -1 : 0;
+}
+
+static int put_string(book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s, lxw_format *f) {
+  return failed(b) ? -1 : cell_result(b, worksheet_write_string(ws, r, c, s, f), r, c);
+}
+
+static int put_number(book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, double v, lxw_format *f) {
+  return failed(b) ? -1 : cell_result(b, worksheet_write_number(ws, r, c, v, f), r, c);
+}
+
+/* A new sheet, or NULL once anything failed. */
+static lxw_worksheet *add_sheet(book *b, const char *name) {
+  if (failed(b)) return NULL;
+  snprintf(b->sheet, sizeof b->sheet, "%s", name);
+  char where[160];
+  snprintf(where, sizeof where, reports_text(R_AT_NEW_SHEET, b->lang), b->sheet);
+  /* a name Excel refuses (or a form named like a fixed sheet) says why; NULL then is memory */
+  lxw_error e = workbook_validate_sheet_name(b->wb, name);
+  lxw_worksheet *ws = e == LXW_NO_ERROR ? workbook_add_worksheet(b->wb, name) : NULL;
+  if (!ws) writer_failed(b, e != LXW_NO_ERROR ? e : LXW_ERROR_MEMORY_MALLOC_FAILED, where);
+  return ws;
+}
+
+/* A chart with its first series, or NULL (said) once anything failed. */
+static lxw_chart *add_chart(book *b, uint8_t type, lxw_chart_series **series) {
+  if (failed(b)) return NULL;
+  lxw_chart *chart = workbook_add_chart(b->wb, type);
+  *series = chart ? chart_add_series(chart, NULL, NULL) : NULL;
+  if (!*series) failed_at_chart(b);
+  return *series ? chart : NULL;
+}
+
+/* Chart settings are void calls whose copies libxlsxwriter allocates: each is checked by
+ * what it leaves in the chart. */
+static int set_series(book *b, lxw_chart_series *s, const char *sheet, lxw_row_t r0, lxw_col_t c0,
+                      lxw_row_t r1, lxw_col_t c1, lxw_row_t vr0, lxw_col_t vc0, lxw_row_t vr1,
+                      lxw_col_t vc1, const char *name) {
+  if (failed(b)) return -1;
+  chart_series_set_categories(s, sheet, r0, c0, r1, c1);
+  chart_series_set_values(s, sheet, vr0, vc0, vr1, vc1);
+  chart_series_set_name(s, name);
+  if (!s->categories->formula || !s->categories->sheetname || !s->values->formula || !s->values->sheetname ||
+      !s->title.name)
+    failed_at_chart(b);
+  return failed(b) ? -1 : 0;
+}
+
+static int set_chart(book *b, lxw_chart *chart, const char *title, uint8_t legend, bool percent_axis) {
+  if (failed(b)) return -1;
+  chart_title_set_name(chart, title);
+  chart_legend_set_position(chart, legend);
+  if (percent_axis) chart_axis_set_num_format(chart->y_axis, "0%");
+  if (!chart->title.name || (percent_axis && !chart->y_axis->num_format)) failed_at_chart(b);
+  return failed(b) ? -1 : 0;
+}
 
 static const char *status_text(const book *b, ics_target_status s) {
   switch (s) {
@@ -43,8 +151,13 @@ static const char *status_text(const book *b, ics_target_status s) {
   }
 }
 
-static lxw_format *fmt(lxw_workbook *wb, const char *num, bool bold, uint32_t bg) {
-  lxw_format *f = workbook_add_format(wb);
+static lxw_format *fmt(book *b, const char *num, bool bold, uint32_t bg) {
+  if (failed(b)) return NULL;
+  lxw_format *f = workbook_add_format(b->wb);
+  if (!f) {
+    writer_failed(b, LXW_ERROR_MEMORY_MALLOC_FAILED, reports_text(R_AT_FORMATS, b->lang));
+    return NULL;
+  }
   format_set_font_name(f, "Arial");
   format_set_font_size(f, 10);
   if (num) format_set_num_format(f, num);
@@ -54,38 +167,44 @@ static lxw_format *fmt(lxw_workbook *wb, const char *num, bool bold, uint32_t bg
   return f;
 }
 
-static void make_formats(book *b) {
-  lxw_workbook *wb = b->wb;
-  b->title = fmt(wb, NULL, true, 0);
-  format_set_font_size(b->title, 14);
-  b->subtitle = fmt(wb, NULL, false, 0);
-  b->header = fmt(wb, NULL, true, 0xDDEBF7);
-  format_set_text_wrap(b->header);
-  format_set_border(b->header, LXW_BORDER_THIN);
-  b->text = fmt(wb, NULL, false, 0);
-  b->wrap = fmt(wb, NULL, false, 0);
-  format_set_text_wrap(b->wrap);
-  b->integer = fmt(wb, "#,##0", false, 0);
-  b->percent = fmt(wb, "0.0%", false, 0);
-  b->ratio = fmt(wb, "#,##0.0", false, 0);
-  b->bold = fmt(wb, NULL, true, 0);
-  b->met = workbook_add_format(wb);
-  format_set_bg_color(b->met, 0xC6EFCE);
-  format_set_font_color(b->met, 0x006100);
-  b->not_met = workbook_add_format(wb);
-  format_set_bg_color(b->not_met, 0xFFC7CE);
-  format_set_font_color(b->not_met, 0x9C0006);
-  b->no_data = workbook_add_format(wb);
-  format_set_bg_color(b->no_data, 0xE7E6E6);
-  format_set_font_color(b->no_data, 0x595959);
-  b->target_ge_pct = fmt(wb, "\"≥ \"0%", false, 0);
-  b->target_gt_pct = fmt(wb, "\"> \"0%", false, 0);
-  b->target_le_pct = fmt(wb, "\"≤ \"0%", false, 0);
-  b->target_lt_pct = fmt(wb, "\"< \"0%", false, 0);
-  b->target_ge = fmt(wb, "\"≥ \"#,##0.##", false, 0);
-  b->target_gt = fmt(wb, "\"> \"#,##0.##", false, 0);
-  b->target_le = fmt(wb, "\"≤ \"#,##0.##", false, 0);
-  b->target_lt = fmt(wb, "\"< \"#,##0.##", false, 0);
+/* A format for the status colours: a fill and a font colour only. */
+static lxw_format *colour(book *b, uint32_t bg, uint32_t font) {
+  if (failed(b)) return NULL;
+  lxw_format *f = workbook_add_format(b->wb);
+  if (!f) {
+    writer_failed(b, LXW_ERROR_MEMORY_MALLOC_FAILED, reports_text(R_AT_FORMATS, b->lang));
+    return NULL;
+  }
+  format_set_bg_color(f, bg);
+  format_set_font_color(f, font);
+  return f;
+}
+
+static int make_formats(book *b) {
+  if ((b->title = fmt(b, NULL, true, 0))) format_set_font_size(b->title, 14);
+  b->subtitle = fmt(b, NULL, false, 0);
+  if ((b->header = fmt(b, NULL, true, 0xDDEBF7))) {
+    format_set_text_wrap(b->header);
+    format_set_border(b->header, LXW_BORDER_THIN);
+  }
+  b->text = fmt(b, NULL, false, 0);
+  if ((b->wrap = fmt(b, NULL, false, 0))) format_set_text_wrap(b->wrap);
+  b->integer = fmt(b, "#,##0", false, 0);
+  b->percent = fmt(b, "0.0%", false, 0);
+  b->ratio = fmt(b, "#,##0.0", false, 0);
+  b->bold = fmt(b, NULL, true, 0);
+  b->met = colour(b, 0xC6EFCE, 0x006100);
+  b->not_met = colour(b, 0xFFC7CE, 0x9C0006);
+  b->no_data = colour(b, 0xE7E6E6, 0x595959);
+  b->target_ge_pct = fmt(b, "\"≥ \"0%", false, 0);
+  b->target_gt_pct = fmt(b, "\"> \"0%", false, 0);
+  b->target_le_pct = fmt(b, "\"≤ \"0%", false, 0);
+  b->target_lt_pct = fmt(b, "\"< \"0%", false, 0);
+  b->target_ge = fmt(b, "\"≥ \"#,##0.##", false, 0);
+  b->target_gt = fmt(b, "\"> \"#,##0.##", false, 0);
+  b->target_le = fmt(b, "\"≤ \"#,##0.##", false, 0);
+  b->target_lt = fmt(b, "\"< \"#,##0.##", false, 0);
+  return failed(b) ? -1 : 0;
 }
 
 static lxw_format *target_format(const book *b, const ics_indicator *ind, int op) {
@@ -108,7 +227,7 @@ static bool has_value(const ics_indicator *ind, ics_counts c) {
   return ind->measure != ICS_MEASURE_NONE && c.den > 0;
 }
 
-static void status_colours(book *b, lxw_worksheet *ws, lxw_row_t r0, lxw_row_t r1, lxw_col_t c0, lxw_col_t c1) {
+static int status_colours(book *b, lxw_worksheet *ws, lxw_row_t r0, lxw_row_t r1, lxw_col_t c0, lxw_col_t c1) {
   struct {
     const char *text;
     lxw_format *format;
@@ -120,15 +239,17 @@ static void status_colours(book *b, lxw_worksheet *ws, lxw_row_t r0, lxw_row_t r
                                  .criteria = LXW_CONDITIONAL_CRITERIA_TEXT_BEGINS_WITH,
                                  .value_string = (char *)rules[i].text,
                                  .format = rules[i].format};
-    worksheet_conditional_format_range(ws, r0, c0, r1, c1, &cf);
+    if (XL(b, worksheet_conditional_format_range(ws, r0, c0, r1, c1, &cf))) return -1;
   }
+  return 0;
 }
 
 /* ---- Summary -------------------------------------------------------------------------------- */
-static void write_summary(book *b) {
+static int write_summary(book *b) {
   evaluation *ev = b->ev;
   const ics_targets *t = ev->targets;
-  lxw_worksheet *ws = workbook_add_worksheet(b->wb, T(b, "Tổng hợp", "Summary"));
+  lxw_worksheet *ws = add_sheet(b, T(b, "Tổng hợp", "Summary"));
+  if (!ws) return -1;
   worksheet_set_landscape(ws);
   worksheet_set_paper(ws, 9); /* A4 */
   worksheet_fit_to_pages(ws, 1, 0);
@@ -136,69 +257,74 @@ static void write_summary(book *b) {
   snprintf(line, sizeof line, T(b, "Phân tích khoảng cách so với mục tiêu — Quyết định %s",
                                 "Gap analysis against the targets of decision %s"),
            t->decision ? t->decision : "43/2011/QĐ-UBND");
-  worksheet_write_string(ws, 0, 0, line, b->title);
+  put_string(b, ws, 0, 0, line, b->title);
   ics_buf counts = {0};
   for (size_t i = 0; i < ev->form_count; i++)
     ics_buf_printf(&counts, "%s%s %lld", i ? ", " : "", ev->forms[i]->id, (long long)ev->records_per_form[i]);
+  if (counts.failed) {
+    ics_buf_free(&counts);
+    ics_error_no_memory(b->err, b->lang);
+    return -1;
+  }
   snprintf(line, sizeof line,
            T(b, "Đợt khảo sát %d · dữ liệu đến %.10s · %lld bản ghi (%s) · %s",
              "Survey round %d · data up to %.10s · %lld records (%s) · %s"),
            ev->round, ev->data_date[0] ? ev->data_date : "-", (long long)ev->total_records,
            counts.data ? counts.data : "", ics_text_get(t->title, b->lang));
   ics_buf_free(&counts);
-  worksheet_write_string(ws, 1, 0, line, b->subtitle);
+  put_string(b, ws, 1, 0, line, b->subtitle);
 
   lxw_row_t hr = 3;
   const char *fixed_vi[] = {"Mã", "Chỉ tiêu", "Điều khoản", "Thực tế", "Tử số", "Mẫu số"};
   const char *fixed_en[] = {"ID", "Indicator", "Clause", "Actual", "Numerator", "Denominator"};
   lxw_col_t c = 0;
-  for (; c < 6; c++) worksheet_write_string(ws, hr, c, T(b, fixed_vi[c], fixed_en[c]), b->header);
+  for (; c < 6; c++) put_string(b, ws, hr, c, T(b, fixed_vi[c], fixed_en[c]), b->header);
   for (size_t y = 0; y < t->year_count; y++) {
     const char *vi[] = {"Mục tiêu %d", "Đánh giá %d", "Khoảng cách %d", "Cần thêm %d"};
     const char *en[] = {"Target %d", "Status %d", "Gap %d", "Needed %d"};
     for (int k = 0; k < 4; k++) {
       snprintf(line, sizeof line, T(b, vi[k], en[k]), t->years[y]);
-      worksheet_write_string(ws, hr, c++, line, b->header);
+      put_string(b, ws, hr, c++, line, b->header);
     }
   }
   lxw_col_t note_col = c;
-  worksheet_write_string(ws, hr, note_col, T(b, "Ghi chú", "Note"), b->header);
-  worksheet_set_column(ws, 0, 0, 26, NULL);
-  worksheet_set_column(ws, 1, 1, 48, b->wrap);
-  worksheet_set_column(ws, 2, 2, 16, NULL);
-  worksheet_set_column(ws, 3, 5, 12, NULL);
-  worksheet_set_column(ws, 6, note_col - 1, 12, NULL);
-  worksheet_set_column(ws, note_col, note_col, 60, b->wrap);
+  put_string(b, ws, hr, note_col, T(b, "Ghi chú", "Note"), b->header);
+  XL(b, worksheet_set_column(ws, 0, 0, 26, NULL));
+  XL(b, worksheet_set_column(ws, 1, 1, 48, b->wrap));
+  XL(b, worksheet_set_column(ws, 2, 2, 16, NULL));
+  XL(b, worksheet_set_column(ws, 3, 5, 12, NULL));
+  XL(b, worksheet_set_column(ws, 6, note_col - 1, 12, NULL));
+  XL(b, worksheet_set_column(ws, note_col, note_col, 60, b->wrap));
   worksheet_freeze_panes(ws, hr + 1, 2);
-  worksheet_repeat_rows(ws, hr, hr);
+  if (XL(b, worksheet_repeat_rows(ws, hr, hr))) return -1;
 
-  for (size_t i = 0; i < t->indicator_count; i++) {
+  for (size_t i = 0; i < t->indicator_count && !failed(b); i++) {
     const indicator_value *iv = &ev->values[i];
     const ics_indicator *ind = iv->ind;
     lxw_row_t r = hr + 1 + (lxw_row_t)i;
     /* wrapped labels and notes need the height: not every reader grows rows by itself */
     size_t note_len = strlen(ics_text_get(ind->note, b->lang)) + strlen(ics_text_get(ind->source, b->lang));
-    worksheet_set_row(ws, r, note_len > 180 ? 66 : note_len > 60 ? 40 : 28, NULL);
+    XL(b, worksheet_set_row(ws, r, note_len > 180 ? 66 : note_len > 60 ? 40 : 28, NULL));
     bool value = has_value(ind, iv->province);
     lxw_format *vf = ind->kind == ICS_KIND_SHARE ? b->percent : b->ratio;
-    worksheet_write_string(ws, r, 0, ind->id, b->text);
-    worksheet_write_string(ws, r, 1, ics_text_get(ind->label, b->lang), b->wrap);
-    if (ind->clause) worksheet_write_string(ws, r, 2, ind->clause, b->text);
-    if (value) worksheet_write_number(ws, r, 3, (double)iv->province.num / (double)iv->province.den, vf);
+    put_string(b, ws, r, 0, ind->id, b->text);
+    put_string(b, ws, r, 1, ics_text_get(ind->label, b->lang), b->wrap);
+    if (ind->clause) put_string(b, ws, r, 2, ind->clause, b->text);
+    if (value) put_number(b, ws, r, 3, (double)iv->province.num / (double)iv->province.den, vf);
     if (ind->measure != ICS_MEASURE_NONE) {
-      worksheet_write_number(ws, r, 4, (double)iv->province.num, b->integer);
-      worksheet_write_number(ws, r, 5, (double)iv->province.den, b->integer);
+      put_number(b, ws, r, 4, (double)iv->province.num, b->integer);
+      put_number(b, ws, r, 5, (double)iv->province.den, b->integer);
     }
     c = 6;
     for (size_t y = 0; y < t->year_count; y++, c += 4) {
       const ics_target *tg = target_for(ind, t->years[y]);
       if (!tg) continue;
       ics_assessment a = ics_assess(tg->op, tg->num, tg->den, iv->province.num, iv->province.den, value);
-      worksheet_write_number(ws, r, c, tg->value, target_format(b, ind, tg->op));
-      worksheet_write_string(ws, r, c + 1, status_text(b, a.status), b->text);
+      put_number(b, ws, r, c, tg->value, target_format(b, ind, tg->op));
+      put_string(b, ws, r, c + 1, status_text(b, a.status), b->text);
       if (a.status != ICS_NO_DATA) {
-        worksheet_write_number(ws, r, c + 2, a.gap, vf);
-        worksheet_write_number(ws, r, c + 3, (double)a.needed, b->integer);
+        put_number(b, ws, r, c + 2, a.gap, vf);
+        put_number(b, ws, r, c + 3, (double)a.needed, b->integer);
       }
     }
     ics_buf note = {0};
@@ -206,45 +332,49 @@ static void write_summary(book *b) {
     if (*n) ics_buf_puts(&note, n);
     const char *src = ics_text_get(ind->source, b->lang);
     if (*src) ics_buf_printf(&note, "%s%s%s", note.len ? " " : "", T(b, "Nguồn số liệu cần có: ", "Data source needed: "), src);
-    if (note.data) worksheet_write_string(ws, r, note_col, note.data, b->wrap);
+    if (note.failed) ics_error_no_memory(b->err, b->lang);
+    else if (note.data) put_string(b, ws, r, note_col, note.data, b->wrap);
     ics_buf_free(&note);
   }
-  if (t->indicator_count) {
-    status_colours(b, ws, hr + 1, hr + (lxw_row_t)t->indicator_count, 6, note_col - 1);
+  if (t->indicator_count && !failed(b)) {
+    if (status_colours(b, ws, hr + 1, hr + (lxw_row_t)t->indicator_count, 6, note_col - 1)) return -1;
     /* an empty Actual is "no data": grey */
     lxw_conditional_format blank = {.type = LXW_CONDITIONAL_TYPE_BLANKS, .format = b->no_data};
-    worksheet_conditional_format_range(ws, hr + 1, 3, hr + (lxw_row_t)t->indicator_count, 3, &blank);
+    XL(b, worksheet_conditional_format_range(ws, hr + 1, 3, hr + (lxw_row_t)t->indicator_count, 3, &blank));
   }
+  return failed(b) ? -1 : 0;
 }
 
 /* ---- By district ---------------------------------------------------------------------------- */
-static void write_by_district(book *b) {
+static int write_by_district(book *b) {
   evaluation *ev = b->ev;
   const ics_targets *t = ev->targets;
   const char *name = T(b, "Theo huyện", "By district");
-  lxw_worksheet *ws = workbook_add_worksheet(b->wb, name);
+  lxw_worksheet *ws = add_sheet(b, name);
+  if (!ws) return -1;
   worksheet_set_landscape(ws);
   worksheet_fit_to_pages(ws, 1, 0);
-  worksheet_write_string(ws, 0, 0, T(b, "Mã huyện", "District code"), b->header);
-  worksheet_write_string(ws, 0, 1, T(b, "Huyện", "District"), b->header);
+  put_string(b, ws, 0, 0, T(b, "Mã huyện", "District code"), b->header);
+  put_string(b, ws, 0, 1, T(b, "Huyện", "District"), b->header);
   for (size_t i = 0; i < t->indicator_count; i++)
-    worksheet_write_string(ws, 0, (lxw_col_t)(2 + i), t->indicators[i].id, b->header);
-  worksheet_set_column(ws, 0, 0, 12, NULL);
-  worksheet_set_column(ws, 1, 1, 26, NULL);
-  worksheet_set_column(ws, 2, (lxw_col_t)(1 + t->indicator_count), 14, NULL);
+    put_string(b, ws, 0, (lxw_col_t)(2 + i), t->indicators[i].id, b->header);
+  XL(b, worksheet_set_column(ws, 0, 0, 12, NULL));
+  XL(b, worksheet_set_column(ws, 1, 1, 26, NULL));
+  XL(b, worksheet_set_column(ws, 2, (lxw_col_t)(1 + t->indicator_count), 14, NULL));
   worksheet_freeze_panes(ws, 1, 2);
-  for (size_t d = 0; d < ev->district_count; d++) {
+  for (size_t d = 0; d < ev->district_count && !failed(b); d++) {
     lxw_row_t r = (lxw_row_t)(1 + d);
-    worksheet_write_string(ws, r, 0, ev->districts[d].code, b->text);
-    worksheet_write_string(ws, r, 1, b->lang == ICS_EN ? ev->districts[d].name_en : ev->districts[d].name_vi, b->text);
+    put_string(b, ws, r, 0, ev->districts[d].code, b->text);
+    put_string(b, ws, r, 1, b->lang == ICS_EN ? ev->districts[d].name_en : ev->districts[d].name_vi, b->text);
     for (size_t i = 0; i < t->indicator_count; i++) {
       const indicator_value *iv = &ev->values[i];
       if (!iv->ind->by_district || !has_value(iv->ind, iv->district[d])) continue;
-      worksheet_write_number(ws, r, (lxw_col_t)(2 + i), (double)iv->district[d].num / (double)iv->district[d].den,
-                             iv->ind->kind == ICS_KIND_SHARE ? b->percent : b->ratio);
+      put_number(b, ws, r, (lxw_col_t)(2 + i), (double)iv->district[d].num / (double)iv->district[d].den,
+                 iv->ind->kind == ICS_KIND_SHARE ? b->percent : b->ratio);
     }
   }
-  if (!ev->district_count) return;
+  if (failed(b)) return -1;
+  if (!ev->district_count) return 0;
   lxw_row_t last = (lxw_row_t)ev->district_count;
   for (size_t i = 0; i < t->indicator_count; i++) {
     const ics_indicator *ind = &t->indicators[i];
@@ -255,31 +385,30 @@ static void write_by_district(book *b) {
                                     .min_color = lower_better ? 0x63BE7B : 0xF8696B,
                                     .mid_color = 0xFFEB84,
                                     .max_color = lower_better ? 0xF8696B : 0x63BE7B};
-    worksheet_conditional_format_range(ws, 1, (lxw_col_t)(2 + i), last, (lxw_col_t)(2 + i), &scale);
+    if (XL(b, worksheet_conditional_format_range(ws, 1, (lxw_col_t)(2 + i), last, (lxw_col_t)(2 + i), &scale)))
+      return -1;
   }
   /* a bar chart per key indicator, districts side by side, the first target in the title */
   lxw_row_t chart_row = last + 2;
   for (size_t i = 0; i < t->indicator_count; i++) {
     const ics_indicator *ind = &t->indicators[i];
     if (!ind->key || !ind->by_district || ind->measure == ICS_MEASURE_NONE) continue;
-    lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_BAR);
-    lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
-    chart_series_set_categories(s, name, 1, 1, last, 1);
-    chart_series_set_values(s, name, 1, (lxw_col_t)(2 + i), last, (lxw_col_t)(2 + i));
-    chart_series_set_name(s, ind->id);
+    lxw_chart_series *s;
+    lxw_chart *chart = add_chart(b, LXW_CHART_BAR, &s);
+    if (!chart || set_series(b, s, name, 1, 1, last, 1, 1, (lxw_col_t)(2 + i), last, (lxw_col_t)(2 + i), ind->id))
+      return -1;
     char title[300];
     if (ind->target_count)
       snprintf(title, sizeof title, "%s (%s %s %d)", ics_text_get(ind->label, b->lang),
                T(b, "mục tiêu", "target"), ind->targets[0].text, ind->targets[0].year);
     else
       snprintf(title, sizeof title, "%s", ics_text_get(ind->label, b->lang));
-    chart_title_set_name(chart, title);
-    chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
-    if (ind->kind == ICS_KIND_SHARE) chart_axis_set_num_format(chart->y_axis, "0%");
+    if (set_chart(b, chart, title, LXW_CHART_LEGEND_NONE, ind->kind == ICS_KIND_SHARE)) return -1;
     lxw_chart_options opts = {.x_scale = 1.4, .y_scale = 1.3};
-    worksheet_insert_chart_opt(ws, chart_row, 1, chart, &opts);
+    if (XL(b, worksheet_insert_chart_opt(ws, chart_row, 1, chart, &opts))) return -1;
     chart_row += 22;
   }
+  return 0;
 }
 
 /* ---- Progress ------------------------------------------------------------------------------- */
@@ -321,18 +450,19 @@ static bool charted(const book *b, const ics_indicator *ind) {
   return ind->key && ind->measure != ICS_MEASURE_NONE && b->pg->round_count > 0;
 }
 
-static void write_progress(book *b) {
+static int write_progress(book *b) {
   evaluation *ev = b->ev;
   const ics_targets *t = ev->targets;
   const progress *pg = b->pg;
   const char *name = T(b, "Tiến độ", "Progress");
-  lxw_worksheet *ws = workbook_add_worksheet(b->wb, name);
+  lxw_worksheet *ws = add_sheet(b, name);
+  if (!ws) return -1;
   worksheet_set_landscape(ws);
   worksheet_fit_to_pages(ws, 1, 0);
   char line[768];
   snprintf(line, sizeof line, T(b, "Tiến độ qua các đợt khảo sát, đến đợt %d", "Progress across the survey rounds, up to round %d"),
            ev->round);
-  worksheet_write_string(ws, 0, 0, line, b->title);
+  put_string(b, ws, 0, 0, line, b->title);
   snprintf(line, sizeof line,
            T(b, "Tiến độ: đường thẳng nối đợt đầu tiên và đợt gần nhất có số liệu của chỉ tiêu, kéo dài đến năm mục tiêu"
                 " (một phép ngoại suy theo đường thẳng, không phải dự báo), có đạt mục tiêu không. Đã qua: năm mục tiêu"
@@ -341,63 +471,65 @@ static void write_progress(book *b) {
              " extended to the target year (a straight-line projection, not a forecast), reaches the target. Passed:"
              " the target year is before round %d. No data: fewer than two rounds with a value, or no target that year."),
            ev->round);
-  worksheet_write_string(ws, 1, 0, line, b->subtitle);
+  put_string(b, ws, 1, 0, line, b->subtitle);
 
   lxw_row_t hr = 3;
   lxw_col_t rc0 = 2, tc0 = (lxw_col_t)(rc0 + pg->round_count);  /* round values, then targets */
   lxw_col_t hc0 = (lxw_col_t)(tc0 + 2 * t->year_count);             /* hidden: the charts' target lines */
-  worksheet_write_string(ws, hr, 0, T(b, "Mã", "ID"), b->header);
-  worksheet_write_string(ws, hr, 1, T(b, "Chỉ tiêu", "Indicator"), b->header);
+  put_string(b, ws, hr, 0, T(b, "Mã", "ID"), b->header);
+  put_string(b, ws, hr, 1, T(b, "Chỉ tiêu", "Indicator"), b->header);
   for (size_t r = 0; r < pg->round_count; r++) {
     snprintf(line, sizeof line, "%d", pg->rounds[r]);
-    worksheet_write_string(ws, hr, (lxw_col_t)(rc0 + r), line, b->header);
+    put_string(b, ws, hr, (lxw_col_t)(rc0 + r), line, b->header);
   }
   for (size_t y = 0; y < t->year_count; y++) {
     snprintf(line, sizeof line, T(b, "Mục tiêu %d", "Target %d"), t->years[y]);
-    worksheet_write_string(ws, hr, (lxw_col_t)(tc0 + 2 * y), line, b->header);
+    put_string(b, ws, hr, (lxw_col_t)(tc0 + 2 * y), line, b->header);
     snprintf(line, sizeof line, T(b, "Tiến độ %d", "On pace %d"), t->years[y]);
-    worksheet_write_string(ws, hr, (lxw_col_t)(tc0 + 2 * y + 1), line, b->header);
+    put_string(b, ws, hr, (lxw_col_t)(tc0 + 2 * y + 1), line, b->header);
   }
   for (size_t r = 0; r < pg->round_count; r++) {
     snprintf(line, sizeof line, T(b, "Đường mục tiêu %d", "Target line %d"), pg->rounds[r]);
-    worksheet_write_string(ws, hr, (lxw_col_t)(hc0 + r), line, b->header);
+    put_string(b, ws, hr, (lxw_col_t)(hc0 + r), line, b->header);
   }
-  worksheet_set_column(ws, 0, 0, 26, NULL);
-  worksheet_set_column(ws, 1, 1, 48, b->wrap);
-  if (pg->round_count) worksheet_set_column(ws, rc0, tc0 - 1, 10, NULL);
+  XL(b, worksheet_set_column(ws, 0, 0, 26, NULL));
+  XL(b, worksheet_set_column(ws, 1, 1, 48, b->wrap));
+  if (pg->round_count) XL(b, worksheet_set_column(ws, rc0, tc0 - 1, 10, NULL));
   for (size_t y = 0; y < t->year_count; y++) {
-    worksheet_set_column(ws, (lxw_col_t)(tc0 + 2 * y), (lxw_col_t)(tc0 + 2 * y), 12, NULL);
-    worksheet_set_column(ws, (lxw_col_t)(tc0 + 2 * y + 1), (lxw_col_t)(tc0 + 2 * y + 1), 16, NULL);
+    XL(b, worksheet_set_column(ws, (lxw_col_t)(tc0 + 2 * y), (lxw_col_t)(tc0 + 2 * y), 12, NULL));
+    XL(b, worksheet_set_column(ws, (lxw_col_t)(tc0 + 2 * y + 1), (lxw_col_t)(tc0 + 2 * y + 1), 16, NULL));
   }
   if (pg->round_count) {
     lxw_row_col_options hidden = {.hidden = 1};
-    worksheet_set_column_opt(ws, hc0, (lxw_col_t)(hc0 + pg->round_count - 1), 10, NULL, &hidden);
+    XL(b, worksheet_set_column_opt(ws, hc0, (lxw_col_t)(hc0 + pg->round_count - 1), 10, NULL, &hidden));
   }
+  if (failed(b)) return -1;
   worksheet_freeze_panes(ws, hr + 1, 2);
 
   size_t n = t->indicator_count;
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < n && !failed(b); i++) {
     const ics_indicator *ind = &t->indicators[i];
     lxw_row_t row = hr + 1 + (lxw_row_t)i;
-    worksheet_set_row(ws, row, 28, NULL);
+    XL(b, worksheet_set_row(ws, row, 28, NULL));
     lxw_format *vf = ind->kind == ICS_KIND_SHARE ? b->percent : b->ratio;
-    worksheet_write_string(ws, row, 0, ind->id, b->text);
-    worksheet_write_string(ws, row, 1, ics_text_get(ind->label, b->lang), b->wrap);
+    put_string(b, ws, row, 0, ind->id, b->text);
+    put_string(b, ws, row, 1, ics_text_get(ind->label, b->lang), b->wrap);
     for (size_t r = 0; r < pg->round_count; r++) {
       ics_counts c = pg->values[r * n + i];
-      if (has_value(ind, c)) worksheet_write_number(ws, row, (lxw_col_t)(rc0 + r), (double)c.num / (double)c.den, vf);
+      if (has_value(ind, c)) put_number(b, ws, row, (lxw_col_t)(rc0 + r), (double)c.num / (double)c.den, vf);
     }
     for (size_t y = 0; y < t->year_count; y++) {
       const ics_target *tg = target_for(ind, t->years[y]);
-      if (tg) worksheet_write_number(ws, row, (lxw_col_t)(tc0 + 2 * y), tg->value, target_format(b, ind, tg->op));
-      worksheet_write_string(ws, row, (lxw_col_t)(tc0 + 2 * y + 1), pace_text(b, pace_of(b, i, t->years[y])), b->text);
+      if (tg) put_number(b, ws, row, (lxw_col_t)(tc0 + 2 * y), tg->value, target_format(b, ind, tg->op));
+      put_string(b, ws, row, (lxw_col_t)(tc0 + 2 * y + 1), pace_text(b, pace_of(b, i, t->years[y])), b->text);
     }
     /* a chart needs its target line in cells: the first target, once per round */
     if (charted(b, ind) && ind->target_count)
       for (size_t r = 0; r < pg->round_count; r++)
-        worksheet_write_number(ws, row, (lxw_col_t)(hc0 + r), ind->targets[0].value, vf);
+        put_number(b, ws, row, (lxw_col_t)(hc0 + r), ind->targets[0].value, vf);
   }
-  if (!n) return;
+  if (failed(b)) return -1;
+  if (!n) return 0;
   lxw_row_t last = hr + (lxw_row_t)n;
   if (t->year_count) {
     struct {
@@ -409,7 +541,7 @@ static void write_progress(book *b) {
                                    .criteria = LXW_CONDITIONAL_CRITERIA_TEXT_BEGINS_WITH,
                                    .value_string = (char *)pace_text(b, rules[k].pace),
                                    .format = rules[k].format};
-      worksheet_conditional_format_range(ws, hr + 1, tc0, last, (lxw_col_t)(hc0 - 1), &cf);
+      if (XL(b, worksheet_conditional_format_range(ws, hr + 1, tc0, last, (lxw_col_t)(hc0 - 1), &cf))) return -1;
     }
   }
   /* a line chart per key indicator: the actual value by round, and the first target */
@@ -419,30 +551,34 @@ static void write_progress(book *b) {
     if (!charted(b, ind)) continue;
     lxw_row_t row = hr + 1 + (lxw_row_t)i;
     lxw_col_t rc1 = (lxw_col_t)(rc0 + pg->round_count - 1);
-    lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_LINE);
-    lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
-    chart_series_set_categories(s, name, hr, rc0, hr, rc1);
-    chart_series_set_values(s, name, row, rc0, row, rc1);
-    chart_series_set_name(s, T(b, "Thực tế", "Actual"));
+    lxw_chart_series *s;
+    lxw_chart *chart = add_chart(b, LXW_CHART_LINE, &s);
+    if (!chart || set_series(b, s, name, hr, rc0, hr, rc1, row, rc0, row, rc1, T(b, "Thực tế", "Actual")))
+      return -1;
     chart_series_set_marker_type(s, LXW_CHART_MARKER_CIRCLE);
-    if (ind->target_count) {
+    if (!s->marker) failed_at_chart(b);
+    if (ind->target_count && !failed(b)) {
       lxw_chart_series *ts = chart_add_series(chart, NULL, NULL);
-      chart_series_set_categories(ts, name, hr, rc0, hr, rc1);
-      chart_series_set_values(ts, name, row, hc0, row, (lxw_col_t)(hc0 + pg->round_count - 1));
+      if (!ts) {
+        failed_at_chart(b);
+        return -1;
+      }
       snprintf(line, sizeof line, T(b, "Mục tiêu %d (%s)", "Target %d (%s)"), ind->targets[0].year, ind->targets[0].text);
-      chart_series_set_name(ts, line);
+      if (set_series(b, ts, name, hr, rc0, hr, rc1, row, hc0, row, (lxw_col_t)(hc0 + pg->round_count - 1), line))
+        return -1;
       lxw_chart_line dashed = {.color = 0xC00000, .dash_type = LXW_CHART_LINE_DASH_DASH, .width = 1.5};
       chart_series_set_line(ts, &dashed);
       chart_series_set_marker_type(ts, LXW_CHART_MARKER_NONE);
+      if (!ts->line || !ts->marker) failed_at_chart(b);
     }
-    chart_title_set_name(chart, ics_text_get(ind->label, b->lang));
-    chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
+    if (set_chart(b, chart, ics_text_get(ind->label, b->lang), LXW_CHART_LEGEND_BOTTOM, ind->kind == ICS_KIND_SHARE))
+      return -1;
     chart_show_hidden_data(chart); /* the target line lives in hidden columns */
-    if (ind->kind == ICS_KIND_SHARE) chart_axis_set_num_format(chart->y_axis, "0%");
     lxw_chart_options opts = {.x_scale = 1.4, .y_scale = 1.3};
-    worksheet_insert_chart_opt(ws, chart_row, 1, chart, &opts);
+    if (XL(b, worksheet_insert_chart_opt(ws, chart_row, 1, chart, &opts))) return -1;
     chart_row += 22;
   }
+  return 0;
 }
 
 /* ---- Priority groups ------------------------------------------------------------------------ */
@@ -450,10 +586,11 @@ static bool per_person(const ics_indicator *ind) {
   return ind->form && !strcmp(ind->form->id, "staff") && ind->measure == ICS_MEASURE_RECORDS;
 }
 
-static void write_priority_groups(book *b) {
+static int write_priority_groups(book *b) {
   evaluation *ev = b->ev;
   const ics_targets *t = ev->targets;
-  lxw_worksheet *ws = workbook_add_worksheet(b->wb, T(b, "Nhóm ưu tiên", "Priority groups"));
+  lxw_worksheet *ws = add_sheet(b, T(b, "Nhóm ưu tiên", "Priority groups"));
+  if (!ws) return -1;
   worksheet_set_landscape(ws);
   worksheet_fit_to_pages(ws, 1, 0);
   char line[768];
@@ -461,7 +598,7 @@ static void write_priority_groups(book *b) {
            T(b, "Nhóm ưu tiên đào tạo (mục II.1.b): cán bộ nữ và cán bộ trẻ, đợt %d",
              "Priority groups for training (section II.1.b): women and young staff, round %d"),
            ev->round);
-  worksheet_write_string(ws, 0, 0, line, b->title);
+  put_string(b, ws, 0, 0, line, b->title);
   snprintf(line, sizeof line,
            T(b, "Các chỉ tiêu tính theo từng người của biểu mẫu cán bộ, theo giới tính và nhóm tuổi. Tuổi tính trong năm"
                 " của đợt: %d trừ năm sinh (năm sinh không được ghi ra). Cần thêm: số người ít nhất của nhóm phải có thêm"
@@ -471,28 +608,29 @@ static void write_priority_groups(book *b) {
              " meet the target with the group's denominator unchanged. Indicators over agencies are not per person"
              " and are left out."),
            ev->round);
-  worksheet_write_string(ws, 1, 0, line, b->subtitle);
+  put_string(b, ws, 1, 0, line, b->subtitle);
   lxw_row_t hr = 3;
   const char *fixed_vi[] = {"Mã", "Chỉ tiêu", "Nhóm", "Tử số", "Mẫu số", "Thực tế"};
   const char *fixed_en[] = {"ID", "Indicator", "Group", "Numerator", "Denominator", "Actual"};
   lxw_col_t c = 0;
-  for (; c < 6; c++) worksheet_write_string(ws, hr, c, T(b, fixed_vi[c], fixed_en[c]), b->header);
+  for (; c < 6; c++) put_string(b, ws, hr, c, T(b, fixed_vi[c], fixed_en[c]), b->header);
   for (size_t y = 0; y < t->year_count; y++) {
     snprintf(line, sizeof line, T(b, "Mục tiêu %d", "Target %d"), t->years[y]);
-    worksheet_write_string(ws, hr, c++, line, b->header);
+    put_string(b, ws, hr, c++, line, b->header);
     snprintf(line, sizeof line, T(b, "Cần thêm %d", "Needed %d"), t->years[y]);
-    worksheet_write_string(ws, hr, c++, line, b->header);
+    put_string(b, ws, hr, c++, line, b->header);
   }
   lxw_col_t last_col = c - 1;
-  worksheet_set_column(ws, 0, 0, 26, NULL);
-  worksheet_set_column(ws, 1, 1, 40, b->wrap);
-  worksheet_set_column(ws, 2, 2, 18, NULL);
-  worksheet_set_column(ws, 3, last_col, 12, NULL);
+  XL(b, worksheet_set_column(ws, 0, 0, 26, NULL));
+  XL(b, worksheet_set_column(ws, 1, 1, 40, b->wrap));
+  XL(b, worksheet_set_column(ws, 2, 2, 18, NULL));
+  XL(b, worksheet_set_column(ws, 3, last_col, 12, NULL));
+  if (failed(b)) return -1;
   worksheet_freeze_panes(ws, hr + 1, 3);
   const char *groups_vi[] = {"Nam", "Nữ", "Dưới 30 tuổi", "30–44 tuổi", "Từ 45 tuổi trở lên"};
   const char *groups_en[] = {"Male", "Female", "Under 30", "30–44", "45 and over"};
   lxw_row_t row = hr + 1;
-  for (size_t i = 0; i < t->indicator_count; i++) {
+  for (size_t i = 0; i < t->indicator_count && !failed(b); i++) {
     const indicator_value *iv = &ev->values[i];
     const ics_indicator *ind = iv->ind;
     if (!per_person(ind)) continue;
@@ -500,46 +638,45 @@ static void write_priority_groups(book *b) {
     for (int g = 0; g < GENDER_GROUPS + AGE_GROUPS; g++, row++) {
       ics_counts cn = g < GENDER_GROUPS ? iv->by_gender[g] : iv->by_age[g - GENDER_GROUPS];
       bool value = has_value(ind, cn);
-      worksheet_set_row(ws, row, 28, NULL);
-      worksheet_write_string(ws, row, 0, ind->id, b->text);
-      worksheet_write_string(ws, row, 1, ics_text_get(ind->label, b->lang), b->wrap);
-      worksheet_write_string(ws, row, 2, T(b, groups_vi[g], groups_en[g]), b->text);
-      worksheet_write_number(ws, row, 3, (double)cn.num, b->integer);
-      worksheet_write_number(ws, row, 4, (double)cn.den, b->integer);
-      if (value) worksheet_write_number(ws, row, 5, (double)cn.num / (double)cn.den, vf);
+      XL(b, worksheet_set_row(ws, row, 28, NULL));
+      put_string(b, ws, row, 0, ind->id, b->text);
+      put_string(b, ws, row, 1, ics_text_get(ind->label, b->lang), b->wrap);
+      put_string(b, ws, row, 2, T(b, groups_vi[g], groups_en[g]), b->text);
+      put_number(b, ws, row, 3, (double)cn.num, b->integer);
+      put_number(b, ws, row, 4, (double)cn.den, b->integer);
+      if (value) put_number(b, ws, row, 5, (double)cn.num / (double)cn.den, vf);
       c = 6;
       for (size_t y = 0; y < t->year_count; y++, c += 2) {
         const ics_target *tg = target_for(ind, t->years[y]);
         if (!tg) continue;
-        worksheet_write_number(ws, row, c, tg->value, target_format(b, ind, tg->op));
+        put_number(b, ws, row, c, tg->value, target_format(b, ind, tg->op));
         ics_assessment a = ics_assess(tg->op, tg->num, tg->den, cn.num, cn.den, value);
-        if (a.status != ICS_NO_DATA) worksheet_write_number(ws, row, c + 1, (double)a.needed, b->integer);
+        if (a.status != ICS_NO_DATA) put_number(b, ws, row, c + 1, (double)a.needed, b->integer);
       }
     }
   }
-  if (row == hr + 1) {
-    worksheet_write_string(ws, row, 0, T(b, "(không có)", "(none)"), b->text);
-    return;
-  }
-  worksheet_autofilter(ws, hr, 0, row - 1, last_col);
+  if (failed(b)) return -1;
+  if (row == hr + 1) return put_string(b, ws, row, 0, T(b, "(không có)", "(none)"), b->text);
+  XL(b, worksheet_autofilter(ws, hr, 0, row - 1, last_col));
   /* an empty Actual is "no data": grey */
   lxw_conditional_format blank = {.type = LXW_CONDITIONAL_TYPE_BLANKS, .format = b->no_data};
-  worksheet_conditional_format_range(ws, hr + 1, 5, row - 1, 5, &blank);
+  return XL(b, worksheet_conditional_format_range(ws, hr + 1, 5, row - 1, 5, &blank));
 }
 
 /* ---- Training needs -------------------------------------------------------------------------- */
-static void write_training_needs(book *b) {
+static int write_training_needs(book *b) {
   evaluation *ev = b->ev;
   const ics_targets *t = ev->targets;
-  lxw_worksheet *ws = workbook_add_worksheet(b->wb, T(b, "Nhu cầu đào tạo", "Training needs"));
+  lxw_worksheet *ws = add_sheet(b, T(b, "Nhu cầu đào tạo", "Training needs"));
+  if (!ws) return -1;
   worksheet_set_landscape(ws);
   worksheet_fit_to_pages(ws, 1, 0);
-  worksheet_write_string(ws, 0, 0, T(b, "Số người (cơ quan) còn cần thêm để đạt mục tiêu, theo huyện, và các khóa học được đề nghị",
-                                     "People (agencies) still needed to meet each target, per district, and the courses requested"),
-                         b->title);
+  put_string(b, ws, 0, 0, T(b, "Số người (cơ quan) còn cần thêm để đạt mục tiêu, theo huyện, và các khóa học được đề nghị",
+                            "People (agencies) still needed to meet each target, per district, and the courses requested"),
+             b->title);
   lxw_row_t hr = 2;
-  worksheet_write_string(ws, hr, 0, T(b, "Mã huyện", "District code"), b->header);
-  worksheet_write_string(ws, hr, 1, T(b, "Huyện", "District"), b->header);
+  put_string(b, ws, hr, 0, T(b, "Mã huyện", "District code"), b->header);
+  put_string(b, ws, hr, 1, T(b, "Huyện", "District"), b->header);
   lxw_col_t c = 2;
   char label[160];
   for (size_t i = 0; i < t->indicator_count; i++) {
@@ -547,7 +684,7 @@ static void write_training_needs(book *b) {
     if (!ind->form || strcmp(ind->form->id, "staff") || !ind->by_district) continue;
     for (size_t k = 0; k < ind->target_count; k++) {
       snprintf(label, sizeof label, "%s %d", ind->id, ind->targets[k].year);
-      worksheet_write_string(ws, hr, c++, label, b->header);
+      put_string(b, ws, hr, c++, label, b->header);
     }
   }
   const ics_form *staff = evaluation_form(ev, "staff");
@@ -555,15 +692,16 @@ static void write_training_needs(book *b) {
   const ics_choice_list *needs = needs_field >= 0 ? staff->fields[needs_field].choices : NULL;
   size_t need_count = needs ? (needs->count < 8 ? needs->count : 8) : 0;
   for (size_t k = 0; k < need_count; k++)
-    worksheet_write_string(ws, hr, c++, ics_text_get(needs->items[k].label, b->lang), b->header);
-  worksheet_set_column(ws, 0, 0, 12, NULL);
-  worksheet_set_column(ws, 1, 1, 26, NULL);
-  worksheet_set_column(ws, 2, c, 16, NULL);
+    put_string(b, ws, hr, c++, ics_text_get(needs->items[k].label, b->lang), b->header);
+  XL(b, worksheet_set_column(ws, 0, 0, 12, NULL));
+  XL(b, worksheet_set_column(ws, 1, 1, 26, NULL));
+  XL(b, worksheet_set_column(ws, 2, c, 16, NULL));
+  if (failed(b)) return -1;
   worksheet_freeze_panes(ws, hr + 1, 2);
-  for (size_t d = 0; d < ev->district_count; d++) {
+  for (size_t d = 0; d < ev->district_count && !failed(b); d++) {
     lxw_row_t r = hr + 1 + (lxw_row_t)d;
-    worksheet_write_string(ws, r, 0, ev->districts[d].code, b->text);
-    worksheet_write_string(ws, r, 1, b->lang == ICS_EN ? ev->districts[d].name_en : ev->districts[d].name_vi, b->text);
+    put_string(b, ws, r, 0, ev->districts[d].code, b->text);
+    put_string(b, ws, r, 1, b->lang == ICS_EN ? ev->districts[d].name_en : ev->districts[d].name_vi, b->text);
     c = 2;
     for (size_t i = 0; i < t->indicator_count; i++) {
       const indicator_value *iv = &ev->values[i];
@@ -573,171 +711,300 @@ static void write_training_needs(book *b) {
         const ics_target *tg = &ind->targets[k];
         ics_assessment a = ics_assess(tg->op, tg->num, tg->den, iv->district[d].num, iv->district[d].den,
                                       has_value(ind, iv->district[d]));
-        if (a.status != ICS_NO_DATA) worksheet_write_number(ws, r, c, (double)a.needed, b->integer);
+        if (a.status != ICS_NO_DATA) put_number(b, ws, r, c, (double)a.needed, b->integer);
       }
     }
     for (size_t k = 0; k < need_count; k++)
-      worksheet_write_number(ws, r, c++, (double)ev->needs[d][k], b->integer);
+      put_number(b, ws, r, c++, (double)ev->needs[d][k], b->integer);
   }
+  return failed(b) ? -1 : 0;
 }
 
 /* ---- Agencies --------------------------------------------------------------------------------- */
-static void write_agencies(book *b) {
+static int write_agencies(book *b) {
   evaluation *ev = b->ev;
-  lxw_worksheet *ws = workbook_add_worksheet(b->wb, T(b, "Cơ quan", "Agencies"));
+  lxw_worksheet *ws = add_sheet(b, T(b, "Cơ quan", "Agencies"));
+  if (!ws) return -1;
   const char *vi[] = {"Mã", "Cơ quan", "Loại", "Huyện", "CIO", "Cán bộ chuyên trách CNTT"};
   const char *en[] = {"Code", "Agency", "Type", "District", "CIO", "Dedicated IT officer"};
-  for (lxw_col_t c = 0; c < 6; c++) worksheet_write_string(ws, 0, c, T(b, vi[c], en[c]), b->header);
-  worksheet_set_column(ws, 0, 0, 12, NULL);
-  worksheet_set_column(ws, 1, 1, 44, NULL);
-  worksheet_set_column(ws, 2, 5, 16, NULL);
+  for (lxw_col_t c = 0; c < 6; c++) put_string(b, ws, 0, c, T(b, vi[c], en[c]), b->header);
+  XL(b, worksheet_set_column(ws, 0, 0, 12, NULL));
+  XL(b, worksheet_set_column(ws, 1, 1, 44, NULL));
+  XL(b, worksheet_set_column(ws, 2, 5, 16, NULL));
+  if (failed(b)) return -1;
   worksheet_freeze_panes(ws, 1, 0);
-  worksheet_autofilter(ws, 0, 0, (lxw_row_t)ev->agency_count, 5);
+  XL(b, worksheet_autofilter(ws, 0, 0, (lxw_row_t)ev->agency_count, 5));
   const char *yes = T(b, "có", "yes"), *no = T(b, "không", "no"), *none = T(b, "chưa báo cáo", "not reported");
-  for (size_t i = 0; i < ev->agency_count; i++) {
+  for (size_t i = 0; i < ev->agency_count && !failed(b); i++) {
     const report_agency *a = &ev->agencies[i];
     lxw_row_t r = (lxw_row_t)(1 + i);
-    worksheet_write_string(ws, r, 0, a->code, b->text);
-    worksheet_write_string(ws, r, 1, b->lang == ICS_EN ? a->name_en : a->name_vi, b->text);
-    worksheet_write_string(ws, r, 2, a->type, b->text);
-    worksheet_write_string(ws, r, 3, a->district, b->text);
-    worksheet_write_string(ws, r, 4, !a->reported ? none : a->cio ? yes : no, b->text);
-    worksheet_write_string(ws, r, 5, !a->reported ? none : a->it_staff ? yes : no, b->text);
+    put_string(b, ws, r, 0, a->code, b->text);
+    put_string(b, ws, r, 1, b->lang == ICS_EN ? a->name_en : a->name_vi, b->text);
+    put_string(b, ws, r, 2, a->type, b->text);
+    put_string(b, ws, r, 3, a->district, b->text);
+    put_string(b, ws, r, 4, !a->reported ? none : a->cio ? yes : no, b->text);
+    put_string(b, ws, r, 5, !a->reported ? none : a->it_staff ? yes : no, b->text);
   }
-  if (ev->agency_count) {
+  if (ev->agency_count && !failed(b)) {
     lxw_conditional_format cf = {.type = LXW_CONDITIONAL_TYPE_TEXT, .criteria = LXW_CONDITIONAL_CRITERIA_TEXT_BEGINS_WITH,
                                  .value_string = (char *)none, .format = b->no_data};
-    worksheet_conditional_format_range(ws, 1, 4, (lxw_row_t)ev->agency_count, 5, &cf);
+    XL(b, worksheet_conditional_format_range(ws, 1, 4, (lxw_row_t)ev->agency_count, 5, &cf));
     lxw_conditional_format cf2 = {.type = LXW_CONDITIONAL_TYPE_CELL, .criteria = LXW_CONDITIONAL_CRITERIA_EQUAL_TO,
                                   .value_string = (char *)(b->lang == ICS_EN ? "\"no\"" : "\"không\""), .format = b->not_met};
-    worksheet_conditional_format_range(ws, 1, 4, (lxw_row_t)ev->agency_count, 5, &cf2);
+    XL(b, worksheet_conditional_format_range(ws, 1, 4, (lxw_row_t)ev->agency_count, 5, &cf2));
   }
+  return failed(b) ? -1 : 0;
 }
 
 /* ---- Data quality ------------------------------------------------------------------------------ */
-static lxw_row_t dq_query(book *b, lxw_worksheet *ws, lxw_row_t r, const char *title,
-                          const char *const *headers, int columns, const char *sql, int round) {
-  worksheet_write_string(ws, r++, 0, title, b->bold);
-  for (int c = 0; c < columns; c++) worksheet_write_string(ws, r, (lxw_col_t)c, headers[c], b->header);
-  r++;
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(b->ev->db, sql, -1, &st, NULL) != SQLITE_OK) return r + 1;
-  if (sqlite3_bind_parameter_count(st) >= 1) sqlite3_bind_int(st, 1, round);
-  int rows = 0;
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    for (int c = 0; c < columns; c++) {
-      if (sqlite3_column_type(st, c) == SQLITE_INTEGER)
-        worksheet_write_number(ws, r, (lxw_col_t)c, (double)sqlite3_column_int64(st, c), b->integer);
-      else if (sqlite3_column_type(st, c) != SQLITE_NULL)
-        worksheet_write_string(ws, r, (lxw_col_t)c, (const char *)sqlite3_column_text(st, c), b->text);
-    }
-    r++;
-    rows++;
-  }
-  sqlite3_finalize(st);
-  if (!rows) worksheet_write_string(ws, r++, 0, T(b, "(không có)", "(none)"), b->text);
-  return r + 1;
+/* The title and the header of a part of the Data quality sheet, at *r. */
+static int dq_head(book *b, lxw_worksheet *ws, lxw_row_t *r, const char *title, const char *const *headers,
+                   int columns) {
+  put_string(b, ws, (*r)++, 0, title, b->bold);
+  for (int c = 0; c < columns; c++) put_string(b, ws, *r, (lxw_col_t)c, headers[c], b->header);
+  (*r)++;
+  return failed(b) ? -1 : 0;
 }
 
-static void write_data_quality(book *b) {
+/* The end of a part: "(none)" when it had no row, then an empty row. */
+static int dq_end(book *b, lxw_worksheet *ws, lxw_row_t *r, int rows) {
+  if (!rows) put_string(b, ws, (*r)++, 0, T(b, "(không có)", "(none)"), b->text);
+  (*r)++;
+  return failed(b) ? -1 : 0;
+}
+
+/* A part from a query: a row per result, integers as numbers. */
+static int dq_query(book *b, lxw_worksheet *ws, lxw_row_t *r, const char *title, const char *const *headers,
+                    int columns, const char *sql, int round) {
+  if (dq_head(b, ws, r, title, headers, columns)) return -1;
+  sqlite3 *db = b->ev->db;
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+    report_db_error(db, b->lang, R_DATABASE, b->err);
+    return -1;
+  }
+  int rows = 0, step = SQLITE_MISUSE;
+  if (sqlite3_bind_parameter_count(st) < 1 || sqlite3_bind_int(st, 1, round) == SQLITE_OK)
+    while (!failed(b) && (step = sqlite3_step(st)) == SQLITE_ROW) {
+      for (int c = 0; c < columns; c++) {
+        int type = sqlite3_column_type(st, c);
+        if (type == SQLITE_INTEGER) {
+          put_number(b, ws, *r, (lxw_col_t)c, (double)sqlite3_column_int64(st, c), b->integer);
+        } else if (type != SQLITE_NULL) {
+          const char *text = (const char *)sqlite3_column_text(st, c);
+          if (!text) ics_error_no_memory(b->err, b->lang); /* SQLite's, making the text */
+          else put_string(b, ws, *r, (lxw_col_t)c, text, b->text);
+        }
+      }
+      (*r)++;
+      rows++;
+    }
+  if (!failed(b) && step != SQLITE_DONE) report_db_error(db, b->lang, R_DATABASE, b->err);
+  sqlite3_finalize(st);
+  return failed(b) ? -1 : dq_end(b, ws, r, rows);
+}
+
+/* A value of a check's column as a cell: numbers as numbers (whole ones as integers), yes/no,
+ * texts; nothing for an empty value. */
+static int dq_value(book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, ics_value v) {
+  switch (v.kind) {
+  case ICS_V_NUM:
+    return put_number(b, ws, r, c, v.num, v.num == (double)(int64_t)v.num ? b->integer : b->ratio);
+  case ICS_V_BOOL: return put_string(b, ws, r, c, v.b ? T(b, "có", "yes") : T(b, "không", "no"), b->text);
+  case ICS_V_STR: return *v.str ? put_string(b, ws, r, c, v.str, b->text) : 0;
+  default: return 0;
+  }
+}
+
+/* A check of the targets file (data_quality): every current record of the round of its form
+ * (made with a published definition, duplicates included: each may be the one to correct)
+ * where `where` is true, in the order of their natural keys. */
+static int dq_check(book *b, lxw_worksheet *ws, lxw_row_t *r, const ics_check *check) {
+  put_string(b, ws, (*r)++, 0, ics_text_get(check->title, b->lang), b->bold);
+  for (size_t c = 0; c < check->column_count; c++)
+    put_string(b, ws, *r, (lxw_col_t)c, ics_text_get(check->columns[c].label, b->lang), b->header);
+  (*r)++;
+  if (failed(b)) return -1;
+  record_cursor cur;
+  bool exists, row = false;
+  if (record_cursor_open(&cur, b->ev->db, check->form, "f.instance_id",
+                         "f.round = ?1 AND f.form_hash IN (SELECT hash FROM published_forms)",
+                         "f.natural_key, f.instance_id, f.store_id", b->ev->round, b->lang, &exists, b->err))
+    return -1;
+  int rows = 0;
+  ics_eval_env env = {record_value_of, cur.rec, NULL};
+  while (exists && !failed(b) && !record_cursor_next(&cur, &row, b->err) && row) {
+    if (!ics_value_is_true(ics_expr_eval(check->where, &env))) continue;
+    for (size_t c = 0; c < check->column_count; c++)
+      dq_value(b, ws, *r, (lxw_col_t)c, ics_expr_eval(check->columns[c].value, &env));
+    (*r)++;
+    rows++;
+  }
+  if (exists) record_cursor_close(&cur);
+  return failed(b) ? -1 : dq_end(b, ws, r, rows);
+}
+
+static int write_data_quality(book *b) {
   evaluation *ev = b->ev;
-  lxw_worksheet *ws = workbook_add_worksheet(b->wb, T(b, "Chất lượng dữ liệu", "Data quality"));
-  worksheet_set_column(ws, 0, 0, 18, NULL);
-  worksheet_set_column(ws, 1, 1, 30, NULL);
-  worksheet_set_column(ws, 2, 3, 40, NULL);
+  lxw_worksheet *ws = add_sheet(b, T(b, "Chất lượng dữ liệu", "Data quality"));
+  if (!ws) return -1;
+  XL(b, worksheet_set_column(ws, 0, 0, 18, NULL));
+  XL(b, worksheet_set_column(ws, 1, 1, 30, NULL));
+  XL(b, worksheet_set_column(ws, 2, 3, 40, NULL));
   lxw_row_t r = 0;
   {
     const char *h[] = {T(b, "Biểu mẫu", "Form"), T(b, "Khóa", "Natural key"), T(b, "Số bản ghi", "Records"),
                        T(b, "Mã các bản ghi (bản được tính trước)", "Instance ids (the one counted first)")};
-    r = dq_query(b, ws, r, T(b, "Khóa bị trùng trong đợt (báo cáo tính bản cập nhật gần nhất)",
-                             "Duplicated natural keys in the round (reports count the most recently updated)"),
+    if (dq_query(b, ws, &r, T(b, "Khóa bị trùng trong đợt (báo cáo tính bản cập nhật gần nhất)",
+                              "Duplicated natural keys in the round (reports count the most recently updated)"),
                  h, 4,
                  "SELECT form_id, natural_key, count(*), group_concat(instance_id, ' ') FROM"
                  " (SELECT * FROM duplicates WHERE round = ?1 ORDER BY updated_at DESC, instance_id DESC, store_id DESC)"
-                 " GROUP BY form_id, natural_key ORDER BY form_id, natural_key", ev->round);
+                 " GROUP BY form_id, natural_key ORDER BY form_id, natural_key", ev->round))
+      return -1;
   }
   {
     const char *h[] = {T(b, "Mã", "Code"), T(b, "Cơ quan", "Agency"), T(b, "Loại", "Type"), T(b, "Huyện", "District")};
-    worksheet_write_string(ws, r++, 0, T(b, "Cơ quan trong danh mục chưa gửi phiếu nào", "Register agencies that sent no record"), b->bold);
-    for (int c = 0; c < 4; c++) worksheet_write_string(ws, r, (lxw_col_t)c, h[c], b->header);
-    r++;
+    if (dq_head(b, ws, &r, T(b, "Cơ quan trong danh mục chưa gửi phiếu nào", "Register agencies that sent no record"), h, 4))
+      return -1;
     int rows = 0;
-    for (size_t i = 0; i < ev->agency_count; i++) {
+    for (size_t i = 0; i < ev->agency_count && !failed(b); i++) {
       const report_agency *a = &ev->agencies[i];
       if (a->reported) continue;
-      worksheet_write_string(ws, r, 0, a->code, b->text);
-      worksheet_write_string(ws, r, 1, b->lang == ICS_EN ? a->name_en : a->name_vi, b->text);
-      worksheet_write_string(ws, r, 2, a->type, b->text);
-      worksheet_write_string(ws, r++, 3, a->district, b->text);
+      put_string(b, ws, r, 0, a->code, b->text);
+      put_string(b, ws, r, 1, b->lang == ICS_EN ? a->name_en : a->name_vi, b->text);
+      put_string(b, ws, r, 2, a->type, b->text);
+      put_string(b, ws, r++, 3, a->district, b->text);
       rows++;
     }
-    if (!rows) worksheet_write_string(ws, r++, 0, T(b, "(không có)", "(none)"), b->text);
-    r++;
+    if (failed(b) || dq_end(b, ws, &r, rows)) return -1;
   }
   {
-    worksheet_write_string(ws, r++, 0, T(b, "Số bản ghi theo biểu mẫu và huyện (sau khi bỏ trùng)",
-                                         "Records per form and district (after removing duplicates)"), b->bold);
-    worksheet_write_string(ws, r, 0, T(b, "Mã huyện", "District code"), b->header);
-    worksheet_write_string(ws, r, 1, T(b, "Huyện", "District"), b->header);
-    for (size_t f = 0; f < ev->form_count; f++) worksheet_write_string(ws, r, (lxw_col_t)(2 + f), ev->forms[f]->id, b->header);
+    put_string(b, ws, r++, 0, T(b, "Số bản ghi theo biểu mẫu và huyện (sau khi bỏ trùng)",
+                                "Records per form and district (after removing duplicates)"), b->bold);
+    put_string(b, ws, r, 0, T(b, "Mã huyện", "District code"), b->header);
+    put_string(b, ws, r, 1, T(b, "Huyện", "District"), b->header);
+    for (size_t f = 0; f < ev->form_count; f++) put_string(b, ws, r, (lxw_col_t)(2 + f), ev->forms[f]->id, b->header);
     r++;
-    for (size_t d = 0; d < ev->district_count; d++, r++) {
-      worksheet_write_string(ws, r, 0, ev->districts[d].code, b->text);
-      worksheet_write_string(ws, r, 1, b->lang == ICS_EN ? ev->districts[d].name_en : ev->districts[d].name_vi, b->text);
+    for (size_t d = 0; d < ev->district_count && !failed(b); d++, r++) {
+      put_string(b, ws, r, 0, ev->districts[d].code, b->text);
+      put_string(b, ws, r, 1, b->lang == ICS_EN ? ev->districts[d].name_en : ev->districts[d].name_vi, b->text);
       for (size_t f = 0; f < ev->form_count; f++)
-        worksheet_write_number(ws, r, (lxw_col_t)(2 + f), (double)ev->records_per_form_district[f][d], b->integer);
+        put_number(b, ws, r, (lxw_col_t)(2 + f), (double)ev->records_per_form_district[f][d], b->integer);
     }
-    worksheet_write_string(ws, r, 1, T(b, "Tổng", "Total"), b->bold);
+    put_string(b, ws, r, 1, T(b, "Tổng", "Total"), b->bold);
     for (size_t f = 0; f < ev->form_count; f++)
-      worksheet_write_number(ws, r, (lxw_col_t)(2 + f), (double)ev->records_per_form[f], b->integer);
+      put_number(b, ws, r, (lxw_col_t)(2 + f), (double)ev->records_per_form[f], b->integer);
     r += 2;
+    if (failed(b)) return -1;
   }
   {
     const char *h[] = {T(b, "Mã bản ghi", "Instance id"), T(b, "Lần sửa", "Revision"),
                        T(b, "Gói giữ lại", "Bundle kept"), T(b, "Gói khác", "Other bundle")};
-    r = dq_query(b, ws, r, T(b, "Xung đột: cùng bản ghi và lần sửa nhưng nội dung khác", "Conflicts: the same record and revision with different contents"),
+    if (dq_query(b, ws, &r, T(b, "Xung đột: cùng bản ghi và lần sửa nhưng nội dung khác", "Conflicts: the same record and revision with different contents"),
                  h, 4, "SELECT c.instance_id, c.revision, c.kept_bundle, c.other_bundle FROM conflicts c"
                        " JOIN revisions r ON r.store_id = c.store_id AND r.instance_id = c.instance_id"
-                       " AND r.revision = c.revision WHERE r.round = ?1 ORDER BY 1, 2, c.store_id", ev->round);
+                       " AND r.revision = c.revision WHERE r.round = ?1 ORDER BY 1, 2, c.store_id", ev->round))
+      return -1;
   }
   {
     const char *h[] = {T(b, "Mã bản ghi", "Instance id"), T(b, "Lần sửa", "Revision"), T(b, "Loại", "Kind"), T(b, "Chi tiết", "Detail")};
-    r = dq_query(b, ws, r, T(b, "Thời điểm đáng ngờ (đồng hồ máy tính sai?)", "Timestamps worth a second look (a wrong PC clock?)"),
+    if (dq_query(b, ws, &r, T(b, "Thời điểm đáng ngờ (đồng hồ máy tính sai?)", "Timestamps worth a second look (a wrong PC clock?)"),
                  h, 4, "SELECT f.instance_id, f.revision, f.kind, f.detail FROM flags f"
                        " JOIN revisions r ON r.store_id = f.store_id AND r.instance_id = f.instance_id"
-                       " AND r.revision = f.revision WHERE r.round = ?1 ORDER BY 1, 2, 3, f.store_id", ev->round);
+                       " AND r.revision = f.revision WHERE r.round = ?1 ORDER BY 1, 2, 3, f.store_id", ev->round))
+      return -1;
   }
   {
     const char *h[] = {T(b, "Biểu mẫu", "Form"), T(b, "Phiên bản", "Version"), T(b, "Kho", "Store"),
                        T(b, "Số bản ghi", "Records")};
-    r = dq_query(b, ws, r, T(b, "Bản ghi làm bằng biểu mẫu Sở chưa công bố (không được tính)",
-                             "Records made with forms the office never published (not counted)"),
+    if (dq_query(b, ws, &r, T(b, "Bản ghi làm bằng biểu mẫu Sở chưa công bố (không được tính)",
+                              "Records made with forms the office never published (not counted)"),
                  h, 4, "SELECT r.form_id, r.form_version, r.store_id, count(*) FROM revisions r"
                        " JOIN instances i ON i.store_id = r.store_id AND i.instance_id = r.instance_id"
                        " AND i.revision = r.revision WHERE i.status != 'void' AND r.round = ?1"
                        " AND r.form_hash NOT IN (SELECT hash FROM published_forms)"
-                       " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", ev->round);
+                       " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", ev->round))
+      return -1;
   }
-  if (evaluation_form(ev, "school")) {
-    const char *h[] = {T(b, "Mã trường", "School code"), T(b, "Tên trường", "School"),
-                       T(b, "Học sinh / máy tính", "Pupils per computer"), T(b, "Huyện", "District")};
-    r = dq_query(b, ws, r, T(b, "Giá trị nên kiểm tra lại: trường có trên 100 học sinh mỗi máy tính, hoặc học sinh mà không có máy",
-                             "Values worth a second look: schools with over 100 pupils per computer, or pupils and no computer"),
-                 h, 4, "SELECT school_code, school_name, CASE WHEN computers_for_students > 0 THEN"
-                       " students_total / computers_for_students END, district FROM form_school f"
-                       " WHERE round = ?1 AND form_hash IN (SELECT hash FROM published_forms)"
-                       " AND students_total > 0 AND (computers_for_students = 0 OR"
-                       " students_total > 100 * computers_for_students) ORDER BY school_code", ev->round);
-  }
-  (void)r;
+  /* the checks the targets file declares (the shipped one: schools' pupils per computer) */
+  for (size_t i = 0; i < ev->targets->check_count; i++)
+    if (dq_check(b, ws, &r, &ev->targets->checks[i])) return -1;
+  return 0;
 }
 
 /* ---- Record sheets ------------------------------------------------------------------------------ */
-static void write_records(book *b, const ics_form *form, bool include_personal) {
+/* A new sheet of a form's records (part > 1: the form goes on past Excel's row limit) with its
+ * two header rows. */
+static lxw_worksheet *records_sheet(book *b, const ics_form *form, const int *fields, size_t count, int part) {
+  char name[64]; /* Excel allows 31 characters */
+  if (part == 1) snprintf(name, sizeof name, "%.31s", form->id);
+  else snprintf(name, sizeof name, "%.24s (%d)", form->id, part);
+  name[31] = '\0';
+  lxw_worksheet *ws = add_sheet(b, name);
+  if (!ws) return NULL;
+  /* constant-memory mode: a row is final once a later row is written, so row by row */
+  put_string(b, ws, 0, 0, T(b, "Mã bản ghi", "Record id"), b->header);
+  for (size_t k = 0; k < count; k++)
+    put_string(b, ws, 0, (lxw_col_t)(1 + k), ics_text_get(form->fields[fields[k]].label, b->lang), b->header);
+  put_string(b, ws, 1, 0, "instance_id", b->header);
+  for (size_t k = 0; k < count; k++) put_string(b, ws, 1, (lxw_col_t)(1 + k), form->fields[fields[k]].name, b->header);
+  XL(b, worksheet_set_column(ws, 0, (lxw_col_t)count, 18, NULL));
+  if (failed(b)) return NULL;
+  worksheet_freeze_panes(ws, 2, 1);
+  return ws;
+}
+
+/* One record's cells from row st of the query (column 0 the instance id, then fields). */
+static int records_row(book *b, lxw_worksheet *ws, lxw_row_t r, sqlite3_stmt *st, ics_record *rec,
+                       const int *fields, size_t count) {
+  const ics_form *form = rec->form;
+  const char *id = (const char *)sqlite3_column_text(st, 0);
+  if (!id) { /* a NOT NULL column: SQLite ran out of memory making its text */
+    ics_error_no_memory(b->err, b->lang);
+    return -1;
+  }
+  put_string(b, ws, r, 0, id, b->text);
+  for (size_t k = 0; k < count && !failed(b); k++) {
+    int c = (int)k + 1, fi = fields[k];
+    const ics_field *f = &form->fields[fi];
+    int type = sqlite3_column_type(st, c);
+    if (type == SQLITE_NULL) continue;
+    if (f->type == ICS_INTEGER || f->type == ICS_DECIMAL) {
+      put_number(b, ws, r, (lxw_col_t)c, sqlite3_column_double(st, c), NULL);
+      continue;
+    }
+    char buf[32];
+    const char *text = buf;
+    if (f->type == ICS_BOOLEAN) snprintf(buf, sizeof buf, "%lld", (long long)sqlite3_column_int64(st, c));
+    else text = (const char *)sqlite3_column_text(st, c);
+    if (!text) { /* not NULL (checked above): SQLite out of memory */
+      ics_error_no_memory(b->err, b->lang);
+      return -1;
+    }
+    if (f->type == ICS_BOOLEAN || f->choices) {
+      /* labels rather than codes: what a manager reads */
+      ics_free(rec->values[fi]);
+      char *shown = (rec->values[fi] = ics_strdup(text)) ? ics_record_display(rec, fi, NULL, b->lang) : NULL;
+      if (!shown) {
+        ics_error_no_memory(b->err, b->lang);
+        return -1;
+      }
+      put_string(b, ws, r, (lxw_col_t)c, shown, NULL);
+      ics_free(shown);
+    } else {
+      put_string(b, ws, r, (lxw_col_t)c, text, NULL);
+    }
+  }
+  return failed(b) ? -1 : 0;
+}
+
+static int write_records(book *b, const ics_form *form, bool include_personal) {
   evaluation *ev = b->ev;
   char table[96];
   snprintf(table, sizeof table, "form_%s", form->id);
   int *fields = ics_calloc(form->field_count + 1, sizeof *fields);
+  ics_record *rec = ics_record_new(form);
   size_t count = 0;
   ics_buf sql = {0};
   ics_buf_puts(&sql, "SELECT f.instance_id");
@@ -751,64 +1018,28 @@ static void write_records(book *b, const ics_form *form, bool include_personal) 
   ics_buf_printf(&sql, dedupe_condition, table);
   ics_buf_puts(&sql, " ORDER BY f.natural_key, f.instance_id, f.store_id");
   sqlite3_stmt *st = NULL;
-  if (!fields || sql.failed || sqlite3_prepare_v2(ev->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
-    ics_free(fields);
-    ics_buf_free(&sql);
-    return;
-  }
+  if (!fields || !rec || sql.failed) ics_error_no_memory(b->err, b->lang);
+  else if (sqlite3_prepare_v2(ev->db, sql.data, -1, &st, NULL) != SQLITE_OK ||
+           sqlite3_bind_int(st, 1, ev->round) != SQLITE_OK)
+    report_db_error(ev->db, b->lang, R_DATABASE, b->err);
   ics_buf_free(&sql);
-  sqlite3_bind_int(st, 1, ev->round);
   lxw_worksheet *ws = NULL;
   lxw_row_t r = 0;
-  int part = 0;
-  ics_record *rec = ics_record_new(form);
-  while (rec && sqlite3_step(st) == SQLITE_ROW) {
+  int part = 0, step = SQLITE_DONE;
+  while (!failed(b) && (step = sqlite3_step(st)) == SQLITE_ROW) {
     if (!ws || r >= EXCEL_MAX_ROWS) {
-      if (ws) worksheet_autofilter(ws, 1, 0, r - 1, (lxw_col_t)count);
-      char name[64]; /* Excel allows 31 characters */
-      if (part++ == 0) snprintf(name, sizeof name, "%.31s", form->id);
-      else snprintf(name, sizeof name, "%.24s (%d)", form->id, part);
-      name[31] = '\0';
-      ws = workbook_add_worksheet(b->wb, name);
-      /* constant-memory mode: a row is final once a later row is written, so row by row */
-      worksheet_write_string(ws, 0, 0, T(b, "Mã bản ghi", "Record id"), b->header);
-      for (size_t k = 0; k < count; k++)
-        worksheet_write_string(ws, 0, (lxw_col_t)(1 + k), ics_text_get(form->fields[fields[k]].label, b->lang),
-                               b->header);
-      worksheet_write_string(ws, 1, 0, "instance_id", b->header);
-      for (size_t k = 0; k < count; k++)
-        worksheet_write_string(ws, 1, (lxw_col_t)(1 + k), form->fields[fields[k]].name, b->header);
-      worksheet_set_column(ws, 0, (lxw_col_t)count, 18, NULL);
-      worksheet_freeze_panes(ws, 2, 1);
+      if (ws && XL(b, worksheet_autofilter(ws, 1, 0, r - 1, (lxw_col_t)count))) break;
+      if (!(ws = records_sheet(b, form, fields, count, ++part))) break;
       r = 2;
     }
-    worksheet_write_string(ws, r, 0, (const char *)sqlite3_column_text(st, 0), b->text);
-    for (size_t k = 0; k < count; k++) {
-      int c = (int)k + 1, fi = fields[k];
-      const ics_field *f = &form->fields[fi];
-      int type = sqlite3_column_type(st, c);
-      if (type == SQLITE_NULL) continue;
-      if (f->type == ICS_INTEGER || f->type == ICS_DECIMAL) {
-        worksheet_write_number(ws, r, (lxw_col_t)c, sqlite3_column_double(st, c), NULL);
-      } else if (f->type == ICS_BOOLEAN || f->choices) {
-        /* labels rather than codes: what a manager reads */
-        ics_free(rec->values[fi]);
-        char buf[32];
-        if (f->type == ICS_BOOLEAN) snprintf(buf, sizeof buf, "%lld", (long long)sqlite3_column_int64(st, c));
-        rec->values[fi] = ics_strdup(f->type == ICS_BOOLEAN ? buf : (const char *)sqlite3_column_text(st, c));
-        char *shown = ics_record_display(rec, fi, NULL, b->lang);
-        worksheet_write_string(ws, r, (lxw_col_t)c, shown ? shown : "", NULL);
-        ics_free(shown);
-      } else {
-        worksheet_write_string(ws, r, (lxw_col_t)c, (const char *)sqlite3_column_text(st, c), NULL);
-      }
-    }
-    r++;
+    if (records_row(b, ws, r++, st, rec, fields, count)) break;
   }
-  if (ws) worksheet_autofilter(ws, 1, 0, r - 1, (lxw_col_t)count);
+  if (!failed(b) && step != SQLITE_DONE) report_db_error(ev->db, b->lang, R_DATABASE, b->err);
+  if (ws) XL(b, worksheet_autofilter(ws, 1, 0, r - 1, (lxw_col_t)count));
   ics_record_free(rec);
   sqlite3_finalize(st);
   ics_free(fields);
+  return failed(b) ? -1 : 0;
 }
 
 /* ---- the workbook ---------------------------------------------------------------------------------- */
@@ -825,70 +1056,61 @@ static time_t parse_utc(const char *s, int round) {
   return timegm(&tm);
 }
 
-/* The latest round with a current record; 0 when there is none, -1 when the database could
- * not be read. */
-static int latest_round(sqlite3 *db) {
+/* The latest round with a current record (0 when there is none). */
+static int latest_round(sqlite3 *db, int *round, ics_lang lang, ics_error *err) {
   sqlite3_stmt *st;
+  int step = SQLITE_ERROR;
   if (sqlite3_prepare_v2(db, "SELECT max(r.round) FROM revisions r JOIN instances i ON i.store_id = r.store_id"
                              " AND i.instance_id = r.instance_id AND i.revision = r.revision"
-                             " WHERE i.status != 'void' AND r.form_hash IN (SELECT hash FROM published_forms)", -1, &st, NULL) != SQLITE_OK)
-    return -1;
-  int round = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-  sqlite3_finalize(st);
-  return round;
+                             " WHERE i.status != 'void' AND r.form_hash IN (SELECT hash FROM published_forms)",
+                         -1, &st, NULL) == SQLITE_OK) {
+    step = sqlite3_step(st);
+    *round = step == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+  }
+  if (step == SQLITE_ROW) return 0;
+  report_db_error(db, lang, R_CANNOT_READ, err);
+  return -1;
 }
 
-/* Why the database could not be read, in the office's words (a full disk refuses even the
- * shared-memory file a reader of a WAL database writes). */
-static char *read_failure(sqlite3 *db, ics_lang lang) {
-  int code = sqlite3_errcode(db);
-  ics_buf b = {0};
-  if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC))
-    ics_buf_puts(&b, lang == ICS_EN ? "the disk is full: free some space and try again"
-                                    : "ổ đĩa đã đầy: hãy giải phóng chỗ trống rồi thử lại");
-  else
-    ics_buf_printf(&b, lang == ICS_EN ? "cannot read the central database: %s"
-                                      : "không đọc được cơ sở dữ liệu trung tâm: %s",
-                   sqlite3_errmsg(db));
-  return ics_buf_take(&b);
-}
-
-/* The rounds of current (non-void) records up to `upto`, ascending (as latest_round). Returns
- * 0, 1 on a database error, 2 out of memory. */
-static int rounds_present(sqlite3 *db, int upto, progress *pg) {
+/* The rounds of current (non-void) records up to `upto`, ascending (as latest_round). */
+static int rounds_present(sqlite3 *db, int upto, progress *pg, ics_lang lang, ics_error *err) {
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(db, "SELECT DISTINCT r.round FROM revisions r JOIN instances i ON i.store_id = r.store_id"
                              " AND i.instance_id = r.instance_id AND i.revision = r.revision WHERE i.status != 'void'"
                              " AND r.form_hash IN (SELECT hash FROM published_forms) AND r.round <= ?1 ORDER BY 1",
-                         -1, &st, NULL) != SQLITE_OK)
-    return 1;
-  sqlite3_bind_int(st, 1, upto);
-  int rc = 0, step = SQLITE_DONE;
-  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-    int *grown = ics_realloc(pg->rounds, (pg->round_count + 1) * sizeof *grown);
-    if (!grown) rc = 2;
-    else (pg->rounds = grown)[pg->round_count++] = sqlite3_column_int(st, 0);
+                         -1, &st, NULL) != SQLITE_OK) {
+    report_db_error(db, lang, R_DATABASE, err);
+    return -1;
   }
-  if (!rc && step != SQLITE_DONE) rc = 1;
+  int rc = 0, step = SQLITE_DONE;
+  if (sqlite3_bind_int(st, 1, upto) != SQLITE_OK) step = SQLITE_ERROR;
+  while (step != SQLITE_ERROR && !rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    int *grown = ics_realloc(pg->rounds, (pg->round_count + 1) * sizeof *grown);
+    if (!grown) {
+      ics_error_no_memory(err, lang);
+      rc = -1;
+    } else {
+      (pg->rounds = grown)[pg->round_count++] = sqlite3_column_int(st, 0);
+    }
+  }
+  if (!rc && step != SQLITE_DONE) {
+    report_db_error(db, lang, R_DATABASE, err);
+    rc = -1;
+  }
   sqlite3_finalize(st);
   return rc;
 }
 
 /* Evaluates every round shown on the Progress sheet, one at a time, keeping only the
  * province's counts (the reported round's come from its evaluation). */
-static int collect_progress(progress *pg, const evaluation *ev, const char *targets_path, char **error) {
+static int collect_progress(progress *pg, const evaluation *ev, const char *targets_path, ics_error *err) {
   ics_lang lang = ev->lang;
   size_t n = ev->targets->indicator_count;
-  int found = rounds_present(ev->db, ev->round, pg);
-  if (found == 1) {
-    ics_buf e = {0};
-    ics_buf_printf(&e, lang == ICS_EN ? "database error: %s" : "lỗi cơ sở dữ liệu: %s", sqlite3_errmsg(ev->db));
-    *error = ics_buf_take(&e);
-    return 1;
-  }
-  if (found || !(pg->values = ics_calloc(pg->round_count * n + 1, sizeof *pg->values))) {
-    *error = ics_strdup(lang == ICS_EN ? "out of memory" : "không đủ bộ nhớ");
-    return 1;
+  if (rounds_present(ev->db, ev->round, pg, lang, err)) return -1;
+  if (!(pg->values = ics_calloc(pg->round_count * n + 1, sizeof *pg->values))) {
+    ics_error_no_memory(err, lang);
+    return -1;
   }
   for (size_t r = 0; r < pg->round_count; r++) {
     ics_counts *out = &pg->values[r * n];
@@ -898,88 +1120,276 @@ static int collect_progress(progress *pg, const evaluation *ev, const char *targ
     }
     evaluation other;
     ics_errors ignored = {0}; /* the same targets file, already checked by the reported round */
-    int rc = evaluation_run(&other, ev->db, pg->rounds[r], targets_path, lang, &ignored, error);
+    int rc = evaluation_run(&other, ev->db, pg->rounds[r], targets_path, lang, &ignored, err);
     ics_errors_free(&ignored);
     if (!rc && other.targets->indicator_count != n) {
-      ics_free(*error);
-      *error = ics_strdup(lang == ICS_EN ? "the targets file changed while the report was written"
-                                         : "tệp chỉ tiêu thay đổi trong khi đang lập báo cáo");
-      rc = 1;
+      ics_error_say(err, lang, RMSG(R_TARGETS_CHANGED));
+      rc = -1;
     }
     for (size_t i = 0; !rc && i < n; i++) out[i] = other.values[i].province;
     evaluation_free(&other);
-    if (rc) return 1;
+    if (rc) return -1;
   }
   return 0;
 }
 
-int ics_report_write(const ics_report_options *o, ics_errors *diags, char **error) {
+/* Says why the output could not be begun or committed (errno). */
+static void output_failed(const char *output, int errnum, ics_lang lang, ics_error *err) {
+  if (errnum == ENOMEM) ics_error_say(err, lang, RMSG(R_CANNOT_WRITE_MEMORY), output);
+  else if (errnum == ENOSPC || errnum == EDQUOT)
+    ics_error_say(err, lang, RMSG(R_CANNOT_WRITE_DISK), output, strerror(errnum));
+  else ics_error_say(err, lang, RMSG(R_CANNOT_WRITE), output, strerror(errnum));
+}
+
+/* Some failures inside libxlsxwriter are not passed on by the call that met them (the index
+ * of a cell's format, a row written out in constant-memory mode): libxlsxwriter only says so
+ * on stderr, which is a file in memory in the writer process (writer_main). Whether it said
+ * anything after offset `from`, and its first line. */
+static bool writer_complained(off_t from, char *line, size_t cap) {
+  off_t end = lseek(STDERR_FILENO, 0, SEEK_CUR);
+  if (from < 0 || end <= from) return false;
+  ssize_t n = pread(STDERR_FILENO, line, cap - 1, from);
+  line[n > 0 ? n : 0] = '\0';
+  line[strcspn(line, "\r\n")] = '\0';
+  if (!line[0]) snprintf(line, cap, "?");
+  return true;
+}
+
+/* The sheets, in their order, into a workbook being written at out->tmp; then closed, and
+ * renamed over the target. On a failure the workbook is left unclosed: closing would write
+ * it, which libxlsxwriter cannot do safely once one of its calls failed; this runs in a
+ * process that ends right after (write_isolated). */
+static int write_book(const ics_report_options *o, evaluation *ev, const progress *pg, ics_output *out,
+                      ics_error *err) {
   ics_lang lang = o->lang;
-  sqlite3 *db = o->db;
-  int round = o->round ? o->round : latest_round(db);
-  if (round < 0) {
-    *error = read_failure(db, lang);
-    return 1;
+  off_t quiet = lseek(STDERR_FILENO, 0, SEEK_CUR); /* what the writer said before (writer_main) */
+  lxw_workbook_options wopts = {.constant_memory = LXW_TRUE};
+  errno = 0;
+  lxw_workbook *wb = workbook_new_opt(out->tmp, &wopts);
+  if (!wb) {
+    output_failed(o->output, errno ? errno : ENOMEM, lang, err);
+    return -1;
   }
-  if (!round) {
-    *error = ics_strdup(lang == ICS_EN ? "the central database holds no records yet: merge bundles first"
-                                       : "cơ sở dữ liệu trung tâm chưa có bản ghi nào: hãy hợp nhất các tệp gói trước");
-    return 1;
+  book b = {.wb = wb, .ev = ev, .pg = pg, .lang = lang, .output = o->output, .err = err};
+  char title[256];
+  snprintf(title, sizeof title, lang == ICS_EN ? "Gap analysis, round %d" : "Phân tích khoảng cách, đợt %d", ev->round);
+  lxw_doc_properties props = {.title = title, .author = "ictsurvey", .company = "Long An",
+                              .created = parse_utc(ev->data_date, ev->round)};
+  lxw_error e = workbook_set_properties(wb, &props);
+  if (e != LXW_NO_ERROR) writer_failed(&b, e, reports_text(R_AT_PROPERTIES, lang));
+  if (failed(&b) || make_formats(&b) || write_summary(&b) || write_by_district(&b) || write_progress(&b) ||
+      write_priority_groups(&b) || write_training_needs(&b) || write_agencies(&b) || write_data_quality(&b))
+    return -1;
+  for (size_t i = 0; i < ev->form_count; i++) {
+    bool include = o->records == ICS_RECORDS_ALWAYS ||
+                   (o->records == ICS_RECORDS_AUTO && ev->records_per_form[i] <= RECORDS_AUTO_LIMIT);
+    if (include && ev->records_per_form[i] > 0 && write_records(&b, ev->forms[i], o->include_personal)) return -1;
   }
-  /* one read transaction: every sheet sees the same data */
-  sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-  evaluation ev;
-  int rc = evaluation_run(&ev, db, round, o->targets_path, lang, diags, error);
+  e = workbook_close(wb);
+  char said[300];
+  if (e == LXW_NO_ERROR && writer_complained(quiet, said, sizeof said)) {
+    ics_error_say(err, lang, RMSG(strstr(said, "Memory allocation failed") ? R_WRITER_SAID_MEMORY : R_WRITER_SAID),
+                  o->output, said);
+    return -1;
+  }
+  if (e == LXW_ERROR_MEMORY_MALLOC_FAILED) {
+    ics_error_say(err, lang, RMSG(R_CANNOT_WRITE_MEMORY), o->output);
+    return -1;
+  }
+  if (e != LXW_NO_ERROR) {
+    ics_error_say(err, lang, RMSG(R_CANNOT_WRITE), o->output, lxw_strerror(e));
+    return -1;
+  }
+  if (ics_output_commit(out) != 0) {
+    output_failed(o->output, errno, lang, err);
+    return -1;
+  }
+  return 0;
+}
+
+/* The whole report, on a connection of its own to the central database: one read
+ * transaction, so that every sheet sees the same data. *tmp_name gets the temporary file's
+ * name as soon as it exists. */
+static int write_report(const ics_report_options *o, const char *db_path, char *tmp_name, size_t tmp_cap,
+                        ics_errors *diags, ics_error *err) {
+  ics_lang lang = o->lang;
+  sqlite3 *db = NULL;
+  if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    if (db) report_db_error(db, lang, R_CANNOT_READ, err);
+    else ics_error_no_memory(err, lang);
+    sqlite3_close(db);
+    return -1;
+  }
+  sqlite3_busy_timeout(db, 60000); /* as the aggregator waits for a merge */
+  int round = o->round;
+  int rc = round ? 0 : latest_round(db, &round, lang, err);
+  if (!rc && !round) {
+    ics_error_say(err, lang, RMSG(R_NO_RECORDS));
+    rc = -1;
+  }
+  if (!rc && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+    report_db_error(db, lang, R_CANNOT_READ, err);
+    rc = -1;
+  }
+  evaluation ev = {0};
   progress pg = {0};
-  if (!rc) rc = collect_progress(&pg, &ev, o->targets_path, error);
+  if (!rc) rc = evaluation_run(&ev, db, round, o->targets_path, lang, diags, err);
+  if (!rc) rc = collect_progress(&pg, &ev, o->targets_path, err);
   if (!rc) {
     /* written beside the target and renamed over it once whole: a failure leaves the old
      * workbook as it was */
     ics_output out;
-    lxw_workbook_options wopts = {.constant_memory = LXW_TRUE};
-    lxw_workbook *wb = ics_output_begin(&out, o->output) ? NULL : workbook_new_opt(out.tmp, &wopts);
-    if (!wb && out.path) ics_output_end(&out);
-    if (!wb) {
-      int err = errno;
-      ics_buf b = {0};
-      ics_buf_printf(&b, lang == ICS_EN ? "cannot write '%s': %s" : "không ghi được '%s': %s",
-                     o->output, strerror(err));
-      *error = ics_buf_take(&b);
-      rc = 1;
+    if (ics_output_begin(&out, o->output) != 0) {
+      output_failed(o->output, errno, lang, err);
+      rc = -1;
     } else {
-      book b = {.wb = wb, .ev = &ev, .pg = &pg, .lang = lang};
-      make_formats(&b);
-      char title[256];
-      snprintf(title, sizeof title, lang == ICS_EN ? "Gap analysis, round %d" : "Phân tích khoảng cách, đợt %d", round);
-      lxw_doc_properties props = {.title = title, .author = "ictsurvey", .company = "Long An",
-                                  .created = parse_utc(ev.data_date, round)};
-      workbook_set_properties(wb, &props);
-      write_summary(&b);
-      write_by_district(&b);
-      write_progress(&b);
-      write_priority_groups(&b);
-      write_training_needs(&b);
-      write_agencies(&b);
-      write_data_quality(&b);
-      for (size_t i = 0; i < ev.form_count; i++) {
-        bool include = o->records == ICS_RECORDS_ALWAYS ||
-                       (o->records == ICS_RECORDS_AUTO && ev.records_per_form[i] <= RECORDS_AUTO_LIMIT);
-        if (include && ev.records_per_form[i] > 0) write_records(&b, ev.forms[i], o->include_personal);
-      }
-      lxw_error err = workbook_close(wb);
-      if (err != LXW_NO_ERROR || ics_output_commit(&out) != 0) {
-        ics_buf e = {0};
-        ics_buf_printf(&e, lang == ICS_EN ? "cannot write '%s': %s" : "không ghi được '%s': %s", o->output,
-                       err != LXW_NO_ERROR ? lxw_strerror(err) : strerror(errno));
-        *error = ics_buf_take(&e);
-        rc = 1;
-      }
+      snprintf(tmp_name, tmp_cap, "%s", out.tmp);
+      rc = write_book(o, &ev, &pg, &out, err);
       ics_output_end(&out);
     }
   }
   ics_free(pg.rounds);
   ics_free(pg.values);
   evaluation_free(&ev);
-  sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+  sqlite3_close(db); /* ends the read transaction */
+  return rc;
+}
+
+/* ---- the writer process ---------------------------------------------------------------------------
+ * libxlsxwriter (1.1.4, Debian 12) does not check every allocation it makes: its XML writer
+ * uses malloc's result unchecked (lxw_new_attribute_str...) while rows are written out in
+ * constant-memory mode and while workbook_close writes the file, so running out of memory
+ * there is a crash, not an error one of its calls returns. The report is therefore made by a
+ * child process, which opens the central database itself (an SQLite connection must not be
+ * used across fork) and leaves its result in memory shared with the command: a crash of the
+ * writer becomes a failure the command reports, and its temporary file is removed. */
+enum { RESULT_BYTES = 256 * 1024, TMP_NAME_MAX = 8192 };
+
+typedef struct {
+  int done;           /* set last by the writer: 1 written, 2 failed (the error follows) */
+  size_t used;        /* bytes of data: the error, then each diagnostic */
+  size_t dropped;     /* diagnostics not passed on */
+  bool no_memory;     /* one of them was that memory ran out */
+  char tmp[TMP_NAME_MAX]; /* the temporary file, once it exists */
+  char data[];
+} writer_result;
+
+typedef struct {
+  int32_t code, line, column;
+  uint32_t file_len; /* UINT32_MAX: no file */
+  uint32_t message_len;
+} entry_head;
+
+static bool put_entry(writer_result *res, const ics_error *e) {
+  const char *message = e->message ? e->message : "";
+  entry_head h = {(int32_t)e->code, e->line, e->column, e->file ? (uint32_t)strlen(e->file) : UINT32_MAX,
+                  (uint32_t)strlen(message)};
+  size_t need = sizeof h + (e->file ? h.file_len : 0) + h.message_len;
+  if (need > RESULT_BYTES - offsetof(writer_result, data) - res->used) return false;
+  char *p = res->data + res->used;
+  memcpy(p, &h, sizeof h);
+  p += sizeof h;
+  if (e->file) memcpy(p, e->file, h.file_len), p += h.file_len;
+  memcpy(p, message, h.message_len);
+  res->used += need;
+  return true;
+}
+
+/* The next entry at *at into *e (in the caller's language already: it is copied). */
+static void get_entry(const writer_result *res, size_t *at, ics_lang lang, ics_error *e) {
+  entry_head h;
+  memcpy(&h, res->data + *at, sizeof h);
+  const char *p = res->data + *at + sizeof h;
+  size_t file_len = h.file_len == UINT32_MAX ? 0 : h.file_len;
+  char *message = ics_strndup(p + file_len, h.message_len);
+  ics_error_set(e, lang, (ics_code)h.code, message); /* without memory: out of memory */
+  ics_free(message);
+  if (h.file_len != UINT32_MAX) {
+    char *file = ics_strndup(p, file_len);
+    if (file) ics_error_locate(e, file, h.line, h.column);
+    ics_free(file);
+  }
+  *at += sizeof h + file_len + h.message_len;
+}
+
+/* In the child: the whole report, its result left in res; never returns. */
+static void writer_main(const ics_report_options *o, const char *db_path, int said, writer_result *res) {
+  ics_errors diags = {0};
+  ics_error err = {0};
+  int rc = -1;
+  /* what this process says on stderr goes to `said`, which the command passes on */
+  if (dup2(said, STDERR_FILENO) < 0) ics_error_say(&err, o->lang, RMSG(R_WRITER_START), o->output, strerror(errno));
+  else rc = write_report(o, db_path, res->tmp, sizeof res->tmp, &diags, &err);
+  if (rc) {
+    if (err.code == ICS_OK) ics_error_no_memory(&err, o->lang); /* not reached: -1 always says why */
+    put_entry(res, &err);
+    for (size_t i = 0; i < diags.count; i++)
+      if (!put_entry(res, &diags.items[i])) res->dropped++;
+    res->dropped += diags.dropped;
+    res->no_memory = diags.no_memory;
+  }
+  res->done = rc ? 2 : 1;
+  /* _exit: the command's own stdio buffers and exit handlers are the parent's to run */
+  _exit(rc ? 1 : 0);
+}
+
+int ics_report_write(const ics_report_options *o, ics_errors *diags, ics_error *err) {
+  ics_lang lang = o->lang;
+  const char *db_path = sqlite3_db_filename(o->db, "main");
+  if (!db_path || !*db_path) { /* an in-memory database: nothing another process can open */
+    ics_error_say(err, lang, RMSG(R_CANNOT_READ), sqlite3_errstr(SQLITE_CANTOPEN));
+    return -1;
+  }
+  writer_result *res = mmap(NULL, RESULT_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (res == MAP_FAILED) {
+    ics_error_say(err, lang, RMSG(R_WRITER_START), o->output, strerror(errno));
+    return -1;
+  }
+  memset(res, 0, offsetof(writer_result, data));
+  int said = memfd_create("ictsurvey-report-stderr", MFD_CLOEXEC);
+  pid_t pid = said < 0 ? -1 : fork();
+  if (pid == 0) writer_main(o, db_path, said, res);
+  if (pid < 0) {
+    ics_error_say(err, lang, RMSG(R_WRITER_START), o->output, strerror(errno));
+    if (said >= 0) close(said);
+    munmap(res, RESULT_BYTES);
+    return -1;
+  }
+  int status = 0;
+  pid_t waited;
+  while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) continue;
+  /* the writer's stderr (libxlsxwriter's complaints, a sanitizer's report), as it would have
+   * been printed */
+  char buf[4096];
+  ssize_t n;
+  for (off_t at = 0; (n = pread(said, buf, sizeof buf, at)) > 0; at += n) fwrite(buf, 1, (size_t)n, stderr);
+  close(said);
+  int rc = 0;
+  if (res->done == 1) {
+    rc = 0;
+  } else if (res->done == 2) {
+    size_t at = 0;
+    get_entry(res, &at, lang, err);
+    while (at < res->used) {
+      ics_error d = {0};
+      get_entry(res, &at, lang, &d);
+      if (diags) ics_errors_add(diags, &d);
+      ics_error_clear(&d);
+    }
+    if (diags) {
+      diags->dropped += res->dropped;
+      diags->no_memory |= res->no_memory;
+    }
+    rc = -1;
+  } else {
+    /* the writer stopped before it could say why: libxlsxwriter's crash without memory */
+    if (waited == pid && WIFSIGNALED(status))
+      ics_error_say(err, lang, RMSG(R_WRITER_STOPPED), o->output, WTERMSIG(status));
+    else
+      ics_error_say(err, lang, RMSG(R_WRITER_LOST), o->output, waited == pid ? WEXITSTATUS(status) : -1);
+    if (res->tmp[0]) unlink(res->tmp);
+    rc = -1;
+  }
+  munmap(res, RESULT_BYTES);
   return rc;
 }

@@ -19,6 +19,8 @@ enum {
   ICS_MAX_GROUPS = 200,
   ICS_MAX_CHOICES = 10000,
   ICS_MAX_INDICATORS = 1000,
+  ICS_MAX_CHECKS = 100,       /* data-quality checks of a targets file */
+  ICS_MAX_CHECK_COLUMNS = 30, /* columns of one check */
   ICS_EXPR_MAX_BYTES = 4000,
   ICS_EXPR_MAX_DEPTH = 64,
   ICS_NAME_MAX = 63,
@@ -265,6 +267,22 @@ typedef struct {
   ics_text source;
 } ics_indicator;
 
+/* A check of the workbook's Data quality sheet (docs/targets.md): the records of a form that
+ * are worth a second look (those where `where` is true), one row each, with its columns. */
+typedef struct {
+  ics_text label;        /* the column's header */
+  const ics_expr *value; /* the cell: a number, a text, yes/no, or empty */
+} ics_check_column;
+
+typedef struct {
+  const char *id;
+  ics_text title;
+  const ics_form *form;
+  const ics_expr *where;
+  const ics_check_column *columns;
+  size_t column_count;
+} ics_check;
+
 typedef struct ics_targets {
   const char *path;
   const char *id;
@@ -272,6 +290,8 @@ typedef struct ics_targets {
   ics_text title;
   const ics_indicator *indicators;
   size_t indicator_count;
+  const ics_check *checks; /* data_quality, in the file's order */
+  size_t check_count;
   const int *years; /* every target year used, ascending */
   size_t year_count;
   struct ics_targets_private *priv;

@@ -230,6 +230,80 @@ static void load_indicator(loader *ld, struct ics_targets_private *p, const ynod
   }
 }
 
+/* One check of data_quality: which records of a form are worth a second look, and the columns
+ * that show each of them. */
+static void load_check(loader *ld, struct ics_targets_private *p, const ynode *n,
+                       const ics_form *const *forms, size_t form_count, ics_check *check) {
+  static const char *const keys[] = {"id", "title", "form", "where", "columns", NULL};
+  if (!ld_check_keys(ld, n, keys, ics_msg(M_EACH_ITEM, ld->lang))) return;
+  const ynode *v;
+  if ((v = ld_require(ld, n, "id"))) check->id = ld_identifier(ld, v, "check id");
+  if ((v = ld_require(ld, n, "title"))) ld_text(ld, v, "'title'", &check->title);
+  if ((v = ld_require(ld, n, "form"))) {
+    const char *name = ld_scalar(ld, v, "'form'");
+    for (size_t i = 0; name && i < form_count; i++)
+      if (!strcmp(forms[i]->id, name)) check->form = forms[i];
+    if (name && !check->form) {
+      const char *names[64];
+      size_t count = form_count < 64 ? form_count : 64;
+      for (size_t i = 0; i < count; i++) names[i] = forms[i]->id;
+      ld_error(ld, v, M_UNKNOWN_FORM, v->len > 80 ? "..." : name,
+               ld_did_you_mean(ld, name, names, count));
+    }
+  }
+  const ynode *where = ld_require(ld, n, "where");
+  check->where = compile(ld, p, where, check->form);
+  const ynode *list = ld_require(ld, n, "columns");
+  if (!list) return;
+  if (list->kind != YN_SEQUENCE) {
+    ld_error(ld, list, M_EXPECTED_SEQUENCE, "'columns'");
+    return;
+  }
+  if (list->count == 0) {
+    ld_error(ld, list, M_EMPTY_VALUE, "'columns'");
+    return;
+  }
+  if (list->count > ICS_MAX_CHECK_COLUMNS) {
+    ld_error(ld, list, M_TOO_MANY, "columns", ICS_MAX_CHECK_COLUMNS);
+    return;
+  }
+  ics_check_column *columns = ld_alloc(ld, list->count * sizeof *columns);
+  if (!columns) return;
+  static const char *const column_keys[] = {"label", "value", NULL};
+  for (size_t i = 0; i < list->count; i++) {
+    const ynode *c = list->items[i];
+    if (!ld_check_keys(ld, c, column_keys, ics_msg(M_EACH_ITEM, ld->lang))) continue;
+    if ((v = ld_require(ld, c, "label"))) ld_text(ld, v, "'label'", &columns[i].label);
+    columns[i].value = compile(ld, p, ld_require(ld, c, "value"), check->form);
+  }
+  check->columns = columns;
+  check->column_count = list->count;
+}
+
+/* data_quality: a sequence of checks (optional). */
+static void load_checks(loader *ld, struct ics_targets_private *p, const ynode *list,
+                        const ics_form *const *forms, size_t form_count, ics_targets *t) {
+  if (list->kind != YN_SEQUENCE) {
+    ld_error(ld, list, M_EXPECTED_SEQUENCE, "'data_quality'");
+    return;
+  }
+  if (list->count > ICS_MAX_CHECKS) {
+    ld_error(ld, list, M_TOO_MANY, "checks", ICS_MAX_CHECKS);
+    return;
+  }
+  ics_check *items = ld_alloc(ld, (list->count + 1) * sizeof *items);
+  if (!items) return;
+  for (size_t i = 0; i < list->count; i++) {
+    load_check(ld, p, list->items[i], forms, form_count, &items[i]);
+    for (size_t j = 0; j < i && items[i].id; j++)
+      if (items[j].id && !strcmp(items[j].id, items[i].id))
+        ld_error(ld, yd_get(list->items[i], "id"), M_DUPLICATE_NAME, items[i].id,
+                 yd_get(list->items[j], "id")->line);
+  }
+  t->checks = items;
+  t->check_count = list->count;
+}
+
 ics_targets *ics_targets_load(const char *path, const ics_form *const *forms, size_t form_count,
                               ics_lang lang, ics_errors *diags) {
   return ics_targets_parse(path, NULL, 0, forms, form_count, lang, diags);
@@ -252,7 +326,8 @@ ics_targets *ics_targets_parse(const char *path, const char *text, size_t len,
   t->path = ics_arena_strdup(arena, path);
   if (!t->path) ld_error(&ld, NULL, M_NO_MEMORY);
   const ynode *root = ld_open(&ld, text, len, NULL, NULL);
-  static const char *const keys[] = {"targets", "decision", "title", "indicators", NULL};
+  static const char *const keys[] = {"targets", "decision", "title", "indicators", "data_quality",
+                                     NULL};
   if (!root || !ld_check_keys(&ld, root, keys, ics_msg(M_TOP_LEVEL, lang))) goto done;
   const ynode *n;
   if ((n = ld_require(&ld, root, "targets"))) t->id = ld_identifier(&ld, n, "targets id");
@@ -294,6 +369,7 @@ ics_targets *ics_targets_parse(const char *path, const char *text, size_t len,
     }
   t->years = years;
   t->year_count = year_count;
+  if ((n = yd_get(root, "data_quality")) && !yd_is_null(n)) load_checks(&ld, priv, n, forms, form_count, t);
 done:
   if (ld.failed) {
     ics_targets_free(t);

@@ -6,8 +6,10 @@
  *   ICS_FAULT_WRITE=N    the Nth write/pwrite/pwrite64/writev to a file (fd > 2) fails, ENOSPC
  *   ICS_FAULT_FSYNC=N    the Nth fsync/fdatasync fails, ENOSPC
  *   ICS_FAULT_STICKY=1   every later call fails too (a disk that stays full)
- *   ICS_FAULT_REPORT=F   at exit, "malloc M\nwrite W\nfsync S\nfailed K\n" is written to F (the
- *                        calls made, to size a sweep, and how many were failed)
+ *   ICS_FAULT_REPORT=F   at exit, "malloc M\nwrite W\nfsync S\nfailed K\n" is appended to F (the
+ *                        calls made, to size a sweep, and how many were failed), by every
+ *                        process: a child that ends with _exit (the report's writer) too; its
+ *                        counts go on from its parent's at fork, so the largest is the run's
  *
  * Only for a build without sanitizers (they replace malloc themselves); meson builds it only
  * then. glibc's own entry points (__libc_malloc...) and raw system calls keep the shim free of
@@ -158,8 +160,16 @@ __attribute__((destructor)) static void report(void) {
   put_number(buf, &len, "write", writes.calls);
   put_number(buf, &len, "fsync", syncs.calls);
   put_number(buf, &len, "failed", failed);
-  int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_APPEND, 0600);
   if (fd < 0) return;
   syscall(SYS_write, fd, buf, len);
   syscall(SYS_close, fd);
+}
+
+/* exit() runs the destructor above; _exit skips it, so it reports here first (glibc's exit
+ * ends in its own internal _exit, never this one). */
+void _exit(int status) {
+  report();
+  syscall(SYS_exit_group, status);
+  __builtin_unreachable();
 }

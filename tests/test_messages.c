@@ -19,6 +19,7 @@
 #include "../aggregator/aggregator_messages.h"
 #include "../keys/keys_messages.h"
 #include "../kit/kit_messages.h"
+#include "../reports/reports_messages.h"
 
 static int failures;
 #define CHECK(cond)                                                                             \
@@ -86,6 +87,7 @@ static void check_message(const char *table, const char *id, ics_code code, cons
 #define CHECK_ENTRY_aggregator(id, code, vi, en) check_message("aggregator", #id, code, vi, en);
 #define CHECK_ENTRY_keys(id, code, vi, en) check_message("keys", #id, code, vi, en);
 #define CHECK_ENTRY_kit(id, code, vi, en) check_message("kit", #id, code, vi, en);
+#define CHECK_ENTRY_reports(id, code, vi, en) check_message("reports", #id, code, vi, en);
 
 /* The registry against the list as shipped. */
 static void check_registry(const char *path) {
@@ -193,6 +195,7 @@ int main(int argc, char **argv) {
   CHECK_TABLE(aggregator, ICS_AGGREGATOR_MESSAGES);
   CHECK_TABLE(keys, ICS_KEYS_MESSAGES);
   CHECK_TABLE(kit, ICS_KIT_MESSAGES);
+  CHECK_TABLE(reports, ICS_REPORTS_MESSAGES);
   if (failures) fprintf(stderr, "%d failures\n", failures);
   else printf("%d messages and %d codes checked\n", checked, (int)ICS_CODE_COUNT);
   return failures != 0;

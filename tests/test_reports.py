@@ -755,7 +755,126 @@ check(ag.get("SO-TP", [None] * 6)[4] == "chưa báo cáo" and ag.get("SO-TTTT", 
 check(sheet_rows(wbv["Theo huyện"])[1][1] == "Thành phố Tân An", "Vietnamese district names")
 
 # =============================================================================================
-# 9. LibreOffice reads it (every number is a stored value)
+# 9. The data-quality checks are data: the targets file's data_quality
+# =============================================================================================
+def dq_section(wb, title_start):
+    header, rows = section(sheet_rows(wb["Data quality"]), title_start)
+    return [c for c in header if c is not None], [[c for c in r[:len([h for h in header if h])]] for r in rows]
+
+
+SHIPPED_DQ = "Values worth a second look: schools with over 100 pupils per computer"
+h, rows = dq_section(wb13, SHIPPED_DQ)
+check(h == ["School code", "School", "Pupils per computer", "District"] and rows == [["(none)", None, None, None]],
+      "the shipped check: no school over 100 pupils per computer in 2013: %r %r" % (h, rows))
+defs_dq = path("defs-dq")
+shutil.copytree(DEFS, defs_dq)
+with open(os.path.join(defs_dq, "targets.yaml"), encoding="utf-8") as fh:
+    text = fh.read()
+check("100 * ${computers_for_students}" in text, "the shipped rule says 100 pupils per computer")
+text = text.replace("100 * ${computers_for_students}", "25 * ${computers_for_students}")
+text = text.replace("schools with over 100 pupils per computer", "schools with over 25 pupils per computer")
+text += """
+  - id: students_per_lecturer_high
+    title: {vi: "Cơ sở có trên 30 học viên mỗi giảng viên", en: "Centres with over 30 students per lecturer"}
+    form: training_centre
+    where: "${students_total} > 30 * ${lecturers_total}"
+    columns:
+      - label: {vi: Mã, en: Centre}
+        value: "${centre_code}"
+      - label: {vi: Học viên / giảng viên, en: Students per lecturer}
+        value: "${students_total} div ${lecturers_total}"
+      - label: {vi: Có giảng viên thạc sĩ, en: Has a master}
+        value: "${it_lecturers_master_plus} > 0"
+"""
+with open(os.path.join(defs_dq, "targets.yaml"), "w", encoding="utf-8") as fh:
+    fh.write(text)
+x_dq = path("dq.xlsx")
+report(db, x_dq, "--round", "2013", "--targets", os.path.join(defs_dq, "targets.yaml"))
+wb_dq = load(x_dq)
+h, rows = dq_section(wb_dq, "Values worth a second look: schools with over 25 pupils per computer")
+# every current record of the round, duplicates too (both P1), by school code: L1 400/10,
+# P1 300/10 twice, P2 200/5 (P3 500/20 is 25, not over; L2 20; U1 has no pupils)
+check(rows == [["L1", "Trường L1", 40, "803"], ["P1", "Trường P1", 30, "803"], ["P1", "Trường P1", 30, "803"],
+               ["P2", "Trường P2", 40, "806"]], "a changed rule lists other schools: %r" % rows)
+h, rows = dq_section(wb_dq, "Centres with over 30 students per lecturer")
+# CO-1 400/12, FC-1 40/1, VC-1 1000/10 (CO-2 25, PS-1 26.7)
+check(h == ["Centre", "Students per lecturer", "Has a master"], "a new check's header: %r" % h)
+check([r[0] for r in rows] == ["CO-1", "FC-1", "VC-1"] and abs(rows[0][1] - 400 / 12) < 1e-9 and rows[1][1] == 40
+      and [r[2] for r in rows] == ["yes", "no", "yes"], "a new check on another form: %r" % rows)
+
+
+def fixed_parts(wb):
+    """The Data quality sheet up to the checks of the targets file, trailing empty cells dropped."""
+    out = []
+    for row in sheet_rows(wb["Data quality"]):
+        if isinstance(row[0], str) and row[0].startswith("Values worth a second look"):
+            break
+        while row and row[-1] is None:
+            row = row[:-1]
+        out.append(row)
+    return out
+
+
+check(fixed_parts(wb_dq) == fixed_parts(wb13) and len(fixed_parts(wb13)) > 30,
+      "the fixed parts of Data quality stay as they were")
+# a mistake in a check is reported where it is, and no workbook is written
+with open(os.path.join(defs_dq, "targets.yaml"), "w", encoding="utf-8") as fh:
+    fh.write(text.replace('value: "${centre_code}"', 'value: "${centre_cod}"'))
+r = run("report", "--db", db, "--round", "2013", "--targets", os.path.join(defs_dq, "targets.yaml"),
+        "-o", path("dq-bad.xlsx"))
+check(r.returncode == 1 and re.search(r"targets\.yaml:\d+:\d+: error: expression: unknown field 'centre_cod'", r.stderr)
+      and "the targets file is not valid" in r.stderr and not os.path.exists(path("dq-bad.xlsx")),
+      "a bad check: %r" % r.stderr)
+
+# =============================================================================================
+# 10. Running out of memory anywhere in the report: exit 1, a message, no workbook written
+# =============================================================================================
+# The Nth allocation of the project and every later one fail (ICTSURVEY_FAIL_ALLOC_AFTER). The
+# count of allocations is the smallest N at which the report still succeeds; below it, at
+# points spread over the whole run (the record sheets come last), the report must fail.
+x_oom = path("oom.xlsx")
+low, high = 0, 10 ** 7
+while high - low > 1:
+    mid = (low + high) // 2
+    r = run("report", "--db", db, "--round", "2013", "-o", x_oom, env={"ICTSURVEY_FAIL_ALLOC_AFTER": str(mid)})
+    if os.path.exists(x_oom):
+        os.remove(x_oom)
+    low, high = (low, mid) if r.returncode == 0 else (mid, high)
+check(high > 1000, "the report makes more than 1000 allocations: %d" % high)
+older = open(x13, "rb").read()  # what a clean run writes (the same options)
+# from that N on, nothing fails: the workbook is the whole one (a writer that ignored a
+# failure would succeed early, with sheets or cells missing)
+for n in (high, high + 1, high + high // 10, high * 2):
+    r = run("report", "--db", db, "--round", "2013", "-o", x_oom, env={"ICTSURVEY_FAIL_ALLOC_AFTER": str(n)})
+    got = open(x_oom, "rb").read() if os.path.exists(x_oom) else None
+    check(r.returncode == 0 and got == older,
+          "the first %d allocations succeeding (of %d): exit %d, %s" % (
+              n, high, r.returncode, "the whole workbook" if got == older else "not the whole workbook"))
+    if os.path.exists(x_oom):
+        os.remove(x_oom)
+for k in range(12):
+    n = high * k // 12 if k < 11 else high - 1
+    for before in (None, older):
+        if before is not None:
+            with open(x_oom, "wb") as fh:
+                fh.write(before)
+        r = run("report", "--db", db, "--round", "2013", "-o", x_oom, env={"ICTSURVEY_FAIL_ALLOC_AFTER": str(n)})
+        last = ([l for l in r.stderr.splitlines() if l.strip()] or [""])[-1]
+        got = open(x_oom, "rb").read() if os.path.exists(x_oom) else None
+        check(r.returncode == 1 and "Wrote the workbook" not in r.stderr,
+              "out of memory after %d of %d allocations: exit %d: %s" % (n, high, r.returncode, r.stderr[-200:]))
+        check(re.match(r"ictsurvey: .*out of memory", last) and not last.endswith("?"),
+              "out of memory after %d: the message says so: %r" % (n, r.stderr[-300:]))
+        check(got == before, "out of memory after %d: the workbook at -o is %s" % (
+            n, "left as it was" if got == before else "gone" if got is None else "changed"))
+        check(os.listdir(os.path.dirname(x_oom)) and not [f for f in os.listdir(os.path.dirname(x_oom))
+                                                          if f.startswith("oom.xlsx.tmp")],
+              "out of memory after %d: no temporary file left" % n)
+        if os.path.exists(x_oom):
+            os.remove(x_oom)
+
+# =============================================================================================
+# 11. LibreOffice reads it (every number is a stored value)
 # =============================================================================================
 office = shutil.which("libreoffice") or shutil.which("soffice")
 if not office:
