@@ -183,6 +183,31 @@ int ics_output_commit(ics_output *o);
  * succeeded ends with this call, committed or not (o->path stays valid until then). */
 void ics_output_end(ics_output *o);
 
+/* ---- work run apart ------------------------------------------------------------------------
+ * A library that does not survive running out of memory (libxlsxwriter 1.1.4 uses malloc's
+ * result unchecked) is run apart from the command: ics_run_apart calls work(ctx) in a child
+ * process where the platform has them, so that its crash becomes an outcome the command
+ * reports. What the work must hand back goes into memory from ics_shared_alloc (zeroed, seen
+ * by both processes); what it writes on stderr is kept apart and handed back in out->said.
+ * Where there are no child processes the work runs in the command itself. */
+typedef struct {
+  bool returned;   /* work returned: status is what it returned */
+  int status;
+  int signal;      /* else what stopped it (0: not known) */
+  char *said;      /* what the work wrote on stderr, NUL-terminated (caller frees); may be NULL */
+  size_t said_len;
+} ics_apart_outcome;
+
+void *ics_shared_alloc(size_t size); /* NULL with errno */
+void ics_shared_free(void *p, size_t size);
+/* 0 when the work ran (out says how it ended), -1 with errno when it could not be started. */
+int ics_run_apart(int (*work)(void *ctx), void *ctx, ics_apart_outcome *out);
+/* Inside the work: a mark of what it has written on stderr so far, and whether it wrote
+ * anything after a mark (its first line into line[0..cap)). Libraries that only complain on
+ * stderr (libxlsxwriter's "[ERROR] ...") are caught so. */
+long ics_apart_said_mark(void);
+bool ics_apart_said_since(long mark, char *line, size_t cap);
+
 /* ---- escaped text --------------------------------------------------------------------------
  * One value on one line: backslash, tab, newline and carriage return become \\ \t \n \r.
  * Used by the store's record encoding and the bundle format. */

@@ -1,6 +1,6 @@
 /* platform_posix.c - the file and path seam on POSIX systems. A Windows build provides the
  * same functions in platform_win32.c. */
-#define _XOPEN_SOURCE 700 /* realpath */
+#define _GNU_SOURCE /* memfd_create; realpath */
 #include "ics_common.h"
 
 #include <dirent.h>
@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -444,4 +446,63 @@ void ics_output_end(ics_output *o) {
   ics_free(o->tmp);
   ics_free(o->path);
   o->tmp = o->path = NULL;
+}
+
+/* ---- work run apart ------------------------------------------------------------------------- */
+void *ics_shared_alloc(size_t size) {
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? NULL : p; /* anonymous mappings start zeroed */
+}
+
+void ics_shared_free(void *p, size_t size) {
+  if (p) munmap(p, size);
+}
+
+int ics_run_apart(int (*work)(void *ctx), void *ctx, ics_apart_outcome *out) {
+  *out = (ics_apart_outcome){0};
+  /* the child's stderr: a file in memory, which it can read back (ics_apart_said_since) */
+  int said = memfd_create("ictsurvey-apart-stderr", MFD_CLOEXEC);
+  if (said < 0) return -1;
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid < 0) {
+    int saved = errno;
+    close(said);
+    errno = saved;
+    return -1;
+  }
+  if (pid == 0) {
+    int rc = dup2(said, STDERR_FILENO) < 0 ? 126 : work(ctx);
+    fflush(stderr);
+    _exit(rc & 0xff); /* the command's stdio buffers and exit handlers are the parent's */
+  }
+  int status = 0;
+  pid_t waited;
+  while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) continue;
+  if (waited == pid && WIFEXITED(status)) {
+    out->returned = true;
+    out->status = WEXITSTATUS(status);
+  } else if (waited == pid && WIFSIGNALED(status)) {
+    out->signal = WTERMSIG(status);
+  }
+  off_t len = lseek(said, 0, SEEK_END);
+  if (len > 0 && (out->said = ics_malloc((size_t)len + 1))) {
+    ssize_t n = pread(said, out->said, (size_t)len, 0);
+    out->said_len = n > 0 ? (size_t)n : 0;
+    out->said[out->said_len] = '\0';
+  }
+  close(said);
+  return 0;
+}
+
+long ics_apart_said_mark(void) { return (long)lseek(STDERR_FILENO, 0, SEEK_CUR); }
+
+bool ics_apart_said_since(long mark, char *line, size_t cap) {
+  off_t end = lseek(STDERR_FILENO, 0, SEEK_CUR);
+  if (mark < 0 || end <= (off_t)mark || cap < 2) return false;
+  ssize_t n = pread(STDERR_FILENO, line, cap - 1, (off_t)mark);
+  line[n > 0 ? n : 0] = '\0';
+  line[strcspn(line, "\r\n")] = '\0';
+  if (!line[0]) snprintf(line, cap, "?");
+  return true;
 }

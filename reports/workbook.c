@@ -4,17 +4,12 @@
  * value. Every call of libxlsxwriter and SQLite is checked: the first failure stops the
  * writing and is what the command reports, and the file at -o is only replaced by a complete
  * workbook (ics_output). */
-#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 #include <xlsxwriter.h>
 
 #include "evaluate.h"
@@ -1143,17 +1138,7 @@ static void output_failed(const char *output, int errnum, ics_lang lang, ics_err
 
 /* Some failures inside libxlsxwriter are not passed on by the call that met them (the index
  * of a cell's format, a row written out in constant-memory mode): libxlsxwriter only says so
- * on stderr, which is a file in memory in the writer process (writer_main). Whether it said
- * anything after offset `from`, and its first line. */
-static bool writer_complained(off_t from, char *line, size_t cap) {
-  off_t end = lseek(STDERR_FILENO, 0, SEEK_CUR);
-  if (from < 0 || end <= from) return false;
-  ssize_t n = pread(STDERR_FILENO, line, cap - 1, from);
-  line[n > 0 ? n : 0] = '\0';
-  line[strcspn(line, "\r\n")] = '\0';
-  if (!line[0]) snprintf(line, cap, "?");
-  return true;
-}
+ * on stderr, which the work run apart keeps (ics_apart_said_since). */
 
 /* The sheets, in their order, into a workbook being written at out->tmp; then closed, and
  * renamed over the target. On a failure the workbook is left unclosed: closing would write
@@ -1162,7 +1147,7 @@ static bool writer_complained(off_t from, char *line, size_t cap) {
 static int write_book(const ics_report_options *o, evaluation *ev, const progress *pg, ics_output *out,
                       ics_error *err) {
   ics_lang lang = o->lang;
-  off_t quiet = lseek(STDERR_FILENO, 0, SEEK_CUR); /* what the writer said before (writer_main) */
+  long quiet = ics_apart_said_mark(); /* what the writer said before */
   lxw_workbook_options wopts = {.constant_memory = LXW_TRUE};
   errno = 0;
   lxw_workbook *wb = workbook_new_opt(out->tmp, &wopts);
@@ -1187,7 +1172,7 @@ static int write_book(const ics_report_options *o, evaluation *ev, const progres
   }
   e = workbook_close(wb);
   char said[300];
-  if (e == LXW_NO_ERROR && writer_complained(quiet, said, sizeof said)) {
+  if (e == LXW_NO_ERROR && ics_apart_said_since(quiet, said, sizeof said)) {
     ics_error_say(err, lang, RMSG(strstr(said, "Memory allocation failed") ? R_WRITER_SAID_MEMORY : R_WRITER_SAID),
                   o->output, said);
     return -1;
@@ -1312,14 +1297,20 @@ static void get_entry(const writer_result *res, size_t *at, ics_lang lang, ics_e
   *at += sizeof h + file_len + h.message_len;
 }
 
-/* In the child: the whole report, its result left in res; never returns. */
-static void writer_main(const ics_report_options *o, const char *db_path, int said, writer_result *res) {
+typedef struct {
+  const ics_report_options *o;
+  const char *db_path;
+  writer_result *res;
+} writer_job;
+
+/* The work run apart: the whole report, its result left in the shared res. */
+static int writer_work(void *ctx) {
+  writer_job *job = ctx;
+  const ics_report_options *o = job->o;
+  writer_result *res = job->res;
   ics_errors diags = {0};
   ics_error err = {0};
-  int rc = -1;
-  /* what this process says on stderr goes to `said`, which the command passes on */
-  if (dup2(said, STDERR_FILENO) < 0) ics_error_say(&err, o->lang, RMSG(R_WRITER_START), o->output, strerror(errno));
-  else rc = write_report(o, db_path, res->tmp, sizeof res->tmp, &diags, &err);
+  int rc = write_report(o, job->db_path, res->tmp, sizeof res->tmp, &diags, &err);
   if (rc) {
     if (err.code == ICS_OK) ics_error_no_memory(&err, o->lang); /* not reached: -1 always says why */
     put_entry(res, &err);
@@ -1329,8 +1320,9 @@ static void writer_main(const ics_report_options *o, const char *db_path, int sa
     res->no_memory = diags.no_memory;
   }
   res->done = rc ? 2 : 1;
-  /* _exit: the command's own stdio buffers and exit handlers are the parent's to run */
-  _exit(rc ? 1 : 0);
+  ics_errors_free(&diags);
+  ics_error_clear(&err);
+  return rc ? 1 : 0;
 }
 
 int ics_report_write(const ics_report_options *o, ics_errors *diags, ics_error *err) {
@@ -1340,30 +1332,22 @@ int ics_report_write(const ics_report_options *o, ics_errors *diags, ics_error *
     ics_error_say(err, lang, RMSG(R_CANNOT_READ), sqlite3_errstr(SQLITE_CANTOPEN));
     return -1;
   }
-  writer_result *res = mmap(NULL, RESULT_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (res == MAP_FAILED) {
+  writer_result *res = ics_shared_alloc(RESULT_BYTES);
+  if (!res) {
     ics_error_say(err, lang, RMSG(R_WRITER_START), o->output, strerror(errno));
     return -1;
   }
-  memset(res, 0, offsetof(writer_result, data));
-  int said = memfd_create("ictsurvey-report-stderr", MFD_CLOEXEC);
-  pid_t pid = said < 0 ? -1 : fork();
-  if (pid == 0) writer_main(o, db_path, said, res);
-  if (pid < 0) {
+  writer_job job = {o, db_path, res};
+  ics_apart_outcome outcome;
+  if (ics_run_apart(writer_work, &job, &outcome) != 0) {
     ics_error_say(err, lang, RMSG(R_WRITER_START), o->output, strerror(errno));
-    if (said >= 0) close(said);
-    munmap(res, RESULT_BYTES);
+    ics_shared_free(res, RESULT_BYTES);
     return -1;
   }
-  int status = 0;
-  pid_t waited;
-  while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) continue;
   /* the writer's stderr (libxlsxwriter's complaints, a sanitizer's report), as it would have
    * been printed */
-  char buf[4096];
-  ssize_t n;
-  for (off_t at = 0; (n = pread(said, buf, sizeof buf, at)) > 0; at += n) fwrite(buf, 1, (size_t)n, stderr);
-  close(said);
+  if (outcome.said) fwrite(outcome.said, 1, outcome.said_len, stderr);
+  ics_free(outcome.said);
   int rc = 0;
   if (res->done == 1) {
     rc = 0;
@@ -1383,13 +1367,13 @@ int ics_report_write(const ics_report_options *o, ics_errors *diags, ics_error *
     rc = -1;
   } else {
     /* the writer stopped before it could say why: libxlsxwriter's crash without memory */
-    if (waited == pid && WIFSIGNALED(status))
-      ics_error_say(err, lang, RMSG(R_WRITER_STOPPED), o->output, WTERMSIG(status));
+    if (outcome.signal)
+      ics_error_say(err, lang, RMSG(R_WRITER_STOPPED), o->output, outcome.signal);
     else
-      ics_error_say(err, lang, RMSG(R_WRITER_LOST), o->output, waited == pid ? WEXITSTATUS(status) : -1);
-    if (res->tmp[0]) unlink(res->tmp);
+      ics_error_say(err, lang, RMSG(R_WRITER_LOST), o->output, outcome.returned ? outcome.status : -1);
+    if (res->tmp[0]) remove(res->tmp);
     rc = -1;
   }
-  munmap(res, RESULT_BYTES);
+  ics_shared_free(res, RESULT_BYTES);
   return rc;
 }
