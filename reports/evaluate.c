@@ -9,12 +9,14 @@
 
 #include "evaluate.h"
 
+#include "central_schema.h"
+
 /* Among the records made with forms the office published, the most recently updated one of
  * each natural key in the round; ties: the larger instance id, then the larger store id. */
 const char *const dedupe_condition =
-    "f.round = ?1 AND f.form_hash IN (SELECT hash FROM published_forms)"
+    "f.round = ?1 AND " ICS_CENTRAL_PUBLISHED("f")
     " AND NOT EXISTS (SELECT 1 FROM \"%s\" g WHERE g.round = f.round"
-    " AND g.natural_key = f.natural_key AND g.form_hash IN (SELECT hash FROM published_forms)"
+    " AND g.natural_key = f.natural_key AND " ICS_CENTRAL_PUBLISHED("g")
     " AND (g.updated_at > f.updated_at OR (g.updated_at = f.updated_at"
     " AND (g.instance_id > f.instance_id OR (g.instance_id = f.instance_id AND g.store_id > f.store_id)))))";
 
@@ -265,8 +267,8 @@ int record_cursor_open(record_cursor *c, sqlite3 *db, const ics_form *form, cons
                        const char *condition, const char *order, int round, ics_lang lang,
                        bool *exists, ics_error *err) {
   *c = (record_cursor){.form = form, .lang = lang};
-  char table[96];
-  snprintf(table, sizeof table, "form_%s", form->id);
+  char table[ICS_CENTRAL_NAME_MAX];
+  ics_central_form_table(table, sizeof table, form->id); /* fits: the form loader's ids do */
   if (has_column(db, table, "instance_id", exists, lang, err)) return -1;
   if (!*exists) return 0;
   /* the columns this table has, of the newest definition's fields */

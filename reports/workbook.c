@@ -12,6 +12,7 @@
 #include <time.h>
 #include <xlsxwriter.h>
 
+#include "central_schema.h"
 #include "evaluate.h"
 
 enum { EXCEL_MAX_ROWS = 1048576, RECORDS_AUTO_LIMIT = 100000 };
@@ -823,7 +824,7 @@ static int dq_check(book *b, lxw_worksheet *ws, lxw_row_t *r, const ics_check *c
   record_cursor cur;
   bool exists, row = false;
   if (record_cursor_open(&cur, b->ev->db, check->form, "f.instance_id",
-                         "f.round = ?1 AND f.form_hash IN (SELECT hash FROM published_forms)",
+                         "f.round = ?1 AND " ICS_CENTRAL_PUBLISHED("f"),
                          "f.natural_key, f.instance_id, f.store_id", b->ev->round, b->lang, &exists, b->err))
     return -1;
   int rows = 0;
@@ -918,7 +919,7 @@ static int write_data_quality(book *b) {
                  h, 4, "SELECT r.form_id, r.form_version, r.store_id, count(*) FROM revisions r"
                        " JOIN instances i ON i.store_id = r.store_id AND i.instance_id = r.instance_id"
                        " AND i.revision = r.revision WHERE i.status != 'void' AND r.round = ?1"
-                       " AND r.form_hash NOT IN (SELECT hash FROM published_forms)"
+                       " AND NOT " ICS_CENTRAL_PUBLISHED("r")
                        " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", ev->round))
       return -1;
   }
@@ -996,8 +997,8 @@ static int records_row(book *b, lxw_worksheet *ws, lxw_row_t r, sqlite3_stmt *st
 
 static int write_records(book *b, const ics_form *form, bool include_personal) {
   evaluation *ev = b->ev;
-  char table[96];
-  snprintf(table, sizeof table, "form_%s", form->id);
+  char table[ICS_CENTRAL_NAME_MAX];
+  ics_central_form_table(table, sizeof table, form->id); /* fits: the form loader's ids do */
   int *fields = ics_calloc(form->field_count + 1, sizeof *fields);
   ics_record *rec = ics_record_new(form);
   size_t count = 0;
@@ -1057,7 +1058,7 @@ static int latest_round(sqlite3 *db, int *round, ics_lang lang, ics_error *err) 
   int step = SQLITE_ERROR;
   if (sqlite3_prepare_v2(db, "SELECT max(r.round) FROM revisions r JOIN instances i ON i.store_id = r.store_id"
                              " AND i.instance_id = r.instance_id AND i.revision = r.revision"
-                             " WHERE i.status != 'void' AND r.form_hash IN (SELECT hash FROM published_forms)",
+                             " WHERE i.status != 'void' AND " ICS_CENTRAL_PUBLISHED("r"),
                          -1, &st, NULL) == SQLITE_OK) {
     step = sqlite3_step(st);
     *round = step == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
@@ -1073,7 +1074,7 @@ static int rounds_present(sqlite3 *db, int upto, progress *pg, ics_lang lang, ic
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(db, "SELECT DISTINCT r.round FROM revisions r JOIN instances i ON i.store_id = r.store_id"
                              " AND i.instance_id = r.instance_id AND i.revision = r.revision WHERE i.status != 'void'"
-                             " AND r.form_hash IN (SELECT hash FROM published_forms) AND r.round <= ?1 ORDER BY 1",
+                             " AND " ICS_CENTRAL_PUBLISHED("r") " AND r.round <= ?1 ORDER BY 1",
                          -1, &st, NULL) != SQLITE_OK) {
     report_db_error(db, lang, R_DATABASE, err);
     return -1;
