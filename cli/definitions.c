@@ -1,5 +1,6 @@
 /* definitions.c - which folder of definitions the commands use when none is named. The
  * libraries are always given the folder; only the command line reads the environment. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -35,10 +36,10 @@ static char *beside_executable(void) {
 char *cli_definitions_dir(void) {
   const char *env = getenv("ICTSURVEY_DEFINITIONS");
   if (env && *env) return ics_strdup(env);
-  unsigned long failures = ics_alloc_failures();
+  errno = 0;
   char *dir = beside_executable();
   if (dir) return dir;
-  if (ics_alloc_failures() != failures) return NULL; /* out of memory, not absent */
+  if (errno == ENOMEM) return NULL; /* out of memory (ics_malloc says so too), not absent */
   if (ics_path_is_dir(ICS_DATADIR "/definitions")) return ics_strdup(ICS_DATADIR "/definitions");
   if (ics_path_is_dir("schema/definitions")) return ics_strdup("schema/definitions"); /* the repository */
   return ics_strdup(ICS_DATADIR "/definitions"); /* absent: messages name where it should be */

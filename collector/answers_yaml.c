@@ -89,7 +89,6 @@ static bool next_event(yreader *y) {
       return false;
     }
     if (y->parser.error == YAML_MEMORY_ERROR) {
-      ics_alloc_note_failure();
       out_of_memory(b);
       return false;
     }
@@ -267,7 +266,6 @@ void read_yaml(builder *b, source *src) {
   }
   if (!yaml_parser_initialize(&y.parser)) {
     ics_free(y.codes);
-    ics_alloc_note_failure();
     out_of_memory(b);
     return;
   }

@@ -7,19 +7,13 @@
 #include <string.h>
 
 static long fail_countdown = -1; /* allocations left before one fails; -1: never */
-static unsigned long failures;   /* allocations that failed, on purpose or not */
 
 void ics_alloc_fail_after(long n) { fail_countdown = n; }
-unsigned long ics_alloc_failures(void) { return failures; }
-void ics_alloc_note_failure(void) { failures++; }
 
 /* A failure sets errno to ENOMEM, as malloc does, injected ones too: callers of functions
  * that return NULL for several reasons (ics_list_dir) tell them apart by errno. */
-static void *counted(void *p) {
-  if (!p) {
-    failures++;
-    errno = ENOMEM;
-  }
+static void *checked(void *p) {
+  if (!p) errno = ENOMEM;
   return p;
 }
 
@@ -30,14 +24,14 @@ static bool should_fail(void) {
   return false;
 }
 
-void *ics_malloc(size_t size) { return counted(should_fail() ? NULL : malloc(size ? size : 1)); }
+void *ics_malloc(size_t size) { return checked(should_fail() ? NULL : malloc(size ? size : 1)); }
 
 void *ics_calloc(size_t count, size_t size) {
-  return counted(should_fail() ? NULL : calloc(count ? count : 1, size ? size : 1));
+  return checked(should_fail() ? NULL : calloc(count ? count : 1, size ? size : 1));
 }
 
 void *ics_realloc(void *ptr, size_t size) {
-  return counted(should_fail() ? NULL : realloc(ptr, size ? size : 1));
+  return checked(should_fail() ? NULL : realloc(ptr, size ? size : 1));
 }
 
 char *ics_strndup(const char *s, size_t n) {

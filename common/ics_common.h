@@ -22,18 +22,11 @@ void *ics_realloc(void *ptr, size_t size);
 char *ics_strdup(const char *s);
 char *ics_strndup(const char *s, size_t n);
 void ics_free(void *ptr);
-/* zlib's zalloc and zfree (z_stream), through the wrapper: zlib's failures are counted, and
- * injected, too. */
+/* zlib's zalloc and zfree (z_stream), through the wrapper: zlib's failures are injected too. */
 void *ics_zlib_alloc(void *opaque, unsigned items, unsigned size);
 void ics_zlib_free(void *opaque, void *address);
 /* Make the allocation after the next n succeed-ones fail (n < 0: never fail). */
 void ics_alloc_fail_after(long n);
-/* How many allocations have failed so far: the project's, and the libraries' that reported
- * running out of memory through ics_alloc_note_failure. A caller that sees an operation fail
- * compares counts to tell running out of memory from a problem in the data. Kept for the
- * libraries not yet converted to ics_error, which says it itself. */
-unsigned long ics_alloc_failures(void);
-void ics_alloc_note_failure(void);
 
 /* ---- languages and texts ---------------------------------------------------------------- */
 /* A text in both languages; both point into storage owned by whoever holds the text. */

@@ -183,8 +183,7 @@ static ics_code parse_text(const char *s, size_t n, char **out) {
   if (len < 0) {
     free(nfc);
     if (len != UTF8PROC_ERROR_NOMEM) return ICS_E_TEXT_INVALID;
-    ics_alloc_note_failure(); /* utf8proc's malloc failed */
-    return ICS_E_NO_MEMORY;
+    return ICS_E_NO_MEMORY; /* utf8proc's malloc failed */
   }
   size_t chars = ics_utf8_count((const char *)nfc, (size_t)len);
   if (chars > ICS_TEXT_MAX_CHARS) {

@@ -70,7 +70,6 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
   }
   yaml_parser_t parser;
   if (!yaml_parser_initialize(&parser)) {
-    ics_alloc_note_failure();
     ics_errors_say(diags, lang, path, 0, 0, MSG(M_NO_MEMORY));
     return NULL;
   }
@@ -87,7 +86,6 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
     yaml_event_t event;
     if (!yaml_parser_parse(&parser, &event)) {
       if (parser.error == YAML_MEMORY_ERROR) { /* libyaml ran out of memory: not a syntax error */
-        ics_alloc_note_failure();
         ics_errors_say(diags, lang, path, 0, 0, MSG(M_NO_MEMORY));
         ok = false;
         break;
