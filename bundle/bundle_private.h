@@ -22,24 +22,24 @@
 /* ---- messages and errors ------------------------------------------------------------------ */
 typedef enum { ICS_BUNDLE_MESSAGES(ICS_MESSAGE_ID) BM_COUNT } bundle_message;
 
-extern const ics_message bundle_messages[BM_COUNT];
+extern const ics_message ics_bundle_messages[BM_COUNT];
 
 /* The printf format of a message in a language (for the fragments marked ICS_OK). */
-const char *bundle_msg(bundle_message id, ics_lang lang);
+const char *ics_bundle_msg(bundle_message id, ics_lang lang);
 /* Says message id in *err (unless err is NULL or already holds an error) after a prefix
  * already formatted ("record 3: ", or NULL), with `code` instead of the message's own unless
  * it is ICS_OK. Out of memory is said without allocating. */
-void bundle_vsay(ics_error *err, ics_lang lang, ics_code code, const char *prefix,
+void ics_bundle_vsay(ics_error *err, ics_lang lang, ics_code code, const char *prefix,
                  bundle_message id, va_list ap);
 /* The code of a failed system call's errno: a full disk, a refusal, a missing file or folder,
  * memory, else ICS_E_IO. */
-ics_code bundle_errno_code(int e);
+ics_code ics_bundle_errno_code(int e);
 /* Moves *from into *to when to is not NULL and holds no error yet; clears *from. */
-void bundle_error_give(ics_error *to, ics_error *from);
+void ics_bundle_error_give(ics_error *to, ics_error *from);
 /* Copies *from into *to (when to is not NULL and empty): the same code and message. */
-void bundle_error_copy(ics_error *to, ics_lang lang, const ics_error *from);
+void ics_bundle_error_copy(ics_error *to, ics_lang lang, const ics_error *from);
 /* sodium_init() (once; it may be called again). */
-bool bundle_start_sodium(void);
+bool ics_bundle_start_sodium(void);
 
 /* ---- sizes and fixed texts ---------------------------------------------------------------- */
 enum {
@@ -72,7 +72,7 @@ enum {
 #define BUNDLE_ALLOW(c) ICS_TEXT_ALLOW(c)
 
 /* A count from 1 to INT_MAX. */
-bool bundle_revision_parse(const char *s, size_t n, int *out);
+bool ics_bundle_revision_parse(const char *s, size_t n, int *out);
 
 /* Escaping and unescaping values: ics_escape_append and ics_unescape (ics_common.h). */
 
@@ -93,10 +93,10 @@ typedef struct {
 } bundle_idset;
 
 /* Call once (needs sodium_init() done). */
-void bundle_idset_init(bundle_idset *set);
+void ics_bundle_idset_init(bundle_idset *set);
 /* 1: added; 0: already there; -1: out of memory. */
-int bundle_idset_add(bundle_idset *set, const unsigned char id[16]);
-void bundle_idset_free(bundle_idset *set);
+int ics_bundle_idset_add(bundle_idset *set, const unsigned char id[16]);
+void ics_bundle_idset_free(bundle_idset *set);
 
 /* ---- duplicate field names in one record --------------------------------------------------
  * Up to 8 names: compared pairwise by hash. More: an open-addressing table reused from record
@@ -112,9 +112,9 @@ typedef struct {
 
 /* 1: names all different; 0: *dup is a name that appears twice; -1: out of memory.
  * hashes[i] is the FNV-1a of values[i].name. */
-int bundle_names_unique(bundle_nameset *set, const ics_bundle_value *values,
+int ics_bundle_names_unique(bundle_nameset *set, const ics_bundle_value *values,
                         const uint32_t *hashes, size_t n, const char **dup);
-void bundle_nameset_free(bundle_nameset *set);
+void ics_bundle_nameset_free(bundle_nameset *set);
 
 /* ---- the writer (bundle_write.c; its seal in bundle_seal.c) ------------------------------- */
 struct ics_bundle_writer {
@@ -154,18 +154,18 @@ struct ics_bundle_writer {
 
 /* Sets *err to "PREFIX: MESSAGE" (prefix: BM_AT_WRITE_RECORD with the next record's number, or
  * BM_COUNT for none), marks the writer failed, returns -1. */
-int bundle_w_fail(ics_bundle_writer *w, ics_error *err, bundle_message at, bundle_message id, ...);
+int ics_bundle_w_fail(ics_bundle_writer *w, ics_error *err, bundle_message at, bundle_message id, ...);
 /* Hashes and compresses the pending content. */
-int bundle_flush_pending(ics_bundle_writer *w, ics_error *err);
+int ics_bundle_flush_pending(ics_bundle_writer *w, ics_error *err);
 /* The manifest up to the forms, with the format and the surveyor given. */
-int bundle_write_manifest_head(ics_bundle_writer *w, const ics_bundle_manifest *m, int format,
+int ics_bundle_write_manifest_head(ics_bundle_writer *w, const ics_bundle_manifest *m, int format,
                                const char *surveyor, ics_error *err);
 /* Sealing (bundle_seal.c): the readable manifest and the content key; the inner writer's gzip
  * bytes, SEAL_CHUNK at a time; one S line of what is gathered, `tag` the secretstream's. */
-int bundle_write_sealed_manifest(ics_bundle_writer *w, const ics_bundle_manifest *m,
+int ics_bundle_write_sealed_manifest(ics_bundle_writer *w, const ics_bundle_manifest *m,
                                  const unsigned char *central_key, ics_error *err);
-int bundle_seal_bytes(ics_bundle_writer *o, const unsigned char *p, size_t n, ics_error *err);
-int bundle_seal_chunk(ics_bundle_writer *o, unsigned char tag, ics_error *err);
+int ics_bundle_seal_bytes(ics_bundle_writer *o, const unsigned char *p, size_t n, ics_error *err);
+int ics_bundle_seal_chunk(ics_bundle_writer *o, unsigned char tag, ics_error *err);
 
 /* ---- the reader (bundle_read.c, bundle_parse.c; its seal in bundle_seal.c) ---------------- */
 typedef enum {
@@ -213,7 +213,7 @@ struct ics_bundle_reader {
   bundle_idset ids;
   /* outcome */
   reader_state state;
-  ics_error error; /* what went wrong (the first problem, see bundle_fail) */
+  ics_error error; /* what went wrong (the first problem, see ics_bundle_fail) */
   bool draining;
   /* format 2: the signer's key */
   bool is_signed;
@@ -235,39 +235,39 @@ struct ics_bundle_reader {
 /* Records a problem in r->error and returns -1; one found while draining (only damage to the
  * gzip data counts then) replaces the first. After a K_CONTENT problem the rest of the member
  * is inflated, since damage or truncation found there is the real cause (bundle_read.c). */
-int bundle_fail(ics_bundle_reader *r, error_kind kind, bundle_message id, ...);
+int ics_bundle_fail(ics_bundle_reader *r, error_kind kind, bundle_message id, ...);
 /* The same with "line N: " or "record N: line M: " before the message. */
-int bundle_fail_here(ics_bundle_reader *r, error_kind kind, bundle_message id, ...);
+int ics_bundle_fail_here(ics_bundle_reader *r, error_kind kind, bundle_message id, ...);
 /* Inflates the next chunk of content into r->out. 1: out has bytes; 0: the member ended (its
  * CRC and length checked); -1: an error (recorded). */
-int bundle_inflate_more(ics_bundle_reader *r);
+int ics_bundle_inflate_more(ics_bundle_reader *r);
 /* The next line of at most max bytes (without its "\n", which stays at (*line)[*len]).
  * 1: a line; 0: the content ended cleanly before it; -1: an error (recorded); -2: the line is
  * longer than max (not recorded). */
-int bundle_get_line(ics_bundle_reader *r, size_t max, char **line, size_t *len);
+int ics_bundle_get_line(ics_bundle_reader *r, size_t max, char **line, size_t *len);
 /* The next line, which must be there: 1, or -1 with a line too long or the content ending
  * before it recorded. */
-int bundle_need_line(ics_bundle_reader *r, char **line, size_t *len);
+int ics_bundle_need_line(ics_bundle_reader *r, char **line, size_t *len);
 /* A line that is part of the hashed content: hashed, NUL-terminated, counted. */
-int bundle_take_line(ics_bundle_reader *r, char **line, size_t *len);
+int ics_bundle_take_line(ics_bundle_reader *r, char **line, size_t *len);
 /* The line is valid UTF-8 with no control characters but those allowed. */
-int bundle_check_line_text(ics_bundle_reader *r, const char *s, size_t n, uint32_t allowed);
+int ics_bundle_check_line_text(ics_bundle_reader *r, const char *s, size_t n, uint32_t allowed);
 /* A reader of nothing yet; NULL when memory runs out. */
-ics_bundle_reader *bundle_reader_new(const ics_bundle_limits *limits, ics_lang lang);
+ics_bundle_reader *ics_bundle_reader_new(const ics_bundle_limits *limits, ics_lang lang);
 /* Checks the gzip header, starts zlib and reads the manifest. */
-int bundle_reader_start(ics_bundle_reader *r);
+int ics_bundle_reader_start(ics_bundle_reader *r);
 /* The end line and everything only the end can tell. */
-int bundle_read_trailer(ics_bundle_reader *r, char *s, size_t n);
+int ics_bundle_read_trailer(ics_bundle_reader *r, char *s, size_t n);
 
 /* Parsing (bundle_parse.c): the manifest, from the first line; a record line s[0..n)
  * (NUL-terminated) in place: 1, or -1 (recorded). */
-int bundle_read_manifest(ics_bundle_reader *r);
-int bundle_parse_record(ics_bundle_reader *r, char *s, size_t n, ics_bundle_record *rec);
+int ics_bundle_read_manifest(ics_bundle_reader *r);
+int ics_bundle_parse_record(ics_bundle_reader *r, char *s, size_t n, ics_bundle_record *rec);
 
 /* Unsealing (bundle_seal.c): the inner reader's compressed input from the outer's S lines;
  * the "sealed: " line s[0..n); a sealed bundle's next record (1/0/-1, as the inner gives). */
-int bundle_refill_sealed(ics_bundle_reader *r);
-int bundle_read_sealed_line(ics_bundle_reader *r, const char *s, size_t n);
-int bundle_next_sealed(ics_bundle_reader *r, ics_bundle_record *record);
+int ics_bundle_refill_sealed(ics_bundle_reader *r);
+int ics_bundle_read_sealed_line(ics_bundle_reader *r, const char *s, size_t n);
+int ics_bundle_next_sealed(ics_bundle_reader *r, ics_bundle_record *record);
 
 #endif

@@ -17,12 +17,12 @@ static int r_failv(ics_bundle_reader *r, error_kind kind, ics_code code, bool pr
                    bundle_message id, va_list ap) {
   char at[128] = "";
   if (prefix && r->in_record)
-    snprintf(at, sizeof at, bundle_msg(BM_AT_RECORD, r->lang), (unsigned long long)r->records,
+    snprintf(at, sizeof at, ics_bundle_msg(BM_AT_RECORD, r->lang), (unsigned long long)r->records,
              (unsigned long long)r->line_no);
   else if (prefix)
-    snprintf(at, sizeof at, bundle_msg(BM_AT_LINE, r->lang), (unsigned long long)r->line_no);
+    snprintf(at, sizeof at, ics_bundle_msg(BM_AT_LINE, r->lang), (unsigned long long)r->line_no);
   ics_error problem = {0};
-  bundle_vsay(&problem, r->lang, code, at, id, ap);
+  ics_bundle_vsay(&problem, r->lang, code, at, id, ap);
   if (r->draining) { /* only damage found while draining counts; the first message stays */
     if (kind == K_GZIP) {
       ics_error_clear(&r->error);
@@ -45,11 +45,11 @@ static void drain(ics_bundle_reader *r) {
   r->draining = true;
   uint64_t limit = r->out_total + DRAIN_MAX;
   if (limit < r->out_limit) r->out_limit = limit;
-  while (bundle_inflate_more(r) == 1) r->out_pos = r->out_len;
+  while (ics_bundle_inflate_more(r) == 1) r->out_pos = r->out_len;
   r->draining = false;
 }
 
-int bundle_fail(ics_bundle_reader *r, error_kind kind, bundle_message id, ...) {
+int ics_bundle_fail(ics_bundle_reader *r, error_kind kind, bundle_message id, ...) {
   va_list ap;
   va_start(ap, id);
   r_failv(r, kind, ICS_OK, false, id, ap);
@@ -59,7 +59,7 @@ int bundle_fail(ics_bundle_reader *r, error_kind kind, bundle_message id, ...) {
 }
 
 /* The same with "line N: " or "record N: line M: " before the message. */
-int bundle_fail_here(ics_bundle_reader *r, error_kind kind, bundle_message id, ...) {
+int ics_bundle_fail_here(ics_bundle_reader *r, error_kind kind, bundle_message id, ...) {
   va_list ap;
   va_start(ap, id);
   r_failv(r, kind, ICS_OK, true, id, ap);
@@ -72,7 +72,7 @@ int bundle_fail_here(ics_bundle_reader *r, error_kind kind, bundle_message id, .
 static int fail_errno(ics_bundle_reader *r, bundle_message id, int e, ...) {
   va_list ap;
   va_start(ap, e);
-  r_failv(r, K_OTHER, bundle_errno_code(e), false, id, ap);
+  r_failv(r, K_OTHER, ics_bundle_errno_code(e), false, id, ap);
   va_end(ap);
   return -1;
 }
@@ -80,7 +80,7 @@ static int fail_errno(ics_bundle_reader *r, bundle_message id, int e, ...) {
 /* ---- compressed input ---------------------------------------------------------------------- */
 
 static int refill(ics_bundle_reader *r) {
-  if (r->outer) return bundle_refill_sealed(r);
+  if (r->outer) return ics_bundle_refill_sealed(r);
   if (r->file) {
     size_t n = fread(r->in, 1, CHUNK, r->file);
     if (n < CHUNK) {
@@ -114,13 +114,13 @@ static int damaged(ics_bundle_reader *r) {
            strcmp(zmsg, "unknown header flags set") == 0 ||
            strcmp(zmsg, "header crc mismatch") == 0)
     id = BM_Z_HEADER;
-  snprintf(what, sizeof what, bundle_msg(id, r->lang), zmsg);
-  return bundle_fail(r, K_GZIP, BM_DAMAGED, what, (unsigned long long)r->zs.total_in);
+  snprintf(what, sizeof what, ics_bundle_msg(id, r->lang), zmsg);
+  return ics_bundle_fail(r, K_GZIP, BM_DAMAGED, what, (unsigned long long)r->zs.total_in);
 }
 
 /* Inflates the next chunk of content into out. 1: out has bytes; 0: the member ended (its
  * CRC and length checked); -1: an error (recorded). */
-int bundle_inflate_more(ics_bundle_reader *r) {
+int ics_bundle_inflate_more(ics_bundle_reader *r) {
   for (;;) {
     if (r->z_end) return 0;
     if (r->zs.avail_in == 0 && !r->in_eof && refill(r)) return -1;
@@ -135,7 +135,7 @@ int bundle_inflate_more(ics_bundle_reader *r) {
     r->out_total += got;
     if (r->out_total > r->out_limit) {
       if (r->draining) return -1; /* gave up looking for damage */
-      return bundle_fail(r, K_OTHER, BM_LIMIT_DECOMPRESSED,
+      return ics_bundle_fail(r, K_OTHER, BM_LIMIT_DECOMPRESSED,
                          (unsigned long long)r->limits.max_decompressed);
     }
     switch (z) {
@@ -147,7 +147,7 @@ int bundle_inflate_more(ics_bundle_reader *r) {
     case Z_BUF_ERROR:
       if (r->zs.avail_in != 0 || in_before != 0) return damaged(r); /* cannot happen */
       break;
-    case Z_MEM_ERROR: return bundle_fail(r, K_OTHER, BM_NO_MEMORY);
+    case Z_MEM_ERROR: return ics_bundle_fail(r, K_OTHER, BM_NO_MEMORY);
     default: return damaged(r); /* Z_DATA_ERROR, Z_NEED_DICT, Z_STREAM_ERROR */
     }
     if (got) {
@@ -157,7 +157,7 @@ int bundle_inflate_more(ics_bundle_reader *r) {
     }
     if (r->z_end) return 0;
     if (r->zs.avail_in == 0 && r->in_eof)
-      return bundle_fail(r, K_GZIP, BM_TRUNCATED, (unsigned long long)r->zs.total_in);
+      return ics_bundle_fail(r, K_GZIP, BM_TRUNCATED, (unsigned long long)r->zs.total_in);
   }
 }
 
@@ -177,16 +177,16 @@ static int check_after_member(ics_bundle_reader *r) {
   }
   if (k == 0) return 0;
   if (k == 2 && next[0] == 0x1f && next[1] == 0x8b)
-    return bundle_fail(r, K_GZIP, BM_SECOND_MEMBER, (unsigned long long)r->member_end);
-  return bundle_fail(r, K_GZIP, BM_TRAILING, (unsigned long long)r->member_end);
+    return ics_bundle_fail(r, K_GZIP, BM_SECOND_MEMBER, (unsigned long long)r->member_end);
+  return ics_bundle_fail(r, K_GZIP, BM_TRAILING, (unsigned long long)r->member_end);
 }
 
 /* The gzip header a bundle has: 1f 8b 08, no flags, time 0, XFL 0/2/4, OS 255. */
 static int check_header(ics_bundle_reader *r) {
   const unsigned char *h = r->zs.next_in;
   size_t n = r->zs.avail_in;
-  if (n == 0) return bundle_fail(r, K_OTHER, BM_EMPTY);
-  if (n < 2 || h[0] != 0x1f || h[1] != 0x8b) return bundle_fail(r, K_OTHER, BM_NOT_GZIP);
+  if (n == 0) return ics_bundle_fail(r, K_OTHER, BM_EMPTY);
+  if (n < 2 || h[0] != 0x1f || h[1] != 0x8b) return ics_bundle_fail(r, K_OTHER, BM_NOT_GZIP);
   static const char *const expected[10] = {"0x1f", "0x8b", "0x08", "0x00", "0x00",
                                            "0x00", "0x00", "0x00", "0x00", "0xff"};
   for (size_t i = 2; i < 10 && i < n; i++) {
@@ -194,9 +194,9 @@ static int check_header(ics_bundle_reader *r) {
                      : h[i] == (i == 2   ? 0x08
                                 : i == 9 ? 0xff
                                          : 0x00);
-    if (!ok) return bundle_fail(r, K_GZIP, BM_BAD_GZIP_HEADER, (int)i, (unsigned)h[i], expected[i]);
+    if (!ok) return ics_bundle_fail(r, K_GZIP, BM_BAD_GZIP_HEADER, (int)i, (unsigned)h[i], expected[i]);
   }
-  if (n < 10) return bundle_fail(r, K_GZIP, BM_TRUNCATED, (unsigned long long)n);
+  if (n < 10) return ics_bundle_fail(r, K_GZIP, BM_TRUNCATED, (unsigned long long)n);
   return 0;
 }
 
@@ -205,7 +205,7 @@ static int check_header(ics_bundle_reader *r) {
 /* The next line of at most max bytes (without its "\n", which stays at (*line)[*len]).
  * 1: a line; 0: the content ended cleanly before it; -1: an error (recorded); -2: the line is
  * longer than max (not recorded). */
-int bundle_get_line(ics_bundle_reader *r, size_t max, char **line, size_t *len) {
+int ics_bundle_get_line(ics_bundle_reader *r, size_t max, char **line, size_t *len) {
   size_t have = 0; /* bytes gathered in r->line */
   for (;;) {
     if (r->out_pos < r->out_len) {
@@ -225,7 +225,7 @@ int bundle_get_line(ics_bundle_reader *r, size_t max, char **line, size_t *len) 
         while (cap < have + take) cap *= 2;
         if (max < SIZE_MAX && cap > max + 1) cap = max + 1;
         char *grown = ics_realloc(r->line, cap);
-        if (!grown) return bundle_fail(r, K_OTHER, BM_NO_MEMORY);
+        if (!grown) return ics_bundle_fail(r, K_OTHER, BM_NO_MEMORY);
         r->line = grown;
         r->line_cap = cap;
       }
@@ -238,11 +238,11 @@ int bundle_get_line(ics_bundle_reader *r, size_t max, char **line, size_t *len) 
         return 1;
       }
     }
-    int rc = bundle_inflate_more(r);
+    int rc = ics_bundle_inflate_more(r);
     if (rc < 0) return -1;
     if (rc == 0) {
       if (have)
-        return bundle_fail(r, K_OTHER, BM_TRUNCATED_LINE, (unsigned long long)r->line_no + 1);
+        return ics_bundle_fail(r, K_OTHER, BM_TRUNCATED_LINE, (unsigned long long)r->line_no + 1);
       return 0;
     }
   }
@@ -250,19 +250,19 @@ int bundle_get_line(ics_bundle_reader *r, size_t max, char **line, size_t *len) 
 
 /* The next line, which must be there: 1, or -1 with a line too long or the content ending
  * before it recorded. */
-int bundle_need_line(ics_bundle_reader *r, char **line, size_t *len) {
-  int rc = bundle_get_line(r, r->limits.max_line, line, len);
+int ics_bundle_need_line(ics_bundle_reader *r, char **line, size_t *len) {
+  int rc = ics_bundle_get_line(r, r->limits.max_line, line, len);
   if (rc == -2) {
     r->line_no++;
-    return bundle_fail_here(r, K_OTHER, BM_LIMIT_LINE, r->limits.max_line);
+    return ics_bundle_fail_here(r, K_OTHER, BM_LIMIT_LINE, r->limits.max_line);
   }
-  if (rc == 0) return bundle_fail(r, K_OTHER, BM_TRUNCATED_CONTENT, (unsigned long long)r->line_no);
+  if (rc == 0) return ics_bundle_fail(r, K_OTHER, BM_TRUNCATED_CONTENT, (unsigned long long)r->line_no);
   return rc;
 }
 
 /* A line that is part of the hashed content: hashed, NUL-terminated, counted. */
-int bundle_take_line(ics_bundle_reader *r, char **line, size_t *len) {
-  if (bundle_need_line(r, line, len) < 0) return -1;
+int ics_bundle_take_line(ics_bundle_reader *r, char **line, size_t *len) {
+  if (ics_bundle_need_line(r, line, len) < 0) return -1;
   crypto_hash_sha256_update(&r->sha, (const unsigned char *)*line, *len + 1);
   (*line)[*len] = '\0';
   r->line_no++;
@@ -270,19 +270,19 @@ int bundle_take_line(ics_bundle_reader *r, char **line, size_t *len) {
 }
 
 /* The line is valid UTF-8 with no control characters but those allowed. */
-int bundle_check_line_text(ics_bundle_reader *r, const char *s, size_t n, uint32_t allowed) {
+int ics_bundle_check_line_text(ics_bundle_reader *r, const char *s, size_t n, uint32_t allowed) {
   bool control = false;
   size_t bad = ics_text_scan(s, n, allowed, &control);
   if (bad == n) return 0;
   if (control)
-    return bundle_fail_here(r, K_CONTENT, BM_CONTROL, (unsigned)(unsigned char)s[bad], bad + 1);
-  return bundle_fail_here(r, K_CONTENT, BM_BAD_UTF8, bad + 1);
+    return ics_bundle_fail_here(r, K_CONTENT, BM_CONTROL, (unsigned)(unsigned char)s[bad], bad + 1);
+  return ics_bundle_fail_here(r, K_CONTENT, BM_BAD_UTF8, bad + 1);
 }
 
 /* The "end: N SHA256HEX" line s[0..n) (and, when signed, the signature line after it), then
  * everything only the end can tell. A sealed bundle's readable part counts the records of
  * its inner bundle. */
-int bundle_read_trailer(ics_bundle_reader *r, char *s, size_t n) {
+int ics_bundle_read_trailer(ics_bundle_reader *r, char *s, size_t n) {
   s[n] = '\0';
   r->line_no++;
   char *sp = n > 5 ? memchr(s + 5, ' ', n - 5) : NULL;
@@ -290,7 +290,7 @@ int bundle_read_trailer(ics_bundle_reader *r, char *s, size_t n) {
   if (n < 5 || memcmp(s, "end: ", 5) != 0 || !sp ||
       !ics_count_parse(s + 5, (size_t)(sp - (s + 5)), &announced) ||
       !ics_hash_valid(sp + 1, (size_t)(s + n - (sp + 1))))
-    return bundle_fail_here(r, K_CONTENT, BM_BAD_TRAILER);
+    return ics_bundle_fail_here(r, K_CONTENT, BM_BAD_TRAILER);
   /* what a signature signs: the context and this line (kept: the next line may move it) */
   char signed_text[sizeof SIGNATURE_CONTEXT + 128];
   int signed_len = snprintf(signed_text, sizeof signed_text, "%s%s\n", SIGNATURE_CONTEXT, s);
@@ -300,24 +300,24 @@ int bundle_read_trailer(ics_bundle_reader *r, char *s, size_t n) {
   if (r->is_signed) {
     char *line;
     size_t len;
-    int rc = bundle_get_line(r, FIRST_LINE_MAX * 4, &line, &len);
+    int rc = ics_bundle_get_line(r, FIRST_LINE_MAX * 4, &line, &len);
     if (rc == -1) return -1;
     r->line_no++;
-    if (rc == 0) return bundle_fail_here(r, K_CONTENT, BM_NO_SIGNATURE);
+    if (rc == 0) return ics_bundle_fail_here(r, K_CONTENT, BM_NO_SIGNATURE);
     size_t got = 0;
     if (rc == -2 || len != 11 + sizeof signature * 2 || memcmp(line, "signature: ", 11) != 0 ||
         !ics_hex_valid(line + 11, len - 11) ||
         sodium_hex2bin(signature, sizeof signature, line + 11, len - 11, NULL, &got, NULL) != 0 ||
         got != sizeof signature)
-      return bundle_fail_here(r, K_CONTENT, BM_BAD_SIGNATURE_LINE);
+      return ics_bundle_fail_here(r, K_CONTENT, BM_BAD_SIGNATURE_LINE);
   }
 
   /* nothing after it, in the member or after the member */
-  int rc = r->out_pos < r->out_len ? 1 : bundle_inflate_more(r);
+  int rc = r->out_pos < r->out_len ? 1 : ics_bundle_inflate_more(r);
   if (rc < 0) return -1;
   if (rc == 1) {
     r->line_no++;
-    return bundle_fail_here(r, K_CONTENT, BM_AFTER_TRAILER);
+    return ics_bundle_fail_here(r, K_CONTENT, BM_AFTER_TRAILER);
   }
   if (check_after_member(r)) return -1;
 
@@ -326,23 +326,23 @@ int bundle_read_trailer(ics_bundle_reader *r, char *s, size_t n) {
   crypto_hash_sha256_final(&r->sha, digest);
   sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
   if (r->is_signed) r->line_no--; /* messages about the end line */
-  if (strcmp(hex, hash) != 0) return bundle_fail_here(r, K_CONTENT, BM_HASH_MISMATCH);
+  if (strcmp(hex, hash) != 0) return ics_bundle_fail_here(r, K_CONTENT, BM_HASH_MISMATCH);
   const ics_bundle_reader *counted = r->inner ? r->inner : r;
   if (announced != counted->records)
-    return bundle_fail_here(r, K_CONTENT, BM_TRAILER_COUNT, (unsigned long long)announced,
+    return ics_bundle_fail_here(r, K_CONTENT, BM_TRAILER_COUNT, (unsigned long long)announced,
                             (unsigned long long)counted->records);
   for (size_t i = 0; i < r->manifest.form_count; i++)
     if (counted->seen[i] != r->forms[i].records)
-      return bundle_fail(r, K_CONTENT, BM_COUNT_FORM, (unsigned long long)r->forms[i].records,
+      return ics_bundle_fail(r, K_CONTENT, BM_COUNT_FORM, (unsigned long long)r->forms[i].records,
                          r->forms[i].id, (unsigned long long)counted->seen[i]);
   if (counted->records != r->manifest.record_count)
-    return bundle_fail(r, K_CONTENT, BM_COUNT_TOTAL, (unsigned long long)r->manifest.record_count,
+    return ics_bundle_fail(r, K_CONTENT, BM_COUNT_TOTAL, (unsigned long long)r->manifest.record_count,
                        (unsigned long long)counted->records);
   if (r->is_signed) {
     r->line_no++;
     if (crypto_sign_verify_detached(signature, (const unsigned char *)signed_text,
                                     (size_t)signed_len, r->signer) != 0)
-      return bundle_fail_here(r, K_CONTENT, BM_SIGNATURE_FAILS);
+      return ics_bundle_fail_here(r, K_CONTENT, BM_SIGNATURE_FAILS);
   }
   r->state = S_DONE;
   return 0;
@@ -352,14 +352,14 @@ int bundle_read_trailer(ics_bundle_reader *r, char *s, size_t n) {
 static int next_record(ics_bundle_reader *r, ics_bundle_record *record) {
   if (r->state == S_DONE) return 0;
   if (r->state == S_READING && r->sealed) {
-    int rc = bundle_next_sealed(r, record);
+    int rc = ics_bundle_next_sealed(r, record);
     if (rc >= 0) return rc;
   } else if (r->state == S_READING) {
     char *s;
     size_t n;
-    int rc = bundle_need_line(r, &s, &n);
+    int rc = ics_bundle_need_line(r, &s, &n);
     if (rc == 1 && n >= 4 && memcmp(s, "end:", 4) == 0) {
-      if (bundle_read_trailer(r, s, n) == 0) return 0;
+      if (ics_bundle_read_trailer(r, s, n) == 0) return 0;
     } else if (rc == 1) {
       crypto_hash_sha256_update(&r->sha, (const unsigned char *)s, n + 1);
       s[n] = '\0';
@@ -367,11 +367,11 @@ static int next_record(ics_bundle_reader *r, ics_bundle_record *record) {
       if (n < 2 || s[0] != 'R' || s[1] != '\t') {
         char excerpt[EXCERPT];
         ics_excerpt(excerpt, sizeof excerpt, s, n);
-        bundle_fail_here(r, K_CONTENT, BM_RECORD_EXPECTED, excerpt);
+        ics_bundle_fail_here(r, K_CONTENT, BM_RECORD_EXPECTED, excerpt);
       } else {
         r->records++;
         memset(record, 0, sizeof *record);
-        if (bundle_parse_record(r, s, n, record) == 1) return 1;
+        if (ics_bundle_parse_record(r, s, n, record) == 1) return 1;
       }
     }
   }
@@ -387,7 +387,7 @@ int ics_bundle_next(ics_bundle_reader *r, ics_bundle_record *record, bool *got,
   }
   int rc = next_record(r, record);
   if (rc < 0) {
-    bundle_error_copy(err, r->lang, &r->error); /* kept: further calls say the same */
+    ics_bundle_error_copy(err, r->lang, &r->error); /* kept: further calls say the same */
     return -1;
   }
   *got = rc == 1;
@@ -396,7 +396,7 @@ int ics_bundle_next(ics_bundle_reader *r, ics_bundle_record *record, bool *got,
 
 /* ---- opening and closing -------------------------------------------------------------------- */
 
-ics_bundle_reader *bundle_reader_new(const ics_bundle_limits *limits, ics_lang lang) {
+ics_bundle_reader *ics_bundle_reader_new(const ics_bundle_limits *limits, ics_lang lang) {
   ics_bundle_reader *r = ics_calloc(1, sizeof *r);
   if (!r) return NULL;
   r->lang = lang;
@@ -410,37 +410,37 @@ ics_bundle_reader *bundle_reader_new(const ics_bundle_limits *limits, ics_lang l
 }
 
 /* Checks the gzip header, starts zlib and reads the manifest. */
-int bundle_reader_start(ics_bundle_reader *r) {
-  if (!bundle_start_sodium()) return bundle_fail(r, K_OTHER, BM_SODIUM);
-  bundle_idset_init(&r->ids);
+int ics_bundle_reader_start(ics_bundle_reader *r) {
+  if (!ics_bundle_start_sodium()) return ics_bundle_fail(r, K_OTHER, BM_SODIUM);
+  ics_bundle_idset_init(&r->ids);
   crypto_hash_sha256_init(&r->sha);
   r->arena = ics_arena_new();
   r->out = ics_malloc(CHUNK);
   if (r->file) r->in = ics_malloc(CHUNK);
-  if (!r->arena || !r->out || (r->file && !r->in)) return bundle_fail(r, K_OTHER, BM_NO_MEMORY);
+  if (!r->arena || !r->out || (r->file && !r->in)) return ics_bundle_fail(r, K_OTHER, BM_NO_MEMORY);
   if (refill(r) || check_header(r)) return -1;
   r->zs.zalloc = ics_zlib_alloc;
   r->zs.zfree = ics_zlib_free;
   int z = inflateInit2(&r->zs, 15 + 16); /* gzip only */
   if (z != Z_OK)
-    return bundle_fail(r, K_OTHER, z == Z_MEM_ERROR ? BM_NO_MEMORY : BM_ZLIB, "inflateInit2");
+    return ics_bundle_fail(r, K_OTHER, z == Z_MEM_ERROR ? BM_NO_MEMORY : BM_ZLIB, "inflateInit2");
   r->z_ready = true;
-  return bundle_read_manifest(r);
+  return ics_bundle_read_manifest(r);
 }
 
 static ics_bundle_reader *reader_open(ics_bundle_reader *r, ics_error *err) {
-  if (bundle_reader_start(r) == 0) {
+  if (ics_bundle_reader_start(r) == 0) {
     r->manifest.forms = r->forms;
     return r;
   }
-  bundle_error_give(err, &r->error);
+  ics_bundle_error_give(err, &r->error);
   ics_bundle_close(r);
   return NULL;
 }
 
 ics_bundle_reader *ics_bundle_open(const char *path, const ics_bundle_limits *limits, ics_lang lang,
                                    ics_error *err) {
-  ics_bundle_reader *r = bundle_reader_new(limits, lang);
+  ics_bundle_reader *r = ics_bundle_reader_new(limits, lang);
   if (!r) {
     ics_error_no_memory(err, lang);
     return NULL;
@@ -448,10 +448,10 @@ ics_bundle_reader *ics_bundle_open(const char *path, const ics_bundle_limits *li
   ics_code status = ics_open_regular(path, &r->file);
   if (status != ICS_OK) {
     int saved = errno;
-    if (status == ICS_E_NOT_REGULAR) bundle_fail(r, K_OTHER, BM_NOT_REGULAR);
-    else if (status == ICS_E_NO_MEMORY) bundle_fail(r, K_OTHER, BM_NO_MEMORY);
+    if (status == ICS_E_NOT_REGULAR) ics_bundle_fail(r, K_OTHER, BM_NOT_REGULAR);
+    else if (status == ICS_E_NO_MEMORY) ics_bundle_fail(r, K_OTHER, BM_NO_MEMORY);
     else fail_errno(r, BM_CANNOT_OPEN, saved, strerror(saved));
-    bundle_error_give(err, &r->error);
+    ics_bundle_error_give(err, &r->error);
     ics_bundle_close(r);
     return NULL;
   }
@@ -461,7 +461,7 @@ ics_bundle_reader *ics_bundle_open(const char *path, const ics_bundle_limits *li
 ics_bundle_reader *ics_bundle_open_memory(const void *data, size_t size,
                                           const ics_bundle_limits *limits, ics_lang lang,
                                           ics_error *err) {
-  ics_bundle_reader *r = bundle_reader_new(limits, lang);
+  ics_bundle_reader *r = ics_bundle_reader_new(limits, lang);
   if (!r) {
     ics_error_no_memory(err, lang);
     return NULL;
@@ -496,8 +496,8 @@ void ics_bundle_close(ics_bundle_reader *r) {
   ics_free(r->seen);
   ics_free(r->values);
   ics_free(r->hashes);
-  bundle_nameset_free(&r->names);
-  bundle_idset_free(&r->ids);
+  ics_bundle_nameset_free(&r->names);
+  ics_bundle_idset_free(&r->ids);
   ics_arena_free(r->arena);
   ics_error_clear(&r->error);
   ics_free(r);

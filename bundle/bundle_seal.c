@@ -12,7 +12,7 @@
 /* ---- sealing ------------------------------------------------------------------------------- */
 
 /* Encrypts the plaintext gathered in o->seal_plain into one "S BASE64" line of o. */
-int bundle_seal_chunk(ics_bundle_writer *o, unsigned char tag, ics_error *err) {
+int ics_bundle_seal_chunk(ics_bundle_writer *o, unsigned char tag, ics_error *err) {
   unsigned long long cipher_len;
   crypto_secretstream_xchacha20poly1305_push(&o->seal, o->seal_cipher, &cipher_len, o->seal_plain,
                                              o->seal_len, NULL, 0, tag);
@@ -22,10 +22,10 @@ int bundle_seal_chunk(ics_bundle_writer *o, unsigned char tag, ics_error *err) {
   ics_buf_puts(&o->pending, "S ");
   ics_buf_puts(&o->pending, o->seal_text);
   ics_buf_putc(&o->pending, '\n');
-  return bundle_flush_pending(o, err);
+  return ics_bundle_flush_pending(o, err);
 }
 
-int bundle_seal_bytes(ics_bundle_writer *o, const unsigned char *p, size_t n, ics_error *err) {
+int ics_bundle_seal_bytes(ics_bundle_writer *o, const unsigned char *p, size_t n, ics_error *err) {
   while (n) {
     size_t take = SEAL_CHUNK - o->seal_len;
     if (take > n) take = n;
@@ -34,7 +34,7 @@ int bundle_seal_bytes(ics_bundle_writer *o, const unsigned char *p, size_t n, ic
     p += take;
     n -= take;
     if (o->seal_len == SEAL_CHUNK &&
-        bundle_seal_chunk(o, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE, err))
+        ics_bundle_seal_chunk(o, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE, err))
       return -1;
   }
   return 0;
@@ -42,9 +42,9 @@ int bundle_seal_bytes(ics_bundle_writer *o, const unsigned char *p, size_t n, ic
 
 /* A sealed bundle's readable part: the head and "sealed: CENTRAL_KEY BOXED_KEY HEADER", where
  * BOXED_KEY is a fresh content key sealed (crypto_box_seal) to the central office's key. */
-int bundle_write_sealed_manifest(ics_bundle_writer *w, const ics_bundle_manifest *m,
+int ics_bundle_write_sealed_manifest(ics_bundle_writer *w, const ics_bundle_manifest *m,
                                  const unsigned char *central_key, ics_error *err) {
-  if (bundle_write_manifest_head(w, m, 2, "", err)) return -1;
+  if (ics_bundle_write_manifest_head(w, m, 2, "", err)) return -1;
   unsigned char key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
   unsigned char header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
   unsigned char boxed[crypto_box_SEALBYTES + sizeof key];
@@ -52,14 +52,14 @@ int bundle_write_sealed_manifest(ics_bundle_writer *w, const ics_bundle_manifest
   crypto_secretstream_xchacha20poly1305_init_push(&w->seal, header, key);
   int sealed = crypto_box_seal(boxed, key, sizeof key, central_key);
   sodium_memzero(key, sizeof key);
-  if (sealed != 0) return bundle_w_fail(w, err, BM_COUNT, BM_SEAL_FAILED);
+  if (sealed != 0) return ics_bundle_w_fail(w, err, BM_COUNT, BM_SEAL_FAILED);
   char pk_hex[crypto_box_PUBLICKEYBYTES * 2 + 1], boxed_hex[sizeof boxed * 2 + 1],
       header_hex[sizeof header * 2 + 1];
   sodium_bin2hex(pk_hex, sizeof pk_hex, central_key, crypto_box_PUBLICKEYBYTES);
   sodium_bin2hex(boxed_hex, sizeof boxed_hex, boxed, sizeof boxed);
   sodium_bin2hex(header_hex, sizeof header_hex, header, sizeof header);
   ics_buf_printf(&w->pending, "sealed: %s %s %s\n", pk_hex, boxed_hex, header_hex);
-  return bundle_flush_pending(w, err);
+  return ics_bundle_flush_pending(w, err);
 }
 
 /* ---- sealed content ------------------------------------------------------------------------ */
@@ -67,29 +67,29 @@ int bundle_write_sealed_manifest(ics_bundle_writer *w, const ics_bundle_manifest
 /* In the inner reader: the outer one failed (its message says where); pass its error on. */
 static int outer_failed(ics_bundle_reader *r) {
   ics_error_clear(&r->error);
-  bundle_error_copy(&r->error, r->lang, &r->outer->error);
+  ics_bundle_error_copy(&r->error, r->lang, &r->outer->error);
   r->outer_error = true;
   r->state = S_FAILED;
   return -1;
 }
 
 /* The inner reader's compressed input: the next S line of the outer reader, decrypted. */
-int bundle_refill_sealed(ics_bundle_reader *r) {
+int ics_bundle_refill_sealed(ics_bundle_reader *r) {
   ics_bundle_reader *o = r->outer;
   char *s;
   size_t n;
-  if (o->state != S_READING || bundle_need_line(o, &s, &n) < 0) return outer_failed(r);
+  if (o->state != S_READING || ics_bundle_need_line(o, &s, &n) < 0) return outer_failed(r);
   crypto_hash_sha256_update(&o->sha, (const unsigned char *)s, n + 1);
   s[n] = '\0';
   o->line_no++;
   if (n < 2 || s[0] != 'S' || s[1] != ' ') {
     char excerpt[EXCERPT];
-    if (bundle_check_line_text(o, s, n, 0) == 0) {
+    if (ics_bundle_check_line_text(o, s, n, 0) == 0) {
       ics_excerpt(excerpt, sizeof excerpt, s, n);
       if (n >= 5 && memcmp(s, "end: ", 5) == 0)
-        bundle_fail_here(o, K_CONTENT, BM_SEAL_TRUNCATED);
+        ics_bundle_fail_here(o, K_CONTENT, BM_SEAL_TRUNCATED);
       else
-        bundle_fail_here(o, K_CONTENT, BM_SEAL_EXPECTED, excerpt);
+        ics_bundle_fail_here(o, K_CONTENT, BM_SEAL_EXPECTED, excerpt);
     }
     return outer_failed(r);
   }
@@ -103,7 +103,7 @@ int bundle_refill_sealed(ics_bundle_reader *r) {
       end != s + n ||
       crypto_secretstream_xchacha20poly1305_pull(&o->stream, r->in, &plain_len, &tag, o->cipher,
                                                  cipher_len, NULL, 0) != 0) {
-    bundle_fail_here(o, K_CONTENT, BM_SEAL_BROKEN);
+    ics_bundle_fail_here(o, K_CONTENT, BM_SEAL_BROKEN);
     return outer_failed(r);
   }
   if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) r->in_eof = true;
@@ -113,7 +113,7 @@ int bundle_refill_sealed(ics_bundle_reader *r) {
 }
 
 /* "sealed: CENTRAL_KEY SEALED_KEY HEADER", each in lowercase hex. */
-int bundle_read_sealed_line(ics_bundle_reader *r, const char *s, size_t n) {
+int ics_bundle_read_sealed_line(ics_bundle_reader *r, const char *s, size_t n) {
   struct {
     unsigned char *out;
     size_t size;
@@ -133,7 +133,7 @@ int bundle_read_sealed_line(ics_bundle_reader *r, const char *s, size_t n) {
   if (!ok || p != end) {
     char excerpt[EXCERPT];
     ics_excerpt(excerpt, sizeof excerpt, s, n);
-    return bundle_fail_here(r, K_CONTENT, BM_BAD_SEALED_LINE, excerpt);
+    return ics_bundle_fail_here(r, K_CONTENT, BM_BAD_SEALED_LINE, excerpt);
   }
   r->sealed = true;
   return 0;
@@ -159,7 +159,7 @@ static int compare_manifests(ics_bundle_reader *r, const ics_bundle_manifest *in
     if (strcmp(fields[i][1], fields[i][2]) != 0) {
       ics_excerpt(x, sizeof x, fields[i][1], strlen(fields[i][1]));
       ics_excerpt(y, sizeof y, fields[i][2], strlen(fields[i][2]));
-      return bundle_fail(r, K_OTHER, BM_SEAL_MISMATCH, fields[i][0], x, y);
+      return ics_bundle_fail(r, K_OTHER, BM_SEAL_MISMATCH, fields[i][0], x, y);
     }
   for (size_t i = 0; i < out->form_count; i++) {
     const ics_bundle_form *f = &out->forms[i], *g = &in->forms[i];
@@ -170,7 +170,7 @@ static int compare_manifests(ics_bundle_reader *r, const ics_bundle_manifest *in
                (unsigned long long)f->records);
       snprintf(y, sizeof y, "%s %.24s %.12s… %llu", g->id, g->version, g->hash,
                (unsigned long long)g->records);
-      return bundle_fail(r, K_OTHER, BM_SEAL_MISMATCH, "form", x, y);
+      return ics_bundle_fail(r, K_OTHER, BM_SEAL_MISMATCH, "form", x, y);
     }
   }
   return 0;
@@ -181,19 +181,19 @@ static int compare_manifests(ics_bundle_reader *r, const ics_bundle_manifest *in
 static int inner_failed(ics_bundle_reader *r, const ics_bundle_reader *in) {
   if (r->state != S_READING) return -1;
   ics_error_clear(&r->error);
-  bundle_error_copy(&r->error, r->lang, &in->error); /* its code too */
-  if (!in->outer_error) ics_error_prefix(&r->error, "%s", bundle_msg(BM_IN_SEALED, r->lang));
+  ics_bundle_error_copy(&r->error, r->lang, &in->error); /* its code too */
+  if (!in->outer_error) ics_error_prefix(&r->error, "%s", ics_bundle_msg(BM_IN_SEALED, r->lang));
   r->state = S_FAILED;
   return -1;
 }
 
 /* A sealed bundle's records come from the inner reader; when it ends, the S lines must have
  * ended too, and the readable part's trailer follows. */
-int bundle_next_sealed(ics_bundle_reader *r, ics_bundle_record *record) {
+int ics_bundle_next_sealed(ics_bundle_reader *r, ics_bundle_record *record) {
   char fingerprint[ICS_FINGERPRINT_SIZE];
   if (!r->inner) {
     ics_key_fingerprint(r->sealed_to, fingerprint);
-    return bundle_fail(r, K_OTHER, BM_SEALED_LOCKED, fingerprint);
+    return ics_bundle_fail(r, K_OTHER, BM_SEALED_LOCKED, fingerprint);
   }
   ics_bundle_reader *in = r->inner;
   bool got;
@@ -202,12 +202,12 @@ int bundle_next_sealed(ics_bundle_reader *r, ics_bundle_record *record) {
   /* the inner reader saw the final S line (nothing may follow its gzip member) */
   char *s;
   size_t n;
-  if (bundle_need_line(r, &s, &n) < 0) return -1;
+  if (ics_bundle_need_line(r, &s, &n) < 0) return -1;
   if (n >= 2 && s[0] == 'S' && s[1] == ' ') {
     r->line_no++;
-    return bundle_fail_here(r, K_CONTENT, BM_SEAL_AFTER_END);
+    return ics_bundle_fail_here(r, K_CONTENT, BM_SEAL_AFTER_END);
   }
-  return bundle_read_trailer(r, s, n);
+  return ics_bundle_read_trailer(r, s, n);
 }
 
 /* Opens the content key with the office's key pair and reads the sealed manifest. */
@@ -216,23 +216,23 @@ static int unseal(ics_bundle_reader *r, const unsigned char pk[32], const unsign
   ics_key_fingerprint(pk, given);
   ics_key_fingerprint(r->sealed_to, named);
   if (sodium_memcmp(pk, r->sealed_to, sizeof r->sealed_to) != 0)
-    return bundle_fail(r, K_OTHER, BM_SEALED_TO_OTHER, named, given);
+    return ics_bundle_fail(r, K_OTHER, BM_SEALED_TO_OTHER, named, given);
   unsigned char key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
   if (crypto_box_seal_open(key, r->boxed_key, sizeof r->boxed_key, pk, sk) != 0)
-    return bundle_fail(r, K_CONTENT, BM_SEAL_KEY_BROKEN, given);
+    return ics_bundle_fail(r, K_CONTENT, BM_SEAL_KEY_BROKEN, given);
   int started = crypto_secretstream_xchacha20poly1305_init_pull(&r->stream, r->stream_header, key);
   sodium_memzero(key, sizeof key);
-  if (started != 0) return bundle_fail(r, K_CONTENT, BM_SEAL_KEY_BROKEN, given);
+  if (started != 0) return ics_bundle_fail(r, K_CONTENT, BM_SEAL_KEY_BROKEN, given);
   r->cipher = ics_malloc(SEAL_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES);
-  ics_bundle_reader *in = bundle_reader_new(&r->limits, r->lang);
+  ics_bundle_reader *in = ics_bundle_reader_new(&r->limits, r->lang);
   if (!r->cipher || !in) {
     ics_bundle_close(in);
-    return bundle_fail(r, K_OTHER, BM_NO_MEMORY);
+    return ics_bundle_fail(r, K_OTHER, BM_NO_MEMORY);
   }
   in->outer = r;
   in->in = ics_malloc(CHUNK); /* a decrypted chunk at a time */
-  int rc = in->in ? bundle_reader_start(in) : bundle_fail(in, K_OTHER, BM_NO_MEMORY);
-  if (rc == 0 && !in->is_signed) rc = bundle_fail(in, K_CONTENT, BM_SEAL_UNSIGNED);
+  int rc = in->in ? ics_bundle_reader_start(in) : ics_bundle_fail(in, K_OTHER, BM_NO_MEMORY);
+  if (rc == 0 && !in->is_signed) rc = ics_bundle_fail(in, K_CONTENT, BM_SEAL_UNSIGNED);
   if (rc != 0) {
     inner_failed(r, in);
     ics_bundle_close(in);
@@ -255,7 +255,7 @@ int ics_bundle_unseal(ics_bundle_reader *r, const unsigned char central_public_k
   }
   if (r->state == S_READING && (!r->sealed || r->inner)) return 0;
   if (r->state == S_READING && unseal(r, central_public_key, central_secret_key) == 0) return 0;
-  bundle_error_copy(err, r->lang, &r->error);
+  ics_bundle_error_copy(err, r->lang, &r->error);
   return -1;
 }
 

@@ -11,26 +11,26 @@
 
 /* ---- messages and errors ------------------------------------------------------------------ */
 
-const ics_message bundle_messages[BM_COUNT] = {ICS_BUNDLE_MESSAGES(ICS_MESSAGE_ENTRY)};
+const ics_message ics_bundle_messages[BM_COUNT] = {ICS_BUNDLE_MESSAGES(ICS_MESSAGE_ENTRY)};
 
-const char *bundle_msg(bundle_message id, ics_lang lang) {
-  return ics_message_text(&bundle_messages[id], lang);
+const char *ics_bundle_msg(bundle_message id, ics_lang lang) {
+  return ics_message_text(&ics_bundle_messages[id], lang);
 }
 
-void bundle_vsay(ics_error *err, ics_lang lang, ics_code code, const char *prefix,
+void ics_bundle_vsay(ics_error *err, ics_lang lang, ics_code code, const char *prefix,
                  bundle_message id, va_list ap) {
   if (!err || err->code != ICS_OK) return; /* the first failure stays, without our prefix */
   if (id == BM_NO_MEMORY || code == ICS_E_NO_MEMORY) {
     ics_error_no_memory(err, lang); /* the same text, without allocating */
     return;
   }
-  ics_message m = bundle_messages[id];
+  ics_message m = ics_bundle_messages[id];
   if (code != ICS_OK) m.code = code;
   ics_error_vsay_at(err, lang, NULL, 0, 0, &m, ap);
   if (prefix && *prefix) ics_error_prefix(err, "%s", prefix);
 }
 
-ics_code bundle_errno_code(int e) {
+ics_code ics_bundle_errno_code(int e) {
   switch (e) {
   case ENOSPC:
 #ifdef EDQUOT
@@ -50,21 +50,21 @@ ics_code bundle_errno_code(int e) {
   }
 }
 
-void bundle_error_give(ics_error *to, ics_error *from) {
+void ics_bundle_error_give(ics_error *to, ics_error *from) {
   if (to && to->code == ICS_OK)
     ics_error_move(to, from);
   else
     ics_error_clear(from);
 }
 
-void bundle_error_copy(ics_error *to, ics_lang lang, const ics_error *from) {
+void ics_bundle_error_copy(ics_error *to, ics_lang lang, const ics_error *from) {
   if (from->code == ICS_OK || from->fixed_text) /* nothing said but that memory ran out */
     ics_error_no_memory(to, lang);
   else
     ics_error_set(to, lang, from->code, from->message);
 }
 
-bool bundle_start_sodium(void) { return sodium_init() >= 0; }
+bool ics_bundle_start_sodium(void) { return sodium_init() >= 0; }
 
 void ics_bundle_default_limits(ics_bundle_limits *limits) {
   limits->max_decompressed = (uint64_t)2 << 30;
@@ -76,7 +76,7 @@ void ics_bundle_default_limits(ics_bundle_limits *limits) {
 
 /* ---- the small syntaxes (the others are in common/ics_syntax.h) -------------------------- */
 
-bool bundle_revision_parse(const char *s, size_t n, int *out) {
+bool ics_bundle_revision_parse(const char *s, size_t n, int *out) {
   uint64_t v;
   if (!ics_count_parse(s, n, &v) || v < 1 || v > INT_MAX) return false;
   *out = (int)v;
@@ -85,7 +85,7 @@ bool bundle_revision_parse(const char *s, size_t n, int *out) {
 
 /* ---- the set of instance ids -------------------------------------------------------------- */
 
-void bundle_idset_init(bundle_idset *set) {
+void ics_bundle_idset_init(bundle_idset *set) {
   memset(set, 0, sizeof *set);
   randombytes_buf(set->key, sizeof set->key);
 }
@@ -110,7 +110,7 @@ static void id_put(bundle_idset *set, const unsigned char id[16]) {
   memcpy(set->slots + i * 16, id, 16);
 }
 
-int bundle_idset_add(bundle_idset *set, const unsigned char id[16]) {
+int ics_bundle_idset_add(bundle_idset *set, const unsigned char id[16]) {
   if (is_zero(id)) {
     if (set->has_nil) return 0;
     set->has_nil = true;
@@ -143,7 +143,7 @@ int bundle_idset_add(bundle_idset *set, const unsigned char id[16]) {
   return 1;
 }
 
-void bundle_idset_free(bundle_idset *set) {
+void ics_bundle_idset_free(bundle_idset *set) {
   ics_free(set->slots);
   set->slots = NULL;
   set->cap = set->count = 0;
@@ -176,7 +176,7 @@ static int names_sorted_unique(bundle_nameset *set, const ics_bundle_value *valu
   return 1;
 }
 
-int bundle_names_unique(bundle_nameset *set, const ics_bundle_value *values, const uint32_t *hashes,
+int ics_bundle_names_unique(bundle_nameset *set, const ics_bundle_value *values, const uint32_t *hashes,
                         size_t n, const char **dup) {
   if (n <= PAIRWISE_MAX) {
     for (size_t i = 1; i < n; i++)
@@ -227,7 +227,7 @@ int bundle_names_unique(bundle_nameset *set, const ics_bundle_value *values, con
   return 1;
 }
 
-void bundle_nameset_free(bundle_nameset *set) {
+void ics_bundle_nameset_free(bundle_nameset *set) {
   ics_free(set->stamp);
   ics_free(set->index);
   ics_free(set->sorted);

@@ -13,10 +13,10 @@ static int write_error(ics_lang lang, ics_error *err, bundle_message at, uint64_
                        bundle_message id, ...) {
   char prefix[128] = "";
   if (at != BM_COUNT)
-    snprintf(prefix, sizeof prefix, bundle_msg(at, lang), (unsigned long long)record);
+    snprintf(prefix, sizeof prefix, ics_bundle_msg(at, lang), (unsigned long long)record);
   va_list ap;
   va_start(ap, id);
-  bundle_vsay(err, lang, ICS_OK, prefix, id, ap);
+  ics_bundle_vsay(err, lang, ICS_OK, prefix, id, ap);
   va_end(ap);
   return -1;
 }
@@ -113,14 +113,14 @@ static int check_manifest(ics_lang lang, ics_error *err, const ics_bundle_limits
     if (f->records > limits->max_records)
       return write_error(lang, err, at, 0, BM_LIMIT_RECORDS, (unsigned long long)f->records,
                          (unsigned long long)limits->max_records);
-    snprintf(what, sizeof what, bundle_msg(BM_WHAT_DEFINITION, lang), f->id);
+    snprintf(what, sizeof what, ics_bundle_msg(BM_WHAT_DEFINITION, lang), f->id);
     if (check_block(lang, err, limits, what, f->definition, f->definition_len)) return -1;
     sum += f->records;
   }
   if (sum != m->record_count)
     return write_error(lang, err, at, 0, BM_FORM_SUM, (unsigned long long)sum,
                        (unsigned long long)m->record_count);
-  return check_block(lang, err, limits, bundle_msg(BM_WHAT_REGISTER, lang), m->register_text,
+  return check_block(lang, err, limits, ics_bundle_msg(BM_WHAT_REGISTER, lang), m->register_text,
                      m->register_len);
 }
 
@@ -128,13 +128,13 @@ static int w_failv(ics_bundle_writer *w, ics_error *err, ics_code code, bundle_m
                    bundle_message id, va_list ap) {
   char prefix[128] = "";
   if (at != BM_COUNT)
-    snprintf(prefix, sizeof prefix, bundle_msg(at, w->lang), (unsigned long long)w->records + 1);
-  bundle_vsay(err, w->lang, code, prefix, id, ap);
+    snprintf(prefix, sizeof prefix, ics_bundle_msg(at, w->lang), (unsigned long long)w->records + 1);
+  ics_bundle_vsay(err, w->lang, code, prefix, id, ap);
   w->failed = true;
   return -1;
 }
 
-int bundle_w_fail(ics_bundle_writer *w, ics_error *err, bundle_message at, bundle_message id, ...) {
+int ics_bundle_w_fail(ics_bundle_writer *w, ics_error *err, bundle_message at, bundle_message id, ...) {
   va_list ap;
   va_start(ap, id);
   w_failv(w, err, ICS_OK, at, id, ap);
@@ -154,7 +154,7 @@ static int w_fail_code(ics_bundle_writer *w, ics_error *err, ics_code code, bund
 /* "cannot ... 'PATH': strerror(e)", its code from e (a full disk is not a damaged file). */
 static int w_fail_errno(ics_bundle_writer *w, ics_error *err, bundle_message id, const char *path,
                         int e) {
-  return w_fail_code(w, err, bundle_errno_code(e), id, path, strerror(e));
+  return w_fail_code(w, err, ics_bundle_errno_code(e), id, path, strerror(e));
 }
 
 static int w_io_error(ics_bundle_writer *w, ics_error *err) {
@@ -164,7 +164,7 @@ static int w_io_error(ics_bundle_writer *w, ics_error *err) {
 /* The compressed bytes go to the file, or, in a sealed bundle's inner writer, to the seal. */
 static int write_all(ics_bundle_writer *w, const unsigned char *p, size_t n, ics_error *err) {
   if (w->outer) {
-    if (bundle_seal_bytes(w->outer, p, n, err) == 0) return 0;
+    if (ics_bundle_seal_bytes(w->outer, p, n, err) == 0) return 0;
     w->failed = true;
     return -1;
   }
@@ -175,7 +175,7 @@ static int write_all(ics_bundle_writer *w, const unsigned char *p, size_t n, ics
 static int deflate_out(ics_bundle_writer *w, const void *p, size_t n, int flush, ics_error *err) {
   w->content_bytes += n;
   if (w->content_bytes > w->limits.max_decompressed)
-    return bundle_w_fail(w, err, BM_COUNT, BM_WRITE_TOO_LARGE,
+    return ics_bundle_w_fail(w, err, BM_COUNT, BM_WRITE_TOO_LARGE,
                          (unsigned long long)w->limits.max_decompressed);
   w->zs.next_in = (unsigned char *)(uintptr_t)p; /* zlib's next_in is not const */
   w->zs.avail_in = (uInt)n;
@@ -184,7 +184,7 @@ static int deflate_out(ics_bundle_writer *w, const void *p, size_t n, int flush,
     w->zs.avail_out = CHUNK;
     int z = deflate(&w->zs, flush);
     if (z == Z_STREAM_ERROR)
-      return bundle_w_fail(w, err, BM_COUNT, BM_ZLIB, w->zs.msg ? w->zs.msg : "deflate");
+      return ics_bundle_w_fail(w, err, BM_COUNT, BM_ZLIB, w->zs.msg ? w->zs.msg : "deflate");
     if (write_all(w, w->zout, CHUNK - w->zs.avail_out, err)) return -1;
     if (flush == Z_FINISH ? z == Z_STREAM_END : w->zs.avail_out != 0) break;
   }
@@ -192,8 +192,8 @@ static int deflate_out(ics_bundle_writer *w, const void *p, size_t n, int flush,
 }
 
 /* Hashes and compresses the pending content. */
-int bundle_flush_pending(ics_bundle_writer *w, ics_error *err) {
-  if (w->pending.failed) return bundle_w_fail(w, err, BM_COUNT, BM_NO_MEMORY);
+int ics_bundle_flush_pending(ics_bundle_writer *w, ics_error *err) {
+  if (w->pending.failed) return ics_bundle_w_fail(w, err, BM_COUNT, BM_NO_MEMORY);
   if (!w->pending.len) return 0;
   crypto_hash_sha256_update(&w->sha, (const unsigned char *)w->pending.data, w->pending.len);
   if (deflate_out(w, w->pending.data, w->pending.len, Z_NO_FLUSH, err)) return -1;
@@ -203,20 +203,20 @@ int bundle_flush_pending(ics_bundle_writer *w, ics_error *err) {
 
 /* The line just appended from `mark` must stay within the readers' line limit. */
 static int check_line_length(ics_bundle_writer *w, size_t mark, bundle_message at, ics_error *err) {
-  if (w->pending.failed) return bundle_w_fail(w, err, BM_COUNT, BM_NO_MEMORY);
+  if (w->pending.failed) return ics_bundle_w_fail(w, err, BM_COUNT, BM_NO_MEMORY);
   if (w->pending.len - mark - 1 > w->limits.max_line)
-    return bundle_w_fail(w, err, at, BM_WRITE_LINE_TOO_LONG, w->limits.max_line);
+    return ics_bundle_w_fail(w, err, at, BM_WRITE_LINE_TOO_LONG, w->limits.max_line);
   return 0;
 }
 
 static int put_block(ics_bundle_writer *w, const char *text, size_t len, ics_error *err) {
   if (len) ics_buf_append(&w->pending, text, len);
   ics_buf_putc(&w->pending, '\n');
-  return bundle_flush_pending(w, err);
+  return ics_bundle_flush_pending(w, err);
 }
 
 /* The manifest up to the forms. A sealed bundle's readable copy leaves the surveyor empty. */
-int bundle_write_manifest_head(ics_bundle_writer *w, const ics_bundle_manifest *m, int format,
+int ics_bundle_write_manifest_head(ics_bundle_writer *w, const ics_bundle_manifest *m, int format,
                                const char *surveyor, ics_error *err) {
   ics_buf *b = &w->pending;
   ics_buf_printf(b, "%s%d\nbundle-id: %s\nstore-id: %s\n", BUNDLE_MAGIC, format, m->bundle_id,
@@ -244,7 +244,7 @@ int bundle_write_manifest_head(ics_bundle_writer *w, const ics_bundle_manifest *
 /* A plain bundle's manifest: the head, the signer (format 2), the register, the definitions. */
 static int write_manifest(ics_bundle_writer *w, const ics_bundle_manifest *m, ics_error *err) {
   ics_buf *b = &w->pending;
-  if (bundle_write_manifest_head(w, m, w->signing ? 2 : 1, m->surveyor, err)) return -1;
+  if (ics_bundle_write_manifest_head(w, m, w->signing ? 2 : 1, m->surveyor, err)) return -1;
   if (w->signing) {
     unsigned char pk[crypto_sign_PUBLICKEYBYTES];
     char hex[crypto_sign_PUBLICKEYBYTES * 2 + 1];
@@ -273,7 +273,7 @@ static ics_bundle_writer *writer_new(ics_lang lang, const ics_bundle_limits *lim
   w->lang = lang;
   w->limits = *limits;
   w->out.fd = -1;
-  bundle_idset_init(&w->ids);
+  ics_bundle_idset_init(&w->ids);
   size_t forms = manifest->form_count;
   w->zout = ics_malloc(CHUNK);
   w->form_ids = ics_calloc(forms, sizeof *w->form_ids);
@@ -291,7 +291,7 @@ static ics_bundle_writer *writer_new(ics_lang lang, const ics_bundle_limits *lim
   w->zs.zfree = ics_zlib_free;
   int z = deflateInit2(&w->zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
   if (z != Z_OK) {
-    bundle_w_fail(w, err, BM_COUNT, z == Z_MEM_ERROR ? BM_NO_MEMORY : BM_ZLIB, "deflateInit2");
+    ics_bundle_w_fail(w, err, BM_COUNT, z == Z_MEM_ERROR ? BM_NO_MEMORY : BM_ZLIB, "deflateInit2");
     goto fail;
   }
   w->z_ready = true;
@@ -299,13 +299,13 @@ static ics_bundle_writer *writer_new(ics_lang lang, const ics_bundle_limits *lim
   w->header.time = 0;
   w->header.os = 255;
   if (deflateSetHeader(&w->zs, &w->header) != Z_OK) {
-    bundle_w_fail(w, err, BM_COUNT, BM_ZLIB, "deflateSetHeader");
+    ics_bundle_w_fail(w, err, BM_COUNT, BM_ZLIB, "deflateSetHeader");
     goto fail;
   }
   crypto_hash_sha256_init(&w->sha);
   return w;
 no_memory:
-  bundle_w_fail(w, err, BM_COUNT, BM_NO_MEMORY);
+  ics_bundle_w_fail(w, err, BM_COUNT, BM_NO_MEMORY);
 fail:
   ics_bundle_abort(w);
   return NULL;
@@ -315,7 +315,7 @@ fail:
 static int writer_open_file(ics_bundle_writer *w, const char *path, ics_error *err) {
   if (ics_output_begin(&w->out, path) == 0) return 0; /* from now on removed on failure */
   int saved = errno;
-  if (saved == ENOMEM) return bundle_w_fail(w, err, BM_COUNT, BM_NO_MEMORY);
+  if (saved == ENOMEM) return ics_bundle_w_fail(w, err, BM_COUNT, BM_NO_MEMORY);
   return w_fail_errno(w, err, BM_CANNOT_CREATE, path, saved);
 }
 
@@ -323,7 +323,7 @@ ics_bundle_writer *ics_bundle_create(const char *path, const ics_bundle_manifest
                                      const ics_bundle_keys *keys, ics_lang lang, ics_error *err) {
   ics_bundle_limits limits;
   ics_bundle_default_limits(&limits);
-  if (!bundle_start_sodium()) {
+  if (!ics_bundle_start_sodium()) {
     write_error(lang, err, BM_COUNT, 0, BM_SODIUM);
     return NULL;
   }
@@ -352,10 +352,10 @@ ics_bundle_writer *ics_bundle_create(const char *path, const ics_bundle_manifest
     w->seal_cipher = ics_malloc(SEAL_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES);
     w->seal_text = ics_malloc(SEAL_TEXT_SIZE);
     if (!w->seal_plain || !w->seal_cipher || !w->seal_text) {
-      bundle_w_fail(w, err, BM_COUNT, BM_NO_MEMORY);
+      ics_bundle_w_fail(w, err, BM_COUNT, BM_NO_MEMORY);
       goto fail;
     }
-    if (bundle_write_sealed_manifest(w, manifest, central_key, err)) goto fail;
+    if (ics_bundle_write_sealed_manifest(w, manifest, central_key, err)) goto fail;
     /* the records go into an ordinary signed bundle, written through the seal */
     if (!(w->inner = writer_new(lang, &limits, manifest, err))) goto fail;
     w->inner->outer = w;
@@ -405,7 +405,7 @@ int ics_bundle_write(ics_bundle_writer *w, const ics_bundle_record *rec, ics_err
   const uint64_t number = w->records + 1;
   char excerpt[EXCERPT], what[160];
   unsigned char id[16];
-  if (!rec) return bundle_w_fail(w, err, at, BM_MISSING, "record");
+  if (!rec) return ics_bundle_w_fail(w, err, at, BM_MISSING, "record");
   if (check_uuid(lang, err, at, number, "instance_id", rec->instance_id, id) ||
       check_time(lang, err, at, number, "created_at", rec->created_at) ||
       check_time(lang, err, at, number, "updated_at", rec->updated_at) ||
@@ -415,55 +415,55 @@ int ics_bundle_write(ics_bundle_writer *w, const ics_bundle_record *rec, ics_err
     w->failed = true;
     return -1;
   }
-  if (!rec->form_id) return bundle_w_fail(w, err, at, BM_MISSING, "form_id");
+  if (!rec->form_id) return ics_bundle_w_fail(w, err, at, BM_MISSING, "form_id");
   int form = find_form(w, rec->form_id);
   if (form < 0) {
     ics_excerpt(excerpt, sizeof excerpt, rec->form_id, strlen(rec->form_id));
-    return bundle_w_fail(w, err, at, BM_UNKNOWN_FORM, excerpt);
+    return ics_bundle_w_fail(w, err, at, BM_UNKNOWN_FORM, excerpt);
   }
   if (rec->revision < 1) {
     snprintf(excerpt, sizeof excerpt, "%d", rec->revision);
-    return bundle_w_fail(w, err, at, BM_BAD_REVISION, excerpt);
+    return ics_bundle_w_fail(w, err, at, BM_BAD_REVISION, excerpt);
   }
   if (!rec->status || (strcmp(rec->status, "finalized") != 0 && strcmp(rec->status, "void") != 0)) {
     ics_excerpt(excerpt, sizeof excerpt, rec->status ? rec->status : "",
                    rec->status ? strlen(rec->status) : 0);
-    return bundle_w_fail(w, err, at, BM_BAD_STATUS, excerpt);
+    return ics_bundle_w_fail(w, err, at, BM_BAD_STATUS, excerpt);
   }
-  if (rec->value_count && !rec->values) return bundle_w_fail(w, err, at, BM_MISSING, "values");
+  if (rec->value_count && !rec->values) return ics_bundle_w_fail(w, err, at, BM_MISSING, "values");
   if (rec->value_count > w->hashes_cap) {
     uint32_t *hashes = ics_realloc(w->hashes, rec->value_count * sizeof *hashes);
-    if (!hashes) return bundle_w_fail(w, err, BM_COUNT, BM_NO_MEMORY);
+    if (!hashes) return ics_bundle_w_fail(w, err, BM_COUNT, BM_NO_MEMORY);
     w->hashes = hashes;
     w->hashes_cap = rec->value_count;
   }
   for (size_t i = 0; i < rec->value_count; i++) {
     const ics_bundle_value *v = &rec->values[i];
-    if (!v->name) return bundle_w_fail(w, err, at, BM_MISSING, "field name");
+    if (!v->name) return ics_bundle_w_fail(w, err, at, BM_MISSING, "field name");
     size_t len = strlen(v->name);
     if (!ics_id_valid(v->name, len)) {
       ics_excerpt(excerpt, sizeof excerpt, v->name, len);
-      return bundle_w_fail(w, err, at, BM_BAD_FIELD_NAME, excerpt);
+      return ics_bundle_w_fail(w, err, at, BM_BAD_FIELD_NAME, excerpt);
     }
     uint32_t h = BUNDLE_NAME_HASH_INIT;
     for (size_t k = 0; k < len; k++) h = bundle_name_hash_step(h, (unsigned char)v->name[k]);
     w->hashes[i] = h;
-    snprintf(what, sizeof what, bundle_msg(BM_WHAT_FIELD, lang), v->name);
+    snprintf(what, sizeof what, ics_bundle_msg(BM_WHAT_FIELD, lang), v->name);
     if (check_text(lang, err, at, number, what, v->value)) {
       w->failed = true;
       return -1;
     }
   }
   const char *dup;
-  int unique = bundle_names_unique(&w->names, rec->values, w->hashes, rec->value_count, &dup);
-  if (unique < 0) return bundle_w_fail(w, err, BM_COUNT, BM_NO_MEMORY);
-  if (!unique) return bundle_w_fail(w, err, at, BM_DUPLICATE_FIELD, dup);
+  int unique = ics_bundle_names_unique(&w->names, rec->values, w->hashes, rec->value_count, &dup);
+  if (unique < 0) return ics_bundle_w_fail(w, err, BM_COUNT, BM_NO_MEMORY);
+  if (!unique) return ics_bundle_w_fail(w, err, at, BM_DUPLICATE_FIELD, dup);
   if (w->written[form] + 1 > w->announced[form])
-    return bundle_w_fail(w, err, at, BM_TOO_MANY_FORM_RECORDS, w->form_ids[form],
+    return ics_bundle_w_fail(w, err, at, BM_TOO_MANY_FORM_RECORDS, w->form_ids[form],
                          (unsigned long long)w->announced[form]);
-  int added = bundle_idset_add(&w->ids, id);
-  if (added < 0) return bundle_w_fail(w, err, BM_COUNT, BM_NO_MEMORY);
-  if (!added) return bundle_w_fail(w, err, at, BM_DUPLICATE_INSTANCE, rec->instance_id);
+  int added = ics_bundle_idset_add(&w->ids, id);
+  if (added < 0) return ics_bundle_w_fail(w, err, BM_COUNT, BM_NO_MEMORY);
+  if (!added) return ics_bundle_w_fail(w, err, at, BM_DUPLICATE_INSTANCE, rec->instance_id);
 
   ics_buf *b = &w->pending;
   size_t mark = b->len;
@@ -485,7 +485,7 @@ int ics_bundle_write(ics_bundle_writer *w, const ics_bundle_record *rec, ics_err
   if (check_line_length(w, mark, at, err)) return -1;
   w->written[form]++;
   w->records++;
-  if (b->len >= CHUNK) return bundle_flush_pending(w, err);
+  if (b->len >= CHUNK) return ics_bundle_flush_pending(w, err);
   return 0;
 }
 
@@ -500,8 +500,8 @@ static void writer_free(ics_bundle_writer *w) {
   ics_free(w->zout);
   ics_buf_free(&w->pending);
   ics_free(w->hashes);
-  bundle_idset_free(&w->ids);
-  bundle_nameset_free(&w->names);
+  ics_bundle_idset_free(&w->ids);
+  ics_bundle_nameset_free(&w->names);
   ics_free(w->seal_plain);
   ics_free(w->seal_cipher);
   ics_free(w->seal_text);
@@ -517,7 +517,7 @@ void ics_bundle_abort(ics_bundle_writer *w) {
 /* Checks the counts, writes "end: N SHA256HEX" (and, when signing, the signature line after
  * it) and ends the gzip member. */
 static int write_trailer(ics_bundle_writer *w, uint64_t records, ics_error *err) {
-  if (bundle_flush_pending(w, err)) return -1;
+  if (ics_bundle_flush_pending(w, err)) return -1;
   unsigned char digest[crypto_hash_sha256_BYTES];
   char hex[crypto_hash_sha256_BYTES * 2 + 1];
   crypto_hash_sha256_final(&w->sha, digest);
@@ -542,7 +542,7 @@ static int write_trailer(ics_bundle_writer *w, uint64_t records, ics_error *err)
 static int check_all_written(ics_bundle_writer *w, ics_error *err) {
   for (size_t i = 0; i < w->form_count; i++)
     if (w->written[i] != w->announced[i])
-      return bundle_w_fail(w, err, BM_COUNT, BM_NOT_ALL_WRITTEN,
+      return ics_bundle_w_fail(w, err, BM_COUNT, BM_NOT_ALL_WRITTEN,
                            (unsigned long long)w->announced[i], w->form_ids[i],
                            (unsigned long long)w->written[i]);
   return 0;
@@ -558,7 +558,7 @@ int ics_bundle_finish(ics_bundle_writer *w, ics_error *err) {
     /* the inner bundle ends, its last bytes are sealed with the final tag, then this ends */
     ics_bundle_writer *in = w->inner;
     if (check_all_written(in, err) || write_trailer(in, in->records, err) ||
-        bundle_seal_chunk(w, crypto_secretstream_xchacha20poly1305_TAG_FINAL, err) ||
+        ics_bundle_seal_chunk(w, crypto_secretstream_xchacha20poly1305_TAG_FINAL, err) ||
         write_trailer(w, in->records, err))
       goto fail;
   } else if (check_all_written(w, err) || write_trailer(w, w->records, err)) {

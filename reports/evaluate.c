@@ -13,20 +13,20 @@
 
 /* Among the records made with forms the office published, the most recently updated one of
  * each natural key in the round; ties: the larger instance id, then the larger store id. */
-const char *const dedupe_condition =
+const char *const ics_dedupe_condition =
     "f.round = ?1 AND " ICS_CENTRAL_PUBLISHED("f")
     " AND NOT EXISTS (SELECT 1 FROM \"%s\" g WHERE g.round = f.round"
     " AND g.natural_key = f.natural_key AND " ICS_CENTRAL_PUBLISHED("g")
     " AND (g.updated_at > f.updated_at OR (g.updated_at = f.updated_at"
     " AND (g.instance_id > f.instance_id OR (g.instance_id = f.instance_id AND g.store_id > f.store_id)))))";
 
-const ics_message reports_messages[R_COUNT] = {ICS_REPORTS_MESSAGES(ICS_MESSAGE_ENTRY)};
+const ics_message ics_reports_messages[R_COUNT] = {ICS_REPORTS_MESSAGES(ICS_MESSAGE_ENTRY)};
 
-const char *reports_text(reports_message id, ics_lang lang) {
-  return ics_message_text(&reports_messages[id], lang);
+const char *ics_reports_text(reports_message id, ics_lang lang) {
+  return ics_message_text(&ics_reports_messages[id], lang);
 }
 
-void report_db_error(sqlite3 *db, ics_lang lang, reports_message message, ics_error *err) {
+void ics_report_db_error(sqlite3 *db, ics_lang lang, reports_message message, ics_error *err) {
   int code = sqlite3_errcode(db);
   /* a full disk refuses even the shared-memory file a reader of a WAL database writes */
   if (code == SQLITE_NOMEM) ics_error_no_memory(err, lang);
@@ -89,7 +89,7 @@ ics_assessment ics_assess(int op, int64_t tn, int64_t td, int64_t n, int64_t d, 
   return a;
 }
 
-bool pace_reaches(int op, int64_t tn, int64_t td, int r0, int64_t n0, int64_t d0, int r1, int64_t n1,
+bool ics_pace_reaches(int op, int64_t tn, int64_t td, int r0, int64_t n0, int64_t d0, int r1, int64_t n1,
                   int64_t d1, int year) {
   if (r1 <= r0 || d0 <= 0 || d1 <= 0 || td <= 0) return false;
   /* p(y) = v1 + (v1 - v0)(y - r1) / (r1 - r0) = (v1 (y - r0) - v0 (y - r1)) / (r1 - r0), with
@@ -102,7 +102,7 @@ bool pace_reaches(int op, int64_t tn, int64_t td, int r0, int64_t n0, int64_t d0
 }
 
 /* ---- loading ----------------------------------------------------------------------------- */
-const ics_form *evaluation_form(const evaluation *ev, const char *id) {
+const ics_form *ics_evaluation_form(const evaluation *ev, const char *id) {
   for (size_t i = 0; i < ev->form_count; i++)
     if (!strcmp(ev->forms[i]->id, id)) return ev->forms[i];
   return NULL;
@@ -121,7 +121,7 @@ static int column_copy(sqlite3_stmt *st, int i, ics_lang lang, char **out, ics_e
 /* Prepares sql; -1 with *err. */
 static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, ics_lang lang, ics_error *err) {
   if (sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK) return 0;
-  report_db_error(db, lang, R_DATABASE, err);
+  ics_report_db_error(db, lang, R_DATABASE, err);
   *st = NULL;
   return -1;
 }
@@ -129,7 +129,7 @@ static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, ics_lang lan
 /* The step after the last row: SQLITE_DONE, or the error said. */
 static int finished(sqlite3 *db, int step, ics_lang lang, ics_error *err) {
   if (step == SQLITE_DONE) return 0;
-  report_db_error(db, lang, R_DATABASE, err);
+  ics_report_db_error(db, lang, R_DATABASE, err);
   return -1;
 }
 
@@ -236,7 +236,7 @@ static ics_targets *load_targets(evaluation *ev, const char *targets_path, ics_e
     else if (step == SQLITE_ROW || step == SQLITE_DONE)
       ics_error_say(err, ev->lang, RMSG(R_NO_TARGETS));
     else
-      report_db_error(ev->db, ev->lang, R_TARGETS_UNREADABLE, err);
+      ics_report_db_error(ev->db, ev->lang, R_TARGETS_UNREADABLE, err);
     sqlite3_finalize(st);
     if (!text) return NULL;
   }
@@ -246,7 +246,7 @@ static ics_targets *load_targets(evaluation *ev, const char *targets_path, ics_e
 }
 
 /* ---- a form's records -------------------------------------------------------------------- */
-ics_value record_value_of(void *record, int field) { return ics_record_value(record, field); }
+ics_value ics_record_value_of(void *record, int field) { return ics_record_value(record, field); }
 
 /* Whether a table has a column (a form's table: whether it exists, with column instance_id). */
 static int has_column(sqlite3 *db, const char *table, const char *column, bool *found, ics_lang lang,
@@ -263,7 +263,7 @@ static int has_column(sqlite3 *db, const char *table, const char *column, bool *
   return rc;
 }
 
-int record_cursor_open(record_cursor *c, sqlite3 *db, const ics_form *form, const char *first,
+int ics_record_cursor_open(record_cursor *c, sqlite3 *db, const ics_form *form, const char *first,
                        const char *condition, const char *order, int round, ics_lang lang,
                        bool *exists, ics_error *err) {
   *c = (record_cursor){.form = form, .lang = lang};
@@ -275,7 +275,7 @@ int record_cursor_open(record_cursor *c, sqlite3 *db, const ics_form *form, cons
   c->col_field = ics_calloc(form->field_count + 1, sizeof *c->col_field);
   c->rec = ics_record_new(form);
   if (!c->col_field || !c->rec) {
-    record_cursor_close(c);
+    ics_record_cursor_close(c);
     ics_error_no_memory(err, lang);
     return -1;
   }
@@ -288,7 +288,7 @@ int record_cursor_open(record_cursor *c, sqlite3 *db, const ics_form *form, cons
     bool has;
     if (has_column(db, table, form->fields[i].name, &has, lang, err)) {
       ics_buf_free(&sql);
-      record_cursor_close(c);
+      ics_record_cursor_close(c);
       return -1;
     }
     if (!has) continue;
@@ -300,21 +300,21 @@ int record_cursor_open(record_cursor *c, sqlite3 *db, const ics_form *form, cons
   if (order) ics_buf_printf(&sql, " ORDER BY %s", order);
   if (sql.failed) {
     ics_buf_free(&sql);
-    record_cursor_close(c);
+    ics_record_cursor_close(c);
     ics_error_no_memory(err, lang);
     return -1;
   }
   int rc = prepare(db, sql.data, &c->st, lang, err);
   ics_buf_free(&sql);
   if (!rc && sqlite3_bind_int(c->st, 1, round) != SQLITE_OK) {
-    report_db_error(db, lang, R_DATABASE, err);
+    ics_report_db_error(db, lang, R_DATABASE, err);
     rc = -1;
   }
-  if (rc) record_cursor_close(c);
+  if (rc) ics_record_cursor_close(c);
   return rc;
 }
 
-int record_cursor_next(record_cursor *c, bool *row, ics_error *err) {
+int ics_record_cursor_next(record_cursor *c, bool *row, ics_error *err) {
   int step = sqlite3_step(c->st);
   *row = step == SQLITE_ROW;
   if (!*row) return finished(sqlite3_db_handle(c->st), step, c->lang, err);
@@ -351,7 +351,7 @@ int record_cursor_next(record_cursor *c, bool *row, ics_error *err) {
   return 0;
 }
 
-void record_cursor_close(record_cursor *c) {
+void ics_record_cursor_close(record_cursor *c) {
   sqlite3_finalize(c->st);
   ics_record_free(c->rec);
   ics_free(c->col_field);
@@ -384,7 +384,7 @@ static int scan_form(evaluation *ev, size_t form_index, ics_error *err) {
   const ics_form *form = ev->forms[form_index];
   record_cursor cur;
   bool exists;
-  if (record_cursor_open(&cur, ev->db, form, "f.updated_at", dedupe_condition, NULL, ev->round, ev->lang,
+  if (ics_record_cursor_open(&cur, ev->db, form, "f.updated_at", ics_dedupe_condition, NULL, ev->round, ev->lang,
                          &exists, err))
     return -1;
   if (!exists) return 0; /* no record of this form yet */
@@ -397,10 +397,10 @@ static int scan_form(evaluation *ev, size_t form_index, ics_error *err) {
   int needs_field = is_staff ? ics_form_field_index(form, "training_needs") : -1;
   int gender_field = is_staff ? ics_form_field_index(form, "gender") : -1;
   int birth_field = is_staff ? ics_form_field_index(form, "birth_year") : -1;
-  ics_eval_env env = {record_value_of, rec, NULL};
+  ics_eval_env env = {ics_record_value_of, rec, NULL};
   int rc = 0;
   bool row;
-  while (!(rc = record_cursor_next(&cur, &row, err)) && row) {
+  while (!(rc = ics_record_cursor_next(&cur, &row, err)) && row) {
     const char *updated = (const char *)sqlite3_column_text(cur.st, 0);
     if (updated && strcmp(updated, ev->data_date) > 0) snprintf(ev->data_date, sizeof ev->data_date, "%s", updated);
     else if (!updated && sqlite3_column_type(cur.st, 0) != SQLITE_NULL) {
@@ -484,11 +484,11 @@ static int scan_form(evaluation *ev, size_t form_index, ics_error *err) {
       }
     }
   }
-  record_cursor_close(&cur);
+  ics_record_cursor_close(&cur);
   return rc;
 }
 
-int evaluation_run(evaluation *ev, sqlite3 *db, int round, const char *targets_path,
+int ics_evaluation_run(evaluation *ev, sqlite3 *db, int round, const char *targets_path,
                    ics_lang lang, ics_errors *diags, ics_error *err) {
   memset(ev, 0, sizeof *ev);
   ev->db = db;
@@ -534,7 +534,7 @@ int evaluation_run(evaluation *ev, sqlite3 *db, int round, const char *targets_p
   return 0;
 }
 
-void evaluation_free(evaluation *ev) {
+void ics_evaluation_free(evaluation *ev) {
   if (ev->values)
     for (size_t k = 0; ev->targets && k < ev->targets->indicator_count; k++) {
       ics_free(ev->values[k].district);

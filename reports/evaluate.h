@@ -12,15 +12,15 @@
 
 typedef enum { ICS_REPORTS_MESSAGES(ICS_MESSAGE_ID) R_COUNT } reports_message;
 
-extern const ics_message reports_messages[R_COUNT];
+extern const ics_message ics_reports_messages[R_COUNT];
 /* A message of the table, for ics_error_say. */
-#define RMSG(id) (&reports_messages[id])
+#define RMSG(id) (&ics_reports_messages[id])
 /* The text of a message that is part of another (the R_AT_... places). */
-const char *reports_text(reports_message id, ics_lang lang);
+const char *ics_reports_text(reports_message id, ics_lang lang);
 
 /* Says why an SQLite call on db failed: out of memory, a full disk, a database busy, or
  * `message` (R_DATABASE, R_CANNOT_READ: one %s, SQLite's own words). */
-void report_db_error(sqlite3 *db, ics_lang lang, reports_message message, ics_error *err);
+void ics_report_db_error(sqlite3 *db, ics_lang lang, reports_message message, ics_error *err);
 
 typedef struct {
   int64_t num, den;
@@ -72,19 +72,19 @@ typedef struct {
 } evaluation;
 
 /* Loads forms, register and targets and evaluates every indicator. 0, or -1 with *err (the
- * problems of a targets file in diags); evaluation_free in either case. */
-int evaluation_run(evaluation *ev, sqlite3 *db, int round, const char *targets_path,
+ * problems of a targets file in diags); ics_evaluation_free in either case. */
+int ics_evaluation_run(evaluation *ev, sqlite3 *db, int round, const char *targets_path,
                    ics_lang lang, ics_errors *diags, ics_error *err);
-void evaluation_free(evaluation *ev);
-const ics_form *evaluation_form(const evaluation *ev, const char *id);
+void ics_evaluation_free(evaluation *ev);
+const ics_form *ics_evaluation_form(const evaluation *ev, const char *id);
 /* Whether the straight line through the values n0/d0 in round r0 and n1/d1 in round r1
  * (r0 < r1, d0, d1 > 0), extended to `year`, satisfies the target tn/td with comparator op;
  * computed exactly, in integers. */
-bool pace_reaches(int op, int64_t tn, int64_t td, int r0, int64_t n0, int64_t d0, int r1, int64_t n1,
+bool ics_pace_reaches(int op, int64_t tn, int64_t td, int r0, int64_t n0, int64_t d0, int r1, int64_t n1,
                   int64_t d1, int year);
 /* The SQL condition that keeps one record per natural key in a round (docs/reports.md: the
  * most recently updated one); its %s is the form's table. */
-extern const char *const dedupe_condition;
+extern const char *const ics_dedupe_condition;
 
 /* The records of a form's table, row by row, each in a record: the stored fields of the
  * newest definition that the table has (every field but notes; calculations computed), after
@@ -102,13 +102,13 @@ typedef struct {
 /* Opens a cursor on "SELECT first, fields FROM form_ID f WHERE condition ORDER BY order"
  * (condition's %s: the table; ?1 is bound to round; order may be NULL). *exists is false,
  * and nothing opened, when the table does not exist (no record of the form yet). */
-int record_cursor_open(record_cursor *c, sqlite3 *db, const ics_form *form, const char *first,
+int ics_record_cursor_open(record_cursor *c, sqlite3 *db, const ics_form *form, const char *first,
                        const char *condition, const char *order, int round, ics_lang lang,
                        bool *exists, ics_error *err);
 /* The next row into c->rec (and its first column in c->st, column 0): *row false at the end. */
-int record_cursor_next(record_cursor *c, bool *row, ics_error *err);
-void record_cursor_close(record_cursor *c);
+int ics_record_cursor_next(record_cursor *c, bool *row, ics_error *err);
+void ics_record_cursor_close(record_cursor *c);
 /* The value of a field of a cursor's record, for expressions (ics_eval_env.field_value). */
-ics_value record_value_of(void *record, int field);
+ics_value ics_record_value_of(void *record, int field);
 
 #endif

@@ -56,13 +56,13 @@ static void writer_failed(book *b, lxw_error e, const char *where) {
 
 static void failed_at_sheet(book *b, lxw_error e) {
   char where[160];
-  snprintf(where, sizeof where, reports_text(R_AT_SHEET, b->lang), b->sheet);
+  snprintf(where, sizeof where, ics_reports_text(R_AT_SHEET, b->lang), b->sheet);
   writer_failed(b, e, where);
 }
 
 static void failed_at_chart(book *b) {
   char where[160];
-  snprintf(where, sizeof where, reports_text(R_AT_CHART, b->lang), b->sheet);
+  snprintf(where, sizeof where, ics_reports_text(R_AT_CHART, b->lang), b->sheet);
   writer_failed(b, LXW_ERROR_MEMORY_MALLOC_FAILED, where);
 }
 
@@ -79,7 +79,7 @@ static int cell_result(book *b, lxw_error e, lxw_row_t r, lxw_col_t c) {
   if (e != LXW_NO_ERROR) {
     char cell[LXW_MAX_CELL_NAME_LENGTH + 1], where[200];
     lxw_rowcol_to_cell(cell, r, c);
-    snprintf(where, sizeof where, reports_text(R_AT_CELL, b->lang), b->sheet, cell);
+    snprintf(where, sizeof where, ics_reports_text(R_AT_CELL, b->lang), b->sheet, cell);
     writer_failed(b, e, where);
   }
   return failed(b) ? -1 : 0;
@@ -98,7 +98,7 @@ static lxw_worksheet *add_sheet(book *b, const char *name) {
   if (failed(b)) return NULL;
   snprintf(b->sheet, sizeof b->sheet, "%s", name);
   char where[160];
-  snprintf(where, sizeof where, reports_text(R_AT_NEW_SHEET, b->lang), b->sheet);
+  snprintf(where, sizeof where, ics_reports_text(R_AT_NEW_SHEET, b->lang), b->sheet);
   /* a name Excel refuses (or a form named like a fixed sheet) says why; NULL then is memory */
   lxw_error e = workbook_validate_sheet_name(b->wb, name);
   lxw_worksheet *ws = e == LXW_NO_ERROR ? workbook_add_worksheet(b->wb, name) : NULL;
@@ -151,7 +151,7 @@ static lxw_format *fmt(book *b, const char *num, bool bold, uint32_t bg) {
   if (failed(b)) return NULL;
   lxw_format *f = workbook_add_format(b->wb);
   if (!f) {
-    writer_failed(b, LXW_ERROR_MEMORY_MALLOC_FAILED, reports_text(R_AT_FORMATS, b->lang));
+    writer_failed(b, LXW_ERROR_MEMORY_MALLOC_FAILED, ics_reports_text(R_AT_FORMATS, b->lang));
     return NULL;
   }
   format_set_font_name(f, "Arial");
@@ -168,7 +168,7 @@ static lxw_format *colour(book *b, uint32_t bg, uint32_t font) {
   if (failed(b)) return NULL;
   lxw_format *f = workbook_add_format(b->wb);
   if (!f) {
-    writer_failed(b, LXW_ERROR_MEMORY_MALLOC_FAILED, reports_text(R_AT_FORMATS, b->lang));
+    writer_failed(b, LXW_ERROR_MEMORY_MALLOC_FAILED, ics_reports_text(R_AT_FORMATS, b->lang));
     return NULL;
   }
   format_set_bg_color(f, bg);
@@ -436,7 +436,7 @@ static int pace_of(const book *b, size_t i, int year) {
     }
   if (first == SIZE_MAX || first == last) return PACE_NO_DATA;
   ics_counts v0 = pg->values[first * n + i], v1 = pg->values[last * n + i];
-  return pace_reaches(tg->op, tg->num, tg->den, pg->rounds[first], v0.num, v0.den, pg->rounds[last], v1.num,
+  return ics_pace_reaches(tg->op, tg->num, tg->den, pg->rounds[first], v0.num, v0.den, pg->rounds[last], v1.num,
                       v1.den, year)
              ? PACE_ON
              : PACE_NOT;
@@ -683,7 +683,7 @@ static int write_training_needs(book *b) {
       put_string(b, ws, hr, c++, label, b->header);
     }
   }
-  const ics_form *staff = evaluation_form(ev, "staff");
+  const ics_form *staff = ics_evaluation_form(ev, "staff");
   int needs_field = staff ? ics_form_field_index(staff, "training_needs") : -1;
   const ics_choice_list *needs = needs_field >= 0 ? staff->fields[needs_field].choices : NULL;
   size_t need_count = needs ? (needs->count < 8 ? needs->count : 8) : 0;
@@ -776,7 +776,7 @@ static int dq_query(book *b, lxw_worksheet *ws, lxw_row_t *r, const char *title,
   sqlite3 *db = b->ev->db;
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-    report_db_error(db, b->lang, R_DATABASE, b->err);
+    ics_report_db_error(db, b->lang, R_DATABASE, b->err);
     return -1;
   }
   int rows = 0, step = SQLITE_MISUSE;
@@ -795,7 +795,7 @@ static int dq_query(book *b, lxw_worksheet *ws, lxw_row_t *r, const char *title,
       (*r)++;
       rows++;
     }
-  if (!failed(b) && step != SQLITE_DONE) report_db_error(db, b->lang, R_DATABASE, b->err);
+  if (!failed(b) && step != SQLITE_DONE) ics_report_db_error(db, b->lang, R_DATABASE, b->err);
   sqlite3_finalize(st);
   return failed(b) ? -1 : dq_end(b, ws, r, rows);
 }
@@ -823,20 +823,20 @@ static int dq_check(book *b, lxw_worksheet *ws, lxw_row_t *r, const ics_check *c
   if (failed(b)) return -1;
   record_cursor cur;
   bool exists, row = false;
-  if (record_cursor_open(&cur, b->ev->db, check->form, "f.instance_id",
+  if (ics_record_cursor_open(&cur, b->ev->db, check->form, "f.instance_id",
                          "f.round = ?1 AND " ICS_CENTRAL_PUBLISHED("f"),
                          "f.natural_key, f.instance_id, f.store_id", b->ev->round, b->lang, &exists, b->err))
     return -1;
   int rows = 0;
-  ics_eval_env env = {record_value_of, cur.rec, NULL};
-  while (exists && !failed(b) && !record_cursor_next(&cur, &row, b->err) && row) {
+  ics_eval_env env = {ics_record_value_of, cur.rec, NULL};
+  while (exists && !failed(b) && !ics_record_cursor_next(&cur, &row, b->err) && row) {
     if (!ics_value_is_true(ics_expr_eval(check->where, &env))) continue;
     for (size_t c = 0; c < check->column_count; c++)
       dq_value(b, ws, *r, (lxw_col_t)c, ics_expr_eval(check->columns[c].value, &env));
     (*r)++;
     rows++;
   }
-  if (exists) record_cursor_close(&cur);
+  if (exists) ics_record_cursor_close(&cur);
   return failed(b) ? -1 : dq_end(b, ws, r, rows);
 }
 
@@ -1011,13 +1011,13 @@ static int write_records(book *b, const ics_form *form, bool include_personal) {
     fields[count++] = (int)i;
   }
   ics_buf_printf(&sql, " FROM \"%s\" f WHERE ", table);
-  ics_buf_printf(&sql, dedupe_condition, table);
+  ics_buf_printf(&sql, ics_dedupe_condition, table);
   ics_buf_puts(&sql, " ORDER BY f.natural_key, f.instance_id, f.store_id");
   sqlite3_stmt *st = NULL;
   if (!fields || !rec || sql.failed) ics_error_no_memory(b->err, b->lang);
   else if (sqlite3_prepare_v2(ev->db, sql.data, -1, &st, NULL) != SQLITE_OK ||
            sqlite3_bind_int(st, 1, ev->round) != SQLITE_OK)
-    report_db_error(ev->db, b->lang, R_DATABASE, b->err);
+    ics_report_db_error(ev->db, b->lang, R_DATABASE, b->err);
   ics_buf_free(&sql);
   lxw_worksheet *ws = NULL;
   lxw_row_t r = 0;
@@ -1030,7 +1030,7 @@ static int write_records(book *b, const ics_form *form, bool include_personal) {
     }
     if (records_row(b, ws, r++, st, rec, fields, count)) break;
   }
-  if (!failed(b) && step != SQLITE_DONE) report_db_error(ev->db, b->lang, R_DATABASE, b->err);
+  if (!failed(b) && step != SQLITE_DONE) ics_report_db_error(ev->db, b->lang, R_DATABASE, b->err);
   if (ws) XL(b, worksheet_autofilter(ws, 1, 0, r - 1, (lxw_col_t)count));
   ics_record_free(rec);
   sqlite3_finalize(st);
@@ -1065,7 +1065,7 @@ static int latest_round(sqlite3 *db, int *round, ics_lang lang, ics_error *err) 
     sqlite3_finalize(st);
   }
   if (step == SQLITE_ROW) return 0;
-  report_db_error(db, lang, R_CANNOT_READ, err);
+  ics_report_db_error(db, lang, R_CANNOT_READ, err);
   return -1;
 }
 
@@ -1076,7 +1076,7 @@ static int rounds_present(sqlite3 *db, int upto, progress *pg, ics_lang lang, ic
                              " AND i.instance_id = r.instance_id AND i.revision = r.revision WHERE i.status != 'void'"
                              " AND " ICS_CENTRAL_PUBLISHED("r") " AND r.round <= ?1 ORDER BY 1",
                          -1, &st, NULL) != SQLITE_OK) {
-    report_db_error(db, lang, R_DATABASE, err);
+    ics_report_db_error(db, lang, R_DATABASE, err);
     return -1;
   }
   int rc = 0, step = SQLITE_DONE;
@@ -1091,7 +1091,7 @@ static int rounds_present(sqlite3 *db, int upto, progress *pg, ics_lang lang, ic
     }
   }
   if (!rc && step != SQLITE_DONE) {
-    report_db_error(db, lang, R_DATABASE, err);
+    ics_report_db_error(db, lang, R_DATABASE, err);
     rc = -1;
   }
   sqlite3_finalize(st);
@@ -1116,14 +1116,14 @@ static int collect_progress(progress *pg, const evaluation *ev, const char *targ
     }
     evaluation other;
     ics_errors ignored = {0}; /* the same targets file, already checked by the reported round */
-    int rc = evaluation_run(&other, ev->db, pg->rounds[r], targets_path, lang, &ignored, err);
+    int rc = ics_evaluation_run(&other, ev->db, pg->rounds[r], targets_path, lang, &ignored, err);
     ics_errors_free(&ignored);
     if (!rc && other.targets->indicator_count != n) {
       ics_error_say(err, lang, RMSG(R_TARGETS_CHANGED));
       rc = -1;
     }
     for (size_t i = 0; !rc && i < n; i++) out[i] = other.values[i].province;
-    evaluation_free(&other);
+    ics_evaluation_free(&other);
     if (rc) return -1;
   }
   return 0;
@@ -1162,7 +1162,7 @@ static int write_book(const ics_report_options *o, evaluation *ev, const progres
   lxw_doc_properties props = {.title = title, .author = "ictsurvey", .company = "Long An",
                               .created = parse_utc(ev->data_date, ev->round)};
   lxw_error e = workbook_set_properties(wb, &props);
-  if (e != LXW_NO_ERROR) writer_failed(&b, e, reports_text(R_AT_PROPERTIES, lang));
+  if (e != LXW_NO_ERROR) writer_failed(&b, e, ics_reports_text(R_AT_PROPERTIES, lang));
   if (failed(&b) || make_formats(&b) || write_summary(&b) || write_by_district(&b) || write_progress(&b) ||
       write_priority_groups(&b) || write_training_needs(&b) || write_agencies(&b) || write_data_quality(&b))
     return -1;
@@ -1201,7 +1201,7 @@ static int write_report(const ics_report_options *o, const char *db_path, char *
   ics_lang lang = o->lang;
   sqlite3 *db = NULL;
   if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-    if (db) report_db_error(db, lang, R_CANNOT_READ, err);
+    if (db) ics_report_db_error(db, lang, R_CANNOT_READ, err);
     else ics_error_no_memory(err, lang);
     sqlite3_close(db);
     return -1;
@@ -1214,12 +1214,12 @@ static int write_report(const ics_report_options *o, const char *db_path, char *
     rc = -1;
   }
   if (!rc && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-    report_db_error(db, lang, R_CANNOT_READ, err);
+    ics_report_db_error(db, lang, R_CANNOT_READ, err);
     rc = -1;
   }
   evaluation ev = {0};
   progress pg = {0};
-  if (!rc) rc = evaluation_run(&ev, db, round, o->targets_path, lang, diags, err);
+  if (!rc) rc = ics_evaluation_run(&ev, db, round, o->targets_path, lang, diags, err);
   if (!rc) rc = collect_progress(&pg, &ev, o->targets_path, err);
   if (!rc) {
     /* written beside the target and renamed over it once whole: a failure leaves the old
@@ -1236,7 +1236,7 @@ static int write_report(const ics_report_options *o, const char *db_path, char *
   }
   ics_free(pg.rounds);
   ics_free(pg.values);
-  evaluation_free(&ev);
+  ics_evaluation_free(&ev);
   sqlite3_close(db); /* ends the read transaction */
   return rc;
 }

@@ -14,12 +14,12 @@ ics_def_kind ics_definition_kind(const char *path, ics_lang lang, ics_errors *di
   }
   ics_errors ignored = {0};
   loader ld = {.path = path, .lang = ICS_EN, .diags = &ignored, .arena = arena};
-  const ynode *root = ld_open(&ld, NULL, 0, NULL, NULL);
+  const ynode *root = ics_ld_open(&ld, NULL, 0, NULL, NULL);
   ics_def_kind kind = ICS_DEF_UNKNOWN;
   if (root && root->kind == YN_MAPPING) {
-    if (yd_get(root, "form")) kind = ICS_DEF_FORM;
-    else if (yd_get(root, "register") || yd_get(root, "districts")) kind = ICS_DEF_REGISTER;
-    else if (yd_get(root, "targets") || yd_get(root, "indicators")) kind = ICS_DEF_TARGETS;
+    if (ics_yd_get(root, "form")) kind = ICS_DEF_FORM;
+    else if (ics_yd_get(root, "register") || ics_yd_get(root, "districts")) kind = ICS_DEF_REGISTER;
+    else if (ics_yd_get(root, "targets") || ics_yd_get(root, "indicators")) kind = ICS_DEF_TARGETS;
   }
   if (root && kind == ICS_DEF_UNKNOWN) {
     kind = ICS_DEF_NONE;

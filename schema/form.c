@@ -79,46 +79,46 @@ static bool load_choice_list(loader *ld, const ynode *seq, const char *name, ics
   out->name = name;
   out->source = ICS_CHOICES_FORM;
   if (seq->kind != YN_SEQUENCE) {
-    ld_error(ld, seq, M_EXPECTED_SEQUENCE, ld_quote(ld, name[0] ? name : "choices"));
+    ics_ld_error(ld, seq, M_EXPECTED_SEQUENCE, ics_ld_quote(ld, name[0] ? name : "choices"));
     return false;
   }
   if (seq->count == 0) {
-    ld_error(ld, seq, M_EMPTY_LIST);
+    ics_ld_error(ld, seq, M_EMPTY_LIST);
     return false;
   }
   if (seq->count > ICS_MAX_CHOICES) {
-    ld_error(ld, seq, M_TOO_MANY, "choices", ICS_MAX_CHOICES);
+    ics_ld_error(ld, seq, M_TOO_MANY, "choices", ICS_MAX_CHOICES);
     return false;
   }
-  ics_choice *items = ld_alloc(ld, seq->count * sizeof *items);
-  const ynode **code_nodes = ld_alloc(ld, seq->count * sizeof *code_nodes);
+  ics_choice *items = ics_ld_alloc(ld, seq->count * sizeof *items);
+  const ynode **code_nodes = ics_ld_alloc(ld, seq->count * sizeof *code_nodes);
   if (!items || !code_nodes) return false;
   static const char *const keys[] = {"code", "label", NULL};
   bool ok = true;
   for (size_t i = 0; i < seq->count; i++) {
     const ynode *item = seq->items[i];
-    if (!ld_check_keys(ld, item, keys, ics_msg(M_EACH_ITEM, ld->lang))) {
+    if (!ics_ld_check_keys(ld, item, keys, ics_msg(M_EACH_ITEM, ld->lang))) {
       ok = false;
       continue;
     }
-    const ynode *code = ld_require(ld, item, "code");
-    const ynode *label = ld_require(ld, item, "label");
-    const char *c = ld_scalar(ld, code, "'code'");
+    const ynode *code = ics_ld_require(ld, item, "code");
+    const ynode *label = ics_ld_require(ld, item, "label");
+    const char *c = ics_ld_scalar(ld, code, "'code'");
     if (c && !valid_code(c, code->len)) {
-      ld_error(ld, code, M_BAD_CODE, code->len > 80 ? "..." : c);
+      ics_ld_error(ld, code, M_BAD_CODE, code->len > 80 ? "..." : c);
       c = NULL;
     }
     if (c) {
       for (size_t j = 0; j < i; j++)
         if (items[j].code && !strcmp(items[j].code, c)) {
-          ld_error(ld, code, M_DUPLICATE_CODE, c, code_nodes[j]->line);
+          ics_ld_error(ld, code, M_DUPLICATE_CODE, c, code_nodes[j]->line);
           c = NULL;
           break;
         }
     }
     items[i].code = c;
     code_nodes[i] = code;
-    if (!c || !ld_text(ld, label, "'label'", &items[i].label)) ok = false;
+    if (!c || !ics_ld_text(ld, label, "'label'", &items[i].label)) ok = false;
   }
   out->items = items;
   out->count = seq->count;
@@ -159,26 +159,26 @@ static const ics_choice_list *find_list(form_builder *b, const ynode *n) {
       if (!strcmp(p->lists[i].name, n->str)) return &p->lists[i];
     const char *names[ICS_MAX_LISTS];
     for (size_t i = 0; i < p->list_count; i++) names[i] = p->lists[i].name;
-    const char *hint = ld_did_you_mean(ld, n->str, names, p->list_count);
+    const char *hint = ics_ld_did_you_mean(ld, n->str, names, p->list_count);
     if (!*hint && (!strcmp(n->str, "districts") || !strcmp(n->str, "agencies")))
       hint = ics_arena_strdup(ld->arena, ld->lang == ICS_EN
                                              ? " (write {register: districts} or {register: agencies})"
                                              : " (viết {register: districts} hoặc {register: agencies})");
-    ld_error(ld, n, M_UNKNOWN_LIST, n->len > 80 ? "..." : n->str, hint ? hint : "");
+    ics_ld_error(ld, n, M_UNKNOWN_LIST, n->len > 80 ? "..." : n->str, hint ? hint : "");
     return NULL;
   }
   if (n->kind == YN_MAPPING) {
     static const char *const keys[] = {"register", NULL};
-    if (!ld_check_keys(ld, n, keys, "'choices'")) return NULL;
-    const ynode *reg = ld_require(ld, n, "register");
-    const char *s = ld_scalar(ld, reg, "'register'");
+    if (!ics_ld_check_keys(ld, n, keys, "'choices'")) return NULL;
+    const ynode *reg = ics_ld_require(ld, n, "register");
+    const char *s = ics_ld_scalar(ld, reg, "'register'");
     if (!s) return NULL;
     if (!strcmp(s, "districts")) return &districts_list;
     if (!strcmp(s, "agencies")) return &agencies_list;
-    ld_error(ld, reg, M_UNKNOWN_REGISTER_LIST, reg->len > 80 ? "..." : s);
+    ics_ld_error(ld, reg, M_UNKNOWN_REGISTER_LIST, reg->len > 80 ? "..." : s);
     return NULL;
   }
-  ics_choice_list *inline_list = ld_alloc(ld, sizeof *inline_list);
+  ics_choice_list *inline_list = ics_ld_alloc(ld, sizeof *inline_list);
   if (!inline_list || !load_choice_list(ld, n, "", inline_list)) return NULL;
   return inline_list;
 }
@@ -186,12 +186,12 @@ static const ics_choice_list *find_list(form_builder *b, const ynode *n) {
 static bool add_name(form_builder *b, const char *name, const ynode *at) {
   for (size_t i = 0; i < b->field_count; i++)
     if (b->fields[i].name && !strcmp(b->fields[i].name, name)) {
-      ld_error(b->ld, at, M_DUPLICATE_NAME, name, b->src[i].name_line);
+      ics_ld_error(b->ld, at, M_DUPLICATE_NAME, name, b->src[i].name_line);
       return false;
     }
   for (size_t i = 0; i < b->group_count; i++)
     if (!strcmp(b->groups[i].name, name)) {
-      ld_error(b->ld, at, M_DUPLICATE_NAME, name, b->name_nodes[i]->line);
+      ics_ld_error(b->ld, at, M_DUPLICATE_NAME, name, b->name_nodes[i]->line);
       return false;
     }
   return true;
@@ -202,9 +202,9 @@ static void load_field(form_builder *b, const ynode *n, int group) {
   static const char *const keys[] = {"name", "type", "label", "hint", "required", "relevant",
                                      "constraint", "constraint_message", "calculation",
                                      "default", "choices", "personal", NULL};
-  if (!ld_check_keys(ld, n, keys, ics_msg(M_EACH_ITEM, ld->lang))) return;
+  if (!ics_ld_check_keys(ld, n, keys, ics_msg(M_EACH_ITEM, ld->lang))) return;
   if (b->field_count == ICS_MAX_FIELDS) {
-    if (!b->too_many) ld_error(ld, n, M_TOO_MANY, "fields", ICS_MAX_FIELDS);
+    if (!b->too_many) ics_ld_error(ld, n, M_TOO_MANY, "fields", ICS_MAX_FIELDS);
     b->too_many = true;
     return;
   }
@@ -213,62 +213,62 @@ static void load_field(form_builder *b, const ynode *n, int group) {
   *f = (ics_field){.group = group, .line = n->line, .column = n->column};
   *src = (field_src){.node = n};
 
-  const ynode *name = ld_require(ld, n, "name");
+  const ynode *name = ics_ld_require(ld, n, "name");
   src->name_line = name ? name->line : n->line;
-  const char *s = name ? ld_identifier(ld, name, "field name") : NULL;
+  const char *s = name ? ics_ld_identifier(ld, name, "field name") : NULL;
   if (s && reserved_column(s)) {
-    ld_error(ld, name, M_RESERVED_FIELD, s);
+    ics_ld_error(ld, name, M_RESERVED_FIELD, s);
     s = NULL;
   }
   if (s && add_name(b, s, name)) f->name = s;
 
-  const ynode *type = ld_require(ld, n, "type");
-  const char *t = ld_scalar(ld, type, "'type'");
+  const ynode *type = ics_ld_require(ld, n, "type");
+  const char *t = ics_ld_scalar(ld, type, "'type'");
   int type_index = -1;
   if (t) {
     for (int i = 0; i < ICS_FIELD_TYPE_COUNT; i++)
       if (!strcmp(type_names[i], t)) type_index = i;
     if (type_index < 0)
-      ld_error(ld, type, M_BAD_TYPE, type->len > 80 ? "..." : t,
-               ld_did_you_mean(ld, t, type_names, ICS_FIELD_TYPE_COUNT));
+      ics_ld_error(ld, type, M_BAD_TYPE, type->len > 80 ? "..." : t,
+               ics_ld_did_you_mean(ld, t, type_names, ICS_FIELD_TYPE_COUNT));
   }
   f->type = type_index < 0 ? ICS_TEXT_FIELD : (ics_field_type)type_index;
   bool is_select = f->type == ICS_SELECT_ONE || f->type == ICS_SELECT_MULTIPLE;
   bool holds_answer = f->type != ICS_NOTE && f->type != ICS_CALCULATE;
 
   const ynode *v;
-  if ((v = yd_get(n, "label"))) ld_text(ld, v, "'label'", &f->label);
-  else if (f->type != ICS_CALCULATE && type_index >= 0) ld_error(ld, n, M_LABEL_MISSING);
-  if ((v = yd_get(n, "hint"))) ld_text(ld, v, "'hint'", &f->hint);
-  if ((v = yd_get(n, "constraint_message"))) ld_text(ld, v, "'constraint_message'", &f->constraint_message);
-  if ((v = yd_get(n, "personal"))) ld_bool(ld, v, &f->personal);
-  if ((v = yd_get(n, "required"))) {
-    if (!holds_answer) ld_error(ld, v, M_NOT_FOR_TYPE, "required", type_names[f->type]);
-    else ld_bool(ld, v, &f->required);
+  if ((v = ics_yd_get(n, "label"))) ics_ld_text(ld, v, "'label'", &f->label);
+  else if (f->type != ICS_CALCULATE && type_index >= 0) ics_ld_error(ld, n, M_LABEL_MISSING);
+  if ((v = ics_yd_get(n, "hint"))) ics_ld_text(ld, v, "'hint'", &f->hint);
+  if ((v = ics_yd_get(n, "constraint_message"))) ics_ld_text(ld, v, "'constraint_message'", &f->constraint_message);
+  if ((v = ics_yd_get(n, "personal"))) ics_ld_bool(ld, v, &f->personal);
+  if ((v = ics_yd_get(n, "required"))) {
+    if (!holds_answer) ics_ld_error(ld, v, M_NOT_FOR_TYPE, "required", type_names[f->type]);
+    else ics_ld_bool(ld, v, &f->required);
   }
-  if ((v = yd_get(n, "choices"))) {
-    if (!is_select) ld_error(ld, v, M_CHOICES_NOT_ALLOWED, type_names[f->type]);
+  if ((v = ics_yd_get(n, "choices"))) {
+    if (!is_select) ics_ld_error(ld, v, M_CHOICES_NOT_ALLOWED, type_names[f->type]);
     else f->choices = find_list(b, v);
   } else if (is_select) {
-    ld_error(ld, n, M_CHOICES_MISSING, type_names[f->type]);
+    ics_ld_error(ld, n, M_CHOICES_MISSING, type_names[f->type]);
   }
-  src->relevant = yd_get(n, "relevant");
-  src->constraint = yd_get(n, "constraint");
-  src->calculation = yd_get(n, "calculation");
-  src->default_value = yd_get(n, "default");
+  src->relevant = ics_yd_get(n, "relevant");
+  src->constraint = ics_yd_get(n, "constraint");
+  src->calculation = ics_yd_get(n, "calculation");
+  src->default_value = ics_yd_get(n, "default");
   if (src->constraint && !holds_answer) {
-    ld_error(ld, src->constraint, M_NOT_FOR_TYPE, "constraint", type_names[f->type]);
+    ics_ld_error(ld, src->constraint, M_NOT_FOR_TYPE, "constraint", type_names[f->type]);
     src->constraint = NULL;
   }
   if (src->default_value && !holds_answer) {
-    ld_error(ld, src->default_value, M_NOT_FOR_TYPE, "default", type_names[f->type]);
+    ics_ld_error(ld, src->default_value, M_NOT_FOR_TYPE, "default", type_names[f->type]);
     src->default_value = NULL;
   }
   if (src->calculation && f->type != ICS_CALCULATE && type_index >= 0) {
-    ld_error(ld, src->calculation, M_CALC_ONLY);
+    ics_ld_error(ld, src->calculation, M_CALC_ONLY);
     src->calculation = NULL;
   } else if (!src->calculation && f->type == ICS_CALCULATE) {
-    ld_error(ld, n, M_CALC_MISSING);
+    ics_ld_error(ld, n, M_CALC_MISSING);
   }
   if (!f->name) f->name = ""; /* keeps indexes stable; the error is already reported */
   b->field_count++;
@@ -277,32 +277,32 @@ static void load_field(form_builder *b, const ynode *n, int group) {
 static void load_fields(form_builder *b, const ynode *seq, int group) {
   loader *ld = b->ld;
   if (seq->kind != YN_SEQUENCE) {
-    ld_error(ld, seq, M_EXPECTED_SEQUENCE, "'fields'");
+    ics_ld_error(ld, seq, M_EXPECTED_SEQUENCE, "'fields'");
     return;
   }
   for (size_t i = 0; i < seq->count; i++) {
     const ynode *item = seq->items[i];
-    if (item->kind == YN_MAPPING && yd_get(item, "group")) {
+    if (item->kind == YN_MAPPING && ics_yd_get(item, "group")) {
       if (group >= 0) {
-        ld_error(ld, item, M_GROUP_NESTED);
+        ics_ld_error(ld, item, M_GROUP_NESTED);
         continue;
       }
       static const char *const keys[] = {"group", "label", "fields", NULL};
-      ld_check_keys(ld, item, keys, ics_msg(M_EACH_ITEM, ld->lang));
-      const ynode *name = yd_get(item, "group");
-      const char *s = ld_identifier(ld, name, "group name");
+      ics_ld_check_keys(ld, item, keys, ics_msg(M_EACH_ITEM, ld->lang));
+      const ynode *name = ics_yd_get(item, "group");
+      const char *s = ics_ld_identifier(ld, name, "group name");
       if (s && !add_name(b, s, name)) s = NULL;
       if (b->group_count == b->group_cap) {
-        ld_error(ld, item, M_TOO_MANY, "groups", (int)b->group_cap);
+        ics_ld_error(ld, item, M_TOO_MANY, "groups", (int)b->group_cap);
         continue;
       }
       ics_group *g = &b->groups[b->group_count];
       b->name_nodes[b->group_count] = name;
       g->name = s ? s : "";
-      const ynode *label = ld_require(ld, item, "label");
-      if (label) ld_text(ld, label, "'label'", &g->label);
+      const ynode *label = ics_ld_require(ld, item, "label");
+      if (label) ics_ld_text(ld, label, "'label'", &g->label);
       int index = (int)b->group_count++;
-      const ynode *fields = ld_require(ld, item, "fields");
+      const ynode *fields = ics_ld_require(ld, item, "fields");
       if (fields) load_fields(b, fields, index);
     } else {
       load_field(b, item, group);
@@ -332,7 +332,7 @@ static void search_from(cycle_search *cs, int field) {
     for (size_t i = start; i < cs->path_len; i++)
       ics_buf_printf(&path, "%s -> ", cs->b->fields[cs->path[i]].name);
     ics_buf_puts(&path, f->name);
-    ld_error(cs->b->ld, cs->b->src[field].calculation, M_CYCLE, path.data ? path.data : "?");
+    ics_ld_error(cs->b->ld, cs->b->src[field].calculation, M_CYCLE, path.data ? path.data : "?");
     ics_buf_free(&path);
     cs->found = true;
     return;
@@ -355,13 +355,13 @@ static void compile_expressions(form_builder *b) {
     const ynode *nodes[3] = {src->relevant, src->constraint, src->calculation};
     const ics_expr **slots[3] = {&f->relevant, &f->constraint, &f->calculation};
     for (int k = 0; k < 3; k++) {
-      if (!nodes[k] || yd_is_null(nodes[k])) continue;
-      ics_expr *e = ld_expr(ld, nodes[k], resolve_field, b, k == 1 ? (int)i : -1);
-      if (e) ld_check_codes(ld, nodes[k], e, b->fields, b->field_count);
-      if (e && !expr_list_add(exprs, e)) {
+      if (!nodes[k] || ics_yd_is_null(nodes[k])) continue;
+      ics_expr *e = ics_ld_expr(ld, nodes[k], resolve_field, b, k == 1 ? (int)i : -1);
+      if (e) ics_ld_check_codes(ld, nodes[k], e, b->fields, b->field_count);
+      if (e && !ics_expr_list_add(exprs, e)) {
         ics_expr_free(e);
         e = NULL;
-        ld_error(ld, nodes[k], M_NO_MEMORY);
+        ics_ld_error(ld, nodes[k], M_NO_MEMORY);
       }
       *slots[k] = e;
     }
@@ -370,7 +370,7 @@ static void compile_expressions(form_builder *b) {
   int *state = ics_calloc(b->field_count, sizeof *state);
   int *path = ics_calloc(b->field_count, sizeof *path);
   if (!state || !path) {
-    ld_error(ld, NULL, M_NO_MEMORY);
+    ics_ld_error(ld, NULL, M_NO_MEMORY);
   } else {
     cycle_search cs = {.b = b, .state = state, .path = path};
     for (size_t i = 0; i < b->field_count && !cs.found; i++) search_from(&cs, (int)i);
@@ -383,23 +383,23 @@ static void compile_expressions(form_builder *b) {
 static void check_defaults(form_builder *b) {
   ics_record *rec = ics_record_new(b->form);
   if (!rec) {
-    ld_error(b->ld, NULL, M_NO_MEMORY);
+    ics_ld_error(b->ld, NULL, M_NO_MEMORY);
     return;
   }
   for (size_t i = 0; i < b->field_count; i++) {
     const ynode *n = b->src[i].default_value;
-    if (!n || yd_is_null(n)) continue;
-    const char *text = ld_scalar(b->ld, n, "'default'");
+    if (!n || ics_yd_is_null(n)) continue;
+    const char *text = ics_ld_scalar(b->ld, n, "'default'");
     if (!text) continue;
     ics_error why = {0};
     ics_code st = ics_record_set(rec, (int)i, text, NULL, b->ld->lang, &why);
     if (st == ICS_E_NO_MEMORY || why.code == ICS_E_NO_MEMORY) {
-      ld_error(b->ld, NULL, M_NO_MEMORY);
+      ics_ld_error(b->ld, NULL, M_NO_MEMORY);
     } else if (st != ICS_OK) {
-      ld_error(b->ld, n, M_BAD_DEFAULT, why.message);
+      ics_ld_error(b->ld, n, M_BAD_DEFAULT, why.message);
     } else {
       b->fields[i].default_value = ics_arena_strdup(b->ld->arena, rec->values[i]);
-      if (!b->fields[i].default_value) ld_error(b->ld, n, M_NO_MEMORY);
+      if (!b->fields[i].default_value) ics_ld_error(b->ld, n, M_NO_MEMORY);
     }
     ics_error_clear(&why);
   }
@@ -474,15 +474,15 @@ char *ics_form_canonical(const ics_form *form) {
 static void compute_hash(ics_form *form, loader *ld) {
   char *canonical = ics_form_canonical(form);
   if (!canonical) {
-    ld_error(ld, NULL, M_NO_MEMORY);
+    ics_ld_error(ld, NULL, M_NO_MEMORY);
     return;
   }
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(digest, (const unsigned char *)canonical, strlen(canonical));
   ics_free(canonical);
-  char *hex = ld_alloc(ld, sizeof digest * 2 + 1);
+  char *hex = ics_ld_alloc(ld, sizeof digest * 2 + 1);
   if (!hex) {
-    ld_error(ld, NULL, M_NO_MEMORY);
+    ics_ld_error(ld, NULL, M_NO_MEMORY);
     return;
   }
   sodium_bin2hex(hex, sizeof digest * 2 + 1, digest, sizeof digest);
@@ -505,49 +505,49 @@ ics_form *ics_form_parse(const char *path, const char *text, size_t len, ics_lan
   form->key = -1;
   loader ld = {.path = path, .lang = lang, .diags = diags, .arena = arena};
   form->path = ics_arena_strdup(arena, path);
-  if (!form->path) ld_error(&ld, NULL, M_NO_MEMORY);
-  const ynode *root = ld_open(&ld, text, len, &form->source, &form->source_len);
+  if (!form->path) ics_ld_error(&ld, NULL, M_NO_MEMORY);
+  const ynode *root = ics_ld_open(&ld, text, len, &form->source, &form->source_len);
   static const char *const keys[] = {"form", "version", "title", "key", "fields", "choices", NULL};
-  if (!root || !ld_check_keys(&ld, root, keys, ics_msg(M_TOP_LEVEL, lang))) goto done;
+  if (!root || !ics_ld_check_keys(&ld, root, keys, ics_msg(M_TOP_LEVEL, lang))) goto done;
 
   const ynode *n;
-  if ((n = ld_require(&ld, root, "form"))) form->id = ld_identifier(&ld, n, "form id");
+  if ((n = ics_ld_require(&ld, root, "form"))) form->id = ics_ld_identifier(&ld, n, "form id");
   if (form->id && reserved_form_id(form->id)) {
-    ld_error(&ld, n, M_RESERVED_FORM, form->id);
+    ics_ld_error(&ld, n, M_RESERVED_FORM, form->id);
     form->id = NULL;
   }
-  if ((n = ld_require(&ld, root, "version"))) {
-    form->version = ld_scalar(&ld, n, "'version'");
+  if ((n = ics_ld_require(&ld, root, "version"))) {
+    form->version = ics_ld_scalar(&ld, n, "'version'");
     if (form->version && n->len == 0) {
-      ld_error(&ld, n, M_EMPTY_VALUE, "'version'");
+      ics_ld_error(&ld, n, M_EMPTY_VALUE, "'version'");
       form->version = NULL;
     } else if (form->version && n->len > 32) {
-      ld_error(&ld, n, M_TOO_LONG_VALUE, "version", 32);
+      ics_ld_error(&ld, n, M_TOO_LONG_VALUE, "version", 32);
       form->version = NULL;
     } else if (form->version && strpbrk(form->version, " \t\r\n")) {
-      ld_error(&ld, n, M_VERSION_SPACE, form->version); /* bundles write "form: ID VERSION ..." */
+      ics_ld_error(&ld, n, M_VERSION_SPACE, form->version); /* bundles write "form: ID VERSION ..." */
       form->version = NULL;
     }
   }
-  if ((n = ld_require(&ld, root, "title"))) ld_text(&ld, n, "'title'", &form->title);
+  if ((n = ics_ld_require(&ld, root, "title"))) ics_ld_text(&ld, n, "'title'", &form->title);
 
   form_builder b = {.ld = &ld, .form = form};
-  const ynode *choices = yd_get(root, "choices");
-  if (choices && !yd_is_null(choices)) {
+  const ynode *choices = ics_yd_get(root, "choices");
+  if (choices && !ics_yd_is_null(choices)) {
     if (choices->kind != YN_MAPPING) {
-      ld_error(&ld, choices, M_EXPECTED_MAPPING, "'choices'");
+      ics_ld_error(&ld, choices, M_EXPECTED_MAPPING, "'choices'");
     } else if (choices->count / 2 > ICS_MAX_LISTS) {
-      ld_error(&ld, choices, M_TOO_MANY, "choice lists", ICS_MAX_LISTS);
+      ics_ld_error(&ld, choices, M_TOO_MANY, "choice lists", ICS_MAX_LISTS);
     } else {
-      priv->lists = ld_alloc(&ld, (choices->count / 2 + 1) * sizeof *priv->lists);
+      priv->lists = ics_ld_alloc(&ld, (choices->count / 2 + 1) * sizeof *priv->lists);
       if (!priv->lists) goto done;
       for (size_t i = 0; i + 1 < choices->count; i += 2) {
-        const char *name = ld_identifier(&ld, choices->items[i], "choice list name");
+        const char *name = ics_ld_identifier(&ld, choices->items[i], "choice list name");
         if (!name) continue;
         bool duplicate = false;
         for (size_t j = 0; j < priv->list_count && !duplicate; j++)
           if (!strcmp(priv->lists[j].name, name)) {
-            ld_error(&ld, choices->items[i], M_DUPLICATE_NAME, name, choices->items[2 * j]->line);
+            ics_ld_error(&ld, choices->items[i], M_DUPLICATE_NAME, name, choices->items[2 * j]->line);
             duplicate = true;
           }
         if (duplicate) continue;
@@ -557,17 +557,17 @@ ics_form *ics_form_parse(const char *path, const char *text, size_t len, ics_lan
     }
   }
 
-  const ynode *fields = ld_require(&ld, root, "fields");
+  const ynode *fields = ics_ld_require(&ld, root, "fields");
   if (fields) {
     /* Room for every mapping in the tree below fields is more than enough. */
     b.field_cap = ICS_MAX_FIELDS + 1;
     b.group_cap = ICS_MAX_GROUPS;
-    b.fields = ld_alloc(&ld, b.field_cap * sizeof *b.fields);
+    b.fields = ics_ld_alloc(&ld, b.field_cap * sizeof *b.fields);
     b.src = ics_calloc(b.field_cap, sizeof *b.src);
-    b.groups = ld_alloc(&ld, b.group_cap * sizeof *b.groups);
+    b.groups = ics_ld_alloc(&ld, b.group_cap * sizeof *b.groups);
     b.name_nodes = ics_calloc(b.group_cap, sizeof *b.name_nodes);
     if (!b.fields || !b.src || !b.groups || !b.name_nodes) {
-      ld_error(&ld, NULL, M_NO_MEMORY);
+      ics_ld_error(&ld, NULL, M_NO_MEMORY);
     } else {
       load_fields(&b, fields, -1);
       form->fields = b.fields;
@@ -577,19 +577,19 @@ ics_form *ics_form_parse(const char *path, const char *text, size_t len, ics_lan
       if (!ld.failed) compile_expressions(&b);
     }
   }
-  if ((n = ld_require(&ld, root, "key")) && fields && fields->kind == YN_SEQUENCE) {
-    const char *key = ld_scalar(&ld, n, "'key'");
+  if ((n = ics_ld_require(&ld, root, "key")) && fields && fields->kind == YN_SEQUENCE) {
+    const char *key = ics_ld_scalar(&ld, n, "'key'");
     if (key) {
       form->key = ics_form_field_index(form, key);
       if (form->key < 0) {
         const char **names = ics_calloc(form->field_count + 1, sizeof *names);
         for (size_t i = 0; names && i < form->field_count; i++) names[i] = form->fields[i].name;
-        ld_error(&ld, n, M_UNKNOWN_FIELD, n->len > 80 ? "..." : key,
-                 names ? ld_did_you_mean(&ld, key, names, form->field_count) : "");
+        ics_ld_error(&ld, n, M_UNKNOWN_FIELD, n->len > 80 ? "..." : key,
+                 names ? ics_ld_did_you_mean(&ld, key, names, form->field_count) : "");
         ics_free(names);
       } else if (form->fields[form->key].type != ICS_TEXT_FIELD ||
                  !form->fields[form->key].required) {
-        ld_error(&ld, n, M_KEY_FIELD, key);
+        ics_ld_error(&ld, n, M_KEY_FIELD, key);
       }
     }
   }
@@ -612,7 +612,7 @@ ics_form *ics_form_load(const char *path, ics_lang lang, ics_errors *diags) {
 void ics_form_free(ics_form *form) {
   if (!form) return;
   struct ics_form_private *priv = form->priv;
-  expr_list_free(&priv->exprs);
+  ics_expr_list_free(&priv->exprs);
   ics_arena_free(priv->arena);
   ics_free(priv);
 }

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-void ld_error(loader *ld, const ynode *at, schema_message msg, ...) {
+void ics_ld_error(loader *ld, const ynode *at, schema_message msg, ...) {
   va_list ap;
   va_start(ap, msg);
   ics_errors_vsay(ld->diags, ld->lang, ld->path, at ? at->line : 1, at ? at->column : 1,
@@ -15,13 +15,13 @@ void ld_error(loader *ld, const ynode *at, schema_message msg, ...) {
   ld->failed = true;
 }
 
-void *ld_alloc(loader *ld, size_t size) {
+void *ics_ld_alloc(loader *ld, size_t size) {
   void *p = ics_arena_alloc(ld->arena, size);
-  if (!p) ld_error(ld, NULL, M_NO_MEMORY);
+  if (!p) ics_ld_error(ld, NULL, M_NO_MEMORY);
   return p;
 }
 
-ynode *ld_open(loader *ld, const char *text, size_t len, const char **text_out, size_t *len_out) {
+ynode *ics_ld_open(loader *ld, const char *text, size_t len, const char **text_out, size_t *len_out) {
   char *data = NULL;
   if (!text) {
     size_t size;
@@ -61,12 +61,12 @@ ynode *ld_open(loader *ld, const char *text, size_t len, const char **text_out, 
     ld->failed = true;
     return NULL;
   }
-  ynode *root = yd_parse(ld->arena, ld->path, text, len, ld->lang, ld->diags);
+  ynode *root = ics_yd_parse(ld->arena, ld->path, text, len, ld->lang, ld->diags);
   if (root && text_out) {
     *text_out = ics_arena_strndup(ld->arena, text, len);
     *len_out = len;
     if (!*text_out) {
-      ld_error(ld, NULL, M_NO_MEMORY);
+      ics_ld_error(ld, NULL, M_NO_MEMORY);
       root = NULL;
     }
   }
@@ -75,14 +75,14 @@ ynode *ld_open(loader *ld, const char *text, size_t len, const char **text_out, 
   return root;
 }
 
-const char *ld_quote(loader *ld, const char *key) {
+const char *ics_ld_quote(loader *ld, const char *key) {
   size_t n = strlen(key) + 3;
   char *q = ics_arena_alloc(ld->arena, n);
   if (q) snprintf(q, n, "'%s'", key);
   return q ? q : key;
 }
 
-const char *ld_did_you_mean(loader *ld, const char *word, const char *const *candidates,
+const char *ics_ld_did_you_mean(loader *ld, const char *word, const char *const *candidates,
                             size_t count) {
   const char *best = NULL;
   size_t best_d = 3;
@@ -101,9 +101,9 @@ const char *ld_did_you_mean(loader *ld, const char *word, const char *const *can
   return s ? s : "";
 }
 
-bool ld_check_keys(loader *ld, const ynode *map, const char *const *allowed, const char *what) {
+bool ics_ld_check_keys(loader *ld, const ynode *map, const char *const *allowed, const char *what) {
   if (!map || map->kind != YN_MAPPING) {
-    ld_error(ld, map, M_EXPECTED_MAPPING, what);
+    ics_ld_error(ld, map, M_EXPECTED_MAPPING, what);
     return false;
   }
   size_t n_allowed = 0;
@@ -111,38 +111,38 @@ bool ld_check_keys(loader *ld, const ynode *map, const char *const *allowed, con
   for (size_t i = 0; i + 1 < map->count; i += 2) {
     const ynode *key = map->items[i];
     if (key->kind != YN_SCALAR) {
-      ld_error(ld, key, M_KEY_NOT_SCALAR);
+      ics_ld_error(ld, key, M_KEY_NOT_SCALAR);
       continue;
     }
     bool known = false;
     for (size_t k = 0; k < n_allowed && !known; k++) known = !strcmp(key->str, allowed[k]);
     if (!known) {
-      ld_error(ld, key, M_UNKNOWN_KEY, key->str,
-               ld_did_you_mean(ld, key->str, allowed, n_allowed));
+      ics_ld_error(ld, key, M_UNKNOWN_KEY, key->str,
+               ics_ld_did_you_mean(ld, key->str, allowed, n_allowed));
       continue;
     }
     for (size_t j = 0; j < i; j += 2)
       if (map->items[j]->kind == YN_SCALAR && !strcmp(map->items[j]->str, key->str)) {
-        ld_error(ld, key, M_DUPLICATE_KEY, key->str, map->items[j]->line);
+        ics_ld_error(ld, key, M_DUPLICATE_KEY, key->str, map->items[j]->line);
         break;
       }
   }
   return true;
 }
 
-ynode *ld_require(loader *ld, const ynode *map, const char *key) {
-  ynode *n = yd_get(map, key);
-  if (!n || yd_is_null(n)) {
-    ld_error(ld, n ? n : map, M_MISSING_KEY, key);
+ynode *ics_ld_require(loader *ld, const ynode *map, const char *key) {
+  ynode *n = ics_yd_get(map, key);
+  if (!n || ics_yd_is_null(n)) {
+    ics_ld_error(ld, n ? n : map, M_MISSING_KEY, key);
     return NULL;
   }
   return n;
 }
 
-const char *ld_scalar(loader *ld, const ynode *n, const char *what) {
+const char *ics_ld_scalar(loader *ld, const ynode *n, const char *what) {
   if (!n) return NULL;
   if (n->kind != YN_SCALAR) {
-    ld_error(ld, n, M_EXPECTED_SCALAR, what);
+    ics_ld_error(ld, n, M_EXPECTED_SCALAR, what);
     return NULL;
   }
   return n->str;
@@ -151,17 +151,17 @@ const char *ld_scalar(loader *ld, const ynode *n, const char *what) {
 static bool check_text_length(loader *ld, const ynode *n, const char *what) {
   size_t chars = ics_utf8_count(n->str, strlen(n->str));
   if (chars > ICS_TEXT_MAX_CHARS) {
-    ld_error(ld, n, M_TOO_LONG_VALUE, what, ICS_TEXT_MAX_CHARS);
+    ics_ld_error(ld, n, M_TOO_LONG_VALUE, what, ICS_TEXT_MAX_CHARS);
     return false;
   }
   if (n->len == 0 || (n->len == strspn(n->str, " \t\r\n"))) {
-    ld_error(ld, n, M_TEXT_EMPTY);
+    ics_ld_error(ld, n, M_TEXT_EMPTY);
     return false;
   }
   return true;
 }
 
-bool ld_text(loader *ld, const ynode *n, const char *what, ics_text *out) {
+bool ics_ld_text(loader *ld, const ynode *n, const char *what, ics_text *out) {
   if (!n) return false;
   if (n->kind == YN_SCALAR) {
     if (!check_text_length(ld, n, what)) return false;
@@ -170,19 +170,19 @@ bool ld_text(loader *ld, const ynode *n, const char *what, ics_text *out) {
   }
   static const char *const keys[] = {"vi", "en", NULL};
   if (n->kind != YN_MAPPING) {
-    ld_error(ld, n, M_EXPECTED_TEXT, what);
+    ics_ld_error(ld, n, M_EXPECTED_TEXT, what);
     return false;
   }
-  if (!ld_check_keys(ld, n, keys, what)) return false;
+  if (!ics_ld_check_keys(ld, n, keys, what)) return false;
   bool ok = true;
   for (int i = 0; i < 2; i++) {
-    const ynode *v = yd_get(n, keys[i]);
-    if (!v || yd_is_null(v)) {
-      ld_error(ld, n, M_TEXT_LANG_MISSING, keys[i]);
+    const ynode *v = ics_yd_get(n, keys[i]);
+    if (!v || ics_yd_is_null(v)) {
+      ics_ld_error(ld, n, M_TEXT_LANG_MISSING, keys[i]);
       ok = false;
       continue;
     }
-    const char *s = ld_scalar(ld, v, ld_quote(ld, keys[i]));
+    const char *s = ics_ld_scalar(ld, v, ics_ld_quote(ld, keys[i]));
     if (!s || !check_text_length(ld, v, keys[i])) {
       ok = false;
       continue;
@@ -193,7 +193,7 @@ bool ld_text(loader *ld, const ynode *n, const char *what, ics_text *out) {
   return ok;
 }
 
-bool ld_bool(loader *ld, const ynode *n, bool *out) {
+bool ics_ld_bool(loader *ld, const ynode *n, bool *out) {
   if (!n) return false;
   if (n->kind == YN_SCALAR) {
     static const char *const yes[] = {"yes", "Yes", "YES", "true", "True", "TRUE"};
@@ -203,22 +203,22 @@ bool ld_bool(loader *ld, const ynode *n, bool *out) {
       if (!strcmp(n->str, no[i])) return !(*out = false);
     }
   }
-  ld_error(ld, n, M_BAD_BOOLEAN, n->kind == YN_SCALAR ? n->str : "...");
+  ics_ld_error(ld, n, M_BAD_BOOLEAN, n->kind == YN_SCALAR ? n->str : "...");
   return false;
 }
 
-const char *ld_identifier(loader *ld, const ynode *n, const char *what) {
-  const char *s = ld_scalar(ld, n, what);
+const char *ics_ld_identifier(loader *ld, const ynode *n, const char *what) {
+  const char *s = ics_ld_scalar(ld, n, what);
   if (!s) return NULL;
   bool ok = n->len >= 1 && n->len <= ICS_NAME_MAX && s[0] >= 'a' && s[0] <= 'z';
   for (size_t i = 0; ok && i < n->len; i++)
     ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_';
   if (!ok) {
-    ld_error(ld, n, M_BAD_IDENTIFIER, what, n->len > 80 ? "..." : s);
+    ics_ld_error(ld, n, M_BAD_IDENTIFIER, what, n->len > 80 ? "..." : s);
     return NULL;
   }
   if (sqlite3_keyword_check(s, (int)n->len)) {
-    ld_error(ld, n, M_SQL_KEYWORD, what, s);
+    ics_ld_error(ld, n, M_SQL_KEYWORD, what, s);
     return NULL;
   }
   return s;
@@ -250,24 +250,24 @@ static void check_code(void *ctx, int field, const char *literal, size_t offset)
   for (size_t i = 0; i < count; i++) codes[i] = f->choices->items[i].code;
   ics_errors_say(c->ld->diags, c->ld->lang, c->ld->path, c->n->line,
                  column_in(c->n, c->n->str, offset + 1), MSG(M_UNKNOWN_CODE), strlen(literal) > 64 ? "..." : literal, f->name,
-                ld_did_you_mean(c->ld, literal, codes, count));
+                ics_ld_did_you_mean(c->ld, literal, codes, count));
   c->ld->failed = true;
 }
 
-void ld_check_codes(loader *ld, const ynode *n, const ics_expr *e, const ics_field *fields,
+void ics_ld_check_codes(loader *ld, const ynode *n, const ics_expr *e, const ics_field *fields,
                     size_t field_count) {
   code_check c = {ld, n, fields, field_count};
   ics_expr_codes(e, check_code, &c);
 }
 
-ics_expr *ld_expr(loader *ld, const ynode *n, ics_resolver resolve, void *ctx, int self) {
-  const char *text = ld_scalar(ld, n, "expression");
+ics_expr *ics_ld_expr(loader *ld, const ynode *n, ics_resolver resolve, void *ctx, int self) {
+  const char *text = ics_ld_scalar(ld, n, "expression");
   if (!text) return NULL;
   ics_error err = {0};
   ics_expr *e = ics_expr_compile(text, resolve, ctx, self, ld->lang, &err);
   if (!e) {
     if (err.code == ICS_E_NO_MEMORY) {
-      ld_error(ld, NULL, M_NO_MEMORY);
+      ics_ld_error(ld, NULL, M_NO_MEMORY);
     } else {
       ics_error_prefix(&err, "%s", ics_msg(M_EXPR_PREFIX, ld->lang));
       ics_error_locate(&err, ld->path, n->line, column_in(n, text, (size_t)err.column - 1));
@@ -279,7 +279,7 @@ ics_expr *ld_expr(loader *ld, const ynode *n, ics_resolver resolve, void *ctx, i
   return e;
 }
 
-bool expr_list_add(expr_list *list, ics_expr *expr) {
+bool ics_expr_list_add(expr_list *list, ics_expr *expr) {
   if (list->count == list->cap) {
     size_t cap = list->cap ? list->cap * 2 : 16;
     ics_expr **items = ics_realloc(list->items, cap * sizeof *items);
@@ -291,7 +291,7 @@ bool expr_list_add(expr_list *list, ics_expr *expr) {
   return true;
 }
 
-void expr_list_free(expr_list *list) {
+void ics_expr_list_free(expr_list *list) {
   for (size_t i = 0; i < list->count; i++) ics_expr_free(list->items[i]);
   ics_free(list->items);
   list->items = NULL;

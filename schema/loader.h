@@ -16,32 +16,32 @@ typedef struct {
   bool failed;     /* at least one error was reported */
 } loader;
 
-void ld_error(loader *ld, const ynode *at, schema_message msg, ...);
+void ics_ld_error(loader *ld, const ynode *at, schema_message msg, ...);
 /* Arena memory; on failure reports "out of memory" and returns NULL. */
-void *ld_alloc(loader *ld, size_t size);
+void *ics_ld_alloc(loader *ld, size_t size);
 /* The file's tree, or NULL after reporting why (text may be NULL: then path is read). The
  * text read is returned through *text_out (arena-owned) when given. */
-ynode *ld_open(loader *ld, const char *text, size_t len, const char **text_out, size_t *len_out);
+ynode *ics_ld_open(loader *ld, const char *text, size_t len, const char **text_out, size_t *len_out);
 /* Reports unknown (with a did-you-mean), duplicate and non-string keys; `allowed` ends with
  * NULL. False when map is not a mapping (reported with `what`). */
-bool ld_check_keys(loader *ld, const ynode *map, const char *const *allowed, const char *what);
-ynode *ld_require(loader *ld, const ynode *map, const char *key);
-const char *ld_scalar(loader *ld, const ynode *n, const char *what);
-bool ld_text(loader *ld, const ynode *n, const char *what, ics_text *out);
-bool ld_bool(loader *ld, const ynode *n, bool *out);
+bool ics_ld_check_keys(loader *ld, const ynode *map, const char *const *allowed, const char *what);
+ynode *ics_ld_require(loader *ld, const ynode *map, const char *key);
+const char *ics_ld_scalar(loader *ld, const ynode *n, const char *what);
+bool ics_ld_text(loader *ld, const ynode *n, const char *what, ics_text *out);
+bool ics_ld_bool(loader *ld, const ynode *n, bool *out);
 /* An identifier [a-z][a-z0-9_]*, at most 63 characters, not an SQLite keyword. */
-const char *ld_identifier(loader *ld, const ynode *n, const char *what);
+const char *ics_ld_identifier(loader *ld, const ynode *n, const char *what);
 /* "'key'" for messages. */
-const char *ld_quote(loader *ld, const char *key);
+const char *ics_ld_quote(loader *ld, const char *key);
 /* Suggestion among candidates for an unknown word, formatted " (did you mean 'x'?)", or "". */
-const char *ld_did_you_mean(loader *ld, const char *word, const char *const *candidates,
+const char *ics_ld_did_you_mean(loader *ld, const char *word, const char *const *candidates,
                             size_t count);
 /* Compiles an expression, reporting its errors at their position inside the scalar. */
-ics_expr *ld_expr(loader *ld, const ynode *n, ics_resolver resolve, void *ctx, int self);
+ics_expr *ics_ld_expr(loader *ld, const ynode *n, ics_resolver resolve, void *ctx, int self);
 
 /* Reports string literals compared with a select field (`${f} = 'x'`, selected()) that are not
  * among the field's own choice codes: a typo there would silently count nothing. */
-void ld_check_codes(loader *ld, const ynode *n, const ics_expr *e, const ics_field *fields,
+void ics_ld_check_codes(loader *ld, const ynode *n, const ics_expr *e, const ics_field *fields,
                     size_t field_count);
 
 /* The list of compiled expressions a loaded object frees with it. */
@@ -50,7 +50,7 @@ typedef struct {
   size_t count, cap;
 } expr_list;
 
-bool expr_list_add(expr_list *list, ics_expr *expr);
-void expr_list_free(expr_list *list);
+bool ics_expr_list_add(expr_list *list, ics_expr *expr);
+void ics_expr_list_free(expr_list *list);
 
 #endif

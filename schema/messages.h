@@ -185,9 +185,9 @@
 
 typedef enum { ICS_MESSAGES(ICS_MESSAGE_ID) M_COUNT } schema_message;
 
-extern const ics_message schema_messages[M_COUNT];
+extern const ics_message ics_schema_messages[M_COUNT];
 /* A message of the table, for ics_error_say and ics_errors_say. */
-#define MSG(id) (&schema_messages[id])
+#define MSG(id) (&ics_schema_messages[id])
 /* The printf format of a message in a language (fragments of other messages). */
 const char *ics_msg(schema_message id, ics_lang lang);
 

@@ -50,83 +50,83 @@ ics_register *ics_register_parse(const char *path, const char *text, size_t len,
   priv->arena = arena;
   reg->priv = priv;
   loader ld = {.path = path, .lang = lang, .diags = diags, .arena = arena};
-  const ynode *root = ld_open(&ld, text, len, NULL, NULL);
+  const ynode *root = ics_ld_open(&ld, text, len, NULL, NULL);
   static const char *const keys[] = {"register", "version", "districts", "agencies", NULL};
-  if (!root || !ld_check_keys(&ld, root, keys, ics_msg(M_TOP_LEVEL, lang))) goto done;
+  if (!root || !ics_ld_check_keys(&ld, root, keys, ics_msg(M_TOP_LEVEL, lang))) goto done;
   const ynode *n;
-  if ((n = ld_require(&ld, root, "register"))) reg->id = ld_identifier(&ld, n, "register id");
-  if ((n = ld_require(&ld, root, "version"))) reg->version = ld_scalar(&ld, n, "'version'");
+  if ((n = ics_ld_require(&ld, root, "register"))) reg->id = ics_ld_identifier(&ld, n, "register id");
+  if ((n = ics_ld_require(&ld, root, "version"))) reg->version = ics_ld_scalar(&ld, n, "'version'");
 
-  const ynode *districts = ld_require(&ld, root, "districts");
+  const ynode *districts = ics_ld_require(&ld, root, "districts");
   if (districts && districts->kind != YN_SEQUENCE) {
-    ld_error(&ld, districts, M_EXPECTED_SEQUENCE, "'districts'");
+    ics_ld_error(&ld, districts, M_EXPECTED_SEQUENCE, "'districts'");
   } else if (districts && districts->count > ICS_MAX_CHOICES) {
-    ld_error(&ld, districts, M_TOO_MANY, "districts", ICS_MAX_CHOICES);
+    ics_ld_error(&ld, districts, M_TOO_MANY, "districts", ICS_MAX_CHOICES);
   } else if (districts) {
-    ics_district *items = ld_alloc(&ld, (districts->count + 1) * sizeof *items);
-    const char **codes = ld_alloc(&ld, (districts->count + 1) * sizeof *codes);
+    ics_district *items = ics_ld_alloc(&ld, (districts->count + 1) * sizeof *items);
+    const char **codes = ics_ld_alloc(&ld, (districts->count + 1) * sizeof *codes);
     if (!items || !codes) goto done;
     static const char *const dkeys[] = {"code", "name", NULL};
     for (size_t i = 0; i < districts->count; i++) {
       const ynode *item = districts->items[i];
-      if (!ld_check_keys(&ld, item, dkeys, ics_msg(M_EACH_ITEM, lang))) continue;
-      const ynode *code = ld_require(&ld, item, "code");
-      const char *c = ld_scalar(&ld, code, "'code'");
+      if (!ics_ld_check_keys(&ld, item, dkeys, ics_msg(M_EACH_ITEM, lang))) continue;
+      const ynode *code = ics_ld_require(&ld, item, "code");
+      const char *c = ics_ld_scalar(&ld, code, "'code'");
       if (c && !all_of(c, code->len, 16, "", true)) {
-        ld_error(&ld, code, M_BAD_DISTRICT_CODE, code->len > 80 ? "..." : c);
+        ics_ld_error(&ld, code, M_BAD_DISTRICT_CODE, code->len > 80 ? "..." : c);
         c = NULL;
       }
       int earlier = c ? find_earlier(codes, i, c) : -1;
       if (earlier >= 0) {
-        ld_error(&ld, code, M_DUPLICATE_CODE, c, yd_get(districts->items[earlier], "code")->line);
+        ics_ld_error(&ld, code, M_DUPLICATE_CODE, c, ics_yd_get(districts->items[earlier], "code")->line);
         c = NULL;
       }
       codes[i] = items[reg->district_count].code = c;
-      const ynode *name = ld_require(&ld, item, "name");
-      if (name) ld_text(&ld, name, "'name'", &items[reg->district_count].name);
+      const ynode *name = ics_ld_require(&ld, item, "name");
+      if (name) ics_ld_text(&ld, name, "'name'", &items[reg->district_count].name);
       if (c) reg->district_count++;
     }
     reg->districts = items;
   }
 
-  const ynode *agencies = ld_require(&ld, root, "agencies");
+  const ynode *agencies = ics_ld_require(&ld, root, "agencies");
   if (agencies && agencies->kind != YN_SEQUENCE) {
-    ld_error(&ld, agencies, M_EXPECTED_SEQUENCE, "'agencies'");
+    ics_ld_error(&ld, agencies, M_EXPECTED_SEQUENCE, "'agencies'");
   } else if (agencies && agencies->count > ICS_MAX_CHOICES) {
-    ld_error(&ld, agencies, M_TOO_MANY, "agencies", ICS_MAX_CHOICES);
+    ics_ld_error(&ld, agencies, M_TOO_MANY, "agencies", ICS_MAX_CHOICES);
   } else if (agencies) {
-    ics_agency *items = ld_alloc(&ld, (agencies->count + 1) * sizeof *items);
-    const char **codes = ld_alloc(&ld, (agencies->count + 1) * sizeof *codes);
+    ics_agency *items = ics_ld_alloc(&ld, (agencies->count + 1) * sizeof *items);
+    const char **codes = ics_ld_alloc(&ld, (agencies->count + 1) * sizeof *codes);
     if (!items || !codes) goto done;
     static const char *const akeys[] = {"code", "name", "type", "district", NULL};
     for (size_t i = 0; i < agencies->count; i++) {
       const ynode *item = agencies->items[i];
-      if (!ld_check_keys(&ld, item, akeys, ics_msg(M_EACH_ITEM, lang))) continue;
+      if (!ics_ld_check_keys(&ld, item, akeys, ics_msg(M_EACH_ITEM, lang))) continue;
       ics_agency *a = &items[reg->agency_count];
-      const ynode *code = ld_require(&ld, item, "code");
-      const char *c = ld_scalar(&ld, code, "'code'");
+      const ynode *code = ics_ld_require(&ld, item, "code");
+      const char *c = ics_ld_scalar(&ld, code, "'code'");
       if (c && !all_of(c, code->len, 32, "-", false)) {
-        ld_error(&ld, code, M_BAD_AGENCY_CODE, code->len > 80 ? "..." : c);
+        ics_ld_error(&ld, code, M_BAD_AGENCY_CODE, code->len > 80 ? "..." : c);
         c = NULL;
       }
       int earlier = c ? find_earlier(codes, i, c) : -1;
       if (earlier >= 0) {
-        ld_error(&ld, code, M_DUPLICATE_CODE, c, yd_get(agencies->items[earlier], "code")->line);
+        ics_ld_error(&ld, code, M_DUPLICATE_CODE, c, ics_yd_get(agencies->items[earlier], "code")->line);
         c = NULL;
       }
       codes[i] = a->code = c;
-      const ynode *name = ld_require(&ld, item, "name");
-      if (name) ld_text(&ld, name, "'name'", &a->name);
-      const ynode *type = ld_require(&ld, item, "type");
-      a->type = ld_scalar(&ld, type, "'type'");
+      const ynode *name = ics_ld_require(&ld, item, "name");
+      if (name) ics_ld_text(&ld, name, "'name'", &a->name);
+      const ynode *type = ics_ld_require(&ld, item, "type");
+      a->type = ics_ld_scalar(&ld, type, "'type'");
       if (a->type && strcmp(a->type, "dept") && strcmp(a->type, "district_pc")) {
-        ld_error(&ld, type, M_BAD_AGENCY_TYPE, type->len > 80 ? "..." : a->type);
+        ics_ld_error(&ld, type, M_BAD_AGENCY_TYPE, type->len > 80 ? "..." : a->type);
         a->type = NULL;
       }
-      const ynode *district = ld_require(&ld, item, "district");
-      a->district = ld_scalar(&ld, district, "'district'");
+      const ynode *district = ics_ld_require(&ld, item, "district");
+      a->district = ics_ld_scalar(&ld, district, "'district'");
       if (a->district && !ics_register_district(reg, a->district)) {
-        ld_error(&ld, district, M_UNKNOWN_DISTRICT, district->len > 80 ? "..." : a->district);
+        ics_ld_error(&ld, district, M_UNKNOWN_DISTRICT, district->len > 80 ? "..." : a->district);
         a->district = NULL;
       }
       if (c) reg->agency_count++;

@@ -67,18 +67,18 @@ static void check_summable(void *ctx, int field) {
   sum_check *c = ctx;
   const ics_field *f = &c->form->fields[field];
   if (f->type != ICS_INTEGER && f->type != ICS_CALCULATE && f->type != ICS_BOOLEAN)
-    ld_error(c->ld, c->at, M_FIELD_NOT_NUMERIC, f->name);
+    ics_ld_error(c->ld, c->at, M_FIELD_NOT_NUMERIC, f->name);
 }
 
 static const ics_expr *compile(loader *ld, struct ics_targets_private *p, const ynode *n,
                                const ics_form *form) {
   if (!n || !form) return NULL;
   resolve_ctx rc = {form};
-  ics_expr *e = ld_expr(ld, n, resolve_in_form, &rc, -1);
-  if (e) ld_check_codes(ld, n, e, form->fields, form->field_count);
-  if (e && !expr_list_add(&p->exprs, e)) {
+  ics_expr *e = ics_ld_expr(ld, n, resolve_in_form, &rc, -1);
+  if (e) ics_ld_check_codes(ld, n, e, form->fields, form->field_count);
+  if (e && !ics_expr_list_add(&p->exprs, e)) {
     ics_expr_free(e);
-    ld_error(ld, n, M_NO_MEMORY);
+    ics_ld_error(ld, n, M_NO_MEMORY);
     return NULL;
   }
   return e;
@@ -90,28 +90,28 @@ static void load_indicator(loader *ld, struct ics_targets_private *p, const ynod
                                      "where", "numerator", "denominator", "agencies", "link",
                                      "district", "by_district", "key", "targets", "note",
                                      "source", NULL};
-  if (!ld_check_keys(ld, n, keys, ics_msg(M_EACH_ITEM, ld->lang))) return;
+  if (!ics_ld_check_keys(ld, n, keys, ics_msg(M_EACH_ITEM, ld->lang))) return;
   const ynode *v;
-  if ((v = ld_require(ld, n, "id"))) ind->id = ld_identifier(ld, v, "indicator id");
-  if ((v = ld_require(ld, n, "label"))) ld_text(ld, v, "'label'", &ind->label);
-  if ((v = yd_get(n, "clause"))) ind->clause = ld_scalar(ld, v, "'clause'");
-  if ((v = yd_get(n, "note"))) ld_text(ld, v, "'note'", &ind->note);
+  if ((v = ics_ld_require(ld, n, "id"))) ind->id = ics_ld_identifier(ld, v, "indicator id");
+  if ((v = ics_ld_require(ld, n, "label"))) ics_ld_text(ld, v, "'label'", &ind->label);
+  if ((v = ics_yd_get(n, "clause"))) ind->clause = ics_ld_scalar(ld, v, "'clause'");
+  if ((v = ics_yd_get(n, "note"))) ics_ld_text(ld, v, "'note'", &ind->note);
   ind->kind = ICS_KIND_SHARE;
-  if ((v = yd_get(n, "kind"))) {
-    const char *k = ld_scalar(ld, v, "'kind'");
+  if ((v = ics_yd_get(n, "kind"))) {
+    const char *k = ics_ld_scalar(ld, v, "'kind'");
     if (k && !strcmp(k, "ratio")) ind->kind = ICS_KIND_RATIO;
-    else if (k && strcmp(k, "share")) ld_error(ld, v, M_BAD_KIND, v->len > 80 ? "..." : k);
+    else if (k && strcmp(k, "share")) ics_ld_error(ld, v, M_BAD_KIND, v->len > 80 ? "..." : k);
   }
   ind->by_district = true;
-  if ((v = yd_get(n, "by_district"))) ld_bool(ld, v, &ind->by_district);
-  if ((v = yd_get(n, "key"))) ld_bool(ld, v, &ind->key);
+  if ((v = ics_yd_get(n, "by_district"))) ics_ld_bool(ld, v, &ind->by_district);
+  if ((v = ics_yd_get(n, "key"))) ics_ld_bool(ld, v, &ind->key);
 
-  const ynode *measure = ld_require(ld, n, "measure");
-  const char *m = ld_scalar(ld, measure, "'measure'");
+  const ynode *measure = ics_ld_require(ld, n, "measure");
+  const char *m = ics_ld_scalar(ld, measure, "'measure'");
   int mi = -1;
   for (int i = 0; m && i < 4; i++)
     if (!strcmp(m, measure_names[i])) mi = i;
-  if (m && mi < 0) ld_error(ld, measure, M_BAD_MEASURE, measure->len > 80 ? "..." : m);
+  if (m && mi < 0) ics_ld_error(ld, measure, M_BAD_MEASURE, measure->len > 80 ? "..." : m);
   ind->measure = mi < 0 ? ICS_MEASURE_NONE : (ics_measure)mi;
   ind->link_field = ind->district_field = -1;
 
@@ -126,78 +126,78 @@ static void load_indicator(loader *ld, struct ics_targets_private *p, const ynod
   };
   if (mi >= 0) {
     for (int k = 0; k < 8; k++) {
-      const ynode *present = yd_get(n, specific[k]);
-      if (rules[mi][k] == 1 && !present) ld_error(ld, n, M_NEEDS_KEY, m, specific[k]);
-      if (rules[mi][k] == -1 && present) ld_error(ld, present, M_KEY_NOT_FOR_MEASURE, specific[k], m);
+      const ynode *present = ics_yd_get(n, specific[k]);
+      if (rules[mi][k] == 1 && !present) ics_ld_error(ld, n, M_NEEDS_KEY, m, specific[k]);
+      if (rules[mi][k] == -1 && present) ics_ld_error(ld, present, M_KEY_NOT_FOR_MEASURE, specific[k], m);
     }
   }
   if (ind->measure == ICS_MEASURE_NONE) {
-    if ((v = yd_get(n, "source"))) ld_text(ld, v, "'source'", &ind->source);
+    if ((v = ics_yd_get(n, "source"))) ics_ld_text(ld, v, "'source'", &ind->source);
     ind->by_district = false;
-  } else if ((v = yd_get(n, "form"))) {
-    const char *name = ld_scalar(ld, v, "'form'");
+  } else if ((v = ics_yd_get(n, "form"))) {
+    const char *name = ics_ld_scalar(ld, v, "'form'");
     for (size_t i = 0; name && i < form_count; i++)
       if (!strcmp(forms[i]->id, name)) ind->form = forms[i];
     if (name && !ind->form) {
       const char *names[64];
       size_t count = form_count < 64 ? form_count : 64;
       for (size_t i = 0; i < count; i++) names[i] = forms[i]->id;
-      ld_error(ld, v, M_UNKNOWN_FORM, v->len > 80 ? "..." : name,
-               ld_did_you_mean(ld, name, names, count));
+      ics_ld_error(ld, v, M_UNKNOWN_FORM, v->len > 80 ? "..." : name,
+               ics_ld_did_you_mean(ld, name, names, count));
     }
   }
   if (ind->form) {
     const ics_form *form = ind->form;
-    ind->where = compile(ld, p, yd_get(n, "where"), form);
-    ind->numerator = compile(ld, p, yd_get(n, "numerator"), form);
-    ind->denominator = compile(ld, p, yd_get(n, "denominator"), form);
+    ind->where = compile(ld, p, ics_yd_get(n, "where"), form);
+    ind->numerator = compile(ld, p, ics_yd_get(n, "numerator"), form);
+    ind->denominator = compile(ld, p, ics_yd_get(n, "denominator"), form);
     if (ind->measure == ICS_MEASURE_SUM) {
-      sum_check sc = {ld, form, yd_get(n, "numerator")};
+      sum_check sc = {ld, form, ics_yd_get(n, "numerator")};
       ics_expr_fields(ind->numerator, check_summable, &sc);
-      sc.at = yd_get(n, "denominator");
+      sc.at = ics_yd_get(n, "denominator");
       ics_expr_fields(ind->denominator, check_summable, &sc);
     }
     if (ind->measure == ICS_MEASURE_AGENCIES) {
-      const ynode *type = yd_get(n, "agencies");
-      ind->agency_type = ld_scalar(ld, type, "'agencies'");
+      const ynode *type = ics_yd_get(n, "agencies");
+      ind->agency_type = ics_ld_scalar(ld, type, "'agencies'");
       if (ind->agency_type && strcmp(ind->agency_type, "dept") && strcmp(ind->agency_type, "district_pc"))
-        ld_error(ld, type, M_BAD_AGENCY_TYPE, type->len > 80 ? "..." : ind->agency_type);
-      const ynode *link = yd_get(n, "link");
-      const char *name = ld_scalar(ld, link, "'link'");
+        ics_ld_error(ld, type, M_BAD_AGENCY_TYPE, type->len > 80 ? "..." : ind->agency_type);
+      const ynode *link = ics_yd_get(n, "link");
+      const char *name = ics_ld_scalar(ld, link, "'link'");
       if (name) {
         ind->link_field = ics_form_field_index(form, name);
-        if (ind->link_field < 0) ld_error(ld, link, M_UNKNOWN_FIELD, link->len > 80 ? "..." : name, "");
+        if (ind->link_field < 0) ics_ld_error(ld, link, M_UNKNOWN_FIELD, link->len > 80 ? "..." : name, "");
         else if (!form->fields[ind->link_field].choices ||
                  form->fields[ind->link_field].choices->source != ICS_CHOICES_AGENCIES)
-          ld_error(ld, link, M_LINK_FIELD, name);
+          ics_ld_error(ld, link, M_LINK_FIELD, name);
       }
     } else if (ind->by_district) {
-      const ynode *district = yd_get(n, "district");
-      const char *name = district ? ld_scalar(ld, district, "'district'") : "district";
+      const ynode *district = ics_yd_get(n, "district");
+      const char *name = district ? ics_ld_scalar(ld, district, "'district'") : "district";
       if (name) {
         ind->district_field = ics_form_field_index(form, name);
         if (ind->district_field < 0)
-          ld_error(ld, district ? district : n, M_UNKNOWN_FIELD, strlen(name) > 80 ? "..." : name, "");
+          ics_ld_error(ld, district ? district : n, M_UNKNOWN_FIELD, strlen(name) > 80 ? "..." : name, "");
       }
     }
   }
 
-  const ynode *targets = yd_get(n, "targets");
-  if (targets && !yd_is_null(targets)) {
+  const ynode *targets = ics_yd_get(n, "targets");
+  if (targets && !ics_yd_is_null(targets)) {
     if (targets->kind != YN_MAPPING) {
-      ld_error(ld, targets, M_EXPECTED_MAPPING, "'targets'");
+      ics_ld_error(ld, targets, M_EXPECTED_MAPPING, "'targets'");
       return;
     }
-    ics_target *items = ld_alloc(ld, (targets->count / 2 + 1) * sizeof *items);
+    ics_target *items = ics_ld_alloc(ld, (targets->count / 2 + 1) * sizeof *items);
     if (!items) return;
     for (size_t i = 0; i + 1 < targets->count; i += 2) {
       const ynode *year = targets->items[i], *value = targets->items[i + 1];
-      const char *y = ld_scalar(ld, year, "year");
+      const char *y = ics_ld_scalar(ld, year, "year");
       if (!y) continue;
       char *end;
       long yv = strtol(y, &end, 10);
       if (*end || end == y || yv < 1900 || yv > 2100) {
-        ld_error(ld, year, M_BAD_YEAR, year->len > 80 ? "..." : y);
+        ics_ld_error(ld, year, M_BAD_YEAR, year->len > 80 ? "..." : y);
         continue;
       }
       int first_line = 0;
@@ -205,14 +205,14 @@ static void load_indicator(loader *ld, struct ics_targets_private *p, const ynod
         if (targets->items[j]->kind == YN_SCALAR && strtol(targets->items[j]->str, NULL, 10) == yv)
           first_line = targets->items[j]->line;
       if (first_line) {
-        ld_error(ld, year, M_DUPLICATE_KEY, y, first_line);
+        ics_ld_error(ld, year, M_DUPLICATE_KEY, y, first_line);
         continue;
       }
-      const char *t = ld_scalar(ld, value, "target");
+      const char *t = ics_ld_scalar(ld, value, "target");
       ics_target *target = &items[ind->target_count];
       if (!t) continue;
       if (!parse_target(t, target)) {
-        ld_error(ld, value, M_BAD_TARGET, value->len > 80 ? "..." : t);
+        ics_ld_error(ld, value, M_BAD_TARGET, value->len > 80 ? "..." : t);
         continue;
       }
       target->year = (int)yv;
@@ -235,46 +235,46 @@ static void load_indicator(loader *ld, struct ics_targets_private *p, const ynod
 static void load_check(loader *ld, struct ics_targets_private *p, const ynode *n,
                        const ics_form *const *forms, size_t form_count, ics_check *check) {
   static const char *const keys[] = {"id", "title", "form", "where", "columns", NULL};
-  if (!ld_check_keys(ld, n, keys, ics_msg(M_EACH_ITEM, ld->lang))) return;
+  if (!ics_ld_check_keys(ld, n, keys, ics_msg(M_EACH_ITEM, ld->lang))) return;
   const ynode *v;
-  if ((v = ld_require(ld, n, "id"))) check->id = ld_identifier(ld, v, "check id");
-  if ((v = ld_require(ld, n, "title"))) ld_text(ld, v, "'title'", &check->title);
-  if ((v = ld_require(ld, n, "form"))) {
-    const char *name = ld_scalar(ld, v, "'form'");
+  if ((v = ics_ld_require(ld, n, "id"))) check->id = ics_ld_identifier(ld, v, "check id");
+  if ((v = ics_ld_require(ld, n, "title"))) ics_ld_text(ld, v, "'title'", &check->title);
+  if ((v = ics_ld_require(ld, n, "form"))) {
+    const char *name = ics_ld_scalar(ld, v, "'form'");
     for (size_t i = 0; name && i < form_count; i++)
       if (!strcmp(forms[i]->id, name)) check->form = forms[i];
     if (name && !check->form) {
       const char *names[64];
       size_t count = form_count < 64 ? form_count : 64;
       for (size_t i = 0; i < count; i++) names[i] = forms[i]->id;
-      ld_error(ld, v, M_UNKNOWN_FORM, v->len > 80 ? "..." : name,
-               ld_did_you_mean(ld, name, names, count));
+      ics_ld_error(ld, v, M_UNKNOWN_FORM, v->len > 80 ? "..." : name,
+               ics_ld_did_you_mean(ld, name, names, count));
     }
   }
-  const ynode *where = ld_require(ld, n, "where");
+  const ynode *where = ics_ld_require(ld, n, "where");
   check->where = compile(ld, p, where, check->form);
-  const ynode *list = ld_require(ld, n, "columns");
+  const ynode *list = ics_ld_require(ld, n, "columns");
   if (!list) return;
   if (list->kind != YN_SEQUENCE) {
-    ld_error(ld, list, M_EXPECTED_SEQUENCE, "'columns'");
+    ics_ld_error(ld, list, M_EXPECTED_SEQUENCE, "'columns'");
     return;
   }
   if (list->count == 0) {
-    ld_error(ld, list, M_EMPTY_VALUE, "'columns'");
+    ics_ld_error(ld, list, M_EMPTY_VALUE, "'columns'");
     return;
   }
   if (list->count > ICS_MAX_CHECK_COLUMNS) {
-    ld_error(ld, list, M_TOO_MANY, "columns", ICS_MAX_CHECK_COLUMNS);
+    ics_ld_error(ld, list, M_TOO_MANY, "columns", ICS_MAX_CHECK_COLUMNS);
     return;
   }
-  ics_check_column *columns = ld_alloc(ld, list->count * sizeof *columns);
+  ics_check_column *columns = ics_ld_alloc(ld, list->count * sizeof *columns);
   if (!columns) return;
   static const char *const column_keys[] = {"label", "value", NULL};
   for (size_t i = 0; i < list->count; i++) {
     const ynode *c = list->items[i];
-    if (!ld_check_keys(ld, c, column_keys, ics_msg(M_EACH_ITEM, ld->lang))) continue;
-    if ((v = ld_require(ld, c, "label"))) ld_text(ld, v, "'label'", &columns[i].label);
-    columns[i].value = compile(ld, p, ld_require(ld, c, "value"), check->form);
+    if (!ics_ld_check_keys(ld, c, column_keys, ics_msg(M_EACH_ITEM, ld->lang))) continue;
+    if ((v = ics_ld_require(ld, c, "label"))) ics_ld_text(ld, v, "'label'", &columns[i].label);
+    columns[i].value = compile(ld, p, ics_ld_require(ld, c, "value"), check->form);
   }
   check->columns = columns;
   check->column_count = list->count;
@@ -284,21 +284,21 @@ static void load_check(loader *ld, struct ics_targets_private *p, const ynode *n
 static void load_checks(loader *ld, struct ics_targets_private *p, const ynode *list,
                         const ics_form *const *forms, size_t form_count, ics_targets *t) {
   if (list->kind != YN_SEQUENCE) {
-    ld_error(ld, list, M_EXPECTED_SEQUENCE, "'data_quality'");
+    ics_ld_error(ld, list, M_EXPECTED_SEQUENCE, "'data_quality'");
     return;
   }
   if (list->count > ICS_MAX_CHECKS) {
-    ld_error(ld, list, M_TOO_MANY, "checks", ICS_MAX_CHECKS);
+    ics_ld_error(ld, list, M_TOO_MANY, "checks", ICS_MAX_CHECKS);
     return;
   }
-  ics_check *items = ld_alloc(ld, (list->count + 1) * sizeof *items);
+  ics_check *items = ics_ld_alloc(ld, (list->count + 1) * sizeof *items);
   if (!items) return;
   for (size_t i = 0; i < list->count; i++) {
     load_check(ld, p, list->items[i], forms, form_count, &items[i]);
     for (size_t j = 0; j < i && items[i].id; j++)
       if (items[j].id && !strcmp(items[j].id, items[i].id))
-        ld_error(ld, yd_get(list->items[i], "id"), M_DUPLICATE_NAME, items[i].id,
-                 yd_get(list->items[j], "id")->line);
+        ics_ld_error(ld, ics_yd_get(list->items[i], "id"), M_DUPLICATE_NAME, items[i].id,
+                 ics_yd_get(list->items[j], "id")->line);
   }
   t->checks = items;
   t->check_count = list->count;
@@ -324,34 +324,34 @@ ics_targets *ics_targets_parse(const char *path, const char *text, size_t len,
   t->priv = priv;
   loader ld = {.path = path, .lang = lang, .diags = diags, .arena = arena};
   t->path = ics_arena_strdup(arena, path);
-  if (!t->path) ld_error(&ld, NULL, M_NO_MEMORY);
-  const ynode *root = ld_open(&ld, text, len, NULL, NULL);
+  if (!t->path) ics_ld_error(&ld, NULL, M_NO_MEMORY);
+  const ynode *root = ics_ld_open(&ld, text, len, NULL, NULL);
   static const char *const keys[] = {"targets", "decision", "title", "indicators", "data_quality",
                                      NULL};
-  if (!root || !ld_check_keys(&ld, root, keys, ics_msg(M_TOP_LEVEL, lang))) goto done;
+  if (!root || !ics_ld_check_keys(&ld, root, keys, ics_msg(M_TOP_LEVEL, lang))) goto done;
   const ynode *n;
-  if ((n = ld_require(&ld, root, "targets"))) t->id = ld_identifier(&ld, n, "targets id");
-  if ((n = yd_get(root, "decision"))) t->decision = ld_scalar(&ld, n, "'decision'");
-  if ((n = ld_require(&ld, root, "title"))) ld_text(&ld, n, "'title'", &t->title);
-  const ynode *list = ld_require(&ld, root, "indicators");
+  if ((n = ics_ld_require(&ld, root, "targets"))) t->id = ics_ld_identifier(&ld, n, "targets id");
+  if ((n = ics_yd_get(root, "decision"))) t->decision = ics_ld_scalar(&ld, n, "'decision'");
+  if ((n = ics_ld_require(&ld, root, "title"))) ics_ld_text(&ld, n, "'title'", &t->title);
+  const ynode *list = ics_ld_require(&ld, root, "indicators");
   if (!list) goto done;
   if (list->kind != YN_SEQUENCE) {
-    ld_error(&ld, list, M_EXPECTED_SEQUENCE, "'indicators'");
+    ics_ld_error(&ld, list, M_EXPECTED_SEQUENCE, "'indicators'");
     goto done;
   }
   if (list->count > ICS_MAX_INDICATORS) {
-    ld_error(&ld, list, M_TOO_MANY, "indicators", ICS_MAX_INDICATORS);
+    ics_ld_error(&ld, list, M_TOO_MANY, "indicators", ICS_MAX_INDICATORS);
     goto done;
   }
-  ics_indicator *items = ld_alloc(&ld, (list->count + 1) * sizeof *items);
-  int *years = ld_alloc(&ld, (list->count * 8 + 1) * sizeof *years);
+  ics_indicator *items = ics_ld_alloc(&ld, (list->count + 1) * sizeof *items);
+  int *years = ics_ld_alloc(&ld, (list->count * 8 + 1) * sizeof *years);
   if (!items || !years) goto done;
   for (size_t i = 0; i < list->count; i++) {
     load_indicator(&ld, priv, list->items[i], forms, form_count, &items[i]);
-    const ynode *id = yd_get(list->items[i], "id");
+    const ynode *id = ics_yd_get(list->items[i], "id");
     for (size_t j = 0; j < i && items[i].id; j++)
       if (items[j].id && !strcmp(items[j].id, items[i].id))
-        ld_error(&ld, id, M_DUPLICATE_NAME, items[i].id, yd_get(list->items[j], "id")->line);
+        ics_ld_error(&ld, id, M_DUPLICATE_NAME, items[i].id, ics_yd_get(list->items[j], "id")->line);
   }
   t->indicators = items;
   t->indicator_count = list->count;
@@ -369,7 +369,7 @@ ics_targets *ics_targets_parse(const char *path, const char *text, size_t len,
     }
   t->years = years;
   t->year_count = year_count;
-  if ((n = yd_get(root, "data_quality")) && !yd_is_null(n)) load_checks(&ld, priv, n, forms, form_count, t);
+  if ((n = ics_yd_get(root, "data_quality")) && !ics_yd_is_null(n)) load_checks(&ld, priv, n, forms, form_count, t);
 done:
   if (ld.failed) {
     ics_targets_free(t);
@@ -381,7 +381,7 @@ done:
 void ics_targets_free(ics_targets *t) {
   if (!t) return;
   struct ics_targets_private *priv = t->priv;
-  expr_list_free(&priv->exprs);
+  ics_expr_list_free(&priv->exprs);
   ics_arena_free(priv->arena);
   ics_free(priv);
 }

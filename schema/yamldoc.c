@@ -9,10 +9,10 @@
 #include "messages.h"
 #include "schema.h"
 
-const ics_message schema_messages[M_COUNT] = {ICS_MESSAGES(ICS_MESSAGE_ENTRY)};
+const ics_message ics_schema_messages[M_COUNT] = {ICS_MESSAGES(ICS_MESSAGE_ENTRY)};
 
 const char *ics_msg(schema_message id, ics_lang lang) {
-  return ics_message_text(&schema_messages[id], lang);
+  return ics_message_text(&ics_schema_messages[id], lang);
 }
 
 void ics_yaml_position(yaml_mark_t mark, int *line, int *column) {
@@ -54,7 +54,7 @@ static bool push_child(open_node *parent, ynode *child) {
   return true;
 }
 
-ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len,
+ynode *ics_yd_parse(ics_arena *arena, const char *path, const char *text, size_t len,
                 ics_lang lang, ics_errors *diags) {
   size_t bad;
   if (!ics_utf8_valid(text, len, &bad)) {
@@ -199,14 +199,14 @@ ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len
   while (depth > 0) ics_free(stack[--depth].items);
   yaml_parser_delete(&parser);
   if (!ok) return NULL;
-  if (!root || yd_is_null(root)) {
+  if (!root || ics_yd_is_null(root)) {
     ics_errors_say(diags, lang, path, 1, 1, MSG(M_EMPTY));
     return NULL;
   }
   return root;
 }
 
-ynode *yd_get(const ynode *map, const char *key) {
+ynode *ics_yd_get(const ynode *map, const char *key) {
   if (!map || map->kind != YN_MAPPING) return NULL;
   for (size_t i = 0; i + 1 < map->count; i += 2)
     if (map->items[i]->kind == YN_SCALAR && !strcmp(map->items[i]->str, key))
@@ -214,7 +214,7 @@ ynode *yd_get(const ynode *map, const char *key) {
   return NULL;
 }
 
-bool yd_is_null(const ynode *n) {
+bool ics_yd_is_null(const ynode *n) {
   if (!n) return true;
   if (n->kind != YN_SCALAR || n->quoted) return false;
   return n->len == 0 || !strcmp(n->str, "~") || !strcmp(n->str, "null") ||

@@ -21,12 +21,12 @@ typedef struct ynode {
 
 /* Parses text (len bytes) into a tree allocated in arena. Returns NULL with one diagnostic
  * on a syntax error, invalid UTF-8, aliases, more than one document or too deep nesting. */
-ynode *yd_parse(ics_arena *arena, const char *path, const char *text, size_t len,
+ynode *ics_yd_parse(ics_arena *arena, const char *path, const char *text, size_t len,
                 ics_lang lang, ics_errors *diags);
 
 /* The value of key in a mapping, or NULL. */
-ynode *yd_get(const ynode *map, const char *key);
+ynode *ics_yd_get(const ynode *map, const char *key);
 /* A plain null: ~, null or nothing at all. */
-bool yd_is_null(const ynode *n);
+bool ics_yd_is_null(const ynode *n);
 
 #endif

@@ -28,7 +28,7 @@ static const char *reason(const ics_error *err) {
   };
   for (size_t i = 0; i < sizeof reasons / sizeof *reasons; i++)
     if (err->message && strcmp(err->message, ics_msg(reasons[i].id, ICS_EN)) == 0) {
-      CHECK(err->code == schema_messages[reasons[i].id].code);
+      CHECK(err->code == ics_schema_messages[reasons[i].id].code);
       return reasons[i].name;
     }
   return "unknown reason";
