@@ -26,10 +26,11 @@ int cli_common_option(int argc, char **argv, int *i, const char *help_vi, const 
 void cli_error(const char *vi, const char *en, ...);
 /* A library's error on stderr: "ictsurvey: MESSAGE", or "FILE:LINE:COLUMN: error: MESSAGE"
  * (or "FILE: error: MESSAGE") when it has a place, control characters escaped as cli_error
- * does; out of memory in the words of cli_message(NULL). */
+ * does; out of memory as cli_out_of_memory says it. */
 void cli_print_error(const ics_error *err);
-/* Prints every diagnostic as FILE:LINE:COLUMN: error: MESSAGE on stderr. */
-void cli_print_diags(const ics_errors *diags);
+/* Prints every error of a list as FILE:LINE:COLUMN: error: MESSAGE on stderr, and how many
+ * were not kept. */
+void cli_print_errors(const ics_errors *diags);
 /* Before a command writes `output`: refuses (printing why, returning EXIT_FAIL) an output
  * that is one of the command's inputs (the same file, through links too; a database's
  * journal files count as the database), a folder or a device, or an existing file of another
@@ -55,9 +56,10 @@ struct ics_central *cli_open_central(const char *db);
 char *cli_definitions_dir(void);
 /* Chooses between two texts by cli_lang. */
 const char *cli_tr(const char *vi, const char *en);
-/* A library's error message, or "out of memory" when it is NULL: the libraries leave it NULL
- * only when even the message could not be allocated. */
-const char *cli_message(const char *error);
+/* "ictsurvey: out of memory: close other programs and try again", without allocating; and
+ * the text alone, for a sentence of one's own. */
+void cli_out_of_memory(void);
+const char *cli_no_memory_text(void);
 
 int cmd_check(int argc, char **argv);
 int cmd_collect(int argc, char **argv);

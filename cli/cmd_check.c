@@ -136,7 +136,7 @@ int cmd_check(int argc, char **argv) {
       ics_targets_free(t);
     }
   }
-  cli_print_diags(&diags);
+  cli_print_errors(&diags);
   if (diags.count || diags.dropped) status = EXIT_FAIL;
   ics_errors_free(&diags);
   for (size_t k = 0; k < form_count; k++) ics_form_free(forms[k]);

@@ -271,7 +271,7 @@ static int collect_init(const options *o) {
   if (ics_store_create_from_dir(o->store, o->site, o->surveyor, round, dir,
                                 o->central_key ? central_key : NULL, cli_lang, &form_count,
                                 &diags, &err)) {
-    cli_print_diags(&diags);
+    cli_print_errors(&diags);
     status = store_failed(&err);
   } else {
     fprintf(stderr, cli_tr("Đã tạo kho '%s': %zu biểu mẫu, đợt khảo sát %d, nơi khảo sát '%s', người khảo sát '%s'.\n",
@@ -321,12 +321,12 @@ static int import_answers(ics_store *store, const ics_form *form, const char *pa
       else fprintf(stderr, "%s: %s\n", d->file, d->message);
     }
     /* memory ran out, or a problem was not even recorded for want of it */
-    bool no_memory = err.code == ICS_E_NO_MEMORY || (diags.dropped && diags.count < ICS_ERRORS_MAX);
+    bool no_memory = err.code == ICS_E_NO_MEMORY || diags.no_memory;
     if (diags.dropped && !no_memory)
       fprintf(stderr, cli_tr("%s: và %zu lỗi khác\n", "%s: and %zu more errors\n"), path, diags.dropped);
     if (no_memory)
       fprintf(stderr, cli_tr("Không lưu bản ghi nào của '%s': %s.\n", "Nothing of '%s' was stored: %s.\n"),
-              path, cli_message(NULL));
+              path, cli_no_memory_text());
     else /* "Nothing of 'FILE' was stored: correct the errors above and import again." */
       cli_note("%s", "%s", err.message);
     ics_error_clear(&err);

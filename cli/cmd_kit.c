@@ -98,10 +98,10 @@ static int write_kit(const char *db, const char *key_path, const char *forms_dir
   const char *inputs[] = {db, key_path, next_path, forms_dir};
   if (cli_check_output(output, ICS_FILE_KIT, force, inputs, next_path ? 3 : 2)) goto done;
   dir = forms_dir ? ics_strdup(forms_dir) : cli_definitions_dir();
-  if (!dir) { cli_error("%s", "%s", cli_message(NULL)); goto done; } /* out of memory */
+  if (!dir) { cli_out_of_memory(); goto done; } /* out of memory */
   ics_errors diags = {0};
   int loaded = dir ? ics_definitions_load(dir, cli_lang, &defs, &diags) : 1;
-  cli_print_diags(&diags);
+  cli_print_errors(&diags);
   ics_errors_free(&diags);
   if (loaded) {
     cli_error("các định nghĩa trong '%s' có lỗi (xem trên): chưa công bố gì",
@@ -121,7 +121,7 @@ static int write_kit(const char *db, const char *key_path, const char *forms_dir
   }
   ics_kit_form *forms = ics_calloc(defs.form_count, sizeof *forms);
   if (!forms) {
-    cli_error("%s", "%s", cli_message(NULL));
+    cli_out_of_memory();
     goto done;
   }
   for (size_t i = 0; i < defs.form_count; i++) {

@@ -85,7 +85,7 @@ int cmd_report(int argc, char **argv) {
   ics_error err = {0};
   int rc = ics_report_write(&o, &diags, &err);
   ics_central_close(c);
-  cli_print_diags(&diags);
+  cli_print_errors(&diags);
   ics_errors_free(&diags);
   if (rc) {
     cli_print_error(&err);

@@ -259,7 +259,7 @@ static int make_store(sim *s, const char *name, const char *site, const char *su
     ics_buf_puts(&s->bundles, bundle);
     ics_buf_putc(&s->bundles, '\n');
   }
-  cli_print_diags(&diags);
+  cli_print_errors(&diags);
   if (rc) cli_error("%s: %s", "%s: %s", name, err.message ? err.message : "?");
   ics_errors_free(&diags);
   ics_error_clear(&err);
@@ -364,8 +364,8 @@ static int load_province(province *p, const ics_kit *kit, const char *dir) {
                                                   cli_lang, &diags)))
       rc = 1;
   }
-  cli_print_diags(&diags);
-  if (rc && !ics_errors_any(&diags)) cli_error("%s", "%s", cli_message(NULL));
+  cli_print_errors(&diags);
+  if (rc && !ics_errors_any(&diags)) cli_out_of_memory();
   ics_errors_free(&diags);
   if (rc) return 1;
   static const char *const ids[] = {"staff", "school", "training_centre"};
@@ -382,7 +382,7 @@ static int load_province(province *p, const ics_kit *kit, const char *dir) {
   const ics_register *reg = p->defs.reg;
   p->depts = ics_calloc(reg->agency_count ? reg->agency_count : 1, sizeof *p->depts);
   if (!p->depts) {
-    cli_error("%s", "%s", cli_message(NULL));
+    cli_out_of_memory();
     return 1;
   }
   for (size_t i = 0; i < reg->agency_count; i++)
@@ -471,7 +471,7 @@ int cmd_simulate(int argc, char **argv) {
   s.dir = kit ? NULL : cli_definitions_dir();
   province p = {0};
   if ((!kit && !s.dir) || load_province(&p, kit, s.dir)) {
-    if (!kit && !s.dir) cli_error("%s", "%s", cli_message(NULL));
+    if (!kit && !s.dir) cli_out_of_memory();
     province_free(&p);
     ics_free(s.dir);
     ics_kit_free(kit);

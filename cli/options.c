@@ -11,9 +11,9 @@ ics_lang cli_lang = ICS_VI;
 
 const char *cli_tr(const char *vi, const char *en) { return cli_lang == ICS_EN ? en : vi; }
 
-const char *cli_message(const char *error) {
-  return error ? error : cli_tr("không đủ bộ nhớ: hãy đóng bớt chương trình khác rồi thử lại",
-                                "out of memory: close other programs and try again");
+const char *cli_no_memory_text(void) {
+  return cli_tr("không đủ bộ nhớ: hãy đóng bớt chương trình khác rồi thử lại",
+                "out of memory: close other programs and try again");
 }
 
 /* One message line: formatted, then every control character in it escaped, so that a file
@@ -22,7 +22,7 @@ static void print_line(const char *prefix, const char *fmt, va_list ap) {
   ics_buf text = {0}, safe = {0};
   ics_buf_vprintf(&text, fmt, ap);
   if (!text.failed) ics_escape_controls(&safe, text.data, text.len);
-  const char *line = safe.failed || text.failed ? cli_message(NULL) : safe.data ? safe.data : "";
+  const char *line = safe.failed || text.failed ? cli_no_memory_text() : safe.data ? safe.data : "";
   fprintf(stderr, "%s%s\n", prefix, line);
   ics_buf_free(&text);
   ics_buf_free(&safe);
@@ -35,6 +35,8 @@ void cli_error(const char *vi, const char *en, ...) {
   va_end(ap);
 }
 
+void cli_out_of_memory(void) { fprintf(stderr, "ictsurvey: %s\n", cli_no_memory_text()); }
+
 void cli_note(const char *vi, const char *en, ...) {
   va_list ap;
   va_start(ap, en);
@@ -44,7 +46,7 @@ void cli_note(const char *vi, const char *en, ...) {
 
 void cli_print_error(const ics_error *err) {
   if (err->code == ICS_E_NO_MEMORY && err->fixed_text) { /* the library could say no more */
-    cli_error("%s", "%s", cli_message(NULL));
+    cli_out_of_memory();
     return;
   }
   const char *message = err->message ? err->message : ics_code_text(err->code, cli_lang);
@@ -163,14 +165,14 @@ int cli_common_option(int argc, char **argv, int *i, const char *help_vi, const 
   return 3;
 }
 
-void cli_print_diags(const ics_errors *diags) {
+void cli_print_errors(const ics_errors *diags) {
   for (size_t i = 0; i < diags->count; i++) {
     char *line = ics_error_format(&diags->items[i]);
     cli_note("%s", "%s", line ? line : diags->items[i].message);
     ics_free(line);
   }
-  if (diags->dropped && diags->count < ICS_ERRORS_MAX) /* not kept for want of memory */
-    fprintf(stderr, "ictsurvey: %s\n", cli_message(NULL));
+  if (diags->no_memory) /* some not kept for want of memory */
+    cli_out_of_memory();
   else if (diags->dropped)
     fprintf(stderr, cli_tr("ictsurvey: và %zu lỗi khác không hiển thị\n",
                            "ictsurvey: and %zu more errors not shown\n"),
