@@ -1241,14 +1241,15 @@ static int write_report(const ics_report_options *o, const char *db_path, char *
   return rc;
 }
 
-/* ---- the writer process ---------------------------------------------------------------------------
+/* ---- the writer, run apart ---------------------------------------------------------------------------
  * libxlsxwriter (1.1.4, Debian 12) does not check every allocation it makes: its XML writer
  * uses malloc's result unchecked (lxw_new_attribute_str...) while rows are written out in
  * constant-memory mode and while workbook_close writes the file, so running out of memory
- * there is a crash, not an error one of its calls returns. The report is therefore made by a
- * child process, which opens the central database itself (an SQLite connection must not be
- * used across fork) and leaves its result in memory shared with the command: a crash of the
- * writer becomes a failure the command reports, and its temporary file is removed. */
+ * there is a crash, not an error one of its calls returns. The report is therefore work run
+ * apart from the command (ics_run_apart, common's seam: a child process on POSIX), which opens
+ * the central database itself (an SQLite connection must not cross a fork) and leaves its
+ * result in shared memory: a crash of the writer becomes a failure the command reports, and
+ * its temporary file is removed. */
 enum { RESULT_BYTES = 256 * 1024, TMP_NAME_MAX = 8192 };
 
 typedef struct {
