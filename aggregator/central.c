@@ -93,43 +93,9 @@ int ics_central_no_memory(ics_central *c, ics_error *err) {
   return -1;
 }
 
-ics_code ics_central_errno_code(int error_number) {
-  switch (error_number) {
-  case ENOSPC:
-#ifdef EDQUOT
-  case EDQUOT:
-#endif
-    return ICS_E_DISK_FULL;
-  case EACCES:
-  case EPERM:
-  case EROFS: return ICS_E_PERMISSION;
-  case ENOENT: return ICS_E_NOT_FOUND;
-  case ENOMEM: return ICS_E_NO_MEMORY;
-  default: return ICS_E_IO;
-  }
-}
-
-bool ics_central_errors_no_memory(const ics_errors *errors) {
-  for (size_t i = 0; i < errors->count; i++)
-    if (errors->items[i].code == ICS_E_NO_MEMORY) return true;
-  return errors->no_memory;
-}
-
 ics_code ics_central_sqlite_code(struct sqlite3 *db) {
-  int code = sqlite3_extended_errcode(db); /* a NULL handle: SQLITE_NOMEM */
-  switch (code & 0xff) {
-  case SQLITE_NOMEM: return ICS_E_NO_MEMORY;
-  case SQLITE_FULL: return ICS_E_DISK_FULL;
-  case SQLITE_BUSY:
-  case SQLITE_LOCKED: return ICS_E_BUSY;
-  case SQLITE_CORRUPT:
-  case SQLITE_NOTADB: return ICS_E_DAMAGED;
-  case SQLITE_IOERR:
-    if (code == SQLITE_IOERR_NOMEM) return ICS_E_NO_MEMORY;
-    /* a write or sync refused for want of space comes back as an I/O error */
-    return sqlite3_system_errno(db) == ENOSPC ? ICS_E_DISK_FULL : ICS_E_IO;
-  default: return ICS_E_DATABASE;
-  }
+  /* a NULL handle: SQLITE_NOMEM */
+  return ics_code_from_sqlite(sqlite3_extended_errcode(db), db ? sqlite3_system_errno(db) : 0);
 }
 
 int ics_central_sql_error(ics_central *c, ics_error *err) {
@@ -144,11 +110,6 @@ int ics_central_sql_error(ics_central *c, ics_error *err) {
   }
 }
 
-void ics_central_pass_error(ics_error *to, ics_error *from) {
-  if (to && to->code == ICS_OK) ics_error_move(to, from);
-  else ics_error_clear(from);
-}
-
 int ics_central_exec(ics_central *c, const char *sql, ics_error *err) {
   if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK) return ics_central_sql_error(c, err);
   return 0;
@@ -158,7 +119,7 @@ int ics_central_exec(ics_central *c, const char *sql, ics_error *err) {
 static int not_central(ics_central *c, ics_file_kind kind, ics_error *err) {
   int e = errno;
   if (kind == ICS_FILE_UNREADABLE)
-    return ics_central_say_as(c, err, ics_central_errno_code(e), AG_CANNOT_OPEN, c->path, strerror(e));
+    return ics_central_say_as(c, err, ics_code_from_errno(e), AG_CANNOT_OPEN, c->path, strerror(e));
   if (kind == ICS_FILE_OTHER) return ics_central_say(c, err, AG_NOT_CENTRAL, c->path);
   return ics_central_say(c, err, AG_OTHER_KIND, c->path, ics_file_kind_name(kind, c->lang));
 }
@@ -428,7 +389,7 @@ static int publish_initial(ics_central *c, const ics_central_options *o, ics_err
   int rc = 0;
   if (ics_definitions_load(o->initial_dir, c->lang, &defs, &diags)) {
     char *first = diags.count ? ics_error_format(&diags.items[0]) : NULL;
-    if (ics_central_errors_no_memory(&diags) || (diags.count && !first)) {
+    if (ics_errors_no_memory(&diags, 0) || (diags.count && !first)) {
       rc = ics_central_no_memory(c, err);
     } else {
       rc = ics_central_say_as(c, err, ics_errors_code(&diags), AG_SHIPPED_UNPUBLISHABLE,
@@ -502,7 +463,7 @@ ics_central *ics_central_open(const char *path, const ics_central_options *optio
     created = true;
   } else if (kind == ICS_FILE_NONE && errno != EEXIST) {
     int e = errno;
-    ics_central_say_as(c, err, ics_central_errno_code(e), AG_CANNOT_CREATE, path, strerror(e));
+    ics_central_say_as(c, err, ics_code_from_errno(e), AG_CANNOT_CREATE, path, strerror(e));
     ics_central_close(c);
     return NULL;
   }
@@ -538,7 +499,7 @@ ics_central *ics_central_open(const char *path, const ics_central_options *optio
       ics_error_clear(&first);
       ics_central_say(c, &first, AG_NOT_CENTRAL_OR_DAMAGED, path);
     }
-    ics_central_pass_error(err, &first);
+    ics_error_move(err, &first);
     sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     forget_new(c, created);
     return NULL;

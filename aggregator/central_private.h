@@ -35,8 +35,6 @@ void ics_central_vsay(ics_central *c, ics_error *err, ics_code code, ics_aggrega
                       va_list ap);
 /* Says that memory ran out (without allocating); returns -1. */
 int ics_central_no_memory(ics_central *c, ics_error *err);
-/* The code a file operation's errno means: no space, no permission, no such file, else I/O. */
-ics_code ics_central_errno_code(int error_number);
 /* The database's last error, in the central office's words and with the code of
  * ics_central_sqlite_code; returns -1. */
 int ics_central_sql_error(ics_central *c, ics_error *err);
@@ -57,10 +55,5 @@ bool ics_central_form_of_table(const char *table, char form_id[ICS_CENTRAL_NAME_
  * definitions of a new database). */
 int ics_central_publish_in(ics_central *c, const ics_definitions *defs, const char *kit_content,
                            ics_kit_stamp *stamp, ics_error *err);
-/* Moves *from into *to when *to holds no error yet (the first failure stays), else drops it;
- * *from is left empty. to may be NULL. */
-void ics_central_pass_error(ics_error *to, ics_error *from);
-/* Whether an ics_errors list (a loader's) says that memory ran out. */
-bool ics_central_errors_no_memory(const ics_errors *errors);
 
 #endif

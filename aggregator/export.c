@@ -48,7 +48,7 @@ static ics_form *newest_form(ics_central *c, const char *form_id, ics_error *err
     if (!text || !version) /* NOT NULL columns: SQLite had no memory */
       ics_central_no_memory(c, err);
     else if (!(form = ics_form_parse(form_id, text, (size_t)sqlite3_column_bytes(st, 0), c->lang, &diags)) &&
-             ics_central_errors_no_memory(&diags))
+             ics_errors_no_memory(&diags, 0))
       ics_central_no_memory(c, err);
     else if (!form)
       ics_central_say(c, err, AG_PUBLISHED_FORM_UNREADABLE, form_id, version);
@@ -65,7 +65,7 @@ static ics_form *newest_form(ics_central *c, const char *form_id, ics_error *err
 static int cannot_write(ics_central *c, const char *path, ics_error *err) {
   int saved = errno;
   if (saved == ENOSPC) return ics_central_say(c, err, AG_WRITE_DISK_FULL, path);
-  return ics_central_say_as(c, err, ics_central_errno_code(saved), AG_CANNOT_WRITE, path, strerror(saved));
+  return ics_central_say_as(c, err, ics_code_from_errno(saved), AG_CANNOT_WRITE, path, strerror(saved));
 }
 
 int ics_central_export_csv(ics_central *c, const char *form_id, const char *path,

@@ -83,8 +83,7 @@ static int transaction_lost(merge *m) {
  * key...); running out of memory is this machine's problem, never the bundle's. */
 static int bundle_fail(merge *m, ics_error *e) {
   if (e->code == ICS_E_NO_MEMORY) ours(m);
-  if (m->err.code == ICS_OK) ics_error_move(&m->err, e);
-  else ics_error_clear(e);
+  ics_error_move(&m->err, e); /* unless an earlier problem was the first */
   return -1;
 }
 
@@ -244,7 +243,7 @@ static ics_form *published_form(merge *m, const ics_bundle_form *bf) {
       /* the hash covers the id and version: only a forged manifest names them otherwise */
       fail(m, AG_FORGED_FORM, bf->id, bf->version, id, version);
     } else if (!(form = ics_form_parse(name, text, (size_t)sqlite3_column_bytes(st, 0), m->c->lang, &diags)) &&
-               ics_central_errors_no_memory(&diags)) {
+               ics_errors_no_memory(&diags, 0)) {
       no_memory(m);
     } else if (!form) {
       ours(m); /* the database's problem, not the bundle's */
@@ -291,7 +290,7 @@ static int load_definitions(merge *m) {
     const char *text = (const char *)sqlite3_column_text(st, 0); /* NULL: no memory (never read a file) */
     m->reg = text ? ics_register_parse("units.yaml", text, (size_t)sqlite3_column_bytes(st, 0), m->c->lang, &diags)
                   : NULL;
-    if (!text || (!m->reg && ics_central_errors_no_memory(&diags))) {
+    if (!text || (!m->reg && ics_errors_no_memory(&diags, 0))) {
       no_memory(m);
     } else if (!m->reg) {
       ours(m);
@@ -767,7 +766,7 @@ static int refuse(merge *m, const char *path, const char *sha, ics_merge_stats *
     stats->bundles_rejected++;
     record_rejection(m->c, path, sha, m->err.message);
   }
-  ics_central_pass_error(err, &m->err);
+  ics_error_move(err, &m->err);
   return -1;
 }
 
@@ -782,7 +781,7 @@ int ics_central_merge(ics_central *c, const char *path, ics_merge_stats *stats,
   if (read != ICS_OK) {
     int e = read == ICS_E_NO_MEMORY ? ENOMEM : errno;
     if (read == ICS_E_NOT_REGULAR) fail(&m, AG_NOT_REGULAR);
-    else fail_as(&m, ics_central_errno_code(e), AG_CANNOT_READ, strerror(e));
+    else fail_as(&m, ics_code_from_errno(e), AG_CANNOT_READ, strerror(e));
     if (e == EMFILE || e == ENFILE) ours(&m); /* too many files open here: not the bundle's fault */
     return refuse(&m, path, NULL, stats, outcome, err);
   }

@@ -2,7 +2,7 @@
  * with its error code: X(ID, CODE, vi, en). Formats of one message take the same arguments in
  * the same order (tests/test_messages.c checks it); counts are printed as unsigned long long.
  * ICS_OK marks a fragment that is part of another message ("record 3: ", "field 'x'").
- * Failed system calls refine ICS_E_IO by errno (ics_bundle_errno_code). */
+ * Failed system calls refine ICS_E_IO by errno (ics_code_from_errno). */
 #ifndef ICS_BUNDLE_MESSAGES_H
 #define ICS_BUNDLE_MESSAGES_H
 

@@ -31,11 +31,6 @@ const char *ics_bundle_msg(bundle_message id, ics_lang lang);
  * it is ICS_OK. Out of memory is said without allocating. */
 void ics_bundle_vsay(ics_error *err, ics_lang lang, ics_code code, const char *prefix,
                  bundle_message id, va_list ap);
-/* The code of a failed system call's errno: a full disk, a refusal, a missing file or folder,
- * memory, else ICS_E_IO. */
-ics_code ics_bundle_errno_code(int e);
-/* Moves *from into *to when to is not NULL and holds no error yet; clears *from. */
-void ics_bundle_error_give(ics_error *to, ics_error *from);
 /* Copies *from into *to (when to is not NULL and empty): the same code and message. */
 void ics_bundle_error_copy(ics_error *to, ics_lang lang, const ics_error *from);
 /* sodium_init() (once; it may be called again). */

@@ -72,7 +72,7 @@ int ics_bundle_fail_here(ics_bundle_reader *r, error_kind kind, bundle_message i
 static int fail_errno(ics_bundle_reader *r, bundle_message id, int e, ...) {
   va_list ap;
   va_start(ap, e);
-  r_failv(r, K_OTHER, ics_bundle_errno_code(e), false, id, ap);
+  r_failv(r, K_OTHER, ics_code_from_errno(e), false, id, ap);
   va_end(ap);
   return -1;
 }
@@ -433,7 +433,7 @@ static ics_bundle_reader *reader_open(ics_bundle_reader *r, ics_error *err) {
     r->manifest.forms = r->forms;
     return r;
   }
-  ics_bundle_error_give(err, &r->error);
+  ics_error_move(err, &r->error);
   ics_bundle_close(r);
   return NULL;
 }
@@ -451,7 +451,7 @@ ics_bundle_reader *ics_bundle_open(const char *path, const ics_bundle_limits *li
     if (status == ICS_E_NOT_REGULAR) ics_bundle_fail(r, K_OTHER, BM_NOT_REGULAR);
     else if (status == ICS_E_NO_MEMORY) ics_bundle_fail(r, K_OTHER, BM_NO_MEMORY);
     else fail_errno(r, BM_CANNOT_OPEN, saved, strerror(saved));
-    ics_bundle_error_give(err, &r->error);
+    ics_error_move(err, &r->error);
     ics_bundle_close(r);
     return NULL;
   }

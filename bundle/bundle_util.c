@@ -30,33 +30,6 @@ void ics_bundle_vsay(ics_error *err, ics_lang lang, ics_code code, const char *p
   if (prefix && *prefix) ics_error_prefix(err, "%s", prefix);
 }
 
-ics_code ics_bundle_errno_code(int e) {
-  switch (e) {
-  case ENOSPC:
-#ifdef EDQUOT
-  case EDQUOT:
-#endif
-    return ICS_E_DISK_FULL;
-  case EACCES:
-  case EPERM:
-#ifdef EROFS
-  case EROFS:
-#endif
-    return ICS_E_PERMISSION;
-  case ENOENT:
-  case ENOTDIR: return ICS_E_NOT_FOUND;
-  case ENOMEM: return ICS_E_NO_MEMORY;
-  default: return ICS_E_IO;
-  }
-}
-
-void ics_bundle_error_give(ics_error *to, ics_error *from) {
-  if (to && to->code == ICS_OK)
-    ics_error_move(to, from);
-  else
-    ics_error_clear(from);
-}
-
 void ics_bundle_error_copy(ics_error *to, ics_lang lang, const ics_error *from) {
   if (from->code == ICS_OK || from->fixed_text) /* nothing said but that memory ran out */
     ics_error_no_memory(to, lang);

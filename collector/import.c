@@ -44,14 +44,6 @@ static int import_record(void *ctx, ics_record *rec, size_t number) {
   return 0;
 }
 
-/* Whether the reader ran out of memory (its other problems are about the file). */
-static bool reader_out_of_memory(const ics_errors *diags, size_t from) {
-  if (diags->no_memory) return true;
-  for (size_t i = from; i < diags->count; i++)
-    if (diags->items[i].code == ICS_E_NO_MEMORY) return true;
-  return false;
-}
-
 int ics_store_import(ics_store *store, const ics_form *form, const char *path, const char *text,
                      size_t len, const ics_import_options *opts, ics_buf *ids, ics_buf *notes,
                      ics_errors *diags, ics_error *err) {
@@ -80,10 +72,10 @@ int ics_store_import(ics_store *store, const ics_form *form, const char *path, c
   if (c.failed || problems || (ids && ids->failed) || (notes && notes->failed)) {
     ics_store_rollback(store);
     if (c.error.code != ICS_OK) {
-      if (err && err->code == ICS_OK) ics_error_move(err, &c.error);
+      ics_error_move(err, &c.error);
     }
     /* ids or notes lost for want of memory: the caller could not say what was stored */
-    else if (c.failed || reader_out_of_memory(diags, before) || !problems)
+    else if (c.failed || ics_errors_no_memory(diags, before) || !problems)
       ics_error_no_memory(err, opts->lang);
     else
       ics_error_say(err, opts->lang, CMSG(C_IMPORT_REFUSED), path);

@@ -76,30 +76,15 @@ static bool parse_status(const char *s, ics_record_status *out) {
 
 /* SQLite's last error on db as the store's; returns -1. */
 static int db_error(sqlite3 *db, ics_lang lang, ics_error *err) {
-  int code = sqlite3_errcode(db);
-  if (code == SQLITE_NOMEM)
-    ics_error_no_memory(err, lang);
-  /* a write or sync refused for want of space comes back as an I/O error */
-  else if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC))
-    ics_error_say(err, lang, CMSG(C_DISK_FULL));
-  else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-    ics_error_say(err, lang, CMSG(C_BUSY));
-  else if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-    ics_error_say(err, lang, CMSG(C_NOT_A_DATABASE), sqlite3_errmsg(db));
-  else if (code == SQLITE_IOERR)
-    ics_error_say(err, lang, CMSG(C_DISK_IO), sqlite3_errmsg(db));
-  else
-    ics_error_say(err, lang, CMSG(C_DATABASE), sqlite3_errmsg(db));
+  switch (ics_code_from_sqlite(sqlite3_extended_errcode(db), db ? sqlite3_system_errno(db) : 0)) {
+  case ICS_E_NO_MEMORY: ics_error_no_memory(err, lang); break;
+  case ICS_E_DISK_FULL: ics_error_say(err, lang, CMSG(C_DISK_FULL)); break;
+  case ICS_E_BUSY: ics_error_say(err, lang, CMSG(C_BUSY)); break;
+  case ICS_E_DAMAGED: ics_error_say(err, lang, CMSG(C_NOT_A_DATABASE), sqlite3_errmsg(db)); break;
+  case ICS_E_IO: ics_error_say(err, lang, CMSG(C_DISK_IO), sqlite3_errmsg(db)); break;
+  default: ics_error_say(err, lang, CMSG(C_DATABASE), sqlite3_errmsg(db)); break;
+  }
   return -1;
-}
-
-/* Whether a loader's problems include running out of memory (then they say nothing of the
- * file). */
-static bool ran_out_of_memory(const ics_errors *diags) {
-  if (diags->no_memory) return true;
-  for (size_t i = 0; i < diags->count; i++)
-    if (diags->items[i].code == ICS_E_NO_MEMORY) return true;
-  return false;
 }
 
 /* ---- platform seams: randomness and time ------------------------------------------------ */
@@ -347,7 +332,7 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
                                     strlen(setup->form_texts[i]), lang, &diags);
     if (!form) { /* the form's first problem, with its place, is the store's error */
       if (err && err->code == ICS_OK && diags.count) ics_error_move(err, &diags.items[0]);
-      else if (ran_out_of_memory(&diags)) ics_error_no_memory(err, lang);
+      else if (ics_errors_no_memory(&diags, 0)) ics_error_no_memory(err, lang);
       else ics_error_say(err, lang, CMSG(C_FORM_INVALID), setup->form_paths[i]);
       rc = -1;
     } else {
@@ -497,7 +482,7 @@ ics_store *ics_store_open(const char *path, ics_lang lang, ics_error *err) {
     char *msg = diags.count ? ics_error_format(&diags.items[0]) : NULL;
     if (failed == 1) /* busy or unreadable */
       db_error(s->db, lang, err);
-    else if (failed || ran_out_of_memory(&diags)) /* not damaged: short of memory */
+    else if (failed || ics_errors_no_memory(&diags, 0)) /* not damaged: short of memory */
       ics_error_no_memory(err, lang);
     else
       ics_error_say(err, lang, CMSG(C_STORE_DAMAGED), path, msg ? msg : "?");

@@ -2,6 +2,7 @@
 #include "ics_common.h"
 
 #include <errno.h>
+#include <sqlite3.h> /* its result codes only: common does not link SQLite */
 #include <string.h>
 
 static const struct {
@@ -24,12 +25,38 @@ const char *ics_code_text(ics_code code, ics_lang lang) {
 
 ics_code ics_code_from_errno(int e) {
   switch (e) {
-  case ENOSPC: case EDQUOT: return ICS_E_DISK_FULL;
-  case EACCES: case EPERM: case EROFS: return ICS_E_PERMISSION;
+  case ENOSPC:
+#ifdef EDQUOT
+  case EDQUOT:
+#endif
+    return ICS_E_DISK_FULL;
+  case EACCES:
+  case EPERM:
+#ifdef EROFS
+  case EROFS:
+#endif
+    return ICS_E_PERMISSION;
   case EEXIST: return ICS_E_EXISTS;
-  case ENOENT: return ICS_E_NOT_FOUND;
+  case ENOENT:
+  case ENOTDIR: return ICS_E_NOT_FOUND;
   case ENOMEM: return ICS_E_NO_MEMORY;
   default: return ICS_E_IO;
+  }
+}
+
+ics_code ics_code_from_sqlite(int extended_code, int system_errno) {
+  switch (extended_code & 0xff) {
+  case SQLITE_NOMEM: return ICS_E_NO_MEMORY;
+  case SQLITE_FULL: return ICS_E_DISK_FULL;
+  case SQLITE_BUSY:
+  case SQLITE_LOCKED: return ICS_E_BUSY;
+  case SQLITE_CORRUPT:
+  case SQLITE_NOTADB: return ICS_E_DAMAGED;
+  case SQLITE_IOERR:
+    if (extended_code == SQLITE_IOERR_NOMEM) return ICS_E_NO_MEMORY;
+    /* a write or sync refused for want of space comes back as an I/O error */
+    return system_errno == ENOSPC ? ICS_E_DISK_FULL : ICS_E_IO;
+  default: return ICS_E_DATABASE;
   }
 }
 
@@ -124,8 +151,12 @@ void ics_error_prefix(ics_error *err, const char *fmt, ...) {
 }
 
 void ics_error_move(ics_error *to, ics_error *from) {
-  *to = *from;
-  *from = (ics_error){0};
+  if (to && to->code == ICS_OK) {
+    *to = *from;
+    *from = (ics_error){0};
+  } else {
+    ics_error_clear(from);
+  }
 }
 
 void ics_error_clear(ics_error *err) {
@@ -166,7 +197,8 @@ void ics_errors_add(ics_errors *list, ics_error *err) {
     list->items = items;
     list->cap = cap;
   }
-  ics_error_move(&list->items[list->count++], err);
+  list->items[list->count++] = *err; /* the slot is fresh memory: taken as it is */
+  *err = (ics_error){0};
 }
 
 void ics_errors_vsay(ics_errors *list, ics_lang lang, const char *file, int line, int column,

@@ -82,6 +82,11 @@ const char *ics_code_text(ics_code code, ics_lang lang);
 /* The code of a failed call on files, from its errno: ICS_E_DISK_FULL (ENOSPC, EDQUOT),
  * ICS_E_PERMISSION, ICS_E_EXISTS, ICS_E_NOT_FOUND, ICS_E_NO_MEMORY, else ICS_E_IO. */
 ics_code ics_code_from_errno(int e);
+/* The code of a failed SQLite call, from sqlite3_extended_errcode and sqlite3_system_errno of
+ * its connection: ICS_E_NO_MEMORY, ICS_E_DISK_FULL (SQLITE_FULL, and an I/O error of ENOSPC),
+ * ICS_E_BUSY (busy or locked), ICS_E_DAMAGED (corrupt, not a database), ICS_E_IO, else
+ * ICS_E_DATABASE. */
+ics_code ics_code_from_sqlite(int extended_code, int system_errno);
 
 typedef struct {
   ics_code code;   /* ICS_OK: no error */
@@ -126,7 +131,8 @@ void ics_error_locate(ics_error *err, const char *file, int line, int column);
 void ics_error_set_field(ics_error *err, const char *field);
 /* Puts a formatted text before the message ("record 3: ..."); the code stays. */
 void ics_error_prefix(ics_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Moves *from into *to (which must hold no error), leaving *from empty. */
+/* Moves *from into *to when *to (may be NULL) holds no error yet, else frees it: the first
+ * failure stays. *from is left empty. */
 void ics_error_move(ics_error *to, ics_error *from);
 /* Frees the message and file and makes *err hold no error again. */
 void ics_error_clear(ics_error *err);

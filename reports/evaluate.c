@@ -27,12 +27,12 @@ const char *ics_reports_text(reports_message id, ics_lang lang) {
 }
 
 void ics_report_db_error(sqlite3 *db, ics_lang lang, reports_message message, ics_error *err) {
-  int code = sqlite3_errcode(db);
+  ics_code code = ics_code_from_sqlite(sqlite3_extended_errcode(db), db ? sqlite3_system_errno(db) : 0);
   /* a full disk refuses even the shared-memory file a reader of a WAL database writes */
-  if (code == SQLITE_NOMEM) ics_error_no_memory(err, lang);
-  else if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC))
+  if (code == ICS_E_NO_MEMORY) ics_error_no_memory(err, lang);
+  else if (code == ICS_E_DISK_FULL)
     ics_error_say(err, lang, RMSG(R_DISK_FULL));
-  else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+  else if (code == ICS_E_BUSY)
     ics_error_say(err, lang, RMSG(message == R_CANNOT_READ ? R_CANNOT_READ_BUSY : R_DATABASE_BUSY),
                   sqlite3_errmsg(db));
   else
