@@ -82,24 +82,6 @@ void src_report(const source *s, const char *name, ics_lang lang, ics_errors *di
 size_t src_read(source *s, unsigned char *buf, size_t size);
 
 /* ---- a set of natural keys: key text -> the record that had it first ------------------------ */
-typedef struct {
-  const char *key; /* in the pool; NULL: free slot */
-  size_t record;
-  uint64_t hash;
-} key_slot;
-
-typedef struct key_block {
-  struct key_block *next;
-  size_t used, cap;
-  char data[];
-} key_block;
-
-typedef struct {
-  key_slot *slots;
-  size_t cap, count; /* cap a power of two */
-  key_block *blocks;
-} key_set;
-
 /* ---- the record builder, shared by both syntaxes ------------------------------------------ */
 typedef struct {
   const char *name; /* the file, as messages name it */
@@ -119,7 +101,7 @@ typedef struct {
   size_t hint;        /* where to start looking up the next field name */
   size_t valid;       /* records handed to the callback */
   bool stop;          /* a fatal error, or the callback asked to stop */
-  key_set keys;
+  ics_strset keys; /* natural key -> the record that first had it */
 } builder;
 
 /* Adds "PREFIX: FIELD: MESSAGE" (FIELD left out when NULL) at a position (0: none). The

@@ -7,72 +7,6 @@
 /* The header prefix of a CSV header problem, never translated (like "record N"). */
 #define HEADER_PREFIX "header"
 
-/* ---- the set of natural keys ------------------------------------------------------------- */
-static uint64_t hash_text(const char *s) {
-  uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-  return h;
-}
-
-static void keys_free(key_set *k) {
-  ics_free(k->slots);
-  for (key_block *b = k->blocks, *next; b; b = next) {
-    next = b->next;
-    ics_free(b);
-  }
-  memset(k, 0, sizeof *k);
-}
-
-static char *keys_store(key_set *k, const char *key) {
-  size_t n = strlen(key) + 1;
-  key_block *b = k->blocks;
-  if (!b || b->cap - b->used < n) {
-    size_t cap = n > 65536 ? n : 65536;
-    b = ics_malloc(sizeof *b + cap);
-    if (!b) return NULL;
-    b->used = 0;
-    b->cap = cap;
-    b->next = k->blocks;
-    k->blocks = b;
-  }
-  char *copy = b->data + b->used;
-  memcpy(copy, key, n);
-  b->used += n;
-  return copy;
-}
-
-/* The record that first had key, or 0 after adding it for `record`. Returns false when out
- * of memory. */
-static bool keys_check(key_set *k, const char *key, size_t record, size_t *first) {
-  *first = 0;
-  if (k->count * 2 >= k->cap) {
-    size_t cap = k->cap ? k->cap * 2 : 1024;
-    key_slot *slots = ics_calloc(cap, sizeof *slots);
-    if (!slots) return false;
-    for (size_t i = 0; i < k->cap; i++) {
-      if (!k->slots[i].key) continue;
-      size_t j = (size_t)k->slots[i].hash & (cap - 1);
-      while (slots[j].key) j = (j + 1) & (cap - 1);
-      slots[j] = k->slots[i];
-    }
-    ics_free(k->slots);
-    k->slots = slots;
-    k->cap = cap;
-  }
-  uint64_t h = hash_text(key);
-  size_t j = (size_t)h & (k->cap - 1);
-  for (; k->slots[j].key; j = (j + 1) & (k->cap - 1))
-    if (k->slots[j].hash == h && !strcmp(k->slots[j].key, key)) {
-      *first = k->slots[j].record;
-      return true;
-    }
-  const char *copy = keys_store(k, key);
-  if (!copy) return false;
-  k->slots[j] = (key_slot){copy, record, h};
-  k->count++;
-  return true;
-}
-
 /* ---- the record builder ------------------------------------------------------------------ */
 /* Appends s with invalid UTF-8 and control characters replaced by '?', at most max bytes
  * (cut at a character boundary, then "..."). */
@@ -140,6 +74,7 @@ void out_of_memory(builder *b) { fatal(b, 0, 0, A_NO_MEMORY); }
 bool builder_init(builder *b, const char *name, const ics_answers_options *opt,
                          ics_answers_callback callback, void *ctx, ics_errors *diags) {
   memset(b, 0, sizeof *b);
+  ics_strset_init(&b->keys);
   b->name = name ? name : "";
   b->opt = opt;
   b->diags = diags;
@@ -170,7 +105,7 @@ void builder_free(builder *b) {
   ics_record_free(b->rec);
   ics_free(b->given);
   ics_free(b->bad);
-  keys_free(&b->keys);
+  ics_strset_free(&b->keys);
 }
 
 /* Starts the next record; false when there may be no more. */
@@ -324,7 +259,7 @@ void end_record(builder *b) {
   const char *key = form->key >= 0 ? b->rec->values[form->key] : NULL;
   if (key && b->opt->mode != ICS_ANSWERS_PATCH) {
     size_t first;
-    if (!keys_check(&b->keys, key, b->record_no, &first)) {
+    if (ics_strset_add(&b->keys, key, b->record_no, &first)) {
       out_of_memory(b);
       return;
     }

@@ -176,6 +176,29 @@ int ics_output_commit(ics_output *o);
  * succeeded ends with this call, committed or not (o->path stays valid until then). */
 void ics_output_end(ics_output *o);
 
+/* ---- a set of strings -----------------------------------------------------------------------
+ * Each string with a number (not 0), e.g. where it was first seen: duplicate keys in a file.
+ * Strings are copied; memory grows with them only. */
+typedef struct {
+  const char *text; /* NULL: a free slot */
+  size_t value;
+  uint64_t hash;
+} ics_strset_slot;
+
+typedef struct {
+  ics_strset_slot *slots;
+  size_t cap, count; /* cap a power of two, at most half full */
+  struct ics_strset_block *blocks;
+  uint64_t seed;
+} ics_strset;
+
+void ics_strset_init(ics_strset *set);
+/* Adds s with value unless it is there: then *found is the value it was added with (else 0).
+ * 0, or -1 when memory ran out (nothing added). */
+int ics_strset_add(ics_strset *set, const char *s, size_t value, size_t *found);
+/* Frees what the set holds; it may be used again. */
+void ics_strset_free(ics_strset *set);
+
 /* ---- work run apart ------------------------------------------------------------------------
  * A library that does not survive running out of memory (libxlsxwriter 1.1.4 uses malloc's
  * result unchecked) is run apart from the command: ics_run_apart calls work(ctx) in a child
