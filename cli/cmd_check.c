@@ -59,8 +59,19 @@ int cmd_check(int argc, char **argv) {
   char *dir = NULL;
   if (file_count == 0) {
     dir = cli_definitions_dir();
-    for (size_t k = 0; dir && k < sizeof shipped / sizeof *shipped; k++)
+    if (!dir) {
+      cli_out_of_memory();
+      return EXIT_FAIL;
+    }
+    for (size_t k = 0; k < sizeof shipped / sizeof *shipped; k++)
       files[file_count] = owned[file_count] = ics_path_join(dir, shipped[k]), file_count++;
+    for (size_t k = 0; k < file_count; k++)
+      if (!owned[k]) {
+        for (size_t j = 0; j < file_count; j++) ics_free(owned[j]);
+        ics_free(dir);
+        cli_out_of_memory();
+        return EXIT_FAIL;
+      }
   }
 
   ics_def_kind kinds[MAX_FILES];

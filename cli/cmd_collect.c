@@ -264,6 +264,10 @@ static int collect_init(const options *o) {
   unsigned char central_key[ICS_KEY_BYTES];
   if (o->central_key && read_central_key(o->central_key, central_key)) return EXIT_FAIL;
   char *dir = o->forms ? ics_strdup(o->forms) : cli_definitions_dir();
+  if (!dir) {
+    cli_out_of_memory();
+    return EXIT_FAIL;
+  }
   ics_errors diags = {0};
   ics_error err = {0};
   size_t form_count = 0;
@@ -317,8 +321,11 @@ static int import_answers(ics_store *store, const ics_form *form, const char *pa
   } else if (rc) {
     for (size_t i = 0; i < diags.count; i++) {
       const ics_error *d = &diags.items[i];
-      if (d->line > 0) fprintf(stderr, "%s:%d:%d: error: %s\n", d->file, d->line, d->column, d->message);
-      else fprintf(stderr, "%s: %s\n", d->file, d->message);
+      const char *file = d->file ? d->file : path; /* its place is lost when memory ran out */
+      if (d->line > 0)
+        cli_note("%s:%d:%d: error: %s", "%s:%d:%d: error: %s", file, d->line, d->column, d->message);
+      else
+        cli_note("%s: %s", "%s: %s", file, d->message);
     }
     /* memory ran out, or a problem was not even recorded for want of it */
     bool no_memory = err.code == ICS_E_NO_MEMORY || diags.no_memory;

@@ -100,7 +100,8 @@ static bool csv_header(creader *c) {
       put_suggestion(b, &m, name);
       if (c->columns == 1 && (strchr(name, ';') || strchr(name, '\t')))
         ics_buf_printf(&m, msg(A_SEPARATOR, b->lang), strchr(name, ';') ? ";" : "\\t");
-      report(b, ICS_E_UNKNOWN_FIELD, line, col, name, "%s", m.failed ? "?" : m.data);
+      if (m.failed) out_of_memory(b); /* not a mistake in the file */
+      else report(b, ICS_E_UNKNOWN_FIELD, line, col, name, "%s", m.data);
       ics_buf_free(&m);
       ok = false;
       continue;

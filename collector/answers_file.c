@@ -59,13 +59,19 @@ size_t ics_answers_read(const char *path, const ics_answers_options *options,
   }
   FILE *fp;
   ics_code status = ics_open_regular(path, &fp);
-  if (status != ICS_OK) {
+  if (status == ICS_E_NO_MEMORY) {
+    ics_errors_say(diags, b.lang, path, 0, 0, &ics_answers_messages[A_NO_MEMORY]);
+  } else if (status != ICS_OK) {
     int err = errno;
-    ics_errors_say(diags, b.lang, path, 0, 0, &ics_answers_messages[A_CANNOT_READ],
-                   status == ICS_E_NOT_FOUND     ? msg(A_NOT_FOUND, b.lang)
-                   : status == ICS_E_NOT_REGULAR ? msg(A_NOT_REGULAR, b.lang)
-                   : status == ICS_E_NO_MEMORY   ? msg(A_NO_MEMORY, b.lang)
-                                                 : strerror(err));
+    ics_error e = {0};
+    ics_error_say_at(&e, b.lang, path, 0, 0, &ics_answers_messages[A_CANNOT_READ],
+                     status == ICS_E_NOT_FOUND     ? msg(A_NOT_FOUND, b.lang)
+                     : status == ICS_E_NOT_REGULAR ? msg(A_NOT_REGULAR, b.lang)
+                                                   : strerror(err));
+    ics_error_recode(&e, status == ICS_E_IO ? ics_code_from_errno(err) : status);
+    ics_errors_add(diags, &e);
+  }
+  if (status != ICS_OK) {
     builder_free(&b);
     return 0;
   }

@@ -163,7 +163,8 @@ void unknown_field(builder *b, int line, int col, const char *name) {
   ics_buf m = {0};
   ics_buf_puts(&m, ics_status_message(ICS_E_UNKNOWN_FIELD, b->lang));
   put_suggestion(b, &m, name);
-  report(b, ICS_E_UNKNOWN_FIELD, line, col, name, "%s", m.failed ? "?" : m.data);
+  if (m.failed) out_of_memory(b); /* not a mistake in the file */
+  else report(b, ICS_E_UNKNOWN_FIELD, line, col, name, "%s", m.data);
   ics_buf_free(&m);
 }
 
@@ -204,12 +205,14 @@ static void answer_error(builder *b, int field, ics_code st, ics_error *why) {
         if (i) ics_buf_puts(&codes, ", ");
         ics_buf_puts(&codes, f->choices->items[i].code);
       }
-      ics_buf_printf(&m, msg(A_CHOICES, b->lang), codes.failed ? "?" : codes.data);
+      if (codes.failed) m.failed = true;
+      else ics_buf_printf(&m, msg(A_CHOICES, b->lang), codes.data);
       ics_buf_free(&codes);
     }
     ics_buf_putc(&m, ')');
   }
-  report(b, st, 0, 0, f->name, "%s", m.failed ? "?" : m.data);
+  if (m.failed) out_of_memory(b); /* not a mistake in the file */
+  else report(b, st, 0, 0, f->name, "%s", m.data);
   ics_buf_free(&m);
 }
 
@@ -266,8 +269,11 @@ void end_record(builder *b) {
     if (first) {
       ics_buf shown = {0};
       put_clean(&shown, key, SHOWN_MAX);
-      report(b, ICS_E_CONFLICT, 0, 0, form->fields[form->key].name, msg(A_DUPLICATE_KEY, b->lang),
-             shown.failed ? "?" : shown.data, first);
+      if (shown.failed)
+        out_of_memory(b);
+      else
+        report(b, ICS_E_CONFLICT, 0, 0, form->fields[form->key].name, msg(A_DUPLICATE_KEY, b->lang),
+               shown.data, first);
       ics_buf_free(&shown);
     }
   }

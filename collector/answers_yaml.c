@@ -103,7 +103,8 @@ static bool next_event(yreader *y) {
     ics_buf what = {0};
     ics_buf_puts(&what, y->parser.problem ? y->parser.problem : "?");
     if (y->parser.context) ics_buf_printf(&what, " (%s)", y->parser.context);
-    fatal(b, line, col, A_YAML_SYNTAX, what.failed ? "?" : what.data);
+    if (what.failed) out_of_memory(b); /* not a mistake in the file */
+    else fatal(b, line, col, A_YAML_SYNTAX, what.data);
     ics_buf_free(&what);
     return false;
   }
@@ -225,7 +226,8 @@ static bool read_record(yreader *y) {
       ics_buf shown = {0};
       for (size_t i = 0; i < y->lib_ev.data.scalar.length; i++)
         ics_buf_putc(&shown, e->value[i] ? e->value[i] : '?');
-      unknown_field(b, 0, 0, shown.failed ? "?" : shown.data);
+      if (shown.failed) out_of_memory(b);
+      else unknown_field(b, 0, 0, shown.data);
       ics_buf_free(&shown);
       if (!next_event(y) || !skip_node(y, 3)) return false;
       continue;

@@ -1,4 +1,5 @@
 /* setup.c - a new store from a folder of definitions: its forms and its unit register. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,10 +10,11 @@ int ics_store_create_from_dir(const char *path, const char *site, const char *su
                               size_t *form_count, ics_errors *diags, ics_error *err) {
   size_t count = 0;
   *form_count = 0;
-  /* NULL too when memory ran out: ics_list_dir does not tell which */
+  errno = 0; /* ics_list_dir says ENOMEM when memory ran out */
   char **names = dir ? ics_list_dir(dir, ".yaml", &count) : NULL;
   if (!names) {
-    ics_error_say(err, lang, CMSG(C_FORMS_FOLDER), dir ? dir : "?");
+    if (errno == ENOMEM) ics_error_no_memory(err, lang); /* ics_list_dir's way to say it */
+    else ics_error_say(err, lang, CMSG(C_FORMS_FOLDER), dir ? dir : "?");
     return -1;
   }
   const char **texts = ics_calloc(count + 1, sizeof *texts), **paths = ics_calloc(count + 1, sizeof *paths);
@@ -32,7 +34,14 @@ int ics_store_create_from_dir(const char *path, const char *site, const char *su
     }
     ics_errors ignored = {0}; /* other YAML files in the folder are not the collector's business */
     ics_def_kind kind = ics_definition_kind(file, lang, &ignored);
+    bool no_memory = ics_errors_no_memory(&ignored, 0); /* never a form left out for want of it */
     ics_errors_free(&ignored);
+    if (no_memory) {
+      ics_free(file);
+      ics_error_no_memory(err, lang);
+      rc = -1;
+      break;
+    }
     if (kind == ICS_DEF_TARGETS || kind == ICS_DEF_NONE) {
       ics_free(file);
       continue;

@@ -331,8 +331,8 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
     ics_form *form = ics_form_parse(setup->form_paths[i], setup->form_texts[i],
                                     strlen(setup->form_texts[i]), lang, &diags);
     if (!form) { /* the form's first problem, with its place, is the store's error */
-      if (err && err->code == ICS_OK && diags.count) ics_error_move(err, &diags.items[0]);
-      else if (ics_errors_no_memory(&diags, 0)) ics_error_no_memory(err, lang);
+      if (ics_errors_no_memory(&diags, 0)) ics_error_no_memory(err, lang); /* not the form's fault */
+      else if (diags.count) ics_error_move(err, &diags.items[0]);
       else ics_error_say(err, lang, CMSG(C_FORM_INVALID), setup->form_paths[i]);
       rc = -1;
     } else {

@@ -122,6 +122,10 @@ void ics_error_set(ics_error *err, ics_lang lang, ics_code code, const char *tex
   fill(err, lang, code, ics_strdup(text ? text : ics_code_text(code, lang)), NULL, 0, 0);
 }
 
+void ics_error_recode(ics_error *err, ics_code code) {
+  if (err && err->code != ICS_OK && err->code != ICS_E_NO_MEMORY && code != ICS_OK) err->code = code;
+}
+
 void ics_error_locate(ics_error *err, const char *file, int line, int column) {
   if (!err || err->code == ICS_OK || err->file || !file) return;
   err->file = ics_strdup(file); /* without memory the message stays, without its place */
@@ -182,6 +186,7 @@ void ics_errors_add(ics_errors *list, ics_error *err) {
   if (err->code == ICS_OK) return;
   if (list->count >= ICS_ERRORS_MAX) {
     list->dropped++;
+    if (err->code == ICS_E_NO_MEMORY) list->no_memory = true;
     ics_error_clear(err);
     return;
   }

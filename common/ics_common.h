@@ -205,7 +205,8 @@ void ics_strset_free(ics_strset *set);
  * process where the platform has them, so that its crash becomes an outcome the command
  * reports. What the work must hand back goes into memory from ics_shared_alloc (zeroed, seen
  * by both processes); what it writes on stderr is kept apart and handed back in out->said.
- * Where there are no child processes the work runs in the command itself. */
+ * A platform without child processes must run the work in the command itself (POSIX forks;
+ * platform_posix.c). */
 typedef struct {
   bool returned;   /* work returned: status is what it returned */
   int status;

@@ -163,11 +163,7 @@ static int check_block_text(kctx *c, const char *what, const char *s, size_t n, 
 }
 
 /* Whether a schema loader ran out of memory: then its other problems may be its own. */
-static bool ran_out(const ics_errors *diags) {
-  for (size_t i = 0; i < diags->count; i++)
-    if (diags->items[i].code == ICS_E_NO_MEMORY) return true;
-  return diags->no_memory;
-}
+static bool ran_out(const ics_errors *diags) { return ics_errors_no_memory(diags, 0); }
 
 /* A problem reported by a schema loader: "WHAT is not valid: FILE:LINE:COLUMN: error: ...", or
  * out of memory when the loader ran out on the way. */

@@ -48,7 +48,7 @@
   X(R_AT_CHART, ICS_OK, "biểu đồ trên trang '%s'", "a chart on the sheet '%s'")                \
   X(R_AT_FORMATS, ICS_OK, "định dạng ô", "the cell formats")                                   \
   X(R_AT_PROPERTIES, ICS_OK, "thuộc tính của tệp", "the file's properties")                    \
-  /* the process that writes the workbook (workbook.c, write_isolated) */                     \
+  /* the work that writes the workbook, run apart (workbook.c, writer_work) */                      \
   X(R_WRITER_START, ICS_E_NO_MEMORY, "không ghi được '%s': không chạy được bộ ghi bảng tính: %s", \
     "cannot write '%s': the workbook writer cannot start: %s")                                 \
   X(R_WRITER_STOPPED, ICS_E_NO_MEMORY,                                                         \

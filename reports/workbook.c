@@ -1131,10 +1131,13 @@ static int collect_progress(progress *pg, const evaluation *ev, const char *targ
 
 /* Says why the output could not be begun or committed (errno). */
 static void output_failed(const char *output, int errnum, ics_lang lang, ics_error *err) {
-  if (errnum == ENOMEM) ics_error_say(err, lang, RMSG(R_CANNOT_WRITE_MEMORY), output);
-  else if (errnum == ENOSPC || errnum == EDQUOT)
-    ics_error_say(err, lang, RMSG(R_CANNOT_WRITE_DISK), output, strerror(errnum));
-  else ics_error_say(err, lang, RMSG(R_CANNOT_WRITE), output, strerror(errnum));
+  ics_error e = {0};
+  if (errnum == ENOMEM) ics_error_say(&e, lang, RMSG(R_CANNOT_WRITE_MEMORY), output);
+  else if (ics_code_from_errno(errnum) == ICS_E_DISK_FULL)
+    ics_error_say(&e, lang, RMSG(R_CANNOT_WRITE_DISK), output, strerror(errnum));
+  else ics_error_say(&e, lang, RMSG(R_CANNOT_WRITE), output, strerror(errnum));
+  ics_error_recode(&e, ics_code_from_errno(errnum)); /* a refusal is one, not an I/O error */
+  ics_error_move(err, &e);
 }
 
 /* Some failures inside libxlsxwriter are not passed on by the call that met them (the index
@@ -1144,7 +1147,7 @@ static void output_failed(const char *output, int errnum, ics_lang lang, ics_err
 /* The sheets, in their order, into a workbook being written at out->tmp; then closed, and
  * renamed over the target. On a failure the workbook is left unclosed: closing would write
  * it, which libxlsxwriter cannot do safely once one of its calls failed; this runs in a
- * process that ends right after (write_isolated). */
+ * process that ends right after (writer_work, run apart). */
 static int write_book(const ics_report_options *o, evaluation *ev, const progress *pg, ics_output *out,
                       ics_error *err) {
   ics_lang lang = o->lang;
@@ -1288,8 +1291,9 @@ static void get_entry(const writer_result *res, size_t *at, ics_lang lang, ics_e
   memcpy(&h, res->data + *at, sizeof h);
   const char *p = res->data + *at + sizeof h;
   size_t file_len = h.file_len == UINT32_MAX ? 0 : h.file_len;
-  char *message = ics_strndup(p + file_len, h.message_len);
-  ics_error_set(e, lang, (ics_code)h.code, message); /* without memory: out of memory */
+  char *message = h.code == ICS_E_NO_MEMORY ? NULL : ics_strndup(p + file_len, h.message_len);
+  if (message) ics_error_set(e, lang, (ics_code)h.code, message);
+  else ics_error_no_memory(e, lang); /* the child's, or ours: said as every command says it */
   ics_free(message);
   if (h.file_len != UINT32_MAX) {
     char *file = ics_strndup(p, file_len);
@@ -1304,6 +1308,14 @@ typedef struct {
   const char *db_path;
   writer_result *res;
 } writer_job;
+
+/* The writer could not be started (no memory to map, no process to fork: EAGAIN, EMFILE...). */
+static void writer_not_started(const char *output, int errnum, ics_lang lang, ics_error *err) {
+  ics_error e = {0};
+  ics_error_say(&e, lang, RMSG(R_WRITER_START), output, strerror(errnum));
+  ics_error_recode(&e, ics_code_from_errno(errnum));
+  ics_error_move(err, &e);
+}
 
 /* The work run apart: the whole report, its result left in the shared res. */
 static int writer_work(void *ctx) {
@@ -1336,13 +1348,13 @@ int ics_report_write(const ics_report_options *o, ics_errors *diags, ics_error *
   }
   writer_result *res = ics_shared_alloc(RESULT_BYTES);
   if (!res) {
-    ics_error_say(err, lang, RMSG(R_WRITER_START), o->output, strerror(errno));
+    writer_not_started(o->output, errno, lang, err);
     return -1;
   }
   writer_job job = {o, db_path, res};
   ics_apart_outcome outcome;
   if (ics_run_apart(writer_work, &job, &outcome) != 0) {
-    ics_error_say(err, lang, RMSG(R_WRITER_START), o->output, strerror(errno));
+    writer_not_started(o->output, errno, lang, err);
     ics_shared_free(res, RESULT_BYTES);
     return -1;
   }

@@ -26,30 +26,21 @@ ynode *ics_ld_open(loader *ld, const char *text, size_t len, const char **text_o
   if (!text) {
     size_t size;
     ics_code st = ics_read_file(ld->path, ICS_DEF_MAX_BYTES, &data, &size);
-    switch (st) {
-    case ICS_OK:
-      break;
-    case ICS_E_NOT_FOUND:
-      ics_errors_say(ld->diags, ld->lang, ld->path, 0, 0, MSG(M_CANNOT_READ),
-                    ics_msg(M_NOT_FOUND, ld->lang));
-      ld->failed = true;
-      return NULL;
-    case ICS_E_NOT_REGULAR:
-      ics_errors_say(ld->diags, ld->lang, ld->path, 0, 0, MSG(M_CANNOT_READ),
-                    ics_msg(M_NOT_REGULAR, ld->lang));
-      ld->failed = true;
-      return NULL;
-    case ICS_E_TOO_LARGE:
-      ics_errors_say(ld->diags, ld->lang, ld->path, 1, 1, MSG(M_TOO_LARGE), size,
-                    ICS_DEF_MAX_BYTES);
-      ld->failed = true;
-      return NULL;
-    case ICS_E_NO_MEMORY:
-      ics_errors_say(ld->diags, ld->lang, ld->path, 0, 0, MSG(M_NO_MEMORY));
-      ld->failed = true;
-      return NULL;
-    default:
-      ics_errors_say(ld->diags, ld->lang, ld->path, 0, 0, MSG(M_CANNOT_READ), strerror(errno));
+    if (st != ICS_OK) {
+      int e = errno;
+      ics_error problem = {0};
+      if (st == ICS_E_TOO_LARGE)
+        ics_error_say_at(&problem, ld->lang, ld->path, 1, 1, MSG(M_TOO_LARGE), size, ICS_DEF_MAX_BYTES);
+      else if (st == ICS_E_NO_MEMORY)
+        ics_error_no_memory(&problem, ld->lang);
+      else /* "cannot read the file: WHY", coded as what it is */
+        ics_error_say_at(&problem, ld->lang, ld->path, 0, 0, MSG(M_CANNOT_READ),
+                         st == ICS_E_NOT_FOUND     ? ics_msg(M_NOT_FOUND, ld->lang)
+                         : st == ICS_E_NOT_REGULAR ? ics_msg(M_NOT_REGULAR, ld->lang)
+                                                   : strerror(e));
+      ics_error_recode(&problem, st == ICS_E_IO ? ics_code_from_errno(e) : st);
+      ics_error_locate(&problem, ld->path, 0, 0);
+      ics_errors_add(ld->diags, &problem);
       ld->failed = true;
       return NULL;
     }

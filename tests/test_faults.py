@@ -29,6 +29,7 @@ what happened when it fails, the store or central database passes PRAGMA integri
 holds all or nothing of the interrupted work (compared with snapshots), and a rerun without
 the fault completes it. The binary runs without valgrind even under `meson test --setup
 valgrind`. Only the standard library: run with /usr/bin/python3."""
+import glob
 import hashlib
 import io
 import os
@@ -1250,6 +1251,51 @@ if SHIM:
     report_sweep("report, malloc #N fails and after", r_counts["malloc"],
                  lambda n: shim_env(malloc=n, sticky=1), LIBRARY, True, 1)
 print("report under allocation failures: %.0fs" % (time.time() - report_t0))
+
+
+
+# ---- 7. collect init from the definitions folder: every form or no store ------------------------
+# Memory running out while a definition file's kind is told once left that file out: the store
+# was made, exit 0, with two forms of three (the review of issue 14).
+def forms_in(store):
+    con = sqlite3.connect(store)
+    try:
+        return con.execute("SELECT count(*) FROM forms").fetchone()[0]
+    finally:
+        con.close()
+
+
+DIR_STORE = path("d.store")
+DIR_ARGS = ("collect", "init", "--store", DIR_STORE, "--site", "UBND Đức Hòa", "--surveyor",
+            "Surveyor Dir", "--round", "2013")
+r = run(*DIR_ARGS)
+check(r.returncode == 0, "collect init from the definitions: " + r.stderr)
+all_forms = forms_in(DIR_STORE)
+check(all_forms == 3, "collect init makes a store of the 3 shipped forms (%d)" % all_forms)
+
+
+def dir_init_fault(label, env, pattern):
+    for f in glob.glob(DIR_STORE + "*"):
+        os.remove(f)
+    r = run(*DIR_ARGS, env=env)
+    if not clean_exit(r, label):
+        return r
+    if r.returncode == 0:
+        check(forms_in(DIR_STORE) == all_forms, "%s: exit 0 with %d forms of %d" %
+              (label, forms_in(DIR_STORE), all_forms))
+    else:
+        clear_message(r, pattern, label)
+    return r
+
+
+sweep("collect init, own allocations", dir_init_fault, own, samples(10 ** 7, 200, 31), MEMORY)
+if SHIM:
+    for f in glob.glob(DIR_STORE + "*"):
+        os.remove(f)
+    r, init_counts = shim_counts(*DIR_ARGS)
+    print("collect init under the shim: %s" % init_counts)
+    sweep("collect init, malloc #N fails", dir_init_fault, lambda n: shim_env(malloc=n),
+          samples(init_counts["malloc"], 300, 29)[1:], MEMORY, False)
 
 
 shutil.rmtree(tmp)
