@@ -67,9 +67,7 @@ const ics_message ics_aggregator_messages[AG_MESSAGE_COUNT] = {ICS_AGGREGATOR_ME
 
 void ics_central_vsay(ics_central *c, ics_error *err, ics_code code, ics_aggregator_message id,
                       va_list ap) {
-  ics_message said = ics_aggregator_messages[id];
-  if (code != ICS_OK) said.code = code;
-  ics_error_vsay_at(err, c->lang, NULL, 0, 0, &said, ap);
+  ics_error_vsay_as(err, c->lang, code, NULL, 0, 0, &ics_aggregator_messages[id], ap);
 }
 
 int ics_central_say(ics_central *c, ics_error *err, ics_aggregator_message id, ...) {

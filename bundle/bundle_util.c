@@ -24,9 +24,7 @@ void ics_bundle_vsay(ics_error *err, ics_lang lang, ics_code code, const char *p
     ics_error_no_memory(err, lang); /* the same text, without allocating */
     return;
   }
-  ics_message m = ics_bundle_messages[id];
-  if (code != ICS_OK) m.code = code;
-  ics_error_vsay_at(err, lang, NULL, 0, 0, &m, ap);
+  ics_error_vsay_as(err, lang, code, NULL, 0, 0, &ics_bundle_messages[id], ap);
   if (prefix && *prefix) ics_error_prefix(err, "%s", prefix);
 }
 

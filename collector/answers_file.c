@@ -64,11 +64,12 @@ size_t ics_answers_read(const char *path, const ics_answers_options *options,
   } else if (status != ICS_OK) {
     int err = errno;
     ics_error e = {0};
-    ics_error_say_at(&e, b.lang, path, 0, 0, &ics_answers_messages[A_CANNOT_READ],
+    /* "cannot read the file: WHY", coded as what it is */
+    ics_error_say_as(&e, b.lang, status == ICS_E_IO ? ics_code_from_errno(err) : status, path, 0, 0,
+                     &ics_answers_messages[A_CANNOT_READ],
                      status == ICS_E_NOT_FOUND     ? msg(A_NOT_FOUND, b.lang)
                      : status == ICS_E_NOT_REGULAR ? msg(A_NOT_REGULAR, b.lang)
                                                    : strerror(err));
-    ics_error_recode(&e, status == ICS_E_IO ? ics_code_from_errno(err) : status);
     ics_errors_add(diags, &e);
   }
   if (status != ICS_OK) {

@@ -90,12 +90,25 @@ static void fill(ics_error *err, ics_lang lang, ics_code code, char *message, co
   err->column = column;
 }
 
-void ics_error_vsay_at(ics_error *err, ics_lang lang, const char *file, int line, int column,
-                       const ics_message *m, va_list ap) {
+void ics_error_vsay_as(ics_error *err, ics_lang lang, ics_code code, const char *file, int line,
+                       int column, const ics_message *m, va_list ap) {
   if (!err || err->code != ICS_OK) return;
   ics_buf b = {0};
   ics_buf_vprintf(&b, ics_message_text(m, lang), ap);
-  fill(err, lang, m->code, ics_buf_take(&b), file, line, column);
+  fill(err, lang, code != ICS_OK ? code : m->code, ics_buf_take(&b), file, line, column);
+}
+
+void ics_error_say_as(ics_error *err, ics_lang lang, ics_code code, const char *file, int line,
+                      int column, const ics_message *m, ...) {
+  va_list ap;
+  va_start(ap, m);
+  ics_error_vsay_as(err, lang, code, file, line, column, m, ap);
+  va_end(ap);
+}
+
+void ics_error_vsay_at(ics_error *err, ics_lang lang, const char *file, int line, int column,
+                       const ics_message *m, va_list ap) {
+  ics_error_vsay_as(err, lang, ICS_OK, file, line, column, m, ap);
 }
 
 void ics_error_say_at(ics_error *err, ics_lang lang, const char *file, int line, int column,
@@ -120,10 +133,6 @@ void ics_error_set(ics_error *err, ics_lang lang, ics_code code, const char *tex
     return;
   }
   fill(err, lang, code, ics_strdup(text ? text : ics_code_text(code, lang)), NULL, 0, 0);
-}
-
-void ics_error_recode(ics_error *err, ics_code code) {
-  if (err && err->code != ICS_OK && err->code != ICS_E_NO_MEMORY && code != ICS_OK) err->code = code;
 }
 
 void ics_error_locate(ics_error *err, const char *file, int line, int column) {

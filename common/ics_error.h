@@ -120,12 +120,15 @@ void ics_error_say_at(ics_error *err, ics_lang lang, const char *file, int line,
                       const ics_message *m, ...);
 void ics_error_vsay_at(ics_error *err, ics_lang lang, const char *file, int line, int column,
                        const ics_message *m, va_list ap);
+/* The same with the code the caller knows instead of the table's (ICS_OK: the table's): a
+ * "cannot read the file" that is a missing file, a full disk, a refusal. */
+void ics_error_vsay_as(ics_error *err, ics_lang lang, ics_code code, const char *file, int line,
+                       int column, const ics_message *m, va_list ap);
+void ics_error_say_as(ics_error *err, ics_lang lang, ics_code code, const char *file, int line,
+                      int column, const ics_message *m, ...);
 /* The same with a code and a message already made (a library's own message, e.g. SQLite's,
  * or a text that the caller composed); NULL text: the code's own. */
 void ics_error_set(ics_error *err, ics_lang lang, ics_code code, const char *text);
-/* Gives an error said with a general message the precise code the caller knows (a "cannot
- * read" that is a missing file); not when memory ran out meanwhile. */
-void ics_error_recode(ics_error *err, ics_code code);
 /* Out of memory, said without allocating. */
 void ics_error_no_memory(ics_error *err, ics_lang lang);
 /* Gives an error without a place one: the file, line and column where it happened. */

@@ -55,11 +55,9 @@ static int say_at(ics_error *err, ics_lang lang, const char *path, size_t line, 
 /* Says message id with the code of what failed (errno's, or the error it wraps) rather than
  * the table's, and returns -1. */
 static int say_as(ics_error *err, ics_lang lang, ics_code code, keys_message id, ...) {
-  ics_message m = messages[id];
-  m.code = code;
   va_list ap;
   va_start(ap, id);
-  ics_error_vsay_at(err, lang, NULL, 0, 0, &m, ap);
+  ics_error_vsay_as(err, lang, code, NULL, 0, 0, &messages[id], ap);
   va_end(ap);
   return -1;
 }

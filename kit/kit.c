@@ -99,9 +99,7 @@ static int no_memory(kctx *c) {
 /* Says id, whose one argument is strerror(errno), with errno's code; returns -1. */
 static int fail_errno(kctx *c, kit_message id) {
   int e = errno;
-  ics_message m = messages[id];
-  m.code = ics_code_from_errno(e);
-  ics_error_say(c->err, c->lang, &m, strerror(e));
+  ics_error_say_as(c->err, c->lang, ics_code_from_errno(e), NULL, 0, 0, &messages[id], strerror(e));
   return -1;
 }
 

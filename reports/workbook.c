@@ -1131,13 +1131,11 @@ static int collect_progress(progress *pg, const evaluation *ev, const char *targ
 
 /* Says why the output could not be begun or committed (errno). */
 static void output_failed(const char *output, int errnum, ics_lang lang, ics_error *err) {
-  ics_error e = {0};
-  if (errnum == ENOMEM) ics_error_say(&e, lang, RMSG(R_CANNOT_WRITE_MEMORY), output);
-  else if (ics_code_from_errno(errnum) == ICS_E_DISK_FULL)
-    ics_error_say(&e, lang, RMSG(R_CANNOT_WRITE_DISK), output, strerror(errnum));
-  else ics_error_say(&e, lang, RMSG(R_CANNOT_WRITE), output, strerror(errnum));
-  ics_error_recode(&e, ics_code_from_errno(errnum)); /* a refusal is one, not an I/O error */
-  ics_error_move(err, &e);
+  ics_code code = ics_code_from_errno(errnum); /* a refusal is one, not an I/O error */
+  if (code == ICS_E_NO_MEMORY) ics_error_say(err, lang, RMSG(R_CANNOT_WRITE_MEMORY), output);
+  else if (code == ICS_E_DISK_FULL)
+    ics_error_say(err, lang, RMSG(R_CANNOT_WRITE_DISK), output, strerror(errnum));
+  else ics_error_say_as(err, lang, code, NULL, 0, 0, RMSG(R_CANNOT_WRITE), output, strerror(errnum));
 }
 
 /* Some failures inside libxlsxwriter are not passed on by the call that met them (the index
@@ -1311,10 +1309,8 @@ typedef struct {
 
 /* The writer could not be started (no memory to map, no process to fork: EAGAIN, EMFILE...). */
 static void writer_not_started(const char *output, int errnum, ics_lang lang, ics_error *err) {
-  ics_error e = {0};
-  ics_error_say(&e, lang, RMSG(R_WRITER_START), output, strerror(errnum));
-  ics_error_recode(&e, ics_code_from_errno(errnum));
-  ics_error_move(err, &e);
+  ics_error_say_as(err, lang, ics_code_from_errno(errnum), NULL, 0, 0, RMSG(R_WRITER_START), output,
+                   strerror(errnum));
 }
 
 /* The work run apart: the whole report, its result left in the shared res. */

@@ -34,11 +34,11 @@ ynode *ics_ld_open(loader *ld, const char *text, size_t len, const char **text_o
       else if (st == ICS_E_NO_MEMORY)
         ics_error_no_memory(&problem, ld->lang);
       else /* "cannot read the file: WHY", coded as what it is */
-        ics_error_say_at(&problem, ld->lang, ld->path, 0, 0, MSG(M_CANNOT_READ),
+        ics_error_say_as(&problem, ld->lang, st == ICS_E_IO ? ics_code_from_errno(e) : st, ld->path,
+                         0, 0, MSG(M_CANNOT_READ),
                          st == ICS_E_NOT_FOUND     ? ics_msg(M_NOT_FOUND, ld->lang)
                          : st == ICS_E_NOT_REGULAR ? ics_msg(M_NOT_REGULAR, ld->lang)
                                                    : strerror(e));
-      ics_error_recode(&problem, st == ICS_E_IO ? ics_code_from_errno(e) : st);
       ics_error_locate(&problem, ld->path, 0, 0);
       ics_errors_add(ld->diags, &problem);
       ld->failed = true;

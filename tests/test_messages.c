@@ -160,6 +160,14 @@ static void check_error_type(void) {
   ics_free(text);
   ics_error_clear(&e);
   CHECK(e.code == ICS_OK && !e.message && !e.file);
+  ics_error_say_as(&e, ICS_EN, ICS_E_NOT_FOUND, "b.yaml", 0, 0, &first, 2); /* the caller's code */
+  ics_error_say_as(&e, ICS_EN, ICS_E_IO, NULL, 0, 0, &second);             /* the first stays */
+  CHECK(e.code == ICS_E_NOT_FOUND && strcmp(e.message, "line 2 is wrong") == 0 &&
+        strcmp(e.file, "b.yaml") == 0);
+  ics_error_clear(&e);
+  ics_error_say_as(&e, ICS_EN, ICS_OK, NULL, 0, 0, &second); /* ICS_OK: the table's code */
+  CHECK(e.code == ICS_E_IO);
+  ics_error_clear(&e);
 
   ics_alloc_fail_after(0);
   ics_error_say(&e, ICS_VI, &first, 1);
