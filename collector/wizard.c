@@ -105,23 +105,10 @@ static int save(wizard *w, ics_record_status status) {
 
 static void print_choices(wizard *w, const ics_field *f) {
   ics_wizard_io *io = w->io;
-  const ics_choice_list *list = f->choices;
-  size_t count = list->source == ICS_CHOICES_FORM ? list->count
-                 : list->source == ICS_CHOICES_DISTRICTS ? w->reg->district_count
-                                                         : w->reg->agency_count;
+  size_t count = ics_field_choice_count(f, w->reg);
   for (size_t i = 0; i < count; i++) {
-    const char *code, *label;
-    if (list->source == ICS_CHOICES_FORM) {
-      code = list->items[i].code;
-      label = ics_text_get(list->items[i].label, io->lang);
-    } else if (list->source == ICS_CHOICES_DISTRICTS) {
-      code = w->reg->districts[i].code;
-      label = ics_text_get(w->reg->districts[i].name, io->lang);
-    } else {
-      code = w->reg->agencies[i].code;
-      label = ics_text_get(w->reg->agencies[i].name, io->lang);
-    }
-    OUT(io, "  %2zu) %s [%s]\n", i + 1, label, code);
+    ics_choice c = ics_field_choice_at(f, w->reg, i);
+    OUT(io, "  %2zu) %s [%s]\n", i + 1, ics_text_get(c.label, io->lang), c.code);
   }
 }
 
@@ -129,13 +116,8 @@ static void print_choices(wizard *w, const ics_field *f) {
 static const char *choice_by_number(wizard *w, const ics_field *f, const char *word) {
   char *end;
   long n = strtol(word, &end, 10);
-  if (*end || end == word || n < 1) return NULL;
-  const ics_choice_list *list = f->choices;
-  size_t i = (size_t)n - 1;
-  if (list->source == ICS_CHOICES_FORM) return i < list->count ? list->items[i].code : NULL;
-  if (list->source == ICS_CHOICES_DISTRICTS)
-    return i < w->reg->district_count ? w->reg->districts[i].code : NULL;
-  return i < w->reg->agency_count ? w->reg->agencies[i].code : NULL;
+  if (*end || end == word || n < 1 || (size_t)n > ics_field_choice_count(f, w->reg)) return NULL;
+  return ics_field_choice_at(f, w->reg, (size_t)n - 1).code;
 }
 
 /* Turns "1 3" or "gender codes" into codes: numbers pick from the list. */

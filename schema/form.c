@@ -35,6 +35,22 @@ const ics_choice *ics_choice_find(const ics_choice_list *list, const char *code)
   return NULL;
 }
 
+size_t ics_field_choice_count(const ics_field *f, const ics_register *reg) {
+  const ics_choice_list *list = f->choices;
+  if (!list) return 0;
+  if (list->source == ICS_CHOICES_FORM) return list->count;
+  if (!reg) return 0;
+  return list->source == ICS_CHOICES_DISTRICTS ? reg->district_count : reg->agency_count;
+}
+
+ics_choice ics_field_choice_at(const ics_field *f, const ics_register *reg, size_t i) {
+  const ics_choice_list *list = f->choices;
+  if (list->source == ICS_CHOICES_FORM) return list->items[i];
+  if (list->source == ICS_CHOICES_DISTRICTS)
+    return (ics_choice){.code = reg->districts[i].code, .label = reg->districts[i].name};
+  return (ics_choice){.code = reg->agencies[i].code, .label = reg->agencies[i].name};
+}
+
 int ics_form_field_index(const ics_form *form, const char *name) {
   for (size_t i = 0; i < form->field_count; i++)
     if (!strcmp(form->fields[i].name, name)) return (int)i;

@@ -135,6 +135,10 @@ int ics_form_field_index(const ics_form *form, const char *name);
 /* The canonical text the hash is computed from (the caller frees it). */
 char *ics_form_canonical(const ics_form *form);
 const ics_choice *ics_choice_find(const ics_choice_list *list, const char *code);
+/* The choices a select field lists, whatever their source (register lists read the register:
+ * none without it), and the i-th of them (i < count) as code and label. */
+size_t ics_field_choice_count(const ics_field *f, const ics_register *reg);
+ics_choice ics_field_choice_at(const ics_field *f, const ics_register *reg, size_t i);
 
 /* ---- expressions -------------------------------------------------------------------------
  * Values are three-valued: ICS_V_EMPTY is "no answer" / "unknown". Strings point into the
