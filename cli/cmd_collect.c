@@ -351,6 +351,13 @@ static ics_wizard_io terminal(void) {
   return (ics_wizard_io){.in = stdin, .out = stderr, .lang = cli_lang};
 }
 
+/* Each record the wizard stores, on stdout for scripts (the wizard talks on stderr). */
+static void print_saved_id(void *ctx, const char *id) {
+  (void)ctx;
+  printf("%s\n", id);
+  fflush(stdout);
+}
+
 static int collect_fill(ics_store *store, const options *o) {
   if (o->positional_count != 1) {
     cli_error("cần đúng một BIỂU_MẪU (ví dụ: staff)", "give exactly one FORM (e.g. staff)");
@@ -369,20 +376,16 @@ static int collect_fill(ics_store *store, const options *o) {
   if (o->answers)
     return import_answers(store, form, o->answers, o->draft ? ICS_ANSWERS_DRAFT : ICS_ANSWERS_FULL,
                           NULL, NULL, o->draft ? ICS_DRAFT : ICS_FINALIZED);
+  /* how to come back to a draft, said when the surveyor quits */
+  ics_buf resume = {0};
+  ics_buf_printf(&resume, "ictsurvey collect fill --store %s %s%s", o->store, form->id,
+                 cli_lang == ICS_EN ? " --lang en" : "");
   ics_wizard_io io = terminal();
-  char draft[37], id[37] = "";
+  io.resume_command = resume.data;
   ics_error err = {0};
-  bool found;
-  if (ics_store_find_draft(store, form->id, draft, &found, &err)) return store_failed(&err);
-  const char *resume = NULL;
-  if (found) {
-    fprintf(stderr, cli_tr("Có phiếu nháp %s của biểu mẫu '%s'.\n", "There is a draft %s of the form '%s'.\n"),
-            draft, form->id);
-    if (ics_wizard_confirm(&io, cli_tr("Làm tiếp phiếu nháp này?", "Continue this draft?"), true)) resume = draft;
-  }
-  ics_wizard_result r = ics_wizard_run(store, form, resume, &io, id, &err);
+  ics_wizard_result r = ics_wizard_session(store, form, &io, print_saved_id, NULL, &err);
+  ics_buf_free(&resume);
   if (r == ICS_WIZARD_ERROR) return store_failed(&err);
-  if (id[0]) printf("%s\n", id);
   return EXIT_OK;
 }
 
@@ -413,11 +416,16 @@ static int collect_edit(ics_store *store, const options *o) {
     status = import_answers(store, rec->form, o->answers, ICS_ANSWERS_PATCH, rec, info.instance_id,
                             info.status);
   } else {
+    ics_buf resume = {0};
+    ics_buf_printf(&resume, "ictsurvey collect fill --store %s %s%s", o->store, rec->form->id,
+                   cli_lang == ICS_EN ? " --lang en" : "");
     ics_wizard_io io = terminal();
+    io.resume_command = resume.data;
     char id[37];
     status = ics_wizard_run(store, rec->form, info.instance_id, &io, id, &err) == ICS_WIZARD_ERROR
                  ? store_failed(&err)
                  : EXIT_OK;
+    ics_buf_free(&resume);
   }
   ics_record_free(rec);
   return status;

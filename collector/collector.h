@@ -177,6 +177,8 @@ typedef struct {
   FILE *in;   /* answers are read from it */
   FILE *out;  /* questions and messages */
   ics_lang lang;
+  const char *resume_command; /* the command that continues a draft, said on quitting; or NULL */
+  int columns, rows;          /* the screen's size; 0: the terminal's (80x25 when unknown) */
 } ics_wizard_io;
 
 typedef enum {
@@ -189,6 +191,13 @@ typedef enum {
  * record to edit). The record's id is written to id_out. */
 ics_wizard_result ics_wizard_run(ics_store *store, const ics_form *form, const char *instance_id,
                                  ics_wizard_io *io, char id_out[37], ics_error *err);
+/* A session of the wizard for one form: the form's drafts are listed by their titles to be
+ * continued, else a new record starts; after each finalized record the surveyor may go on to
+ * the next, with the answers the form carries over proposed. `saved` is told the id of each
+ * record stored (finalized or left as a draft). Ends when the surveyor quits or input ends. */
+ics_wizard_result ics_wizard_session(ics_store *store, const ics_form *form, ics_wizard_io *io,
+                                     void (*saved)(void *ctx, const char *id), void *ctx,
+                                     ics_error *err);
 /* Asks a yes/no question on the wizard's terminal; `fallback` when input ends. */
 bool ics_wizard_confirm(ics_wizard_io *io, const char *question, bool fallback);
 

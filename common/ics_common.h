@@ -153,6 +153,15 @@ bool ics_same_file(const char *a, const char *b);
 /* Whether users other than the owner may create or delete files in the folder. */
 bool ics_dir_open_to_others(const char *path);
 
+/* ---- the terminal ------------------------------------------------------------------------ */
+/* The size of the terminal a stream writes to, in columns and rows; false when it is not a
+ * terminal or the platform cannot tell (callers then assume 80x25). */
+bool ics_terminal_size(FILE *stream, int *columns, int *rows);
+/* Ctrl-C as an answer: while caught, Ctrl-C sets a flag instead of ending the program, and a
+ * read from the terminal in progress returns (as at end of input). on resets the flag. */
+void ics_interrupt_catch(bool on);
+bool ics_interrupted(void);
+
 /* An output written whole or not at all: the data goes to a temporary file beside the target
  * (TARGET.tmp-HOST-PID-XXXXXX; mode 0600, or the mode of the file it replaces), which
  * ics_output_commit syncs and renames over the target, so a failure or a kill leaves the old

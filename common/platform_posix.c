@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -506,3 +507,32 @@ bool ics_apart_said_since(long mark, char *line, size_t cap) {
   if (!line[0]) snprintf(line, cap, "?");
   return true;
 }
+
+/* ---- the terminal ------------------------------------------------------------------------- */
+bool ics_terminal_size(FILE *stream, int *columns, int *rows) {
+  struct winsize ws;
+  if (!stream || ioctl(fileno(stream), TIOCGWINSZ, &ws) != 0 || !ws.ws_col || !ws.ws_row)
+    return false;
+  *columns = ws.ws_col;
+  *rows = ws.ws_row;
+  return true;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
+
+void ics_interrupt_catch(bool on) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on ? on_interrupt : SIG_DFL;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0; /* no SA_RESTART: a read in progress returns */
+  sigaction(SIGINT, &sa, NULL);
+  if (on) interrupted = 0;
+}
+
+bool ics_interrupted(void) { return interrupted != 0; }

@@ -14,7 +14,7 @@
 static const char *const status_messages[ICS_CODE_COUNT][2] = {
     [ICS_OK] = {"Hợp lệ.", "Valid."},
     [ICS_E_NO_MEMORY] = {"Không đủ bộ nhớ.", "Out of memory."},
-    [ICS_E_NOT_INTEGER] = {"Cần nhập một số nguyên, ví dụ 25.", "Enter a whole number, e.g. 25."},
+    [ICS_E_NOT_INTEGER] = {"Cần nhập một số nguyên.", "Enter a whole number."},
     [ICS_E_INTEGER_RANGE] = {"Số quá lớn.", "The number is too large."},
     [ICS_E_NOT_NUMBER] = {"Cần nhập một số, ví dụ 3,5 hoặc 3.5.", "Enter a number, e.g. 3.5."},
     [ICS_E_NOT_BOOLEAN] = {"Trả lời có hoặc không (c/k).", "Answer yes or no (y/n)."},

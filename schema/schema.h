@@ -139,6 +139,14 @@ const ics_choice *ics_choice_find(const ics_choice_list *list, const char *code)
  * none without it), and the i-th of them (i < count) as code and label. */
 size_t ics_field_choice_count(const ics_field *f, const ics_register *reg);
 ics_choice ics_field_choice_at(const ics_field *f, const ics_register *reg, size_t i);
+/* The choice a person typed for a select field, among the choices offered (indexes as for
+ * ics_field_choice_at, in the order shown): its number in that list (1-based), its code in
+ * any case, or its label in either language in any case, with or without diacritics. Returns
+ * ICS_OK with *choice set, ICS_E_UNKNOWN_CHOICE when nothing matched or *matches > 1 choices
+ * did (the person must say which), or ICS_E_NO_MEMORY. */
+ics_code ics_choice_match(const ics_field *f, const ics_register *reg, const size_t *offered,
+                          size_t offered_count, const char *typed, size_t *choice,
+                          size_t *matches);
 
 /* ---- expressions -------------------------------------------------------------------------
  * Values are three-valued: ICS_V_EMPTY is "no answer" / "unknown". Strings point into the

@@ -110,10 +110,10 @@ draft_id = r.stdout.strip()
 values, status, _ = store_answers(store, draft_id)
 check(status == "draft" and values.get("person_id") == "LA-02", "draft kept: %s %s" % (status, values))
 check(values.get("full_name") == "Nguyễn Thị C", "NFD input stored as NFC: %r" % values.get("full_name"))
-resume = "\n".join(["y", "", "", "1", "1975", "794", "dept", "SO-TTTT", "civil_servant", "leader",
+resume = "\n".join(["1", "", "", "1", "1975", "794", "dept", "SO-TTTT", "civil_servant", "leader",
                     "y", "y", "dai_hoc", "advanced", "", "y", "y", "n", "", "x"]) + "\n"
 r = run("collect", "fill", "--store", store, "staff", "--lang", "en", stdin=resume)
-check(r.returncode == 0 and "Continue this draft?" in r.stderr, "resume offered: " + r.stderr[-1500:])
+check(r.returncode == 0 and "to continue a draft" in r.stderr, "resume offered: " + r.stderr[-1500:])
 check(r.stdout.strip() == draft_id, "resumed the same record")
 values, status, _ = store_answers(store, draft_id)
 check(status == "finalized" and values.get("agency") == "SO-TTTT" and values.get("cio_trained") == "0",
@@ -143,7 +143,7 @@ def wait_for(stream, text, timeout=20):
     return False
 
 
-check(wait_for(proc.stderr, "Continue this draft?"), "kill test: asked about the draft")
+check(wait_for(proc.stderr, "to continue a draft"), "kill test: asked about the drafts")
 proc.stdin.write(b"n\nLA-04\n-\n1\n")
 proc.stdin.flush()
 check(wait_for(proc.stderr, "Question 4/"), "kill test: reached question 4")
