@@ -284,7 +284,9 @@ static void print_help(wizard *w) {
       "  *      after a question: it must be answered\n"));
   say(io, "  ", "%s", text(io, "Câu có danh sách lựa chọn: gõ số thứ tự, mã (chữ hoa hay chữ thường đều được) hoặc tên lựa chọn, có dấu hay không dấu.",
                            "Questions with a list: type the number, the code (in any case) or the choice's name."));
-  if (io->resume_command) say(io, "  ", text(io, "Làm tiếp một bản nháp sau này bằng: %s", "Continue a draft later with: %s"), io->resume_command);
+  if (io->resume_command)
+    OUT(io, "%s\n    %s\n", text(io, "  Làm tiếp một bản nháp sau này bằng:", "  Continue a draft later with:"),
+        io->resume_command);
 }
 
 /* The start of a label, cut at a word boundary, for prompts that remind of the question. */
@@ -442,7 +444,6 @@ static const char *type_hint(const ics_field *f, const ics_wizard_io *io) {
   case ICS_DECIMAL: return text(io, "một số", "a number");
   case ICS_BOOLEAN: return text(io, "c = có, k = không", "y = yes, n = no");
   case ICS_DATE: return text(io, "ngày NNNN-TT-NN", "a date YYYY-MM-DD");
-  case ICS_SELECT_MULTIPLE: return text(io, "một hay nhiều, cách nhau bởi dấu phẩy", "one or more, separated by commas");
   default: return NULL;
   }
 }
@@ -517,6 +518,8 @@ static step ask(wizard *w, int i) {
     else say(io, "  ", "%s", text(io, "(Không có lựa chọn nào phù hợp với các câu trả lời trước: gõ < để quay lại sửa chúng.)",
                                   "(No choice fits the earlier answers: type < to go back and change them.)"));
   }
+  if (f->type == ICS_SELECT_MULTIPLE)
+    say(io, "  ", "%s", text(io, "(chọn một hay nhiều, cách nhau bởi dấu phẩy)", "(choose one or more, separated by commas)"));
   if (w->carried[i]) say(io, "  ", "%s", text(io, "(câu trả lời trong [ ] lấy từ bản ghi trước; Enter để giữ)",
                                                "(the answer in [ ] comes from the previous record; Enter keeps it)"));
   char reminder[SHORT_LABEL * 4 + 8];
@@ -527,11 +530,20 @@ static step ask(wizard *w, int i) {
     const char *th = type_hint(f, io);
     char range[32] = "";
     if (f->choices && count) snprintf(range, sizeof range, count == 1 ? "1" : "1–%zu", count);
-    OUT(io, "  %s", reminder);
-    if (th || range[0])
-      OUT(io, " (%s%s%s)", range, range[0] && th ? "; " : "", th ? th : "");
-    if (shown && *shown) OUT(io, " [%s]", shown);
-    OUT(io, "> ");
+    ics_buf prompt = {0};
+    ics_buf_printf(&prompt, "  %s", reminder);
+    if (th || range[0]) ics_buf_printf(&prompt, " (%s%s%s)", range, range[0] && th ? "; " : "", th ? th : "");
+    int columns, rows;
+    screen_size(io, &columns, &rows);
+    if (shown && *shown && prompt.data &&
+        cells(prompt.data, prompt.len) + cells(shown, strlen(shown)) + 6 > (size_t)columns) {
+      say(io, "  ", "[%s]", shown); /* too long for the prompt line: above it */
+      ics_buf_puts(&prompt, " [ ]");
+    } else if (shown && *shown) {
+      ics_buf_printf(&prompt, " [%s]", shown);
+    }
+    OUT(io, "%s> ", prompt.data ? prompt.data : "");
+    ics_buf_free(&prompt);
     ics_free(shown);
     fflush(io->out);
     if (!read_line(io, line, sizeof line)) {
@@ -662,8 +674,8 @@ static int review(wizard *w) {
     ics_free(shown);
   }
   for (;;) {
-    OUT(io, "%s", text(io, "Gõ số câu để sửa, 'x' để hoàn tất, '<' để quay lại, ':q' để lưu và thoát> ",
-                     "Type a question's number to change it, 'x' to finalize, '<' to go back, ':q' to save and quit> "));
+    OUT(io, "%s", text(io, "Số câu để sửa · x hoàn tất · < quay lại · :q lưu và thoát> ",
+                     "Question number to change · x finalize · < back · :q save and quit> "));
     fflush(io->out);
     char line[64];
     if (!read_line(io, line, sizeof line) || !strcmp(line, ":q")) return REVIEW_QUIT;
@@ -713,8 +725,8 @@ static void say_quit(wizard *w) {
   if (w->opened == OPENED_FINAL)
     say(io, "", "%s", text(io, "Bản ghi chưa đầy đủ nên được lưu thành nháp; bản hoàn tất trước đó vẫn là bản được gửi đi cho đến khi bạn hoàn tất lại.",
                            "The record is incomplete, so it was saved as a draft; its earlier finalized version is the one exported until you finalize it again."));
-  if (io->resume_command)
-    say(io, "", text(io, "Làm tiếp bằng: %s", "Continue with: %s"), io->resume_command);
+  if (io->resume_command) /* on a line of its own, never wrapped: it is copied as it is */
+    OUT(io, "%s\n  %s\n", text(io, "Làm tiếp bằng:", "Continue with:"), io->resume_command);
 }
 
 /* Finalizes the record when it is complete and valid; else says what is missing. Returns 1
@@ -971,8 +983,8 @@ static int choose_draft(ics_store *store, const ics_form *form, ics_wizard_io *i
     }
     char line[64];
     for (;;) {
-      OUT(io, text(io, "Gõ số (1–%zu) để làm tiếp bản nháp, Enter để nhập bản ghi mới, ':q' để thoát> ",
-                   "Type a number (1–%zu) to continue a draft, Enter for a new record, ':q' to quit> "), d.count);
+      OUT(io, text(io, "Số bản nháp (1–%zu) để làm tiếp · Enter: bản ghi mới · :q thoát> ",
+                   "Draft number (1–%zu) to continue · Enter: new record · :q quit> "), d.count);
       fflush(io->out);
       if (!read_line(io, line, sizeof line) || !strcmp(line, ":q")) {
         answer = 2;
