@@ -95,9 +95,6 @@ int ics_store_find_key(ics_store *store, const char *form_id, const char *key,
                        const char *except_id, char found_id[37], bool *found, ics_error *err);
 /* Whether the store holds any record of a form. */
 int ics_store_has_records(ics_store *store, const char *form_id, bool *has, ics_error *err);
-/* The newest draft of a form, if any (*found tells). */
-int ics_store_find_draft(ics_store *store, const char *form_id, char found_id[37], bool *found,
-                         ics_error *err);
 
 /* Calls visit for the newest revision of every record, ordered by form then instance id. A
  * visitor returns 0 to go on; anything else stops the listing, which then fails: the visitor

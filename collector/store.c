@@ -734,20 +734,6 @@ int ics_store_has_records(ics_store *s, const char *form_id, bool *has, ics_erro
   return rc;
 }
 
-int ics_store_find_draft(ics_store *s, const char *form_id, char found_id[37], bool *found,
-                         ics_error *err) {
-  static const char sql[] =
-      "SELECT instance_id FROM records WHERE form_id = ?1 AND status = 'draft' AND " NEWEST
-      " ORDER BY updated_at DESC, instance_id LIMIT 1";
-  *found = false;
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) return db_error(s->db, s->lang, err);
-  sqlite3_bind_text(st, 1, form_id, -1, SQLITE_STATIC);
-  int rc = step_instance_id(s, st, found_id, found, err);
-  sqlite3_finalize(st);
-  return rc;
-}
-
 int ics_store_list(ics_store *s, ics_store_visitor visit, void *ctx, ics_error *err) {
   static const char sql[] =
       "SELECT instance_id, revision, form_id, status, created_at, updated_at, natural_key"

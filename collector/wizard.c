@@ -223,9 +223,22 @@ static int first_pending(const wizard *w) {
   return -1;
 }
 
-/* Writes a change: the first creates the record (or, for a record already finalized or void,
- * its next revision); later ones update that revision. A finalized record being edited stays
- * finalized while it is valid, and becomes a draft only when a change leaves it incomplete. */
+/* Stores the record: the first time creates it (or, for a record already finalized, its next
+ * revision); later times update that revision. */
+static int store_record(wizard *w, ics_record_status status) {
+  int rc;
+  if (!w->id[0]) rc = ics_store_add(w->store, w->rec, status, w->id, w->err);
+  else if (w->opened != OPENED_DRAFT && !w->stored) rc = ics_store_revise(w->store, w->id, w->rec, status, w->err);
+  else rc = ics_store_update(w->store, w->id, w->rec, status, w->err);
+  if (rc) return -1;
+  w->stored = true;
+  w->stored_status = status;
+  return 0;
+}
+
+/* Writes a change. A finalized record being edited stays finalized while it is valid, and
+ * becomes a draft only when a change leaves it incomplete (its finalized revision is still the
+ * one exported). */
 static int save_change(wizard *w) {
   ics_errors v = {0};
   int flags = ICS_CHECK_CLEAR_IRRELEVANT | (w->opened == OPENED_FINAL ? 0 : ICS_CHECK_PARTIAL);
@@ -236,14 +249,7 @@ static int save_change(wizard *w) {
     return -1;
   }
   ics_record_status status = w->opened == OPENED_FINAL && st == ICS_OK ? ICS_FINALIZED : ICS_DRAFT;
-  int rc;
-  if (!w->id[0]) rc = ics_store_add(w->store, w->rec, status, w->id, w->err);
-  else if (w->opened != OPENED_DRAFT && !w->stored) rc = ics_store_revise(w->store, w->id, w->rec, status, w->err);
-  else rc = ics_store_update(w->store, w->id, w->rec, status, w->err);
-  if (rc) return -1;
-  w->stored = true;
-  w->stored_status = status;
-  return recheck(w);
+  return store_record(w, status) ? -1 : recheck(w);
 }
 
 /* After a change to field i: the other answers it made invalid, which will be asked again. */
@@ -758,11 +764,7 @@ static int finalize(wizard *w) {
                      "\nNothing changed; the record %s stays finalized."), w->id);
     return 1;
   }
-  int rc;
-  if (!w->id[0]) rc = ics_store_add(w->store, w->rec, ICS_FINALIZED, w->id, w->err);
-  else if (w->opened != OPENED_DRAFT && !w->stored) rc = ics_store_revise(w->store, w->id, w->rec, ICS_FINALIZED, w->err);
-  else rc = ics_store_update(w->store, w->id, w->rec, ICS_FINALIZED, w->err);
-  if (rc) return -1;
+  if (store_record(w, ICS_FINALIZED)) return -1;
   say(io, "", text(io, "\nĐã hoàn tất và lưu bản ghi %s.", "\nFinalized and saved record %s."), w->id);
   return 1;
 }
