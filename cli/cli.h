@@ -63,6 +63,8 @@ const char *cli_no_memory_text(void);
 
 int cmd_check(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
+/* `collect serve` (cmd_serve.c), called by cmd_collect. */
+int cmd_collect_serve(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_export(int argc, char **argv);

@@ -517,6 +517,7 @@ int cmd_collect(int argc, char **argv) {
     fputs(cli_tr(help_vi, help_en), argc < 2 ? stderr : stdout);
     return argc < 2 ? EXIT_USAGE : EXIT_OK;
   }
+  if (!strcmp(argv[1], "serve")) return cmd_collect_serve(argc, argv);
   static const char *const commands[] = {"init", "fill", "edit", "void", "list", "export", "set-key",
                                          "update"};
   size_t which = 0;

@@ -161,6 +161,16 @@ bool ics_terminal_size(FILE *stream, int *columns, int *rows);
  * read from the terminal in progress returns (as at end of input). on resets the flag. */
 void ics_interrupt_catch(bool on);
 bool ics_interrupted(void);
+/* Waits (while ics_interrupt_catch is on) until Ctrl-C is pressed. */
+void ics_interrupt_wait(void);
+
+/* ---- the local web server's seams ------------------------------------------------------------ */
+/* Writes into out[0..cap) the socket address 127.0.0.1:port (a struct sockaddr_in on POSIX);
+ * returns its length, 0 when cap is too small. */
+size_t ics_loopback_address(uint16_t port, void *out, size_t cap);
+/* Opens url in the default browser, not waiting for it (xdg-open on POSIX, its output
+ * silenced). 0, or -1 with errno when the browser could not be started. */
+int ics_open_browser(const char *url);
 
 /* An output written whole or not at all: the data goes to a temporary file beside the target
  * (TARGET.tmp-HOST-PID-XXXXXX; mode 0600, or the mode of the file it replaces), which

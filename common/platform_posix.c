@@ -3,7 +3,10 @@
 #define _GNU_SOURCE /* memfd_create; realpath */
 #include "ics_common.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <spawn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -536,3 +539,41 @@ void ics_interrupt_catch(bool on) {
 }
 
 bool ics_interrupted(void) { return interrupted != 0; }
+
+void ics_interrupt_wait(void) {
+  /* a signal may reach another thread than this one: look at the flag often */
+  struct timespec pause = {0, 100 * 1000 * 1000};
+  while (!interrupted) nanosleep(&pause, NULL);
+}
+
+/* ---- the local web server's seams ------------------------------------------------------------ */
+size_t ics_loopback_address(uint16_t port, void *out, size_t cap) {
+  struct sockaddr_in sa;
+  if (cap < sizeof sa) return 0;
+  memset(&sa, 0, sizeof sa);
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  memcpy(out, &sa, sizeof sa);
+  return sizeof sa;
+}
+
+extern char **environ;
+
+int ics_open_browser(const char *url) {
+  posix_spawn_file_actions_t actions;
+  if (posix_spawn_file_actions_init(&actions)) return -1;
+  /* the first line of stdout is the server's address: the opener writes nowhere */
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  char *argv[] = {"xdg-open", (char *)url, NULL};
+  pid_t pid;
+  int rc = posix_spawnp(&pid, "xdg-open", &actions, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc) {
+    errno = rc;
+    return -1;
+  }
+  return 0; /* the child is reaped when the program ends */
+}

@@ -13,7 +13,9 @@
 #include "reports.h"
 #include "evaluate.h"
 #include "ics_yaml.h"
+#include "web.h"
 
+#include "web.h"
 #include "ics_yaml.h"
 #include "evaluate.h"
 #include "reports.h"

@@ -1,0 +1,102 @@
+/* cmd_serve.c - `ictsurvey collect serve`: the collector in a web browser (web/web.h). Prints
+ * the address with its token as the first line of stdout, opens the browser, and serves
+ * until Ctrl-C. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "collector.h"
+#include "web.h"
+
+static const char help_vi[] =
+    "Cách dùng: ictsurvey collect serve --store KHO [--port CỔNG] [--no-browser] [--lang vi|en]\n"
+    "\n"
+    "Mở các biểu mẫu của kho trong trình duyệt web, chỉ trên máy này (127.0.0.1). Dòng đầu\n"
+    "tiên in ra là địa chỉ cần mở (có mã truy cập); trình duyệt được mở sẵn, trừ khi có\n"
+    "--no-browser. Mỗi câu trả lời được lưu vào kho ngay khi nhập. Ctrl-C để dừng.\n"
+    "\n"
+    "  --port CỔNG    Cổng (mặc định: một cổng còn trống).\n"
+    "  --no-browser   Không mở trình duyệt.\n"
+    "  --lang vi|en   Ngôn ngữ của trang (mặc định vi).\n";
+
+static const char help_en[] =
+    "Usage: ictsurvey collect serve --store STORE [--port N] [--no-browser] [--lang vi|en]\n"
+    "\n"
+    "Open the store's forms in a web browser, on this PC only (127.0.0.1). The first line\n"
+    "printed is the address to open (with its access token); the browser is opened unless\n"
+    "--no-browser. Every answer is saved in the store as it is given. Ctrl-C stops it.\n"
+    "\n"
+    "  --port N       The port (default: a free one).\n"
+    "  --no-browser   Do not open the browser.\n"
+    "  --lang vi|en   The pages' language (default vi).\n";
+
+int cmd_collect_serve(int argc, char **argv) {
+  const char *store_path = NULL, *port_text = NULL;
+  bool browser = true;
+  for (int i = 2; i < argc; i++) {
+    int r = cli_common_option(argc, argv, &i, help_vi, help_en);
+    if (r == 3) continue;
+    if (r >= 0) return r;
+    static const char *const names[] = {"--store", "--port"};
+    const char **const slots[] = {&store_path, &port_text};
+    r = cli_options_value(argc, argv, &i, names, slots, 2);
+    if (r < 0) return EXIT_USAGE;
+    if (r == 1) continue;
+    if (!strcmp(argv[i], "--no-browser")) {
+      browser = false;
+    } else {
+      cli_error("không hiểu '%s' (xem 'ictsurvey collect serve --help')",
+                "unexpected '%s' (see 'ictsurvey collect serve --help')", argv[i]);
+      return EXIT_USAGE;
+    }
+  }
+  if (!store_path) {
+    cli_error("cần --store KHO (tệp kho dữ liệu)", "--store STORE is required (the store file)");
+    return EXIT_USAGE;
+  }
+  long port = 0;
+  if (port_text) {
+    char *end;
+    port = strtol(port_text, &end, 10);
+    if (!*port_text || *end || port < 1 || port > 65535) {
+      cli_error("cổng '%s' không hợp lệ: cần một số từ 1 đến 65535",
+                "invalid port '%s': give a number from 1 to 65535", port_text);
+      return EXIT_USAGE;
+    }
+  }
+  ics_error err = {0};
+  ics_store *store = ics_store_open(store_path, cli_lang, &err);
+  if (!store) {
+    cli_print_error(&err);
+    ics_error_clear(&err);
+    return EXIT_FAIL;
+  }
+  ics_interrupt_catch(true); /* before the server's thread starts: it inherits the handler */
+  ics_web_options opts = {.store = store, .lang = cli_lang, .port = (uint16_t)port};
+  ics_web *web = ics_web_start(&opts, &err);
+  if (!web) {
+    cli_print_error(&err);
+    ics_error_clear(&err);
+    ics_interrupt_catch(false);
+    ics_store_close(store);
+    return EXIT_FAIL;
+  }
+  printf("%s\n", ics_web_url(web));
+  fflush(stdout);
+  fprintf(stderr, cli_tr("Đang mở kho '%s' trong trình duyệt. Nhấn Ctrl-C để dừng.\n",
+                         "Serving the store '%s' in the browser. Press Ctrl-C to stop.\n"),
+          store_path);
+  if (browser && ics_open_browser(ics_web_url(web)))
+    fputs(cli_tr("Không mở được trình duyệt: hãy mở địa chỉ ở dòng trên.\n",
+                 "Could not open the browser: open the address on the line above.\n"),
+          stderr);
+  ics_interrupt_wait();
+  ics_web_stop(web);
+  ics_interrupt_catch(false);
+  ics_store_close(store);
+  fputs(cli_tr("Đã dừng; mọi câu trả lời đã được lưu trong kho.\n",
+               "Stopped; every answer is saved in the store.\n"),
+        stderr);
+  return EXIT_OK;
+}

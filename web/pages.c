@@ -1,0 +1,222 @@
+/* pages.c - the pages of `collect serve` as HTML: the layout (assets/page.html) around the
+ * home page (the store, a new record per form, every record with its status) and, in
+ * record.c, a record's page. Every text that comes from the store, a form or the request is
+ * escaped. */
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "web_private.h"
+
+const char *ics_web_tr(const ics_web_page *page, const char *vi, const char *en) {
+  return page->lang == ICS_EN ? en : vi;
+}
+
+const char *ics_web_lang_name(ics_lang lang) { return lang == ICS_EN ? "en" : "vi"; }
+
+const char *ics_web_status_words(ics_record_status status, ics_lang lang) {
+  static const char *const words[3][2] = {
+      {"nháp", "draft"}, {"đã hoàn tất", "finalized"}, {"đã hủy", "void"}};
+  return words[status][lang == ICS_EN];
+}
+
+char *ics_web_record_title(const ics_record *rec, const ics_register *reg, ics_lang lang) {
+  /* its natural key, for now: the form's record_title fields replace it */
+  (void)reg, (void)lang;
+  const char *key = rec->values[rec->form->key];
+  return ics_strdup(key ? key : "");
+}
+
+void ics_web_layout(ics_buf *b, const ics_web_page *page, const char *title, const char *path,
+                    const char *body) {
+  ics_buf t = {0}, nav = {0}, home = {0};
+  ics_html_escape(&t, title);
+  ics_lang other = page->lang == ICS_EN ? ICS_VI : ICS_EN;
+  ics_buf_printf(&home, "/?lang=%s", ics_web_lang_name(page->lang));
+  ics_buf_printf(&nav, "<a href=\"%s%slang=%s\" hreflang=\"%s\" lang=\"%s\">%s</a>", path,
+                 strchr(path, '?') ? "&amp;" : "?", ics_web_lang_name(other),
+                 ics_web_lang_name(other), ics_web_lang_name(other),
+                 other == ICS_EN ? "English" : "Tiếng Việt");
+  const char *keys[] = {"lang", "title", "home", "nav", "skip", "body"};
+  const char *values[] = {ics_web_lang_name(page->lang), t.data ? t.data : "",
+                          home.data ? home.data : "", nav.data ? nav.data : "",
+                          ics_web_tr(page, "Tới nội dung chính", "Skip to content"), body};
+  ics_html_template(b, "page.html", keys, values, sizeof keys / sizeof *keys);
+  if (t.failed || nav.failed || home.failed) b->failed = true;
+  ics_buf_free(&t);
+  ics_buf_free(&nav);
+  ics_buf_free(&home);
+}
+
+/* ---- the home page ------------------------------------------------------------------------- */
+typedef struct {
+  ics_record_info info;
+  char *key;
+  char *title;
+} listed;
+
+typedef struct {
+  ics_store *store;
+  ics_lang lang;
+  const char *search; /* folded, or NULL */
+  listed *items;
+  size_t count, cap;
+} listing;
+
+/* Text folded for search: case and diacritics set aside. NULL when out of memory. */
+static char *fold(const char *s) {
+  utf8proc_uint8_t *out = NULL;
+  utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &out,
+                                    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+                                        UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK);
+  if (n < 0) return ics_strdup(s); /* not UTF-8 (never from the store): as it is */
+  for (utf8proc_uint8_t *p = out; *p; p++) /* đ has no mark to strip: folded by hand */
+    if (p[0] == 0xC4 && p[1] == 0x91) p[0] = 'd', memmove(p + 1, p + 2, strlen((char *)p + 2) + 1);
+  char *copy = ics_strdup((char *)out);
+  free(out);
+  return copy;
+}
+
+static bool matches(const char *search, const char *text) {
+  char *folded = fold(text);
+  bool found = folded && strstr(folded, search);
+  ics_free(folded);
+  return found;
+}
+
+static int collect(void *ctx, const ics_record_info *info, const char *key, ics_error *err) {
+  listing *l = ctx;
+  ics_record *rec = NULL;
+  ics_record_info full;
+  if (ics_store_get(l->store, info->instance_id, &rec, &full, err)) return -1;
+  char *title = ics_web_record_title(rec, ics_store_register(l->store), l->lang);
+  ics_record_free(rec);
+  char *k = ics_strdup(key);
+  if (!title || !k) goto no_memory;
+  if (l->search && !matches(l->search, key) && !matches(l->search, title) &&
+      !strstr(info->instance_id, l->search)) {
+    ics_free(title);
+    ics_free(k);
+    return 0;
+  }
+  if (l->count == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 32;
+    listed *grown = ics_realloc(l->items, cap * sizeof *grown);
+    if (!grown) goto no_memory;
+    l->items = grown;
+    l->cap = cap;
+  }
+  l->items[l->count++] = (listed){.info = *info, .key = k, .title = title};
+  return 0;
+no_memory:
+  ics_free(title);
+  ics_free(k);
+  ics_error_no_memory(err, l->lang);
+  return -1;
+}
+
+/* Drafts first, then finalized, then void records; the latest change first within each. */
+static int compare_listed(const void *pa, const void *pb) {
+  const listed *a = pa, *b = pb;
+  if (a->info.status != b->info.status) return (int)a->info.status - (int)b->info.status;
+  return strcmp(b->info.updated_at, a->info.updated_at);
+}
+
+/* "2026-12-03 07:32" of a stored UTC time. */
+static void when(ics_buf *b, const char *utc) {
+  ics_buf_printf(b, "<time datetime=\"%s\">%.10s %.5s</time>", utc, utc, utc + 11);
+}
+
+int ics_web_home(const ics_web_page *page, const char *search, ics_buf *out, ics_error *err) {
+  ics_store *store = page->store;
+  const char *lang = ics_web_lang_name(page->lang);
+  listing l = {.store = store, .lang = page->lang};
+  char *folded = search && *search ? fold(search) : NULL;
+  l.search = folded;
+  int rc = ics_store_list(store, collect, &l, err);
+  if (!rc && l.count) qsort(l.items, l.count, sizeof *l.items, compare_listed);
+  ics_buf b = {0};
+  ics_buf_printf(&b, "<h1>%s</h1>\n<dl class=\"facts\">\n<div><dt>%s</dt><dd>",
+                 ics_web_tr(page, "Phiếu khảo sát nhân lực CNTT", "IT workforce survey"),
+                 ics_web_tr(page, "Nơi khảo sát", "Site"));
+  ics_html_escape(&b, ics_store_site(store));
+  ics_buf_printf(&b, "</dd></div>\n<div><dt>%s</dt><dd>", ics_web_tr(page, "Người khảo sát", "Surveyor"));
+  ics_html_escape(&b, ics_store_surveyor(store));
+  ics_buf_printf(&b, "</dd></div>\n<div><dt>%s</dt><dd>%d</dd></div>\n</dl>\n",
+                 ics_web_tr(page, "Đợt khảo sát", "Survey round"), ics_store_round(store));
+
+  ics_buf_printf(&b, "<section aria-labelledby=\"new-heading\">\n<h2 id=\"new-heading\">%s</h2>\n<ul class=\"forms\">\n",
+                 ics_web_tr(page, "Nhập phiếu mới", "New record"));
+  for (size_t i = 0; i < ics_store_form_count(store); i++) {
+    const ics_form *f = ics_store_form_at(store, i);
+    ics_buf_puts(&b, "<li><a class=\"button\" data-action=\"new\" data-form=\"");
+    ics_html_escape(&b, f->id);
+    ics_buf_puts(&b, "\" href=\"/new/");
+    ics_html_escape(&b, f->id);
+    ics_buf_printf(&b, "?lang=%s\">", lang);
+    ics_html_escape(&b, ics_text_get(f->title, page->lang));
+    ics_buf_puts(&b, "</a></li>\n");
+  }
+  ics_buf_puts(&b, "</ul>\n</section>\n");
+
+  ics_buf_printf(&b, "<section aria-labelledby=\"records-heading\">\n<h2 id=\"records-heading\">%s</h2>\n",
+                 ics_web_tr(page, "Các phiếu đã nhập", "Records"));
+  ics_buf_printf(&b, "<form class=\"search\" role=\"search\" method=\"get\" action=\"/\">\n"
+                     "<label for=\"search\">%s</label>\n"
+                     "<input type=\"search\" id=\"search\" name=\"q\" value=\"",
+                 ics_web_tr(page, "Tìm phiếu (khóa, tên):", "Find a record (key, title):"));
+  ics_html_escape(&b, search);
+  ics_buf_printf(&b, "\" data-filter=\"records\">\n<input type=\"hidden\" name=\"lang\" value=\"%s\">\n"
+                     "<button type=\"submit\">%s</button>\n</form>\n",
+                 lang, ics_web_tr(page, "Tìm", "Search"));
+  if (!l.count) {
+    ics_buf_printf(&b, "<p class=\"empty\">%s</p>\n",
+                   search && *search ? ics_web_tr(page, "Không có phiếu nào khớp.", "No record matches.")
+                                     : ics_web_tr(page, "Chưa có phiếu nào: hãy chọn một biểu mẫu ở trên.",
+                                                  "No records yet: choose a form above."));
+  } else {
+    ics_buf_printf(&b, "<table class=\"records\" id=\"records\">\n<thead><tr><th scope=\"col\">%s</th>"
+                       "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                       "<th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+                   ics_web_tr(page, "Khóa", "Key"), ics_web_tr(page, "Tên", "Title"),
+                   ics_web_tr(page, "Biểu mẫu", "Form"), ics_web_tr(page, "Trạng thái", "Status"),
+                   ics_web_tr(page, "Sửa lúc (UTC)", "Changed (UTC)"));
+  }
+  for (size_t i = 0; i < l.count; i++) {
+    const listed *it = &l.items[i];
+    const char *status = ics_record_status_name(it->info.status);
+    const ics_form *f = ics_store_form(store, it->info.form_id);
+    ics_buf_printf(&b, "<tr data-instance=\"%s\" data-status=\"%s\"><td><a href=\"/record/%s?lang=%s\">",
+                   it->info.instance_id, status, it->info.instance_id, lang);
+    ics_html_escape(&b, *it->key ? it->key : ics_web_tr(page, "(chưa có khóa)", "(no key yet)"));
+    ics_buf_puts(&b, "</a></td><td>");
+    ics_html_escape(&b, it->title);
+    ics_buf_puts(&b, "</td><td>");
+    ics_html_escape(&b, f ? ics_text_get(f->title, page->lang) : it->info.form_id);
+    ics_buf_printf(&b, "</td><td><span class=\"status status-%s\">%s</span></td><td>", status,
+                   ics_web_status_words(it->info.status, page->lang));
+    when(&b, it->info.updated_at);
+    ics_buf_puts(&b, "</td></tr>\n");
+  }
+  if (l.count) ics_buf_puts(&b, "</tbody>\n</table>\n");
+  ics_buf_puts(&b, "</section>\n");
+  for (size_t i = 0; i < l.count; i++) {
+    ics_free(l.items[i].key);
+    ics_free(l.items[i].title);
+  }
+  ics_free(l.items);
+  ics_free(folded);
+  if (rc) {
+    ics_buf_free(&b);
+    return -1;
+  }
+  ics_web_layout(out, page, ics_web_tr(page, "Phiếu khảo sát – trang chính", "Survey – home"),
+                 "/", b.data ? b.data : "");
+  bool failed = b.failed || out->failed;
+  ics_buf_free(&b);
+  if (failed) {
+    ics_error_no_memory(err, page->lang);
+    return -1;
+  }
+  return 0;
+}
