@@ -13,7 +13,7 @@ import subprocess
 import sys
 import urllib.parse
 
-from support import ICTSURVEY, check, finish, path
+from support import ICTSURVEY, check, fill, finish, path, run, staff, yaml_of
 
 URL_LINE = re.compile(r"^http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]{64})\n$")
 
@@ -135,5 +135,105 @@ def test_core():
     check(r.returncode == 1 and not r.stdout, "a missing store: status 1, no address")
 
 
+class Page(html.parser.HTMLParser):
+    """Every element with its attributes and the text inside it; checks that every element
+    that needs one is closed, in order (the page is well formed HTML5)."""
+
+    VOID = {"meta", "link", "input", "br", "img", "hr", "source", "area", "base", "col", "wbr"}
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.elements, self.open, self.errors, self.doctype = [], [], [], False
+        self.feed(text)
+        self.close()
+        if self.open:
+            self.errors.append("left open: %s" % [e["tag"] for e in self.open])
+
+    def handle_decl(self, decl):
+        self.doctype = self.doctype or decl.lower() == "doctype html"
+
+    def handle_starttag(self, tag, attrs):
+        e = {"tag": tag, "attrs": dict(attrs), "text": ""}
+        self.elements.append(e)
+        if tag not in self.VOID:
+            self.open.append(e)
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open[-1]["tag"] != tag:
+            self.errors.append("</%s> closes %s" % (tag, self.open[-1]["tag"] if self.open else "nothing"))
+            return
+        self.open.pop()
+
+    def handle_data(self, data):
+        for e in self.open:
+            e["text"] += data
+
+    def find(self, **attrs):
+        return [e for e in self.elements
+                if all(e["attrs"].get(k.replace("_", "-")) == v for k, v in attrs.items())]
+
+
+def answers_file(name, records):
+    f = path(name)
+    with open(f, "w", encoding="utf-8") as fh:
+        fh.write(yaml_of(records))
+    return f
+
+
+# ---- the home page -------------------------------------------------------------------------------
+def test_home():
+    store = init_store("home.db", site="Xã <Hòa> & \"An\"", surveyor="Nguyễn Văn Bình")
+    done = fill(store, "staff", [staff("P-001"), staff("P-002")])
+    r = run("collect", "fill", "--store", store, "staff", "--draft", "--answers",
+            answers_file("draft.yaml", [{"person_id": "P-003", "gender": "male"}]))
+    check(r.returncode == 0, "a draft: %s" % r.stderr)
+    draft = r.stdout.split()
+    r = run("collect", "void", "--store", store, done[0])
+    check(r.returncode == 0, "void: %s" % r.stderr)
+    s = Server(store)
+    status, headers, text = s.first_load()
+    check(status == 200 and headers.get("Content-Type", "").startswith("text/html"), "home: %d" % status)
+    page = Page(text)
+    check(page.doctype and not page.errors, "the home page is well formed: %s" % page.errors)
+    check(page.find(lang="vi") and page.elements[0]["tag"] == "html", "Vietnamese by default")
+    for form in ("school", "staff", "training_centre"):
+        check(len(page.find(data_action="new", data_form=form)) == 1, "a new-record element for %s" % form)
+    rows = [e for e in page.elements if "data-instance" in e["attrs"]]
+    ids = [e["attrs"]["data-instance"] for e in rows]
+    check(sorted(ids) == sorted(done + draft), "every record listed once: %s" % ids)
+    statuses = {e["attrs"]["data-instance"]: e["attrs"]["data-status"] for e in rows}
+    check(statuses.get(draft[0]) == "draft" and statuses.get(done[0]) == "void" and
+          statuses.get(done[1]) == "finalized", "data-status of each: %s" % statuses)
+    check(ids and ids[0] == draft[0], "drafts first: %s" % ids)
+    words = {e["attrs"]["data-instance"]: e["text"] for e in rows}
+    check("nháp" in words.get(draft[0], "") and "đã hoàn tất" in words.get(done[1], "")
+          and "đã hủy" in words.get(done[0], ""), "status in Vietnamese words: %s" % words)
+    check("P-003" in words.get(draft[0], "") and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", words.get(draft[0], "")),
+          "a row shows the key and when it changed: %r" % words.get(draft[0]))
+    check("Xã &lt;Hòa&gt; &amp; &quot;An&quot;" in text, "the site is escaped")
+    check("Nguyễn Văn Bình" in text and "2013" in text, "surveyor and round shown")
+    check(page.find(type="search", name="q"), "a search box")
+    switch = [e for e in page.elements if e["tag"] == "a" and e["attrs"].get("hreflang") == "en"]
+    check(switch and switch[0]["attrs"]["href"].startswith("/") and "lang=en" in switch[0]["attrs"]["href"],
+          "a link to the English page")
+    status, _, text = s.request("GET", "/?lang=en")
+    page = Page(text)
+    rows = {e["attrs"]["data-instance"]: e["text"] for e in page.elements if "data-instance" in e["attrs"]}
+    check(page.find(lang="en") and "draft" in rows.get(draft[0], "") and "finalized" in rows.get(done[1], "")
+          and "void" in rows.get(done[0], ""), "?lang=en: English")
+    check([e for e in page.elements if e["attrs"].get("hreflang") == "vi"], "and a link back to Vietnamese")
+    status, _, text = s.request("GET", "/?q=p-003")
+    rows = [e["attrs"]["data-instance"] for e in Page(text).elements if "data-instance" in e["attrs"]]
+    check(rows == draft, "the search finds the draft by its key in any case: %s" % rows)
+    status, _, text = s.request("GET", "/?q=%3Cscript%3E")
+    check("<script>" not in text and "&lt;script&gt;" in text, "the search text is escaped back")
+    s.stop()
+    s = Server(store, "--lang", "en")
+    status, _, text = s.first_load()
+    check(Page(text).find(lang="en") and "New record" in text, "--lang en: the pages in English")
+    s.stop()
+
+
 test_core()
+test_home()
 finish()
