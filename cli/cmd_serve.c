@@ -14,7 +14,7 @@ static const char help_vi[] =
     "\n"
     "Mở các biểu mẫu của kho trong trình duyệt web, chỉ trên máy này (127.0.0.1). Dòng đầu\n"
     "tiên in ra là địa chỉ cần mở (có mã truy cập); trình duyệt được mở sẵn, trừ khi có\n"
-    "--no-browser. Mỗi câu trả lời được lưu vào kho ngay khi nhập. Ctrl-C để dừng.\n"
+    "--no-browser. Ctrl-C để dừng.\n"
     "\n"
     "  --port CỔNG    Cổng (mặc định: một cổng còn trống).\n"
     "  --no-browser   Không mở trình duyệt.\n"
@@ -25,7 +25,7 @@ static const char help_en[] =
     "\n"
     "Open the store's forms in a web browser, on this PC only (127.0.0.1). The first line\n"
     "printed is the address to open (with its access token); the browser is opened unless\n"
-    "--no-browser. Every answer is saved in the store as it is given. Ctrl-C stops it.\n"
+    "--no-browser. Ctrl-C stops it.\n"
     "\n"
     "  --port N       The port (default: a free one).\n"
     "  --no-browser   Do not open the browser.\n"
@@ -95,8 +95,7 @@ int cmd_collect_serve(int argc, char **argv) {
   ics_web_stop(web);
   ics_interrupt_catch(false);
   ics_store_close(store);
-  fputs(cli_tr("Đã dừng; mọi câu trả lời đã được lưu trong kho.\n",
-               "Stopped; every answer is saved in the store.\n"),
+  fputs(cli_tr("Đã dừng; kho đã được đóng.\n", "Stopped; the store is closed.\n"),
         stderr);
   return EXIT_OK;
 }

@@ -1,6 +1,5 @@
 /* pages.c - the pages of `collect serve` as HTML: the layout (assets/page.html) around the
- * home page (the store, a new record per form, every record with its status) and, in
- * record.c, a record's page. Every text that comes from the store, a form or the request is
+ * home page (the store, a new record per form, every record with its status). Every text that comes from the store, a form or the request is
  * escaped. */
 #include <stdlib.h>
 #include <string.h>

@@ -138,7 +138,7 @@ static enum MHD_Result serve_page(struct MHD_Connection *c, ics_web *web, ics_bu
 static enum MHD_Result route(struct MHD_Connection *c, ics_web *web, const char *url,
                              bool post, request *req, bool set_cookie) {
   (void)req;
-  ics_web_page page = {.store = web->store, .lang = page_lang(c, web), .default_lang = web->lang};
+  ics_web_page page = {.store = web->store, .lang = page_lang(c, web)};
   ics_buf b = {0};
   ics_error err = {0};
   if (!post && !strcmp(url, "/")) {

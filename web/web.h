@@ -1,7 +1,7 @@
 /* web.h - the collector in a browser: a local web server (libmicrohttpd) that serves a
  * store's forms on 127.0.0.1 only, to the one browser that holds this launch's random token.
- * The pages are only a view: every answer is checked by the schema's engine and committed to
- * the store as it is given. The server answers requests one at a time on its own thread; the
+ * The pages are only a view of the store (for now its home page: the records and their
+ * status). The server answers requests one at a time on its own thread; the
  * store must not be used by the caller while it runs. */
 #ifndef ICS_WEB_H
 #define ICS_WEB_H

@@ -1,5 +1,5 @@
 /* web_private.h - what the parts of the web server share: the embedded assets, HTML
- * escaping and templates, the parser of request bodies, the pages and the answers. */
+ * escaping and templates, the parser of request bodies, and the pages. */
 #ifndef ICS_WEB_PRIVATE_H
 #define ICS_WEB_PRIVATE_H
 
@@ -49,8 +49,7 @@ void ics_web_form_free(ics_web_form *form);
 /* ---- pages ----------------------------------------------------------------------------------- */
 typedef struct {
   ics_store *store;
-  ics_lang lang;      /* the page's */
-  ics_lang default_lang; /* the server's: links name the language only when it differs */
+  ics_lang lang;      /* the page's (every link names it) */
 } ics_web_page;
 
 /* A text in the page's language; "vi" or "en"; a record status in the page's words. */
