@@ -189,7 +189,7 @@ static int recheck(wizard *w) {
   for (size_t i = 0; i < n; i++) w->problem[i] = NULL;
   for (size_t k = 0; k < w->checked.count; k++) {
     const ics_error *e = &w->checked.items[k];
-    int f = ics_form_field_index(w->form, e->field);
+    int f = e->field ? ics_form_field_index(w->form, e->field) : -1;
     if (f >= 0 && !w->problem[f] && e->code != ICS_E_NOT_RELEVANT) w->problem[f] = e->message;
   }
   w->total = 0;
@@ -750,10 +750,15 @@ static int finalize(wizard *w) {
     say(io, "", "%s", text(io, "Chưa hoàn tất được, còn các câu sau (sẽ hỏi lần lượt):",
                            "Not finalized yet; these questions remain (asked in turn):"));
     for (size_t k = 0; k < v.count; k++) {
-      int f = ics_form_field_index(w->form, v.items[k].field);
+      int f = v.items[k].field ? ics_form_field_index(w->form, v.items[k].field) : -1;
+      size_t number = f >= 0 ? number_of(w, f) : 0;
+      if (!number) { /* not a question of its own (a calculation): said as it is */
+        say(io, "  ! ", "%s", v.items[k].message);
+        continue;
+      }
       char lead[64];
-      snprintf(lead, sizeof lead, "  ! %s %zu. ", text(io, "Câu", "Question"), f >= 0 ? number_of(w, f) : 0);
-      say(io, lead, "%s: %s", f >= 0 ? label_of(w, f) : v.items[k].field, v.items[k].message);
+      snprintf(lead, sizeof lead, "  ! %s %zu. ", text(io, "Câu", "Question"), number);
+      say(io, lead, "%s: %s", label_of(w, f), v.items[k].message);
     }
     ics_errors_free(&v);
     return recheck(w) ? -1 : 0;
