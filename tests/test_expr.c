@@ -51,7 +51,7 @@ static const char *eval(const char *text) {
     ics_error_clear(&err);
     return result;
   }
-  ics_eval_env env = {field_value, rec, reg};
+  ics_eval_env env = {.field_value = field_value, .ctx = rec, .reg = reg};
   ics_value v = ics_expr_eval(e, &env);
   switch (v.kind) {
   case ICS_V_EMPTY: snprintf(result, sizeof result, "empty"); break;
@@ -140,7 +140,7 @@ static void test_regex(void) {
   ics_expr *e = ics_expr_compile("regex(., '^[0-9]{10}$')", resolve, form,
                                  ics_form_field_index(form, "s"), ICS_EN, &err);
   CHECK(e);
-  ics_eval_env env = {field_value, rec, reg};
+  ics_eval_env env = {.field_value = field_value, .ctx = rec, .reg = reg};
   set("s", "0123456789");
   CHECK(ics_value_is_true(ics_expr_eval(e, &env)));
   set("s", "012345678");
