@@ -291,17 +291,19 @@ static void name_answer(void *ctx, int field) {
 }
 
 /* Says that `code` is not offered, naming the answers the filter reads ("workplace_type
- * 'district_pc' / district '804'"). */
-static void say_not_offered(ics_error *err, const ics_record *rec, const ics_field *f,
+ * 'district_pc' / district '804'"). False when memory ran out meanwhile (said as such). */
+static bool say_not_offered(ics_error *err, const ics_record *rec, const ics_field *f,
                             const char *code, ics_value (*field_value)(void *, int), void *ctx,
                             ics_lang lang) {
   ics_buf answers = {0};
   answers_named an = {.rec = rec, .out = &answers, .field_value = field_value, .ctx = ctx};
   ics_expr_fields(f->choice_filter, name_answer, &an);
-  if (answers.failed) ics_error_no_memory(err, lang);
+  bool ok = !answers.failed;
+  if (!ok) ics_error_no_memory(err, lang);
   else if (answers.len) ics_error_say(err, lang, MSG(M_VALUE_NOT_OFFERED_FOR), code, answers.data);
   else ics_error_say(err, lang, MSG(M_VALUE_NOT_OFFERED), code);
   ics_buf_free(&answers);
+  return ok && (!err || err->code != ICS_E_NO_MEMORY);
 }
 
 /* codes[i] (lens[i] bytes each, not NUL-terminated) -> the canonical value in *out. */
@@ -327,8 +329,9 @@ static ics_code parse_codes(const ics_record *rec, const ics_field *f, const ics
     }
     pos[i] = choice_position(f, reg, codes[i]);
     if (!offered(f, reg, pos[i], plain_value, (void *)rec)) {
-      st = ICS_E_NOT_OFFERED;
-      say_not_offered(err, rec, f, codes[i], plain_value, (void *)rec, lang);
+      st = say_not_offered(err, rec, f, codes[i], plain_value, (void *)rec, lang)
+               ? ICS_E_NOT_OFFERED
+               : ICS_E_NO_MEMORY;
       break;
     }
     for (size_t j = 0; j < i; j++)
