@@ -282,6 +282,28 @@ static void test_filters_and_titles(void) {
   ics_form_free(form);
 }
 
+/* A filter that leads back to its own field through another's relevance is refused. */
+static void test_filter_cycle(void) {
+  static const char text[] =
+      "form: mini\nversion: \"1\"\ntitle: Mini\nkey: code\n"
+      "fields:\n"
+      "  - {name: code, type: text, label: Code, required: yes}\n"
+      "  - {name: district, type: select_one, label: D, choices: {register: districts},"
+      " relevant: \"${agency} != ''\"}\n"
+      "  - {name: agency, type: select_one, label: A, choices: {register: agencies},"
+      " choice_filter: \"district = ${district}\"}\n";
+  ics_errors diags = {0};
+  ics_form *form = ics_form_parse("cycle.yaml", text, sizeof text - 1, ICS_EN, &diags);
+  CHECK(form == NULL && diags.count == 1);
+  if (diags.count) {
+    char *shown = ics_error_format(&diags.items[0]);
+    CHECK_STR(shown, "cycle.yaml:8:94: error: choice filters form a cycle: agency -> district -> "
+                     "agency (a list of choices cannot depend on its own answer)");
+    ics_free(shown);
+  }
+  ics_errors_free(&diags);
+}
+
 /* The new keys enter the canonical text only when present: a 2012.1 form keeps its hash. */
 static void test_old_hash(void) {
   char *dir = test_definitions_dir();
@@ -335,6 +357,7 @@ int main(void) {
   }
   if (reg) {
     test_filters_and_titles();
+    test_filter_cycle();
     test_old_hash();
   }
   test_messages();
