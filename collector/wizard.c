@@ -163,18 +163,6 @@ static const char *label_of(const wizard *w, int field) {
   return ics_text_get(w->form->fields[field].label, w->io->lang);
 }
 
-/* Whether the record's answers so far let choice k of a select field be offered. */
-static bool choice_offered(const wizard *w, int field, size_t k) {
-  (void)w, (void)field, (void)k;
-  return true;
-}
-
-/* Whether a field's answer is proposed for the next record of the form. */
-static bool carries(const ics_field *f) {
-  (void)f;
-  return false;
-}
-
 /* Checks the whole record as it now stands: relevance, the questions asked and their
  * numbers, and what is wrong with each answer. */
 static int recheck(wizard *w) {
@@ -519,7 +507,7 @@ static step ask(wizard *w, int i) {
       return STEP_ERROR;
     }
     for (size_t k = 0; k < all; k++)
-      if (choice_offered(w, i, k)) offered[count++] = k;
+      if (ics_record_choice_offered(w->rec, i, w->reg, k)) offered[count++] = k; /* choice_filter */
     if (count) print_choices(w, f, offered, count);
     else say(io, "  ", "%s", text(io, "(Không có lựa chọn nào phù hợp với các câu trả lời trước: gõ < để quay lại sửa chúng.)",
                                   "(No choice fits the earlier answers: type < to go back and change them.)"));
@@ -807,7 +795,7 @@ static ics_wizard_result fill_record(ics_store *store, const ics_form *form, con
       goto done;
     }
     for (size_t k = 0; carry_from && k < n; k++) {
-      if (!carries(&form->fields[k]) || !carry_from->values[k]) continue;
+      if (!form->fields[k].carry || !carry_from->values[k]) continue;
       if (!(w.rec->values[k] = ics_strdup(carry_from->values[k]))) {
         ics_error_no_memory(err, io->lang);
         goto done;
@@ -952,13 +940,6 @@ static int collect_draft(void *ctx, const ics_record_info *info, const char *nat
   return 0;
 }
 
-/* What names a record for a person in the list of drafts. */
-static char *title_of(const ics_record *rec, const ics_register *reg, ics_lang lang) {
-  (void)reg, (void)lang;
-  const char *key = rec->values[rec->form->key];
-  return ics_strdup(key ? key : "");
-}
-
 /* Lists the form's drafts and asks which to continue: 1 with its id in `chosen`, 0 for a new
  * record, 2 to quit, -1 on failure. */
 static int choose_draft(ics_store *store, const ics_form *form, ics_wizard_io *io, char chosen[37],
@@ -980,7 +961,7 @@ static int choose_draft(ics_store *store, const ics_form *form, ics_wizard_io *i
         ics_free(d.ids);
         return -1;
       }
-      char *title = title_of(rec, ics_store_register(store), io->lang);
+      char *title = ics_record_title(rec, ics_store_register(store), io->lang);
       ics_record_free(rec);
       char lead[64];
       snprintf(lead, sizeof lead, "  %2zu) ", k + 1);

@@ -66,7 +66,9 @@ typedef enum { ICS_VI = 0, ICS_EN = 1 } ics_lang;
   X(ICS_E_SIGNATURE, "signature", "chữ ký không hợp lệ", "bad signature")                        \
   X(ICS_E_KEY, "key", "sai khóa hoặc thiếu khóa", "wrong or missing key")                        \
   X(ICS_E_REFUSED, "refused", "bị từ chối", "refused")                                           \
-  X(ICS_E_INTERRUPTED, "interrupted", "bị ngắt", "interrupted")
+  X(ICS_E_INTERRUPTED, "interrupted", "bị ngắt", "interrupted")                                  \
+  /* a choice that a select field's choice_filter does not offer given the other answers */    \
+  X(ICS_E_NOT_OFFERED, "not-offered", "lựa chọn không phù hợp", "choice not offered")
 
 typedef enum {
 #define ICS_CODE_ENUM(id, name, vi, en) id,

@@ -15,7 +15,7 @@ import subprocess
 import zlib
 
 from support import (DEFS, ICTSURVEY, check, content, export, fill, finish, integrity, new_store,
-                     path, run, staff)
+                     path, run, shipped_version, staff)
 
 
 def merge(db, *bundles):
@@ -203,7 +203,7 @@ check(integrity(con_db), "integrity after concurrent merges")
 forms2 = path("forms-v2")
 shutil.copytree(DEFS, forms2)
 sp = os.path.join(forms2, "staff.yaml")
-src = open(sp, encoding="utf-8").read().replace('version: "2012.1"', 'version: "2013.1"', 1)
+src = open(sp, encoding="utf-8").read().replace('version: "%s"' % shipped_version("staff"), 'version: "2013.1"', 1)
 src = src.rstrip("\n") + "\n      - name: email_use\n        type: boolean\n        label: {vi: Dùng thư điện tử công vụ, en: Uses official e-mail}\n"
 open(sp, "w", encoding="utf-8").write(src)
 r = run("check", sp)
