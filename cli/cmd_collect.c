@@ -83,6 +83,7 @@ typedef struct {
   const char *central_key, *kit;
   bool draft;
   bool force; /* export: overwrite a file of another kind */
+  bool allow_empty; /* export: a bundle without records */
   const char *positional[4];
   int positional_count;
 } options;
@@ -107,6 +108,8 @@ static int parse_options(int argc, char **argv, options *o) {
       o->draft = true;
     } else if (!strcmp(argv[i], "--force")) {
       o->force = true;
+    } else if (!strcmp(argv[i], "--allow-empty")) {
+      o->allow_empty = true;
     } else if (argv[i][0] == '-' && argv[i][1]) {
       cli_error("tùy chọn không hợp lệ '%s' (xem 'ictsurvey collect --help')",
                 "unknown option '%s' (see 'ictsurvey collect --help')", argv[i]);
@@ -463,7 +466,8 @@ static int collect_export(ics_store *store, const options *o) {
     cli_error("cần -o TỆP_GÓI", "-o BUNDLE is required");
     return EXIT_USAGE;
   }
-  ics_export_options opts = {.bundle_id = o->bundle_id, .created = o->created};
+  ics_export_options opts = {.bundle_id = o->bundle_id, .created = o->created,
+                             .allow_empty = o->allow_empty};
   uint64_t records;
   ics_error err = {0};
   if (ics_store_export(store, o->output, &opts, &records, &err)) return store_failed(&err);

@@ -102,7 +102,7 @@ int cli_check_output(const char *output, ics_file_kind writes, bool force,
   ics_file_kind kind = ics_file_sniff(output);
   if (kind == ICS_FILE_UNREADABLE) {
     cli_error("'%s' đã có nhưng không đọc được (%s): không thay nó", "'%s' exists but cannot be read (%s): it is not replaced",
-              output, strerror(errno));
+              output, ics_errno_text(errno, cli_lang));
     return EXIT_FAIL;
   }
   if (kind == ICS_FILE_SPECIAL) {

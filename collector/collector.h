@@ -109,6 +109,7 @@ int ics_store_list(ics_store *store, ics_store_visitor visit, void *ctx, ics_err
 typedef struct {
   const char *bundle_id; /* NULL: a new UUID */
   const char *created;   /* NULL: now */
+  bool allow_empty;      /* write a bundle without records rather than refuse */
 } ics_export_options;
 
 /* What the store knows of the office's kits: the signing key its kits must carry (false when
@@ -140,7 +141,8 @@ bool ics_store_signer(ics_store *store, char hex[65]);
 bool ics_store_sealed(ics_store *store, char *fingerprint);
 
 /* Writes every finalized and void record (newest non-draft revision) into a bundle and logs
- * the export. The bundle is signed with the store's own key (made at init, or at the first
+ * the export. With none to write it refuses (ICS_E_STATE: only drafts, or no record at all),
+ * unless opts->allow_empty. The bundle is signed with the store's own key (made at init, or at the first
  * export of a store made before keys existed) and, when the store has the central office's
  * key, sealed to it. *records_out gets the number of records written. */
 int ics_store_export(ics_store *store, const char *bundle_path, const ics_export_options *opts,

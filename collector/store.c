@@ -275,7 +275,7 @@ static int get_key(ics_store *s, const char *name, unsigned char *out, size_t si
  * *err; returns -1. */
 static int not_a_store(ics_error *err, ics_lang lang, const char *path, ics_file_kind kind) {
   if (kind == ICS_FILE_UNREADABLE)
-    ics_error_say(err, lang, CMSG(C_CANNOT_OPEN), path, strerror(errno));
+    ics_error_say(err, lang, CMSG(C_CANNOT_OPEN), path, ics_errno_text(errno, lang));
   else if (kind == ICS_FILE_OTHER)
     ics_error_say(err, lang, CMSG(C_NOT_A_STORE), path);
   else
@@ -298,7 +298,7 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
   /* the store holds personal answers and the store's signing key: only its owner may read
    * it (SQLite gives its journal the same mode) */
   if (ics_write_private_file(path, "", 0) != 0) {
-    ics_error_say(err, lang, CMSG(C_CANNOT_CREATE), path, strerror(errno));
+    ics_error_say(err, lang, CMSG(C_CANNOT_CREATE), path, ics_errno_text(errno, lang));
     return -1;
   }
   sqlite3 *db = NULL;
@@ -847,6 +847,24 @@ bool ics_store_sealed(ics_store *s, char *fingerprint) {
   return sealed;
 }
 
+/* Nothing finalized or void to export: a bundle of nothing would tell the surveyor the work
+ * was sent while the drafts stay behind. Says how many drafts wait; returns -1. */
+static int refuse_empty(ics_store *s, ics_error *err) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM records WHERE status = 'draft' AND " NEWEST,
+                         -1, &st, NULL))
+    return db_error(s->db, s->lang, err);
+  if (sqlite3_step(st) != SQLITE_ROW) {
+    db_error(s->db, s->lang, err);
+  } else {
+    unsigned long long drafts = (unsigned long long)sqlite3_column_int64(st, 0);
+    if (drafts) ics_error_say(err, s->lang, CMSG(C_EXPORT_DRAFTS_ONLY), drafts);
+    else ics_error_say(err, s->lang, CMSG(C_EXPORT_EMPTY));
+  }
+  sqlite3_finalize(st);
+  return -1;
+}
+
 int ics_store_export(ics_store *s, const char *path, const ics_export_options *opts,
                      uint64_t *records_out, ics_error *err) {
   *records_out = 0;
@@ -881,6 +899,7 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
   }
   sqlite3_finalize(st);
   st = NULL;
+  if (!rc && total == 0 && !(opts && opts->allow_empty)) rc = refuse_empty(s, err);
 
   char bundle_id[37], created[21];
   if (opts && opts->bundle_id) snprintf(bundle_id, sizeof bundle_id, "%s", opts->bundle_id);
@@ -916,7 +935,7 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
     /* a store made before keys existed may be readable by others: not with a key in it */
     const char *file = sqlite3_db_filename(s->db, "main");
     if (file && *file && ics_make_private(file) != 0) {
-      ics_error_say(err, s->lang, CMSG(C_NOT_PRIVATE), file, strerror(errno));
+      ics_error_say(err, s->lang, CMSG(C_NOT_PRIVATE), file, ics_errno_text(errno, s->lang));
       rc = -1;
     }
     if (!rc) has_signing = get_key(s, "signing_key", signing_key, sizeof signing_key, err);
