@@ -147,6 +147,15 @@ int cli_options_value(int argc, char **argv, int *i, const char *const *names,
   return 0;
 }
 
+void cli_scan_lang(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    const char *value = NULL;
+    if (!strcmp(argv[i], "--lang") && i + 1 < argc) value = argv[++i];
+    else if (!strncmp(argv[i], "--lang=", 7)) value = argv[i] + 7;
+    if (value) (void)ics_lang_parse(value, &cli_lang); /* a bad one: its option says so */
+  }
+}
+
 int cli_common_option(int argc, char **argv, int *i, const char *help_vi, const char *help_en) {
   const char *arg = argv[*i];
   if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {

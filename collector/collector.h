@@ -99,11 +99,24 @@ int ics_store_has_records(ics_store *store, const char *form_id, bool *has, ics_
 int ics_store_find_draft(ics_store *store, const char *form_id, char found_id[37], bool *found,
                          ics_error *err);
 
-/* Calls visit for the newest revision of every record, ordered by form then instance id. A
- * visitor returns 0 to go on; anything else stops the listing, which then fails: the visitor
- * says why in the *err it is given. */
+/* The record (newest revision) whose natural key is `key`, of form_id (NULL: of any form),
+ * void when want_void (the newest such) and not void otherwise; its id goes to found_id. None:
+ * ICS_E_NOT_FOUND; records of two forms with that key: ICS_E_CONFLICT (the message asks for
+ * --form FORM). */
+int ics_store_find_by_key(ics_store *store, const char *form_id, const char *key, bool want_void,
+                          char found_id[37], ics_error *err);
+
+/* Undoes a void: a new revision with the record's answers and the status it had before the
+ * void (*restored tells which). Refused when the record is not void (ICS_E_STATE) and once an
+ * export carried the void to the office (ICS_E_REFUSED): the office has acted on it. */
+int ics_store_unvoid(ics_store *store, const char *instance_id, ics_record_status *restored,
+                     ics_error *err);
+
+/* Calls visit for the newest revision of every record, ordered by form then instance id, with
+ * its answers decoded (record, valid during the call). A visitor returns 0 to go on; anything
+ * else stops the listing, which then fails: the visitor says why in the *err it is given. */
 typedef int (*ics_store_visitor)(void *ctx, const ics_record_info *info, const char *natural_key,
-                                 ics_error *err);
+                                 const ics_record *record, ics_error *err);
 int ics_store_list(ics_store *store, ics_store_visitor visit, void *ctx, ics_error *err);
 
 typedef struct {

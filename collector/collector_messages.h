@@ -59,10 +59,10 @@
   X(C_NOT_VOID, ICS_E_STATE, "bản ghi %s không bị hủy: không có gì để khôi phục",               \
     "the record %s is not void: there is nothing to restore")                                  \
   X(C_VOID_EXPORTED, ICS_E_REFUSED,                                                             \
-    "việc hủy bản ghi %s đã được xuất gửi Sở (gói %s): không khôi phục được nữa; nếu cần, "    \
+    "việc hủy bản ghi %s đã được xuất gửi Sở: không khôi phục được nữa; nếu cần, "    \
     "hãy nhập lại bản ghi đó (collect fill)",                                                  \
-    "the void of the record %s was already exported for the office (bundle %s): it can no "   \
-    "longer be undone; enter the record again if need be (collect fill)")                      \
+    "the void of the record %s was already exported for the office: it can no longer "   \
+    "be undone; enter the record again if need be (collect fill)")                      \
   /* exports */                                                                                \
   X(C_EXPORT_DRAFTS_ONLY, ICS_E_STATE,                                                          \
     "chưa xuất gì: kho chưa có bản ghi nào hoàn tất, chỉ có %llu phiếu nháp; hãy hoàn tất "     \
