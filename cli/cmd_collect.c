@@ -204,7 +204,7 @@ static int parse_options(int argc, char **argv, options *o) {
       o->help = true;
       continue;
     }
-    int r = cli_common_option(argc, argv, &i, "", "");
+    int r = cli_common_option(argc, argv, &i, "", ""); /* --lang only: --help is handled above */
     if (r == 3) continue;
     if (r >= 0) return r;
     static const char *const names[] = {"--store", "--site", "--surveyor", "--round", "--forms",
@@ -807,6 +807,16 @@ static int collect_set_key(ics_store *store, const options *o) {
 }
 
 int cmd_collect(int argc, char **argv) {
+  /* a --lang before the subcommand (cli_scan_lang read it already) is checked, then skipped */
+  int first = 1;
+  while (first < argc && !strncmp(argv[first], "--lang", 6)) {
+    int i = first, r = cli_common_option(argc, argv, &i, "", "");
+    if (r == -1) cli_error("tùy chọn không hợp lệ '%s'", "unknown option '%s'", argv[first]);
+    if (r != 3) return r == -1 ? EXIT_USAGE : r;
+    first = i + 1;
+  }
+  argc -= first - 1;
+  argv += first - 1;
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     print_help(argc < 2 ? stderr : stdout);
     return argc < 2 ? EXIT_USAGE : EXIT_OK;

@@ -89,6 +89,11 @@ r = ictsurvey("collect", "list", "--help", "--lang", "en")
 check(r.returncode == 0 and "Usage" in r.stdout and "Cách dùng" not in r.stdout,
       "--help --lang en is English: " + r.stdout)
 check("list" in r.stdout and "edit   --store" not in r.stdout, "collect list --help shows list alone")
+r = ictsurvey("collect", "--lang", "en", "void", "--help")
+check(r.returncode == 0 and "Withdraw" in r.stdout and "export --store" not in r.stdout,
+      "collect --lang en void --help: " + r.stdout + r.stderr)
+r = ictsurvey("collect", "--lang", "xx", "void", "--help")
+check(r.returncode == 2, "a bad --lang before the subcommand is a usage error")
 r = ictsurvey("check", "--help", "--lang", "en")
 check(r.returncode == 0 and "Cách dùng" not in r.stdout, "check --help --lang en is English: " + r.stdout)
 r = ictsurvey("collect", "fill", "--help", "--store", store, "--lang", "en")
