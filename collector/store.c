@@ -958,18 +958,12 @@ bool ics_store_sealed(ics_store *s, char *fingerprint) {
 /* Nothing finalized or void to export: a bundle of nothing would tell the surveyor the work
  * was sent while the drafts stay behind. Says how many drafts wait; returns -1. */
 static int refuse_empty(ics_store *s, ics_error *err) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM records WHERE status = 'draft' AND " NEWEST,
-                         -1, &st, NULL))
-    return db_error(s->db, s->lang, err);
-  if (sqlite3_step(st) != SQLITE_ROW) {
-    db_error(s->db, s->lang, err);
-  } else {
-    unsigned long long drafts = (unsigned long long)sqlite3_column_int64(st, 0);
-    if (drafts) ics_error_say(err, s->lang, CMSG(C_EXPORT_DRAFTS_ONLY), drafts);
-    else ics_error_say(err, s->lang, CMSG(C_EXPORT_EMPTY));
-  }
-  sqlite3_finalize(st);
+  sqlite3_int64 drafts = 0;
+  if (query_int64(s, "SELECT count(*) FROM records WHERE status = 'draft' AND " NEWEST, NULL,
+                  &drafts, err))
+    return -1;
+  if (drafts) ics_error_say(err, s->lang, CMSG(C_EXPORT_DRAFTS_ONLY), (unsigned long long)drafts);
+  else ics_error_say(err, s->lang, CMSG(C_EXPORT_EMPTY));
   return -1;
 }
 
