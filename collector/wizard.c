@@ -920,54 +920,58 @@ ics_wizard_result ics_wizard_run(ics_store *store, const ics_form *form, const c
 
 /* ---- a session: drafts to resume, then record after record --------------------------- */
 typedef struct {
+  char id[37];
+  char updated_at[21];
+  char *title;
+} draft;
+
+typedef struct {
   const char *form_id;
-  char (*ids)[37];
+  const ics_register *reg;
+  ics_lang lang;
+  draft *items;
   size_t count, cap;
 } draft_list;
 
-static int collect_draft(void *ctx, const ics_record_info *info, const char *natural_key, ics_error *err) {
-  (void)natural_key, (void)err;
+static int collect_draft(void *ctx, const ics_record_info *info, const char *natural_key,
+                         const ics_record *rec, ics_error *err) {
+  (void)natural_key;
   draft_list *d = ctx;
   if (info->status != ICS_DRAFT || strcmp(info->form_id, d->form_id)) return 0;
   if (d->count == d->cap) {
     size_t cap = d->cap ? d->cap * 2 : 8;
-    char(*ids)[37] = ics_realloc(d->ids, cap * sizeof *ids);
-    if (!ids) return -1;
-    d->ids = ids;
+    draft *items = ics_realloc(d->items, cap * sizeof *items);
+    if (!items) goto no_memory;
+    d->items = items;
     d->cap = cap;
   }
-  memcpy(d->ids[d->count++], info->instance_id, 37);
+  draft *item = &d->items[d->count];
+  if (!(item->title = ics_record_title(rec, d->reg, d->lang))) goto no_memory;
+  memcpy(item->id, info->instance_id, sizeof item->id);
+  memcpy(item->updated_at, info->updated_at, sizeof item->updated_at);
+  d->count++;
   return 0;
+no_memory:
+  ics_error_no_memory(err, d->lang);
+  return -1;
 }
 
 /* Lists the form's drafts and asks which to continue: 1 with its id in `chosen`, 0 for a new
  * record, 2 to quit, -1 on failure. */
 static int choose_draft(ics_store *store, const ics_form *form, ics_wizard_io *io, char chosen[37],
                         ics_error *err) {
-  draft_list d = {.form_id = form->id};
-  if (ics_store_list(store, collect_draft, &d, err)) {
-    if (!err || !err->code) ics_error_no_memory(err, io->lang);
-    ics_free(d.ids);
-    return -1;
-  }
+  draft_list d = {.form_id = form->id, .reg = ics_store_register(store), .lang = io->lang};
   int answer = 0;
-  if (d.count) {
+  if (ics_store_list(store, collect_draft, &d, err)) {
+    answer = -1;
+  } else if (d.count) {
     OUT(io, "\n");
     say(io, "", text(io, "Có %zu bản nháp của biểu mẫu '%s':", "There are %zu drafts of the form '%s':"), d.count, form->id);
     for (size_t k = 0; k < d.count; k++) {
-      ics_record *rec;
-      ics_record_info info;
-      if (ics_store_get(store, d.ids[k], &rec, &info, err)) {
-        ics_free(d.ids);
-        return -1;
-      }
-      char *title = ics_record_title(rec, ics_store_register(store), io->lang);
-      ics_record_free(rec);
       char lead[64];
       snprintf(lead, sizeof lead, "  %2zu) ", k + 1);
       say(io, lead, text(io, "%s  (sửa lần cuối %s)", "%s  (last changed %s)"),
-          title && *title ? title : text(io, "(chưa có tên)", "(no name yet)"), info.updated_at);
-      ics_free(title);
+          *d.items[k].title ? d.items[k].title : text(io, "(chưa có tên)", "(no name yet)"), d.items[k].updated_at);
     }
     char line[64];
     for (;;) {
@@ -982,13 +986,14 @@ static int choose_draft(ics_store *store, const ics_form *form, ics_wizard_io *i
       char *end;
       long k = strtol(line, &end, 10);
       if (end != line && !*end && k >= 1 && (size_t)k <= d.count) {
-        memcpy(chosen, d.ids[k - 1], 37);
+        memcpy(chosen, d.items[k - 1].id, 37);
         answer = 1;
         break;
       }
     }
   }
-  ics_free(d.ids);
+  for (size_t k = 0; k < d.count; k++) ics_free(d.items[k].title);
+  ics_free(d.items);
   return answer;
 }
 

@@ -98,8 +98,8 @@ def fill(store, form, records, env=None):
     return ids
 
 
-def export(store, name):
-    r = run("collect", "export", "--store", store, "-o", path(name))
+def export(store, name, *extra):
+    r = run("collect", "export", "--store", store, "-o", path(name), *extra)
     check(r.returncode == 0, "export: " + r.stderr)
     return path(name)
 

@@ -36,7 +36,7 @@ b1 = export(s1, "s1-first.bundle")
 with open(path("patch.yaml"), "w") as fh:
     fh.write("- it_certificate: advanced\n")
 check(run("collect", "edit", "--store", s1, ids1[0], "--answers", path("patch.yaml")).returncode == 0, "edit")
-check(run("collect", "void", "--store", s1, ids1[1]).returncode == 0, "void")
+check(run("collect", "void", "--store", s1, ids1[1], "--yes").returncode == 0, "void")
 b1b = export(s1, "s1-second.bundle")
 
 s2 = new_store("s2.store", "UBND Cần Đước", "Surveyor Two")

@@ -323,7 +323,7 @@ values, status, revision = store_answers(store, ids[0])
 check(revision == 2 and status == "finalized" and values.get("birth_year") == "1991"
       and values.get("it_certificate") == "cert_a" and values.get("gender") == "male",
       "edit made revision 2, kept the rest: %s %s %s" % (revision, status, values))
-r = run("collect", "void", "--store", store, ids[1], "--lang", "en")
+r = run("collect", "void", "--store", store, ids[1], "--yes", "--lang", "en")
 check(r.returncode == 0 and "Voided" in r.stderr, "void: " + r.stderr)
 values, status, revision = store_answers(store, ids[1])
 check(status == "void" and revision == 2 and values.get("person_id") == "ST-02", "void revision keeps answers")

@@ -261,7 +261,7 @@ fill(sb, "school", write_answers("school.yaml", [{
 bb = export(sb, "b.bundle")
 sc = new_store("c.store", "Trường X", "Surveyor Three", "--central-key", PUB)  # c is sealed
 ids_c = fill(sc, "staff", write_answers("c.yaml", [staff("C-1"), staff("C-2"), staff("C-3")]))
-check(run("collect", "void", "--store", sc, ids_c[1]).returncode == 0, "void C-2")
+check(run("collect", "void", "--store", sc, ids_c[1], "--yes").returncode == 0, "void C-2")
 check(run("collect", "edit", "--store", sc, ids_c[0], "--answers",
           write_answers("patch.yaml", [{"it_certificate": "advanced"}])).returncode == 0, "edit C-1")
 bc = export(sc, "c.bundle")
