@@ -117,7 +117,7 @@ int ics_central_exec(ics_central *c, const char *sql, ics_error *err) {
 static int not_central(ics_central *c, ics_file_kind kind, ics_error *err) {
   int e = errno;
   if (kind == ICS_FILE_UNREADABLE)
-    return ics_central_say_as(c, err, ics_code_from_errno(e), AG_CANNOT_OPEN, c->path, strerror(e));
+    return ics_central_say_as(c, err, ics_code_from_errno(e), AG_CANNOT_OPEN, c->path, ics_errno_text(e, c->lang));
   if (kind == ICS_FILE_OTHER) return ics_central_say(c, err, AG_NOT_CENTRAL, c->path);
   return ics_central_say(c, err, AG_OTHER_KIND, c->path, ics_file_kind_name(kind, c->lang));
 }
@@ -461,7 +461,7 @@ ics_central *ics_central_open(const char *path, const ics_central_options *optio
     created = true;
   } else if (kind == ICS_FILE_NONE && errno != EEXIST) {
     int e = errno;
-    ics_central_say_as(c, err, ics_code_from_errno(e), AG_CANNOT_CREATE, path, strerror(e));
+    ics_central_say_as(c, err, ics_code_from_errno(e), AG_CANNOT_CREATE, path, ics_errno_text(e, c->lang));
     ics_central_close(c);
     return NULL;
   }

@@ -65,7 +65,7 @@ static ics_form *newest_form(ics_central *c, const char *form_id, ics_error *err
 static int cannot_write(ics_central *c, const char *path, ics_error *err) {
   int saved = errno;
   if (saved == ENOSPC) return ics_central_say(c, err, AG_WRITE_DISK_FULL, path);
-  return ics_central_say_as(c, err, ics_code_from_errno(saved), AG_CANNOT_WRITE, path, strerror(saved));
+  return ics_central_say_as(c, err, ics_code_from_errno(saved), AG_CANNOT_WRITE, path, ics_errno_text(saved, c->lang));
 }
 
 int ics_central_export_csv(ics_central *c, const char *form_id, const char *path,

@@ -781,7 +781,7 @@ int ics_central_merge(ics_central *c, const char *path, ics_merge_stats *stats,
   if (read != ICS_OK) {
     int e = read == ICS_E_NO_MEMORY ? ENOMEM : errno;
     if (read == ICS_E_NOT_REGULAR) fail(&m, AG_NOT_REGULAR);
-    else fail_as(&m, ics_code_from_errno(e), AG_CANNOT_READ, strerror(e));
+    else fail_as(&m, ics_code_from_errno(e), AG_CANNOT_READ, ics_errno_text(e, m.c->lang));
     if (e == EMFILE || e == ENFILE) ours(&m); /* too many files open here: not the bundle's fault */
     return refuse(&m, path, NULL, stats, outcome, err);
   }

@@ -68,7 +68,7 @@ int ics_bundle_fail_here(ics_bundle_reader *r, error_kind kind, bundle_message i
   return -1;
 }
 
-/* "cannot ... the bundle: strerror(e)", its code from e. */
+/* "cannot ... the bundle: ics_errno_text(e, r->lang)", its code from e. */
 static int fail_errno(ics_bundle_reader *r, bundle_message id, int e, ...) {
   va_list ap;
   va_start(ap, e);
@@ -85,7 +85,7 @@ static int refill(ics_bundle_reader *r) {
     size_t n = fread(r->in, 1, CHUNK, r->file);
     if (n < CHUNK) {
       int e = errno;
-      if (ferror(r->file)) return fail_errno(r, BM_CANNOT_READ, e, strerror(e));
+      if (ferror(r->file)) return fail_errno(r, BM_CANNOT_READ, e, ics_errno_text(e, r->lang));
       r->in_eof = true;
     }
     r->zs.next_in = r->in;
@@ -450,7 +450,7 @@ ics_bundle_reader *ics_bundle_open(const char *path, const ics_bundle_limits *li
     int saved = errno;
     if (status == ICS_E_NOT_REGULAR) ics_bundle_fail(r, K_OTHER, BM_NOT_REGULAR);
     else if (status == ICS_E_NO_MEMORY) ics_bundle_fail(r, K_OTHER, BM_NO_MEMORY);
-    else fail_errno(r, BM_CANNOT_OPEN, saved, strerror(saved));
+    else fail_errno(r, BM_CANNOT_OPEN, saved, ics_errno_text(saved, r->lang));
     ics_error_move(err, &r->error);
     ics_bundle_close(r);
     return NULL;

@@ -151,10 +151,10 @@ static int w_fail_code(ics_bundle_writer *w, ics_error *err, ics_code code, bund
   return -1;
 }
 
-/* "cannot ... 'PATH': strerror(e)", its code from e (a full disk is not a damaged file). */
+/* "cannot ... 'PATH': ics_errno_text(e, w->lang)", its code from e (a full disk is not a damaged file). */
 static int w_fail_errno(ics_bundle_writer *w, ics_error *err, bundle_message id, const char *path,
                         int e) {
-  return w_fail_code(w, err, ics_code_from_errno(e), id, path, strerror(e));
+  return w_fail_code(w, err, ics_code_from_errno(e), id, path, ics_errno_text(e, w->lang));
 }
 
 static int w_io_error(ics_bundle_writer *w, ics_error *err) {

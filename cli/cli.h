@@ -19,6 +19,9 @@ int cli_option_value(int argc, char **argv, int *i, const char *name, const char
  * was one of them, 0 when it was not, -1 (after printing why) when its value is missing. */
 int cli_options_value(int argc, char **argv, int *i, const char *const *names,
                       const char **const *slots, size_t count);
+/* Sets cli_lang from any --lang of the whole command line, before anything is printed: a
+ * `--help --lang en` is English too. A bad value is left for its option to report. */
+void cli_scan_lang(int argc, char **argv);
 /* Handles --lang and --help for every command; returns -1 when argv[*i] is neither, else
  * the exit status to stop with (help printed: 0; a bad --lang: 2) or 3 to go on. */
 int cli_common_option(int argc, char **argv, int *i, const char *help_vi, const char *help_en);

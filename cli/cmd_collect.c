@@ -1,4 +1,5 @@
-/* cmd_collect.c - `ictsurvey collect init|fill|edit|void|list|export`: the surveyor's side. */
+/* cmd_collect.c - `ictsurvey collect init|update|set-key|fill|edit|void|unvoid|list|export`:
+ * the surveyor's side. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,79 +11,201 @@
 #include "keys.h"
 #include "kit.h"
 
-static const char help_vi[] =
-    "Cách dùng: ictsurvey collect LỆNH --store KHO [TÙY CHỌN...]\n"
-    "\n"
-    "Nhập phiếu khảo sát trên máy không có mạng và xuất ra tệp gói (bundle) gửi về Sở.\n"
-    "\n"
-    "  init   --store KHO --site NƠI --surveyor TÊN --kit TỆP.kit\n"
-    "         Tạo kho dữ liệu mới (một tệp) từ bộ biểu mẫu (kit) Sở gửi: biểu mẫu, danh\n"
-    "         mục đơn vị, đợt khảo sát và khóa của Sở. Chữ ký của Sở được kiểm tra; hãy đọc\n"
-    "         dấu vân tay in ra cho Sở qua điện thoại. Các gói xuất ra được niêm phong.\n"
-    "  init   --store KHO --site NƠI --surveyor TÊN [--round NĂM] [--forms THƯ_MỤC]\n"
-    "         [--central-key central.pub]\n"
-    "         Chỉ để thử biểu mẫu: Sở không nhận gói của kho này nếu chưa công bố đúng các\n"
-    "         định nghĩa đó. Đợt mặc định là năm hiện tại.\n"
-    "  update --store KHO --kit TỆP.kit\n"
-    "         Dùng bộ biểu mẫu mới hơn của cùng Sở (phiên bản biểu mẫu mới, danh mục đổi,\n"
-    "         Sở đổi khóa) giữa đợt; các bản ghi đã có được giữ nguyên.\n"
-    "  set-key --store KHO --central-key central.pub\n"
-    "         Dùng khóa công khai mới của Sở cho các lần xuất sau (khi Sở đổi khóa).\n"
-    "  fill   --store KHO BIỂU_MẪU [--answers TỆP] [--draft]\n"
-    "         Không có --answers: điền phiếu từng câu một (có thể làm tiếp phiếu nháp).\n"
-    "         Có --answers: nhập mọi bản ghi của TỆP (YAML hoặc .csv); có lỗi thì không\n"
-    "         lưu bản ghi nào; stdout in mã của các bản ghi mới.\n"
-    "  edit   --store KHO MÃ_BẢN_GHI [--answers TỆP]   Sửa một bản ghi (lần sửa + 1).\n"
-    "  void   --store KHO MÃ_BẢN_GHI   Hủy một bản ghi nhập nhầm (không xóa gì).\n"
-    "  list   --store KHO              Liệt kê bản ghi: mã, biểu mẫu, khóa, lần sửa,\n"
-    "                                  trạng thái, thời điểm sửa (cách nhau bởi tab).\n"
-    "  export --store KHO -o TỆP_GÓI   Xuất mọi bản ghi đã hoàn tất hoặc đã hủy, có chữ\n"
-    "         ký của kho (và niêm phong nếu kho có khóa của Sở).\n"
-    "         [--bundle-id UUID] [--created NNNN-TT-NNTgg:pp:ssZ] để ra tệp giống hệt\n"
-    "         (trừ gói niêm phong: mỗi lần niêm phong một khác). Không ghi đè kho dữ\n"
-    "         liệu, CSDL hay tệp khóa, trừ khi có --force.\n"
-    "\n"
-    "  --lang vi|en   Ngôn ngữ (mặc định vi).\n";
+/* The subcommands in the order `collect --help` lists them; `collect SUB --help` shows one. */
+enum { SUB_INIT, SUB_UPDATE, SUB_SET_KEY, SUB_FILL, SUB_EDIT, SUB_VOID, SUB_UNVOID, SUB_LIST,
+       SUB_EXPORT, SUB_COUNT };
 
-static const char help_en[] =
-    "Usage: ictsurvey collect COMMAND --store STORE [OPTION...]\n"
+static const struct {
+  const char *name;
+  const char *vi, *en; /* its usage lines and what it does */
+} subcommands[SUB_COUNT] = {
+    [SUB_INIT] = {"init",
+        "  init   --store KHO --site NƠI --surveyor TÊN --kit TỆP.kit\n"
+        "         Tạo kho dữ liệu mới (một tệp) từ bộ biểu mẫu (kit) Sở gửi: biểu mẫu, danh\n"
+        "         mục đơn vị, đợt khảo sát và khóa của Sở. Chữ ký của Sở được kiểm tra; hãy đọc\n"
+        "         dấu vân tay in ra cho Sở qua điện thoại. Các gói xuất ra được niêm phong.\n"
+        "  init   --store KHO --site NƠI --surveyor TÊN [--round NĂM] [--forms THƯ_MỤC]\n"
+        "         [--central-key central.pub]\n"
+        "         Chỉ để thử biểu mẫu: Sở không nhận gói của kho này nếu chưa công bố đúng các\n"
+        "         định nghĩa đó. Đợt mặc định là năm hiện tại.\n",
+        "  init   --store STORE --site SITE --surveyor NAME --kit FILE.kit\n"
+        "         Create a new store (one file) from the office's survey kit: its forms, unit\n"
+        "         register, round and keys. The office's signature is checked; read the\n"
+        "         fingerprint it prints back to the office over the phone. Exports are sealed.\n"
+        "  init   --store STORE --site SITE --surveyor NAME [--round YEAR] [--forms DIR]\n"
+        "         [--central-key central.pub]\n"
+        "         For trying out forms only: the office merges nothing such a store sends unless\n"
+        "         it published those exact definitions. The round defaults to the current year.\n"},
+    [SUB_UPDATE] = {"update",
+        "  update --store KHO --kit TỆP.kit\n"
+        "         Dùng bộ biểu mẫu mới hơn của cùng Sở (phiên bản biểu mẫu mới, danh mục đổi,\n"
+        "         Sở đổi khóa) giữa đợt; các bản ghi đã có được giữ nguyên.\n",
+        "  update --store STORE --kit FILE.kit\n"
+        "         Adopt a newer kit of the same office mid-round (new form versions, register\n"
+        "         changes, a change of office key); records already stored are kept.\n"},
+    [SUB_SET_KEY] = {"set-key",
+        "  set-key --store KHO --central-key central.pub\n"
+        "         Dùng khóa công khai mới của Sở cho các lần xuất sau (khi Sở đổi khóa).\n",
+        "  set-key --store STORE --central-key central.pub\n"
+        "         Seal later exports to the office's new public key (when the office changes keys).\n"},
+    [SUB_FILL] = {"fill",
+        "  fill   --store KHO BIỂU_MẪU [--answers TỆP] [--draft]\n"
+        "         Không có --answers: điền phiếu từng câu một; chọn làm tiếp một phiếu nháp\n"
+        "         hoặc nhập phiếu mới, rồi phiếu tiếp theo; stdout in mã các bản ghi đã lưu.\n"
+        "         Có --answers: nhập mọi bản ghi của TỆP (YAML hoặc .csv); có lỗi thì không\n"
+        "         lưu bản ghi nào; stdout in mã của các bản ghi mới.\n",
+        "  fill   --store STORE FORM [--answers FILE] [--draft]\n"
+        "         Without --answers: the question-by-question wizard: continue a draft or\n"
+        "         start a new record, then the next; stdout lists the records stored.\n"
+        "         With --answers: import every record of FILE (YAML, or .csv); on any error\n"
+        "         nothing is stored; stdout lists the new instance ids.\n"},
+    [SUB_EDIT] = {"edit",
+        "  edit   --store KHO MÃ_BẢN_GHI|KHÓA [--form BIỂU_MẪU] [--answers TỆP]\n"
+        "         Sửa một bản ghi (lần sửa + 1), gọi bằng mã bản ghi hoặc khóa (ví dụ mã cán bộ).\n",
+        "  edit   --store STORE INSTANCE_ID|KEY [--form FORM] [--answers FILE]\n"
+        "         Change a record (revision + 1), named by its instance id or its key (e.g. the\n"
+        "         staff code).\n"},
+    [SUB_VOID] = {"void",
+        "  void   --store KHO MÃ_BẢN_GHI|KHÓA [--form BIỂU_MẪU] [--yes]\n"
+        "         Hủy một bản ghi nhập nhầm (không xóa gì); hỏi lại trước khi hủy, trừ khi có\n"
+        "         --yes (-y), bắt buộc khi lệnh không chạy trên màn hình (trong tập lệnh).\n",
+        "  void   --store STORE INSTANCE_ID|KEY [--form FORM] [--yes]\n"
+        "         Withdraw a record entered by mistake (nothing is deleted); asks first unless\n"
+        "         --yes (-y) is given, which scripts (no terminal) must give.\n"},
+    [SUB_UNVOID] = {"unvoid",
+        "  unvoid --store KHO MÃ_BẢN_GHI|KHÓA [--form BIỂU_MẪU]\n"
+        "         Khôi phục bản ghi đã hủy về trạng thái trước khi hủy (lần sửa + 1); chỉ được\n"
+        "         khi việc hủy chưa được xuất gửi Sở.\n",
+        "  unvoid --store STORE INSTANCE_ID|KEY [--form FORM]\n"
+        "         Restore a void record to its status before the void (revision + 1); only\n"
+        "         until the void has been exported for the office.\n"},
+    [SUB_LIST] = {"list",
+        "  list   --store KHO [--tsv]\n"
+        "         Liệt kê bản ghi. Trên màn hình: một bảng, phiếu nháp trước. Trong tập lệnh\n"
+        "         (stdout không phải màn hình) hoặc với --tsv: mỗi bản ghi một dòng, cách nhau\n"
+        "         bởi tab, không có dòng tiêu đề: mã, biểu mẫu, khóa, lần sửa, trạng thái\n"
+        "         (draft, finalized, void), thời điểm sửa, tên bản ghi.\n",
+        "  list   --store STORE [--tsv]\n"
+        "         List the records. On a terminal: a table, drafts first. For scripts (stdout\n"
+        "         not a terminal) or with --tsv: one line per record, tab-separated, no header:\n"
+        "         instance_id, form, natural key, revision, status (draft, finalized, void),\n"
+        "         updated_at, the record's title.\n"},
+    [SUB_EXPORT] = {"export",
+        "  export --store KHO -o TỆP_GÓI [--allow-empty]\n"
+        "         Xuất mọi bản ghi đã hoàn tất hoặc đã hủy, có chữ ký của kho (và niêm phong\n"
+        "         nếu kho có khóa của Sở). Chưa có gì hoàn tất thì không xuất (mã thoát 1),\n"
+        "         trừ khi có --allow-empty (một gói rỗng).\n"
+        "         [--bundle-id UUID] [--created NNNN-TT-NNTgg:pp:ssZ] để ra tệp giống hệt\n"
+        "         (trừ gói niêm phong: mỗi lần niêm phong một khác). Không ghi đè kho dữ\n"
+        "         liệu, CSDL hay tệp khóa, trừ khi có --force.\n",
+        "  export --store STORE -o BUNDLE [--allow-empty]\n"
+        "         Write every finalized and void record to a bundle, signed with the store's\n"
+        "         key (and sealed when the store has the office's key). With nothing finalized\n"
+        "         or void it writes nothing (exit 1) unless --allow-empty (an empty bundle).\n"
+        "         [--bundle-id UUID] [--created YYYY-MM-DDTHH:MM:SSZ] for identical output\n"
+        "         (not when sealed: every seal differs). Never overwrites a store, a database\n"
+        "         or a key file unless --force is given.\n"},
+};
+
+/* What the wizard's keys and markers mean (`collect fill --help`, `collect edit --help`). */
+static const char wizard_keys_vi[] =
     "\n"
-    "Fill survey forms on a PC without network and export a bundle for the central office.\n"
+    "Khi điền từng câu:\n"
+    "  Enter   giữ câu trả lời đang hiện trong [ngoặc vuông]\n"
+    "  <       quay lại câu trước\n"
+    "  -       bỏ qua câu không bắt buộc, hoặc xóa câu trả lời đã có\n"
+    "  #N      nhảy tới câu số N\n"
+    "  ?       xem hướng dẫn\n"
+    "  :q      lưu và thoát; Ctrl-C cũng vậy (làm tiếp bằng collect fill)\n"
+    "  *       sau câu hỏi: câu bắt buộc phải trả lời\n"
+    "Câu có lựa chọn: gõ số thứ tự, mã (chữ hoa hay thường) hoặc tên lựa chọn (có dấu\n"
+    "hay không dấu). Cuối phiếu: xem lại, gõ số câu để sửa, x để hoàn tất.\n";
+static const char wizard_keys_en[] =
     "\n"
-    "  init   --store STORE --site SITE --surveyor NAME --kit FILE.kit\n"
-    "         Create a new store (one file) from the office's survey kit: its forms, unit\n"
-    "         register, round and keys. The office's signature is checked; read the\n"
-    "         fingerprint it prints back to the office over the phone. Exports are sealed.\n"
-    "  init   --store STORE --site SITE --surveyor NAME [--round YEAR] [--forms DIR]\n"
-    "         [--central-key central.pub]\n"
-    "         For trying out forms only: the office merges nothing such a store sends unless\n"
-    "         it published those exact definitions. The round defaults to the current year.\n"
-    "  update --store STORE --kit FILE.kit\n"
-    "         Adopt a newer kit of the same office mid-round (new form versions, register\n"
-    "         changes, a change of office key); records already stored are kept.\n"
-    "  set-key --store STORE --central-key central.pub\n"
-    "         Seal later exports to the office's new public key (when the office changes keys).\n"
-    "  fill   --store STORE FORM [--answers FILE] [--draft]\n"
-    "         Without --answers: the question-by-question wizard (offers to resume a draft).\n"
-    "         With --answers: import every record of FILE (YAML, or .csv); on any error\n"
-    "         nothing is stored; stdout lists the new instance ids.\n"
-    "  edit   --store STORE INSTANCE_ID [--answers FILE]   Change a record (revision + 1).\n"
-    "  void   --store STORE INSTANCE_ID   Withdraw a record entered by mistake (nothing is deleted).\n"
-    "  list   --store STORE               One line per record: instance_id, form, natural key,\n"
-    "                                     revision, status, updated_at (tab-separated).\n"
-    "  export --store STORE -o BUNDLE     Write every finalized and void record to a bundle,\n"
-    "         signed with the store's key (and sealed when the store has the office's key).\n"
-    "         [--bundle-id UUID] [--created YYYY-MM-DDTHH:MM:SSZ] for identical output\n"
-    "         (not when sealed: every seal differs). Never overwrites a store, a database\n"
-    "         or a key file unless --force is given.\n"
-    "\n"
-    "  --lang vi|en   Language (default vi).\n";
+    "While answering:\n"
+    "  Enter   keep the answer shown in [brackets]\n"
+    "  <       back to the previous question\n"
+    "  -       skip an optional question, or clear its answer\n"
+    "  #N      jump to question N\n"
+    "  ?       help\n"
+    "  :q      save and quit; so does Ctrl-C (continue with collect fill)\n"
+    "  *       after a question: a required question (it must be answered)\n"
+    "Questions with a list: type the number, the code (any case) or the choice's name.\n"
+    "At the end: the review; type a question's number to change it, x to finalize.\n";
+
+static const char footer_vi[] = "\n  --lang vi|en   Ngôn ngữ (mặc định vi), ở bất kỳ chỗ nào trong lệnh.\n";
+static const char footer_en[] = "\n  --lang vi|en   Language (default vi), anywhere on the command line.\n";
+
+/* `collect --help`: every subcommand. */
+static void print_help(FILE *out) {
+  fputs(cli_tr("Cách dùng: ictsurvey collect LỆNH --store KHO [TÙY CHỌN...]\n"
+               "\n"
+               "Nhập phiếu khảo sát trên máy không có mạng và xuất ra tệp gói (bundle) gửi về Sở.\n"
+               "\n",
+               "Usage: ictsurvey collect COMMAND --store STORE [OPTION...]\n"
+               "\n"
+               "Fill survey forms on a PC without network and export a bundle for the central office.\n"
+               "\n"),
+        out);
+  for (size_t i = 0; i < SUB_COUNT; i++) fputs(cli_tr(subcommands[i].vi, subcommands[i].en), out);
+  fputs(cli_tr("  serve  --store KHO [--port CỔNG] [--no-browser]\n"
+               "         Xem kho trong trình duyệt web, chỉ trên máy này (127.0.0.1): các bản ghi,\n"
+               "         tìm kiếm. Chi tiết: ictsurvey collect serve --help.\n",
+               "  serve  --store STORE [--port N] [--no-browser]\n"
+               "         Show the store in a web browser, on this PC only (127.0.0.1): its records,\n"
+               "         search. Details: ictsurvey collect serve --help.\n"),
+        out);
+  fputs(cli_tr(footer_vi, footer_en), out);
+}
+
+/* The forms `collect fill FORM` takes: the store's when --store names one that opens, else
+ * the shipped definitions'. */
+static void print_forms(FILE *out, const char *store_path) {
+  ics_store *store = store_path ? ics_store_open(store_path, cli_lang, NULL) : NULL;
+  if (store) {
+    fprintf(out, cli_tr("\nBiểu mẫu của kho '%s':\n", "\nThe forms of the store '%s':\n"), store_path);
+    for (size_t i = 0; i < ics_store_form_count(store); i++) {
+      const ics_form *f = ics_store_form_at(store, i);
+      fprintf(out, "  %-18s %s\n", f->id, ics_text_get(f->title, cli_lang));
+    }
+    ics_store_close(store);
+    return;
+  }
+  char *dir = cli_definitions_dir();
+  ics_definitions defs = {0};
+  ics_errors diags = {0};
+  if (dir && ics_definitions_load(dir, cli_lang, &defs, &diags) == 0) {
+    fprintf(out, cli_tr("\nBiểu mẫu có sẵn (%s):\n", "\nThe shipped forms (%s):\n"), dir);
+    for (size_t i = 0; i < defs.form_count; i++)
+      fprintf(out, "  %-18s %s\n", defs.forms[i]->id, ics_text_get(defs.forms[i]->title, cli_lang));
+  } else {
+    fputs(cli_tr("\nKhông đọc được các biểu mẫu có sẵn ('ictsurvey check' cho biết vì sao).\n",
+                 "\nThe shipped forms cannot be read ('ictsurvey check' says why).\n"),
+          out);
+  }
+  ics_definitions_free(&defs);
+  ics_errors_free(&diags);
+  ics_free(dir);
+}
+
+/* `collect SUB --help`: that subcommand only. */
+static void print_sub_help(size_t which, const char *store_path) {
+  fputs(cli_tr("Cách dùng:\n", "Usage:\n"), stdout);
+  fputs(cli_tr(subcommands[which].vi, subcommands[which].en), stdout);
+  if (which == SUB_FILL) print_forms(stdout, store_path);
+  if (which == SUB_FILL || which == SUB_EDIT) fputs(cli_tr(wizard_keys_vi, wizard_keys_en), stdout);
+  fputs(cli_tr(footer_vi, footer_en), stdout);
+}
 
 typedef struct {
   const char *store, *site, *surveyor, *round, *forms, *answers, *output, *bundle_id, *created;
-  const char *central_key, *kit;
+  const char *central_key, *kit, *form;
   bool draft;
-  bool force; /* export: overwrite a file of another kind */
+  bool force;       /* export: overwrite a file of another kind */
+  bool allow_empty; /* export: a bundle without records */
+  bool tsv;         /* list: the lines for scripts, even on a terminal */
+  bool yes;         /* void: no question asked */
+  bool help;        /* --help: shown once every option is read (fill names --store's forms) */
   const char *positional[4];
   int positional_count;
 } options;
@@ -90,26 +213,32 @@ typedef struct {
 static int parse_options(int argc, char **argv, options *o) {
   memset(o, 0, sizeof *o);
   for (int i = 2; i < argc; i++) {
-    int r = cli_common_option(argc, argv, &i, help_vi, help_en);
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      o->help = true;
+      continue;
+    }
+    int r = cli_common_option(argc, argv, &i, "", ""); /* --lang only: --help is handled above */
     if (r == 3) continue;
     if (r >= 0) return r;
     static const char *const names[] = {"--store", "--site", "--surveyor", "--round", "--forms",
                                         "--answers", "-o", "--bundle-id", "--created",
-                                        "--central-key", "--kit"};
+                                        "--central-key", "--kit", "--form"};
     const char **const slots[] = {&o->store, &o->site, &o->surveyor, &o->round, &o->forms,
                             &o->answers, &o->output, &o->bundle_id, &o->created,
-                            &o->central_key, &o->kit};
+                            &o->central_key, &o->kit, &o->form};
     r = cli_options_value(argc, argv, &i, names, slots, sizeof names / sizeof *names);
     if (r < 0) return EXIT_USAGE;
     bool matched = r == 1;
     if (matched) continue;
-    if (!strcmp(argv[i], "--draft")) {
-      o->draft = true;
-    } else if (!strcmp(argv[i], "--force")) {
-      o->force = true;
+    static const char *const flags[] = {"--draft", "--force", "--allow-empty", "--tsv", "--yes", "-y"};
+    bool *const flag_slots[] = {&o->draft, &o->force, &o->allow_empty, &o->tsv, &o->yes, &o->yes};
+    size_t f = 0;
+    while (f < sizeof flags / sizeof *flags && strcmp(argv[i], flags[f])) f++;
+    if (f < sizeof flags / sizeof *flags) {
+      *flag_slots[f] = true;
     } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("tùy chọn không hợp lệ '%s' (xem 'ictsurvey collect --help')",
-                "unknown option '%s' (see 'ictsurvey collect --help')", argv[i]);
+      cli_error("tùy chọn không hợp lệ '%s' (xem 'ictsurvey collect %s --help')",
+                "unknown option '%s' (see 'ictsurvey collect %s --help')", argv[i], argv[1]);
       return EXIT_USAGE;
     } else if (o->positional_count < 4) {
       o->positional[o->positional_count++] = argv[i];
@@ -118,7 +247,7 @@ static int parse_options(int argc, char **argv, options *o) {
       return EXIT_USAGE;
     }
   }
-  if (!o->store) {
+  if (!o->store && !o->help) {
     cli_error("cần --store KHO (tệp kho dữ liệu)", "--store STORE is required (the store file)");
     return EXIT_USAGE;
   }
@@ -389,27 +518,45 @@ static int collect_fill(ics_store *store, const options *o) {
   return EXIT_OK;
 }
 
-/* The record named by the one INSTANCE_ID argument of edit and void: -1 when found, else
- * the exit status (a usage error, or the store's error printed). */
-static int named_record(ics_store *store, const options *o, ics_record **rec, ics_record_info *info) {
+/* The record named by the one argument of edit, void and unvoid: an instance id, else a
+ * natural key (the staff code: of --form's records, or of any form's when no two share it),
+ * a void record's for unvoid. -1 when found, else the exit status (a usage error, or the
+ * store's error printed). */
+static int named_record(ics_store *store, const options *o, bool want_void, ics_record **rec,
+                        ics_record_info *info) {
   if (o->positional_count != 1) {
-    cli_error("cần đúng một MÃ_BẢN_GHI", "give exactly one INSTANCE_ID");
+    cli_error("cần đúng một MÃ_BẢN_GHI hoặc KHÓA", "give exactly one INSTANCE_ID or KEY");
     return EXIT_USAGE;
+  }
+  if (o->form && !ics_store_form(store, o->form)) {
+    cli_error("kho không có biểu mẫu '%s'", "the store has no form '%s'", o->form);
+    return EXIT_FAIL;
   }
   ics_error err = {0};
   *rec = NULL;
-  if (ics_store_get(store, o->positional[0], rec, info, &err)) return store_failed(&err);
+  const char *name = o->positional[0];
+  if (ics_store_get(store, name, rec, info, &err) == 0 && (!o->form || !strcmp(info->form_id, o->form)))
+    return -1;
+  ics_record_free(*rec);
+  *rec = NULL;
+  if (err.code != ICS_OK && err.code != ICS_E_NOT_FOUND) return store_failed(&err);
+  ics_error_clear(&err);
+  char id[37];
+  if (ics_store_find_by_key(store, o->form, name, want_void, id, &err) ||
+      ics_store_get(store, id, rec, info, &err))
+    return store_failed(&err);
   return -1;
 }
 
 static int collect_edit(ics_store *store, const options *o) {
   ics_record *rec;
   ics_record_info info;
-  int status = named_record(store, o, &rec, &info);
+  int status = named_record(store, o, false, &rec, &info);
   if (status >= 0) return status;
   ics_error err = {0};
   if (info.status == ICS_VOID) {
-    cli_error("bản ghi %s đã bị hủy, không sửa được", "the record %s is void and cannot be changed",
+    cli_error("bản ghi %s đã bị hủy, không sửa được (khôi phục bằng 'collect unvoid')",
+              "the record %s is void and cannot be changed (restore it with 'collect unvoid')",
               info.instance_id);
     status = EXIT_FAIL;
   } else if (o->answers) {
@@ -431,39 +578,197 @@ static int collect_edit(ics_store *store, const options *o) {
   return status;
 }
 
+/* Whether a void goes ahead: --yes, or the surveyor says so on a terminal. A script (stdin not
+ * a terminal) must say --yes: a void it did not mean would reach the office. */
+static bool void_confirmed(ics_store *store, const options *o, const ics_record *rec,
+                           const ics_record_info *info) {
+  if (o->yes) return true;
+  if (!isatty(STDIN_FILENO)) {
+    cli_error("hủy bản ghi cần xác nhận: thêm --yes khi chạy không có màn hình (trong tập lệnh)",
+              "voiding a record needs confirming: add --yes when running without a terminal (in a script)");
+    return false;
+  }
+  char *title = ics_record_title(rec, ics_store_register(store), cli_lang);
+  ics_buf question = {0};
+  ics_buf_printf(&question, cli_tr("Hủy bản ghi %s '%s' (%s)?", "Void the record %s '%s' (%s)?"),
+                 info->form_id, title ? title : "", info->instance_id);
+  ics_free(title);
+  ics_wizard_io io = terminal();
+  bool yes = ics_wizard_confirm(&io, question.data ? question.data : cli_tr("Hủy bản ghi này?", "Void this record?"),
+                                false);
+  ics_buf_free(&question);
+  if (!yes) fputs(cli_tr("Không hủy gì.\n", "Nothing was voided.\n"), stderr);
+  return yes;
+}
+
 static int collect_void(ics_store *store, const options *o) {
   ics_record *rec;
   ics_record_info info;
-  int status = named_record(store, o, &rec, &info);
+  int status = named_record(store, o, false, &rec, &info);
   if (status >= 0) return status;
   status = EXIT_OK;
   ics_error err = {0};
   if (info.status == ICS_VOID) {
     fprintf(stderr, cli_tr("Bản ghi %s đã bị hủy trước đó.\n", "The record %s was already void.\n"), info.instance_id);
+  } else if (!void_confirmed(store, o, rec, &info)) {
+    status = EXIT_FAIL;
   } else if (ics_store_revise(store, info.instance_id, rec, ICS_VOID, &err)) {
     status = store_failed(&err);
   } else {
-    fprintf(stderr, cli_tr("Đã hủy bản ghi %s (lần sửa %d); lần xuất sau sẽ báo cho Sở.\n",
-                           "Voided the record %s (revision %d); the next export tells the central office.\n"),
+    fprintf(stderr, cli_tr("Đã hủy bản ghi %s (lần sửa %d); lần xuất sau sẽ báo cho Sở. Trước lần xuất đó "
+                           "vẫn khôi phục được bằng 'collect unvoid'.\n",
+                           "Voided the record %s (revision %d); the next export tells the central office. "
+                           "Until then 'collect unvoid' restores it.\n"),
             info.instance_id, info.revision + 1);
   }
   ics_record_free(rec);
   return status;
 }
 
-static int print_line(void *ctx, const ics_record_info *info, const char *key, ics_error *err) {
-  (void)ctx;
-  ics_buf safe = {0}; /* a tab or newline in a key would shift the columns or forge a line */
-  ics_escape_controls(&safe, key, strlen(key));
-  if (safe.failed) {
-    ics_buf_free(&safe);
+static const char *status_text(ics_record_status status) {
+  switch (status) {
+  case ICS_DRAFT: return cli_tr("nháp", "draft");
+  case ICS_FINALIZED: return cli_tr("đã hoàn tất", "finalized");
+  default: return cli_tr("đã hủy", "void");
+  }
+}
+
+static int collect_unvoid(ics_store *store, const options *o) {
+  ics_record *rec;
+  ics_record_info info;
+  int status = named_record(store, o, true, &rec, &info);
+  if (status >= 0) return status;
+  ics_record_free(rec);
+  ics_error err = {0};
+  ics_record_status restored;
+  if (ics_store_unvoid(store, info.instance_id, &restored, &err)) return store_failed(&err);
+  fprintf(stderr, cli_tr("Đã khôi phục bản ghi %s (lần sửa %d): %s như trước khi hủy.\n",
+                         "Restored the record %s (revision %d): %s as before the void.\n"),
+          info.instance_id, info.revision + 1, status_text(restored));
+  return EXIT_OK;
+}
+
+/* ---- list ---------------------------------------------------------------------------- */
+typedef struct {
+  ics_record_info info;
+  char *key, *title; /* control characters escaped: a tab or newline would shift the columns
+                        or forge a line */
+} list_row;
+
+typedef struct {
+  const ics_store *store;
+  bool tsv;        /* print each line at once; else keep them for the table */
+  list_row *rows;
+  size_t count, cap;
+} list_ctx;
+
+static char *escaped(const char *text) {
+  ics_buf safe = {0};
+  ics_escape_controls(&safe, text, strlen(text));
+  if (!safe.failed && !safe.data) return ics_strdup("");
+  return ics_buf_take(&safe);
+}
+
+static int list_visit(void *ctx, const ics_record_info *info, const char *key, const ics_record *rec,
+                      ics_error *err) {
+  list_ctx *l = ctx;
+  char *title = ics_record_title(rec, ics_store_register(l->store), cli_lang);
+  list_row row = {*info, escaped(key), title ? escaped(title) : NULL};
+  ics_free(title);
+  bool stored = row.key && row.title;
+  if (stored && l->tsv) {
+    printf("%s\t%s\t%s\t%d\t%s\t%s\t%s\n", info->instance_id, info->form_id, row.key, info->revision,
+           ics_record_status_name(info->status), info->updated_at, row.title);
+    ics_free(row.key);
+    ics_free(row.title);
+    return 0;
+  }
+  if (stored && l->count == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 64;
+    list_row *rows = ics_realloc(l->rows, cap * sizeof *rows);
+    if (rows) {
+      l->rows = rows;
+      l->cap = cap;
+    }
+    stored = rows != NULL;
+  }
+  if (!stored) {
+    ics_free(row.key);
+    ics_free(row.title);
     ics_error_no_memory(err, cli_lang);
     return -1;
   }
-  printf("%s\t%s\t%s\t%d\t%s\t%s\n", info->instance_id, info->form_id, safe.data ? safe.data : "",
-         info->revision, ics_record_status_name(info->status), info->updated_at);
-  ics_buf_free(&safe);
+  l->rows[l->count++] = row;
   return 0;
+}
+
+/* Drafts first (what is left to do), then finalized, then void; the store's order within. */
+static int by_status(const void *a, const void *b) {
+  const list_row *x = a, *y = b;
+  if (x->info.status != y->info.status) return (int)x->info.status - (int)y->info.status;
+  int forms = strcmp(x->info.form_id, y->info.form_id);
+  return forms ? forms : strcmp(x->info.instance_id, y->info.instance_id);
+}
+
+/* A cell padded to `width` characters (UTF-8: Vietnamese letters are one each). */
+static void cell(const char *text, size_t width, bool last) {
+  fputs(text, stdout);
+  if (last) return;
+  for (size_t n = ics_utf8_count(text, strlen(text)); n < width + 2; n++) putchar(' ');
+}
+
+static void print_table(const list_ctx *l) {
+  if (!l->count) {
+    fputs(cli_tr("Kho chưa có bản ghi nào.\n", "The store has no record yet.\n"), stderr);
+    return;
+  }
+  enum { COLUMNS = 7 };
+  const char *heads[COLUMNS] = {cli_tr("Mã bản ghi", "Instance id"), cli_tr("Biểu mẫu", "Form"),
+                                cli_tr("Khóa", "Key"), cli_tr("Lần sửa", "Revision"),
+                                cli_tr("Trạng thái", "Status"), cli_tr("Sửa lúc (UTC)", "Updated (UTC)"),
+                                cli_tr("Tên", "Title")};
+  size_t width[COLUMNS];
+  for (int c = 0; c < COLUMNS; c++) width[c] = ics_utf8_count(heads[c], strlen(heads[c]));
+  char revision[16], updated[17];
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass) {
+      for (int c = 0; c < COLUMNS; c++) cell(heads[c], width[c], c == COLUMNS - 1);
+      putchar('\n');
+    }
+    for (size_t i = 0; i < l->count; i++) {
+      const list_row *r = &l->rows[i];
+      snprintf(revision, sizeof revision, "%d", r->info.revision);
+      snprintf(updated, sizeof updated, "%.10s %.5s", r->info.updated_at, r->info.updated_at + 11);
+      const char *cells[COLUMNS] = {r->info.instance_id, r->info.form_id, r->key, revision,
+                                    status_text(r->info.status), updated, r->title};
+      for (int c = 0; c < COLUMNS; c++) {
+        size_t n = ics_utf8_count(cells[c], strlen(cells[c]));
+        if (!pass && n > width[c]) width[c] = n;
+        if (pass) cell(cells[c], width[c], c == COLUMNS - 1);
+      }
+      if (pass) putchar('\n');
+    }
+  }
+}
+
+/* A table on a terminal; for scripts (or --tsv) cli.md's tab-separated lines, status words
+ * untranslated, with the title last. */
+static int collect_list(ics_store *store, const options *o) {
+  list_ctx l = {.store = store, .tsv = o->tsv || !isatty(STDOUT_FILENO)};
+  ics_error err = {0};
+  int status = EXIT_OK;
+  if (ics_store_list(store, list_visit, &l, &err)) {
+    status = store_failed(&err);
+  } else if (!l.tsv) {
+    if (l.count) qsort(l.rows, l.count, sizeof *l.rows, by_status);
+    print_table(&l);
+  }
+  for (size_t i = 0; i < l.count; i++) {
+    ics_free(l.rows[i].key);
+    ics_free(l.rows[i].title);
+  }
+  ics_free(l.rows);
+  return status;
 }
 
 static int collect_export(ics_store *store, const options *o) {
@@ -471,7 +776,8 @@ static int collect_export(ics_store *store, const options *o) {
     cli_error("cần -o TỆP_GÓI", "-o BUNDLE is required");
     return EXIT_USAGE;
   }
-  ics_export_options opts = {.bundle_id = o->bundle_id, .created = o->created};
+  ics_export_options opts = {.bundle_id = o->bundle_id, .created = o->created,
+                             .allow_empty = o->allow_empty};
   uint64_t records;
   ics_error err = {0};
   if (ics_store_export(store, o->output, &opts, &records, &err)) return store_failed(&err);
@@ -513,16 +819,24 @@ static int collect_set_key(ics_store *store, const options *o) {
 }
 
 int cmd_collect(int argc, char **argv) {
+  /* a --lang before the subcommand (cli_scan_lang read it already) is checked, then skipped */
+  int first = 1;
+  while (first < argc && !strncmp(argv[first], "--lang", 6)) {
+    int i = first, r = cli_common_option(argc, argv, &i, "", "");
+    if (r == -1) cli_error("tùy chọn không hợp lệ '%s'", "unknown option '%s'", argv[first]);
+    if (r != 3) return r == -1 ? EXIT_USAGE : r;
+    first = i + 1;
+  }
+  argc -= first - 1;
+  argv += first - 1;
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-    fputs(cli_tr(help_vi, help_en), argc < 2 ? stderr : stdout);
+    print_help(argc < 2 ? stderr : stdout);
     return argc < 2 ? EXIT_USAGE : EXIT_OK;
   }
   if (!strcmp(argv[1], "serve")) return cmd_collect_serve(argc, argv);
-  static const char *const commands[] = {"init", "fill", "edit", "void", "list", "export", "set-key",
-                                         "update"};
   size_t which = 0;
-  while (which < 8 && strcmp(argv[1], commands[which])) which++;
-  if (which == 8) {
+  while (which < SUB_COUNT && strcmp(argv[1], subcommands[which].name)) which++;
+  if (which == SUB_COUNT) {
     cli_error("không có lệnh 'collect %s' (xem 'ictsurvey collect --help')",
               "no command 'collect %s' (see 'ictsurvey collect --help')", argv[1]);
     return EXIT_USAGE;
@@ -530,8 +844,12 @@ int cmd_collect(int argc, char **argv) {
   options o;
   int r = parse_options(argc, argv, &o);
   if (r >= 0) return r;
-  if (which == 0) return collect_init(&o);
-  if (which == 5 && o.output) {
+  if (o.help) {
+    print_sub_help(which, o.store);
+    return EXIT_OK;
+  }
+  if (which == SUB_INIT) return collect_init(&o);
+  if (which == SUB_EXPORT && o.output) {
     const char *inputs[] = {o.store};
     if (cli_check_output(o.output, ICS_FILE_BUNDLE, o.force, inputs, 1)) return EXIT_FAIL;
   }
@@ -540,12 +858,13 @@ int cmd_collect(int argc, char **argv) {
   if (!store) return store_failed(&err);
   int status;
   switch (which) {
-  case 1: status = collect_fill(store, &o); break;
-  case 2: status = collect_edit(store, &o); break;
-  case 3: status = collect_void(store, &o); break;
-  case 4: status = ics_store_list(store, print_line, NULL, &err) ? store_failed(&err) : EXIT_OK; break;
-  case 5: status = collect_export(store, &o); break;
-  case 6: status = collect_set_key(store, &o); break;
+  case SUB_FILL: status = collect_fill(store, &o); break;
+  case SUB_EDIT: status = collect_edit(store, &o); break;
+  case SUB_VOID: status = collect_void(store, &o); break;
+  case SUB_UNVOID: status = collect_unvoid(store, &o); break;
+  case SUB_LIST: status = collect_list(store, &o); break;
+  case SUB_EXPORT: status = collect_export(store, &o); break;
+  case SUB_SET_KEY: status = collect_set_key(store, &o); break;
   default: status = collect_update(store, &o); break;
   }
   ics_store_close(store);

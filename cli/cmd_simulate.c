@@ -289,7 +289,9 @@ typedef struct {
   int n;
 } first_two;
 
-static int take_two(void *ctx, const ics_record_info *info, const char *key, ics_error *err) {
+static int take_two(void *ctx, const ics_record_info *info, const char *key, const ics_record *rec,
+                    ics_error *err) {
+  (void)rec;
   first_two *t = ctx;
   if (strcmp(info->form_id, "staff") || t->n == 2) return 0;
   memcpy(t->ids[t->n], info->instance_id, 37);

@@ -14,7 +14,7 @@ static const char usage_vi[] =
     "  check [TỆP...]   Kiểm tra định nghĩa biểu mẫu, danh mục đơn vị và tệp chỉ tiêu\n"
     "                   (không có TỆP: các định nghĩa kèm theo trong schema/definitions).\n"
     "  collect ...      Nhập phiếu trên máy của người khảo sát và xuất tệp gói gửi về Sở\n"
-    "                   (init, update, fill, edit, void, list, export).\n"
+    "                   (init, update, fill, edit, void, unvoid, list, export).\n"
     "  kit --db CSDL --key central.key -o TỆP.kit   Công bố biểu mẫu, danh mục, chỉ tiêu\n"
     "                   và ghi bộ biểu mẫu (kit) có chữ ký của Sở gửi người khảo sát.\n"
     "  merge --db CSDL GÓI...   Hợp nhất các tệp gói vào cơ sở dữ liệu trung tâm.\n"
@@ -40,7 +40,8 @@ static const char usage_en[] =
     "  check [FILE...]  Validate form definitions, unit registers and targets files\n"
     "                   (no FILE: the shipped definitions in schema/definitions).\n"
     "  collect ...      Fill forms on a surveyor's PC and export a bundle for the central\n"
-    "                   office (init, update, fill, edit, void, list, export).\n"
+    "                   office (init, update, fill, edit, void, unvoid, list,\n"
+    "                   export).\n"
     "  kit --db CENTRAL --key central.key -o FILE.kit   Publish forms, register and\n"
     "                   targets, and write the office-signed survey kit for surveyors.\n"
     "  merge --db CENTRAL BUNDLE...   Merge bundles into the central database.\n"
@@ -88,6 +89,7 @@ static void fault_hook(void) {
 int main(int argc, char **argv) {
   fault_hook();
   cli_lang = ics_lang_default();
+  cli_scan_lang(argc, argv);
   int first = 1;
   /* --lang may come before the command too */
   while (first < argc && argv[first][0] == '-') {

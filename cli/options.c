@@ -102,7 +102,7 @@ int cli_check_output(const char *output, ics_file_kind writes, bool force,
   ics_file_kind kind = ics_file_sniff(output);
   if (kind == ICS_FILE_UNREADABLE) {
     cli_error("'%s' đã có nhưng không đọc được (%s): không thay nó", "'%s' exists but cannot be read (%s): it is not replaced",
-              output, strerror(errno));
+              output, ics_errno_text(errno, cli_lang));
     return EXIT_FAIL;
   }
   if (kind == ICS_FILE_SPECIAL) {
@@ -145,6 +145,15 @@ int cli_options_value(int argc, char **argv, int *i, const char *const *names,
     if (r) return r;
   }
   return 0;
+}
+
+void cli_scan_lang(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    const char *value = NULL;
+    if (!strcmp(argv[i], "--lang") && i + 1 < argc) value = argv[++i];
+    else if (!strncmp(argv[i], "--lang=", 7)) value = argv[i] + 7;
+    if (value) (void)ics_lang_parse(value, &cli_lang); /* a bad one: its option says so */
+  }
 }
 
 int cli_common_option(int argc, char **argv, int *i, const char *help_vi, const char *help_en) {

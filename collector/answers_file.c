@@ -69,7 +69,7 @@ size_t ics_answers_read(const char *path, const ics_answers_options *options,
                      &ics_answers_messages[A_CANNOT_READ],
                      status == ICS_E_NOT_FOUND     ? msg(A_NOT_FOUND, b.lang)
                      : status == ICS_E_NOT_REGULAR ? msg(A_NOT_REGULAR, b.lang)
-                                                   : strerror(err));
+                                                   : ics_errno_text(err, b.lang));
     ics_errors_add(diags, &e);
   }
   if (status != ICS_OK) {

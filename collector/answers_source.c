@@ -21,7 +21,7 @@ void src_report(const source *s, const char *name, ics_lang lang, ics_errors *di
   int line = (int)s->err_line, col = (int)s->err_col;
   switch (s->err) {
   case A_CANNOT_READ:
-    ics_errors_say(diags, lang, name, line, col, fmt, strerror((int)s->err_num));
+    ics_errors_say(diags, lang, name, line, col, fmt, ics_errno_text((int)s->err_num, lang));
     break;
   case A_NOT_UTF8:
   case A_NUL:

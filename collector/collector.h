@@ -96,16 +96,30 @@ int ics_store_find_key(ics_store *store, const char *form_id, const char *key,
 /* Whether the store holds any record of a form. */
 int ics_store_has_records(ics_store *store, const char *form_id, bool *has, ics_error *err);
 
-/* Calls visit for the newest revision of every record, ordered by form then instance id. A
- * visitor returns 0 to go on; anything else stops the listing, which then fails: the visitor
- * says why in the *err it is given. */
+/* The record (newest revision) whose natural key is `key`, of form_id (NULL: of any form),
+ * void when want_void (the newest such) and not void otherwise; its id goes to found_id. None:
+ * ICS_E_NOT_FOUND; records of two forms with that key: ICS_E_CONFLICT (the message asks for
+ * --form FORM). */
+int ics_store_find_by_key(ics_store *store, const char *form_id, const char *key, bool want_void,
+                          char found_id[37], ics_error *err);
+
+/* Undoes a void: a new revision with the record's answers and the status it had before the
+ * void (*restored tells which). Refused when the record is not void (ICS_E_STATE) and once an
+ * export carried the void to the office (ICS_E_REFUSED): the office has acted on it. */
+int ics_store_unvoid(ics_store *store, const char *instance_id, ics_record_status *restored,
+                     ics_error *err);
+
+/* Calls visit for the newest revision of every record, ordered by form then instance id, with
+ * its answers decoded (record, valid during the call). A visitor returns 0 to go on; anything
+ * else stops the listing, which then fails: the visitor says why in the *err it is given. */
 typedef int (*ics_store_visitor)(void *ctx, const ics_record_info *info, const char *natural_key,
-                                 ics_error *err);
+                                 const ics_record *record, ics_error *err);
 int ics_store_list(ics_store *store, ics_store_visitor visit, void *ctx, ics_error *err);
 
 typedef struct {
   const char *bundle_id; /* NULL: a new UUID */
   const char *created;   /* NULL: now */
+  bool allow_empty;      /* write a bundle without records rather than refuse */
 } ics_export_options;
 
 /* What the store knows of the office's kits: the signing key its kits must carry (false when
@@ -137,7 +151,8 @@ bool ics_store_signer(ics_store *store, char hex[65]);
 bool ics_store_sealed(ics_store *store, char *fingerprint);
 
 /* Writes every finalized and void record (newest non-draft revision) into a bundle and logs
- * the export. The bundle is signed with the store's own key (made at init, or at the first
+ * the export. With none to write it refuses (ICS_E_STATE: only drafts, or no record at all),
+ * unless opts->allow_empty. The bundle is signed with the store's own key (made at init, or at the first
  * export of a store made before keys existed) and, when the store has the central office's
  * key, sealed to it. *records_out gets the number of records written. */
 int ics_store_export(ics_store *store, const char *bundle_path, const ics_export_options *opts,

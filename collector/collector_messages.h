@@ -53,6 +53,27 @@
   X(C_RECORD_DAMAGED, ICS_E_DAMAGED, "bản ghi '%s' bị hỏng trong kho",                          \
     "the record '%s' is damaged in the store")                                                 \
   X(C_RECORD_VOID, ICS_E_STATE, "bản ghi %s đã bị hủy (void)", "the record %s is void")         \
+  X(C_KEY_TWO_FORMS, ICS_E_CONFLICT,                                                            \
+    "có bản ghi mang khóa '%s' ở hai biểu mẫu ('%s' và '%s'): hãy chỉ rõ bằng --form BIỂU_MẪU", \
+    "records of two forms have the key '%s' ('%s' and '%s'): say which with --form FORM")      \
+  X(C_NOT_VOID, ICS_E_STATE, "bản ghi %s không bị hủy: không có gì để khôi phục",               \
+    "the record %s is not void: there is nothing to restore")                                  \
+  X(C_VOID_EXPORTED, ICS_E_REFUSED,                                                             \
+    "việc hủy bản ghi %s đã được xuất gửi Sở: không khôi phục được nữa; nếu cần, "    \
+    "hãy nhập lại bản ghi đó (collect fill)",                                                  \
+    "the void of the record %s was already exported for the office: it can no longer "   \
+    "be undone; enter the record again if need be (collect fill)")                      \
+  /* exports */                                                                                \
+  X(C_EXPORT_DRAFTS_ONLY, ICS_E_STATE,                                                          \
+    "chưa xuất gì: kho chưa có bản ghi nào hoàn tất, chỉ có %llu phiếu nháp; hãy hoàn tất "     \
+    "chúng trước (collect fill BIỂU_MẪU để làm tiếp, hoặc collect edit) rồi xuất lại",          \
+    "nothing exported: no record of the store is finalized, it has only %llu drafts; finalize " \
+    "them first (collect fill FORM to resume, or collect edit) and export again")              \
+  X(C_EXPORT_EMPTY, ICS_E_STATE,                                                                \
+    "chưa xuất gì: kho chưa có bản ghi nào; nếu thật sự cần gửi Sở một gói rỗng, hãy thêm "      \
+    "--allow-empty",                                                                           \
+    "nothing exported: the store has no record yet; to send the office an empty bundle all "   \
+    "the same, add --allow-empty")                                                             \
   /* a store from a folder of definitions or from a kit */                                     \
   X(C_FORMS_FOLDER, ICS_E_IO, "không đọc được thư mục biểu mẫu '%s'",                           \
     "cannot read the forms folder '%s'")                                                       \

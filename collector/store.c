@@ -275,7 +275,7 @@ static int get_key(ics_store *s, const char *name, unsigned char *out, size_t si
  * *err; returns -1. */
 static int not_a_store(ics_error *err, ics_lang lang, const char *path, ics_file_kind kind) {
   if (kind == ICS_FILE_UNREADABLE)
-    ics_error_say(err, lang, CMSG(C_CANNOT_OPEN), path, strerror(errno));
+    ics_error_say(err, lang, CMSG(C_CANNOT_OPEN), path, ics_errno_text(errno, lang));
   else if (kind == ICS_FILE_OTHER)
     ics_error_say(err, lang, CMSG(C_NOT_A_STORE), path);
   else
@@ -298,7 +298,7 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
   /* the store holds personal answers and the store's signing key: only its owner may read
    * it (SQLite gives its journal the same mode) */
   if (ics_write_private_file(path, "", 0) != 0) {
-    ics_error_say(err, lang, CMSG(C_CANNOT_CREATE), path, strerror(errno));
+    ics_error_say(err, lang, CMSG(C_CANNOT_CREATE), path, ics_errno_text(errno, lang));
     return -1;
   }
   sqlite3 *db = NULL;
@@ -734,9 +734,104 @@ int ics_store_has_records(ics_store *s, const char *form_id, bool *has, ics_erro
   return rc;
 }
 
+int ics_store_find_by_key(ics_store *s, const char *form_id, const char *key, bool want_void,
+                          char found_id[37], ics_error *err) {
+  static const char sql[] =
+      "SELECT instance_id, form_id FROM records WHERE natural_key = ?1 AND (?2 IS NULL OR form_id = ?2)"
+      " AND (status = 'void') = ?3 AND " NEWEST " ORDER BY updated_at DESC, instance_id";
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) return db_error(s->db, s->lang, err);
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  if (form_id) sqlite3_bind_text(st, 2, form_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 3, want_void);
+  char first_form[ICS_NAME_MAX + 1] = "";
+  int step, rc = 0;
+  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *id = (const char *)sqlite3_column_text(st, 0);
+    const char *form = (const char *)sqlite3_column_text(st, 1);
+    if (!id || !form) { /* NOT NULL: SQLite had no memory */
+      ics_error_no_memory(err, s->lang);
+      rc = -1;
+    } else if (!*first_form) {
+      snprintf(found_id, 37, "%s", id);
+      snprintf(first_form, sizeof first_form, "%s", form);
+    } else if (strcmp(form, first_form)) { /* the staff code of one form, a school's of another */
+      ics_error_say(err, s->lang, CMSG(C_KEY_TWO_FORMS), key, first_form, form);
+      rc = -1;
+    }
+  }
+  if (!rc && step != SQLITE_DONE) rc = db_error(s->db, s->lang, err);
+  if (!rc && !*first_form) {
+    ics_error_say(err, s->lang, CMSG(C_NO_RECORD), key);
+    rc = -1;
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* One integer a query gives (its first column of its first row; 0 without a row). */
+static int query_int64(ics_store *s, const char *sql, const char *text, sqlite3_int64 *out,
+                       ics_error *err) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) return db_error(s->db, s->lang, err);
+  if (text) sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+  int step = sqlite3_step(st);
+  *out = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  int rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : db_error(s->db, s->lang, err);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* Whether an export carried the newest revision of id (a void: nothing can follow it but an
+ * unvoid). Exports remember the last row of records they saw (meta exported_rowid); a store
+ * whose exports predate that is judged by the times of its exports. */
+static int void_exported(ics_store *s, const char *id, bool *exported, ics_error *err) {
+  sqlite3_int64 newest = 0, seen = -1, later = 0;
+  int rc = query_int64(s, "SELECT max(rowid) FROM records WHERE instance_id = ?1", id, &newest, err);
+  if (!rc)
+    rc = query_int64(s, "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta"
+                        " WHERE key = 'exported_rowid'), -1)",
+                     NULL, &seen, err);
+  if (!rc && seen < 0)
+    rc = query_int64(s, "SELECT count(*) FROM exports WHERE created >= (SELECT updated_at"
+                        " FROM records WHERE instance_id = ?1 AND " NEWEST ")",
+                     id, &later, err);
+  *exported = seen >= 0 ? newest <= seen : later > 0;
+  return rc;
+}
+
+int ics_store_unvoid(ics_store *s, const char *id, ics_record_status *restored, ics_error *err) {
+  if (ics_store_begin(s, err)) return -1;
+  ics_record *rec = NULL;
+  ics_record_info info;
+  sqlite3_int64 before = 0;
+  bool exported = false;
+  int rc = ics_store_get(s, id, &rec, &info, err);
+  if (!rc && info.status != ICS_VOID) {
+    ics_error_say(err, s->lang, CMSG(C_NOT_VOID), id);
+    rc = -1;
+  }
+  if (!rc) rc = void_exported(s, id, &exported, err);
+  if (!rc && exported) {
+    ics_error_say(err, s->lang, CMSG(C_VOID_EXPORTED), id);
+    rc = -1;
+  }
+  /* the status of the newest revision that is not a void: 1 finalized, 0 a draft */
+  if (!rc)
+    rc = query_int64(s, "SELECT status = 'finalized' FROM records WHERE instance_id = ?1"
+                        " AND status != 'void' ORDER BY revision DESC LIMIT 1",
+                     id, &before, err);
+  *restored = before ? ICS_FINALIZED : ICS_DRAFT;
+  if (!rc) rc = ics_store_revise(s, id, rec, *restored, err);
+  if (!rc) rc = ics_store_commit(s, err);
+  if (rc) ics_store_rollback(s);
+  ics_record_free(rec);
+  return rc;
+}
+
 int ics_store_list(ics_store *s, ics_store_visitor visit, void *ctx, ics_error *err) {
   static const char sql[] =
-      "SELECT instance_id, revision, form_id, status, created_at, updated_at, natural_key"
+      "SELECT instance_id, revision, form_id, status, created_at, updated_at, natural_key, answers"
       " FROM records WHERE " NEWEST " ORDER BY form_id, instance_id";
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) return db_error(s->db, s->lang, err);
@@ -760,10 +855,23 @@ int ics_store_list(ics_store *s, ics_store_visitor visit, void *ctx, ics_error *
     snprintf(info.created_at, sizeof info.created_at, "%s", created);
     snprintf(info.updated_at, sizeof info.updated_at, "%s", updated);
     const char *key = (const char *)sqlite3_column_text(st, 6);
-    if (visit(ctx, &info, key ? key : "", err)) {
+    const char *answers = (const char *)sqlite3_column_text(st, 7);
+    const ics_form *form = ics_store_form(s, form_id);
+    if (!form) { /* a record of a form the store does not have */
+      ics_error_say(err, s->lang, CMSG(C_RECORD_UNREADABLE), id);
       rc = -1;
       break;
     }
+    ics_record *rec = ics_record_new(form);
+    if (!rec || !answers || !decode_answers(rec, answers)) { /* each fails only for memory */
+      ics_record_free(rec);
+      ics_error_no_memory(err, s->lang);
+      rc = -1;
+      break;
+    }
+    rc = visit(ctx, &info, key ? key : "", rec, err) ? -1 : 0;
+    ics_record_free(rec);
+    if (rc) break;
   }
   if (!rc && step != SQLITE_DONE) rc = db_error(s->db, s->lang, err);
   sqlite3_finalize(st);
@@ -833,6 +941,18 @@ bool ics_store_sealed(ics_store *s, char *fingerprint) {
   return sealed;
 }
 
+/* Nothing finalized or void to export: a bundle of nothing would tell the surveyor the work
+ * was sent while the drafts stay behind. Says how many drafts wait; returns -1. */
+static int refuse_empty(ics_store *s, ics_error *err) {
+  sqlite3_int64 drafts = 0;
+  if (query_int64(s, "SELECT count(*) FROM records WHERE status = 'draft' AND " NEWEST, NULL,
+                  &drafts, err))
+    return -1;
+  if (drafts) ics_error_say(err, s->lang, CMSG(C_EXPORT_DRAFTS_ONLY), (unsigned long long)drafts);
+  else ics_error_say(err, s->lang, CMSG(C_EXPORT_EMPTY));
+  return -1;
+}
+
 int ics_store_export(ics_store *s, const char *path, const ics_export_options *opts,
                      uint64_t *records_out, ics_error *err) {
   *records_out = 0;
@@ -867,6 +987,7 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
   }
   sqlite3_finalize(st);
   st = NULL;
+  if (!rc && total == 0 && !(opts && opts->allow_empty)) rc = refuse_empty(s, err);
 
   char bundle_id[37], created[21];
   if (opts && opts->bundle_id) snprintf(bundle_id, sizeof bundle_id, "%s", opts->bundle_id);
@@ -902,7 +1023,7 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
     /* a store made before keys existed may be readable by others: not with a key in it */
     const char *file = sqlite3_db_filename(s->db, "main");
     if (file && *file && ics_make_private(file) != 0) {
-      ics_error_say(err, s->lang, CMSG(C_NOT_PRIVATE), file, strerror(errno));
+      ics_error_say(err, s->lang, CMSG(C_NOT_PRIVATE), file, ics_errno_text(errno, s->lang));
       rc = -1;
     }
     if (!rc) has_signing = get_key(s, "signing_key", signing_key, sizeof signing_key, err);
@@ -977,8 +1098,11 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
   } else {
     ics_bundle_abort(w);
   }
+  /* what this export saw of the records: a void up to here has reached the office */
+  if (!rc) rc = exec(s->db, "INSERT OR REPLACE INTO meta(key, value) SELECT 'exported_rowid',"
+                            " coalesce(max(rowid), 0) FROM records", s->lang, err);
   if (!rc) {
-    /* the log of exports is the only write of an export */
+    /* the log of exports and what it saw are the only writes of an export */
     sqlite3_stmt *log;
     if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO exports VALUES (?1, ?2, ?3, ?4)", -1, &log, NULL)) {
       rc = db_error(s->db, s->lang, err);

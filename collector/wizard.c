@@ -163,18 +163,6 @@ static const char *label_of(const wizard *w, int field) {
   return ics_text_get(w->form->fields[field].label, w->io->lang);
 }
 
-/* Whether the record's answers so far let choice k of a select field be offered. */
-static bool choice_offered(const wizard *w, int field, size_t k) {
-  (void)w, (void)field, (void)k;
-  return true;
-}
-
-/* Whether a field's answer is proposed for the next record of the form. */
-static bool carries(const ics_field *f) {
-  (void)f;
-  return false;
-}
-
 /* Checks the whole record as it now stands: relevance, the questions asked and their
  * numbers, and what is wrong with each answer. */
 static int recheck(wizard *w) {
@@ -189,7 +177,7 @@ static int recheck(wizard *w) {
   for (size_t i = 0; i < n; i++) w->problem[i] = NULL;
   for (size_t k = 0; k < w->checked.count; k++) {
     const ics_error *e = &w->checked.items[k];
-    int f = ics_form_field_index(w->form, e->field);
+    int f = e->field ? ics_form_field_index(w->form, e->field) : -1;
     if (f >= 0 && !w->problem[f] && e->code != ICS_E_NOT_RELEVANT) w->problem[f] = e->message;
   }
   w->total = 0;
@@ -519,7 +507,7 @@ static step ask(wizard *w, int i) {
       return STEP_ERROR;
     }
     for (size_t k = 0; k < all; k++)
-      if (choice_offered(w, i, k)) offered[count++] = k;
+      if (ics_record_choice_offered(w->rec, i, w->reg, k)) offered[count++] = k; /* choice_filter */
     if (count) print_choices(w, f, offered, count);
     else say(io, "  ", "%s", text(io, "(Không có lựa chọn nào phù hợp với các câu trả lời trước: gõ < để quay lại sửa chúng.)",
                                   "(No choice fits the earlier answers: type < to go back and change them.)"));
@@ -750,10 +738,15 @@ static int finalize(wizard *w) {
     say(io, "", "%s", text(io, "Chưa hoàn tất được, còn các câu sau (sẽ hỏi lần lượt):",
                            "Not finalized yet; these questions remain (asked in turn):"));
     for (size_t k = 0; k < v.count; k++) {
-      int f = ics_form_field_index(w->form, v.items[k].field);
+      int f = v.items[k].field ? ics_form_field_index(w->form, v.items[k].field) : -1;
+      size_t number = f >= 0 ? number_of(w, f) : 0;
+      if (!number) { /* not a question of its own (a calculation): said as it is */
+        say(io, "  ! ", "%s", v.items[k].message);
+        continue;
+      }
       char lead[64];
-      snprintf(lead, sizeof lead, "  ! %s %zu. ", text(io, "Câu", "Question"), f >= 0 ? number_of(w, f) : 0);
-      say(io, lead, "%s: %s", f >= 0 ? label_of(w, f) : v.items[k].field, v.items[k].message);
+      snprintf(lead, sizeof lead, "  ! %s %zu. ", text(io, "Câu", "Question"), number);
+      say(io, lead, "%s: %s", label_of(w, f), v.items[k].message);
     }
     ics_errors_free(&v);
     return recheck(w) ? -1 : 0;
@@ -802,7 +795,7 @@ static ics_wizard_result fill_record(ics_store *store, const ics_form *form, con
       goto done;
     }
     for (size_t k = 0; carry_from && k < n; k++) {
-      if (!carries(&form->fields[k]) || !carry_from->values[k]) continue;
+      if (!form->fields[k].carry || !carry_from->values[k]) continue;
       if (!(w.rec->values[k] = ics_strdup(carry_from->values[k]))) {
         ics_error_no_memory(err, io->lang);
         goto done;
@@ -927,61 +920,58 @@ ics_wizard_result ics_wizard_run(ics_store *store, const ics_form *form, const c
 
 /* ---- a session: drafts to resume, then record after record --------------------------- */
 typedef struct {
+  char id[37];
+  char updated_at[21];
+  char *title;
+} draft;
+
+typedef struct {
   const char *form_id;
-  char (*ids)[37];
+  const ics_register *reg;
+  ics_lang lang;
+  draft *items;
   size_t count, cap;
 } draft_list;
 
-static int collect_draft(void *ctx, const ics_record_info *info, const char *natural_key, ics_error *err) {
-  (void)natural_key, (void)err;
+static int collect_draft(void *ctx, const ics_record_info *info, const char *natural_key,
+                         const ics_record *rec, ics_error *err) {
+  (void)natural_key;
   draft_list *d = ctx;
   if (info->status != ICS_DRAFT || strcmp(info->form_id, d->form_id)) return 0;
   if (d->count == d->cap) {
     size_t cap = d->cap ? d->cap * 2 : 8;
-    char(*ids)[37] = ics_realloc(d->ids, cap * sizeof *ids);
-    if (!ids) return -1;
-    d->ids = ids;
+    draft *items = ics_realloc(d->items, cap * sizeof *items);
+    if (!items) goto no_memory;
+    d->items = items;
     d->cap = cap;
   }
-  memcpy(d->ids[d->count++], info->instance_id, 37);
+  draft *item = &d->items[d->count];
+  if (!(item->title = ics_record_title(rec, d->reg, d->lang))) goto no_memory;
+  memcpy(item->id, info->instance_id, sizeof item->id);
+  memcpy(item->updated_at, info->updated_at, sizeof item->updated_at);
+  d->count++;
   return 0;
-}
-
-/* What names a record for a person in the list of drafts. */
-static char *title_of(const ics_record *rec, const ics_register *reg, ics_lang lang) {
-  (void)reg, (void)lang;
-  const char *key = rec->values[rec->form->key];
-  return ics_strdup(key ? key : "");
+no_memory:
+  ics_error_no_memory(err, d->lang);
+  return -1;
 }
 
 /* Lists the form's drafts and asks which to continue: 1 with its id in `chosen`, 0 for a new
  * record, 2 to quit, -1 on failure. */
 static int choose_draft(ics_store *store, const ics_form *form, ics_wizard_io *io, char chosen[37],
                         ics_error *err) {
-  draft_list d = {.form_id = form->id};
-  if (ics_store_list(store, collect_draft, &d, err)) {
-    if (!err || !err->code) ics_error_no_memory(err, io->lang);
-    ics_free(d.ids);
-    return -1;
-  }
+  draft_list d = {.form_id = form->id, .reg = ics_store_register(store), .lang = io->lang};
   int answer = 0;
-  if (d.count) {
+  if (ics_store_list(store, collect_draft, &d, err)) {
+    answer = -1;
+  } else if (d.count) {
     OUT(io, "\n");
     say(io, "", text(io, "Có %zu bản nháp của biểu mẫu '%s':", "There are %zu drafts of the form '%s':"), d.count, form->id);
     for (size_t k = 0; k < d.count; k++) {
-      ics_record *rec;
-      ics_record_info info;
-      if (ics_store_get(store, d.ids[k], &rec, &info, err)) {
-        ics_free(d.ids);
-        return -1;
-      }
-      char *title = title_of(rec, ics_store_register(store), io->lang);
-      ics_record_free(rec);
       char lead[64];
       snprintf(lead, sizeof lead, "  %2zu) ", k + 1);
       say(io, lead, text(io, "%s  (sửa lần cuối %s)", "%s  (last changed %s)"),
-          title && *title ? title : text(io, "(chưa có tên)", "(no name yet)"), info.updated_at);
-      ics_free(title);
+          *d.items[k].title ? d.items[k].title : text(io, "(chưa có tên)", "(no name yet)"), d.items[k].updated_at);
     }
     char line[64];
     for (;;) {
@@ -996,13 +986,14 @@ static int choose_draft(ics_store *store, const ics_form *form, ics_wizard_io *i
       char *end;
       long k = strtol(line, &end, 10);
       if (end != line && !*end && k >= 1 && (size_t)k <= d.count) {
-        memcpy(chosen, d.ids[k - 1], 37);
+        memcpy(chosen, d.items[k - 1].id, 37);
         answer = 1;
         break;
       }
     }
   }
-  ics_free(d.ids);
+  for (size_t k = 0; k < d.count; k++) ics_free(d.items[k].title);
+  ics_free(d.items);
   return answer;
 }
 

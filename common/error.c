@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <sqlite3.h> /* its result codes only: common does not link SQLite */
+#include <stdio.h>
 #include <string.h>
 
 static const struct {
@@ -42,6 +43,48 @@ ics_code ics_code_from_errno(int e) {
   case ENOMEM: return ICS_E_NO_MEMORY;
   default: return ICS_E_IO;
   }
+}
+
+/* X(ERRNO, "Vietnamese"): the errno values a surveyor or the office meets with files. */
+#define ICS_ERRNO_TEXTS(X)                                                                      \
+  X(ENOENT, "không có tệp hay thư mục này")                                                      \
+  X(EACCES, "không có quyền truy cập")                                                           \
+  X(EPERM, "thao tác không được phép")                                                           \
+  X(EEXIST, "tệp đã có")                                                                         \
+  X(ENOSPC, "đĩa đã đầy")                                                                        \
+  X(EISDIR, "đây là thư mục, không phải tệp")                                                    \
+  X(ENOTDIR, "một phần của đường dẫn không phải thư mục")                                        \
+  X(EROFS, "ổ đĩa chỉ cho đọc")                                                                  \
+  X(EIO, "lỗi đọc hoặc ghi trên thiết bị")                                                       \
+  X(ENAMETOOLONG, "tên tệp quá dài")                                                             \
+  X(EMFILE, "chương trình đang mở quá nhiều tệp")                                                \
+  X(ENFILE, "hệ thống đang mở quá nhiều tệp")                                                    \
+  X(ENOMEM, "không đủ bộ nhớ")                                                                   \
+  X(EBUSY, "tệp hay thiết bị đang bận")                                                          \
+  X(EINVAL, "đối số không hợp lệ")                                                               \
+  X(ETXTBSY, "tệp đang được dùng")                                                               \
+  X(EFBIG, "tệp quá lớn")                                                                        \
+  X(ENXIO, "không có thiết bị này")                                                              \
+  X(ENODEV, "không có thiết bị này")                                                             \
+  X(ELOOP, "quá nhiều liên kết tượng trưng lồng nhau")                                           \
+  X(EAGAIN, "tạm thời không làm được, hãy thử lại")                                              \
+  X(EINTR, "bị ngắt giữa chừng")
+
+const char *ics_errno_text(int e, ics_lang lang) {
+  if (lang == ICS_VI) {
+    switch (e) {
+#define ICS_ERRNO_CASE(value, vi) \
+  case value: return vi;
+      ICS_ERRNO_TEXTS(ICS_ERRNO_CASE)
+#undef ICS_ERRNO_CASE
+    default: break;
+    }
+  }
+  if (lang == ICS_EN) return strerror(e);
+  /* a rare value: its number, never an English text in a Vietnamese message */
+  static _Thread_local char other[40];
+  snprintf(other, sizeof other, "lỗi hệ thống số %d", e);
+  return other;
 }
 
 ics_code ics_code_from_sqlite(int extended_code, int system_errno) {

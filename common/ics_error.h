@@ -66,7 +66,9 @@ typedef enum { ICS_VI = 0, ICS_EN = 1 } ics_lang;
   X(ICS_E_SIGNATURE, "signature", "chữ ký không hợp lệ", "bad signature")                        \
   X(ICS_E_KEY, "key", "sai khóa hoặc thiếu khóa", "wrong or missing key")                        \
   X(ICS_E_REFUSED, "refused", "bị từ chối", "refused")                                           \
-  X(ICS_E_INTERRUPTED, "interrupted", "bị ngắt", "interrupted")
+  X(ICS_E_INTERRUPTED, "interrupted", "bị ngắt", "interrupted")                                  \
+  /* a choice that a select field's choice_filter does not offer given the other answers */    \
+  X(ICS_E_NOT_OFFERED, "not-offered", "lựa chọn không phù hợp", "choice not offered")
 
 typedef enum {
 #define ICS_CODE_ENUM(id, name, vi, en) id,
@@ -82,6 +84,10 @@ const char *ics_code_text(ics_code code, ics_lang lang);
 /* The code of a failed call on files, from its errno: ICS_E_DISK_FULL (ENOSPC, EDQUOT),
  * ICS_E_PERMISSION, ICS_E_EXISTS, ICS_E_NOT_FOUND, ICS_E_NO_MEMORY, else ICS_E_IO. */
 ics_code ics_code_from_errno(int e);
+/* What a failed call's errno means, for the end of a message in lang: a Vietnamese text for
+ * the common values (the system's strerror knows only English), strerror in English and for
+ * the rare others. Never NULL; static or the system's storage: not freed. */
+const char *ics_errno_text(int e, ics_lang lang);
 /* The code of a failed SQLite call, from sqlite3_extended_errcode and sqlite3_system_errno of
  * its connection: ICS_E_NO_MEMORY, ICS_E_DISK_FULL (SQLITE_FULL, and an I/O error of ENOSPC),
  * ICS_E_BUSY (busy or locked), ICS_E_DAMAGED (corrupt, not a database), ICS_E_IO, else

@@ -114,7 +114,7 @@ static void key_file_text(char out[KEY_FILE_MAX], bool secret, const unsigned ch
 
 static int write_error(const char *path, ics_lang lang, ics_error *err) {
   int e = errno;
-  return say_as(err, lang, ics_code_from_errno(e), K_CANNOT_WRITE, path, strerror(e));
+  return say_as(err, lang, ics_code_from_errno(e), K_CANNOT_WRITE, path, ics_errno_text(e, lang));
 }
 
 /* Is the line p[0..n) "KIND:…"? */
@@ -196,7 +196,7 @@ static int load_key_file(const char *path, bool secret, char text[KEY_FILE_MAX],
   case ICS_E_NO_MEMORY: ics_error_no_memory(err, lang); return -1;
   default: {
     int e = errno;
-    return say_as(err, lang, ics_code_from_errno(e), K_CANNOT_READ, path, strerror(e));
+    return say_as(err, lang, ics_code_from_errno(e), K_CANNOT_READ, path, ics_errno_text(e, lang));
   }
   }
   if (open_to_others) return say(err, lang, K_OPEN_TO_OTHERS, path, mode, path);
@@ -273,7 +273,7 @@ static int make_keys(const char *dir, const char *key_path, const char *pub_path
                      ics_error *err) {
   if (ics_make_private_dir(dir) != 0) {
     int e = errno;
-    return say_as(err, lang, ics_code_from_errno(e), K_CANNOT_MKDIR, dir, strerror(e));
+    return say_as(err, lang, ics_code_from_errno(e), K_CANNOT_MKDIR, dir, ics_errno_text(e, lang));
   }
   unsigned char seal_pk[ICS_KEY_BYTES], seal_sk[ICS_KEY_BYTES], seed[ICS_KEY_BYTES];
   unsigned char sign_pk[ICS_SIGN_PUBLIC_BYTES], sign_sk[ICS_SIGN_SECRET_BYTES];

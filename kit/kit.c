@@ -96,10 +96,10 @@ static int no_memory(kctx *c) {
   return -1;
 }
 
-/* Says id, whose one argument is strerror(errno), with errno's code; returns -1. */
+/* Says id, whose one argument is what errno means, with errno's code; returns -1. */
 static int fail_errno(kctx *c, kit_message id) {
   int e = errno;
-  ics_error_say_as(c->err, c->lang, ics_code_from_errno(e), NULL, 0, 0, &messages[id], strerror(e));
+  ics_error_say_as(c->err, c->lang, ics_code_from_errno(e), NULL, 0, 0, &messages[id], ics_errno_text(e, c->lang));
   return -1;
 }
 
@@ -624,7 +624,7 @@ ics_kit *ics_kit_read(const char *path, ics_lang lang, ics_error *err) {
   ics_code status = ics_read_file(path, ICS_KIT_MAX_FILE, &data, &size);
   switch (status) {
   case ICS_OK: break;
-  case ICS_E_NOT_FOUND: fail(&c, NO_AT, KM_CANNOT_OPEN, strerror(ENOENT)); break;
+  case ICS_E_NOT_FOUND: fail(&c, NO_AT, KM_CANNOT_OPEN, ics_errno_text(ENOENT, lang)); break;
   case ICS_E_NOT_REGULAR: fail(&c, NO_AT, KM_NOT_REGULAR); break;
   case ICS_E_TOO_LARGE:
     fail(&c, NO_AT, KM_FILE_TOO_LARGE, (unsigned long long)size,

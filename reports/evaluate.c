@@ -397,7 +397,7 @@ static int scan_form(evaluation *ev, size_t form_index, ics_error *err) {
   int needs_field = is_staff ? ics_form_field_index(form, "training_needs") : -1;
   int gender_field = is_staff ? ics_form_field_index(form, "gender") : -1;
   int birth_field = is_staff ? ics_form_field_index(form, "birth_year") : -1;
-  ics_eval_env env = {ics_record_value_of, rec, NULL};
+  ics_eval_env env = {.field_value = ics_record_value_of, .ctx = rec};
   int rc = 0;
   bool row;
   while (!(rc = ics_record_cursor_next(&cur, &row, err)) && row) {

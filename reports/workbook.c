@@ -828,7 +828,7 @@ static int dq_check(book *b, lxw_worksheet *ws, lxw_row_t *r, const ics_check *c
                          "f.natural_key, f.instance_id, f.store_id", b->ev->round, b->lang, &exists, b->err))
     return -1;
   int rows = 0;
-  ics_eval_env env = {ics_record_value_of, cur.rec, NULL};
+  ics_eval_env env = {.field_value = ics_record_value_of, .ctx = cur.rec};
   while (exists && !failed(b) && !ics_record_cursor_next(&cur, &row, b->err) && row) {
     if (!ics_value_is_true(ics_expr_eval(check->where, &env))) continue;
     for (size_t c = 0; c < check->column_count; c++)

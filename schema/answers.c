@@ -32,6 +32,8 @@ static const char *const status_messages[ICS_CODE_COUNT][2] = {
     [ICS_E_NOT_RELEVANT] = {"Câu này không áp dụng với các câu trả lời trước, hãy bỏ trống.",
                             "This question does not apply given the other answers; leave it out."},
     [ICS_E_UNKNOWN_FIELD] = {"Biểu mẫu không có câu hỏi này.", "The form has no such question."},
+    [ICS_E_NOT_OFFERED] = {"Lựa chọn này không phù hợp với các câu trả lời trước.",
+                           "This choice does not fit the earlier answers."},
 };
 
 const char *ics_status_message(ics_code status, ics_lang lang) {
@@ -220,8 +222,92 @@ static size_t choice_position(const ics_field *f, const ics_register *reg, const
   return SIZE_MAX;
 }
 
+/* ---- choice filters ---------------------------------------------------------------------- */
+typedef struct {
+  const ics_field *f;
+  const ics_register *reg;
+  size_t choice;
+} choice_ctx;
+
+/* The attributes in the order ics_field_choice_attribute numbers them. */
+static ics_value choice_attribute(void *ctx, int attribute) {
+  const choice_ctx *c = ctx;
+  const ics_choice_list *list = c->f->choices;
+  const char *v = NULL;
+  if (list->source == ICS_CHOICES_FORM) {
+    v = attribute == 0 ? list->items[c->choice].code
+                       : list->attribute_values[c->choice * list->attribute_count +
+                                                (size_t)attribute - 1];
+  } else if (list->source == ICS_CHOICES_DISTRICTS) {
+    v = c->reg->districts[c->choice].code;
+  } else {
+    const ics_agency *a = &c->reg->agencies[c->choice];
+    v = attribute == 0 ? a->code : attribute == 1 ? a->type : a->district;
+  }
+  return v ? (ics_value){.kind = ICS_V_STR, .str = v} : (ics_value){.kind = ICS_V_EMPTY};
+}
+
+static ics_value plain_value(void *ctx, int field) { return ics_record_value(ctx, field); }
+
+/* Offered unless the filter is definitely false: answers not given yet hide nothing. */
+static bool offered(const ics_field *f, const ics_register *reg, size_t choice,
+                    ics_value (*field_value)(void *, int), void *ctx) {
+  if (!f->choice_filter || choice == SIZE_MAX) return true;
+  choice_ctx cc = {f, reg, choice};
+  ics_eval_env env = {.field_value = field_value, .ctx = ctx, .reg = reg,
+                      .attribute_value = choice_attribute, .attribute_ctx = &cc};
+  return !ics_value_is_false(ics_expr_eval(f->choice_filter, &env));
+}
+
+bool ics_record_choice_offered(const ics_record *rec, int field, const ics_register *reg,
+                               size_t choice_index) {
+  const ics_field *f = &rec->form->fields[field];
+  if (!f->choices || choice_index >= ics_field_choice_count(f, reg)) return true;
+  return offered(f, reg, choice_index, plain_value, (void *)rec);
+}
+
+typedef struct {
+  const ics_record *rec;
+  ics_buf *out;
+  ics_value (*field_value)(void *, int);
+  void *ctx;
+  int seen[16]; /* the fields named so far (a filter reads few) */
+  size_t seen_count;
+} answers_named;
+
+static void name_answer(void *ctx, int field) {
+  answers_named *an = ctx;
+  for (size_t i = 0; i < an->seen_count; i++)
+    if (an->seen[i] == field) return;
+  if (an->seen_count == sizeof an->seen / sizeof *an->seen) return;
+  an->seen[an->seen_count++] = field;
+  ics_value v = an->field_value(an->ctx, field);
+  if (v.kind == ICS_V_EMPTY) return;
+  const char *name = an->rec->form->fields[field].name;
+  char buf[40];
+  const char *text = v.kind == ICS_V_STR ? v.str : v.kind == ICS_V_BOOL ? (v.b ? "1" : "0") : buf;
+  if (v.kind == ICS_V_NUM) snprintf(buf, sizeof buf, "%.15g", v.num);
+  ics_buf_printf(an->out, "%s%s '%s'", an->out->len ? " / " : "", name, text);
+}
+
+/* Says that `code` is not offered, naming the answers the filter reads ("workplace_type
+ * 'district_pc' / district '804'"). False when memory ran out meanwhile (said as such). */
+static bool say_not_offered(ics_error *err, const ics_record *rec, const ics_field *f,
+                            const char *code, ics_value (*field_value)(void *, int), void *ctx,
+                            ics_lang lang) {
+  ics_buf answers = {0};
+  answers_named an = {.rec = rec, .out = &answers, .field_value = field_value, .ctx = ctx};
+  ics_expr_fields(f->choice_filter, name_answer, &an);
+  bool ok = !answers.failed;
+  if (!ok) ics_error_no_memory(err, lang);
+  else if (answers.len) ics_error_say(err, lang, MSG(M_VALUE_NOT_OFFERED_FOR), code, answers.data);
+  else ics_error_say(err, lang, MSG(M_VALUE_NOT_OFFERED), code);
+  ics_buf_free(&answers);
+  return ok && (!err || err->code != ICS_E_NO_MEMORY);
+}
+
 /* codes[i] (lens[i] bytes each, not NUL-terminated) -> the canonical value in *out. */
-static ics_code parse_codes(const ics_field *f, const ics_register *reg,
+static ics_code parse_codes(const ics_record *rec, const ics_field *f, const ics_register *reg,
                               const char *const *words, const size_t *lens, size_t count,
                               ics_lang lang, ics_error *err, char **out) {
   if (f->type == ICS_SELECT_ONE && count != 1) return count ? ICS_E_UNKNOWN_CHOICE : ICS_E_REQUIRED;
@@ -242,6 +328,12 @@ static ics_code parse_codes(const ics_field *f, const ics_register *reg,
       break;
     }
     pos[i] = choice_position(f, reg, codes[i]);
+    if (!offered(f, reg, pos[i], plain_value, (void *)rec)) {
+      st = say_not_offered(err, rec, f, codes[i], plain_value, (void *)rec, lang)
+               ? ICS_E_NOT_OFFERED
+               : ICS_E_NO_MEMORY;
+      break;
+    }
     for (size_t j = 0; j < i; j++)
       if (!strcmp(codes[j], codes[i])) st = ICS_E_REPEATED_CHOICE;
   }
@@ -293,7 +385,7 @@ ics_code ics_record_set_codes(ics_record *rec, int field, const char *const *cod
   if (!lens) return store(rec, field, ICS_E_NO_MEMORY, NULL, lang, err);
   for (size_t i = 0; i < count; i++) lens[i] = strlen(codes[i]);
   char *value = NULL;
-  ics_code st = parse_codes(f, reg, codes, lens, count, lang, err, &value);
+  ics_code st = parse_codes(rec, f, reg, codes, lens, count, lang, err, &value);
   ics_free(lens);
   return store(rec, field, st, value, lang, err);
 }
@@ -329,7 +421,7 @@ ics_code ics_record_set(ics_record *rec, int field, const char *text, const ics_
       words[count] = s + start;
       lens[count++] = i - start;
     }
-    if (st == ICS_OK) st = parse_codes(f, reg, words, lens, count, lang, err, &value);
+    if (st == ICS_OK) st = parse_codes(rec, f, reg, words, lens, count, lang, err, &value);
     break;
   }
   default:
@@ -376,7 +468,7 @@ void ics_record_relevance(const ics_record *rec, const ics_register *reg, bool *
   size_t n = rec->form->field_count;
   bool *masked = ics_calloc(n, sizeof *masked);
   eval_ctx ctx = {rec, masked};
-  ics_eval_env env = {masked_value, &ctx, reg};
+  ics_eval_env env = {.field_value = masked_value, .ctx = &ctx, .reg = reg};
   for (size_t i = 0; i < n; i++) {
     const ics_field *f = &rec->form->fields[i];
     relevant[i] = !f->relevant || ics_value_is_true(ics_expr_eval(f->relevant, &env));
@@ -427,7 +519,7 @@ ics_code ics_record_check(ics_record *rec, const ics_register *reg, ics_lang lan
   bool *masked = ics_calloc(n, sizeof *masked);
   if (!masked) return ICS_E_NO_MEMORY;
   eval_ctx ctx = {rec, masked};
-  ics_eval_env env = {masked_value, &ctx, reg};
+  ics_eval_env env = {.field_value = masked_value, .ctx = &ctx, .reg = reg};
   ics_code first = ICS_OK;
 #define REPORT(field, status, message)                                                        \
   do {                                                                                        \
@@ -491,6 +583,29 @@ ics_code ics_record_check(ics_record *rec, const ics_register *reg, ics_lang lan
         continue;
       }
     }
+    if (f->choice_filter) {
+      ics_error why = {0};
+      for (const char *p = rec->values[i]; *p && !why.code;) {
+        size_t len = strcspn(p, " ");
+        char code[ICS_NAME_MAX + 1];
+        snprintf(code, sizeof code, "%.*s", (int)(len > ICS_NAME_MAX ? ICS_NAME_MAX : len), p);
+        if (!offered(f, reg, choice_position(f, reg, code), masked_value, &ctx))
+          say_not_offered(&why, rec, f, code, masked_value, &ctx, lang);
+        p += len + (p[len] == ' ');
+      }
+      bool oom = why.code == ICS_E_NO_MEMORY, refused = why.code && !oom;
+      if (refused) {
+        ics_code rs = add_problem(out, f, ICS_E_NOT_OFFERED, why.message, lang);
+        oom = rs == ICS_E_NO_MEMORY;
+        if (first == ICS_OK) first = ICS_E_NOT_OFFERED;
+      }
+      ics_error_clear(&why);
+      if (oom) {
+        ics_free(masked);
+        return ICS_E_NO_MEMORY;
+      }
+      if (refused) continue; /* the constraint usually says the same again */
+    }
     if (f->constraint && ics_value_is_false(ics_expr_eval(f->constraint, &env))) {
       const char *msg = ics_text_get(f->constraint_message, lang);
       REPORT((int)i, ICS_E_CONSTRAINT, *msg ? msg : ics_status_message(ICS_E_CONSTRAINT, lang));
@@ -530,5 +645,23 @@ char *ics_record_display(const ics_record *rec, int field, const ics_register *r
     ics_buf_puts(&b, label ? label : code);
     p += len + (end != NULL);
   }
+  return ics_buf_take(&b);
+}
+
+char *ics_record_title(const ics_record *rec, const ics_register *reg, ics_lang lang) {
+  const ics_form *form = rec->form;
+  ics_buf b = {0};
+  for (size_t i = 0; i < form->title_field_count; i++) {
+    char *shown = ics_record_display(rec, form->title_fields[i], reg, lang);
+    if (!shown) {
+      ics_buf_free(&b);
+      return NULL;
+    }
+    if (*shown) ics_buf_printf(&b, "%s%s", b.len ? " · " : "", shown);
+    ics_free(shown);
+  }
+  if (!b.failed && b.len == 0 && form->key >= 0 && rec->values[form->key])
+    ics_buf_puts(&b, rec->values[form->key]);
+  if (!b.failed && b.len == 0) return ics_strdup("");
   return ics_buf_take(&b);
 }

@@ -17,7 +17,7 @@ typedef enum {
   N_OR, N_AND, N_EQ, N_NE, N_LT, N_LE, N_GT, N_GE,
   N_ADD, N_SUB, N_MUL, N_DIV, N_MOD, N_NEG,
   N_NOT, N_SELECTED, N_COUNT_SELECTED, N_STRING_LENGTH, N_REGEX, N_IF, N_COALESCE,
-  N_PULLDATA
+  N_PULLDATA, N_ATTRIBUTE
 } node_kind;
 
 typedef struct enode {
@@ -26,7 +26,7 @@ typedef struct enode {
   bool b;                /* N_BOOL */
   char *str;             /* N_STR */
   int field;             /* N_FIELD */
-  int attribute;         /* N_PULLDATA: which register attribute */
+  int attribute;         /* N_PULLDATA: which register attribute; N_ATTRIBUTE: the choice's */
   bool districts;        /* N_PULLDATA: from the districts list */
   ics_regex *re;         /* N_REGEX: compiled pattern */
   struct enode *arg[3];  /* operands */
@@ -73,7 +73,10 @@ typedef struct {
   size_t tok_start, tok_len;
   ics_resolver resolve;
   void *resolve_ctx;
+  ics_resolver resolve_attribute; /* choice filters only: bare names are attributes */
+  void *attribute_ctx;
   int self;
+  int filtered;          /* choice filters: the field that may not be referred to, else -1 */
   ics_lang lang;
   int depth;
   bool failed;           /* an error was found */
@@ -321,6 +324,27 @@ static enode *parse_call(compiler *c, size_t name_start, size_t name_len) {
   return n;
 }
 
+/* A bare name in a choice filter: an attribute of the choice (the token after it is read). */
+static enode *parse_attribute(compiler *c, size_t start, size_t len) {
+  char name[ICS_NAME_MAX + 1];
+  int attribute = -1;
+  if (len <= ICS_NAME_MAX) {
+    memcpy(name, c->src + start, len);
+    name[len] = '\0';
+    attribute = c->resolve_attribute(c->attribute_ctx, name);
+  }
+  if (attribute < 0) {
+    fail(c, start, M_EX_UNKNOWN_ATTRIBUTE, len > ICS_NAME_MAX ? "..." : name);
+    return NULL;
+  }
+  enode *n = new_node(c, N_ATTRIBUTE);
+  if (n) {
+    n->attribute = attribute;
+    n->offset = start;
+  }
+  return n;
+}
+
 static enode *parse_primary(compiler *c) {
   if (c->failed) return NULL;
   if (++c->depth > ICS_EXPR_MAX_DEPTH) {
@@ -366,6 +390,10 @@ static enode *parse_primary(compiler *c) {
       fail(c, start, M_EX_UNKNOWN_FIELD, (int)name_len > ICS_NAME_MAX ? "..." : name);
       break;
     }
+    if (field == c->filtered) {
+      fail(c, start, M_EX_FILTER_SELF, name);
+      break;
+    }
     if ((n = new_node(c, N_FIELD))) n->field = field;
     next(c);
     break;
@@ -393,6 +421,7 @@ static enode *parse_primary(compiler *c) {
   case T_NAME:
     next(c);
     if (c->tok == T_LPAREN) n = parse_call(c, start, len);
+    else if (c->resolve_attribute) n = parse_attribute(c, start, len);
     else fail(c, start, M_EX_UNEXPECTED, (int)len, c->src + start);
     break;
   default:
@@ -485,10 +514,7 @@ static enode *parse_or(compiler *c) {
   return left;
 }
 
-ics_expr *ics_expr_compile(const char *text, ics_resolver resolve, void *resolve_ctx, int self,
-                           ics_lang lang, ics_error *err) {
-  compiler c = {.src = text, .resolve = resolve, .resolve_ctx = resolve_ctx, .self = self,
-                .lang = lang, .err = err};
+static ics_expr *compile(compiler c, const char *text) {
   size_t len = strlen(text);
   if (len > ICS_EXPR_MAX_BYTES) {
     fail(&c, 0, M_EX_TOO_LONG, ICS_EXPR_MAX_BYTES);
@@ -517,6 +543,23 @@ ics_expr *ics_expr_compile(const char *text, ics_resolver resolve, void *resolve
     return NULL;
   }
   return expr;
+}
+
+ics_expr *ics_expr_compile(const char *text, ics_resolver resolve, void *resolve_ctx, int self,
+                           ics_lang lang, ics_error *err) {
+  return compile((compiler){.src = text, .resolve = resolve, .resolve_ctx = resolve_ctx,
+                            .self = self, .filtered = -1, .lang = lang, .err = err},
+                 text);
+}
+
+ics_expr *ics_expr_compile_filter(const char *text, ics_resolver resolve, void *resolve_ctx,
+                                  ics_resolver resolve_attribute, void *attribute_ctx, int self,
+                                  ics_lang lang, ics_error *err) {
+  return compile((compiler){.src = text, .resolve = resolve, .resolve_ctx = resolve_ctx,
+                            .resolve_attribute = resolve_attribute,
+                            .attribute_ctx = attribute_ctx, .self = -1, .filtered = self,
+                            .lang = lang, .err = err},
+                 text);
 }
 
 void ics_expr_free(ics_expr *expr) {
@@ -675,6 +718,8 @@ static ics_value eval(const enode *n, const ics_eval_env *env) {
   case N_STR: return (ics_value){.kind = ICS_V_STR, .str = n->str};
   case N_BOOL: return bool_value(n->b);
   case N_FIELD: return env->field_value ? env->field_value(env->ctx, n->field) : EMPTY;
+  case N_ATTRIBUTE:
+    return env->attribute_value ? env->attribute_value(env->attribute_ctx, n->attribute) : EMPTY;
   case N_OR: {
     int x = truth(eval(n->arg[0], env));
     if (x == 1) return bool_value(true);

@@ -51,6 +51,22 @@ ics_choice ics_field_choice_at(const ics_field *f, const ics_register *reg, size
   return (ics_choice){.code = reg->agencies[i].code, .label = reg->agencies[i].name};
 }
 
+/* Attribute 0 is the code everywhere; register agencies then have type and district, form
+ * lists their items' extra keys (answers.c reads them in this order). */
+int ics_field_choice_attribute(const ics_field *f, const char *name) {
+  const ics_choice_list *list = f->choices;
+  if (!list) return -1;
+  if (!strcmp(name, "code")) return 0;
+  if (list->source == ICS_CHOICES_AGENCIES) {
+    if (!strcmp(name, "type")) return 1;
+    if (!strcmp(name, "district")) return 2;
+  } else if (list->source == ICS_CHOICES_FORM) {
+    for (size_t a = 0; a < list->attribute_count; a++)
+      if (!strcmp(list->attribute_names[a], name)) return (int)a + 1;
+  }
+  return -1;
+}
+
 int ics_form_field_index(const ics_form *form, const char *name) {
   for (size_t i = 0; i < form->field_count; i++)
     if (!strcmp(form->fields[i].name, name)) return (int)i;
@@ -91,6 +107,70 @@ static bool valid_code(const char *s, size_t n) {
   return true;
 }
 
+/* The keys an item may have: code, label and its attributes (any other key), except a key
+ * that looks like a misspelt code or label the item lacks: that is reported as unknown. */
+static bool item_keys(loader *ld, const ynode *item, const char **keys) {
+  size_t n = 0;
+  keys[n++] = "code";
+  keys[n++] = "label";
+  keys[n] = NULL;
+  if (item->kind != YN_MAPPING) return true; /* ics_ld_check_keys says so */
+  for (size_t i = 0; i + 1 < item->count; i += 2) {
+    const ynode *key = item->items[i];
+    if (key->kind != YN_SCALAR || !strcmp(key->str, "code") || !strcmp(key->str, "label"))
+      continue;
+    bool typo = false;
+    for (int k = 0; k < 2 && !typo; k++)
+      typo = !ics_yd_get(item, keys[k]) && ics_edit_distance(key->str, keys[k], 2) <= 2;
+    if (typo) continue;
+    if (n == 2 + ICS_MAX_CHOICE_ATTRIBUTES) {
+      ics_ld_error(ld, key, M_TOO_MANY, "choice attributes", ICS_MAX_CHOICE_ATTRIBUTES);
+      return false;
+    }
+    keys[n++] = key->str;
+    keys[n] = NULL;
+  }
+  return true;
+}
+
+/* The attributes of a list's items (their keys besides code and label), for choice filters:
+ * one name list for the whole list, in the order the names first appear. */
+static bool load_attributes(loader *ld, const ynode *seq, ics_choice_list *out) {
+  const char *names[ICS_MAX_CHOICE_ATTRIBUTES];
+  size_t count = 0;
+  for (size_t i = 0; i < seq->count; i++) {
+    const ynode *item = seq->items[i];
+    for (size_t k = 0; k + 1 < item->count; k += 2) {
+      const char *key = item->items[k]->str;
+      if (item->items[k]->kind != YN_SCALAR || !strcmp(key, "code") || !strcmp(key, "label")) continue;
+      size_t a = 0;
+      while (a < count && strcmp(names[a], key)) a++;
+      if (a < count) continue;
+      if (count == ICS_MAX_CHOICE_ATTRIBUTES) {
+        ics_ld_error(ld, item->items[k], M_TOO_MANY, "choice attributes", ICS_MAX_CHOICE_ATTRIBUTES);
+        return false;
+      }
+      names[count++] = key;
+    }
+  }
+  if (count == 0) return true;
+  const char **kept = ics_ld_alloc(ld, count * sizeof *kept);
+  const char **values = ics_ld_alloc(ld, seq->count * count * sizeof *values);
+  if (!kept || !values) return false;
+  memcpy(kept, names, count * sizeof *kept);
+  bool ok = true;
+  for (size_t i = 0; i < seq->count; i++)
+    for (size_t a = 0; a < count; a++) {
+      const ynode *v = ics_yd_get(seq->items[i], names[a]);
+      values[i * count + a] = v ? ics_ld_scalar(ld, v, ics_ld_quote(ld, names[a])) : NULL;
+      if (v && !values[i * count + a]) ok = false;
+    }
+  out->attribute_names = kept;
+  out->attribute_count = count;
+  out->attribute_values = values;
+  return ok;
+}
+
 static bool load_choice_list(loader *ld, const ynode *seq, const char *name, ics_choice_list *out) {
   out->name = name;
   out->source = ICS_CHOICES_FORM;
@@ -109,11 +189,12 @@ static bool load_choice_list(loader *ld, const ynode *seq, const char *name, ics
   ics_choice *items = ics_ld_alloc(ld, seq->count * sizeof *items);
   const ynode **code_nodes = ics_ld_alloc(ld, seq->count * sizeof *code_nodes);
   if (!items || !code_nodes) return false;
-  static const char *const keys[] = {"code", "label", NULL};
   bool ok = true;
   for (size_t i = 0; i < seq->count; i++) {
     const ynode *item = seq->items[i];
-    if (!ics_ld_check_keys(ld, item, keys, ics_msg(M_EACH_ITEM, ld->lang))) {
+    const char *keys[2 + ICS_MAX_CHOICE_ATTRIBUTES + 1];
+    if (!item_keys(ld, item, keys) ||
+        !ics_ld_check_keys(ld, item, keys, ics_msg(M_EACH_ITEM, ld->lang))) {
       ok = false;
       continue;
     }
@@ -138,6 +219,7 @@ static bool load_choice_list(loader *ld, const ynode *seq, const char *name, ics
   }
   out->items = items;
   out->count = seq->count;
+  if (ok && !ld->failed) ok = load_attributes(ld, seq, out);
   return ok;
 }
 
@@ -145,7 +227,7 @@ static bool load_choice_list(loader *ld, const ynode *seq, const char *name, ics
 typedef struct {
   const ynode *node;        /* the field's mapping */
   int name_line;            /* where its name is written */
-  const ynode *relevant, *constraint, *calculation, *default_value;
+  const ynode *relevant, *constraint, *calculation, *default_value, *choice_filter;
 } field_src;
 
 typedef struct {
@@ -217,7 +299,8 @@ static void load_field(form_builder *b, const ynode *n, int group) {
   loader *ld = b->ld;
   static const char *const keys[] = {"name", "type", "label", "hint", "required", "relevant",
                                      "constraint", "constraint_message", "calculation",
-                                     "default", "choices", "personal", NULL};
+                                     "default", "choices", "personal", "choice_filter",
+                                     "carry", NULL};
   if (!ics_ld_check_keys(ld, n, keys, ics_msg(M_EACH_ITEM, ld->lang))) return;
   if (b->field_count == ICS_MAX_FIELDS) {
     if (!b->too_many) ics_ld_error(ld, n, M_TOO_MANY, "fields", ICS_MAX_FIELDS);
@@ -272,6 +355,15 @@ static void load_field(form_builder *b, const ynode *n, int group) {
   src->constraint = ics_yd_get(n, "constraint");
   src->calculation = ics_yd_get(n, "calculation");
   src->default_value = ics_yd_get(n, "default");
+  src->choice_filter = ics_yd_get(n, "choice_filter");
+  if (src->choice_filter && !is_select && type_index >= 0) {
+    ics_ld_error(ld, src->choice_filter, M_NOT_FOR_TYPE, "choice_filter", type_names[f->type]);
+    src->choice_filter = NULL;
+  }
+  if ((v = ics_yd_get(n, "carry"))) {
+    if (!holds_answer) ics_ld_error(ld, v, M_NOT_FOR_TYPE, "carry", type_names[f->type]);
+    else ics_ld_bool(ld, v, &f->carry);
+  }
   if (src->constraint && !holds_answer) {
     ics_ld_error(ld, src->constraint, M_NOT_FOR_TYPE, "constraint", type_names[f->type]);
     src->constraint = NULL;
@@ -337,19 +429,25 @@ typedef struct {
 
 static void visit_dependency(void *ctx, int field);
 
+/* Reports a cycle "a -> b -> a" made of path[0..len) and back to `last`. */
+static void report_cycle(form_builder *b, const ynode *at, schema_message msg, const int *path,
+                         size_t len, int last) {
+  ics_buf text = {0};
+  for (size_t i = 0; i < len; i++) ics_buf_printf(&text, "%s -> ", b->fields[path[i]].name);
+  ics_buf_puts(&text, b->fields[last].name);
+  ics_ld_error(b->ld, at, msg, text.data && !text.failed ? text.data : "?");
+  ics_buf_free(&text);
+}
+
 static void search_from(cycle_search *cs, int field) {
   const ics_field *f = &cs->b->fields[field];
   if (f->type != ICS_CALCULATE || !f->calculation || cs->found) return;
   if (cs->state[field] == 2) return;
   if (cs->state[field] == 1) {
-    ics_buf path = {0};
     size_t start = 0;
     while (cs->path[start] != field) start++;
-    for (size_t i = start; i < cs->path_len; i++)
-      ics_buf_printf(&path, "%s -> ", cs->b->fields[cs->path[i]].name);
-    ics_buf_puts(&path, f->name);
-    ics_ld_error(cs->b->ld, cs->b->src[field].calculation, M_CYCLE, path.data ? path.data : "?");
-    ics_buf_free(&path);
+    report_cycle(cs->b, cs->b->src[field].calculation, M_CYCLE, cs->path + start,
+                 cs->path_len - start, field);
     cs->found = true;
     return;
   }
@@ -362,17 +460,63 @@ static void search_from(cycle_search *cs, int field) {
 
 static void visit_dependency(void *ctx, int field) { search_from(ctx, field); }
 
+/* A choice filter that depends, through the filters, relevance and calculations of the fields
+ * it reads, on its own field's answer could never settle: reported with the path. The search
+ * reuses cycle_search: state[] marks the fields seen, path[0] is the filtered field. */
+static void visit_filter_dependency(void *ctx, int field);
+
+static void follow_filter_dependencies(cycle_search *cs, int field) {
+  const ics_field *f = &cs->b->fields[field];
+  ics_expr_fields(f->choice_filter, visit_filter_dependency, cs);
+  ics_expr_fields(f->relevant, visit_filter_dependency, cs);
+  ics_expr_fields(f->calculation, visit_filter_dependency, cs);
+}
+
+static void visit_filter_dependency(void *ctx, int field) {
+  cycle_search *cs = ctx;
+  if (cs->found) return;
+  if (field == cs->path[0]) {
+    report_cycle(cs->b, cs->b->src[field].choice_filter, M_FILTER_CYCLE, cs->path, cs->path_len,
+                 field);
+    cs->found = true;
+    return;
+  }
+  if (cs->state[field]) return;
+  cs->state[field] = 1;
+  cs->path[cs->path_len++] = field;
+  follow_filter_dependencies(cs, field);
+  if (!cs->found) cs->path_len--;
+}
+
+static void check_filter_cycles(form_builder *b, int *state, int *path) {
+  cycle_search cs = {.b = b, .state = state, .path = path};
+  for (size_t i = 0; i < b->field_count && !cs.found; i++) {
+    if (!b->fields[i].choice_filter) continue;
+    memset(state, 0, b->field_count * sizeof *state);
+    path[0] = (int)i;
+    cs.path_len = 1;
+    state[i] = 1;
+    ics_expr_fields(b->fields[i].choice_filter, visit_filter_dependency, &cs);
+  }
+}
+
+static int filter_attribute(void *ctx, const char *name) {
+  return ics_field_choice_attribute(ctx, name);
+}
+
 static void compile_expressions(form_builder *b) {
   loader *ld = b->ld;
   expr_list *exprs = &b->form->priv->exprs;
   for (size_t i = 0; i < b->field_count; i++) {
     ics_field *f = &b->fields[i];
     field_src *src = &b->src[i];
-    const ynode *nodes[3] = {src->relevant, src->constraint, src->calculation};
-    const ics_expr **slots[3] = {&f->relevant, &f->constraint, &f->calculation};
-    for (int k = 0; k < 3; k++) {
+    const ynode *nodes[4] = {src->relevant, src->constraint, src->calculation, src->choice_filter};
+    const ics_expr **slots[4] = {&f->relevant, &f->constraint, &f->calculation, &f->choice_filter};
+    for (int k = 0; k < 4; k++) {
       if (!nodes[k] || ics_yd_is_null(nodes[k])) continue;
-      ics_expr *e = ics_ld_expr(ld, nodes[k], resolve_field, b, k == 1 ? (int)i : -1);
+      ics_expr *e = k == 3 ? ics_ld_filter(ld, nodes[k], resolve_field, b, filter_attribute, f,
+                                           (int)i)
+                           : ics_ld_expr(ld, nodes[k], resolve_field, b, k == 1 ? (int)i : -1);
       if (e) ics_ld_check_codes(ld, nodes[k], e, b->fields, b->field_count);
       if (e && !ics_expr_list_add(exprs, e)) {
         ics_expr_free(e);
@@ -390,6 +534,7 @@ static void compile_expressions(form_builder *b) {
   } else {
     cycle_search cs = {.b = b, .state = state, .path = path};
     for (size_t i = 0; i < b->field_count && !cs.found; i++) search_from(&cs, (int)i);
+    if (!cs.found) check_filter_cycles(b, state, path);
   }
   ics_free(state);
   ics_free(path);
@@ -455,11 +600,22 @@ static void put_choices(ics_buf *out, const ics_choice_list *list) {
   for (size_t i = 0; i < list->count; i++) {
     put_value(out, "choice", list->items[i].code);
     put_text(out, "choice.label", list->items[i].label);
+    for (size_t a = 0; a < list->attribute_count; a++) {
+      const char *v = list->attribute_values[i * list->attribute_count + a];
+      if (!v) continue;
+      ics_buf key = {0};
+      ics_buf_printf(&key, "choice.%s", list->attribute_names[a]);
+      if (key.failed) out->failed = true;
+      else put_value(out, key.data, v);
+      ics_buf_free(&key);
+    }
   }
 }
 
 /* Every part of the definition that changes its meaning, in a fixed order: expressions by
- * their source text, choice lists where fields use them. */
+ * their source text, choice lists where fields use them. Keys added to the language later
+ * (choice_filter, carry, record_title, choice attributes) are written only when present, so
+ * that a form without them keeps its hash. */
 char *ics_form_canonical(const ics_form *form) {
   ics_buf out = {0};
   put_value(&out, "ictsurvey-form", "1");
@@ -467,6 +623,8 @@ char *ics_form_canonical(const ics_form *form) {
   put_value(&out, "version", form->version);
   put_text(&out, "title", form->title);
   put_value(&out, "key", form->fields[form->key].name);
+  for (size_t i = 0; i < form->title_field_count; i++)
+    put_value(&out, "record_title", form->fields[form->title_fields[i]].name);
   for (size_t i = 0; i < form->field_count; i++) {
     const ics_field *f = &form->fields[i];
     put_value(&out, "field", f->name);
@@ -483,8 +641,44 @@ char *ics_form_canonical(const ics_form *form) {
     put_text(&out, "constraint_message", f->constraint_message);
     put_value(&out, "default", f->default_value);
     if (f->choices) put_choices(&out, f->choices);
+    if (f->choice_filter) put_value(&out, "choice_filter", ics_expr_source(f->choice_filter));
+    if (f->carry) put_value(&out, "carry", "yes");
   }
   return ics_buf_take(&out);
+}
+
+/* The field a scalar names, or -1 after reporting why. */
+static int named_field(loader *ld, const ics_form *form, const ynode *n, const char *what) {
+  const char *name = ics_ld_scalar(ld, n, what);
+  if (!name) return -1;
+  int index = ics_form_field_index(form, name);
+  if (index < 0) {
+    const char **names = ics_calloc(form->field_count + 1, sizeof *names);
+    for (size_t i = 0; names && i < form->field_count; i++) names[i] = form->fields[i].name;
+    ics_ld_error(ld, n, M_UNKNOWN_FIELD, n->len > 80 ? "..." : name,
+                 names ? ics_ld_did_you_mean(ld, name, names, form->field_count) : "");
+    ics_free(names);
+  }
+  return index;
+}
+
+/* record_title: one field name or a list of them. */
+static void load_record_title(loader *ld, ics_form *form, const ynode *n) {
+  const ynode *const *items = n->kind == YN_SEQUENCE ? (const ynode *const *)n->items : &n;
+  size_t count = n->kind == YN_SEQUENCE ? n->count : 1;
+  if (n->kind == YN_MAPPING) {
+    ics_ld_error(ld, n, M_EXPECTED_SEQUENCE, "'record_title'");
+    return;
+  }
+  if (count > ICS_MAX_TITLE_FIELDS) {
+    ics_ld_error(ld, n, M_TOO_MANY, "record_title fields", ICS_MAX_TITLE_FIELDS);
+    return;
+  }
+  int *title = ics_ld_alloc(ld, (count ? count : 1) * sizeof *title);
+  if (!title) return;
+  for (size_t i = 0; i < count; i++) title[i] = named_field(ld, form, items[i], "'record_title'");
+  form->title_fields = title;
+  form->title_field_count = count;
 }
 
 static void compute_hash(ics_form *form, loader *ld) {
@@ -523,7 +717,8 @@ ics_form *ics_form_parse(const char *path, const char *text, size_t len, ics_lan
   form->path = ics_arena_strdup(arena, path);
   if (!form->path) ics_ld_error(&ld, NULL, M_NO_MEMORY);
   const ynode *root = ics_ld_open(&ld, text, len, &form->source, &form->source_len);
-  static const char *const keys[] = {"form", "version", "title", "key", "fields", "choices", NULL};
+  static const char *const keys[] = {"form",    "version", "title",        "key",
+                                     "fields",  "choices", "record_title", NULL};
   if (!root || !ics_ld_check_keys(&ld, root, keys, ics_msg(M_TOP_LEVEL, lang))) goto done;
 
   const ynode *n;
@@ -594,21 +789,17 @@ ics_form *ics_form_parse(const char *path, const char *text, size_t len, ics_lan
     }
   }
   if ((n = ics_ld_require(&ld, root, "key")) && fields && fields->kind == YN_SEQUENCE) {
-    const char *key = ics_ld_scalar(&ld, n, "'key'");
-    if (key) {
-      form->key = ics_form_field_index(form, key);
-      if (form->key < 0) {
-        const char **names = ics_calloc(form->field_count + 1, sizeof *names);
-        for (size_t i = 0; names && i < form->field_count; i++) names[i] = form->fields[i].name;
-        ics_ld_error(&ld, n, M_UNKNOWN_FIELD, n->len > 80 ? "..." : key,
-                 names ? ics_ld_did_you_mean(&ld, key, names, form->field_count) : "");
-        ics_free(names);
-      } else if (form->fields[form->key].type != ICS_TEXT_FIELD ||
-                 !form->fields[form->key].required) {
-        ics_ld_error(&ld, n, M_KEY_FIELD, key);
-      }
-    }
+    form->key = named_field(&ld, form, n, "'key'");
+    if (form->key >= 0 && (form->fields[form->key].type != ICS_TEXT_FIELD ||
+                           !form->fields[form->key].required))
+      ics_ld_error(&ld, n, M_KEY_FIELD, form->fields[form->key].name);
+    else if (form->key >= 0 && form->fields[form->key].carry)
+      ics_ld_error(&ld, ics_yd_get(b.src[form->key].node, "carry"), M_CARRY_KEY,
+                   form->fields[form->key].name);
   }
+  if ((n = ics_yd_get(root, "record_title")) && !ics_yd_is_null(n) && fields &&
+      fields->kind == YN_SEQUENCE)
+    load_record_title(&ld, form, n);
   if (!ld.failed) check_defaults(&b);
   if (!ld.failed) compute_hash(form, &ld);
   ics_free(b.src);

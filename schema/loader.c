@@ -252,10 +252,18 @@ void ics_ld_check_codes(loader *ld, const ynode *n, const ics_expr *e, const ics
 }
 
 ics_expr *ics_ld_expr(loader *ld, const ynode *n, ics_resolver resolve, void *ctx, int self) {
+  return ics_ld_filter(ld, n, resolve, ctx, NULL, NULL, self);
+}
+
+ics_expr *ics_ld_filter(loader *ld, const ynode *n, ics_resolver resolve, void *ctx,
+                        ics_resolver resolve_attribute, void *attribute_ctx, int self) {
   const char *text = ics_ld_scalar(ld, n, "expression");
   if (!text) return NULL;
   ics_error err = {0};
-  ics_expr *e = ics_expr_compile(text, resolve, ctx, self, ld->lang, &err);
+  ics_expr *e = resolve_attribute
+                    ? ics_expr_compile_filter(text, resolve, ctx, resolve_attribute,
+                                              attribute_ctx, self, ld->lang, &err)
+                    : ics_expr_compile(text, resolve, ctx, self, ld->lang, &err);
   if (!e) {
     if (err.code == ICS_E_NO_MEMORY) {
       ics_ld_error(ld, NULL, M_NO_MEMORY);

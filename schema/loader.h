@@ -38,6 +38,9 @@ const char *ics_ld_did_you_mean(loader *ld, const char *word, const char *const 
                             size_t count);
 /* Compiles an expression, reporting its errors at their position inside the scalar. */
 ics_expr *ics_ld_expr(loader *ld, const ynode *n, ics_resolver resolve, void *ctx, int self);
+/* The same for a choice filter (ics_expr_compile_filter): self is the filtered field. */
+ics_expr *ics_ld_filter(loader *ld, const ynode *n, ics_resolver resolve, void *ctx,
+                        ics_resolver resolve_attribute, void *attribute_ctx, int self);
 
 /* Reports string literals compared with a select field (`${f} = 'x'`, selected()) that are not
  * among the field's own choice codes: a typo there would silently count nothing. */

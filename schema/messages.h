@@ -75,6 +75,13 @@
   X(M_KEY_FIELD, ICS_E_INVALID, "trường khóa '%s' phải là trường text bắt buộc",                             \
     "the key field '%s' must be a required text field")                                       \
   X(M_CYCLE, ICS_E_INVALID, "các phép tính tạo thành vòng tròn: %s", "calculations form a cycle: %s")       \
+  X(M_FILTER_CYCLE, ICS_E_INVALID,                                                             \
+    "bộ lọc lựa chọn tạo thành vòng tròn: %s (danh sách lựa chọn không thể phụ thuộc vào "     \
+    "chính câu trả lời của nó)",                                                               \
+    "choice filters form a cycle: %s (a list of choices cannot depend on its own answer)")     \
+  X(M_CARRY_KEY, ICS_E_INVALID,                                                                \
+    "không mang trường khóa '%s' sang phiếu sau được: mỗi phiếu có khóa riêng",                \
+    "the key field '%s' cannot be carried over: each record has its own key")                  \
   X(M_BAD_DEFAULT, ICS_E_INVALID, "giá trị mặc định không hợp lệ: %s", "invalid default: %s")               \
   X(M_GROUP_NESTED, ICS_E_INVALID, "nhóm không được lồng trong nhóm", "groups do not nest")                 \
   X(M_NOT_A_DEFINITION, ICS_E_INVALID,                                                                         \
@@ -120,6 +127,18 @@
   X(M_EX_LITERAL_ARG, ICS_E_INVALID, "đối số thứ %d của %s() phải là một chuỗi cố định",                    \
     "argument %d of %s() must be a string literal")                                           \
   X(M_VALUE_UNKNOWN_CHOICE, ICS_E_UNKNOWN_CHOICE, "không có lựa chọn '%.*s'", "unknown choice '%.*s'") \
+  X(M_VALUE_NOT_OFFERED, ICS_E_NOT_OFFERED, "'%s' không thuộc các lựa chọn của câu này",     \
+    "'%s' is not among the choices this question offers")                                      \
+  X(M_VALUE_NOT_OFFERED_FOR, ICS_E_NOT_OFFERED, "'%s' không phải lựa chọn dành cho %s",        \
+    "'%s' is not offered for %s")                                                              \
+  X(M_EX_UNKNOWN_ATTRIBUTE, ICS_E_INVALID,                                                     \
+    "lựa chọn không có thuộc tính '%s' (trong choice_filter, tên viết trơn là thuộc tính "     \
+    "của lựa chọn; câu trả lời viết ${tên})",                                                   \
+    "the choices have no attribute '%s' (in a choice_filter a bare name is an attribute of "  \
+    "the choice; an answer is written ${name})")                                              \
+  X(M_EX_FILTER_SELF, ICS_E_INVALID,                                                           \
+    "choice_filter không được dùng câu trả lời của chính trường '%s'",                         \
+    "a choice_filter cannot use the answer of its own field '%s'")                             \
   X(M_EX_BAD_REGEX, ICS_E_SYNTAX, "biểu thức chính quy không hợp lệ: %s", "invalid regular expression: %s") \
   X(M_RE_BACKREFERENCE, ICS_E_SYNTAX,                                                                        \
     "không cho phép tham chiếu ngược (\\1 đến \\9): không thể so khớp chúng trong thời gian "  \

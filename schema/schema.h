@@ -18,6 +18,8 @@ enum {
   ICS_MAX_LISTS = 1000,
   ICS_MAX_GROUPS = 200,
   ICS_MAX_CHOICES = 10000,
+  ICS_MAX_CHOICE_ATTRIBUTES = 20, /* extra keys of a list's items, for choice filters */
+  ICS_MAX_TITLE_FIELDS = 10,      /* fields of a form's record_title */
   ICS_MAX_INDICATORS = 1000,
   ICS_MAX_CHECKS = 100,       /* data-quality checks of a targets file */
   ICS_MAX_CHECK_COLUMNS = 30, /* columns of one check */
@@ -82,6 +84,11 @@ typedef struct {
   ics_choice_source source;    /* register lists have no items here */
   const ics_choice *items;
   size_t count;
+  /* Extra scalar keys of the items (besides code and label), for choice filters: item i's
+   * value of attribute a is attribute_values[i * attribute_count + a], NULL when not given. */
+  const char *const *attribute_names;
+  size_t attribute_count;
+  const char *const *attribute_values;
 } ics_choice_list;
 
 typedef struct ics_expr ics_expr;
@@ -99,6 +106,8 @@ typedef struct {
   const ics_expr *calculation;  /* calculate fields only */
   const char *default_value;    /* canonical value text, or NULL */
   const ics_choice_list *choices; /* select fields only */
+  const ics_expr *choice_filter; /* NULL: every choice */
+  bool carry;                   /* proposed again for the next record of the form */
   int group;                    /* index into form->groups, -1 outside any group */
   int line, column;             /* where the field is defined */
 } ics_field;
@@ -114,6 +123,8 @@ typedef struct ics_form {
   const char *version;
   ics_text title;
   int key;                      /* index of the natural-key field */
+  const int *title_fields;      /* record_title: what makes a record recognisable */
+  size_t title_field_count;
   const ics_field *fields;
   size_t field_count;
   const ics_group *groups;
@@ -147,6 +158,10 @@ ics_choice ics_field_choice_at(const ics_field *f, const ics_register *reg, size
 ics_code ics_choice_match(const ics_field *f, const ics_register *reg, const size_t *offered,
                           size_t offered_count, const char *typed, size_t *choice,
                           size_t *matches);
+/* The attributes a choice filter of the field may name: a register's agencies have code,
+ * type and district, its districts code; a form list code and its items' extra keys.
+ * Returns the attribute's index, or -1. */
+int ics_field_choice_attribute(const ics_field *f, const char *name);
 
 /* ---- expressions -------------------------------------------------------------------------
  * Values are three-valued: ICS_V_EMPTY is "no answer" / "unknown". Strings point into the
@@ -166,6 +181,12 @@ typedef struct {
 typedef int (*ics_resolver)(void *ctx, const char *name);
 ics_expr *ics_expr_compile(const char *text, ics_resolver resolve, void *resolve_ctx, int self,
                            ics_lang lang, ics_error *err);
+/* Compiles a choice filter: bare names are the choice's attributes (resolve_attribute gives
+ * an index or -1), ${name} the record's answers; `self`, the filtered field, may not be
+ * referred to (neither `.` nor ${self}). */
+ics_expr *ics_expr_compile_filter(const char *text, ics_resolver resolve, void *resolve_ctx,
+                                  ics_resolver resolve_attribute, void *attribute_ctx, int self,
+                                  ics_lang lang, ics_error *err);
 void ics_expr_free(ics_expr *expr);
 /* The text an expression was compiled from (NULL for NULL). */
 const char *ics_expr_source(const ics_expr *expr);
@@ -182,6 +203,9 @@ typedef struct {
   ics_value (*field_value)(void *ctx, int field);
   void *ctx;
   const ics_register *reg; /* for pulldata(); NULL: pulldata() is unknown */
+  /* a choice's attribute, for choice filters; NULL: attributes are unknown */
+  ics_value (*attribute_value)(void *attribute_ctx, int attribute);
+  void *attribute_ctx;
 } ics_eval_env;
 
 ics_value ics_expr_eval(const ics_expr *expr, const ics_eval_env *env);
@@ -199,8 +223,8 @@ typedef struct ics_record {
   char **values; /* field_count entries, each allocated or NULL */
 } ics_record;
 
-/* The checks of an answer fail with the codes ICS_E_NOT_INTEGER ... ICS_E_UNKNOWN_FIELD of the
- * registry (ics_error.h). */
+/* The checks of an answer fail with the codes ICS_E_NOT_INTEGER ... ICS_E_UNKNOWN_FIELD and
+ * ICS_E_NOT_OFFERED of the registry (ics_error.h). */
 
 /* The message for such a code in a surveyor's words ("Câu này bắt buộc phải trả lời."). */
 const char *ics_status_message(ics_code status, ics_lang lang);
@@ -214,7 +238,8 @@ void ics_record_clear(ics_record *rec, int field);
  * spaces or commas) and stores its canonical text. Returns ICS_OK, or the code of the problem
  * (ICS_E_NOT_INTEGER ...) with nothing changed and *err (when given) naming the field, its
  * message the most precise there is ("unknown choice 'X'") — ics_status_message(code) says
- * what to do in general. Register choices are checked when reg is given. */
+ * what to do in general. Register choices are checked when reg is given; a choice that the
+ * field's choice_filter definitely does not offer is refused (ICS_E_NOT_OFFERED). */
 ics_code ics_record_set(ics_record *rec, int field, const char *text, const ics_register *reg,
                         ics_lang lang, ics_error *err);
 /* The same for a select_multiple given as separate codes. */
@@ -224,6 +249,12 @@ ics_code ics_record_set_codes(ics_record *rec, int field, const char *const *cod
 
 /* The value of a field as an expression sees it. */
 ics_value ics_record_value(const ics_record *rec, int field);
+
+/* Whether choice i of a select field (numbered as ics_field_choice_at) is offered given the
+ * record's answers: offered unless its choice_filter is definitely false, so that a filter
+ * over answers not given yet (empty, hence unknown) hides nothing. True without a filter. */
+bool ics_record_choice_offered(const ics_record *rec, int field, const ics_register *reg,
+                               size_t choice_index);
 
 /* Relevance of every field given the current answers (relevant[i] for field i). Fields that
  * are not relevant count as empty for the fields after them. */
@@ -236,14 +267,20 @@ typedef enum {
 
 /* Applies calculations, then lists every violation: a value for a field that is not
  * relevant (unless ICS_CHECK_CLEAR_IRRELEVANT drops it), a missing required answer, a
- * register code that does not exist, a failed constraint — each as an error of `out` naming
- * its field (ics_error.field), in form order. Returns ICS_OK when the record is valid,
+ * register code that does not exist, a choice its filter does not offer (ICS_E_NOT_OFFERED,
+ * the message naming the fields the filter reads), a failed constraint — each as an error of
+ * `out` naming its field (ics_error.field), in form order. Returns ICS_OK when the record is valid,
  * ICS_E_NO_MEMORY, or the code of the first problem. */
 ics_code ics_record_check(ics_record *rec, const ics_register *reg, ics_lang lang, int flags,
                           ics_errors *out);
 /* A field's value for display: choice labels, "Có"/"Yes" for booleans. Caller frees. */
 char *ics_record_display(const ics_record *rec, int field, const ics_register *reg,
                          ics_lang lang);
+/* What a person recognises the record by: the displayed values of the form's record_title
+ * fields joined with " · ", empty ones skipped; the natural key's value when there are no
+ * title fields or all are empty; "" when that is empty too. NULL only when memory runs out.
+ * Caller frees with ics_free. */
+char *ics_record_title(const ics_record *rec, const ics_register *reg, ics_lang lang);
 
 /* ---- targets ------------------------------------------------------------------------------ */
 typedef enum { ICS_MEASURE_RECORDS, ICS_MEASURE_SUM, ICS_MEASURE_AGENCIES, ICS_MEASURE_NONE } ics_measure;

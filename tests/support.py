@@ -3,6 +3,7 @@ ictsurvey, a scratch folder, collector stores filled from answers, and looking i
 database. Only the standard library (the tests run with /usr/bin/python3)."""
 import os
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -13,6 +14,12 @@ ICTSURVEY = os.path.abspath(sys.argv[1])
 DEFS = os.path.abspath(os.environ.get("ICTSURVEY_DEFINITIONS", "schema/definitions"))
 os.environ["ICTSURVEY_DEFINITIONS"] = DEFS  # commands run from other folders find them too
 _counts = {"checks": 0, "failures": 0}
+
+
+def shipped_version(form):
+    """The version of a shipped form, as its definition says (tests follow a bump)."""
+    text = open(os.path.join(DEFS, form + ".yaml"), encoding="utf-8").read()
+    return re.search(r'(?m)^version: "([^"]+)"', text).group(1)
 
 
 def check(cond, what):
@@ -91,8 +98,8 @@ def fill(store, form, records, env=None):
     return ids
 
 
-def export(store, name):
-    r = run("collect", "export", "--store", store, "-o", path(name))
+def export(store, name, *extra):
+    r = run("collect", "export", "--store", store, "-o", path(name), *extra)
     check(r.returncode == 0, "export: " + r.stderr)
     return path(name)
 

@@ -52,13 +52,18 @@ static void test_staff(const ics_form *staff) {
   CHECK(fill(rec, leader) == ICS_OK);
   CHECK_STR(check(rec, ICS_EN), "valid");
 
-  /* the agency must be of the workplace type and, for a district PC, in the district */
+  /* the agency must be of the workplace type and, for a district PC, in the district: the
+   * choice filter refuses others on input, and the check reports them when stored anyway */
   int agency = ics_form_field_index(staff, "agency");
-  CHECK(ics_record_set(rec, agency, "UBND-794", reg, ICS_EN, NULL) == ICS_OK);
-  CHECK(strstr(check(rec, ICS_EN), "agency: ") == report);
-  CHECK(ics_record_set(rec, agency, "SO-TTTT", reg, ICS_EN, NULL) == ICS_OK);
-  CHECK(strstr(check(rec, ICS_EN), "agency: ") == report);
   ics_error why = {0};
+  CHECK(ics_record_set(rec, agency, "UBND-794", reg, ICS_EN, &why) == ICS_E_NOT_OFFERED);
+  CHECK_STR(why.message, "'UBND-794' is not offered for workplace_type 'district_pc' / district '803'");
+  ics_error_clear(&why);
+  CHECK(ics_record_set(rec, agency, "SO-TTTT", reg, ICS_EN, NULL) == ICS_E_NOT_OFFERED);
+  ics_free(rec->values[agency]);
+  rec->values[agency] = ics_strdup("SO-TTTT");
+  CHECK_STR(check(rec, ICS_EN), "agency: 'SO-TTTT' is not offered for workplace_type 'district_pc' / district '803'");
+  CHECK_STR(check(rec, ICS_VI), "agency: 'SO-TTTT' không phải lựa chọn dành cho workplace_type 'district_pc' / district '803'");
   CHECK(ics_record_set(rec, agency, "NO-SUCH", reg, ICS_EN, &why) == ICS_E_UNKNOWN_CHOICE);
   CHECK(why.code == ICS_E_UNKNOWN_CHOICE && !strcmp(why.field, "agency"));
   CHECK_STR(why.message, "unknown choice 'NO-SUCH'");
@@ -171,6 +176,157 @@ static void test_training_centre(const ics_form *centre) {
 }
 
 /* Every status has a message in both languages. */
+/* choice_filter over register attributes and a form list's own attributes, record titles */
+static const char filter_form[] =
+    "form: mini\nversion: \"1\"\ntitle: Mini\nkey: code\nrecord_title: [name, size]\n"
+    "choices:\n"
+    "  sizes:\n"
+    "    - {code: small, label: Small, band: low}\n"
+    "    - {code: big, label: {vi: Lớn, en: Big}, band: high}\n"
+    "    - {code: any, label: Any}\n"
+    "fields:\n"
+    "  - {name: code, type: text, label: Code, required: yes}\n"
+    "  - {name: name, type: text, label: Name}\n"
+    "  - {name: band, type: text, label: Band}\n"
+    "  - name: size\n    type: select_multiple\n    label: Size\n    choices: sizes\n"
+    "    choice_filter: \"band = ${band} or code = 'any'\"\n"
+    "  - {name: workplace_type, type: text, label: Type, carry: yes}\n"
+    "  - {name: district, type: select_one, label: District, choices: {register: districts}}\n"
+    "  - name: agency\n    type: select_one\n    label: Agency\n    choices: {register: agencies}\n"
+    "    choice_filter: \"type = ${workplace_type} and (${workplace_type} = 'dept' or "
+    "district = ${district})\"\n";
+
+static size_t agency_index(const char *code) {
+  for (size_t i = 0; i < reg->agency_count; i++)
+    if (!strcmp(reg->agencies[i].code, code)) return i;
+  return SIZE_MAX;
+}
+
+static void test_filters_and_titles(void) {
+  ics_form *form = parse_form("mini.yaml", filter_form, sizeof filter_form - 1);
+  if (!form) return;
+  int size = ics_form_field_index(form, "size"), agency = ics_form_field_index(form, "agency");
+  CHECK(form->fields[size].choice_filter && !form->fields[size].carry);
+  CHECK(form->fields[ics_form_field_index(form, "workplace_type")].carry);
+  CHECK(form->fields[size].choices->attribute_count == 1);
+  CHECK(ics_field_choice_attribute(&form->fields[size], "band") == 1);
+  CHECK(ics_field_choice_attribute(&form->fields[agency], "district") == 2);
+  CHECK(ics_field_choice_attribute(&form->fields[agency], "band") == -1);
+  char *canonical = ics_form_canonical(form);
+  CHECK(canonical && strstr(canonical, "\nchoice.band=high\n") && strstr(canonical, "\ncarry=yes\n") &&
+        strstr(canonical, "\nrecord_title=name\nrecord_title=size\n") &&
+        strstr(canonical, "\nchoice_filter=band = ${band} or code = 'any'\n"));
+  ics_free(canonical);
+
+  ics_record *rec = ics_record_new(form);
+  /* before the answers a filter reads, every choice is offered */
+  for (size_t i = 0; i < 3; i++) CHECK(ics_record_choice_offered(rec, size, reg, i));
+  CHECK(ics_record_choice_offered(rec, agency, reg, agency_index("SO-NV")));
+  CHECK(ics_record_set(rec, ics_form_field_index(form, "band"), "low", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK(ics_record_choice_offered(rec, size, reg, 0));
+  CHECK(!ics_record_choice_offered(rec, size, reg, 1));
+  CHECK(ics_record_choice_offered(rec, size, reg, 2)); /* no band, but code = 'any' */
+  ics_error why = {0};
+  CHECK(ics_record_set(rec, size, "small big", reg, ICS_EN, &why) == ICS_E_NOT_OFFERED);
+  CHECK(why.code == ICS_E_NOT_OFFERED && why.field && !strcmp(why.field, "size"));
+  CHECK_STR(why.message, "'big' is not offered for band 'low'");
+  ics_error_clear(&why);
+  CHECK(ics_record_set(rec, size, "any small", reg, ICS_EN, NULL) == ICS_OK);
+
+  /* the register's agencies: a district committee only in its district, departments anywhere */
+  CHECK(ics_record_set(rec, ics_form_field_index(form, "workplace_type"), "district_pc", reg,
+                       ICS_EN, NULL) == ICS_OK);
+  CHECK(ics_record_set(rec, ics_form_field_index(form, "district"), "804", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK(!ics_record_choice_offered(rec, agency, reg, agency_index("SO-NV")));
+  CHECK(!ics_record_choice_offered(rec, agency, reg, agency_index("UBND-803")));
+  CHECK(ics_record_choice_offered(rec, agency, reg, agency_index("UBND-804")));
+  CHECK(ics_record_set(rec, agency, "SO-NV", reg, ICS_VI, &why) == ICS_E_NOT_OFFERED);
+  CHECK_STR(why.message,
+            "'SO-NV' không phải lựa chọn dành cho workplace_type 'district_pc' / district '804'");
+  ics_error_clear(&why);
+  CHECK(ics_record_set(rec, agency, "UBND-804", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK(ics_record_set(rec, ics_form_field_index(form, "code"), "X1", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK_STR(check(rec, ICS_EN), "valid");
+  /* an answer changed afterwards: the check names both fields */
+  CHECK(ics_record_set(rec, ics_form_field_index(form, "district"), "803", reg, ICS_EN, NULL) == ICS_OK);
+  CHECK_STR(check(rec, ICS_EN),
+            "agency: 'UBND-804' is not offered for workplace_type 'district_pc' / district '803'");
+  ics_errors v = {0};
+  CHECK(ics_record_check(rec, reg, ICS_EN, 0, &v) == ICS_E_NOT_OFFERED);
+  CHECK(v.count == 1 && v.items[0].code == ICS_E_NOT_OFFERED);
+  ics_errors_free(&v);
+  CHECK(ics_record_set(rec, ics_form_field_index(form, "workplace_type"), "dept", reg, ICS_EN,
+                       NULL) == ICS_OK);
+  CHECK(ics_record_choice_offered(rec, agency, reg, agency_index("SO-NV")));
+  CHECK(!ics_record_choice_offered(rec, agency, reg, agency_index("UBND-803")));
+
+  /* titles: the title fields' displayed values, then the key */
+  char *title = ics_record_title(rec, reg, ICS_EN);
+  CHECK_STR(title, "Small; Any");
+  ics_free(title);
+  CHECK(ics_record_set(rec, ics_form_field_index(form, "name"), "Trường Kim Đồng", reg, ICS_EN,
+                       NULL) == ICS_OK);
+  title = ics_record_title(rec, reg, ICS_EN);
+  CHECK_STR(title, "Trường Kim Đồng · Small; Any");
+  ics_free(title);
+  ics_record_free(rec);
+  rec = ics_record_new(form);
+  title = ics_record_title(rec, reg, ICS_EN);
+  CHECK_STR(title, "");
+  ics_free(title);
+  CHECK(ics_record_set(rec, ics_form_field_index(form, "code"), "X2", reg, ICS_EN, NULL) == ICS_OK);
+  title = ics_record_title(rec, reg, ICS_EN);
+  CHECK_STR(title, "X2");
+  ics_free(title);
+  ics_record_free(rec);
+  ics_form_free(form);
+}
+
+/* A filter that leads back to its own field through another's relevance is refused. */
+static void test_filter_cycle(void) {
+  static const char text[] =
+      "form: mini\nversion: \"1\"\ntitle: Mini\nkey: code\n"
+      "fields:\n"
+      "  - {name: code, type: text, label: Code, required: yes}\n"
+      "  - {name: district, type: select_one, label: D, choices: {register: districts},"
+      " relevant: \"${agency} != ''\"}\n"
+      "  - {name: agency, type: select_one, label: A, choices: {register: agencies},"
+      " choice_filter: \"district = ${district}\"}\n";
+  ics_errors diags = {0};
+  ics_form *form = ics_form_parse("cycle.yaml", text, sizeof text - 1, ICS_EN, &diags);
+  CHECK(form == NULL && diags.count == 1);
+  if (diags.count) {
+    char *shown = ics_error_format(&diags.items[0]);
+    CHECK_STR(shown, "cycle.yaml:8:94: error: choice filters form a cycle: agency -> district -> "
+                     "agency (a list of choices cannot depend on its own answer)");
+    ics_free(shown);
+  }
+  ics_errors_free(&diags);
+}
+
+/* The new keys enter the canonical text only when present: a 2012.1 form keeps its hash. */
+static void test_old_hash(void) {
+  char *dir = test_definitions_dir();
+  char *path = ics_path_join(dir, "../../tests/data/forms-2012.1/staff.yaml");
+  ics_errors diags = {0};
+  ics_form *old = ics_form_load(path, ICS_EN, &diags);
+  CHECK(old != NULL);
+  if (old) {
+    CHECK_STR(old->hash, "e769fb508c0a6c38f3dd4f0132fc260e7a5c1a60122767f8e205d42441b115fb");
+    CHECK(old->title_field_count == 0);
+    ics_record *rec = ics_record_new(old);
+    CHECK(ics_record_set(rec, old->key, "LA-7", reg, ICS_EN, NULL) == ICS_OK);
+    char *title = ics_record_title(rec, reg, ICS_EN);
+    CHECK_STR(title, "LA-7"); /* no record_title: the natural key */
+    ics_free(title);
+    ics_record_free(rec);
+  }
+  ics_form_free(old);
+  ics_errors_free(&diags);
+  ics_free(path);
+  ics_free(dir);
+}
+
 static void test_messages(void) {
   for (int s = 0; s < ICS_CODE_COUNT; s++) {
     CHECK(strlen(ics_status_message((ics_code)s, ICS_VI)) > 3);
@@ -198,6 +354,11 @@ int main(void) {
     CHECK(staff->fields[ics_form_field_index(staff, "full_name")].personal);
     CHECK(staff->fields[ics_form_field_index(staff, "birth_year")].personal);
     CHECK(!staff->fields[ics_form_field_index(staff, "gender")].personal);
+  }
+  if (reg) {
+    test_filters_and_titles();
+    test_filter_cycle();
+    test_old_hash();
   }
   test_messages();
   ics_form_free(staff);

@@ -287,6 +287,32 @@ check(r.returncode == 1, "bad CSV refused")
 check("%s: record 1: students_informatics: " % bad_csv in r.stderr, "constraint error in CSV: " + r.stderr)
 check("%s: record 2: school_code: " % bad_csv in r.stderr, "duplicate key in file: " + r.stderr)
 
+# the agency's choice filter: an imported row whose agency does not fit its workplace type and
+# district is refused, naming both fields (in the YAML's order and in the CSV's, agency first)
+misfit = os.path.join(tmp, "misfit.yaml")
+with open(misfit, "w", encoding="utf-8") as f:
+    f.write("- {person_id: MF-1, gender: male, birth_year: 1980, district: '804', workplace_type: district_pc,"
+            " agency: SO-NV, category: civil_servant, position: staff, is_it_staff: no, it_degree: none,"
+            " it_certificate: none}\n"
+            "- {person_id: MF-2, gender: male, birth_year: 1980, district: '804', workplace_type: district_pc,"
+            " agency: UBND-804, category: civil_servant, position: staff, is_it_staff: no, it_degree: none,"
+            " it_certificate: none}\n")
+before = len(listing(store))
+r = run("collect", "fill", "--store", store, "staff", "--answers", misfit, "--lang", "en")
+check(r.returncode == 1 and ("%s: record 1: agency: " % misfit) in r.stderr
+      and "'SO-NV' is not offered for workplace_type 'district_pc' / district '804'" in r.stderr,
+      "an agency that does not fit is refused, naming both fields: " + r.stderr)
+check("record 2" not in r.stderr and len(listing(store)) == before, "only it, and nothing stored")
+misfit_csv = os.path.join(tmp, "misfit.csv")
+with open(misfit_csv, "w", encoding="utf-8") as f:
+    f.write("agency,person_id,gender,birth_year,district,workplace_type,category,position,is_it_staff,"
+            "it_degree,it_certificate\n"
+            "UBND-803,MF-3,female,1980,804,district_pc,civil_servant,staff,no,none,none\n")
+r = run("collect", "fill", "--store", store, "staff", "--answers", misfit_csv, "--lang", "vi")
+check(r.returncode == 1 and misfit_csv in r.stderr and "agency: " in r.stderr
+      and "'UBND-803' không phải lựa chọn dành cho workplace_type 'district_pc' / district '804'" in r.stderr,
+      "also when the agency comes before the answers its filter reads, in Vietnamese: " + r.stderr)
+
 # ---- edit and void --------------------------------------------------------------------------
 patch = os.path.join(tmp, "patch.yaml")
 with open(patch, "w") as f:
@@ -297,7 +323,7 @@ values, status, revision = store_answers(store, ids[0])
 check(revision == 2 and status == "finalized" and values.get("birth_year") == "1991"
       and values.get("it_certificate") == "cert_a" and values.get("gender") == "male",
       "edit made revision 2, kept the rest: %s %s %s" % (revision, status, values))
-r = run("collect", "void", "--store", store, ids[1], "--lang", "en")
+r = run("collect", "void", "--store", store, ids[1], "--yes", "--lang", "en")
 check(r.returncode == 0 and "Voided" in r.stderr, "void: " + r.stderr)
 values, status, revision = store_answers(store, ids[1])
 check(status == "void" and revision == 2 and values.get("person_id") == "ST-02", "void revision keeps answers")

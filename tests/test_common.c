@@ -1,5 +1,6 @@
 /* test_common.c - common's set of strings: values kept, growth, and running out of memory
- * at every allocation without losing what was added before. */
+ * at every allocation without losing what was added before; what errno values are called. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,8 +50,24 @@ static void test_no_memory(void) {
   CHECK(n >= 3 && n <= 20); /* two tables grown and a block added, at least */
 }
 
+/* ics_errno_text: the common values in Vietnamese, the system's words in English, and never
+ * English in a Vietnamese message. */
+static void test_errno_text(void) {
+  CHECK_STR(ics_errno_text(ENOENT, ICS_VI), "không có tệp hay thư mục này");
+  CHECK_STR(ics_errno_text(ENOSPC, ICS_VI), "đĩa đã đầy");
+  CHECK_STR(ics_errno_text(ENOENT, ICS_EN), strerror(ENOENT));
+  const int common[] = {ENOENT, EACCES, EEXIST, ENOSPC, EISDIR, ENOTDIR, EROFS, EIO,
+                        ENAMETOOLONG, EMFILE, ENFILE, ENOMEM, EPERM, EBUSY, EINVAL};
+  for (size_t i = 0; i < sizeof common / sizeof *common; i++)
+    CHECK(strcmp(ics_errno_text(common[i], ICS_VI), strerror(common[i])) != 0);
+  char rare[40];
+  snprintf(rare, sizeof rare, "lỗi hệ thống số %d", EDOM);
+  CHECK_STR(ics_errno_text(EDOM, ICS_VI), rare);
+}
+
 int main(void) {
   test_values_and_growth();
   test_no_memory();
+  test_errno_text();
   TEST_MAIN_END();
 }

@@ -51,7 +51,7 @@ static const char *eval(const char *text) {
     ics_error_clear(&err);
     return result;
   }
-  ics_eval_env env = {field_value, rec, reg};
+  ics_eval_env env = {.field_value = field_value, .ctx = rec, .reg = reg};
   ics_value v = ics_expr_eval(e, &env);
   switch (v.kind) {
   case ICS_V_EMPTY: snprintf(result, sizeof result, "empty"); break;
@@ -140,7 +140,7 @@ static void test_regex(void) {
   ics_expr *e = ics_expr_compile("regex(., '^[0-9]{10}$')", resolve, form,
                                  ics_form_field_index(form, "s"), ICS_EN, &err);
   CHECK(e);
-  ics_eval_env env = {field_value, rec, reg};
+  ics_eval_env env = {.field_value = field_value, .ctx = rec, .reg = reg};
   set("s", "0123456789");
   CHECK(ics_value_is_true(ics_expr_eval(e, &env)));
   set("s", "012345678");
@@ -204,6 +204,56 @@ static void test_errors(void) {
   ics_error_clear(&err);
 }
 
+/* Choice filters: bare names are attributes (here the agency's, numbered by the field). */
+static const char *agency_attribute_value;
+
+static int resolve_attribute(void *ctx, const char *name) {
+  return ics_field_choice_attribute(ctx, name);
+}
+
+static ics_value attribute_value(void *ctx, int attribute) {
+  (void)ctx;
+  return attribute == 1 ? (ics_value){.kind = ICS_V_STR, .str = agency_attribute_value}
+                        : (ics_value){.kind = ICS_V_EMPTY};
+}
+
+static void test_filters(void) {
+  int agency = ics_form_field_index(form, "agency");
+  const ics_field *f = &form->fields[agency];
+  ics_error err = {0};
+  ics_expr *e = ics_expr_compile_filter("type = ${s} and district != ''", resolve, form,
+                                        resolve_attribute, (void *)f, agency, ICS_EN, &err);
+  CHECK(e != NULL);
+  ics_eval_env env = {.field_value = field_value, .ctx = rec, .reg = reg,
+                      .attribute_value = attribute_value};
+  set("s", "dept");
+  agency_attribute_value = "dept";
+  CHECK(ics_value_is_false(ics_expr_eval(e, &env))); /* district (attribute 2) is empty here */
+  ics_expr_free(e);
+  e = ics_expr_compile_filter("type = ${s}", resolve, form, resolve_attribute, (void *)f, agency,
+                              ICS_EN, &err);
+  CHECK(e && ics_value_is_true(ics_expr_eval(e, &env)));
+  agency_attribute_value = "district_pc";
+  CHECK(e && ics_value_is_false(ics_expr_eval(e, &env)));
+  set("s", NULL);
+  CHECK(e && !ics_value_is_false(ics_expr_eval(e, &env))); /* unknown before the answer */
+  ics_expr_free(e);
+  CHECK(!ics_expr_compile_filter("kind = 'x'", resolve, form, resolve_attribute, (void *)f, agency,
+                                 ICS_EN, &err));
+  CHECK(err.column == 1 && err.code == ICS_E_INVALID && strstr(err.message, "no attribute 'kind'"));
+  ics_error_clear(&err);
+  CHECK(!ics_expr_compile_filter("code != ${agency}", resolve, form, resolve_attribute, (void *)f,
+                                 agency, ICS_EN, &err));
+  CHECK(err.column == 9);
+  CHECK_STR(err.message, "a choice_filter cannot use the answer of its own field 'agency'");
+  ics_error_clear(&err);
+  CHECK(!ics_expr_compile_filter("code = .", resolve, form, resolve_attribute, (void *)f, agency,
+                                 ICS_EN, &err));
+  ics_error_clear(&err);
+  /* outside filters a bare name is still an error */
+  CHECK_STR(eval("type = 'dept'"), "error at 0: unexpected 'type'");
+}
+
 int main(void) {
   ics_errors diags = {0};
   form = ics_form_parse("t.yaml", form_text, sizeof form_text - 1, ICS_EN, &diags);
@@ -217,6 +267,7 @@ int main(void) {
   test_values();
   test_errors();
   test_regex();
+  test_filters();
   ics_record_free(rec);
   ics_form_free(form);
   ics_register_free(reg);

@@ -23,4 +23,14 @@ static ics_form *load_form(const char *name) {
   return form;
 }
 
+/* A form from text, its diagnostics printed; NULL counts as a failed check. */
+static inline ics_form *parse_form(const char *name, const char *text, size_t len) {
+  ics_errors diags = {0};
+  ics_form *form = ics_form_parse(name, text, len, ICS_EN, &diags);
+  for (size_t i = 0; i < diags.count; i++) fprintf(stderr, "%s\n", diags.items[i].message);
+  ics_errors_free(&diags);
+  CHECK(form != NULL);
+  return form;
+}
+
 #endif

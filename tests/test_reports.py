@@ -189,7 +189,7 @@ r = run("collect", "edit", "--store", s1, ids_s1["DUP-2"], "--answers", path("pa
         env=at("2013-07-01T08:00:00Z"))
 check(r.returncode == 0, "edit DUP-2: " + r.stderr)
 for pid in ("V-1", "V-2"):
-    r = run("collect", "void", "--store", s1, ids_s1[pid], env=at("2013-07-02T08:00:00Z"))
+    r = run("collect", "void", "--store", s1, ids_s1[pid], "--yes", env=at("2013-07-02T08:00:00Z"))
     check(r.returncode == 0, "void %s: %s" % (pid, r.stderr))
 
 # ---- S3: training centres, 2013-07-03 -------------------------------------------------------------

@@ -188,7 +188,7 @@ def test_home():
             answers_file("draft.yaml", [{"person_id": "P-003", "gender": "male"}]))
     check(r.returncode == 0, "a draft: %s" % r.stderr)
     draft = r.stdout.split()
-    r = run("collect", "void", "--store", store, done[0])
+    r = run("collect", "void", "--store", store, done[0], "--yes")
     check(r.returncode == 0, "void: %s" % r.stderr)
     s = Server(store)
     status, headers, text = s.first_load()
@@ -222,6 +222,11 @@ def test_home():
     check(page.find(lang="en") and "draft" in rows.get(draft[0], "") and "finalized" in rows.get(done[1], "")
           and "void" in rows.get(done[0], ""), "?lang=en: English")
     check([e for e in page.elements if e["attrs"].get("hreflang") == "vi"], "and a link back to Vietnamese")
+    status, _, text = s.request("GET", "/new/staff")
+    check(status == 200 and "collect fill --store" in text and "staff" in text and not Page(text).errors,
+          "a new-record link opens a page saying how to fill the form today, not an error: %d" % status)
+    status, _, _ = s.request("GET", "/new/nosuchform")
+    check(status == 404, "no page for a form the store does not have: %d" % status)
     status, _, text = s.request("GET", "/?q=p-003")
     rows = [e["attrs"]["data-instance"] for e in Page(text).elements if "data-instance" in e["attrs"]]
     check(rows == draft, "the search finds the draft by its key in any case: %s" % rows)

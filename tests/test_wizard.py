@@ -159,7 +159,8 @@ draft_b = ids[0] if ids else ""
 ids, screen, rc = fill(store, "staff", ["1", ":q"])
 check("LA-10" in screen and "LA-11" in screen, "3: the menu lists every draft: " + screen[:1200])
 menu_end = screen.find("to continue")
-check(menu_end > 0 and draft_a not in screen[:menu_end], "3: drafts are shown by title, not by UUID")
+check(menu_end > 0 and draft_a not in screen[:menu_end] and "Nguyễn Thị Hoa · LA-10" in screen[:menu_end],
+      "3: drafts are shown by title (name · staff code), not by UUID: " + screen[:menu_end])
 first_question = re.search(r"Question (\d+)/", screen)
 check(first_question and first_question.group(1) == "14",
       "3: resuming starts after the last answer (question 14), not at 1: %s"
@@ -172,6 +173,11 @@ check(len(ids) == 2 and ids[0] == draft_a and "Fill in the next record?" in scre
       "3: after finalizing, the next record follows: %s" % ids)
 values, status, _, _ = newest(store, draft_a)
 check(status == "finalized", "3: the resumed draft was finalized: %s %s" % (status, screen[-1200:]))
+carried, _, _, _ = newest(store, ids[1]) if len(ids) == 2 else (None, None, None, 0)
+check(carried and carried.get("person_id") == "LA-12" and carried.get("district") == "803"
+      and carried.get("workplace_type") == "dept" and carried.get("agency") == "SO-TTTT"
+      and "full_name" not in carried and "gender" not in carried,
+      "3: the next record carries district, workplace type and agency over, nothing else: %s" % carried)
 r = run("collect", "edit", "--store", store, draft_a, "--lang", "en", stdin=":q\n")
 check(r.stderr.find("== Review your answers ==") >= 0 and "Question 1/" not in r.stderr,
       "3: editing a complete record opens at the review, not question 1: " + r.stderr[-600:])
@@ -225,6 +231,17 @@ check(("ictsurvey collect fill --store %s staff" % store9) in t.text(),
       "9: the real command to continue: " + t.text()[-400:])
 lines = [line for line in t.text().splitlines() if not line.startswith("  ictsurvey ")]  # copied whole
 check(all(width(line) <= 80 for line in lines), "9: no line wider than the 80-column screen: %s" % [line for line in lines if width(line) > 80])
+
+# ---- 4. the agency list offers only what fits the district and the workplace type -------------
+ids, screen, rc = fill(new_store("4-filter"), "staff", ["LA-60", "-", "1", "1980", "804", "district_pc", "SO-NV",
+                                                        "1", ":q"])
+values, _, _, _ = newest(os.path.join(tmp, "4-filter.store"), ids[0]) if ids else (None, None, None, 0)
+question = screen[screen.find("Question 7/"):]
+question = question[:question.find("Question 8/")]
+check(values and values.get("agency") == "UBND-804", "4: the only agency offered was chosen: %s" % values)
+check("UBND-804" in question and "SO-NV]" not in question and "UBND-803" not in question
+      and "(1)" in question, "4: a district People's Committee is offered alone:\n" + question)
+check("no choice 'SO-NV'" in question, "4: a department is refused there: " + question)
 
 # ---- 4. long lists fit an 80x25 screen, and the question stays in sight --------------------
 t = Terminal("collect", "fill", "--store", new_store("4"), "staff")

@@ -19,13 +19,6 @@ const char *ics_web_status_words(ics_record_status status, ics_lang lang) {
   return words[status][lang == ICS_EN];
 }
 
-char *ics_web_record_title(const ics_record *rec, const ics_register *reg, ics_lang lang) {
-  /* its natural key, for now: the form's record_title fields replace it */
-  (void)reg, (void)lang;
-  const char *key = rec->values[rec->form->key];
-  return ics_strdup(key ? key : "");
-}
-
 void ics_web_layout(ics_buf *b, const ics_web_page *page, const char *title, const char *path,
                     const char *body) {
   ics_buf t = {0}, nav = {0}, home = {0};
@@ -83,13 +76,10 @@ static bool matches(const char *search, const char *text) {
   return found;
 }
 
-static int collect(void *ctx, const ics_record_info *info, const char *key, ics_error *err) {
+static int collect(void *ctx, const ics_record_info *info, const char *key, const ics_record *rec,
+                   ics_error *err) {
   listing *l = ctx;
-  ics_record *rec = NULL;
-  ics_record_info full;
-  if (ics_store_get(l->store, info->instance_id, &rec, &full, err)) return -1;
-  char *title = ics_web_record_title(rec, ics_store_register(l->store), l->lang);
-  ics_record_free(rec);
+  char *title = ics_record_title(rec, ics_store_register(l->store), l->lang);
   char *k = ics_strdup(key);
   if (!title || !k) goto no_memory;
   if (l->search && !matches(l->search, key) && !matches(l->search, title) &&
@@ -218,4 +208,30 @@ int ics_web_home(const ics_web_page *page, const char *search, ics_buf *out, ics
     return -1;
   }
   return 0;
+}
+
+int ics_web_new_record(const ics_web_page *page, const char *form_id, ics_buf *out) {
+  const ics_form *form = ics_store_form(page->store, form_id);
+  if (!form) return 1;
+  /* the record page comes with the rest of the browser collector; until then the page says
+     how to fill the form today instead of leaving the surveyor on an error */
+  ics_buf b = {0}, path = {0};
+  ics_buf_puts(&b, "<h1>");
+  ics_html_escape(&b, ics_text_get(form->title, page->lang));
+  ics_buf_printf(&b, "</h1>\n<p>%s</p>\n<pre><code>ictsurvey collect fill --store %s ",
+                 ics_web_tr(page, "Điền phiếu ngay trong trình duyệt chưa có trong phiên bản này. Hiện nay hãy "
+                                  "điền phiếu bằng lệnh sau, trong cửa sổ dòng lệnh:",
+                            "Filling records in the browser is not in this version yet. For now, fill "
+                            "this form with this command, in a command window:"),
+                 ics_web_tr(page, "TỆP_KHO", "STORE_FILE"));
+  ics_html_escape(&b, form->id);
+  ics_buf_printf(&b, "</code></pre>\n<p><a href=\"/?lang=%s\">%s</a></p>\n", ics_web_lang_name(page->lang),
+                 ics_web_tr(page, "Về trang chính", "Back to the home page"));
+  ics_buf_printf(&path, "/new/%s", form->id);
+  ics_web_layout(out, page, ics_text_get(form->title, page->lang), path.data ? path.data : "/",
+                 b.data ? b.data : "");
+  bool failed = b.failed || path.failed || out->failed;
+  ics_buf_free(&b);
+  ics_buf_free(&path);
+  return failed ? -1 : 0;
 }

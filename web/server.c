@@ -146,6 +146,15 @@ static enum MHD_Result route(struct MHD_Connection *c, ics_web *web, const char 
     int rc = ics_web_home(&page, search, &b, &err);
     return serve_page(c, web, &b, rc, &err, set_cookie);
   }
+  if (!post && !strncmp(url, "/new/", 5)) {
+    int rc = ics_web_new_record(&page, url + 5, &b);
+    if (rc == 1) {
+      ics_buf_free(&b);
+      return refuse(c, web, MHD_HTTP_NOT_FOUND);
+    }
+    if (rc) ics_error_no_memory(&err, page.lang);
+    return serve_page(c, web, &b, rc, &err, set_cookie);
+  }
   if (!post && !strncmp(url, "/assets/", 8)) {
     const ics_web_asset *asset = ics_web_asset_find(url + 8);
     /* the templates are the server's, not the page's */

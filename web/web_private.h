@@ -56,8 +56,6 @@ typedef struct {
 const char *ics_web_tr(const ics_web_page *page, const char *vi, const char *en);
 const char *ics_web_lang_name(ics_lang lang);
 const char *ics_web_status_words(ics_record_status status, ics_lang lang);
-/* What names a record on the pages (the caller frees it); NULL when out of memory. */
-char *ics_web_record_title(const ics_record *rec, const ics_register *reg, ics_lang lang);
 /* The whole page into b: the layout (assets/page.html) around body (HTML already); path is
  * the page's own address, which the link to the other language repeats. */
 void ics_web_layout(ics_buf *b, const ics_web_page *page, const char *title, const char *path,
@@ -65,5 +63,9 @@ void ics_web_layout(ics_buf *b, const ics_web_page *page, const char *title, con
 
 /* The home page into b. 0, or -1 with *err set (the store could not be read). */
 int ics_web_home(const ics_web_page *page, const char *search, ics_buf *b, ics_error *err);
+
+/* The page a form's "new record" link opens: 0, 1 when the store has no such form, -1 when
+ * memory ran out. */
+int ics_web_new_record(const ics_web_page *page, const char *form_id, ics_buf *out);
 
 #endif

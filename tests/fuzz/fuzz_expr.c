@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ics_error err = {0};
   ics_expr *e = ics_expr_compile(text, resolve, form, 1, ICS_EN, &err);
   if (e) {
-    ics_eval_env env = {value, full, reg};
+    ics_eval_env env = {.field_value = value, .ctx = full, .reg = reg};
     ics_expr_eval(e, &env);
     env.ctx = empty;
     env.reg = NULL;

@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (ind->form == forms[f]) rec = empty[f];
       if (ind->form && !rec) abort(); /* a form other than those given */
       if (!rec) continue;
-      ics_eval_env env = {value, rec, NULL};
+      ics_eval_env env = {.field_value = value, .ctx = rec};
       if (ind->where) ics_expr_eval(ind->where, &env);
       if (ind->numerator) ics_expr_eval(ind->numerator, &env);
       if (ind->denominator) ics_expr_eval(ind->denominator, &env);
