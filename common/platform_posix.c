@@ -534,8 +534,8 @@ void ics_interrupt_catch(bool on) {
   sa.sa_handler = on ? on_interrupt : SIG_DFL;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0; /* no SA_RESTART: a read in progress returns */
+  if (on) interrupted = 0; /* before the handler: a Ctrl-C right after it is kept */
   sigaction(SIGINT, &sa, NULL);
-  if (on) interrupted = 0;
 }
 
 bool ics_interrupted(void) { return interrupted != 0; }

@@ -21,11 +21,12 @@ const char *ics_web_status_words(ics_record_status status, ics_lang lang) {
 
 void ics_web_layout(ics_buf *b, const ics_web_page *page, const char *title, const char *path,
                     const char *body) {
-  ics_buf t = {0}, nav = {0}, home = {0};
+  ics_buf t = {0}, nav = {0}, home = {0}, where = {0};
   ics_html_escape(&t, title);
+  ics_html_escape(&where, path);
   ics_lang other = page->lang == ICS_EN ? ICS_VI : ICS_EN;
   ics_buf_printf(&home, "/?lang=%s", ics_web_lang_name(page->lang));
-  ics_buf_printf(&nav, "<a href=\"%s%slang=%s\" hreflang=\"%s\" lang=\"%s\">%s</a>", path,
+  ics_buf_printf(&nav, "<a href=\"%s%slang=%s\" hreflang=\"%s\" lang=\"%s\">%s</a>", where.data ? where.data : "/",
                  strchr(path, '?') ? "&amp;" : "?", ics_web_lang_name(other),
                  ics_web_lang_name(other), ics_web_lang_name(other),
                  other == ICS_EN ? "English" : "Tiếng Việt");
@@ -34,7 +35,8 @@ void ics_web_layout(ics_buf *b, const ics_web_page *page, const char *title, con
                           home.data ? home.data : "", nav.data ? nav.data : "",
                           ics_web_tr(page, "Tới nội dung chính", "Skip to content"), body};
   ics_html_template(b, "page.html", keys, values, sizeof keys / sizeof *keys);
-  if (t.failed || nav.failed || home.failed) b->failed = true;
+  if (t.failed || nav.failed || home.failed || where.failed) b->failed = true;
+  ics_buf_free(&where);
   ics_buf_free(&t);
   ics_buf_free(&nav);
   ics_buf_free(&home);
@@ -175,8 +177,12 @@ int ics_web_home(const ics_web_page *page, const char *search, ics_buf *out, ics
     const listed *it = &l.items[i];
     const char *status = ics_record_status_name(it->info.status);
     const ics_form *f = ics_store_form(store, it->info.form_id);
-    ics_buf_printf(&b, "<tr data-instance=\"%s\" data-status=\"%s\"><td><a href=\"/record/%s?lang=%s\">",
-                   it->info.instance_id, status, it->info.instance_id, lang);
+    /* the id comes from the store file, which may be damaged: escaped like any text */
+    ics_buf_puts(&b, "<tr data-instance=\"");
+    ics_html_escape(&b, it->info.instance_id);
+    ics_buf_printf(&b, "\" data-status=\"%s\"><td><a href=\"/record/", status);
+    ics_html_escape(&b, it->info.instance_id);
+    ics_buf_printf(&b, "?lang=%s\">", lang);
     ics_html_escape(&b, *it->key ? it->key : ics_web_tr(page, "(chưa có khóa)", "(no key yet)"));
     ics_buf_puts(&b, "</a></td><td>");
     ics_html_escape(&b, it->title);

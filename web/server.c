@@ -5,6 +5,7 @@
  * body, and the routes (anything else is 404). */
 #include <microhttpd.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -31,6 +32,7 @@ struct ics_web {
   char hosts[2][40];         /* the Host headers accepted */
   char origins[2][48];       /* the Origin headers accepted */
   char url[96];
+  atomic_bool ready; /* the fields above are set: the thread may start before they are */
 };
 
 /* One request as it arrives: its body, read in pieces. */
@@ -46,6 +48,9 @@ static void secure_headers(struct MHD_Response *r, const char *type) {
   MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
   MHD_add_response_header(r, "X-Frame-Options", "DENY");
   MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+  /* pages on other ports of 127.0.0.1 are the same site: they may not embed or open these */
+  MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+  MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
   MHD_add_response_header(r, "Content-Security-Policy",
                           "default-src 'self'; frame-ancestors 'none'; form-action 'self'; "
                           "base-uri 'none'; object-src 'none'");
@@ -81,6 +86,7 @@ static enum MHD_Result refuse(struct MHD_Connection *c, const ics_web *web, unsi
   case MHD_HTTP_CONTENT_TOO_LARGE: text = "413: yêu cầu quá lớn / request too large\n"; break;
   case MHD_HTTP_METHOD_NOT_ALLOWED: text = "405: không hỗ trợ / method not allowed\n"; break;
   case MHD_HTTP_BAD_REQUEST: text = "400: yêu cầu không hợp lệ / bad request\n"; break;
+  case MHD_HTTP_SERVICE_UNAVAILABLE: text = "503: máy chủ đang khởi động / starting\n"; break;
   default: text = "500: lỗi máy chủ / server error\n"; break;
   }
   return respond(c, web, status, "text/plain; charset=utf-8", text, strlen(text), false);
@@ -178,6 +184,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   ics_web *web = cls;
   request *req = *con_cls;
   bool post = !strcmp(method, MHD_HTTP_METHOD_POST);
+  if (!atomic_load(&web->ready)) return refuse(c, web, MHD_HTTP_SERVICE_UNAVAILABLE);
   if (!req) { /* the headers have arrived: every check but the body's */
     bool from_query = false;
     if (!host_ok(c, web) || !has_token(c, web, &from_query) || (post && origin_foreign(c, web)))
@@ -231,7 +238,7 @@ ics_web *ics_web_start(const ics_web_options *opts, ics_error *err) {
   sodium_memzero(raw, sizeof raw);
   unsigned char address[64];
   size_t address_len = ics_loopback_address(opts->port, address, sizeof address);
-  web->daemon = MHD_start_daemon(
+  web->daemon = !address_len ? NULL : MHD_start_daemon(
       MHD_USE_INTERNAL_POLLING_THREAD, opts->port, NULL, NULL, on_request, web,
       MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)address,
       MHD_OPTION_NOTIFY_COMPLETED, on_completed, web,
@@ -252,6 +259,7 @@ ics_web *ics_web_start(const ics_web_options *opts, ics_error *err) {
   snprintf(web->origins[0], sizeof web->origins[0], "http://127.0.0.1:%u", (unsigned)web->port);
   snprintf(web->origins[1], sizeof web->origins[1], "http://localhost:%u", (unsigned)web->port);
   snprintf(web->url, sizeof web->url, "http://127.0.0.1:%u/?token=%s", (unsigned)web->port, web->token);
+  atomic_store(&web->ready, true);
   return web;
 }
 
