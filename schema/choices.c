@@ -8,13 +8,13 @@
 
 #include "schema.h"
 
-/* A text folded for comparison: case folded, NFC, spaces collapsed and trimmed; with
- * strip_marks also without diacritics ("Nữ" -> "nu", "Đức" -> "duc"). NULL without memory. */
-static char *fold(const char *s, bool strip_marks) {
+char *ics_text_fold(const char *s, bool strip_marks) {
   utf8proc_option_t opts = UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_CASEFOLD |
                            (strip_marks ? UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK : UTF8PROC_COMPOSE);
   utf8proc_uint8_t *mapped = NULL;
-  if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &mapped, opts) < 0) return NULL;
+  utf8proc_ssize_t len = utf8proc_map((const utf8proc_uint8_t *)s, 0, &mapped, opts);
+  if (len == UTF8PROC_ERROR_NOMEM) return NULL;
+  if (len < 0) return ics_strdup(s); /* not UTF-8: compared as it is */
   char *out = ics_malloc(strlen((char *)mapped) + 1);
   if (!out) {
     free(mapped); /* utf8proc allocates with malloc */
@@ -48,7 +48,7 @@ static int label_matches(ics_text label, const char *typed, bool strip_marks) {
   for (int lang = ICS_VI; lang <= ICS_EN; lang++) {
     const char *text = ics_text_get(label, (ics_lang)lang);
     if (!*text) continue;
-    char *folded = fold(text, strip_marks);
+    char *folded = ics_text_fold(text, strip_marks);
     if (!folded) return -1;
     bool same = !strcmp(folded, typed);
     ics_free(folded);
@@ -94,7 +94,7 @@ ics_code ics_choice_match(const ics_field *f, const ics_register *reg, const siz
   /* labels: exactly as spelled (in any case) first, so that "Nữ" never means "Nu" */
   for (int strip = 0; strip <= 1 && *matches == 0; strip++) {
     char *raw = ics_strndup(typed, len);
-    char *want = raw ? fold(raw, strip) : NULL;
+    char *want = raw ? ics_text_fold(raw, strip) : NULL;
     ics_free(raw);
     if (!want) return ICS_E_NO_MEMORY;
     for (size_t k = 0; k < offered_count; k++) {

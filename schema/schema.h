@@ -150,6 +150,10 @@ const ics_choice *ics_choice_find(const ics_choice_list *list, const char *code)
  * none without it), and the i-th of them (i < count) as code and label. */
 size_t ics_field_choice_count(const ics_field *f, const ics_register *reg);
 ics_choice ics_field_choice_at(const ics_field *f, const ics_register *reg, size_t i);
+/* A text folded for comparing what people type: case folded, NFC, spaces collapsed and
+ * trimmed; with strip_marks also without diacritics ("Nữ" -> "nu", "Đức" -> "duc"). Text that
+ * is not UTF-8 is copied as it is. NULL only when memory runs out; the caller frees. */
+char *ics_text_fold(const char *s, bool strip_marks);
 /* The choice a person typed for a select field, among the choices offered (indexes as for
  * ics_field_choice_at, in the order shown): its number in that list (1-based), its code in
  * any case, or its label in either language in any case, with or without diacritics. Returns

@@ -3,7 +3,6 @@
  * escaped. */
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
 
 #include "web_private.h"
 
@@ -57,22 +56,8 @@ typedef struct {
   size_t count, cap;
 } listing;
 
-/* Text folded for search: case and diacritics set aside. NULL when out of memory. */
-static char *fold(const char *s) {
-  utf8proc_uint8_t *out = NULL;
-  utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &out,
-                                    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-                                        UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK);
-  if (n < 0) return ics_strdup(s); /* not UTF-8 (never from the store): as it is */
-  for (utf8proc_uint8_t *p = out; *p; p++) /* đ has no mark to strip: folded by hand */
-    if (p[0] == 0xC4 && p[1] == 0x91) p[0] = 'd', memmove(p + 1, p + 2, strlen((char *)p + 2) + 1);
-  char *copy = ics_strdup((char *)out);
-  free(out);
-  return copy;
-}
-
 static bool matches(const char *search, const char *text) {
-  char *folded = fold(text);
+  char *folded = ics_text_fold(text, true);
   bool found = folded && strstr(folded, search);
   ics_free(folded);
   return found;
@@ -122,7 +107,7 @@ int ics_web_home(const ics_web_page *page, const char *search, ics_buf *out, ics
   ics_store *store = page->store;
   const char *lang = ics_web_lang_name(page->lang);
   listing l = {.store = store, .lang = page->lang};
-  char *folded = search && *search ? fold(search) : NULL;
+  char *folded = search && *search ? ics_text_fold(search, true) : NULL;
   l.search = folded;
   int rc = ics_store_list(store, collect, &l, err);
   if (!rc && l.count) qsort(l.items, l.count, sizeof *l.items, compare_listed);
