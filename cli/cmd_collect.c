@@ -480,6 +480,16 @@ static ics_wizard_io terminal(void) {
   return (ics_wizard_io){.in = stdin, .out = stderr, .lang = cli_lang};
 }
 
+/* The terminal of the wizard for a form of the store, which says on quitting how to come back
+ * to a draft (the command is written into *resume, freed by the caller). */
+static ics_wizard_io wizard_terminal(const options *o, const ics_form *form, ics_buf *resume) {
+  ics_buf_printf(resume, "ictsurvey collect fill --store %s %s%s", o->store, form->id,
+                 cli_lang == ICS_EN ? " --lang en" : "");
+  ics_wizard_io io = terminal();
+  io.resume_command = resume->data;
+  return io;
+}
+
 /* Each record the wizard stores, on stdout for scripts (the wizard talks on stderr). */
 static void print_saved_id(void *ctx, const char *id) {
   (void)ctx;
@@ -505,12 +515,8 @@ static int collect_fill(ics_store *store, const options *o) {
   if (o->answers)
     return import_answers(store, form, o->answers, o->draft ? ICS_ANSWERS_DRAFT : ICS_ANSWERS_FULL,
                           NULL, NULL, o->draft ? ICS_DRAFT : ICS_FINALIZED);
-  /* how to come back to a draft, said when the surveyor quits */
   ics_buf resume = {0};
-  ics_buf_printf(&resume, "ictsurvey collect fill --store %s %s%s", o->store, form->id,
-                 cli_lang == ICS_EN ? " --lang en" : "");
-  ics_wizard_io io = terminal();
-  io.resume_command = resume.data;
+  ics_wizard_io io = wizard_terminal(o, form, &resume);
   ics_error err = {0};
   ics_wizard_result r = ics_wizard_session(store, form, &io, print_saved_id, NULL, &err);
   ics_buf_free(&resume);
@@ -564,10 +570,7 @@ static int collect_edit(ics_store *store, const options *o) {
                             info.status);
   } else {
     ics_buf resume = {0};
-    ics_buf_printf(&resume, "ictsurvey collect fill --store %s %s%s", o->store, rec->form->id,
-                   cli_lang == ICS_EN ? " --lang en" : "");
-    ics_wizard_io io = terminal();
-    io.resume_command = resume.data;
+    ics_wizard_io io = wizard_terminal(o, rec->form, &resume);
     char id[37];
     status = ics_wizard_run(store, rec->form, info.instance_id, &io, id, &err) == ICS_WIZARD_ERROR
                  ? store_failed(&err)
