@@ -73,7 +73,7 @@ int cmd_collect_serve(int argc, char **argv) {
     return EXIT_FAIL;
   }
   ics_interrupt_catch(true); /* before the server's thread starts: it inherits the handler */
-  ics_web_options opts = {.store = store, .lang = cli_lang, .port = (uint16_t)port};
+  ics_web_options opts = {.store = store, .store_path = store_path, .lang = cli_lang, .port = (uint16_t)port};
   ics_web *web = ics_web_start(&opts, &err);
   if (!web) {
     cli_print_error(&err);

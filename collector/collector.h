@@ -89,6 +89,15 @@ int ics_store_revise(ics_store *store, const char *instance_id, const ics_record
 int ics_store_update(ics_store *store, const char *instance_id, const ics_record *record,
                      ics_record_status status, ics_error *err);
 
+/* Stores a change to a record being edited answer by answer (the browser's rule): a draft is
+ * updated in place; a finalized record stays finalized while the change leaves it complete and
+ * valid (`complete`) — updated in place, or a new revision once an export carried it — and
+ * otherwise becomes a new draft revision, its finalized one still the revision exported until
+ * it is finalized again. *status gets what the record became. A void record is refused
+ * (ICS_E_STATE). One transaction. */
+int ics_store_save_change(ics_store *store, const char *instance_id, const ics_record *record,
+                          bool complete, ics_record_status *status, ics_error *err);
+
 /* Another record (newest revision not void) of the same form and round with this natural
  * key, other than `except_id`: *found tells, and its id goes to found_id. */
 int ics_store_find_key(ics_store *store, const char *form_id, const char *key,

@@ -783,7 +783,7 @@ static int query_int64(ics_store *s, const char *sql, const char *text, sqlite3_
 }
 
 /* Whether an export carried the newest revision of id (a void: nothing can follow it but an
- * unvoid). Exports remember the last row of records they saw (meta exported_rowid); a store
+ * unvoid; a finalized revision: a change to it must be a new revision). Exports remember the last row of records they saw (meta exported_rowid); a store
  * whose exports predate that is judged by the times of its exports. */
 static int void_exported(ics_store *s, const char *id, bool *exported, ics_error *err) {
   sqlite3_int64 newest = 0, seen = -1, later = 0;
@@ -797,6 +797,33 @@ static int void_exported(ics_store *s, const char *id, bool *exported, ics_error
                         " FROM records WHERE instance_id = ?1 AND " NEWEST ")",
                      id, &later, err);
   *exported = seen >= 0 ? newest <= seen : later > 0;
+  return rc;
+}
+
+int ics_store_save_change(ics_store *s, const char *id, const ics_record *rec, bool complete,
+                          ics_record_status *status, ics_error *err) {
+  if (ics_store_begin(s, err)) return -1;
+  ics_record_info info;
+  bool exported = false;
+  int rc = newest_info(s, id, &info, NULL, err);
+  if (!rc && info.status == ICS_VOID) {
+    ics_error_say(err, s->lang, CMSG(C_RECORD_VOID), id);
+    rc = -1;
+  }
+  if (!rc && info.status == ICS_FINALIZED) rc = void_exported(s, id, &exported, err);
+  if (!rc) {
+    if (info.status == ICS_DRAFT) {
+      *status = ICS_DRAFT;
+      rc = ics_store_update(s, id, rec, ICS_DRAFT, err);
+    } else {
+      /* an incomplete change keeps the finalized revision as it was: the one exported */
+      *status = complete ? ICS_FINALIZED : ICS_DRAFT;
+      rc = complete && !exported ? ics_store_update(s, id, rec, ICS_FINALIZED, err)
+                                 : ics_store_revise(s, id, rec, *status, err);
+    }
+  }
+  if (!rc) rc = ics_store_commit(s, err);
+  if (rc) ics_store_rollback(s);
   return rc;
 }
 

@@ -6,6 +6,7 @@ structure (cli.md's data- attributes, both languages, escaping), and that Ctrl-C
 server with status 0. Only the standard library: run with /usr/bin/python3."""
 import html.parser
 import http.client
+import json
 import os
 import re
 import signal
@@ -223,8 +224,11 @@ def test_home():
           and "void" in rows.get(done[0], ""), "?lang=en: English")
     check([e for e in page.elements if e["attrs"].get("hreflang") == "vi"], "and a link back to Vietnamese")
     status, _, text = s.request("GET", "/new/staff")
-    check(status == 200 and "collect fill --store" in text and "staff" in text and not Page(text).errors,
-          "a new-record link opens a page saying how to fill the form today, not an error: %d" % status)
+    page = Page(text)
+    record = page.find(id="record")
+    check(status == 200 and record and record[0]["attrs"].get("data-form") == "staff"
+          and record[0]["attrs"].get("data-instance") == "" and not page.errors,
+          "a new-record link opens the form's page, nothing stored yet: %d %s" % (status, page.errors))
     status, _, _ = s.request("GET", "/new/nosuchform")
     check(status == 404, "no page for a form the store does not have: %d" % status)
     status, _, text = s.request("GET", "/?q=p-003")
@@ -239,6 +243,158 @@ def test_home():
     s.stop()
 
 
+# ---- a record answered through the page's requests -------------------------------------------------
+def answer(s, instance, field, *values, form="staff", frm=None, lang="en"):
+    """POST /answer as the page's script does: (status, state as JSON or the text)."""
+    body = [("lang", lang), ("instance", instance), ("form", form), ("field", field)]
+    body += [("value", v) for v in values]
+    if frm:
+        body.append(("from", frm))
+    st, _, text = s.request("POST", "/answer", body=urllib.parse.urlencode(body),
+                            headers={"Content-Type": "application/x-www-form-urlencoded",
+                                     "Origin": "http://127.0.0.1:%d" % s.port})
+    return st, (json.loads(text) if st == 200 else text)
+
+
+def post(s, target, **fields):
+    fields.setdefault("lang", "en")
+    return s.request("POST", target, body=fields, headers={"Origin": "http://127.0.0.1:%d" % s.port})
+
+
+def stored(store, instance):
+    """(revision, status, answers) of every revision of a record, from the store itself."""
+    import sqlite3
+    db = sqlite3.connect(store)
+    rows = db.execute("SELECT revision, status, answers FROM records WHERE instance_id = ? ORDER BY revision",
+                      (instance,)).fetchall()
+    db.close()
+    return rows
+
+
+def test_record():
+    store = init_store("record.db")
+    s = Server(store)
+    s.first_load()
+    st, state = answer(s, "", "person_id", "NV-001")
+    check(st == 200 and len(state.get("instance", "")) == 36 and state["status"] == "draft",
+          "the first answer creates a draft: %s %s" % (st, state))
+    rid = state["instance"]
+    check(stored(store, rid) and stored(store, rid)[0][1] == "draft", "it is in the store at once")
+    check(state["fields"]["agency"]["relevant"] is False, "agency does not apply before a workplace type")
+    st, state = answer(s, rid, "workplace_type", "district_pc")
+    check(state["fields"]["agency"]["relevant"] is True, "a district People's Committee: agency applies")
+    st, state = answer(s, rid, "district", "804")
+    check(state["fields"]["agency"]["offered"] == ["UBND-804"],
+          "the choice filter offers the one committee of the district: %s" % state["fields"]["agency"].get("offered"))
+    st, state = answer(s, rid, "birth_year", "abc")
+    check(st == 200 and state["fields"]["birth_year"]["error"] and not state["fields"]["birth_year"]["required"],
+          "a value that is no number is refused beside its question: %s" % state["fields"]["birth_year"])
+    check("birth_year" not in stored(store, rid)[-1][2], "and not stored")
+    st, state = answer(s, rid, "birth_year", "1890")
+    check("1940" in state["fields"]["birth_year"]["error"], "a constraint's message: %s" % state["fields"]["birth_year"])
+    st, state = answer(s, rid, "birth_year", "1980")
+    check(state["fields"]["birth_year"]["error"] == "", "and gone once the answer holds")
+    st, state = answer(s, rid, "agency", "SO-NV")
+    check(state["fields"]["agency"]["error"], "an agency the filter does not offer is refused: %s" % state["fields"]["agency"])
+    for field, value in (("gender", "female"), ("agency", "UBND-804"), ("category", "civil_servant"),
+                         ("position", "leader")):
+        st, state = answer(s, rid, field, value)
+        check(st == 200 and state["fields"][field]["error"] == "", "%s = %s: %s" % (field, value, state["fields"][field]))
+    check(state["fields"]["is_cio"]["relevant"], "a leader: is_cio applies")
+    st, state = answer(s, rid, "position", "staff")
+    check(not state["fields"]["is_cio"]["relevant"], "and not once the position is changed back")
+    st, text, page = post(s, "/record/%s/finalize" % rid)
+    problems = [e["attrs"]["href"] for e in Page(page).elements if e["attrs"].get("data-problem-for")]
+    check(st == 200 and "#q-is_it_staff" in problems and "#q-it_degree" in problems,
+          "finalize with answers missing: refused, each a link to its question: %s" % problems)
+    check(stored(store, rid)[-1][1] == "draft", "and the record stays a draft")
+    for field, *values in (("is_it_staff", "0"), ("it_degree", "none"), ("it_certificate", "basic"),
+                           ("it_modules", "iu01"), ("it_modules", "iu01", "iu02")):
+        st, state = answer(s, rid, field, *values)
+        check(st == 200 and state["fields"][field]["error"] == "", "%s: %s" % (field, state))
+    check("iu01 iu02" in stored(store, rid)[-1][2],
+          "checkboxes: every code checked is stored: %s" % stored(store, rid)[-1][2])
+    st, h, _ = post(s, "/record/%s/finalize" % rid)
+    check(st == 303 and h.get("Location", "").startswith("/record/" + rid), "complete: finalized, back to the record (%d)" % st)
+    check(stored(store, rid)[-1][1] == "finalized", "finalized in the store")
+    st, _, page = s.request("GET", "/record/%s?lang=en" % rid)
+    p = Page(page)
+    check(p.find(data_status="finalized") and p.find(data_action="next"), "the page says finalized, offers the next record")
+    check(p.find(name="person_id", value="NV-001") and [e for e in p.find(name="gender", value="female") if "checked" in e["attrs"]],
+          "the answers are in their named controls")
+    # an edit that keeps it complete stays finalized (in place: nothing exported yet)
+    revisions = len(stored(store, rid))
+    st, state = answer(s, rid, "full_name", "Trần Thị Ngọc Ánh")
+    check(state["status"] == "finalized" and len(stored(store, rid)) == revisions
+          and stored(store, rid)[-1][1] == "finalized", "an edited finalized record stays finalized")
+    # a second person's key taken
+    st, state = answer(s, "", "person_id", "NV-001")
+    check(st == 200 and state["instance"] == "" and "NV-001" in state["fields"]["person_id"]["error"],
+          "a key another record has is refused, nothing created: %s" % state["fields"]["person_id"])
+    # the next record: carried answers proposed, stored with its first answer
+    st, _, page = s.request("GET", "/new/staff?from=%s&lang=en" % rid)
+    p = Page(page)
+    check(p.find(name="district") and [e for e in p.elements if e["tag"] == "option" and e["attrs"].get("value") == "804"
+                                       and "selected" in e["attrs"]]
+          and [e for e in p.find(name="workplace_type", value="district_pc") if "checked" in e["attrs"]],
+          "the next record proposes the carried district and workplace type")
+    st, state = answer(s, "", "person_id", "NV-002", frm=rid)
+    rid2 = state["instance"]
+    check("district: '804'" in stored(store, rid2)[-1][2] or "804" in stored(store, rid2)[-1][2],
+          "the carried answers are stored with the first answer: %s" % stored(store, rid2)[-1][2])
+    # export: finalized records written, the draft left and said
+    st, _, page = post(s, "/export", folder="")
+    p = Page(page)
+    written = p.find(data_export="written")
+    check(written and os.path.isfile(written[0]["attrs"]["data-path"]) and p.find(data_warning="drafts"),
+          "export writes the bundle beside the store and warns of the draft")
+    st, h, data = s.request("GET", "/download")
+    check(st == 200 and "attachment" in h.get("Content-Disposition", ""), "the bundle offered as a download")
+    # after an export a change is a new revision; one leaving it incomplete makes a draft revision
+    revisions = len(stored(store, rid))
+    st, state = answer(s, rid, "full_name", "Trần Thị Ánh")
+    check(len(stored(store, rid)) == revisions + 1 and state["status"] == "finalized",
+          "a change after the export: a new finalized revision")
+    st, state = answer(s, rid, "gender")
+    rows = stored(store, rid)
+    check(state["status"] == "draft" and rows[-1][1] == "draft" and rows[-2][1] == "finalized",
+          "a change leaving it incomplete: a draft, its finalized revision kept: %s" % [r[:2] for r in rows])
+    st, state = answer(s, rid, "gender", "male")
+    check(state["status"] == "draft" and len(stored(store, rid)) == len(rows), "complete again: a draft until finalized")
+    # void: asked, then done, then undone
+    st, _, page = post(s, "/record/%s/void" % rid)
+    check(st == 200 and Page(page).find(data_action="void-confirm"), "void asks first")
+    check(stored(store, rid)[-1][1] == "draft", "nothing voided by the question")
+    st, h, _ = post(s, "/record/%s/void" % rid, confirm="yes")
+    check(st == 303 and stored(store, rid)[-1][1] == "void", "void once confirmed")
+    st, state = answer(s, rid, "gender", "female")
+    check(st == 409, "a void record takes no answer: %d" % st)
+    st, _, page = s.request("GET", "/record/%s" % rid)
+    check(Page(page).find(data_action="unvoid"), "a void record offers to restore it")
+    st, h, _ = post(s, "/record/%s/unvoid" % rid)
+    check(st == 303 and stored(store, rid)[-1][1] == "draft", "restored as it was before the void")
+    for target in ("/record/%s" % ("0" * 36), "/record/../../x", "/record/%s/nothing" % rid):
+        check(s.request("GET", target)[0] == 404, "GET %s: 404" % target)
+    st = post(s, "/answer", instance=rid, field="nosuchfield", value="1")[0]
+    check(st == 400, "an answer to no question: 400 (%d)" % st)
+    st = s.request("POST", "/answer", body="field=x", headers={"Origin": "http://127.0.0.1:%d" % s.port,
+                                                               "Content-Type": "text/plain"})[0]
+    check(st == 415, "a body that is not form data: 415 (%d)" % st)
+    rc, _ = s.stop()
+    check(rc == 0, "stopped")
+    # an export with nothing finalized is refused with an explanation
+    empty = init_store("empty.db")
+    s = Server(empty)
+    s.first_load()
+    answer(s, "", "person_id", "NV-009")
+    st, _, page = post(s, "/export", folder="")
+    check(Page(page).find(data_export="refused") and not [f for f in os.listdir(os.path.dirname(empty)) if f.startswith("empty-")],
+          "an export of drafts only is refused, no file written")
+    s.stop()
+
+
+
 test_core()
 test_home()
+test_record()
 finish()

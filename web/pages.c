@@ -1,6 +1,6 @@
-/* pages.c - the pages of `collect serve` as HTML: the layout (assets/page.html) around the
- * home page (the store, a new record per form, every record with its status). Every text that comes from the store, a form or the request is
- * escaped. */
+/* pages.c - the pages of `collect serve` as HTML: the layout (assets/page.html) around each
+ * page, and the home page (the store, a new record per form, every record with its status,
+ * the export). Every text that comes from the store, a form or the request is escaped. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -180,6 +180,7 @@ int ics_web_home(const ics_web_page *page, const char *search, ics_buf *out, ics
   }
   if (l.count) ics_buf_puts(&b, "</tbody>\n</table>\n");
   ics_buf_puts(&b, "</section>\n");
+  ics_web_export_form(page, &b);
   for (size_t i = 0; i < l.count; i++) {
     ics_free(l.items[i].key);
     ics_free(l.items[i].title);
@@ -199,30 +200,4 @@ int ics_web_home(const ics_web_page *page, const char *search, ics_buf *out, ics
     return -1;
   }
   return 0;
-}
-
-int ics_web_new_record(const ics_web_page *page, const char *form_id, ics_buf *out) {
-  const ics_form *form = ics_store_form(page->store, form_id);
-  if (!form) return 1;
-  /* the record page comes with the rest of the browser collector; until then the page says
-     how to fill the form today instead of leaving the surveyor on an error */
-  ics_buf b = {0}, path = {0};
-  ics_buf_puts(&b, "<h1>");
-  ics_html_escape(&b, ics_text_get(form->title, page->lang));
-  ics_buf_printf(&b, "</h1>\n<p>%s</p>\n<pre><code>ictsurvey collect fill --store %s ",
-                 ics_web_tr(page, "Điền phiếu ngay trong trình duyệt chưa có trong phiên bản này. Hiện nay hãy "
-                                  "điền phiếu bằng lệnh sau, trong cửa sổ dòng lệnh:",
-                            "Filling records in the browser is not in this version yet. For now, fill "
-                            "this form with this command, in a command window:"),
-                 ics_web_tr(page, "TỆP_KHO", "STORE_FILE"));
-  ics_html_escape(&b, form->id);
-  ics_buf_printf(&b, "</code></pre>\n<p><a href=\"/?lang=%s\">%s</a></p>\n", ics_web_lang_name(page->lang),
-                 ics_web_tr(page, "Về trang chính", "Back to the home page"));
-  ics_buf_printf(&path, "/new/%s", form->id);
-  ics_web_layout(out, page, ics_text_get(form->title, page->lang), path.data ? path.data : "/",
-                 b.data ? b.data : "");
-  bool failed = b.failed || path.failed || out->failed;
-  ics_buf_free(&b);
-  ics_buf_free(&path);
-  return failed ? -1 : 0;
 }

@@ -25,6 +25,8 @@ enum {
 struct ics_web {
   struct MHD_Daemon *daemon;
   ics_store *store;
+  char *store_path;
+  char *last_export; /* the bundle the last export wrote: what /download serves */
   ics_lang lang;
   uint16_t port;
   char token[TOKEN_HEX + 1];
@@ -39,6 +41,7 @@ struct ics_web {
 typedef struct {
   ics_buf body;
   bool too_large;
+  bool form_encoded; /* Content-Type application/x-www-form-urlencoded: the only body taken */
 } request;
 
 /* ---- responses ----------------------------------------------------------------------------- */
@@ -86,6 +89,10 @@ static enum MHD_Result refuse(struct MHD_Connection *c, const ics_web *web, unsi
   case MHD_HTTP_CONTENT_TOO_LARGE: text = "413: yêu cầu quá lớn / request too large\n"; break;
   case MHD_HTTP_METHOD_NOT_ALLOWED: text = "405: không hỗ trợ / method not allowed\n"; break;
   case MHD_HTTP_BAD_REQUEST: text = "400: yêu cầu không hợp lệ / bad request\n"; break;
+  case MHD_HTTP_CONFLICT: text = "409: phiếu đã bị hủy / the record is void\n"; break;
+  case MHD_HTTP_UNSUPPORTED_MEDIA_TYPE:
+    text = "415: chỉ nhận dữ liệu của biểu mẫu / form data only\n";
+    break;
   case MHD_HTTP_SERVICE_UNAVAILABLE: text = "503: máy chủ đang khởi động / starting\n"; break;
   default: text = "500: lỗi máy chủ / server error\n"; break;
   }
@@ -141,27 +148,152 @@ static enum MHD_Result serve_page(struct MHD_Connection *c, ics_web *web, ics_bu
   return ok;
 }
 
-static enum MHD_Result route(struct MHD_Connection *c, ics_web *web, const char *url,
-                             bool post, request *req, bool set_cookie) {
-  (void)req;
-  ics_web_page page = {.store = web->store, .lang = page_lang(c, web)};
+/* 303 to location (the page's language kept). */
+static enum MHD_Result redirect(struct MHD_Connection *c, const ics_web *web, const char *location,
+                                ics_lang lang) {
+  char target[160];
+  snprintf(target, sizeof target, "%s%slang=%s", location, strchr(location, '?') ? "&" : "?",
+           ics_web_lang_name(lang));
+  struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+  if (!r) return MHD_NO;
+  secure_headers(r, "text/plain; charset=utf-8");
+  MHD_add_response_header(r, "Location", target);
+  (void)web;
+  enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_SEE_OTHER, r);
+  MHD_destroy_response(r);
+  return ok;
+}
+
+/* A failure said in the page's words: a 4xx/5xx with the message, as text. */
+static enum MHD_Result say_failure(struct MHD_Connection *c, ics_web *web, unsigned status, ics_error *err) {
+  if (!err->message) return refuse(c, web, status);
+  ics_buf b = {0};
+  ics_buf_printf(&b, "%u: %s\n", status, err->message);
+  enum MHD_Result ok = b.failed ? refuse(c, web, status)
+                                : respond(c, web, status, "text/plain; charset=utf-8", b.data, b.len, false);
+  ics_buf_free(&b);
+  ics_error_clear(err);
+  return ok;
+}
+
+/* The id in /record/ID/ACTION (36 characters of a UUID), or false. */
+static bool record_path(const char *url, char id[37], const char **action) {
+  if (strncmp(url, "/record/", 8)) return false;
+  const char *p = url + 8;
+  size_t n = strcspn(p, "/");
+  if (n != 36 || strspn(p, "0123456789abcdef-") < 36) return false;
+  memcpy(id, p, 36);
+  id[36] = '\0';
+  *action = p[36] == '/' ? p + 37 : p + 36;
+  return true;
+}
+
+/* /new/FORM/finalize of a form of the store: its id into form_id. */
+static bool new_finalize(const ics_web *web, const char *url, char form_id[ICS_NAME_MAX + 1]) {
+  if (strncmp(url, "/new/", 5)) return false;
+  size_t n = strcspn(url + 5, "/");
+  if (n > ICS_NAME_MAX || strcmp(url + 5 + n, "/finalize")) return false;
+  memcpy(form_id, url + 5, n);
+  form_id[n] = '\0';
+  return ics_store_form(web->store, form_id) != NULL;
+}
+
+static enum MHD_Result download(struct MHD_Connection *c, ics_web *web) {
+  char *data = NULL;
+  size_t size = 0;
+  if (!web->last_export || ics_read_file(web->last_export, (size_t)1 << 30, &data, &size) != ICS_OK)
+    return refuse(c, web, MHD_HTTP_NOT_FOUND);
+  struct MHD_Response *r = MHD_create_response_from_buffer(size, data, MHD_RESPMEM_MUST_COPY);
+  ics_free(data);
+  if (!r) return MHD_NO;
+  secure_headers(r, "application/octet-stream");
+  const char *base;
+  char *dir = ics_path_dir(web->last_export, &base);
+  char disposition[300];
+  /* the name is ours (export.c): letters of the store's file name, digits, '-', '.' */
+  snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", dir && !strpbrk(base, "\"\\\r\n") ? base : "ictsurvey.bundle");
+  ics_free(dir);
+  MHD_add_response_header(r, "Content-Disposition", disposition);
+  enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
+  MHD_destroy_response(r);
+  return ok;
+}
+
+static enum MHD_Result route_post(struct MHD_Connection *c, ics_web *web, const char *url,
+                                  request *req, ics_web_page *page) {
+  ics_web_form body;
+  ics_code parsed = ics_web_form_parse(req->body.data ? req->body.data : "", req->body.len, &body);
+  if (parsed == ICS_E_NO_MEMORY) return refuse(c, web, MHD_HTTP_INTERNAL_SERVER_ERROR);
+  if (parsed != ICS_OK) return refuse(c, web, MHD_HTTP_BAD_REQUEST);
+  const char *lang = ics_web_form_get(&body, "lang");
+  if (lang) ics_lang_parse(lang, &page->lang);
   ics_buf b = {0};
   ics_error err = {0};
-  if (!post && !strcmp(url, "/")) {
+  enum MHD_Result ok;
+  char id[37], form_id[ICS_NAME_MAX + 1];
+  const char *action;
+  if (!strcmp(url, "/answer")) {
+    int status = ics_web_answer(page, &body, &b, &err);
+    ok = status == 200 ? respond(c, web, 200, "application/json; charset=utf-8", b.data, b.len, false)
+                       : say_failure(c, web, (unsigned)status, &err);
+  } else if (!strcmp(url, "/export")) {
+    int rc = ics_web_export(page, ics_web_form_get(&body, "folder"), &web->last_export, &b, &err);
+    ok = serve_page(c, web, &b, rc, &err, false);
+  } else if (new_finalize(web, url, form_id)) {
+    /* finalize before any answer: the page again, with everything still missing */
+    int rc = ics_web_record(page, NULL, form_id, NULL, true, &b, &err);
+    ok = serve_page(c, web, &b, rc, &err, false);
+  } else if (record_path(url, id, &action) && (!strcmp(action, "finalize") || !strcmp(action, "void") ||
+                                               !strcmp(action, "unvoid"))) {
+    int status = !strcmp(action, "finalize") ? ics_web_finalize(page, id, &b, &err)
+                 : !strcmp(action, "void")
+                     ? ics_web_void(page, id, ics_web_form_get(&body, "confirm") &&
+                                              !strcmp(ics_web_form_get(&body, "confirm"), "yes"),
+                                    &b, &err)
+                     : ics_web_unvoid(page, id, &err);
+    char location[64];
+    snprintf(location, sizeof location, "/record/%s", id);
+    ok = status == 303   ? redirect(c, web, location, page->lang)
+         : status == 200 ? serve_page(c, web, &b, 0, &err, false)
+                         : say_failure(c, web, (unsigned)status, &err);
+  } else {
+    ok = refuse(c, web, MHD_HTTP_NOT_FOUND);
+  }
+  ics_buf_free(&b);
+  ics_error_clear(&err);
+  ics_web_form_free(&body);
+  return ok;
+}
+
+static enum MHD_Result route(struct MHD_Connection *c, ics_web *web, const char *url,
+                             bool post, request *req, bool set_cookie) {
+  ics_web_page page = {.store = web->store, .store_path = web->store_path, .lang = page_lang(c, web)};
+  if (post) {
+    if (!req->form_encoded) return refuse(c, web, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE);
+    return route_post(c, web, url, req, &page);
+  }
+  ics_buf b = {0};
+  ics_error err = {0};
+  char id[37];
+  const char *action;
+  if (!strcmp(url, "/")) {
     const char *search = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q");
     int rc = ics_web_home(&page, search, &b, &err);
     return serve_page(c, web, &b, rc, &err, set_cookie);
   }
-  if (!post && !strncmp(url, "/new/", 5)) {
-    int rc = ics_web_new_record(&page, url + 5, &b);
+  if (!strncmp(url, "/new/", 5) || (record_path(url, id, &action) && !*action)) {
+    bool new_record = url[1] == 'n';
+    const char *from = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "from");
+    int rc = ics_web_record(&page, new_record ? NULL : id, new_record ? url + 5 : NULL, from, false, &b, &err);
     if (rc == 1) {
       ics_buf_free(&b);
+      ics_error_clear(&err);
       return refuse(c, web, MHD_HTTP_NOT_FOUND);
     }
-    if (rc) ics_error_no_memory(&err, page.lang);
     return serve_page(c, web, &b, rc, &err, set_cookie);
   }
-  if (!post && !strncmp(url, "/assets/", 8)) {
+  if (!strcmp(url, "/download")) return download(c, web);
+  if (!strncmp(url, "/assets/", 8)) {
     const ics_web_asset *asset = ics_web_asset_find(url + 8);
     /* the templates are the server's, not the page's */
     if (asset && strcmp(asset->content_type, "text/html; charset=utf-8")) {
@@ -195,6 +327,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (length && strtoull(length, NULL, 10) > BODY_MAX) return refuse(c, web, MHD_HTTP_CONTENT_TOO_LARGE);
     if (!post) return route(c, web, url, false, NULL, from_query);
     if (!(req = ics_calloc(1, sizeof *req))) return MHD_NO;
+    const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    req->form_encoded = type && !strncasecmp(type, "application/x-www-form-urlencoded", 33);
     *con_cls = req;
     return MHD_YES;
   }
@@ -232,6 +366,11 @@ ics_web *ics_web_start(const ics_web_options *opts, ics_error *err) {
   }
   web->store = opts->store;
   web->lang = opts->lang;
+  if (!(web->store_path = ics_strdup(opts->store_path ? opts->store_path : "."))) {
+    ics_free(web);
+    ics_error_no_memory(err, opts->lang);
+    return NULL;
+  }
   unsigned char raw[TOKEN_BYTES];
   randombytes_buf(raw, sizeof raw);
   sodium_bin2hex(web->token, sizeof web->token, raw, sizeof raw);
@@ -269,5 +408,7 @@ void ics_web_stop(ics_web *web) {
   if (!web) return;
   if (web->daemon) MHD_stop_daemon(web->daemon);
   sodium_memzero(web->token, sizeof web->token);
+  ics_free(web->store_path);
+  ics_free(web->last_export);
   ics_free(web);
 }

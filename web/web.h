@@ -1,7 +1,7 @@
 /* web.h - the collector in a browser: a local web server (libmicrohttpd) that serves a
  * store's forms on 127.0.0.1 only, to the one browser that holds this launch's random token.
- * The pages are only a view of the store (for now its home page: the records and their
- * status). The server answers requests one at a time on its own thread; the
+ * The pages are only a view of the store: its records, each record's page, every answer
+ * committed as it is given, finalize, void, export. The server answers requests one at a time on its own thread; the
  * store must not be used by the caller while it runs. */
 #ifndef ICS_WEB_H
 #define ICS_WEB_H
@@ -12,6 +12,7 @@ typedef struct ics_web ics_web;
 
 typedef struct {
   ics_store *store; /* served; it stays the caller's, open until ics_web_stop returns */
+  const char *store_path; /* its file (exports go beside it by default) */
   ics_lang lang;    /* the pages' language, unless a page asks for the other */
   uint16_t port;    /* 0: a free port */
 } ics_web_options;

@@ -12,6 +12,10 @@
     "hãy thử cổng khác với --port, hoặc bỏ --port",                                            \
     "cannot start the web server on 127.0.0.1:%u (is another program using that port?); "      \
     "try another --port, or none")                                                             \
+  X(W_KEY_TAKEN, ICS_E_CONFLICT,                                                                \
+    "đã có một phiếu khác với mã '%s'; hãy kiểm tra lại mã, hoặc mở phiếu đó ở trang chính",    \
+    "another record has the key '%s' already; check the key, or open that record from the "    \
+    "home page")                                                                               \
   X(W_NO_RANDOM, ICS_E_IO, "không khởi tạo được bộ sinh số ngẫu nhiên (libsodium)",             \
     "cannot start the random number generator (libsodium)")
 

@@ -49,6 +49,7 @@ void ics_web_form_free(ics_web_form *form);
 /* ---- pages ----------------------------------------------------------------------------------- */
 typedef struct {
   ics_store *store;
+  const char *store_path; /* the store's file: exports go beside it unless told otherwise */
   ics_lang lang;      /* the page's (every link names it) */
 } ics_web_page;
 
@@ -64,8 +65,35 @@ void ics_web_layout(ics_buf *b, const ics_web_page *page, const char *title, con
 /* The home page into b. 0, or -1 with *err set (the store could not be read). */
 int ics_web_home(const ics_web_page *page, const char *search, ics_buf *b, ics_error *err);
 
-/* The page a form's "new record" link opens: 0, 1 when the store has no such form, -1 when
- * memory ran out. */
-int ics_web_new_record(const ics_web_page *page, const char *form_id, ics_buf *out);
+/* The record page into out: a stored record (instance_id), or a new record of form_id not
+ * stored yet, with the answers that record `from` (or NULL) carries over. finalize_refused:
+ * the problems that keep it from being finalized are listed, each a link to its question.
+ * 0, 1 when there is no such record or form, -1 with *err set. */
+int ics_web_record(const ics_web_page *page, const char *instance_id, const char *form_id,
+                   const char *from, bool finalize_refused, ics_buf *out, ics_error *err);
+
+/* One answer the page sent (fields instance, or form and from for a record not stored yet;
+ * field; value, repeated for checkboxes): set, checked by the form's engine and stored in one
+ * transaction. JSON into json: the record's id and status, and for every field its relevance,
+ * its message, a calculation's value, the choices its filter offers. Returns an HTTP status:
+ * 200 (an answer refused is said beside its question, nothing stored), 400 (no such
+ * question), 404 (no such record or form), 409 (a void record), 500 with *err set. */
+int ics_web_answer(const ics_web_page *page, const ics_web_form *body, ics_buf *json, ics_error *err);
+
+/* Finalizes a record when it is complete and valid: 303 (back to the record page), 200 with
+ * the record page listing what is missing in out, 404, 409 (void), 500 with *err set. */
+int ics_web_finalize(const ics_web_page *page, const char *instance_id, ics_buf *out, ics_error *err);
+/* Voids a record once confirmed (303); before that, the question into out (200). */
+int ics_web_void(const ics_web_page *page, const char *instance_id, bool confirmed, ics_buf *out,
+                 ics_error *err);
+/* Undoes a void: 303, or 404, 409 (not void, or its void already exported) with *err set. */
+int ics_web_unvoid(const ics_web_page *page, const char *instance_id, ics_error *err);
+
+/* The home page's export section into b, and the export itself into folder (NULL or "": the
+ * store's): the result page into out, the bundle's path into *written (replacing it) when
+ * one was written. 0, or -1 with *err set (the store could not be read, memory). */
+void ics_web_export_form(const ics_web_page *page, ics_buf *b);
+int ics_web_export(const ics_web_page *page, const char *folder, char **written, ics_buf *out,
+                   ics_error *err);
 
 #endif

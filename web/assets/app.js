@@ -1,17 +1,207 @@
-/* app.js - the page's only script: it filters the list of records as the surveyor types, and
- * sends each answer to the server as it changes, then shows what the server says (relevance,
- * messages, calculated values). It decides nothing itself: the server's engine does. */
+/* app.js - the page's only script. It sends each answer to the server as it changes, one at a
+ * time and in order, and shows what the server says back: which questions apply, the
+ * messages, calculated values, the choices a filter offers, whether everything is saved. It
+ * decides none of that itself: the server's engine does. It also narrows long lists and the
+ * list of records as the surveyor types, and moves to the next question on Enter. */
 "use strict";
+
+/* Text folded for searching: no case, no diacritics ("Nữ" and "nu" match). */
+function fold(s) {
+  return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase();
+}
 
 function filterRecords(input) {
   const table = document.getElementById(input.dataset.filter);
   if (!table) return;
-  const fold = (s) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").toLowerCase();
   const wanted = fold(input.value.trim());
   for (const row of table.tBodies[0].rows) row.hidden = wanted !== "" && !fold(row.textContent).includes(wanted);
+}
+
+/* A long list's search box: options the filter does not offer (disabled) stay hidden. */
+function filterSelect(input) {
+  const select = document.querySelector(`select[name="${CSS.escape(input.dataset.filterSelect)}"]`);
+  if (!select) return;
+  const wanted = fold(input.value.trim());
+  for (const option of select.options) {
+    if (!option.value) continue;
+    option.hidden = option.disabled || (wanted !== "" && !fold(option.textContent).includes(wanted));
+  }
+}
+
+function setupRecord(form) {
+  const lang = form.dataset.lang;
+  const showAll = form.dataset.showAll === "yes";
+  const touched = new Set();
+  const savedState = document.querySelector(".saved-state");
+  let queue = Promise.resolve();
+  let pending = 0;
+  let failed = false;
+
+  const controlsOf = (name) => form.querySelectorAll(`[name="${CSS.escape(name)}"]`);
+
+  function valuesOf(name) {
+    const values = [];
+    for (const c of controlsOf(name)) {
+      if (c.type === "radio" || c.type === "checkbox") {
+        if (c.checked) values.push(c.value);
+      } else if (c.value !== "") {
+        values.push(c.value);
+      }
+    }
+    return values;
+  }
+
+  function showSaved() {
+    const state = failed ? "failed" : pending ? "no" : "yes";
+    form.dataset.saved = state === "yes" ? "yes" : "no";
+    if (savedState) {
+      savedState.textContent = savedState.dataset[state] || "";
+      savedState.classList.toggle("failed", failed);
+    }
+  }
+
+  function showError(name) {
+    const box = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
+    if (!box) return;
+    const required = box.dataset.required === "true";
+    const show = showAll || touched.has(name) || !required;
+    box.textContent = show ? box.dataset.message || "" : "";
+  }
+
+  /* A question that no longer applies loses its answer on the server: here too. */
+  function clearControls(q) {
+    for (const c of q.querySelectorAll("input, select, textarea")) {
+      if (c.type === "radio" || c.type === "checkbox") c.checked = false;
+      else if (c.tagName === "SELECT") c.selectedIndex = 0;
+      else c.value = "";
+    }
+  }
+
+  function applyField(name, f) {
+    const q = document.getElementById("q-" + name);
+    if (!q) return;
+    if (!f.relevant && !q.hidden) clearControls(q);
+    q.hidden = !f.relevant;
+    const offered = f.offered ? new Set(f.offered) : null;
+    for (const c of q.querySelectorAll("input, select, textarea, option")) {
+      if (c.tagName === "OPTION") {
+        if (offered && c.value) c.disabled = c.hidden = !offered.has(c.value);
+      } else if (c.type === "radio" || c.type === "checkbox") {
+        const ok = !offered || offered.has(c.value);
+        c.disabled = !f.relevant || !ok;
+        c.closest("label").hidden = !ok;
+      } else {
+        c.disabled = !f.relevant;
+      }
+    }
+    const filterBox = q.querySelector("input[data-filter-select]");
+    if (filterBox) filterSelect(filterBox);
+    const box = q.querySelector("[data-error-for]");
+    if (box) {
+      box.dataset.message = f.error;
+      box.dataset.required = f.required ? "true" : "false";
+    }
+    showError(name);
+    if ("value" in f) {
+      const out = q.querySelector("output[data-calc-for]");
+      if (out) out.textContent = f.value;
+    }
+  }
+
+  function apply(state) {
+    if (state.instance && form.dataset.instance !== state.instance) {
+      form.dataset.instance = state.instance;
+      history.replaceState(null, "", `/record/${state.instance}?lang=${lang}`);
+      for (const action of document.querySelectorAll("form.action")) {
+        const button = action.querySelector("button[data-action]");
+        if (button) action.action = `/record/${state.instance}/${button.dataset.action}`;
+      }
+    }
+    form.dataset.status = state.status;
+    const badge = document.querySelector("#record-status [data-status]");
+    if (badge) {
+      badge.dataset.status = state.status;
+      badge.className = `status status-${state.status}`;
+      badge.textContent = state.status_words;
+    }
+    const title = document.querySelector(".record-title");
+    if (title) title.textContent = state.title;
+    for (const button of document.querySelectorAll('[data-action="finalize"]'))
+      button.closest("form").hidden = state.status === "finalized";
+    for (const link of document.querySelectorAll('[data-action="next"]')) link.hidden = state.status !== "finalized";
+    for (const [name, f] of Object.entries(state.fields)) applyField(name, f);
+  }
+
+  async function post(name) {
+    const body = new URLSearchParams();
+    body.set("lang", lang);
+    body.set("instance", form.dataset.instance);
+    body.set("form", form.dataset.form);
+    if (form.dataset.from) body.set("from", form.dataset.from);
+    body.set("field", name);
+    for (const v of valuesOf(name)) body.append("value", v);
+    const response = await fetch("/answer", { method: "POST", body, credentials: "same-origin" });
+    if (!response.ok) throw new Error(await response.text());
+    apply(await response.json());
+  }
+
+  /* Answers go one after another, in the order given: the first creates the record. */
+  function send(name) {
+    pending++;
+    showSaved();
+    queue = queue
+      .then(() => post(name))
+      .then(() => { failed = false; })
+      .catch(() => { failed = true; })
+      .finally(() => { pending--; showSaved(); });
+  }
+
+  form.addEventListener("change", (event) => {
+    const name = event.target.name;
+    if (!name || event.target.dataset.filterSelect !== undefined) return;
+    touched.add(name);
+    send(name);
+  });
+  /* leaving a question shows what it still needs */
+  form.addEventListener("focusout", (event) => {
+    const q = event.target.closest(".q");
+    if (!q || q.contains(event.relatedTarget)) return;
+    touched.add(q.dataset.field);
+    showError(q.dataset.field);
+  });
+  /* Enter moves on to the next control (the answer is sent as the focus leaves it) */
+  form.addEventListener("keydown", (event) => {
+    const t = event.target;
+    if (event.key !== "Enter" || t.tagName !== "INPUT" || t.dataset.filterSelect !== undefined) return;
+    event.preventDefault();
+    const controls = [...form.querySelectorAll("input, select, textarea")].filter(
+      (c) => !c.disabled && !c.closest("[hidden]") && c.dataset.filterSelect === undefined);
+    const next = controls.slice(controls.indexOf(t) + 1).find((c) => c.name !== t.name);
+    if (next) next.focus();
+    else t.blur();
+  });
+  form.addEventListener("submit", (event) => event.preventDefault());
+  window.addEventListener("beforeunload", (event) => {
+    if (pending) event.preventDefault();
+  });
+  showSaved();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
   for (const input of document.querySelectorAll("input[data-filter]"))
     input.addEventListener("input", () => filterRecords(input));
+  for (const input of document.querySelectorAll("input[data-filter-select]"))
+    input.addEventListener("input", () => filterSelect(input));
+  /* a problem's link puts the keyboard in its question */
+  for (const link of document.querySelectorAll("a[data-problem-for]")) {
+    link.addEventListener("click", () => {
+      const q = document.getElementById("q-" + link.dataset.problemFor);
+      const control = q && q.querySelector("input:not([disabled]), select:not([disabled]), textarea:not([disabled])");
+      if (control) setTimeout(() => control.focus(), 0);
+    });
+  }
+  const problems = document.getElementById("problems");
+  if (problems) problems.focus();
+  const form = document.getElementById("record");
+  if (form) setupRecord(form);
 });
