@@ -72,6 +72,7 @@ static enum MHD_Result respond(struct MHD_Connection *c, const ics_web *web, uns
              web->token);
     MHD_add_response_header(r, "Set-Cookie", cookie);
   }
+  if (status == MHD_HTTP_METHOD_NOT_ALLOWED) MHD_add_response_header(r, "Allow", "GET, HEAD, POST");
   enum MHD_Result ok = MHD_queue_response(c, status, r);
   MHD_destroy_response(r);
   return ok;
@@ -382,6 +383,7 @@ ics_web *ics_web_start(const ics_web_options *opts, ics_error *err) {
       MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)address,
       MHD_OPTION_NOTIFY_COMPLETED, on_completed, web,
       MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)32, /* a browser opens a handful */
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
       MHD_OPTION_END);
   const union MHD_DaemonInfo *info =
