@@ -36,7 +36,8 @@ if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
 import openpyxl  # noqa: E402
 from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import (ElementClickInterceptedException,  # noqa: E402
-                                        ElementNotInteractableException, TimeoutException)
+                                        ElementNotInteractableException, NoSuchElementException,
+                                        StaleElementReferenceException, TimeoutException)
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -125,6 +126,9 @@ class Browser:
             finally:
                 self.d = None
 
+    # a page being replaced (a form posted) while a condition looks at it: look again
+    PASSING = (NoSuchElementException, StaleElementReferenceException)
+
     # -- finding things
     def one(self, css, within=None):
         return (within or self.d).find_element(By.CSS_SELECTOR, css)
@@ -135,16 +139,23 @@ class Browser:
     def wait(self, cond, what, timeout=WAIT):
         """Waits for cond(); a check that fails (and aborts the scenario) when it never holds."""
         try:
-            WebDriverWait(self.d, timeout).until(lambda _: cond())
+            WebDriverWait(self.d, timeout, ignored_exceptions=self.PASSING).until(lambda _: cond())
             return True
         except TimeoutException:
-            check(False, what + " (waited %ds)" % timeout)
+            check(False, "%s (waited %ds; the browser shows %s: %r)" % (what, timeout, self.d.current_url, self.text()))
             raise Abort(what)
+
+    def text(self):
+        """The start of what the page says (to tell why a signal never came)."""
+        try:
+            return self.d.execute_script("return document.body ? document.body.innerText : ''")[:300]
+        except Exception as e:  # the page itself is what is wrong: say so
+            return "(no page: %s)" % type(e).__name__
 
     def soon(self, cond, timeout=WAIT):
         """Whether cond() comes true within timeout (for checks that may fail and go on)."""
         try:
-            WebDriverWait(self.d, timeout).until(lambda _: cond())
+            WebDriverWait(self.d, timeout, ignored_exceptions=self.PASSING).until(lambda _: cond())
             return True
         except TimeoutException:
             return False
@@ -433,7 +444,6 @@ def test_plumbing(b, s):
     c = cookies.get("ictsurvey_%d" % s.port)
     check(c and c.get("httpOnly") and c["value"] == s.token, "the first load sets the HttpOnly cookie: %s" % cookies)
     cookie = "%s=%s" % (c["name"], c["value"]) if c else ""
-    state["cookie"] = cookie
     b.go(s.base + "/")
     forms = sorted(e.get_attribute("data-form") for e in b.all('a[data-action="new"]'))
     check(forms == ["school", "staff", "training_centre"], "the cookie alone opens the home page: %s" % forms)
@@ -483,8 +493,9 @@ def test_staff_benchmark(b, s):
     finalized(b, "staff S1")
     state["benchmark"] = (b.clicks - clicks, b.keys - keys)
     print("staff record: %d clicks, %d keystrokes" % state["benchmark"])
-    check(b.all('a[data-action="next"]'), "a finalized record offers the next record")
-    check(not b.all('button[data-action="finalize"]'), "and no finalize button any more")
+    check([e for e in b.all('a[data-action="next"]') if e.is_displayed()], "a finalized record offers the next record")
+    check(not [e for e in b.all('button[data-action="finalize"]') if e.is_displayed()],
+          "and no finalize button any more")
 
 
 # ---- 6, 2, 3, 4: the next record, carried answers, relevance, messages, the finalize gate --------------
@@ -551,6 +562,7 @@ def test_next_record(b, s):
     check(b.soon(lambda: b.in_view(target), 5), "the link scrolls to the question")
     focus_in = b.d.execute_script("return arguments[0].contains(document.activeElement) ||"
                                   " document.activeElement === arguments[0]", target)
+    print("DEBUG focus_in", focus_in, b.d.execute_script("return document.activeElement.outerHTML.slice(0,120)"))
     check(focus_in or b.d.execute_script("return location.hash") == "#q-it_degree",
           "the link focuses the question (or targets it): %s" % b.d.execute_script("return location.hash"))
     b.saves()
@@ -715,7 +727,9 @@ def test_export(b, s):
     check(dl, "a download link")
     if dl and os.path.isfile(bundle):
         href = urllib.parse.urlparse(dl[0].get_attribute("href"))
-        status, data = s.request("GET", href.path + ("?" + href.query if href.query else ""), cookie=state.get("cookie"))
+        cookie = "; ".join("%s=%s" % (c["name"], c["value"]) for c in b.d.get_cookies()
+                           if c["name"] == "ictsurvey_%d" % s.port)
+        status, data = s.request("GET", href.path + ("?" + href.query if href.query else ""), cookie=cookie)
         check(status == 200 and data == open(bundle, "rb").read(), "the download is the bundle (%d, %d bytes)"
               % (status, len(data)))
     state["bundle"] = bundle

@@ -98,9 +98,9 @@ static int compare_listed(const void *pa, const void *pb) {
   return strcmp(b->info.updated_at, a->info.updated_at);
 }
 
-/* "2026-12-03 07:32" of a stored UTC time. */
+/* "2026-12-03 07:32 UTC" of a stored UTC time; the page's script shows it in the PC's own time. */
 static void when(ics_buf *b, const char *utc) {
-  ics_buf_printf(b, "<time datetime=\"%s\">%.10s %.5s</time>", utc, utc, utc + 11);
+  ics_buf_printf(b, "<time datetime=\"%s\">%.10s %.5s UTC</time>", utc, utc, utc + 11);
 }
 
 int ics_web_home(const ics_web_page *page, const char *search, ics_buf *out, ics_error *err) {
@@ -156,7 +156,7 @@ int ics_web_home(const ics_web_page *page, const char *search, ics_buf *out, ics
                        "<th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
                    ics_web_tr(page, "Khóa", "Key"), ics_web_tr(page, "Tên", "Title"),
                    ics_web_tr(page, "Biểu mẫu", "Form"), ics_web_tr(page, "Trạng thái", "Status"),
-                   ics_web_tr(page, "Sửa lúc (UTC)", "Changed (UTC)"));
+                   ics_web_tr(page, "Sửa lúc", "Changed"));
   }
   for (size_t i = 0; i < l.count; i++) {
     const listed *it = &l.items[i];

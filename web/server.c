@@ -50,7 +50,8 @@ static void secure_headers(struct MHD_Response *r, const char *type) {
   MHD_add_response_header(r, "Cache-Control", "no-store");
   MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
   MHD_add_response_header(r, "X-Frame-Options", "DENY");
-  MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+  /* not no-referrer: with it the browser sends "Origin: null" on a form's POST */
+  MHD_add_response_header(r, "Referrer-Policy", "same-origin");
   /* pages on other ports of 127.0.0.1 are the same site: they may not embed or open these */
   MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
   MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
@@ -294,8 +295,9 @@ static enum MHD_Result route(struct MHD_Connection *c, ics_web *web, const char 
     return serve_page(c, web, &b, rc, &err, set_cookie);
   }
   if (!strcmp(url, "/download")) return download(c, web);
-  if (!strncmp(url, "/assets/", 8)) {
-    const ics_web_asset *asset = ics_web_asset_find(url + 8);
+  if (!strncmp(url, "/assets/", 8) || !strcmp(url, "/favicon.ico")) {
+    /* browsers ask for /favicon.ico on pages that name none (a refusal's text) */
+    const ics_web_asset *asset = ics_web_asset_find(url[1] == 'f' ? "icon.svg" : url + 8);
     /* the templates are the server's, not the page's */
     if (asset && strcmp(asset->content_type, "text/html; charset=utf-8")) {
       struct MHD_Response *r = MHD_create_response_from_buffer(asset->size, (void *)asset->data,

@@ -187,7 +187,16 @@ function setupRecord(form) {
   showSaved();
 }
 
+/* A stored UTC time in the PC's own time: "2026-12-03 14:32". */
+function localTime(element) {
+  const t = new Date(element.dateTime);
+  if (isNaN(t)) return;
+  const two = (n) => String(n).padStart(2, "0");
+  element.textContent = `${t.getFullYear()}-${two(t.getMonth() + 1)}-${two(t.getDate())} ${two(t.getHours())}:${two(t.getMinutes())}`;
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  for (const element of document.querySelectorAll("time[datetime]")) localTime(element);
   for (const input of document.querySelectorAll("input[data-filter]"))
     input.addEventListener("input", () => filterRecords(input));
   for (const input of document.querySelectorAll("input[data-filter-select]"))
