@@ -562,9 +562,8 @@ def test_next_record(b, s):
     check(b.soon(lambda: b.in_view(target), 5), "the link scrolls to the question")
     focus_in = b.d.execute_script("return arguments[0].contains(document.activeElement) ||"
                                   " document.activeElement === arguments[0]", target)
-    print("DEBUG focus_in", focus_in, b.d.execute_script("return document.activeElement.outerHTML.slice(0,120)"))
-    check(focus_in or b.d.execute_script("return location.hash") == "#q-it_degree",
-          "the link focuses the question (or targets it): %s" % b.d.execute_script("return location.hash"))
+    check(focus_in, "the link puts the focus in the question: %s"
+          % b.d.execute_script("return document.activeElement.outerHTML.slice(0, 100)"))
     b.saves()
     b.answer("it_degree", "cao_dang")
     b.answer("it_certificate", "basic")

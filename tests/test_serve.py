@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -393,8 +394,59 @@ def test_record():
     s.stop()
 
 
+def test_calculation():
+    """A calculated value and a note, on a form of the test's own (the shipped forms have none)."""
+    forms = path("calc-forms")
+    os.makedirs(forms, exist_ok=True)
+    shutil.copy(os.path.join(os.environ["ICTSURVEY_DEFINITIONS"], "units.yaml"), forms)
+    with open(os.path.join(forms, "rooms.yaml"), "w", encoding="utf-8") as f:
+        f.write("""form: rooms
+version: "1"
+title: {vi: "Phòng máy", en: "Computer rooms"}
+key: code
+fields:
+  - name: code
+    type: text
+    label: {vi: "Mã", en: "Code"}
+    required: yes
+  - name: about
+    type: note
+    label: {vi: "Đếm cả máy hỏng.", en: "Count broken ones too."}
+  - name: working
+    type: integer
+    label: {vi: "Máy chạy tốt", en: "Working"}
+  - name: broken
+    type: integer
+    label: {vi: "Máy hỏng", en: "Broken"}
+  - name: total
+    type: calculate
+    label: {vi: "Tổng số máy", en: "All computers"}
+    calculation: "${working} + ${broken}"
+""")
+    store = path("calc.db")
+    r = subprocess.run([ICTSURVEY, "collect", "init", "--store", store, "--site", "X", "--surveyor", "Y",
+                        "--round", "2013", "--forms", forms], capture_output=True, text=True)
+    check(r.returncode == 0, "a store of the test form: %s" % r.stderr)
+    s = Server(store)
+    s.first_load()
+    st, state = answer(s, "", "code", "R1", form="rooms")
+    rid = state.get("instance", "")
+    answer(s, rid, "working", "12", form="rooms")
+    st, state = answer(s, rid, "broken", "3", form="rooms")
+    check(state["fields"]["total"].get("value") == "15", "the calculation comes back with the answer: %s" % state["fields"]["total"])
+    st, _, page = s.request("GET", "/record/%s" % rid)
+    p = Page(page)
+    out = [e for e in p.elements if e["tag"] == "output" and e["attrs"].get("data-calc-for") == "total"]
+    check(out and out[0]["text"] == "15", "and on the page: %s" % out)
+    check(not p.find(name="about") and "Đếm cả máy hỏng." in page, "a note is text, with no control")
+    st = answer(s, rid, "total", "99", form="rooms")[0]
+    check(st == 400, "a calculation takes no answer: %d" % st)
+    s.stop()
+
+
 
 test_core()
 test_home()
 test_record()
+test_calculation()
 finish()
