@@ -174,8 +174,8 @@ class Browser:
         self.clicks += 1
 
     def type(self, el, text, end=Keys.TAB):
-        el.send_keys(text + end)
-        self.keys += len(text) + 1
+        el.send_keys(text + (end or ""))
+        self.keys += len(text) + (1 if end else 0)
 
     def press(self, el, *keys):
         el.send_keys(*keys)
@@ -804,6 +804,42 @@ def test_office():
         check(shown == expect, "the %s sheet shows the records typed in the browser: %s" % (form, shown))
 
 
+# ---- answers not lost: an action right after typing, a store another program holds ---------------------
+def test_unsaved(b):
+    """On a store of its own: Finalize clicked while the first answer is still on its way
+    waits for it (the record it creates is the one finalized); an answer the server could not
+    store (the store held by another program) is shown unsaved and sent again once it can."""
+    import sqlite3
+    own = new_store("unsaved.store", "Xã An Thạnh", "Lê Văn Tư", 2013)
+    s = Server(own)
+    b.go(s.url)
+    b.wait(lambda: b.all('a[data-action="new"]'), "the second server's home page")
+    open_new(b, "staff")
+    el = b.one('input[name="person_id"]', b.q("person_id"))
+    b.click(el)
+    b.type(el, "RT-001", end=None)  # no Tab: the answer is sent when Finalize takes the focus
+    b.click(b.one('button[data-action="finalize"]'))
+    b.wait(lambda: b.all("#problems"), "finalize right after typing: the problems of that record")
+    iid = b.instance()
+    rows = query(own, "SELECT instance_id, answers FROM records")
+    check(iid and len(rows) == 1 and rows[0][0] == iid and "RT-001" in rows[0][1]
+          and "/record/%s/" % iid in b.d.current_url,
+          "the typed answer created the record, and finalize was for it: %s %s" % (b.d.current_url, rows))
+    holder = sqlite3.connect(own, timeout=0)
+    holder.execute("BEGIN EXCLUSIVE")
+    el = b.one('input[name="birth_year"]', b.q("birth_year"))
+    b.click(el)
+    b.type(el, "1985")
+    held = b.soon(lambda: b.saved() == "no" and "failed" in (b.one(".saved-state").get_attribute("class") or ""), 10)
+    check(held, "the store held by another program: the page says the answer is not saved")
+    holder.rollback()
+    holder.close()
+    b.wait(lambda: b.saved() == "yes", "the answer sent again once the store is free")
+    rows = query(own, "SELECT answers FROM records WHERE instance_id = ?", iid)
+    check(rows and "birth_year=1985" in rows[0][0], "and stored: %s" % rows)
+    check(s.stop() == 0, "the second server stopped")
+
+
 # ---- running it all ----------------------------------------------------------------------------------------
 def scenario(fn, *args):
     try:
@@ -840,6 +876,7 @@ rc = server.stop()
 check(rc == 0, "Ctrl-C ends the server with status 0: %r" % rc)
 scenario(test_store)
 scenario(test_office)
+scenario(test_unsaved, browser)
 browser.quit()
 cleanup()
 finish()

@@ -362,6 +362,20 @@ def test_record():
           "a change leaving it incomplete: a draft, its finalized revision kept: %s" % [r[:2] for r in rows])
     st, state = answer(s, rid, "gender", "male")
     check(state["status"] == "draft" and len(stored(store, rid)) == len(rows), "complete again: a draft until finalized")
+    # its finalized revision behind the draft is exported, as collect export does
+    st, _, page = post(s, "/export", folder="")
+    written = Page(page).find(data_export="written")
+    check(written and written[0]["attrs"].get("data-records") == "1",
+          "export: the finalized revision behind a draft is sent: %s" % written)
+    # a store another program holds: the page says so, it does not claim the record is gone
+    import sqlite3
+    holder = sqlite3.connect(store, timeout=0)
+    holder.execute("BEGIN EXCLUSIVE")
+    st_get = s.request("GET", "/record/%s" % rid)[0]
+    st_answer = answer(s, rid, "full_name", "X")[0]
+    holder.rollback()
+    holder.close()
+    check(st_get >= 500 and st_answer == 503, "a store held by another program: %d and %d, not 404" % (st_get, st_answer))
     # void: asked, then done, then undone
     st, _, page = post(s, "/record/%s/void" % rid)
     check(st == 200 and Page(page).find(data_action="void-confirm"), "void asks first")
@@ -422,6 +436,9 @@ fields:
     type: calculate
     label: {vi: "Tổng số máy", en: "All computers"}
     calculation: "${working} + ${broken}"
+  - name: area
+    type: decimal
+    label: {vi: "Diện tích phòng (m²)", en: "Room area (m²)"}
 """)
     store = path("calc.db")
     r = subprocess.run([ICTSURVEY, "collect", "init", "--store", store, "--site", "X", "--surveyor", "Y",
@@ -439,6 +456,13 @@ fields:
     out = [e for e in p.elements if e["tag"] == "output" and e["attrs"].get("data-calc-for") == "total"]
     check(out and out[0]["text"] == "15", "and on the page: %s" % out)
     check(not p.find(name="about") and "Đếm cả máy hỏng." in page, "a note is text, with no control")
+    check([e for e in p.find(name="area") if e["attrs"].get("type") == "text" and e["attrs"].get("inputmode") == "decimal"],
+          "a number is a text box: the engine, not the browser, reads what was typed")
+    st, state = answer(s, rid, "area", "7,5", form="rooms")
+    check(state["fields"]["area"]["error"] == "" and "area=7.5" in stored(store, rid)[-1][2],
+          "a decimal comma is read as the form's rules read it: %s" % stored(store, rid)[-1][2])
+    ids = [e["attrs"]["id"] for e in p.elements if "id" in e["attrs"]]
+    check(len(ids) == len(set(ids)), "no id twice on the page")
     st = answer(s, rid, "total", "99", form="rooms")[0]
     check(st == 400, "a calculation takes no answer: %d" % st)
     s.stop()

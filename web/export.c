@@ -6,23 +6,22 @@
 
 #include "web_private.h"
 
+/* The records whose newest revision is a draft: what the export leaves behind. */
 typedef struct {
-  size_t drafts, finalized, voided;
+  size_t drafts;
 } tally;
 
-static int count_status(void *ctx, const ics_record_info *info, const char *key, const ics_record *rec,
+static int count_drafts(void *ctx, const ics_record_info *info, const char *key, const ics_record *rec,
                         ics_error *err) {
   (void)key, (void)rec, (void)err;
   tally *t = ctx;
   if (info->status == ICS_DRAFT) t->drafts++;
-  else if (info->status == ICS_FINALIZED) t->finalized++;
-  else t->voided++;
   return 0;
 }
 
 /* folder/STORE-YYYY-MM-DD.bundle, or -2, -3 ... after it when that name is taken. NULL when
- * memory ran out or 100 names are taken. */
-static char *bundle_name(const char *folder, const char *store_path) {
+ * memory ran out, or with *taken when 99 names are taken. */
+static char *bundle_name(const char *folder, const char *store_path, bool *taken) {
   const char *base;
   char *dir = ics_path_dir(store_path, &base);
   if (!dir) return NULL;
@@ -43,6 +42,7 @@ static char *bundle_name(const char *folder, const char *store_path) {
     if (!ics_path_is_file(path) && !ics_path_is_dir(path)) return path;
     ics_free(path);
   }
+  *taken = true;
   return NULL;
 }
 
@@ -57,7 +57,7 @@ int ics_web_export(const ics_web_page *page, const char *folder, char **written,
   ics_store *store = page->store;
   const char *lang = ics_web_lang_name(page->lang);
   tally t = {0};
-  if (ics_store_list(store, count_status, &t, err)) return -1;
+  if (ics_store_list(store, count_drafts, &t, err)) return -1;
   char *default_dir = ics_path_dir(page->store_path, &(const char *){NULL});
   if (!default_dir) goto no_memory;
   if (!folder || !*folder) folder = default_dir;
@@ -65,25 +65,22 @@ int ics_web_export(const ics_web_page *page, const char *folder, char **written,
   char *path = NULL;
   ics_buf_printf(&b, "<p class=\"crumbs\"><a href=\"/?lang=%s\">%s</a></p>\n<h1>%s</h1>\n", lang,
                  ics_web_tr(page, "← Trang chính", "← Home"), ics_web_tr(page, "Xuất tệp gửi về Sở", "Export for the office"));
-  if (!t.finalized && !t.voided) {
-    paragraph(&b, "class=\"error\" data-export=\"refused\" role=\"alert\"",
-              t.drafts ? ics_web_tr(page, "Chưa xuất gì: chưa có phiếu nào hoàn tất, chỉ có phiếu nháp. Hãy mở từng phiếu nháp "
-                                          "ở trang chính, trả lời các câu còn thiếu và bấm \"Hoàn tất phiếu\", rồi xuất lại.",
-                                    "Nothing exported: no record is finalized yet, there are only drafts. Open each draft "
-                                    "from the home page, answer what is missing and select \"Finalize the record\", then export again.")
-                       : ics_web_tr(page, "Chưa xuất gì: kho chưa có phiếu nào. Hãy nhập phiếu trước (trang chính, \"Nhập phiếu mới\").",
-                                    "Nothing exported: the store has no record yet. Enter records first (home page, \"New record\")."));
-  } else if (!ics_path_is_dir(folder)) {
+  bool taken = false;
+  if (!ics_path_is_dir(folder)) {
     ics_buf msg = {0};
     ics_buf_printf(&msg, ics_web_tr(page, "Không có thư mục '%s'. Hãy gõ một thư mục có sẵn, ví dụ thư mục của USB.",
                                     "There is no folder '%s'. Type a folder that exists, for example the USB stick's."),
                    folder);
     paragraph(&b, "class=\"error\" data-export=\"failed\" role=\"alert\"", msg.data ? msg.data : "");
     ics_buf_free(&msg);
-  } else if (!(path = bundle_name(folder, page->store_path))) {
+  } else if (!(path = bundle_name(folder, page->store_path, &taken)) && !taken) {
     ics_buf_free(&b);
     ics_free(default_dir);
     goto no_memory;
+  } else if (!path) {
+    paragraph(&b, "class=\"error\" data-export=\"failed\" role=\"alert\"",
+              ics_web_tr(page, "Thư mục này đã có quá nhiều tệp gửi đi của hôm nay. Hãy chọn thư mục khác.",
+                         "This folder has too many of today's bundles already. Choose another folder."));
   } else {
     uint64_t records = 0;
     ics_export_options opts = {0};
@@ -96,7 +93,17 @@ int ics_web_export(const ics_web_page *page, const char *folder, char **written,
         ics_free(default_dir);
         goto no_memory;
       }
-      paragraph(&b, "class=\"error\" data-export=\"failed\" role=\"alert\"", failure.message);
+      /* collect export's refusal, in the words of the page: nothing finalized yet */
+      if (failure.code == ICS_E_STATE)
+        paragraph(&b, "class=\"error\" data-export=\"refused\" role=\"alert\"",
+                  t.drafts ? ics_web_tr(page, "Chưa xuất gì: chưa có phiếu nào hoàn tất, chỉ có phiếu nháp. Hãy mở từng phiếu nháp "
+                                              "ở trang chính, trả lời các câu còn thiếu và bấm \"Hoàn tất phiếu\", rồi xuất lại.",
+                                        "Nothing exported: no record is finalized yet, there are only drafts. Open each draft "
+                                        "from the home page, answer what is missing and select \"Finalize the record\", then export again.")
+                           : ics_web_tr(page, "Chưa xuất gì: kho chưa có phiếu nào. Hãy nhập phiếu trước (trang chính, \"Nhập phiếu mới\").",
+                                        "Nothing exported: the store has no record yet. Enter records first (home page, \"New record\")."));
+      else
+        paragraph(&b, "class=\"error\" data-export=\"failed\" role=\"alert\"", failure.message);
       ics_error_clear(&failure);
     } else {
       ics_buf_puts(&b, "<div class=\"done\" data-export=\"written\"");
@@ -115,8 +122,8 @@ int ics_web_export(const ics_web_page *page, const char *folder, char **written,
                      lang, ics_web_tr(page, "Tải tệp xuống", "Download the file"));
       if (t.drafts) {
         ics_buf msg = {0};
-        ics_buf_printf(&msg, ics_web_tr(page, "Lưu ý: còn %zu phiếu nháp chưa được gửi. Hãy hoàn tất chúng rồi xuất lại.",
-                                        "Note: %zu drafts were not sent. Finalize them and export again."),
+        ics_buf_printf(&msg, ics_web_tr(page, "Lưu ý: còn %zu phiếu nháp; những gì chưa hoàn tất của chúng chưa được gửi. Hãy hoàn tất chúng rồi xuất lại.",
+                                        "Note: %zu records are drafts; what is not finalized of them was not sent. Finalize them and export again."),
                        t.drafts);
         paragraph(&b, "class=\"warning\" data-warning=\"drafts\" role=\"status\"", msg.data ? msg.data : "");
         ics_buf_free(&msg);

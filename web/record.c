@@ -47,6 +47,18 @@ static int judge(judged *j, ics_record *rec, const ics_register *reg, ics_lang l
 
 static bool answerable(const ics_field *f) { return f->type != ICS_CALCULATE && f->type != ICS_NOTE; }
 
+/* The HTTP status of a failure of the store: a record that is not there, one whose state
+ * refuses the change, a store another program holds, or anything else. */
+static int failure_status(const ics_error *err) {
+  switch (err->code) {
+  case ICS_E_NOT_FOUND: return 404;
+  case ICS_E_STATE:
+  case ICS_E_REFUSED: return 409;
+  case ICS_E_BUSY: return 503;
+  default: return 500;
+  }
+}
+
 /* ---- the page ------------------------------------------------------------------------------ */
 typedef struct {
   const ics_web_page *page;
@@ -84,17 +96,19 @@ static void draw_choices(drawing *d, int i, bool disabled) {
   bool radios = boolean || (f->type == ICS_SELECT_ONE && count <= RADIO_MAX);
   if (boolean) count = 2;
   if (radios || f->type == ICS_SELECT_MULTIPLE) {
-    ics_buf_printf(b, "<div class=\"choices\" role=\"%s\" aria-labelledby=\"l-%s\">\n",
-                   radios ? "radiogroup" : "group", f->name);
+    ics_buf_printf(b, "<div class=\"choices\" role=\"%s\" aria-labelledby=\"l-%s\" aria-describedby=\"h-%s e-%s\"%s>\n",
+                   radios ? "radiogroup" : "group", f->name, f->name, f->name,
+                   f->required && radios ? " aria-required=\"true\"" : "");
     for (size_t k = 0; k < count; k++) {
       ics_choice c = boolean ? (ics_choice){k ? "0" : "1", {k ? "Không" : "Có", k ? "No" : "Yes"}}
                              : ics_field_choice_at(f, d->j->reg, k);
-      bool offered = boolean || ics_record_choice_offered(d->j->rec, i, d->j->reg, k);
+      /* a box checked that the filter no longer offers stays in sight to be unchecked */
+      bool offered = boolean || (!radios && has_code(value, c.code)) ||
+                     ics_record_choice_offered(d->j->rec, i, d->j->reg, k);
       ics_buf_printf(b, "<label%s><input type=\"%s\"", offered ? "" : " hidden",
                      radios ? "radio" : "checkbox");
       attr_text(b, "name", f->name);
       attr_text(b, "value", c.code);
-      if (f->required && radios) ics_buf_puts(b, " aria-required=\"true\"");
       if (has_code(value, c.code)) ics_buf_puts(b, " checked");
       if (disabled || !offered) ics_buf_puts(b, " disabled");
       ics_buf_puts(b, "> ");
@@ -105,10 +119,12 @@ static void draw_choices(drawing *d, int i, bool disabled) {
     return;
   }
   /* a long list: the named select, and a box that narrows what it shows */
-  ics_buf_printf(b, "<input type=\"search\" class=\"filter\" data-filter-select=\"%s\" aria-label=\"%s\" placeholder=\"%s\"%s>\n",
-                 f->name, ics_web_tr(d->page, "Tìm trong danh sách", "Search the list"),
-                 ics_web_tr(d->page, "Gõ để tìm…", "Type to search…"), disabled ? " disabled" : "");
-  ics_buf_printf(b, "<select id=\"f-%s\"", f->name);
+  ics_buf_printf(b, "<input type=\"search\" class=\"filter\" data-filter-select=\"%s\" aria-label=\"", f->name);
+  ics_buf_printf(b, ics_web_tr(d->page, "Tìm trong danh sách: %s", "Search the list: %s"), "");
+  ics_html_escape(b, ics_text_get(f->label, d->page->lang));
+  ics_buf_printf(b, "\" placeholder=\"%s\"%s>\n", ics_web_tr(d->page, "Gõ để tìm…", "Type to search…"),
+                 disabled ? " disabled" : "");
+  ics_buf_printf(b, "<select id=\"f-%s\" aria-labelledby=\"l-%s\"", f->name, f->name);
   attr_text(b, "name", f->name);
   ics_buf_printf(b, " aria-describedby=\"h-%s e-%s\"%s%s>\n<option value=\"\">%s</option>\n", f->name,
                  f->name, f->required ? " aria-required=\"true\"" : "", disabled ? " disabled" : "",
@@ -165,8 +181,9 @@ static void draw_question(drawing *d, int i) {
   case ICS_SELECT_ONE:
   case ICS_SELECT_MULTIPLE: draw_choices(d, i, disabled); break;
   default: {
-    const char *type = f->type == ICS_DATE ? "date"
-                       : f->type == ICS_INTEGER || f->type == ICS_DECIMAL ? "number" : "text";
+    /* numbers are text boxes: type=number would drop a decimal comma or a typo unseen, where
+       the engine says what is wrong */
+    const char *type = f->type == ICS_DATE ? "date" : "text";
     ics_buf_printf(b, "<input id=\"f-%s\" type=\"%s\"", f->name, type);
     attr_text(b, "name", f->name);
     attr_text(b, "value", value ? value : "");
@@ -195,16 +212,26 @@ static const char *group_label(const ics_web_page *page, const ics_form *form, i
 }
 
 /* The sections in form order: a field outside any group opens a section of its own. */
+static void section_id(ics_buf *b, const ics_form *form, int g, int run) {
+  if (g >= 0) ics_buf_puts(b, form->groups[g].name);
+  else ics_buf_printf(b, "%d", run); /* fields outside groups: no group's name starts with a digit */
+}
+
 static void draw_sections(drawing *d) {
   const ics_form *form = d->j->form;
-  int open = -2;
+  int open = -2, runs = 0;
   for (size_t i = 0; i < form->field_count; i++) {
     int g = form->fields[i].group;
     if (g != open) {
       if (open != -2) ics_buf_puts(d->b, "</section>\n");
-      ics_buf_printf(d->b, "<section class=\"group\" id=\"g-%s\" aria-labelledby=\"gh-%s\">\n<h2 id=\"gh-%s\">",
-                     g < 0 ? "general" : form->groups[g].name, g < 0 ? "general" : form->groups[g].name,
-                     g < 0 ? "general" : form->groups[g].name);
+      ics_buf_puts(d->b, "<section class=\"group\" id=\"g-");
+      section_id(d->b, form, g, runs);
+      ics_buf_puts(d->b, "\" aria-labelledby=\"gh-");
+      section_id(d->b, form, g, runs);
+      ics_buf_puts(d->b, "\">\n<h2 id=\"gh-");
+      section_id(d->b, form, g, runs);
+      ics_buf_puts(d->b, "\">");
+      if (g < 0) runs++;
       ics_html_escape(d->b, group_label(d->page, form, g));
       ics_buf_puts(d->b, "</h2>\n");
       open = g;
@@ -219,12 +246,15 @@ static void draw_index(drawing *d) {
   ics_buf_printf(d->b, "<nav class=\"index\" aria-label=\"%s\">\n<p class=\"index-title\">%s</p>\n<ol>\n",
                  ics_web_tr(d->page, "Mục lục của phiếu", "The record's sections"),
                  ics_web_tr(d->page, "Các phần", "Sections"));
-  int open = -2;
+  int open = -2, runs = 0;
   for (size_t i = 0; i < form->field_count; i++) {
     int g = form->fields[i].group;
     if (g == open) continue;
     open = g;
-    ics_buf_printf(d->b, "<li><a href=\"#g-%s\">", g < 0 ? "general" : form->groups[g].name);
+    ics_buf_puts(d->b, "<li><a href=\"#g-");
+    section_id(d->b, form, g, runs);
+    ics_buf_puts(d->b, "\">");
+    if (g < 0) runs++;
     ics_html_escape(d->b, group_label(d->page, form, g));
     ics_buf_puts(d->b, "</a></li>\n");
   }
@@ -322,8 +352,8 @@ static int draw_record(const ics_web_page *page, const judged *j, const ics_reco
     ics_buf_printf(&b, "&amp;lang=%s\">%s</a>\n", ics_web_lang_name(page->lang),
                    ics_web_tr(page, "Nhập phiếu tiếp theo", "Next record"));
   }
-  if (info && status != ICS_VOID)
-    draw_action(&d, base.data, "void", ics_web_tr(page, "Hủy phiếu…", "Void the record…"), "secondary", false);
+  if (status != ICS_VOID) /* a new record's: shown by the script once it is stored */
+    draw_action(&d, base.data, "void", ics_web_tr(page, "Hủy phiếu…", "Void the record…"), "secondary", !info);
   if (info && status == ICS_VOID)
     draw_action(&d, base.data, "unvoid", ics_web_tr(page, "Khôi phục phiếu", "Restore the record"), "", false);
   ics_buf_puts(&b, "</div>\n</div>\n</div>\n");
@@ -349,7 +379,7 @@ static ics_record *new_record(ics_store *store, const ics_form *form, const char
   if (!from || !*from) return rec;
   ics_record *source = NULL;
   ics_record_info info;
-  if (ics_store_get(store, from, &source, &info, err) || source->form != form) {
+  if (ics_store_get(store, from, &source, &info, err) || source->form != form || info.status == ICS_VOID) {
     ics_error_clear(err);
     ics_record_free(source);
     *bad_from = true;
@@ -373,7 +403,7 @@ int ics_web_record(const ics_web_page *page, const char *instance_id, const char
   ics_record *rec = NULL;
   ics_record_info info;
   if (instance_id) {
-    if (ics_store_get(store, instance_id, &rec, &info, err)) return err->code == ICS_E_NO_MEMORY ? -1 : 1;
+    if (ics_store_get(store, instance_id, &rec, &info, err)) return err->code == ICS_E_NOT_FOUND ? 1 : -1;
   } else {
     const ics_form *form = ics_store_form(store, form_id);
     if (!form) return 1;
@@ -421,6 +451,7 @@ static void state_json(ics_buf *b, const ics_web_page *page, const judged *j, co
     ics_buf_printf(b, ":{\"relevant\":%s,\"error\":", j->relevant[i] ? "true" : "false");
     ics_json_string(b, message);
     ics_buf_printf(b, ",\"required\":%s", !refused_here && e && e->code == ICS_E_REQUIRED ? "true" : "false");
+    if (refused_here) ics_buf_puts(b, ",\"refused\":true");
     if (f->type == ICS_CALCULATE) {
       char *shown = j->rec->values[i] ? ics_record_display(j->rec, (int)i, j->reg, page->lang) : NULL;
       ics_buf_puts(b, ",\"value\":");
@@ -468,7 +499,7 @@ int ics_web_answer(const ics_web_page *page, const ics_web_form *body, ics_buf *
   const ics_form *form;
   if (!field) return 400;
   if (id && *id) {
-    if (ics_store_get(store, id, &rec, &info, err)) return err->code == ICS_E_NO_MEMORY ? 500 : 404;
+    if (ics_store_get(store, id, &rec, &info, err)) return failure_status(err);
     if (info.status == ICS_VOID) {
       ics_record_free(rec);
       return 409;
@@ -534,7 +565,7 @@ int ics_web_answer(const ics_web_page *page, const ics_web_form *body, ics_buf *
   }
   rec = NULL;
   state_json(json, page, &j, id ? id : "", info.status, refused ? field : NULL, refused);
-  if (other[0] && refused) {
+  if (other[0] && refused && !json->failed) {
     json->len--, json->data[json->len] = '\0'; /* the closing brace: one more member */
     ics_buf_puts(json, ",\"other\":");
     ics_json_string(json, other);
@@ -549,7 +580,7 @@ no_memory:
 failed:
   ics_error_clear(&why);
   ics_record_free(rec);
-  return 500;
+  return failure_status(err);
 }
 
 /* ---- finalize, void, unvoid ----------------------------------------------------------------- */
@@ -558,7 +589,7 @@ int ics_web_finalize(const ics_web_page *page, const char *instance_id, ics_buf 
   const ics_register *reg = ics_store_register(store);
   ics_record *rec;
   ics_record_info info;
-  if (ics_store_get(store, instance_id, &rec, &info, err)) return err->code == ICS_E_NO_MEMORY ? 500 : 404;
+  if (ics_store_get(store, instance_id, &rec, &info, err)) return failure_status(err);
   if (info.status == ICS_VOID) {
     ics_record_free(rec);
     return 409;
@@ -591,7 +622,7 @@ int ics_web_void(const ics_web_page *page, const char *instance_id, bool confirm
   ics_store *store = page->store;
   ics_record *rec;
   ics_record_info info;
-  if (ics_store_get(store, instance_id, &rec, &info, err)) return err->code == ICS_E_NO_MEMORY ? 500 : 404;
+  if (ics_store_get(store, instance_id, &rec, &info, err)) return failure_status(err);
   if (info.status == ICS_VOID) {
     ics_record_free(rec);
     return 303;
@@ -638,5 +669,5 @@ int ics_web_unvoid(const ics_web_page *page, const char *instance_id, ics_error 
   ics_record_status restored;
   if (!ics_store_unvoid(page->store, instance_id, &restored, err))
     return 303;
-  return err->code == ICS_E_NO_MEMORY ? 500 : err->code == ICS_E_NOT_FOUND ? 404 : 409;
+  return failure_status(err);
 }

@@ -200,6 +200,11 @@ static bool new_finalize(const ics_web *web, const char *url, char form_id[ICS_N
   return ics_store_form(web->store, form_id) != NULL;
 }
 
+static bool name_safe(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '-' || c == '_';
+}
+
 static enum MHD_Result download(struct MHD_Connection *c, ics_web *web) {
   char *data = NULL;
   size_t size = 0;
@@ -209,13 +214,25 @@ static enum MHD_Result download(struct MHD_Connection *c, ics_web *web) {
   ics_free(data);
   if (!r) return MHD_NO;
   secure_headers(r, "application/octet-stream");
+  /* the name the store's file gave it, in ASCII (others as '_') and in UTF-8 (RFC 6266) */
   const char *base;
   char *dir = ics_path_dir(web->last_export, &base);
-  char disposition[300];
-  /* the name is ours (export.c): letters of the store's file name, digits, '-', '.' */
-  snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", dir && !strpbrk(base, "\"\\\r\n") ? base : "ictsurvey.bundle");
+  ics_buf disposition = {0};
+  ics_buf_puts(&disposition, "attachment; filename=\"");
+  const char *name = dir ? base : "ictsurvey.bundle";
+  for (const char *p = name; *p; p++) ics_buf_putc(&disposition, name_safe(*p) ? *p : '_');
+  ics_buf_puts(&disposition, "\"; filename*=UTF-8''");
+  for (const char *p = name; *p; p++) {
+    if (name_safe(*p)) ics_buf_putc(&disposition, *p);
+    else ics_buf_printf(&disposition, "%%%02X", (unsigned char)*p);
+  }
   ics_free(dir);
-  MHD_add_response_header(r, "Content-Disposition", disposition);
+  if (disposition.failed) {
+    MHD_destroy_response(r);
+    return MHD_NO;
+  }
+  MHD_add_response_header(r, "Content-Disposition", disposition.data);
+  ics_buf_free(&disposition);
   enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
   MHD_destroy_response(r);
   return ok;

@@ -32,10 +32,12 @@ function setupRecord(form) {
   const lang = form.dataset.lang;
   const showAll = form.dataset.showAll === "yes";
   const touched = new Set();
+  const unsent = new Set(); /* answers changed and not yet committed: sent, failed, retried */
+  const refused = new Map(); /* field -> the message of an answer the server refused */
   const savedState = document.querySelector(".saved-state");
   let queue = Promise.resolve();
   let pending = 0;
-  let failed = false;
+  let retry = null;
 
   const controlsOf = (name) => form.querySelectorAll(`[name="${CSS.escape(name)}"]`);
 
@@ -52,20 +54,20 @@ function setupRecord(form) {
   }
 
   function showSaved() {
-    const state = failed ? "failed" : pending ? "no" : "yes";
+    const state = pending ? "no" : unsent.size ? "failed" : "yes";
     form.dataset.saved = state === "yes" ? "yes" : "no";
     if (savedState) {
       savedState.textContent = savedState.dataset[state] || "";
-      savedState.classList.toggle("failed", failed);
+      savedState.classList.toggle("failed", state === "failed");
     }
   }
 
   function showError(name) {
     const box = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
     if (!box) return;
-    const required = box.dataset.required === "true";
-    const show = showAll || touched.has(name) || !required;
-    box.textContent = show ? box.dataset.message || "" : "";
+    const message = refused.get(name) || box.dataset.message || "";
+    const show = showAll || touched.has(name) || refused.has(name) || box.dataset.required !== "true";
+    box.textContent = show ? message : "";
   }
 
   /* A question that no longer applies loses its answer on the server: here too. */
@@ -82,12 +84,14 @@ function setupRecord(form) {
     if (!q) return;
     if (!f.relevant && !q.hidden) clearControls(q);
     q.hidden = !f.relevant;
+    /* a box the filter no longer offers stays in sight while it is checked, to be unchecked
+       (another radio or option replaces a choice by itself) */
     const offered = f.offered ? new Set(f.offered) : null;
     for (const c of q.querySelectorAll("input, select, textarea, option")) {
       if (c.tagName === "OPTION") {
         if (offered && c.value) c.disabled = c.hidden = !offered.has(c.value);
       } else if (c.type === "radio" || c.type === "checkbox") {
-        const ok = !offered || offered.has(c.value);
+        const ok = !offered || offered.has(c.value) || (c.type === "checkbox" && c.checked);
         c.disabled = !f.relevant || !ok;
         c.closest("label").hidden = !ok;
       } else {
@@ -98,7 +102,7 @@ function setupRecord(form) {
     if (filterBox) filterSelect(filterBox);
     const box = q.querySelector("[data-error-for]");
     if (box) {
-      box.dataset.message = f.error;
+      box.dataset.message = f.refused ? "" : f.error;
       box.dataset.required = f.required ? "true" : "false";
     }
     showError(name);
@@ -108,15 +112,23 @@ function setupRecord(form) {
     }
   }
 
-  function apply(state) {
-    if (state.instance && form.dataset.instance !== state.instance) {
-      form.dataset.instance = state.instance;
-      history.replaceState(null, "", `/record/${state.instance}?lang=${lang}`);
-      for (const action of document.querySelectorAll("form.action")) {
-        const button = action.querySelector("button[data-action]");
-        if (button) action.action = `/record/${state.instance}/${button.dataset.action}`;
-      }
+  /* The first answer stored the record: the page's addresses become the record's. */
+  function becameStored(id) {
+    form.dataset.instance = id;
+    history.replaceState(null, "", `/record/${id}?lang=${lang}`);
+    for (const action of document.querySelectorAll("form.action")) {
+      const button = action.querySelector("button[data-action]");
+      if (!button) continue;
+      action.action = `/record/${id}/${button.dataset.action}`;
+      if (button.dataset.action === "void") action.hidden = false;
     }
+    const other = lang === "en" ? "vi" : "en";
+    for (const link of document.querySelectorAll(`nav.lang a[hreflang="${other}"]`))
+      link.href = `/record/${id}?lang=${other}`;
+  }
+
+  function apply(state, name) {
+    if (state.instance && form.dataset.instance !== state.instance) becameStored(state.instance);
     form.dataset.status = state.status;
     const badge = document.querySelector("#record-status [data-status]");
     if (badge) {
@@ -129,7 +141,10 @@ function setupRecord(form) {
     for (const button of document.querySelectorAll('[data-action="finalize"]'))
       button.closest("form").hidden = state.status === "finalized";
     for (const link of document.querySelectorAll('[data-action="next"]')) link.hidden = state.status !== "finalized";
-    for (const [name, f] of Object.entries(state.fields)) applyField(name, f);
+    const answered = state.fields[name];
+    if (answered && answered.refused) refused.set(name, answered.error);
+    else refused.delete(name);
+    for (const [field, f] of Object.entries(state.fields)) applyField(field, f);
   }
 
   async function post(name) {
@@ -142,18 +157,33 @@ function setupRecord(form) {
     for (const v of valuesOf(name)) body.append("value", v);
     const response = await fetch("/answer", { method: "POST", body, credentials: "same-origin" });
     if (!response.ok) throw new Error(await response.text());
-    apply(await response.json());
+    apply(await response.json(), name);
   }
 
-  /* Answers go one after another, in the order given: the first creates the record. */
-  function send(name) {
+  /* Sends every answer not yet committed, in the order they changed; one that fails stays
+     unsent and is tried again (with the next change, or in a few seconds). */
+  async function flush() {
+    for (const name of [...unsent]) {
+      try {
+        await post(name);
+        unsent.delete(name);
+      } catch (e) {
+        if (!retry) retry = setTimeout(() => { retry = null; schedule(); }, 5000);
+        return;
+      }
+    }
+  }
+
+  function schedule() {
     pending++;
     showSaved();
-    queue = queue
-      .then(() => post(name))
-      .then(() => { failed = false; })
-      .catch(() => { failed = true; })
-      .finally(() => { pending--; showSaved(); });
+    queue = queue.then(flush).finally(() => { pending--; showSaved(); });
+    return queue;
+  }
+
+  function send(name) {
+    unsent.add(name);
+    schedule();
   }
 
   form.addEventListener("change", (event) => {
@@ -181,8 +211,28 @@ function setupRecord(form) {
     else t.blur();
   });
   form.addEventListener("submit", (event) => event.preventDefault());
+  /* finalize, void, next: only once every answer given is committed (the first one may be
+     creating the record the action is for) */
+  async function whenSaved(go) {
+    if (document.activeElement && form.contains(document.activeElement)) document.activeElement.blur();
+    await schedule();
+    if (unsent.size) return; /* the page says it could not save: nothing is lost by waiting */
+    go();
+  }
+  for (const action of document.querySelectorAll("form.action")) {
+    action.addEventListener("submit", (event) => {
+      event.preventDefault();
+      whenSaved(() => action.submit());
+    });
+  }
+  for (const link of document.querySelectorAll('a[data-action="next"]')) {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      whenSaved(() => { window.location.href = link.href; });
+    });
+  }
   window.addEventListener("beforeunload", (event) => {
-    if (pending) event.preventDefault();
+    if (pending || unsent.size) event.preventDefault();
   });
   showSaved();
 }
