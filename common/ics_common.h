@@ -158,10 +158,12 @@ bool ics_dir_open_to_others(const char *path);
  * terminal or the platform cannot tell (callers then assume 80x25). */
 bool ics_terminal_size(FILE *stream, int *columns, int *rows);
 /* Ctrl-C as an answer: while caught, Ctrl-C sets a flag instead of ending the program, and a
- * read from the terminal in progress returns (as at end of input). on resets the flag. */
+ * read from the terminal in progress returns (as at end of input); so do the terminal window
+ * closed and a request to stop (POSIX: SIGHUP, SIGTERM), so that the program ends cleanly. on
+ * resets the flag. */
 void ics_interrupt_catch(bool on);
 bool ics_interrupted(void);
-/* Waits (while ics_interrupt_catch is on) until Ctrl-C is pressed. */
+/* Waits (while ics_interrupt_catch is on) until Ctrl-C is pressed (or the program is asked to stop). */
 void ics_interrupt_wait(void);
 
 /* ---- the local web server's seams ------------------------------------------------------------ */

@@ -535,7 +535,10 @@ void ics_interrupt_catch(bool on) {
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0; /* no SA_RESTART: a read in progress returns */
   if (on) interrupted = 0; /* before the handler: a Ctrl-C right after it is kept */
+  /* Ctrl-C; the terminal window closed; a request to stop (kill, a shutdown) */
   sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
 }
 
 bool ics_interrupted(void) { return interrupted != 0; }

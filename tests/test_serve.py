@@ -395,8 +395,14 @@ def test_record():
     st = s.request("POST", "/answer", body="field=x", headers={"Origin": "http://127.0.0.1:%d" % s.port,
                                                                "Content-Type": "text/plain"})[0]
     check(st == 415, "a body that is not form data: 415 (%d)" % st)
-    rc, _ = s.stop()
-    check(rc == 0, "stopped")
+    s.proc.send_signal(signal.SIGTERM)
+    try:
+        _, err = s.proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        s.proc.kill()
+        _, err = s.proc.communicate()
+    check(s.proc.returncode == 0 and "đã được đóng" in err,
+          "asked to stop (SIGTERM): it closes the store and ends with 0: %r %s" % (s.proc.returncode, err))
     # an export with nothing finalized is refused with an explanation
     empty = init_store("empty.db")
     s = Server(empty)
