@@ -783,9 +783,10 @@ static int query_int64(ics_store *s, const char *sql, const char *text, sqlite3_
 }
 
 /* Whether an export carried the newest revision of id (a void: nothing can follow it but an
- * unvoid; a finalized revision: a change to it must be a new revision). Exports remember the last row of records they saw (meta exported_rowid); a store
- * whose exports predate that is judged by the times of its exports. */
-static int void_exported(ics_store *s, const char *id, bool *exported, ics_error *err) {
+ * unvoid; a finalized revision: a change to it must be a new revision). Exports remember the
+ * last row of records they saw (meta exported_rowid); a store whose exports predate that is
+ * judged by the times of its exports. */
+static int newest_exported(ics_store *s, const char *id, bool *exported, ics_error *err) {
   sqlite3_int64 newest = 0, seen = -1, later = 0;
   int rc = query_int64(s, "SELECT max(rowid) FROM records WHERE instance_id = ?1", id, &newest, err);
   if (!rc)
@@ -810,7 +811,7 @@ int ics_store_save_change(ics_store *s, const char *id, const ics_record *rec, b
     ics_error_say(err, s->lang, CMSG(C_RECORD_VOID), id);
     rc = -1;
   }
-  if (!rc && info.status == ICS_FINALIZED) rc = void_exported(s, id, &exported, err);
+  if (!rc && info.status == ICS_FINALIZED) rc = newest_exported(s, id, &exported, err);
   if (!rc) {
     if (info.status == ICS_DRAFT) {
       *status = ICS_DRAFT;
@@ -838,7 +839,7 @@ int ics_store_unvoid(ics_store *s, const char *id, ics_record_status *restored, 
     ics_error_say(err, s->lang, CMSG(C_NOT_VOID), id);
     rc = -1;
   }
-  if (!rc) rc = void_exported(s, id, &exported, err);
+  if (!rc) rc = newest_exported(s, id, &exported, err);
   if (!rc && exported) {
     ics_error_say(err, s->lang, CMSG(C_VOID_EXPORTED), id);
     rc = -1;
