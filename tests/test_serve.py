@@ -474,9 +474,67 @@ fields:
     s.stop()
 
 
+def test_filtered_checkboxes():
+    """Checkboxes whose filter stops offering a box still checked: that box stays in sight
+    and enabled, to be unchecked beside its message (a form of the test's own)."""
+    forms = path("visit-forms")
+    os.makedirs(forms, exist_ok=True)
+    shutil.copy(os.path.join(os.environ["ICTSURVEY_DEFINITIONS"], "units.yaml"), forms)
+    with open(os.path.join(forms, "visit.yaml"), "w", encoding="utf-8") as f:
+        f.write("""form: visit
+version: "1"
+title: {vi: "Thăm trường", en: "School visit"}
+key: visit_code
+choices:
+  school_level:
+    - {code: primary, label: {vi: "Tiểu học", en: Primary}, stage: basic}
+    - {code: lower_secondary, label: {vi: "THCS", en: Lower secondary}, stage: basic}
+    - {code: upper_secondary, label: {vi: "THPT", en: Upper secondary}, stage: upper}
+  stage:
+    - {code: basic, label: {vi: "Cơ bản", en: Basic}}
+    - {code: upper, label: {vi: "THPT", en: Upper}}
+fields:
+  - name: visit_code
+    type: text
+    label: {vi: "Mã", en: Code}
+    required: yes
+  - name: stage
+    type: select_one
+    label: {vi: "Cấp", en: Stage}
+    choices: stage
+  - name: levels
+    type: select_multiple
+    label: {vi: "Bậc", en: Levels}
+    choices: school_level
+    choice_filter: "stage = ${stage}"
+""")
+    store = path("visit.db")
+    r = subprocess.run([ICTSURVEY, "collect", "init", "--store", store, "--site", "X", "--surveyor", "Y",
+                        "--round", "2013", "--forms", forms], capture_output=True, text=True)
+    check(r.returncode == 0, "a store of the visit form: %s" % r.stderr)
+    s = Server(store)
+    s.first_load()
+    rid = answer(s, "", "visit_code", "V1", form="visit")[1].get("instance", "")
+    answer(s, rid, "stage", "basic", form="visit")
+    answer(s, rid, "levels", "primary", form="visit")
+    st, state = answer(s, rid, "stage", "upper", form="visit")
+    check(state["fields"]["levels"]["offered"] == ["upper_secondary"] and state["fields"]["levels"]["error"],
+          "the filter now offers only upper secondary, and the box still checked is wrong: %s" % state["fields"]["levels"])
+    st, _, page = s.request("GET", "/record/%s" % rid)
+    p = Page(page)
+    boxes = {e["attrs"]["value"]: e["attrs"] for e in p.find(name="levels")}
+    check("disabled" not in boxes["primary"] and "checked" in boxes["primary"],
+          "the box checked but no longer offered is enabled, to be unchecked: %s" % boxes["primary"])
+    check("disabled" in boxes["lower_secondary"], "one not offered and not checked is disabled")
+    st, state = answer(s, rid, "levels", "upper_secondary", form="visit")
+    check(state["fields"]["levels"]["error"] == "", "unchecking it and checking the offered one: %s" % state["fields"]["levels"])
+    s.stop()
+
+
 
 test_core()
 test_home()
 test_record()
 test_calculation()
+test_filtered_checkboxes()
 finish()
