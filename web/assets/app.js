@@ -57,7 +57,9 @@ function setupRecord(form) {
     const state = pending ? "no" : unsent.size ? "failed" : "yes";
     form.dataset.saved = state === "yes" ? "yes" : "no";
     if (savedState) {
-      savedState.textContent = savedState.dataset[state] || "";
+      /* a new record not stored yet has nothing saved to speak of */
+      const nothing = state === "yes" && !form.dataset.instance;
+      savedState.textContent = nothing ? "" : savedState.dataset[state] || "";
       savedState.classList.toggle("failed", state === "failed");
     }
   }
