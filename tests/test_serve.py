@@ -414,13 +414,24 @@ def test_record():
     s.stop()
 
 
-def test_calculation():
-    """A calculated value and a note, on a form of the test's own (the shipped forms have none)."""
-    forms = path("calc-forms")
+def own_form_store(name, form_id, definition):
+    """A store made (collect init --forms) from one form of the test's own and the shipped
+    register."""
+    forms = path(name + "-forms")
     os.makedirs(forms, exist_ok=True)
     shutil.copy(os.path.join(os.environ["ICTSURVEY_DEFINITIONS"], "units.yaml"), forms)
-    with open(os.path.join(forms, "rooms.yaml"), "w", encoding="utf-8") as f:
-        f.write("""form: rooms
+    with open(os.path.join(forms, form_id + ".yaml"), "w", encoding="utf-8") as f:
+        f.write(definition)
+    store = path(name + ".db")
+    r = subprocess.run([ICTSURVEY, "collect", "init", "--store", store, "--site", "X", "--surveyor", "Y",
+                        "--round", "2013", "--forms", forms], capture_output=True, text=True)
+    check(r.returncode == 0, "a store of the test's form %s: %s" % (form_id, r.stderr))
+    return store
+
+
+def test_calculation():
+    """A calculated value and a note, on a form of the test's own (the shipped forms have none)."""
+    store = own_form_store("calc", "rooms", """form: rooms
 version: "1"
 title: {vi: "Phòng máy", en: "Computer rooms"}
 key: code
@@ -446,10 +457,6 @@ fields:
     type: decimal
     label: {vi: "Diện tích phòng (m²)", en: "Room area (m²)"}
 """)
-    store = path("calc.db")
-    r = subprocess.run([ICTSURVEY, "collect", "init", "--store", store, "--site", "X", "--surveyor", "Y",
-                        "--round", "2013", "--forms", forms], capture_output=True, text=True)
-    check(r.returncode == 0, "a store of the test form: %s" % r.stderr)
     s = Server(store)
     s.first_load()
     st, state = answer(s, "", "code", "R1", form="rooms")
@@ -477,11 +484,7 @@ fields:
 def test_filtered_checkboxes():
     """Checkboxes whose filter stops offering a box still checked: that box stays in sight
     and enabled, to be unchecked beside its message (a form of the test's own)."""
-    forms = path("visit-forms")
-    os.makedirs(forms, exist_ok=True)
-    shutil.copy(os.path.join(os.environ["ICTSURVEY_DEFINITIONS"], "units.yaml"), forms)
-    with open(os.path.join(forms, "visit.yaml"), "w", encoding="utf-8") as f:
-        f.write("""form: visit
+    store = own_form_store("visit", "visit", """form: visit
 version: "1"
 title: {vi: "Thăm trường", en: "School visit"}
 key: visit_code
@@ -508,10 +511,6 @@ fields:
     choices: school_level
     choice_filter: "stage = ${stage}"
 """)
-    store = path("visit.db")
-    r = subprocess.run([ICTSURVEY, "collect", "init", "--store", store, "--site", "X", "--surveyor", "Y",
-                        "--round", "2013", "--forms", forms], capture_output=True, text=True)
-    check(r.returncode == 0, "a store of the visit form: %s" % r.stderr)
     s = Server(store)
     s.first_load()
     rid = answer(s, "", "visit_code", "V1", form="visit")[1].get("instance", "")
