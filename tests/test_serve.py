@@ -56,9 +56,10 @@ class Server:
         self.cookie = cookie.split(";")[0] if cookie else None
         return status, headers, text
 
-    def stop(self):
-        """Ctrl-C; the exit status and what it said on stderr."""
-        self.proc.send_signal(signal.SIGINT)
+    def stop(self, sig=signal.SIGINT):
+        """Ctrl-C (or another signal); the exit status (None when it did not end) and what it
+        said on stderr."""
+        self.proc.send_signal(sig)
         try:
             out, err = self.proc.communicate(timeout=20)
         except subprocess.TimeoutExpired:
@@ -395,14 +396,9 @@ def test_record():
     st = s.request("POST", "/answer", body="field=x", headers={"Origin": "http://127.0.0.1:%d" % s.port,
                                                                "Content-Type": "text/plain"})[0]
     check(st == 415, "a body that is not form data: 415 (%d)" % st)
-    s.proc.send_signal(signal.SIGTERM)
-    try:
-        _, err = s.proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        s.proc.kill()
-        _, err = s.proc.communicate()
-    check(s.proc.returncode == 0 and "đã được đóng" in err,
-          "asked to stop (SIGTERM): it closes the store and ends with 0: %r %s" % (s.proc.returncode, err))
+    rc, err = s.stop(signal.SIGTERM)
+    check(rc == 0 and "đã được đóng" in err,
+          "asked to stop (SIGTERM): it closes the store and ends with 0: %r %s" % (rc, err))
     # an export with nothing finalized is refused with an explanation
     empty = init_store("empty.db")
     s = Server(empty)
