@@ -79,6 +79,22 @@ class Terminal:
     def send(self, text):
         os.write(self.fd, text.encode())
 
+    def answer(self, line, timeout=20):
+        """Types a line once the program waits for it (its screen ends in the prompt "> "): typed
+        earlier, the terminal's echo lands in the middle of whatever is still being printed."""
+        end = time.time() + timeout
+        while not self.screen.endswith(b"> ") and time.time() < end:
+            ready, _, _ = select.select([self.fd], [], [], 0.3)
+            if ready:
+                try:
+                    chunk = os.read(self.fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                self.screen += chunk
+        self.send(line + "\r")
+
     def text(self):
         return self.screen.decode("utf-8", "replace").replace("\r\n", "\n")
 
@@ -221,7 +237,7 @@ t.close()
 check("..." not in t.text() and "Đã lưu nháp" not in t.text(), "9: no '...' and no 'draft saved': " + t.text()[-500:])
 t = Terminal("collect", "fill", "--store", store9, "staff")
 check(t.expect("Câu 1/"), "9: a new record again (nothing was saved: no draft to offer)")
-t.send("LA-41\r")
+t.answer("LA-41")
 check(t.expect("Câu 2/"), "9: question 2")
 t.send("\x03")
 check(t.expect("Làm tiếp bằng"), "9: Ctrl-C after an answer says how to continue")
@@ -248,11 +264,11 @@ check("no choice 'SO-NV'" in question, "4: a department is refused there: " + qu
 # ---- 4. long lists fit an 80x25 screen, and the question stays in sight --------------------
 t = Terminal("collect", "fill", "--store", new_store("4"), "staff")
 t.expect("Câu 1/")
-for answer in ["LA-50", "-", "1", "1980", "803"]:
-    t.send(answer + "\r")
-    time.sleep(0.05)
+for number, answer in enumerate(["LA-50", "-", "1", "1980", "803"], start=2):
+    t.answer(answer)
+    t.expect("Câu %d/" % number, 5)  # its echo is in: the next prompt is the next question's
 check(t.expect("Câu 6/"), "4: at the workplace type")
-t.send("dept\r")
+t.answer("dept")
 check(t.expect("Câu 7/"), "4: at the agency question")
 check(t.expect("> "), "4: its prompt")
 t.expect("\n> ", 1)
