@@ -422,10 +422,10 @@ static void forget_new(ics_central *c, bool created) {
     for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
       ics_buf side = {0};
       ics_buf_printf(&side, "%s%s", c->path, suffixes[i]);
-      if (!side.failed) remove(side.data);
+      if (!side.failed) ics_remove_file(side.data);
       ics_buf_free(&side);
     }
-    remove(c->path);
+    ics_remove_file(c->path);
   }
   ics_central_close(c);
 }

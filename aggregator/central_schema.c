@@ -7,7 +7,7 @@
 
 static const char prefix[] = "form_", child_separator[] = "__";
 
-static int name(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int name(char *buf, size_t cap, const char *fmt, ...) ICS_PRINTF(3, 4);
 static int name(char *buf, size_t cap, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

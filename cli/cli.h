@@ -68,6 +68,11 @@ int cmd_check(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
 /* `collect serve` (cmd_serve.c), called by cmd_collect. */
 int cmd_collect_serve(int argc, char **argv);
+/* `collect serve --kit` (cmd_collect.c): when the store does not exist yet, it is made from
+ * the kit at kit_place (a .kit file, or a folder holding one) as `collect init --kit` does,
+ * in a folder made if need be, the site and the surveyor's name asked on the console (the
+ * Windows launcher's first start). EXIT_OK when the store exists or was made. */
+int cli_collect_first_start(const char *store, const char *kit_place);
 int cmd_merge(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_export(int argc, char **argv);

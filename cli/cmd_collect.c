@@ -371,6 +371,70 @@ static int collect_update(ics_store *store, const options *o) {
   return status;
 }
 
+/* ---- the first start of `collect serve --kit` ---------------------------------------------- */
+/* One answer typed on the console, spaces around it dropped; false at the end of input. */
+static bool ask_line(const char *question, char *buf, size_t size) {
+  for (;;) {
+    fputs(question, stderr);
+    fflush(stderr);
+    if (!ics_read_line(stdin, buf, size)) return false;
+    size_t start = strspn(buf, " \t"), n = strlen(buf);
+    while (n > start && (buf[n - 1] == ' ' || buf[n - 1] == '\t')) n--;
+    memmove(buf, buf + start, n - start);
+    buf[n - start] = '\0';
+    if (buf[0]) return true;
+  }
+}
+
+/* The kit at place: a .kit file, or the one .kit file in a folder; NULL (said why) when there
+ * is none or more than one. */
+static char *find_kit(const char *place) {
+  if (!ics_path_is_dir(place)) return ics_strdup(place);
+  size_t count = 0;
+  char **names = ics_list_dir(place, ".kit", &count);
+  char *kit = count == 1 ? ics_path_join(place, names[0]) : NULL;
+  if (!names) {
+    cli_error("không đọc được thư mục '%s'", "cannot read the folder '%s'", place);
+  } else if (count == 0) {
+    cli_error("chưa có bộ biểu mẫu của Sở (tệp .kit) trong thư mục '%s'. Hãy chép tệp .kit Sở gửi "
+              "(qua USB hay thư điện tử) vào thư mục đó rồi mở lại.",
+              "no survey kit of the office (a .kit file) in the folder '%s' yet. Copy the .kit file the "
+              "office sent (on a USB stick or by e-mail) into that folder, then start again.", place);
+  } else if (count > 1) {
+    cli_error("thư mục '%s' có %zu tệp .kit: hãy chỉ để lại tệp Sở gửi mới nhất.",
+              "the folder '%s' holds %zu .kit files: keep only the newest the office sent.", place, count);
+  }
+  for (size_t i = 0; i < count; i++) ics_free(names[i]);
+  ics_free(names);
+  return kit;
+}
+
+int cli_collect_first_start(const char *store, const char *kit_place) {
+  if (ics_file_sniff(store) != ICS_FILE_NONE) return EXIT_OK;
+  char *kit = find_kit(kit_place);
+  if (!kit) return EXIT_FAIL;
+  fprintf(stderr, cli_tr("Lần đầu mở phiếu trên máy này: tạo kho dữ liệu '%s' từ bộ biểu mẫu '%s'.\n",
+                         "The first start on this PC: making the store '%s' from the survey kit '%s'.\n"),
+          store, kit);
+  char site[256], surveyor[256];
+  const char *base;
+  char *folder = ics_path_dir(store, &base);
+  int status = EXIT_USAGE;
+  if (folder && ics_make_dir(folder) != 0) {
+    cli_error("không tạo được thư mục '%s'", "cannot make the folder '%s'", folder);
+    status = EXIT_FAIL;
+  } else if (folder &&
+             ask_line(cli_tr("Nơi khảo sát (tên xã, trường hay trung tâm): ",
+                             "Survey site (the commune's, school's or centre's name): "), site, sizeof site) &&
+             ask_line(cli_tr("Họ và tên người khảo sát: ", "The surveyor's full name: "), surveyor, sizeof surveyor)) {
+    options o = {.store = store, .site = site, .surveyor = surveyor, .kit = kit};
+    status = init_from_kit(&o, 0);
+  }
+  ics_free(folder);
+  ics_free(kit);
+  return status;
+}
+
 /* ---- init -------------------------------------------------------------------------------- */
 static int collect_init(const options *o) {
   if (!o->site || !o->surveyor) {
@@ -423,7 +487,6 @@ static int collect_init(const options *o) {
                              "Exported bundles will be sealed to the central office's key %s.\n"),
               fingerprint);
     }
-    show_clock(round);
   }
   ics_errors_free(&diags);
   ics_free(dir);

@@ -75,29 +75,36 @@ int cmd_keys(int argc, char **argv) {
     return EXIT_FAIL;
   }
   /* the fingerprints shown come from the file as written ("?" if it cannot be read back) */
-  char *pub = ics_path_join(dir, "central.pub");
+  char *pub = ics_path_join(dir, "central.pub"), *key = ics_path_join(dir, "central.key");
+  if (!pub || !key) {
+    ics_free(pub);
+    ics_free(key);
+    cli_out_of_memory();
+    return EXIT_FAIL;
+  }
   ics_office_public office = {.can_sign = false};
   char fingerprint[ICS_FINGERPRINT_SIZE] = "?";
-  if (pub && ics_keys_read_office_public(pub, &office, cli_lang, NULL) == 0)
+  if (ics_keys_read_office_public(pub, &office, cli_lang, NULL) == 0)
     ics_key_fingerprint(office.seal, fingerprint);
-  ics_free(pub);
   if (upgraded)
-    cli_note("Đã thêm khóa ký của Sở vào '%s' (để ký bộ biểu mẫu: ictsurvey kit --key %s/central.key); "
+    cli_note("Đã thêm khóa ký của Sở vào '%s' (để ký bộ biểu mẫu: ictsurvey kit --key %s); "
              "khóa niêm phong giữ nguyên như cũ (dấu vân tay khóa niêm phong %s).",
              "Added the office's signing key to '%s' (it signs survey kits: ictsurvey kit --key "
-             "%s/central.key); the sealing keys were left as they were (sealing key fingerprint %s).",
-             dir, dir, fingerprint);
+             "%s); the sealing keys were left as they were (sealing key fingerprint %s).",
+             dir, key, fingerprint);
   else
     fprintf(stderr,
             cli_tr("Đã tạo các khóa trong '%s' (dấu vân tay khóa niêm phong %s):\n"
-                   "  %s/central.pub  cho người khảo sát (có sẵn trong bộ biểu mẫu): ictsurvey collect init --central-key central.pub\n"
-                   "  %s/central.key  giữ tại văn phòng, sao lưu an toàn: ictsurvey merge --key %s/central.key\n"
-                   "                  và ký bộ biểu mẫu: ictsurvey kit --key %s/central.key\n",
+                   "  %s  cho người khảo sát (có sẵn trong bộ biểu mẫu): ictsurvey collect init --central-key central.pub\n"
+                   "  %s  giữ tại văn phòng, sao lưu an toàn: ictsurvey merge --key %s\n"
+                   "                  và ký bộ biểu mẫu: ictsurvey kit --key %s\n",
                    "Made the keys in '%s' (sealing key fingerprint %s):\n"
-                   "  %s/central.pub  for surveyors (it is inside the survey kit): ictsurvey collect init --central-key central.pub\n"
-                   "  %s/central.key  keep it in the office, backed up safely: ictsurvey merge --key %s/central.key\n"
-                   "                  and to sign survey kits: ictsurvey kit --key %s/central.key\n"),
-            dir, fingerprint, dir, dir, dir, dir);
+                   "  %s  for surveyors (it is inside the survey kit): ictsurvey collect init --central-key central.pub\n"
+                   "  %s  keep it in the office, backed up safely: ictsurvey merge --key %s\n"
+                   "                  and to sign survey kits: ictsurvey kit --key %s\n"),
+            dir, fingerprint, pub, key, key, key);
+  ics_free(pub);
+  ics_free(key);
   if (office.can_sign) cli_office_fingerprint(office.signing);
   /* an existing folder is kept as it is: whoever may write to it may replace the keys */
   if (ics_dir_open_to_others(dir))

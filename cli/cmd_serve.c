@@ -10,7 +10,8 @@
 #include "web.h"
 
 static const char help_vi[] =
-    "Cách dùng: ictsurvey collect serve --store KHO [--port CỔNG] [--no-browser] [--lang vi|en]\n"
+    "Cách dùng: ictsurvey collect serve --store KHO [--kit TỆP.kit|THƯ_MỤC] [--port CỔNG]\n"
+    "                                   [--no-browser] [--lang vi|en]\n"
     "\n"
     "Điền phiếu trong trình duyệt web, chỉ trên máy này (127.0.0.1): danh sách phiếu, phiếu\n"
     "mới, làm tiếp phiếu nháp, hoàn tất, hủy, xuất tệp gửi về Sở. Mỗi câu trả lời được lưu\n"
@@ -18,12 +19,16 @@ static const char help_vi[] =
     "duyệt được mở sẵn, trừ khi có --no-browser. Để cửa sổ này mở trong khi làm việc;\n"
     "Ctrl-C để dừng.\n"
     "\n"
+    "  --kit TỆP.kit|THƯ_MỤC\n"
+    "                 Khi chưa có KHO: tạo kho từ bộ biểu mẫu này (hay tệp .kit duy nhất\n"
+    "                 trong THƯ_MỤC), hỏi nơi khảo sát và họ tên người khảo sát, rồi mở.\n"
     "  --port CỔNG    Cổng (mặc định: một cổng còn trống).\n"
     "  --no-browser   Không mở trình duyệt.\n"
     "  --lang vi|en   Ngôn ngữ của trang (mặc định vi).\n";
 
 static const char help_en[] =
-    "Usage: ictsurvey collect serve --store STORE [--port N] [--no-browser] [--lang vi|en]\n"
+    "Usage: ictsurvey collect serve --store STORE [--kit FILE.kit|DIR] [--port N]\n"
+    "                               [--no-browser] [--lang vi|en]\n"
     "\n"
     "Fill records in a web browser, on this PC only (127.0.0.1): the list of records, new\n"
     "records, drafts to continue, finalize, void, the export for the office. Every answer is\n"
@@ -31,20 +36,23 @@ static const char help_en[] =
     "its access token); the browser is opened unless --no-browser. Keep this window open while\n"
     "you work; Ctrl-C stops it.\n"
     "\n"
+    "  --kit FILE.kit|DIR\n"
+    "                 When STORE does not exist yet: make it from this kit (or the one .kit\n"
+    "                 file in DIR), asking for the site and the surveyor's name, then serve.\n"
     "  --port N       The port (default: a free one).\n"
     "  --no-browser   Do not open the browser.\n"
     "  --lang vi|en   The pages' language (default vi).\n";
 
 int cmd_collect_serve(int argc, char **argv) {
-  const char *store_path = NULL, *port_text = NULL;
+  const char *store_path = NULL, *port_text = NULL, *kit = NULL;
   bool browser = true;
   for (int i = 2; i < argc; i++) {
     int r = cli_common_option(argc, argv, &i, help_vi, help_en);
     if (r == 3) continue;
     if (r >= 0) return r;
-    static const char *const names[] = {"--store", "--port"};
-    const char **const slots[] = {&store_path, &port_text};
-    r = cli_options_value(argc, argv, &i, names, slots, 2);
+    static const char *const names[] = {"--store", "--port", "--kit"};
+    const char **const slots[] = {&store_path, &port_text, &kit};
+    r = cli_options_value(argc, argv, &i, names, slots, 3);
     if (r < 0) return EXIT_USAGE;
     if (r == 1) continue;
     if (!strcmp(argv[i], "--no-browser")) {
@@ -68,6 +76,10 @@ int cmd_collect_serve(int argc, char **argv) {
                 "invalid port '%s': give a number from 1 to 65535", port_text);
       return EXIT_USAGE;
     }
+  }
+  if (kit) {
+    int made = cli_collect_first_start(store_path, kit);
+    if (made != EXIT_OK) return made;
   }
   ics_error err = {0};
   ics_store *store = ics_store_open(store_path, cli_lang, &err);

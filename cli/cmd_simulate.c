@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "collector.h"
@@ -101,7 +100,7 @@ typedef struct {
   ics_buf *cells; /* one per field */
 } row;
 
-static void answer(row *r, const char *field, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void answer(row *r, const char *field, const char *fmt, ...) ICS_PRINTF(3, 4);
 static void answer(row *r, const char *field, const char *fmt, ...) {
   int i = ics_form_field_index(r->form, field);
   if (i < 0 || !answered(&r->form->fields[i])) return;
@@ -213,7 +212,7 @@ typedef struct {
 } sim;
 
 static int write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "wb");
+  FILE *f = ics_fopen(path, "wb");
   if (!f) return 1;
   bool ok = fputs(text, f) >= 0;
   return fclose(f) != 0 || !ok;
@@ -229,7 +228,7 @@ static char *joined(const char *a, const char *b, const char *c) {
 static int make_store(sim *s, const char *name, const char *site, const char *surveyor,
                       const char *const *forms, ics_buf *const *answers, size_t count) {
   char *adir = joined(s->out, "answers", name), *store = NULL, *bundle = NULL;
-  mkdir(adir, 0755);
+  ics_make_dir(adir);
   ics_buf path = {0};
   ics_buf_printf(&path, "%s/stores/%s.store", s->out, name);
   store = ics_buf_take(&path);
@@ -270,12 +269,13 @@ static int make_store(sim *s, const char *name, const char *site, const char *su
   return rc;
 }
 
-static int copy_file(const char *from, const char *to, long limit) {
+/* Copies the first tenths/10 of a file (10: all of it). */
+static int copy_file(const char *from, const char *to, unsigned tenths) {
   char *data = NULL;
   size_t size;
   if (ics_read_file(from, (size_t)1 << 31, &data, &size) != ICS_OK) return 1;
-  FILE *f = fopen(to, "wb");
-  size_t n = limit >= 0 && (size_t)limit < size ? (size_t)limit : size;
+  FILE *f = ics_fopen(to, "wb");
+  size_t n = size / 10 * tenths + size % 10 * tenths / 10;
   bool ok = f && fwrite(data, 1, n, f) == n;
   if (f && fclose(f)) ok = false;
   ics_free(data);
@@ -456,9 +456,9 @@ int cmd_simulate(int argc, char **argv) {
   rng_state = seed ? strtoull(seed, NULL, 10) : 2013;
   person_counter = 0;
   char *sub[] = {joined(s.out, "answers", NULL), joined(s.out, "stores", NULL), joined(s.out, "bundles", NULL)};
-  mkdir(s.out, 0755);
+  ics_make_dir(s.out);
   for (int i = 0; i < 3; i++) {
-    if (sub[i]) mkdir(sub[i], 0755);
+    if (sub[i]) ics_make_dir(sub[i]);
   }
   size_t existing = 0;
   char **listed = sub[1] ? ics_list_dir(sub[1], ".store", &existing) : NULL;
@@ -605,9 +605,7 @@ int cmd_simulate(int argc, char **argv) {
   if (!rc) {
     char *from = joined(s.out, "bundles", copied), *to = joined(s.out, "bundles", copy);
     char *cut = joined(s.out, "bundles", broken), *into = joined(s.out, "bundles", damaged);
-    struct stat st;
-    rc = !from || !to || !cut || !into || copy_file(from, to, -1) || stat(cut, &st) ||
-         copy_file(cut, into, (long)st.st_size * 6 / 10);
+    rc = !from || !to || !cut || !into || copy_file(from, to, 10) || copy_file(cut, into, 6);
     if (!rc) ics_buf_printf(&s.bundles, "%s\n%s\n", to, into);
     ics_free(from);
     ics_free(to);

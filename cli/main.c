@@ -87,6 +87,7 @@ static void fault_hook(void) {
 }
 
 int main(int argc, char **argv) {
+  ics_platform_init(&argc, &argv);
   fault_hook();
   cli_lang = ics_lang_default();
   cli_scan_lang(argc, argv);

@@ -107,7 +107,7 @@ typedef struct {
 /* Adds "PREFIX: FIELD: MESSAGE" (FIELD left out when NULL) at a position (0: none). The
  * prefix is "record N" for a record, "header" for the CSV header. */
 void report(builder *b, ics_code code, int line, int col, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+    ICS_PRINTF(6, 7);
 /* A problem that is not about one record: the file, a limit, the syntax. */
 void fatal(builder *b, int line, int col, answers_message m, ...);
 void out_of_memory(builder *b);

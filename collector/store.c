@@ -303,7 +303,7 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
   }
   sqlite3 *db = NULL;
   if (open_db(path, SQLITE_OPEN_READWRITE, &db, lang, err)) {
-    remove(path);
+    ics_remove_file(path);
     return -1;
   }
   int rc = exec(db, "BEGIN", lang, err);
@@ -364,7 +364,7 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
   }
   if (!rc) rc = exec(db, "COMMIT", lang, err);
   sqlite3_close(db);
-  if (rc) remove(path);
+  if (rc) ics_remove_file(path);
   return rc;
 }
 
@@ -1146,7 +1146,7 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
   if (!rc) rc = exec(s->db, "COMMIT", s->lang, err);
   if (rc) ics_store_rollback(s);
   /* the export could not be logged: no bundle either, all or nothing */
-  if (rc && written) remove(path);
+  if (rc && written) ics_remove_file(path);
   if (!rc) *records_out = total;
   ics_free(reg_text);
   ics_free(forms);

@@ -17,19 +17,7 @@ enum { LINE_MAX_BYTES = 4096, DEFAULT_COLUMNS = 80, DEFAULT_ROWS = 25, SHORT_LAB
 
 /* Reads one line without its end; false at end of input or Ctrl-C. */
 static bool read_line(ics_wizard_io *io, char *buf, size_t size) {
-  FILE *in = io->in;
-  if (ics_interrupted() || !fgets(buf, (int)size, in)) {
-    clearerr(in);
-    return false;
-  }
-  size_t n = strlen(buf);
-  if (n && buf[n - 1] != '\n' && !feof(in)) { /* too long: drop the rest of the line */
-    int c;
-    while ((c = fgetc(in)) != EOF && c != '\n') {
-    }
-  }
-  while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = '\0';
-  return true;
+  return !ics_interrupted() && ics_read_line(io->in, buf, size);
 }
 
 #define OUT(io, ...) fprintf((io)->out, __VA_ARGS__)
@@ -119,7 +107,7 @@ static void wrap(const ics_wizard_io *io, size_t first, size_t indent, const cha
 /* A line of the screen: `lead` (an indent, a marker) then the formatted text, wrapped with
  * its continuation lines under the text's start. */
 static void say(const ics_wizard_io *io, const char *lead, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    ICS_PRINTF(3, 4);
 static void say(const ics_wizard_io *io, const char *lead, const char *fmt, ...) {
   ics_buf b = {0};
   va_list ap;

@@ -1,8 +1,13 @@
-/* files.c - what kind of file a path holds, told from its first bytes, and text made safe for
- * a terminal. Portable: the platform seam opens the file. */
+/* files.c - what kind of file a path holds, told from its first bytes, whole small files,
+ * lines, the clock, and text made safe for a terminal. Portable: the platform seam
+ * (platform_posix.c, platform_win32.c) opens the files. */
 #include "ics_common.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "platform_private.h"
 
 static uint32_t big_endian32(const unsigned char *p) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -45,6 +50,83 @@ ics_file_kind ics_file_sniff(const char *path) {
   /* key files: comment lines, then "ictsurvey-central-{public,secret}-key:" */
   if (strstr((const char *)head, "ictsurvey-central-")) return ICS_FILE_KEY;
   return ICS_FILE_OTHER;
+}
+
+ics_code ics_read_file(const char *path, size_t limit, char **data, size_t *size) {
+  *data = NULL;
+  *size = 0;
+  FILE *f;
+  ics_code status = ics_open_regular(path, &f);
+  if (status != ICS_OK) return status;
+  /* a file far too large is refused before it is read (ftell fails beyond 2 GiB on
+   * Windows: the reading below refuses it then) */
+  long end = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+  if (end > 0 && (unsigned long)end > limit) {
+    *size = (size_t)end;
+    fclose(f);
+    return ICS_E_TOO_LARGE;
+  }
+  rewind(f);
+  /* Read in pieces: pipes and special files have no size up front. */
+  ics_buf b = {0};
+  char piece[65536];
+  size_t n;
+  while ((n = fread(piece, 1, sizeof piece, f)) > 0) {
+    if (b.len + n > limit) {
+      *size = b.len + n;
+      ics_buf_free(&b);
+      fclose(f);
+      return ICS_E_TOO_LARGE;
+    }
+    ics_buf_append(&b, piece, n);
+  }
+  bool read_error = ferror(f);
+  fclose(f);
+  if (read_error) {
+    ics_buf_free(&b);
+    return ICS_E_IO;
+  }
+  if (b.failed) {
+    ics_buf_free(&b);
+    return ICS_E_NO_MEMORY;
+  }
+  *size = b.len;
+  *data = b.data ? b.data : ics_strdup("");
+  if (!*data) return ICS_E_NO_MEMORY;
+  return ICS_OK;
+}
+
+void ics_now_utc(char out[21]) {
+  const char *fixed = getenv("ICTSURVEY_NOW"); /* tests pin the clock */
+  if (fixed && strlen(fixed) == 20) {
+    memcpy(out, fixed, 21);
+    return;
+  }
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int ics_current_year(void) {
+  char now[21];
+  ics_now_utc(now);
+  return atoi(now);
+}
+
+bool ics_stream_read_line(FILE *in, char *buf, size_t size) {
+  if (!fgets(buf, (int)size, in)) {
+    clearerr(in); /* a later read (after Ctrl-C) may still get a line */
+    return false;
+  }
+  size_t n = strlen(buf);
+  if (n && buf[n - 1] != '\n' && !feof(in)) { /* too long: drop the rest of the line */
+    int c;
+    while ((c = fgetc(in)) != EOF && c != '\n') {
+    }
+  }
+  while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = '\0';
+  return true;
 }
 
 const char *ics_file_kind_name(ics_file_kind kind, ics_lang lang) {

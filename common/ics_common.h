@@ -54,7 +54,7 @@ typedef struct {
 void ics_buf_append(ics_buf *b, const char *s, size_t n);
 void ics_buf_puts(ics_buf *b, const char *s);
 void ics_buf_putc(ics_buf *b, char c);
-void ics_buf_printf(ics_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ics_buf_printf(ics_buf *b, const char *fmt, ...) ICS_PRINTF(2, 3);
 void ics_buf_vprintf(ics_buf *b, const char *fmt, va_list ap);
 /* Hands the string to the caller (who frees it with ics_free) and resets the buffer. */
 char *ics_buf_take(ics_buf *b);
@@ -68,6 +68,16 @@ void *ics_arena_alloc(ics_arena *a, size_t size); /* zeroed, 16-byte aligned; NU
 char *ics_arena_strndup(ics_arena *a, const char *s, size_t n);
 char *ics_arena_strdup(ics_arena *a, const char *s);
 void ics_arena_free(ics_arena *a);
+
+/* ---- platform seams: the program's start ------------------------------------------------- */
+/* Called first by main: the arguments as UTF-8 (Windows gives them in UTF-16: *argv is then
+ * replaced by a converted copy that lives as long as the program) and the console reading and
+ * writing UTF-8. Nothing to do on POSIX. */
+void ics_platform_init(int *argc, char ***argv);
+/* One line typed or piped into `in`, without its end, into buf[0..size) (the rest of a longer
+ * line is dropped); false at end of input or when Ctrl-C stopped the read. From a Windows
+ * console it is read as UTF-16 and converted, so that Vietnamese typed with Unikey arrives. */
+bool ics_read_line(FILE *in, char *buf, size_t size);
 
 /* ---- platform seams: files and paths ---------------------------------------------------- */
 /* The readers below return ICS_OK, or ICS_E_NOT_FOUND, ICS_E_IO (could not open or read: see
@@ -96,8 +106,14 @@ uint64_t ics_clock_ms(void);
 /* The folder of path, allocated ("." when it names none), and in *base the start of its last
  * component. */
 char *ics_path_dir(const char *path, const char **base);
-/* dir + "/" + name, allocated. */
+/* dir + "/" + name (Windows: "\\"), allocated. */
 char *ics_path_join(const char *dir, const char *name);
+/* A file opened by its UTF-8 name, as fopen (Windows: _wfopen); NULL with errno. */
+FILE *ics_fopen(const char *path, const char *mode);
+/* Removes a file (0), or -1 with errno. */
+int ics_remove_file(const char *path);
+/* Makes a folder others may read (0; an existing folder is kept), or -1 with errno. */
+int ics_make_dir(const char *path);
 /* The running program's own file, absolute and allocated; NULL when the platform cannot tell
  * (the CLI then looks for its data elsewhere). */
 char *ics_executable_path(void);

@@ -20,6 +20,14 @@
 
 typedef enum { ICS_VI = 0, ICS_EN = 1 } ics_lang;
 
+/* printf-style checking of a function's format. MinGW's "printf" is Microsoft's dialect (no
+ * %zu); the Windows build uses MinGW's own C99 stdio (__USE_MINGW_ANSI_STDIO), gnu_printf. */
+#ifdef __MINGW32__
+#define ICS_PRINTF(fmt_arg, first_arg) __attribute__((format(gnu_printf, fmt_arg, first_arg)))
+#else
+#define ICS_PRINTF(fmt_arg, first_arg) __attribute__((format(printf, fmt_arg, first_arg)))
+#endif
+
 /* The registry: X(CODE, "stable-name", "Vietnamese", "English"). Append only: a code's
  * number and name never change (tests/data/error-codes.txt holds the list as shipped). */
 #define ICS_CODES(X)                                                                            \
@@ -142,7 +150,7 @@ void ics_error_locate(ics_error *err, const char *file, int line, int column);
 /* Names the question at fault (kept when memory runs out meanwhile: only the name is lost). */
 void ics_error_set_field(ics_error *err, const char *field);
 /* Puts a formatted text before the message ("record 3: ..."); the code stays. */
-void ics_error_prefix(ics_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ics_error_prefix(ics_error *err, const char *fmt, ...) ICS_PRINTF(2, 3);
 /* Moves *from into *to when *to (may be NULL) holds no error yet, else frees it: the first
  * failure stays. *from is left empty. */
 void ics_error_move(ics_error *to, ics_error *from);

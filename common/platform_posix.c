@@ -2,6 +2,7 @@
  * same functions in platform_win32.c. */
 #define _GNU_SOURCE /* memfd_create; realpath */
 #include "ics_common.h"
+#include "platform_private.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -19,6 +20,21 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
+
+void ics_platform_init(int *argc, char ***argv) {
+  (void)argc; /* POSIX hands the arguments over as they were typed, in the locale's UTF-8 */
+  (void)argv;
+}
+
+bool ics_read_line(FILE *in, char *buf, size_t size) { return ics_stream_read_line(in, buf, size); }
+
+FILE *ics_fopen(const char *path, const char *mode) { return fopen(path, mode); }
+
+int ics_remove_file(const char *path) { return unlink(path); }
+
+int ics_make_dir(const char *path) {
+  return mkdir(path, 0755) == 0 || (errno == EEXIST && ics_path_is_dir(path)) ? 0 : -1;
+}
 
 /* Opens a regular file for reading, never waiting (O_NONBLOCK: a FIFO would wait for a
  * writer; cleared once the file is known to be regular). */
@@ -76,47 +92,6 @@ ics_code ics_open_regular(const char *path, FILE **out) {
     close(fd);
     return ICS_E_NO_MEMORY;
   }
-  return ICS_OK;
-}
-
-ics_code ics_read_file(const char *path, size_t limit, char **data, size_t *size) {
-  *data = NULL;
-  *size = 0;
-  FILE *f;
-  ics_code status = ics_open_regular(path, &f);
-  if (status != ICS_OK) return status;
-  struct stat st;
-  if (fstat(fileno(f), &st) == 0 && (uintmax_t)st.st_size > limit) {
-    *size = (size_t)st.st_size;
-    fclose(f);
-    return ICS_E_TOO_LARGE;
-  }
-  /* Read in pieces: pipes and special files have no size up front. */
-  ics_buf b = {0};
-  char piece[65536];
-  size_t n;
-  while ((n = fread(piece, 1, sizeof piece, f)) > 0) {
-    if (b.len + n > limit) {
-      *size = b.len + n;
-      ics_buf_free(&b);
-      fclose(f);
-      return ICS_E_TOO_LARGE;
-    }
-    ics_buf_append(&b, piece, n);
-  }
-  bool read_error = ferror(f);
-  fclose(f);
-  if (read_error) {
-    ics_buf_free(&b);
-    return ICS_E_IO;
-  }
-  if (b.failed) {
-    ics_buf_free(&b);
-    return ICS_E_NO_MEMORY;
-  }
-  *size = b.len;
-  *data = b.data ? b.data : ics_strdup("");
-  if (!*data) return ICS_E_NO_MEMORY;
   return ICS_OK;
 }
 
@@ -209,29 +184,6 @@ char **ics_list_dir(const char *dir, const char *suffix, size_t *count) {
   if (*count) qsort(names, *count, sizeof *names, compare_names);
   return names ? names : ics_calloc(1, sizeof *names);
 }
-
-void ics_now_utc(char out[21]) {
-  const char *fixed = getenv("ICTSURVEY_NOW"); /* tests pin the clock */
-  if (fixed && strlen(fixed) == 20) {
-    memcpy(out, fixed, 21);
-    return;
-  }
-  time_t t = time(NULL);
-  struct tm tm;
-#ifdef _WIN32
-  gmtime_s(&tm, &t);
-#else
-  gmtime_r(&t, &tm);
-#endif
-  strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-int ics_current_year(void) {
-  char now[21];
-  ics_now_utc(now);
-  return atoi(now);
-}
-
 
 uint64_t ics_clock_ms(void) {
   struct timespec ts;

@@ -292,7 +292,7 @@ static int make_keys(const char *dir, const char *key_path, const char *pub_path
   key_file_text(text, false, seal_pk, sign_pk, seal_fp, office_fp);
   if (ics_write_private_file(pub_path, text, strlen(text)) != 0) {
     write_error(pub_path, lang, err);
-    remove(key_path); /* a secret key without its public half helps nobody */
+    ics_remove_file(key_path); /* a secret key without its public half helps nobody */
     goto done;
   }
   rc = 0;

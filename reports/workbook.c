@@ -1039,17 +1039,25 @@ static int write_records(book *b, const ics_form *form, bool include_personal) {
 }
 
 /* ---- the workbook ---------------------------------------------------------------------------------- */
+/* Seconds since 1970 of a UTC date and time (timegm is not in every C library: Windows has
+ * none). Days are counted in 400-year eras of 146097 days starting on 1 March, so that the
+ * leap day ends a year. */
+static time_t utc_seconds(int year, int month, int day, int hour, int minute, int second) {
+  long y = year - (month <= 2);
+  long era = (y >= 0 ? y : y - 399) / 400;
+  long year_of_era = y - era * 400;
+  long day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  long day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  long days = era * 146097 + day_of_era - 719468; /* 719468: 0000-03-01 to 1970-01-01 */
+  return (time_t)days * 86400 + hour * 3600 + minute * 60 + second;
+}
+
+/* A workbook's creation time: the data's date, else the 1st of January of the round. */
 static time_t parse_utc(const char *s, int round) {
-  struct tm tm = {0};
-  if (strlen(s) == 20 && sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                                &tm.tm_min, &tm.tm_sec) == 6) {
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-  } else {
-    tm.tm_year = round - 1900;
-    tm.tm_mday = 1;
-  }
-  return timegm(&tm);
+  int y, mo, d, h, mi, sec;
+  if (strlen(s) == 20 && sscanf(s, "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &sec) == 6)
+    return utc_seconds(y, mo, d, h, mi, sec);
+  return utc_seconds(round, 1, 1, 0, 0, 0);
 }
 
 /* The latest round with a current record (0 when there is none). */
@@ -1381,7 +1389,7 @@ int ics_report_write(const ics_report_options *o, ics_errors *diags, ics_error *
       ics_error_say(err, lang, RMSG(R_WRITER_STOPPED), o->output, outcome.signal);
     else
       ics_error_say(err, lang, RMSG(R_WRITER_LOST), o->output, outcome.returned ? outcome.status : -1);
-    if (res->tmp[0]) remove(res->tmp);
+    if (res->tmp[0]) ics_remove_file(res->tmp);
     rc = -1;
   }
   ics_shared_free(res, RESULT_BYTES);

@@ -22,6 +22,14 @@ def shipped_version(form):
     return re.search(r'(?m)^version: "([^"]+)"', text).group(1)
 
 
+def local_path(printed):
+    """A path the program printed, as this machine names it: ictsurvey.exe under wine (its tests
+    run the Linux tests against it) says Z:\\tmp\\x for /tmp/x (wine's drive Z: is /)."""
+    if re.match(r"^[Zz]:\\", printed or ""):
+        return printed[2:].replace("\\", "/")
+    return printed
+
+
 def check(cond, what):
     _counts["checks"] += 1
     if not cond:

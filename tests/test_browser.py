@@ -44,7 +44,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
-from support import DEFS, ICTSURVEY, check, finish, new_store, path, query, run  # noqa: E402
+from support import DEFS, ICTSURVEY, check, finish, local_path, new_store, path, query, run  # noqa: E402
 
 URL_LINE = re.compile(r"^http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]{64})\n$")
 SHOTS = os.environ.get("ICTSURVEY_SCREENSHOTS")
@@ -470,7 +470,7 @@ def click_export(b):
 
 def test_export_refused(b, s):
     home(b, s)
-    folder = b.one('form#export input[name="folder"]').get_property("value")
+    folder = local_path(b.one('form#export input[name="folder"]').get_property("value"))
     check(os.path.realpath(folder) == os.path.realpath(os.path.dirname(store)),
           "the export folder is the store's by default: %r" % folder)
     res = click_export(b)
@@ -716,7 +716,7 @@ def test_export(b, s):
     res = click_export(b)
     check(res.get_attribute("data-export") == "written", "the export is written: %s %r"
           % (res.get_attribute("data-export"), res.text[:300]))
-    bundle = res.get_attribute("data-path") or ""
+    bundle = local_path(res.get_attribute("data-path") or "")
     check(os.path.isabs(bundle) and os.path.isfile(bundle), "the bundle is at data-path: %r" % bundle)
     check(os.path.dirname(bundle) == os.path.dirname(store), "in the store's folder: %r" % bundle)
     check(b.all('[data-warning="drafts"]'), "a warning: a draft (S3) is left out")

@@ -1,0 +1,841 @@
+/* platform_win32.c - the platform seam on Windows (the functions of platform_posix.c, with the
+ * same contracts). Inside the program every text and path is UTF-8; at this edge paths become
+ * UTF-16 for the wide Windows APIs, so that folders like D:\Khảo sát\Xã An Thạnh\ work whatever
+ * the PC's "ANSI" code page. Windows has no fork, no signals and no mode bits: work "run
+ * apart" runs in the command itself, Ctrl-C comes through a console handler, and private files
+ * are protected by an access list naming their owner alone. */
+#define WIN32_LEAN_AND_MEAN
+#include <winsock2.h>
+#include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
+#include <shellapi.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <io.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ics_common.h"
+#include "platform_private.h"
+
+/* ---- UTF-8 and UTF-16 -------------------------------------------------------------------- */
+/* path as UTF-16, allocated; NULL with errno (EINVAL: not UTF-8). */
+static wchar_t *wide(const char *utf8) {
+  int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, utf8, -1, NULL, 0);
+  if (n <= 0) {
+    errno = EINVAL;
+    return NULL;
+  }
+  wchar_t *w = ics_malloc((size_t)n * sizeof *w);
+  if (!w) return NULL;
+  MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, utf8, -1, w, n);
+  return w;
+}
+
+/* w[0..len) (len < 0: up to its NUL) as UTF-8, allocated; NULL with errno. */
+static char *narrow(const wchar_t *w, int len) {
+  int n = WideCharToMultiByte(CP_UTF8, 0, w, len, NULL, 0, NULL, NULL);
+  char *s = ics_malloc((size_t)(n > 0 ? n : 0) + 1);
+  if (!s) return NULL;
+  if (n > 0) WideCharToMultiByte(CP_UTF8, 0, w, len, s, n, NULL, NULL);
+  s[n > 0 ? n : 0] = '\0';
+  return s;
+}
+
+/* The last Windows error as errno. */
+static int errno_from_windows(DWORD error) {
+  switch (error) {
+  case ERROR_FILE_NOT_FOUND:
+  case ERROR_PATH_NOT_FOUND:
+  case ERROR_INVALID_NAME:
+  case ERROR_BAD_NETPATH:
+  case ERROR_INVALID_DRIVE:
+    return ENOENT;
+  case ERROR_ACCESS_DENIED:
+  case ERROR_SHARING_VIOLATION:
+  case ERROR_LOCK_VIOLATION:
+  case ERROR_WRITE_PROTECT:
+    return EACCES;
+  case ERROR_FILE_EXISTS:
+  case ERROR_ALREADY_EXISTS:
+    return EEXIST;
+  case ERROR_NOT_ENOUGH_MEMORY:
+  case ERROR_OUTOFMEMORY:
+    return ENOMEM;
+  case ERROR_DISK_FULL:
+  case ERROR_HANDLE_DISK_FULL:
+    return ENOSPC;
+  case ERROR_DIRECTORY:
+    return ENOTDIR;
+  default:
+    return EIO;
+  }
+}
+
+static void set_errno_from_windows(void) { errno = errno_from_windows(GetLastError()); }
+
+/* ---- the program's start ------------------------------------------------------------------ */
+void ics_platform_init(int *argc, char ***argv) {
+  /* the console shows and reads UTF-8: cmd.exe and PowerShell then print Vietnamese as it is */
+  SetConsoleOutputCP(CP_UTF8);
+  SetConsoleCP(CP_UTF8);
+  /* the arguments as typed (UTF-16), not as the ANSI code page could spell them */
+  int n = 0;
+  wchar_t **wargv = CommandLineToArgvW(GetCommandLineW(), &n);
+  if (!wargv) return;
+  char **args = ics_calloc((size_t)n + 1, sizeof *args);
+  bool ok = args != NULL;
+  for (int i = 0; ok && i < n; i++) ok = (args[i] = narrow(wargv[i], -1)) != NULL;
+  LocalFree(wargv);
+  if (!ok) return; /* out of memory this early: the arguments as the C library gave them */
+  *argc = n;
+  *argv = args; /* kept for the life of the program */
+}
+
+bool ics_read_line(FILE *in, char *buf, size_t size) {
+  HANDLE h = (HANDLE)_get_osfhandle(_fileno(in));
+  DWORD mode;
+  if (h == INVALID_HANDLE_VALUE || !GetConsoleMode(h, &mode))
+    return ics_stream_read_line(in, buf, size); /* a pipe or a file: bytes as they are */
+  /* A console: read as UTF-16 (ReadFile in the UTF-8 code page loses what is not ASCII). */
+  ics_buf line = {0};
+  bool got = false;
+  for (;;) {
+    wchar_t w[256];
+    DWORD n = 0;
+    if (!ReadConsoleW(h, w, sizeof w / sizeof *w, &n, NULL) || n == 0) break; /* Ctrl-C, end */
+    got = true;
+    char *piece = narrow(w, (int)n);
+    if (piece) ics_buf_puts(&line, piece);
+    ics_free(piece);
+    if (w[n - 1] == L'\n') break;
+  }
+  if (!got || line.failed) {
+    ics_buf_free(&line);
+    return false;
+  }
+  size_t len = line.len;
+  while (len && (line.data[len - 1] == '\n' || line.data[len - 1] == '\r')) len--;
+  if (len && line.data[0] == 0x1a) len = 0; /* Ctrl-Z: Windows' end of input */
+  if (len >= size) { /* too long: cut at a character's start */
+    len = size - 1;
+    while (len && ((unsigned char)line.data[len] & 0xC0) == 0x80) len--;
+  }
+  memcpy(buf, line.data, len);
+  buf[len] = '\0';
+  bool end = line.len && line.data[0] == 0x1a;
+  ics_buf_free(&line);
+  return !end;
+}
+
+/* ---- files and paths ---------------------------------------------------------------------- */
+FILE *ics_fopen(const char *path, const char *mode) {
+  wchar_t *wpath = wide(path), *wmode = wide(mode);
+  FILE *f = wpath && wmode ? _wfopen(wpath, wmode) : NULL;
+  int saved = errno;
+  ics_free(wpath);
+  ics_free(wmode);
+  errno = saved;
+  return f;
+}
+
+int ics_remove_file(const char *path) {
+  wchar_t *w = wide(path);
+  if (!w) return -1;
+  BOOL ok = DeleteFileW(w);
+  if (!ok) set_errno_from_windows();
+  ics_free(w);
+  return ok ? 0 : -1;
+}
+
+static DWORD attributes(const char *path) {
+  wchar_t *w = wide(path);
+  DWORD a = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
+  if (a == INVALID_FILE_ATTRIBUTES && w) set_errno_from_windows();
+  ics_free(w);
+  return a;
+}
+
+bool ics_path_is_dir(const char *path) {
+  DWORD a = attributes(path);
+  return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+bool ics_path_is_file(const char *path) {
+  DWORD a = attributes(path);
+  return a != INVALID_FILE_ATTRIBUTES && !(a & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_DEVICE));
+}
+
+int ics_make_dir(const char *path) {
+  wchar_t *w = wide(path);
+  if (!w) return -1;
+  BOOL ok = CreateDirectoryW(w, NULL);
+  if (!ok) set_errno_from_windows();
+  ics_free(w);
+  return ok || (errno == EEXIST && ics_path_is_dir(path)) ? 0 : -1;
+}
+
+/* Opens an existing file for reading; a folder, a device (CON, NUL) or a pipe is refused
+ * before anything is read (the handle's type is asked: names like "NUL" are not files). */
+static ics_code open_regular_handle(const char *path, HANDLE *out) {
+  wchar_t *w = wide(path);
+  if (!w) return errno == ENOMEM ? ICS_E_NO_MEMORY : ICS_E_IO;
+  DWORD a = GetFileAttributesW(w);
+  if (a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY)) {
+    ics_free(w);
+    errno = EISDIR;
+    return ICS_E_NOT_REGULAR;
+  }
+  HANDLE h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                         NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+  if (h == INVALID_HANDLE_VALUE) set_errno_from_windows();
+  ics_free(w);
+  if (h == INVALID_HANDLE_VALUE) return errno == ENOENT ? ICS_E_NOT_FOUND : ICS_E_IO;
+  if (GetFileType(h) != FILE_TYPE_DISK) {
+    CloseHandle(h);
+    errno = EINVAL;
+    return ICS_E_NOT_REGULAR;
+  }
+  *out = h;
+  return ICS_OK;
+}
+
+/* A C file descriptor owning h (closing it closes h); -1 with errno. */
+static int descriptor(HANDLE h, int flags) {
+  int fd = _open_osfhandle((intptr_t)h, flags | _O_BINARY);
+  if (fd < 0) {
+    CloseHandle(h);
+    errno = EMFILE;
+  }
+  return fd;
+}
+
+ics_code ics_read_head(const char *path, void *buf, size_t cap, size_t *n) {
+  *n = 0;
+  HANDLE h;
+  ics_code status = open_regular_handle(path, &h);
+  if (status != ICS_OK) return status;
+  while (*n < cap) {
+    DWORD k = 0;
+    DWORD want = cap - *n > 1u << 30 ? 1u << 30 : (DWORD)(cap - *n);
+    if (!ReadFile(h, (char *)buf + *n, want, &k, NULL)) {
+      set_errno_from_windows();
+      status = ICS_E_IO;
+      break;
+    }
+    if (k == 0) break;
+    *n += k;
+  }
+  int saved = errno;
+  CloseHandle(h);
+  errno = saved;
+  return status;
+}
+
+ics_code ics_open_regular(const char *path, FILE **out) {
+  *out = NULL;
+  HANDLE h;
+  ics_code status = open_regular_handle(path, &h);
+  if (status != ICS_OK) return status;
+  int fd = descriptor(h, _O_RDONLY);
+  if (fd < 0) return ICS_E_IO;
+  *out = _fdopen(fd, "rb");
+  if (!*out) {
+    _close(fd);
+    return ICS_E_NO_MEMORY;
+  }
+  return ICS_OK;
+}
+
+char *ics_path_join(const char *dir, const char *name) {
+  ics_buf b = {0};
+  ics_buf_puts(&b, dir);
+  if (b.len && b.data[b.len - 1] != '/' && b.data[b.len - 1] != '\\') ics_buf_putc(&b, '\\');
+  ics_buf_puts(&b, name);
+  return ics_buf_take(&b);
+}
+
+char *ics_path_dir(const char *path, const char **base) {
+  const char *slash = NULL;
+  for (const char *p = path; *p; p++)
+    if (*p == '/' || *p == '\\') slash = p;
+  bool drive = path[0] && path[1] == ':'; /* "C:" names the drive's current folder */
+  if (!slash) {
+    *base = drive ? path + 2 : path;
+    return drive ? ics_strndup(path, 2) : ics_strdup(".");
+  }
+  *base = slash + 1;
+  size_t root = drive ? 3 : 1; /* "C:\" and "\" are folders of their own */
+  size_t len = (size_t)(slash - path);
+  return ics_strndup(path, len + 1 <= root ? root : len);
+}
+
+char *ics_executable_path(void) {
+  for (DWORD cap = 260; cap <= 32768; cap *= 2) {
+    wchar_t *w = ics_malloc(cap * sizeof *w);
+    if (!w) return NULL;
+    DWORD n = GetModuleFileNameW(NULL, w, cap);
+    char *path = n > 0 && n < cap ? narrow(w, (int)n) : NULL;
+    ics_free(w);
+    if (path || n == 0) return path;
+  }
+  return NULL;
+}
+
+static int compare_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **ics_list_dir(const char *dir, const char *suffix, size_t *count) {
+  *count = 0;
+  char *pattern = ics_path_join(dir, "*");
+  wchar_t *w = pattern ? wide(pattern) : NULL;
+  ics_free(pattern);
+  if (!w) return NULL;
+  WIN32_FIND_DATAW found;
+  HANDLE find = FindFirstFileW(w, &found);
+  ics_free(w);
+  char **names = ics_calloc(1, sizeof *names);
+  if (find == INVALID_HANDLE_VALUE) {
+    DWORD error = GetLastError();
+    if (error == ERROR_FILE_NOT_FOUND && names) return names; /* an empty folder */
+    ics_free(names);
+    errno = names ? errno_from_windows(error) : ENOMEM;
+    return NULL;
+  }
+  size_t cap = 1, slen = strlen(suffix);
+  bool ok = names != NULL;
+  do {
+    if (found.dwFileAttributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_DEVICE)) continue;
+    char *name = narrow(found.cFileName, -1);
+    if (!name) {
+      ok = false;
+      break;
+    }
+    size_t len = strlen(name);
+    if (name[0] == '.' || len < slen || strcmp(name + len - slen, suffix)) {
+      ics_free(name);
+      continue;
+    }
+    if (*count + 1 >= cap) {
+      char **grown = ics_realloc(names, cap * 2 * sizeof *names);
+      if (!grown) {
+        ics_free(name);
+        ok = false;
+        break;
+      }
+      names = grown;
+      cap *= 2;
+    }
+    names[(*count)++] = name;
+  } while (ok && FindNextFileW(find, &found));
+  FindClose(find);
+  if (!ok) {
+    for (size_t i = 0; names && i < *count; i++) ics_free(names[i]);
+    ics_free(names);
+    *count = 0;
+    errno = ENOMEM;
+    return NULL;
+  }
+  names[*count] = NULL;
+  if (*count) qsort(names, *count, sizeof *names, compare_names);
+  return names;
+}
+
+uint64_t ics_clock_ms(void) {
+  FILETIME ft;
+  GetSystemTimeAsFileTime(&ft); /* 100 ns since 1601 */
+  uint64_t t = (uint64_t)ft.dwHighDateTime << 32 | ft.dwLowDateTime;
+  return (t - 116444736000000000ull) / 10000u;
+}
+
+char *ics_path_resolve(const char *path) {
+  wchar_t *w = wide(path);
+  if (!w) return NULL;
+  HANDLE h = CreateFileW(w, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                         OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+  ics_free(w);
+  if (h == INVALID_HANDLE_VALUE) {
+    set_errno_from_windows();
+    return NULL;
+  }
+  /* the final path, through links, as \\?\C:\...; the prefix is dropped for messages */
+  wchar_t buf[32768];
+  DWORD n = GetFinalPathNameByHandleW(h, buf, sizeof buf / sizeof *buf, FILE_NAME_NORMALIZED);
+  CloseHandle(h);
+  if (n == 0 || n >= sizeof buf / sizeof *buf) {
+    errno = EIO;
+    return NULL;
+  }
+  const wchar_t *p = buf;
+  if (!wcsncmp(p, L"\\\\?\\UNC\\", 8)) {
+    p += 6;
+    buf[6] = L'\\'; /* \\?\UNC\server\share -> \\server\share */
+  } else if (!wcsncmp(p, L"\\\\?\\", 4)) {
+    p += 4;
+  }
+  return narrow(p, -1);
+}
+
+/* Volume and file index of an existing path (a folder too). */
+static bool file_identity(const char *path, BY_HANDLE_FILE_INFORMATION *info) {
+  wchar_t *w = wide(path);
+  HANDLE h = w ? CreateFileW(w, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                             OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL)
+               : INVALID_HANDLE_VALUE;
+  ics_free(w);
+  if (h == INVALID_HANDLE_VALUE) return false;
+  bool ok = GetFileInformationByHandle(h, info);
+  CloseHandle(h);
+  return ok;
+}
+
+bool ics_same_file(const char *a, const char *b) {
+  BY_HANDLE_FILE_INFORMATION ia, ib;
+  return file_identity(a, &ia) && file_identity(b, &ib) &&
+         ia.dwVolumeSerialNumber == ib.dwVolumeSerialNumber &&
+         ia.nFileIndexHigh == ib.nFileIndexHigh && ia.nFileIndexLow == ib.nFileIndexLow;
+}
+
+/* ---- private files: an access list naming the owner alone ----------------------------------
+ * Where POSIX checks mode bits, Windows checks the file's access list: a file is open to others
+ * when an entry allowing `rights` names someone other than its owner, the user running the
+ * program, SYSTEM or the Administrators (who can take any file anyway, as root can). */
+typedef struct {
+  PSID user;                 /* the user running the program */
+  char token_user[128];      /* its storage */
+  PACL acl;                  /* the user alone, all rights, not inherited */
+  SECURITY_DESCRIPTOR sd;
+  SECURITY_ATTRIBUTES sa;
+} owner_only;
+
+static bool current_user(owner_only *o) {
+  HANDLE token;
+  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) return false;
+  DWORD n = 0;
+  bool ok = GetTokenInformation(token, TokenUser, o->token_user, sizeof o->token_user, &n);
+  CloseHandle(token);
+  if (ok) o->user = ((TOKEN_USER *)(void *)o->token_user)->User.Sid;
+  return ok;
+}
+
+/* Security attributes that give a new file or folder to the current user alone. */
+static bool owner_only_begin(owner_only *o) {
+  memset(o, 0, sizeof *o);
+  if (!current_user(o)) return false;
+  EXPLICIT_ACCESSW entry = {0};
+  entry.grfAccessPermissions = GENERIC_ALL;
+  entry.grfAccessMode = SET_ACCESS;
+  entry.grfInheritance = SUB_CONTAINERS_AND_OBJECTS_INHERIT;
+  entry.Trustee.TrusteeForm = TRUSTEE_IS_SID;
+  entry.Trustee.TrusteeType = TRUSTEE_IS_USER;
+  entry.Trustee.ptstrName = (LPWSTR)o->user;
+  if (SetEntriesInAclW(1, &entry, NULL, &o->acl) != ERROR_SUCCESS) return false;
+  if (!InitializeSecurityDescriptor(&o->sd, SECURITY_DESCRIPTOR_REVISION) ||
+      !SetSecurityDescriptorDacl(&o->sd, TRUE, o->acl, FALSE) ||
+      !SetSecurityDescriptorControl(&o->sd, SE_DACL_PROTECTED, SE_DACL_PROTECTED)) {
+    LocalFree(o->acl);
+    o->acl = NULL;
+    return false;
+  }
+  o->sa = (SECURITY_ATTRIBUTES){sizeof o->sa, &o->sd, FALSE};
+  return true;
+}
+
+static void owner_only_end(owner_only *o) {
+  if (o->acl) LocalFree(o->acl);
+  o->acl = NULL;
+}
+
+static bool trusted_sid(PSID sid, PSID owner, PSID user) {
+  if ((owner && EqualSid(sid, owner)) || (user && EqualSid(sid, user))) return true;
+  static const WELL_KNOWN_SID_TYPE trusted[] = {WinLocalSystemSid, WinBuiltinAdministratorsSid,
+                                                WinCreatorOwnerSid};
+  for (size_t i = 0; i < sizeof trusted / sizeof *trusted; i++)
+    if (IsWellKnownSid(sid, trusted[i])) return true;
+  return false;
+}
+
+/* Whether the access list of h lets others than its owner have any of `rights`. */
+static bool handle_open_to_others(HANDLE h, DWORD rights) {
+  PSID owner = NULL;
+  PACL dacl = NULL;
+  PSECURITY_DESCRIPTOR sd = NULL;
+  if (GetSecurityInfo(h, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+                      &owner, NULL, &dacl, NULL, &sd) != ERROR_SUCCESS)
+    return false; /* a file system without access lists (FAT on a USB stick): nothing to check */
+  owner_only me;
+  memset(&me, 0, sizeof me);
+  current_user(&me);
+  bool open = dacl == NULL; /* no list at all: everyone may do anything */
+  for (DWORD i = 0; !open && i < dacl->AceCount; i++) {
+    ACE_HEADER *ace;
+    if (!GetAce(dacl, i, (void **)&ace) || ace->AceType != ACCESS_ALLOWED_ACE_TYPE) continue;
+    if (ace->AceFlags & INHERIT_ONLY_ACE) continue;
+    ACCESS_ALLOWED_ACE *allowed = (ACCESS_ALLOWED_ACE *)ace;
+    PSID sid = (PSID)&allowed->SidStart;
+    if ((allowed->Mask & (rights | GENERIC_ALL | GENERIC_READ | GENERIC_WRITE)) &&
+        !trusted_sid(sid, owner, me.user))
+      open = true;
+  }
+  LocalFree(sd);
+  return open;
+}
+
+static bool path_open_to_others(const char *path, DWORD rights) {
+  wchar_t *w = wide(path);
+  HANDLE h = w ? CreateFileW(w, READ_CONTROL, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                             NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL)
+               : INVALID_HANDLE_VALUE;
+  ics_free(w);
+  if (h == INVALID_HANDLE_VALUE) return false;
+  bool open = handle_open_to_others(h, rights);
+  CloseHandle(h);
+  return open;
+}
+
+enum {
+  FILE_READ_OR_WRITE = FILE_READ_DATA | FILE_WRITE_DATA | FILE_APPEND_DATA,
+  FOLDER_CHANGE = FILE_ADD_FILE | FILE_ADD_SUBDIRECTORY | FILE_DELETE_CHILD,
+};
+
+bool ics_dir_open_to_others(const char *path) { return path_open_to_others(path, FOLDER_CHANGE); }
+
+int ics_make_private_dir(const char *path) {
+  owner_only o;
+  wchar_t *w = wide(path);
+  if (!w) return -1;
+  bool made = owner_only_begin(&o) && CreateDirectoryW(w, &o.sa);
+  if (!made) set_errno_from_windows();
+  owner_only_end(&o);
+  ics_free(w);
+  return made || (errno == EEXIST && ics_path_is_dir(path)) ? 0 : -1;
+}
+
+int ics_write_private_file(const char *path, const void *data, size_t size) {
+  owner_only o;
+  wchar_t *w = wide(path);
+  if (!w) return -1;
+  HANDLE h = owner_only_begin(&o) ? CreateFileW(w, GENERIC_WRITE, 0, &o.sa, CREATE_NEW,
+                                                FILE_ATTRIBUTE_NORMAL, NULL)
+                                  : INVALID_HANDLE_VALUE;
+  if (h == INVALID_HANDLE_VALUE) set_errno_from_windows();
+  owner_only_end(&o);
+  bool ok = h != INVALID_HANDLE_VALUE;
+  const char *p = data;
+  while (ok && size) {
+    DWORD k = 0;
+    ok = WriteFile(h, p, size > 1u << 30 ? 1u << 30 : (DWORD)size, &k, NULL);
+    p += k;
+    size -= k;
+  }
+  if (ok) ok = FlushFileBuffers(h);
+  if (!ok && h != INVALID_HANDLE_VALUE) set_errno_from_windows();
+  if (h != INVALID_HANDLE_VALUE && !CloseHandle(h) && ok) {
+    set_errno_from_windows();
+    ok = false;
+  }
+  if (!ok && h != INVALID_HANDLE_VALUE) {
+    int saved = errno;
+    DeleteFileW(w);
+    errno = saved;
+  }
+  ics_free(w);
+  return ok ? 0 : -1;
+}
+
+int ics_make_private(const char *path) {
+  if (!path_open_to_others(path, FILE_READ_OR_WRITE)) return ics_path_is_file(path) ? 0 : -1;
+  owner_only o;
+  wchar_t *w = wide(path);
+  DWORD rc = w && owner_only_begin(&o)
+                 ? SetNamedSecurityInfoW(w, SE_FILE_OBJECT,
+                                         DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+                                         NULL, NULL, o.acl, NULL)
+                 : ERROR_NOT_ENOUGH_MEMORY;
+  if (w) owner_only_end(&o);
+  ics_free(w);
+  if (rc != ERROR_SUCCESS) {
+    errno = errno_from_windows(rc);
+    return -1;
+  }
+  return 0;
+}
+
+ics_code ics_read_private_file(const char *path, char *buf, size_t cap, size_t *size,
+                               bool *open_to_others, unsigned *mode) {
+  (void)mode; /* Windows has no permission bits to show */
+  *size = 0;
+  *open_to_others = false;
+  wchar_t *w = wide(path);
+  if (!w) return errno == ENOMEM ? ICS_E_NO_MEMORY : ICS_E_IO;
+  HANDLE h = CreateFileW(w, GENERIC_READ | READ_CONTROL, FILE_SHARE_READ, NULL, OPEN_EXISTING,
+                         FILE_ATTRIBUTE_NORMAL, NULL);
+  if (h == INVALID_HANDLE_VALUE) set_errno_from_windows();
+  ics_free(w);
+  if (h == INVALID_HANDLE_VALUE) return errno == ENOENT ? ICS_E_NOT_FOUND : ICS_E_IO;
+  ics_code status = ICS_OK;
+  LARGE_INTEGER length;
+  if (GetFileType(h) != FILE_TYPE_DISK) {
+    errno = EINVAL;
+    status = ICS_E_NOT_REGULAR;
+  } else if (handle_open_to_others(h, FILE_READ_OR_WRITE)) {
+    *open_to_others = true;
+  } else if (!GetFileSizeEx(h, &length)) {
+    set_errno_from_windows();
+    status = ICS_E_IO;
+  } else if ((uint64_t)length.QuadPart > cap) {
+    *size = (size_t)length.QuadPart;
+    status = ICS_E_TOO_LARGE;
+  } else {
+    DWORD k = 1;
+    while (*size < cap && k > 0) {
+      if (!ReadFile(h, buf + *size, (DWORD)(cap - *size), &k, NULL)) {
+        set_errno_from_windows();
+        status = ICS_E_IO;
+        break;
+      }
+      *size += k;
+    }
+  }
+  int saved = errno;
+  CloseHandle(h);
+  errno = saved;
+  return status;
+}
+
+/* ---- outputs through a temporary file ---------------------------------------------------- */
+/* This machine's name as it goes into temporary file names: [A-Za-z0-9-], at most 32. */
+static void host_tag(char out[33]) {
+  char host[MAX_COMPUTERNAME_LENGTH + 1] = "";
+  DWORD n = sizeof host;
+  if (!GetComputerNameA(host, &n)) host[0] = '\0';
+  size_t k = 0;
+  for (const char *p = host; *p && k < 32; p++)
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-')
+      out[k++] = *p;
+  if (!k) out[k++] = 'x';
+  out[k] = '\0';
+}
+
+static bool process_alive(DWORD pid) {
+  HANDLE p = OpenProcess(SYNCHRONIZE, FALSE, pid);
+  if (!p) return GetLastError() != ERROR_INVALID_PARAMETER; /* no such process */
+  bool alive = WaitForSingleObject(p, 0) == WAIT_TIMEOUT;
+  CloseHandle(p);
+  return alive;
+}
+
+/* Removes BASE.tmp-HOST-PID-XXXXXX files a killed run on this machine left (see POSIX). */
+static void remove_stale(const char *path, const char *host) {
+  const char *base;
+  char *dir = ics_path_dir(path, &base);
+  ics_buf prefix = {0};
+  ics_buf_printf(&prefix, "%s.tmp-%s-", base, host);
+  size_t count = 0;
+  char **names = dir && !prefix.failed ? ics_list_dir(dir, "", &count) : NULL;
+  for (size_t i = 0; i < count; i++) {
+    const char *name = names[i];
+    char *end;
+    unsigned long pid = strncmp(name, prefix.data, prefix.len) ? 0 : strtoul(name + prefix.len, &end, 10);
+    if (pid && *end == '-' && strlen(end + 1) == 6 && pid != GetCurrentProcessId() &&
+        !process_alive((DWORD)pid)) {
+      char *stale = ics_path_join(dir, name);
+      if (stale) ics_remove_file(stale);
+      ics_free(stale);
+    }
+  }
+  for (size_t i = 0; i < count; i++) ics_free(names[i]);
+  ics_free(names);
+  ics_buf_free(&prefix);
+  ics_free(dir);
+}
+
+int ics_output_begin(ics_output *o, const char *path) {
+  o->tmp = NULL;
+  o->fd = -1;
+  DWORD a = attributes(path);
+  if (a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_READONLY)) { /* not to be replaced */
+    o->path = NULL;
+    errno = EACCES;
+    return -1;
+  }
+  /* a link is written where it points */
+  o->path = a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_REPARSE_POINT) ? ics_path_resolve(path)
+                                                                              : ics_strdup(path);
+  if (!o->path) {
+    errno = ENOMEM;
+    return -1;
+  }
+  char host[33];
+  host_tag(host);
+  remove_stale(o->path, host);
+  /* a new name until one is free: the suffix from the clock and a counter */
+  static unsigned counter;
+  HANDLE h = INVALID_HANDLE_VALUE;
+  for (int attempt = 0; attempt < 100 && h == INVALID_HANDLE_VALUE; attempt++) {
+    ics_free(o->tmp);
+    ics_buf b = {0};
+    unsigned suffix = (unsigned)(GetTickCount() * 2654435761u + ++counter * 40503u) % 1000000u;
+    ics_buf_printf(&b, "%s.tmp-%s-%lu-%06u", o->path, host, (unsigned long)GetCurrentProcessId(), suffix);
+    o->tmp = ics_buf_take(&b);
+    wchar_t *w = o->tmp ? wide(o->tmp) : NULL;
+    if (!w) break;
+    /* shared: a library may open the file again by its name (libxlsxwriter does) */
+    h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                    NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (h == INVALID_HANDLE_VALUE) set_errno_from_windows();
+    ics_free(w);
+    if (h == INVALID_HANDLE_VALUE && errno != EEXIST) break;
+  }
+  if (h == INVALID_HANDLE_VALUE || (o->fd = descriptor(h, _O_RDWR)) < 0) {
+    int saved = o->tmp ? errno : ENOMEM;
+    ics_free(o->tmp);
+    o->tmp = NULL;
+    ics_output_end(o);
+    errno = saved;
+    return -1;
+  }
+  return 0;
+}
+
+int ics_output_write(ics_output *o, const void *p, size_t n) {
+  const char *at = p;
+  while (n) {
+    int k = _write(o->fd, at, n > 1u << 30 ? 1u << 30 : (unsigned)n);
+    if (k < 0) return -1;
+    at += k;
+    n -= (size_t)k;
+  }
+  return 0;
+}
+
+int ics_output_commit(ics_output *o) {
+  wchar_t *wtmp = wide(o->tmp), *wpath = wide(o->path);
+  int fd = o->fd;
+  o->fd = -1;
+  bool ok = wtmp && wpath;
+  if (fd >= 0) {
+    if (ok) ok = FlushFileBuffers((HANDLE)_get_osfhandle(fd));
+    if (!ok) set_errno_from_windows();
+    if (_close(fd) != 0) ok = false;
+  } else if (ok) { /* the caller closed it (fclose): write it through once more */
+    HANDLE h = CreateFileW(wtmp, GENERIC_WRITE, 0, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    ok = h != INVALID_HANDLE_VALUE && FlushFileBuffers(h);
+    if (!ok) set_errno_from_windows();
+    if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
+  }
+  /* the atomic replace; WRITE_THROUGH: done when the rename is on the disk */
+  if (ok && MoveFileExW(wtmp, wpath, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+    ics_free(wtmp);
+    ics_free(wpath);
+    ics_free(o->tmp);
+    o->tmp = NULL;
+    return 0;
+  }
+  if (ok) set_errno_from_windows();
+  int saved = errno;
+  if (wtmp) DeleteFileW(wtmp);
+  ics_free(wtmp);
+  ics_free(wpath);
+  ics_free(o->tmp);
+  o->tmp = NULL;
+  errno = saved;
+  return -1;
+}
+
+void ics_output_end(ics_output *o) {
+  if (o->fd >= 0) _close(o->fd);
+  o->fd = -1;
+  if (o->tmp) ics_remove_file(o->tmp);
+  ics_free(o->tmp);
+  ics_free(o->path);
+  o->tmp = o->path = NULL;
+}
+
+/* ---- work run apart: in the command itself (Windows has no fork) ---------------------------- */
+void *ics_shared_alloc(size_t size) {
+  void *p = VirtualAlloc(NULL, size, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE); /* zeroed */
+  if (!p) errno = ENOMEM;
+  return p;
+}
+
+void ics_shared_free(void *p, size_t size) {
+  (void)size;
+  if (p) VirtualFree(p, 0, MEM_RELEASE);
+}
+
+int ics_run_apart(int (*work)(void *ctx), void *ctx, ics_apart_outcome *out) {
+  *out = (ics_apart_outcome){0};
+  out->status = work(ctx);
+  out->returned = true;
+  return 0;
+}
+
+/* What the work writes on stderr goes to the console as it is: nothing to look at. */
+long ics_apart_said_mark(void) { return -1; }
+
+bool ics_apart_said_since(long mark, char *line, size_t cap) {
+  (void)mark;
+  (void)line;
+  (void)cap;
+  return false;
+}
+
+/* ---- the terminal ------------------------------------------------------------------------- */
+bool ics_terminal_size(FILE *stream, int *columns, int *rows) {
+  CONSOLE_SCREEN_BUFFER_INFO info;
+  HANDLE h = stream ? (HANDLE)_get_osfhandle(_fileno(stream)) : INVALID_HANDLE_VALUE;
+  if (h == INVALID_HANDLE_VALUE || !GetConsoleScreenBufferInfo(h, &info)) return false;
+  *columns = info.srWindow.Right - info.srWindow.Left + 1;
+  *rows = info.srWindow.Bottom - info.srWindow.Top + 1;
+  return *columns > 0 && *rows > 0;
+}
+
+static volatile LONG interrupted;
+
+/* Runs in a thread of its own: Ctrl-C, Ctrl-Break, the window closed, logoff, shutdown. A read
+ * from the console in progress returns by itself. */
+static BOOL WINAPI on_console_event(DWORD event) {
+  (void)event;
+  InterlockedExchange(&interrupted, 1);
+  return TRUE;
+}
+
+void ics_interrupt_catch(bool on) {
+  if (on) InterlockedExchange(&interrupted, 0);
+  SetConsoleCtrlHandler(on_console_event, on ? TRUE : FALSE);
+}
+
+bool ics_interrupted(void) { return InterlockedCompareExchange(&interrupted, 0, 0) != 0; }
+
+void ics_interrupt_wait(void) {
+  while (!ics_interrupted()) Sleep(100);
+}
+
+/* ---- the local web server's seams ------------------------------------------------------------ */
+size_t ics_loopback_address(uint16_t port, void *out, size_t cap) {
+  struct sockaddr_in sa;
+  if (cap < sizeof sa) return 0;
+  memset(&sa, 0, sizeof sa);
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  memcpy(out, &sa, sizeof sa);
+  return sizeof sa;
+}
+
+int ics_open_browser(const char *url) {
+  wchar_t *w = wide(url);
+  if (!w) return -1;
+  /* the shell opens the default browser; its result is above 32 on success */
+  INT_PTR rc = (INT_PTR)ShellExecuteW(NULL, L"open", w, NULL, NULL, SW_SHOWNORMAL);
+  ics_free(w);
+  if (rc <= 32) {
+    errno = ENOENT;
+    return -1;
+  }
+  return 0;
+}
