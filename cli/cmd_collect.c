@@ -409,6 +409,16 @@ static char *find_kit(const char *place) {
   return kit;
 }
 
+/* A folder and those above it that are missing; 0 or -1. */
+static int make_folders(const char *folder) {
+  if (ics_path_is_dir(folder)) return 0;
+  const char *base;
+  char *parent = ics_path_dir(folder, &base);
+  int rc = !parent ? -1 : strcmp(parent, folder) && *base ? make_folders(parent) : 0;
+  ics_free(parent);
+  return rc == 0 ? ics_make_dir(folder) : -1;
+}
+
 int cli_collect_first_start(const char *store, const char *kit_place) {
   if (ics_file_sniff(store) != ICS_FILE_NONE) return EXIT_OK;
   char *kit = find_kit(kit_place);
@@ -420,7 +430,7 @@ int cli_collect_first_start(const char *store, const char *kit_place) {
   const char *base;
   char *folder = ics_path_dir(store, &base);
   int status = EXIT_USAGE;
-  if (folder && ics_make_dir(folder) != 0) {
+  if (folder && make_folders(folder) != 0) {
     cli_error("không tạo được thư mục '%s'", "cannot make the folder '%s'", folder);
     status = EXIT_FAIL;
   } else if (folder &&

@@ -23,10 +23,16 @@ URL_LINE = re.compile(r"^http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]{64})\n$")
 class Server:
     """collect serve --no-browser on a store; .port, .token, .cookie once started."""
 
-    def __init__(self, store, *extra):
+    def __init__(self, store, *extra, typed=None):
+        """typed: what is typed on the console (the questions of --kit's first start)."""
         self.proc = subprocess.Popen([ICTSURVEY, "collect", "serve", "--store", store,
                                       "--no-browser", *extra],
+                                     stdin=subprocess.PIPE if typed is not None else None,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if typed is not None:
+            self.proc.stdin.write(typed)
+            self.proc.stdin.close()
+            self.proc.stdin = None  # communicate() has nothing more to send
         self.line = self.proc.stdout.readline()
         m = URL_LINE.match(self.line)
         self.port, self.token = (int(m.group(1)), m.group(2)) if m else (0, "")
@@ -526,8 +532,43 @@ fields:
     s.stop()
 
 
+# ---- --kit: the first start of a surveyor's PC (the Windows launcher) ------------------------------
+def test_first_start():
+    r = run("keys", "init", "--dir", path("fs-keys"))
+    check(r.returncode == 0, "keys init: %s" % r.stderr)
+    os.makedirs(path("fs-kits"))
+    kit = path("fs-kits/long-an.kit")
+    r = run("kit", "--db", path("fs-central.db"), "--key", path("fs-keys/central.key"), "--round", "2013", "-o", kit)
+    check(r.returncode == 0, "kit: %s" % r.stderr)
+    os.makedirs(path("fs-empty"))
+    store = path("fs-pc/du-lieu/khao-sat.store")
+    r = run("collect", "serve", "--store", store, "--kit", path("fs-empty"), "--no-browser")
+    check(r.returncode == 1 and "no survey kit of the office (a .kit file) in the folder '%s'" % path("fs-empty") in r.stderr
+          and "Copy the .kit file" in r.stderr, "a folder without a kit: what to do, exit 1: %s" % r.stderr)
+    check(not os.path.exists(store), "... and no store")
+    os.makedirs(path("fs-two"))
+    shutil.copy(kit, path("fs-two/a.kit"))
+    shutil.copy(kit, path("fs-two/b.kit"))
+    r = run("collect", "serve", "--store", store, "--kit", path("fs-two"), "--no-browser")
+    check(r.returncode == 1 and "holds 2 .kit files" in r.stderr, "two kits: keep only the newest: %s" % r.stderr)
+    r = run("collect", "serve", "--store", store, "--kit", path("fs-kits"), "--no-browser", stdin="Xã Bình Đức\n")
+    check(r.returncode == 2 and not os.path.exists(store), "input ending before the surveyor's name: no store, exit 2: %s" % r.stderr)
+    s = Server(store, "--kit", path("fs-kits"), "--lang", "en", typed="  Xã Bình Đức \nTrần Văn Bình\n")
+    st, _, page = s.first_load() if s.port else (0, None, "")
+    code, err = s.stop()
+    check(st == 200 and "Xã Bình Đức" in page and "Trần Văn Bình" in page,
+          "the store made from the one kit in the folder, the site and name as typed (trimmed), then served: %s %s"
+          % (st, err))
+    check("Survey site" in err and "Office fingerprint" in err and "The first start on this PC" in err,
+          "it asked, and showed the office fingerprint: %s" % err)
+    s = Server(store, "--kit", path("no-such-kit"), "--lang", "en")
+    st, _, page = s.first_load() if s.port else (0, None, "")
+    s.stop()
+    check(st == 200 and "Xã Bình Đức" in page, "a store that exists is served as it is; --kit is not read: %s" % st)
+
 
 test_core()
+test_first_start()
 test_home()
 test_record()
 test_calculation()
