@@ -114,6 +114,23 @@ int ics_current_year(void) {
   return atoi(now);
 }
 
+void ics_host_tag(const char *host, char out[33]) {
+  size_t n = 0;
+  for (const char *p = host; *p && n < 32; p++)
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-')
+      out[n++] = *p;
+  if (!n) out[n++] = 'x';
+  out[n] = '\0';
+}
+
+static int compare_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void ics_sort_names(char **names, size_t count) {
+  if (count) qsort(names, count, sizeof *names, compare_names);
+}
+
 bool ics_stream_read_line(FILE *in, char *buf, size_t size) {
   if (!fgets(buf, (int)size, in)) {
     clearerr(in); /* a later read (after Ctrl-C) may still get a line */

@@ -136,10 +136,6 @@ char *ics_executable_path(void) {
   return NULL;
 }
 
-static int compare_names(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 char **ics_list_dir(const char *dir, const char *suffix, size_t *count) {
   *count = 0;
   DIR *d = opendir(dir);
@@ -181,7 +177,7 @@ char **ics_list_dir(const char *dir, const char *suffix, size_t *count) {
     errno = ENOMEM; /* the only reason for !ok, whatever closedir and free did to errno */
     return NULL;
   }
-  if (*count) qsort(names, *count, sizeof *names, compare_names);
+  ics_sort_names(names, *count);
   return names ? names : ics_calloc(1, sizeof *names);
 }
 
@@ -276,16 +272,11 @@ static void sync_dir(const char *path) {
   ics_free(dir);
 }
 
-/* This machine's name as it goes into temporary file names: [A-Za-z0-9-], at most 32. */
+/* This machine's name as it goes into temporary file names. */
 static void host_tag(char out[33]) {
   char host[256] = "";
   gethostname(host, sizeof host - 1);
-  size_t n = 0;
-  for (const char *p = host; *p && n < 32; p++)
-    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-')
-      out[n++] = *p;
-  if (!n) out[n++] = 'x';
-  out[n] = '\0';
+  ics_host_tag(host, out);
 }
 
 /* Removes BASE.tmp-HOST-PID-XXXXXX files that a run on this machine left when it was killed

@@ -284,10 +284,6 @@ char *ics_executable_path(void) {
   return NULL;
 }
 
-static int compare_names(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 char **ics_list_dir(const char *dir, const char *suffix, size_t *count) {
   *count = 0;
   char *pattern = ics_path_join(dir, "*");
@@ -340,7 +336,7 @@ char **ics_list_dir(const char *dir, const char *suffix, size_t *count) {
     return NULL;
   }
   names[*count] = NULL;
-  if (*count) qsort(names, *count, sizeof *names, compare_names);
+  ics_sort_names(names, *count);
   return names;
 }
 
@@ -607,17 +603,12 @@ ics_code ics_read_private_file(const char *path, char *buf, size_t cap, size_t *
 }
 
 /* ---- outputs through a temporary file ---------------------------------------------------- */
-/* This machine's name as it goes into temporary file names: [A-Za-z0-9-], at most 32. */
+/* This machine's name as it goes into temporary file names. */
 static void host_tag(char out[33]) {
   char host[MAX_COMPUTERNAME_LENGTH + 1] = "";
   DWORD n = sizeof host;
   if (!GetComputerNameA(host, &n)) host[0] = '\0';
-  size_t k = 0;
-  for (const char *p = host; *p && k < 32; p++)
-    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-')
-      out[k++] = *p;
-  if (!k) out[k++] = 'x';
-  out[k] = '\0';
+  ics_host_tag(host, out);
 }
 
 static bool process_alive(DWORD pid) {
