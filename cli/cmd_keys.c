@@ -110,10 +110,12 @@ int cmd_keys(int argc, char **argv) {
   if (ics_dir_open_to_others(dir))
     cli_note("Cảnh báo: người dùng khác có thể ghi vào thư mục '%s': họ có thể xóa khóa bí mật "
              "hoặc thay central.pub bằng khóa của họ. Hãy chuyển cặp khóa sang thư mục chỉ bạn "
-             "ghi được, hoặc chạy 'chmod 700 %s'.",
+             "ghi được, hoặc chạy 'chmod 700 %s' (Windows: trong Properties › Security của thư mục, "
+             "chỉ để lại tài khoản của bạn).",
              "Warning: other users can write to the folder '%s': they could delete the secret key "
              "or replace central.pub with a key of their own. Move the key pair to a folder only "
-             "you can write to, or run 'chmod 700 %s'.",
+             "you can write to, or run 'chmod 700 %s' (Windows: in the folder's Properties › "
+             "Security, leave only your own account).",
              dir, dir);
   return EXIT_OK;
 }

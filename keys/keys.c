@@ -3,6 +3,7 @@
  * lowercase hex and, in files made since kits, one signing line "KIND: ed25519 HEX" (in
  * central.pub the 32-byte Ed25519 public key, in central.key the 32-byte seed of the pair). */
 #include <errno.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -175,7 +176,7 @@ static int parse_key_file(const char *path, const char *text, size_t size, bool 
 static int load_key_file(const char *path, bool secret, char text[KEY_FILE_MAX], size_t *size,
                          ics_lang lang, ics_error *err) {
   bool open_to_others = false;
-  unsigned mode = 0;
+  unsigned mode = UINT_MAX; /* stays so where files have no mode bits */
   *size = 0;
   ics_code st = ics_read_private_file(path, text, KEY_FILE_MAX, size, &open_to_others, &mode);
   if (st == ICS_OK && open_to_others && !secret) {
@@ -199,7 +200,9 @@ static int load_key_file(const char *path, bool secret, char text[KEY_FILE_MAX],
     return say_as(err, lang, ics_code_from_errno(e), K_CANNOT_READ, path, ics_errno_text(e, lang));
   }
   }
-  if (open_to_others) return say(err, lang, K_OPEN_TO_OTHERS, path, mode, path);
+  if (open_to_others)
+    return mode == UINT_MAX ? say(err, lang, K_OPEN_TO_OTHERS_ACL, path)
+                            : say(err, lang, K_OPEN_TO_OTHERS, path, mode, path);
   return 0;
 }
 

@@ -41,6 +41,14 @@
     "Hãy chạy 'chmod 600 %s', rồi cân nhắc đổi khóa (docs/security.md)",                       \
     "%s: other users of this machine can read this secret key (mode %04o): it is not used. "   \
     "Run 'chmod 600 %s', then consider changing keys (docs/security.md)")                      \
+  /* the same where files have access lists instead of mode bits (Windows) */                  \
+  X(K_OPEN_TO_OTHERS_ACL, ICS_E_REFUSED,                                                       \
+    "%s: người dùng khác trên máy này cũng đọc được khóa bí mật: không dùng nó. Hãy mở "       \
+    "Properties (Thuộc tính) › Security (Bảo mật) của tệp, chỉ để lại tài khoản của bạn, rồi " \
+    "cân nhắc đổi khóa (docs/security.md)",                                                    \
+    "%s: other users of this PC can read this secret key: it is not used. In the file's "      \
+    "Properties › Security, leave only your own account, then consider changing keys "         \
+    "(docs/security.md)")                                                                      \
   /* keys init */                                                                              \
   X(K_CANNOT_MKDIR, ICS_E_IO, "không tạo được thư mục '%s': %s",                               \
     "cannot create the folder '%s': %s")                                                      \
