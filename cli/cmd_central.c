@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
@@ -181,7 +180,7 @@ int cmd_merge(int argc, char **argv) {
                                      "'%s' accepts unsealed bundles again.\n"),
             db);
   ics_merge_stats stats = {0};
-  progress_state p = {.on_terminal = isatty(2), .start = time(NULL), .total = count};
+  progress_state p = {.on_terminal = ics_is_terminal(stderr), .start = time(NULL), .total = count};
   int status = EXIT_OK;
   for (size_t i = 0; i < count; i++) {
     p.done = i;

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "answers_file.h"
 #include "cli.h"
@@ -659,7 +658,7 @@ static int collect_edit(ics_store *store, const options *o) {
 static bool void_confirmed(ics_store *store, const options *o, const ics_record *rec,
                            const ics_record_info *info) {
   if (o->yes) return true;
-  if (!isatty(STDIN_FILENO)) {
+  if (!ics_is_terminal(stdin)) {
     cli_error("hủy bản ghi cần xác nhận: thêm --yes khi chạy không có màn hình (trong tập lệnh)",
               "voiding a record needs confirming: add --yes when running without a terminal (in a script)");
     return false;
@@ -830,7 +829,7 @@ static void print_table(const list_ctx *l) {
 /* A table on a terminal; for scripts (or --tsv) cli.md's tab-separated lines, status words
  * untranslated, with the title last. */
 static int collect_list(ics_store *store, const options *o) {
-  list_ctx l = {.store = store, .tsv = o->tsv || !isatty(STDOUT_FILENO)};
+  list_ctx l = {.store = store, .tsv = o->tsv || !ics_is_terminal(stdout)};
   ics_error err = {0};
   int status = EXIT_OK;
   if (ics_store_list(store, list_visit, &l, &err)) {

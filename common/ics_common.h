@@ -170,6 +170,8 @@ bool ics_same_file(const char *a, const char *b);
 bool ics_dir_open_to_others(const char *path);
 
 /* ---- the terminal ------------------------------------------------------------------------ */
+/* Whether a stream is a terminal (a console window on Windows), where a person reads and types. */
+bool ics_is_terminal(FILE *stream);
 /* The size of the terminal a stream writes to, in columns and rows; false when it is not a
  * terminal or the platform cannot tell (callers then assume 80x25). */
 bool ics_terminal_size(FILE *stream, int *columns, int *rows);

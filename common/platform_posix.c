@@ -455,6 +455,8 @@ bool ics_apart_said_since(long mark, char *line, size_t cap) {
 }
 
 /* ---- the terminal ------------------------------------------------------------------------- */
+bool ics_is_terminal(FILE *stream) { return stream && isatty(fileno(stream)); }
+
 bool ics_terminal_size(FILE *stream, int *columns, int *rows) {
   struct winsize ws;
   if (!stream || ioctl(fileno(stream), TIOCGWINSZ, &ws) != 0 || !ws.ws_col || !ws.ws_row)

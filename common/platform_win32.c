@@ -77,10 +77,92 @@ static int errno_from_windows(DWORD error) {
 static void set_errno_from_windows(void) { errno = errno_from_windows(GetLastError()); }
 
 /* ---- the program's start ------------------------------------------------------------------ */
+/* Output to a console. The C library hands a console the bytes it is given one by one through
+ * the ANSI code page (wine's msvcrt does; Windows 7's console also mangles UTF-8 that arrives
+ * in pieces), so Vietnamese would come out as "Nháº­p". When standard output or standard error
+ * is a console, its descriptor is given one end of a pipe instead, and a thread writes what
+ * comes out of the other end to the console as UTF-16 (WriteConsoleW), which every Windows
+ * shows as it is. Both streams share the pipe when both are the console: their order is kept. */
+static struct {
+  HANDLE console;  /* the console the streams wrote to */
+  HANDLE pipe;     /* the end the thread reads */
+  HANDLE thread;
+  bool fd[3];      /* which of the descriptors 1 and 2 go through the pipe */
+} relay;
+
+static void write_console(const char *s, size_t n) {
+  wchar_t w[4096 + 8];
+  int len = n ? MultiByteToWideChar(CP_UTF8, 0, s, (int)n, w, sizeof w / sizeof *w) : 0;
+  DWORD done;
+  if (len > 0) WriteConsoleW(relay.console, w, (DWORD)len, &done, NULL);
+}
+
+static DWORD WINAPI relay_main(void *unused) {
+  (void)unused;
+  char buf[4096 + 4];
+  size_t have = 0;
+  for (;;) {
+    DWORD n = 0;
+    if (!ReadFile(relay.pipe, buf + have, 4096, &n, NULL) || n == 0) break;
+    have += n;
+    /* whole characters only: a UTF-8 sequence cut by the pipe waits for its rest */
+    size_t whole = have, start = have;
+    while (start > 0 && have - start < 4 && ((unsigned char)buf[start - 1] & 0xC0) == 0x80) start--;
+    if (start > 0) {
+      unsigned char lead = (unsigned char)buf[start - 1];
+      size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+      if (have - (start - 1) < need) whole = start - 1;
+    }
+    write_console(buf, whole);
+    memmove(buf, buf + whole, have - whole);
+    have -= whole;
+  }
+  write_console(buf, have);
+  return 0;
+}
+
+/* At exit: what the streams hold goes through, then the pipe is closed and the thread ends. */
+static void relay_stop(void) {
+  fflush(stdout);
+  fflush(stderr);
+  for (int fd = 1; fd <= 2; fd++)
+    if (relay.fd[fd]) _close(fd);
+  WaitForSingleObject(relay.thread, 5000);
+}
+
+static void relay_start(void) {
+  DWORD mode;
+  for (int fd = 1; fd <= 2; fd++)
+    relay.fd[fd] = GetConsoleMode((HANDLE)_get_osfhandle(fd), &mode);
+  int first = relay.fd[1] ? 1 : relay.fd[2] ? 2 : 0;
+  HANDLE process = GetCurrentProcess(), write_end;
+  if (!first || !DuplicateHandle(process, (HANDLE)_get_osfhandle(first), process, &relay.console, 0,
+                                 FALSE, DUPLICATE_SAME_ACCESS)) {
+    relay.fd[1] = relay.fd[2] = false;
+    return;
+  }
+  int wfd = CreatePipe(&relay.pipe, &write_end, NULL, 0) ? _open_osfhandle((intptr_t)write_end, _O_WRONLY | _O_TEXT) : -1;
+  relay.thread = wfd >= 0 ? CreateThread(NULL, 0, relay_main, NULL, 0, NULL) : NULL;
+  if (!relay.thread) { /* the console as it was: readable where the code page allows */
+    if (wfd >= 0) _close(wfd);
+    relay.fd[1] = relay.fd[2] = false;
+    return;
+  }
+  fflush(stdout);
+  fflush(stderr);
+  for (int fd = 1; fd <= 2; fd++)
+    if (relay.fd[fd]) _dup2(wfd, fd);
+  _close(wfd);
+  /* a console shows each write at once; the pipe would otherwise make stdout fully buffered */
+  if (relay.fd[1]) setvbuf(stdout, NULL, _IONBF, 0);
+  atexit(relay_stop);
+}
+
 void ics_platform_init(int *argc, char ***argv) {
-  /* the console shows and reads UTF-8: cmd.exe and PowerShell then print Vietnamese as it is */
+  /* the console reads and shows UTF-8 (input, and whatever bypasses the relay) */
   SetConsoleOutputCP(CP_UTF8);
   SetConsoleCP(CP_UTF8);
+  relay_start();
   /* the arguments as typed (UTF-16), not as the ANSI code page could spell them */
   int n = 0;
   wchar_t **wargv = CommandLineToArgvW(GetCommandLineW(), &n);
@@ -776,10 +858,23 @@ bool ics_apart_said_since(long mark, char *line, size_t cap) {
 }
 
 /* ---- the terminal ------------------------------------------------------------------------- */
+/* The console a stream writes to or reads from, through the relay too; NULL when it is none. */
+static HANDLE console_of(FILE *stream) {
+  int fd = stream ? _fileno(stream) : -1;
+  if (fd == 1 || fd == 2) {
+    if (relay.fd[fd]) return relay.console;
+  }
+  HANDLE h = fd >= 0 ? (HANDLE)_get_osfhandle(fd) : INVALID_HANDLE_VALUE;
+  DWORD mode;
+  return h != INVALID_HANDLE_VALUE && GetConsoleMode(h, &mode) ? h : NULL;
+}
+
+bool ics_is_terminal(FILE *stream) { return console_of(stream) != NULL; }
+
 bool ics_terminal_size(FILE *stream, int *columns, int *rows) {
   CONSOLE_SCREEN_BUFFER_INFO info;
-  HANDLE h = stream ? (HANDLE)_get_osfhandle(_fileno(stream)) : INVALID_HANDLE_VALUE;
-  if (h == INVALID_HANDLE_VALUE || !GetConsoleScreenBufferInfo(h, &info)) return false;
+  HANDLE h = console_of(stream);
+  if (!h || !GetConsoleScreenBufferInfo(h, &info)) return false;
   *columns = info.srWindow.Right - info.srWindow.Left + 1;
   *rows = info.srWindow.Bottom - info.srWindow.Top + 1;
   return *columns > 0 && *rows > 0;

@@ -4,20 +4,25 @@
 fresh wine prefix, from folders with Vietnamese letters and Windows paths (Z:\\...):
 the zip's contents; `check` on its CRLF definitions; the office's `keys init` and `kit`;
 `collect init --kit`; `fill --answers` from YAML and CSV files with CRLF line ends; the wizard
-with Vietnamese typed on its input; `edit`, `void`, `list`, `export`; the same store exported
+with Vietnamese typed on its input, and on a console (wine's, on a pseudo-terminal); `edit`, `void`, `list`, `export`; the same store exported
 by ictsurvey.exe and by the Linux program (ICTSURVEY), each bundle merged into a fresh copy
 of the office's database, gives byte-identical CSV exports (merged and exported on Linux, and
 on Windows too); `collect serve` driven by the Linux browser test (tests/test_browser.py in
 headless Chromium, against ictsurvey.exe); the double-click launcher's first and later starts.
 Prints the start-up time of `ictsurvey.exe --version` (cold and warm)."""
+import fcntl
 import http.client
 import os
+import pty
 import re
+import select
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 import zipfile
 
@@ -177,6 +182,79 @@ check(r.returncode == 0 and len(r.stdout.split()) == 1, "the wizard finalizes a 
 check("Trường Tiểu học An Thạnh" in r.stdout + r.stderr and "Huyện Bến Lức" in r.stdout + r.stderr,
       "the wizard's review shows the Vietnamese typed, intact")
 
+# the same on a console: wine's console on a pseudo-terminal of 80x25, so the wizard reads
+# with ReadConsoleW and writes through the console relay (UTF-16), as on a PC's cmd.exe
+
+
+class Console:
+    """ictsurvey.exe in a console window of 80 columns and 25 rows."""
+
+    def __init__(self, *args):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 25, 80, 0, 0))
+            os.execve(WINE, [WINE, EXE, *args], WINE_ENV)
+        self.screen = b""
+
+    def pump(self, seconds):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(self.fd, 65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                self.screen += chunk
+
+    def expect(self, text, seconds=60):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and text.encode() not in self.text_bytes():
+            self.pump(0.3)
+        return text.encode() in self.text_bytes()
+
+    def text_bytes(self):
+        return re.sub(rb"\x1b\[[?0-9;]*[A-Za-z]", b"", self.screen)  # wine's cursor codes
+
+    def text(self):
+        return self.text_bytes().decode("utf-8", "replace")
+
+    def close(self):
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+
+c = Console("collect", "fill", "--store", win(STORE), "school")
+check(c.expect("Câu 1/12"), "the wizard on a console: its first question, in Vietnamese: %r" % c.text()[-400:])
+for line in ["TH-BINHDUC-02", "Trường THCS Bình Đức", "huyện bến lức", "2", "600", "600",
+             "32", "20", "15", "2", "có", "không"]:
+    c.pump(0.5)
+    os.write(c.fd, (line + "\r").encode())
+check(c.expect("== Xem lại các câu trả lời =="), "the review: %r" % c.text()[-600:])
+check("Tên trường: Trường THCS Bình Đức" in c.text() and "Huyện, thị xã, thành phố: Huyện Bến Lức" in c.text(),
+      "the console shows the Vietnamese typed and the labels, readable: %r" % c.text()[-900:])
+os.write(c.fd, b"x\r")
+check(c.expect("Nhập bản ghi tiếp theo?"), "finalized, the next record offered: %r" % c.text()[-300:])
+os.write(c.fd, b"k\r")
+c.pump(3)
+c.close()
+values = [v for (v,) in query(STORE, "SELECT answers FROM records WHERE form_id = 'school'") if "TH-BINHDUC-02" in v]
+check(values and "school_name=Trường THCS Bình Đức\n" in values[-1] and "district=803\n" in values[-1]
+      and "level=lower_secondary\n" in values[-1],
+      "stored as typed on the console (ReadConsoleW), the district by its label: %s" % values)
+c = Console("collect", "list", "--store", win(STORE))
+check(c.expect("TH-BINHDUC-02"), "collect list on a console")
+c.pump(2)
+c.close()
+check("đã hoàn" in c.text() and "Trường THCS Bình Đức" in c.text(),
+      "on a console list draws its table, statuses in words: %r" % c.text()[-800:])
+
 edit = crlf(site + "/sửa.yaml", "- full_name: 'Trần Văn Đức'\n  birth_year: 1976\n")
 r = exe(EXE, "collect", "edit", "--store", win(STORE), "ST-02", "--answers", win(edit))
 check(r.returncode == 0, "edit by the staff code: %s" % r.stderr)
@@ -185,8 +263,8 @@ check(r.returncode == 0, "void by the staff code: %s" % r.stderr)
 r = exe(EXE, "collect", "list", "--store", win(STORE))
 lines = [line.split("\t") for line in r.stdout.splitlines()]
 by_key = {cols[2]: cols for cols in lines if len(cols) >= 7}
-check(r.returncode == 0 and set(by_key) == {"ST-01", "ST-02", "ST-03", "TH-ANTHANH-01"},
-      "list: the four records, tab-separated: %r" % r.stdout)
+check(r.returncode == 0 and set(by_key) == {"ST-01", "ST-02", "ST-03", "TH-ANTHANH-01", "TH-BINHDUC-02"},
+      "list: the five records, tab-separated (not a console): %r" % r.stdout)
 check(by_key.get("ST-02", [""] * 7)[3:5] == ["2", "finalized"] and by_key.get("ST-03", [""] * 7)[4] == "void"
       and "Trường Tiểu học An Thạnh" in by_key.get("TH-ANTHANH-01", [""] * 7)[6],
       "list: ST-02 edited (revision 2), ST-03 void, the school's title in Vietnamese: %r" % r.stdout)
