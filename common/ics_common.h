@@ -110,6 +110,11 @@ char *ics_path_dir(const char *path, const char **base);
 char *ics_path_join(const char *dir, const char *name);
 /* A file opened by its UTF-8 name, as fopen (Windows: _wfopen); NULL with errno. */
 FILE *ics_fopen(const char *path, const char *mode);
+/* An existing file's name as a library that opens files with the C library's narrow fopen can
+ * use it (libxlsxwriter), allocated: the path itself on POSIX; on Windows the path when it is
+ * ASCII, else its short 8.3 form when the volume keeps those (the ANSI code page cannot spell
+ * Vietnamese); NULL with errno EILSEQ when there is none. */
+char *ics_narrow_path(const char *path);
 /* Removes a file (0), or -1 with errno. */
 int ics_remove_file(const char *path);
 /* Makes a folder others may read (0; an existing folder is kept), or -1 with errno. */

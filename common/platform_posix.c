@@ -30,6 +30,8 @@ bool ics_read_line(FILE *in, char *buf, size_t size) { return ics_stream_read_li
 
 FILE *ics_fopen(const char *path, const char *mode) { return fopen(path, mode); }
 
+char *ics_narrow_path(const char *path) { return ics_strdup(path); }
+
 int ics_remove_file(const char *path) { return unlink(path); }
 
 int ics_make_dir(const char *path) {

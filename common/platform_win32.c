@@ -223,6 +223,28 @@ FILE *ics_fopen(const char *path, const char *mode) {
   return f;
 }
 
+static bool ascii(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s >= 0x80) return false;
+  return true;
+}
+
+char *ics_narrow_path(const char *path) {
+  if (ascii(path)) return ics_strdup(path);
+  wchar_t *w = wide(path);
+  DWORD n = w ? GetShortPathNameW(w, NULL, 0) : 0;
+  wchar_t *shorter = n ? ics_malloc(n * sizeof *shorter) : NULL;
+  char *name = shorter && GetShortPathNameW(w, shorter, n) ? narrow(shorter, -1) : NULL;
+  ics_free(w);
+  ics_free(shorter);
+  if (name && !ascii(name)) { /* the volume keeps no short names */
+    ics_free(name);
+    name = NULL;
+  }
+  if (!name) errno = EILSEQ;
+  return name;
+}
+
 int ics_remove_file(const char *path) {
   wchar_t *w = wide(path);
   if (!w) return -1;

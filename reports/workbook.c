@@ -1160,7 +1160,10 @@ static int write_book(const ics_report_options *o, evaluation *ev, const progres
   long quiet = ics_apart_said_mark(); /* what the writer said before */
   lxw_workbook_options wopts = {.constant_memory = LXW_TRUE};
   errno = 0;
-  lxw_workbook *wb = workbook_new_opt(out->tmp, &wopts);
+  /* libxlsxwriter opens the file by a narrow name: on Windows one the ANSI code page spells */
+  char *narrow = ics_narrow_path(out->tmp);
+  lxw_workbook *wb = narrow ? workbook_new_opt(narrow, &wopts) : NULL;
+  ics_free(narrow);
   if (!wb) {
     output_failed(o->output, errno ? errno : ENOMEM, lang, err);
     return -1;

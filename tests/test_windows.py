@@ -26,6 +26,8 @@ import termios
 import time
 import zipfile
 
+import openpyxl  # Debian's python3-openpyxl
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from support import ICTSURVEY, check, finish, path, query, run, staff, yaml_of  # noqa: E402
 
@@ -318,6 +320,17 @@ for form in ("staff", "school"):
 staff_csv = from_windows["staff"].decode("utf-8")
 check("Trần Văn Đức" in staff_csv and "1976" in staff_csv and "ST-03" not in staff_csv,
       "the merged records: the edit arrived, the void one is withdrawn: %s" % staff_csv[:600])
+
+# the office's workbook, written by ictsurvey.exe into a folder and a file named in Vietnamese
+# (libxlsxwriter opens files by narrow names: the short 8.3 name is what it is given)
+os.makedirs(path("Báo cáo"))
+book = path("Báo cáo/phân tích khoảng cách.xlsx")
+r = exe(EXE, "report", "--db", win(path("central-on-windows.db")), "-o", win(book))
+check(r.returncode == 0 and os.path.isfile(book), "report into a Vietnamese folder: %s" % r.stderr)
+if os.path.isfile(book):
+    sheets = openpyxl.load_workbook(book, read_only=True).sheetnames
+    check("Summary" in sheets or "Tổng hợp" in sheets, "the workbook opens (openpyxl): %s" % sheets)
+check(not [f for f in os.listdir(path("Báo cáo")) if ".tmp-" in f], "no temporary file left beside it")
 
 # ---- 6. collect serve, driven by the Linux browser test ----------------------------------------------
 wrapper = path("ictsurvey-wine")
