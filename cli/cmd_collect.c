@@ -388,11 +388,17 @@ static bool ask_line(const char *question, char *buf, size_t size) {
 /* The kit at place: a .kit file, or the one .kit file in a folder; NULL (said why) when there
  * is none or more than one. */
 static char *find_kit(const char *place) {
-  if (!ics_path_is_dir(place)) return ics_strdup(place);
+  if (!ics_path_is_dir(place)) {
+    char *kit = ics_strdup(place);
+    if (!kit) cli_out_of_memory();
+    return kit;
+  }
   size_t count = 0;
   char **names = ics_list_dir(place, ".kit", &count);
   char *kit = count == 1 ? ics_path_join(place, names[0]) : NULL;
-  if (!names) {
+  if (count == 1 && !kit) {
+    cli_out_of_memory();
+  } else if (!names) {
     cli_error("không đọc được thư mục '%s'", "cannot read the folder '%s'", place);
   } else if (count == 0) {
     cli_error("chưa có bộ biểu mẫu của Sở (tệp .kit) trong thư mục '%s'. Hãy chép tệp .kit Sở gửi "
@@ -422,20 +428,30 @@ int cli_collect_first_start(const char *store, const char *kit_place) {
   if (ics_file_sniff(store) != ICS_FILE_NONE) return EXIT_OK;
   char *kit = find_kit(kit_place);
   if (!kit) return EXIT_FAIL;
+  ics_kit *checked = read_kit(kit); /* a kit that cannot be used is said before anything is asked */
+  if (!checked) {
+    ics_free(kit);
+    return EXIT_FAIL;
+  }
+  ics_kit_free(checked);
   fprintf(stderr, cli_tr("Lần đầu mở phiếu trên máy này: tạo kho dữ liệu '%s' từ bộ biểu mẫu '%s'.\n",
                          "The first start on this PC: making the store '%s' from the survey kit '%s'.\n"),
           store, kit);
   char site[256], surveyor[256];
   const char *base;
   char *folder = ics_path_dir(store, &base);
-  int status = EXIT_USAGE;
-  if (folder && make_folders(folder) != 0) {
+  int status = EXIT_FAIL;
+  if (!folder) {
+    cli_out_of_memory();
+  } else if (!ask_line(cli_tr("Nơi khảo sát (tên xã, trường hay trung tâm): ",
+                              "Survey site (the commune's, school's or centre's name): "), site, sizeof site) ||
+             !ask_line(cli_tr("Họ và tên người khảo sát: ", "The surveyor's full name: "), surveyor, sizeof surveyor)) {
+    fputc('\n', stderr);
+    cli_error("chưa có câu trả lời: chưa tạo kho nào", "no answer given: no store was made");
+    status = EXIT_USAGE;
+  } else if (make_folders(folder) != 0) {
     cli_error("không tạo được thư mục '%s'", "cannot make the folder '%s'", folder);
-    status = EXIT_FAIL;
-  } else if (folder &&
-             ask_line(cli_tr("Nơi khảo sát (tên xã, trường hay trung tâm): ",
-                             "Survey site (the commune's, school's or centre's name): "), site, sizeof site) &&
-             ask_line(cli_tr("Họ và tên người khảo sát: ", "The surveyor's full name: "), surveyor, sizeof surveyor)) {
+  } else {
     options o = {.store = store, .site = site, .surveyor = surveyor, .kit = kit};
     status = init_from_kit(&o, 0);
   }

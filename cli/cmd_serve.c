@@ -109,8 +109,8 @@ int cmd_collect_serve(int argc, char **argv) {
           stderr);
   ics_interrupt_wait();
   ics_web_stop(web);
-  ics_interrupt_catch(false);
   ics_store_close(store);
+  ics_interrupt_catch(false); /* after the store is closed: Windows waits for this when the window closes */
   fputs(cli_tr("Đã dừng; kho đã được đóng.\n", "Stopped; the store is closed.\n"),
         stderr);
   return EXIT_OK;

@@ -69,6 +69,14 @@ static int errno_from_windows(DWORD error) {
     return ENOSPC;
   case ERROR_DIRECTORY:
     return ENOTDIR;
+  case ERROR_FILENAME_EXCED_RANGE:
+    return ENAMETOOLONG;
+  case ERROR_TOO_MANY_OPEN_FILES:
+    return EMFILE;
+  case ERROR_BAD_NET_NAME:
+    return ENOENT;
+  case ERROR_DIR_NOT_EMPTY:
+    return ENOTEMPTY;
   default:
     return EIO;
   }
@@ -88,6 +96,7 @@ static struct {
   HANDLE pipe;     /* the end the thread reads */
   HANDLE thread;
   bool fd[3];      /* which of the descriptors 1 and 2 go through the pipe */
+  volatile LONG writing; /* the thread holds text it has read and not yet shown */
 } relay;
 
 static void write_console(const char *s, size_t n) {
@@ -104,6 +113,7 @@ static DWORD WINAPI relay_main(void *unused) {
   for (;;) {
     DWORD n = 0;
     if (!ReadFile(relay.pipe, buf + have, 4096, &n, NULL) || n == 0) break;
+    InterlockedExchange(&relay.writing, 1);
     have += n;
     /* whole characters only: a UTF-8 sequence cut by the pipe waits for its rest */
     size_t whole = have, start = have;
@@ -116,17 +126,38 @@ static DWORD WINAPI relay_main(void *unused) {
     write_console(buf, whole);
     memmove(buf, buf + whole, have - whole);
     have -= whole;
+    InterlockedExchange(&relay.writing, 0);
   }
   write_console(buf, have);
   return 0;
 }
 
-/* At exit: what the streams hold goes through, then the pipe is closed and the thread ends. */
+/* Before the console is read: everything written so far is on the screen, so that what the
+ * person types follows the prompt (at most a second's wait). */
+static void relay_drain(void) {
+  if (!relay.thread) return;
+  fflush(stdout);
+  fflush(stderr);
+  for (int i = 0; i < 1000; i++) {
+    DWORD waiting = 0;
+    if (!PeekNamedPipe(relay.pipe, NULL, 0, NULL, &waiting, NULL)) return;
+    if (!waiting && !InterlockedCompareExchange(&relay.writing, 0, 0)) return;
+    Sleep(1);
+  }
+}
+
+/* At exit: what the streams hold goes through, then the pipe's end is closed (NUL takes the
+ * descriptors' place, for anything written later) and the thread ends. */
 static void relay_stop(void) {
   fflush(stdout);
   fflush(stderr);
+  int nul = _open("NUL", _O_WRONLY);
   for (int fd = 1; fd <= 2; fd++)
-    if (relay.fd[fd]) _close(fd);
+    if (relay.fd[fd]) {
+      if (nul >= 0) _dup2(nul, fd);
+      else _close(fd);
+    }
+  if (nul >= 0) _close(nul);
   WaitForSingleObject(relay.thread, 5000);
 }
 
@@ -141,17 +172,25 @@ static void relay_start(void) {
     relay.fd[1] = relay.fd[2] = false;
     return;
   }
-  int wfd = CreatePipe(&relay.pipe, &write_end, NULL, 0) ? _open_osfhandle((intptr_t)write_end, _O_WRONLY | _O_TEXT) : -1;
+  bool piped = CreatePipe(&relay.pipe, &write_end, NULL, 0);
+  int wfd = piped ? _open_osfhandle((intptr_t)write_end, _O_WRONLY | _O_TEXT) : -1;
+  if (piped && wfd < 0) CloseHandle(write_end);
   relay.thread = wfd >= 0 ? CreateThread(NULL, 0, relay_main, NULL, 0, NULL) : NULL;
   if (!relay.thread) { /* the console as it was: readable where the code page allows */
     if (wfd >= 0) _close(wfd);
+    if (piped) CloseHandle(relay.pipe);
+    CloseHandle(relay.console);
     relay.fd[1] = relay.fd[2] = false;
     return;
   }
   fflush(stdout);
   fflush(stderr);
   for (int fd = 1; fd <= 2; fd++)
-    if (relay.fd[fd]) _dup2(wfd, fd);
+    if (relay.fd[fd]) {
+      _dup2(wfd, fd);
+      /* a child given the pipe would keep it open past this program's end */
+      SetHandleInformation((HANDLE)_get_osfhandle(fd), HANDLE_FLAG_INHERIT, 0);
+    }
   _close(wfd);
   /* a console shows each write at once; the pipe would otherwise make stdout fully buffered */
   if (relay.fd[1]) setvbuf(stdout, NULL, _IONBF, 0);
@@ -182,17 +221,23 @@ bool ics_read_line(FILE *in, char *buf, size_t size) {
   if (h == INVALID_HANDLE_VALUE || !GetConsoleMode(h, &mode))
     return ics_stream_read_line(in, buf, size); /* a pipe or a file: bytes as they are */
   /* A console: read as UTF-16 (ReadFile in the UTF-8 code page loses what is not ASCII). */
+  relay_drain();
   ics_buf line = {0};
   bool got = false;
+  wchar_t w[257];
+  DWORD kept = 0; /* a high surrogate whose pair comes with the next read */
   for (;;) {
-    wchar_t w[256];
     DWORD n = 0;
-    if (!ReadConsoleW(h, w, sizeof w / sizeof *w, &n, NULL) || n == 0) break; /* Ctrl-C, end */
+    if (!ReadConsoleW(h, w + kept, 256, &n, NULL) || n == 0) break; /* Ctrl-C, end */
     got = true;
-    char *piece = narrow(w, (int)n);
+    n += kept;
+    kept = w[n - 1] >= 0xD800 && w[n - 1] <= 0xDBFF ? 1 : 0;
+    char *piece = n > kept ? narrow(w, (int)(n - kept)) : ics_strdup("");
     if (piece) ics_buf_puts(&line, piece);
+    else line.failed = true;
     ics_free(piece);
-    if (w[n - 1] == L'\n') break;
+    if (kept) w[0] = w[n - 1];
+    else if (w[n - 1] == L'\n') break;
   }
   if (!got || line.failed) {
     ics_buf_free(&line);
@@ -401,12 +446,13 @@ char **ics_list_dir(const char *dir, const char *suffix, size_t *count) {
   if (find == INVALID_HANDLE_VALUE) {
     DWORD error = GetLastError();
     if (error == ERROR_FILE_NOT_FOUND && names) return names; /* an empty folder */
-    ics_free(names);
     errno = names ? errno_from_windows(error) : ENOMEM;
+    ics_free(names);
     return NULL;
   }
   size_t cap = 1, slen = strlen(suffix);
   bool ok = names != NULL;
+  int failure = ENOMEM;
   do {
     if (found.dwFileAttributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_DEVICE)) continue;
     char *name = narrow(found.cFileName, -1);
@@ -415,7 +461,8 @@ char **ics_list_dir(const char *dir, const char *suffix, size_t *count) {
       break;
     }
     size_t len = strlen(name);
-    if (name[0] == '.' || len < slen || strcmp(name + len - slen, suffix)) {
+    /* Windows' names ignore case: A.KIT is a .kit file */
+    if (name[0] == '.' || len < slen || _stricmp(name + len - slen, suffix)) {
       ics_free(name);
       continue;
     }
@@ -431,12 +478,16 @@ char **ics_list_dir(const char *dir, const char *suffix, size_t *count) {
     }
     names[(*count)++] = name;
   } while (ok && FindNextFileW(find, &found));
+  if (ok && GetLastError() != ERROR_NO_MORE_FILES) { /* never a list cut short taken as whole */
+    ok = false;
+    failure = errno_from_windows(GetLastError());
+  }
   FindClose(find);
   if (!ok) {
     for (size_t i = 0; names && i < *count; i++) ics_free(names[i]);
     ics_free(names);
     *count = 0;
-    errno = ENOMEM;
+    errno = failure;
     return NULL;
   }
   names[*count] = NULL;
@@ -473,7 +524,7 @@ char *ics_path_resolve(const char *path) {
   if (!wcsncmp(p, L"\\\\?\\UNC\\", 8)) {
     p += 6;
     buf[6] = L'\\'; /* \\?\UNC\server\share -> \\server\share */
-  } else if (!wcsncmp(p, L"\\\\?\\", 4)) {
+  } else if (!wcsncmp(p, L"\\\\?\\", 4) && p[4] && p[5] == L':') { /* not \\?\Volume{...} */
     p += 4;
   }
   return narrow(p, -1);
@@ -576,7 +627,10 @@ static bool handle_open_to_others(HANDLE h, DWORD rights) {
     if (ace->AceFlags & INHERIT_ONLY_ACE) continue;
     ACCESS_ALLOWED_ACE *allowed = (ACCESS_ALLOWED_ACE *)ace;
     PSID sid = (PSID)&allowed->SidStart;
-    if ((allowed->Mask & (rights | GENERIC_ALL | GENERIC_READ | GENERIC_WRITE)) &&
+    ACCESS_MASK mask = allowed->Mask;
+    GENERIC_MAPPING files = {FILE_GENERIC_READ, FILE_GENERIC_WRITE, FILE_GENERIC_EXECUTE, FILE_ALL_ACCESS};
+    MapGenericMask(&mask, &files);
+    if ((mask & rights) &&
         !trusted_sid(sid, owner, me.user))
       open = true;
   }
@@ -669,6 +723,10 @@ ics_code ics_read_private_file(const char *path, char *buf, size_t cap, size_t *
   (void)mode; /* Windows has no permission bits to show */
   *size = 0;
   *open_to_others = false;
+  if (ics_path_is_dir(path)) {
+    errno = EISDIR;
+    return ICS_E_NOT_REGULAR;
+  }
   wchar_t *w = wide(path);
   if (!w) return errno == ENOMEM ? ICS_E_NO_MEMORY : ICS_E_IO;
   HANDLE h = CreateFileW(w, GENERIC_READ | READ_CONTROL, FILE_SHARE_READ, NULL, OPEN_EXISTING,
@@ -758,8 +816,8 @@ int ics_output_begin(ics_output *o, const char *path) {
     return -1;
   }
   /* a link is written where it points */
-  o->path = a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_REPARSE_POINT) ? ics_path_resolve(path)
-                                                                              : ics_strdup(path);
+  o->path = a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_REPARSE_POINT) ? ics_path_resolve(path) : NULL;
+  if (!o->path) o->path = ics_strdup(path); /* not a link, or one that leads nowhere */
   if (!o->path) {
     errno = ENOMEM;
     return -1;
@@ -785,7 +843,12 @@ int ics_output_begin(ics_output *o, const char *path) {
     ics_free(w);
     if (h == INVALID_HANDLE_VALUE && errno != EEXIST) break;
   }
-  if (h == INVALID_HANDLE_VALUE || (o->fd = descriptor(h, _O_RDWR)) < 0) {
+  if (h != INVALID_HANDLE_VALUE && (o->fd = descriptor(h, _O_RDWR)) < 0) {
+    int saved = errno;
+    ics_remove_file(o->tmp); /* nothing created after all */
+    errno = saved;
+  }
+  if (o->fd < 0) {
     int saved = o->tmp ? errno : ENOMEM;
     ics_free(o->tmp);
     o->tmp = NULL;
@@ -903,17 +966,27 @@ bool ics_terminal_size(FILE *stream, int *columns, int *rows) {
 }
 
 static volatile LONG interrupted;
+static HANDLE finished; /* set when the catching ends: the program has cleaned up */
 
 /* Runs in a thread of its own: Ctrl-C, Ctrl-Break, the window closed, logoff, shutdown. A read
- * from the console in progress returns by itself. */
+ * from the console in progress returns by itself. Windows ends the process as soon as this
+ * returns for the last three, so then it waits (a few seconds at most, as Windows allows) for
+ * the program to finish cleanly: the server stopped, the store closed. */
 static BOOL WINAPI on_console_event(DWORD event) {
-  (void)event;
   InterlockedExchange(&interrupted, 1);
+  if ((event == CTRL_CLOSE_EVENT || event == CTRL_LOGOFF_EVENT || event == CTRL_SHUTDOWN_EVENT) && finished)
+    WaitForSingleObject(finished, 4000);
   return TRUE;
 }
 
 void ics_interrupt_catch(bool on) {
-  if (on) InterlockedExchange(&interrupted, 0);
+  if (on) {
+    InterlockedExchange(&interrupted, 0);
+    if (!finished) finished = CreateEventW(NULL, TRUE, FALSE, NULL);
+    else ResetEvent(finished);
+  } else if (finished) {
+    SetEvent(finished);
+  }
   SetConsoleCtrlHandler(on_console_event, on ? TRUE : FALSE);
 }
 

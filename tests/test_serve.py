@@ -551,8 +551,12 @@ def test_first_start():
     shutil.copy(kit, path("fs-two/b.kit"))
     r = run("collect", "serve", "--store", store, "--kit", path("fs-two"), "--no-browser")
     check(r.returncode == 1 and "holds 2 .kit files" in r.stderr, "two kits: keep only the newest: %s" % r.stderr)
+    r = run("collect", "serve", "--store", store, "--kit", path("no-such.kit"), "--no-browser", stdin="Xã Bình Đức\nAn\n")
+    check(r.returncode == 1 and "Survey site" not in r.stderr and not os.path.exists(path("fs-pc")),
+          "a kit that cannot be read is said before anything is asked, and no folder is made: %s" % r.stderr)
     r = run("collect", "serve", "--store", store, "--kit", path("fs-kits"), "--no-browser", stdin="Xã Bình Đức\n")
-    check(r.returncode == 2 and not os.path.exists(store), "input ending before the surveyor's name: no store, exit 2: %s" % r.stderr)
+    check(r.returncode == 2 and not os.path.exists(path("fs-pc")) and "no store was made" in r.stderr,
+          "input ending before the surveyor's name: no store, no folder, exit 2: %s" % r.stderr)
     s = Server(store, "--kit", path("fs-kits"), "--lang", "en", typed="  Xã Bình Đức \nTrần Văn Bình\n")
     st, _, page = s.first_load() if s.port else (0, None, "")
     code, err = s.stop()

@@ -405,7 +405,7 @@ check(proc.returncode == 1 and "no survey kit of the office (a .kit file) in the
       "without a kit the launcher says what to do and stops (exit %s): %s" % (proc.returncode, said))
 check(not os.path.exists(folder + "/du-lieu/khao-sat.store"), "... and makes no store")
 
-shutil.copy(KIT, folder + "/long-an-2013.kit")
+shutil.copy(KIT, folder + "/LONG-AN-2013.KIT")  # Windows' names ignore case
 address, proc = launch(folder, "Xã Bình Đức\r\nTrần Văn Bình\r\n")
 page = home_page(address)
 stop(proc)
