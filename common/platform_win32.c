@@ -925,21 +925,64 @@ void ics_shared_free(void *p, size_t size) {
   if (p) VirtualFree(p, 0, MEM_RELEASE);
 }
 
+/* While work runs apart, stderr (descriptor 2) is this temporary file, as a child's stderr is
+ * on POSIX: libraries that only complain there (libxlsxwriter) are heard, and what they said is
+ * handed back. Deleted when closed. */
+static int said_fd = -1;
+
+static int open_said_file(void) {
+  wchar_t dir[MAX_PATH + 1], name[MAX_PATH + 1];
+  DWORD n = GetTempPathW(MAX_PATH + 1, dir);
+  if (n == 0 || n > MAX_PATH || !GetTempFileNameW(dir, L"ics", 0, name)) return -1;
+  HANDLE h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                         CREATE_ALWAYS, FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, NULL);
+  if (h == INVALID_HANDLE_VALUE) {
+    DeleteFileW(name);
+    return -1;
+  }
+  return descriptor(h, _O_RDWR);
+}
+
 int ics_run_apart(int (*work)(void *ctx), void *ctx, ics_apart_outcome *out) {
   *out = (ics_apart_outcome){0};
-  out->status = work(ctx);
+  fflush(stderr);
+  int saved = _dup(2), file = saved >= 0 ? open_said_file() : -1;
+  if (file >= 0 && _dup2(file, 2) == 0) said_fd = file;
+  out->status = work(ctx); /* in the command itself: Windows has no fork */
   out->returned = true;
+  fflush(stderr);
+  if (said_fd >= 0) {
+    _dup2(saved, 2);
+    long len = _lseek(file, 0, SEEK_END);
+    if (len > 0 && _lseek(file, 0, SEEK_SET) == 0 && (out->said = ics_malloc((size_t)len + 1))) {
+      int n = _read(file, out->said, (unsigned)len);
+      out->said_len = n > 0 ? (size_t)n : 0;
+      out->said[out->said_len] = '\0';
+    }
+    said_fd = -1;
+  }
+  if (file >= 0) _close(file);
+  if (saved >= 0) _close(saved);
   return 0;
 }
 
-/* What the work writes on stderr goes to the console as it is: nothing to look at. */
-long ics_apart_said_mark(void) { return -1; }
+long ics_apart_said_mark(void) {
+  if (said_fd < 0) return -1;
+  fflush(stderr);
+  return _lseek(2, 0, SEEK_CUR);
+}
 
 bool ics_apart_said_since(long mark, char *line, size_t cap) {
-  (void)mark;
-  (void)line;
-  (void)cap;
-  return false;
+  if (said_fd < 0 || mark < 0 || cap < 2) return false;
+  fflush(stderr);
+  long end = _lseek(2, 0, SEEK_CUR);
+  if (end <= mark || _lseek(2, mark, SEEK_SET) != mark) return false;
+  int n = _read(2, line, (unsigned)(cap - 1));
+  _lseek(2, end, SEEK_SET);
+  line[n > 0 ? n : 0] = '\0';
+  line[strcspn(line, "\r\n")] = '\0';
+  if (!line[0]) snprintf(line, cap, "?");
+  return true;
 }
 
 /* ---- the terminal ------------------------------------------------------------------------- */
