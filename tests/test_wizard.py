@@ -60,21 +60,24 @@ class Terminal:
             os.execv(ICTSURVEY, [ICTSURVEY, *args])
         self.screen = b""
 
-    def expect(self, text, timeout=20):
+    def wait(self, done, timeout):
+        """Reads the screen until done(screen) holds, the program ends or timeout seconds pass;
+        whether done(screen) holds."""
         end = time.time() + timeout
-        while time.time() < end:
-            if text.encode() in self.screen:
-                return True
+        while not done(self.screen) and time.time() < end:
             ready, _, _ = select.select([self.fd], [], [], 0.3)
             if ready:
                 try:
                     chunk = os.read(self.fd, 65536)
                 except OSError:
-                    return False
+                    break
                 if not chunk:
-                    return False
+                    break
                 self.screen += chunk
-        return text.encode() in self.screen
+        return done(self.screen)
+
+    def expect(self, text, timeout=20):
+        return self.wait(lambda screen: text.encode() in screen, timeout)
 
     def send(self, text):
         os.write(self.fd, text.encode())
@@ -82,17 +85,7 @@ class Terminal:
     def answer(self, line, timeout=20):
         """Types a line once the program waits for it (its screen ends in the prompt "> "): typed
         earlier, the terminal's echo lands in the middle of whatever is still being printed."""
-        end = time.time() + timeout
-        while not self.screen.endswith(b"> ") and time.time() < end:
-            ready, _, _ = select.select([self.fd], [], [], 0.3)
-            if ready:
-                try:
-                    chunk = os.read(self.fd, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                self.screen += chunk
+        self.wait(lambda screen: screen.endswith(b"> "), timeout)
         self.send(line + "\r")
 
     def text(self):
