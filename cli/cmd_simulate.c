@@ -249,7 +249,7 @@ static int make_store(sim *s, const char *name, const char *site, const char *su
     rc = !csv || write_file(csv, answers[i]->data);
     ics_import_options opts = {.mode = ICS_ANSWERS_FULL, .status = ICS_FINALIZED, .lang = cli_lang};
     if (!rc) rc = ics_store_import(st, ics_store_form(st, forms[i]), csv, answers[i]->data, answers[i]->len,
-                                   &opts, NULL, NULL, &diags, &err);
+                                   &opts, NULL, NULL, NULL, &diags, &err);
     ics_free(csv);
   }
   uint64_t records = 0;

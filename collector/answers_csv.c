@@ -34,9 +34,12 @@ typedef struct {
   size_t cells;       /* cells of the row so far (stored or not) */
   size_t cell_start;  /* where the current cell began in row */
 
-  bool have_header;
-  size_t columns;     /* of the header */
-  int *column_field;  /* per column: its field, -1 for a column without a name */
+  char sep;           /* ',', ';' or tab: found in the first rows */
+  bool sep_known;
+  unsigned row_no;    /* rows so far, as a spreadsheet shows them (blank ones too) */
+  unsigned rows_seen; /* rows with something in them: the header is among the first two */
+  table *table;
+  table_cell *tcells;
 } creader;
 
 static long count_chars(const unsigned char *p, size_t from, size_t to) {
@@ -57,13 +60,12 @@ static long quote_col(creader *c) {
 /* Stores the current cell; false on a limit. */
 static bool csv_end_cell(creader *c) {
   builder *b = c->b;
-  size_t limit = c->have_header ? c->columns + 1 : ICS_ANSWERS_MAX_COLUMNS;
-  if (c->cells < limit) {
+  if (c->cells < ICS_ANSWERS_MAX_COLUMNS) {
     ics_buf_putc(&c->row, '\0');
     c->cell_off[c->cells] = c->cell_start;
   }
   c->cells++;
-  if (!c->have_header && c->cells > ICS_ANSWERS_MAX_COLUMNS) {
+  if (c->cells > ICS_ANSWERS_MAX_COLUMNS) {
     fatal(b, (int)c->line, 1, A_TOO_MANY_COLUMNS, ICS_ANSWERS_MAX_COLUMNS);
     return false;
   }
@@ -75,79 +77,25 @@ static bool csv_end_cell(creader *c) {
   return true;
 }
 
-static bool csv_header(creader *c) {
-  builder *b = c->b;
-  c->columns = c->cells;
-  c->column_field = ics_calloc(c->columns, sizeof *c->column_field);
-  if (!c->column_field) {
-    out_of_memory(b);
-    return false;
-  }
-  bool ok = true;
-  for (size_t i = 0; i < c->columns; i++) {
-    char *name = c->row.data + c->cell_off[i];
-    /* spaces around a name are a spreadsheet's, not the user's */
-    name += strspn(name, " \t");
-    size_t len = strlen(name);
-    while (len && (name[len - 1] == ' ' || name[len - 1] == '\t')) name[--len] = '\0';
-    c->column_field[i] = -1;
-    if (!len) continue; /* a column without a name must stay empty (see csv_record) */
-    int line = (int)c->cell_line[i], col = (int)c->cell_col[i];
-    int field = find_field(b, name);
-    if (field < 0) {
-      ics_buf m = {0};
-      ics_buf_puts(&m, ics_status_message(ICS_E_UNKNOWN_FIELD, b->lang));
-      put_suggestion(b, &m, name);
-      if (c->columns == 1 && (strchr(name, ';') || strchr(name, '\t')))
-        ics_buf_printf(&m, msg(A_SEPARATOR, b->lang), strchr(name, ';') ? ";" : "\\t");
-      if (m.failed) out_of_memory(b); /* not a mistake in the file */
-      else report(b, ICS_E_UNKNOWN_FIELD, line, col, name, "%s", m.data);
-      ics_buf_free(&m);
-      ok = false;
-      continue;
-    }
-    for (size_t j = 0; j < i; j++)
-      if (c->column_field[j] == field) {
-        report(b, ICS_E_INVALID, line, col, name, msg(A_COLUMN_TWICE, b->lang), j + 1);
-        ok = false;
-        break;
-      }
-    c->column_field[i] = field;
-  }
-  /* with a column misnamed every record would be wrong the same way: stop at the header */
-  if (!ok) b->stop = true;
-  c->have_header = true;
-  return ok;
-}
-
-static bool csv_record(creader *c) {
-  builder *b = c->b;
-  if (!begin_record(b, 0, 0)) return false;
-  if (c->row_bad_quote) b->record_failed = true;
-  if (c->cells != c->columns) {
-    report(b, ICS_E_SYNTAX, 0, 0, NULL, msg(A_CELL_COUNT, b->lang), c->cells, c->columns);
-    return !b->stop;
-  }
-  for (size_t i = 0; i < c->columns && !b->stop; i++) {
-    const char *text = c->row.data + c->cell_off[i];
-    int field = c->column_field[i];
-    if (field < 0) {
-      if (!blank(text)) report(b, ICS_E_INVALID, 0, 0, NULL, msg(A_UNNAMED_COLUMN, b->lang), i + 1);
-      continue;
-    }
-    b->given[field] = true;
-    set_text(b, field, text);
-  }
-  end_record(b);
-  return !b->stop;
+/* The row's cells to the table; a row of the header's place keeps where its cells start. */
+static bool csv_table_row(creader *c, unsigned row) {
+  bool placed = c->rows_seen < 2;
+  for (size_t i = 0; i < c->cells; i++)
+    c->tcells[i] = (table_cell){.column = (unsigned)i, .kind = T_STRING,
+                                .text = c->row.data + c->cell_off[i],
+                                .line = placed ? c->cell_line[i] : 0,
+                                .col = placed ? c->cell_col[i] : 0};
+  c->rows_seen++;
+  return table_row(c->table, row, c->tcells, c->cells);
 }
 
 /* The end of a row (at a line break or the end of the file). */
 static bool csv_end_row(creader *c) {
   bool ok = true;
-  if (!c->row_empty) { /* blank lines are skipped */
+  unsigned row = ++c->row_no;
+  if (!c->row_empty) { /* blank lines are rows of nothing */
     if (!csv_end_cell(c)) return false;
-    ok = c->have_header ? csv_record(c) : csv_header(c);
+    ok = csv_table_row(c, row);
   }
   c->row.len = 0;
   if (c->row.data) c->row.data[0] = '\0';
@@ -165,10 +113,12 @@ static bool csv_bad_quote(creader *c, size_t i) {
   builder *b = c->b;
   if (!c->row_bad_quote) {
     size_t saved = b->record_no;
-    if (c->have_header) b->record_no++; /* the record this row will be */
+    bool header = table_has_header(c->table);
+    if (header) b->record_no++; /* the record this row will be */
     report(b, ICS_E_SYNTAX, (int)c->line, (int)csv_col(c, i), NULL, "%s", msg(A_BAD_QUOTE, b->lang));
     b->record_no = saved;
-    if (!c->have_header) b->stop = true;
+    if (!header) b->stop = true;
+    else b->row_refused = true;
   }
   c->row_bad_quote = true;
   return !b->stop;
@@ -197,7 +147,7 @@ static bool csv_chunk(creader *c, const unsigned char *p, size_t n) {
       }
     }
     if (c->state == C_FIELD_START) {
-      if (!c->have_header) {
+      if (c->rows_seen < 2 && c->cells < ICS_ANSWERS_MAX_COLUMNS) {
         c->cell_line[c->cells] = c->line;
         c->cell_col[c->cells] = csv_col(c, i);
       }
@@ -218,14 +168,14 @@ static bool csv_chunk(creader *c, const unsigned char *p, size_t n) {
     case C_FIELD_START: /* left above */
     case C_UNQUOTED: {
       size_t start = i;
-      while (i < n && p[i] != ',' && p[i] != '"' && p[i] != '\r' && p[i] != '\n') i++;
+      while (i < n && p[i] != c->sep && p[i] != '"' && p[i] != '\r' && p[i] != '\n') i++;
       if (i > start) {
         ics_buf_append(&c->row, (const char *)p + start, i - start);
         c->row_empty = false;
       }
       if (i == n) break;
       ch = p[i];
-      if (ch == ',') {
+      if (ch == c->sep) {
         c->row_empty = false;
         if (!csv_end_cell(c)) return false;
         c->state = C_FIELD_START;
@@ -266,7 +216,7 @@ static bool csv_chunk(creader *c, const unsigned char *p, size_t n) {
         i++;
       } else {
         /* the value ended: a separator or line break comes next, anything else is wrong */
-        if (ch != ',' && ch != '\r' && ch != '\n' && !csv_bad_quote(c, i)) return false;
+        if (ch != c->sep && ch != '\r' && ch != '\n' && !csv_bad_quote(c, i)) return false;
         c->state = C_UNQUOTED;
       }
       break;
@@ -293,6 +243,67 @@ static bool csv_chunk(creader *c, const unsigned char *p, size_t n) {
   return true;
 }
 
+/* ---- the separator ------------------------------------------------------------------------
+ * Excel writes its list separator: a comma, or a semicolon where the decimal mark is a comma;
+ * "Unicode text" is separated by tabs. The one that makes the most field names of the first
+ * two rows (names may be under a row of labels) wins; then the one that makes the most cells. */
+static size_t names_in_line(builder *b, const unsigned char *p, size_t n, char sep, size_t *cells) {
+  size_t names = 0, start = 0;
+  bool quoted = false;
+  *cells = 1;
+  for (size_t i = 0; i <= n; i++) {
+    if (i < n && p[i] == '"') quoted = !quoted;
+    if (i < n && (quoted || p[i] != sep)) continue;
+    size_t a = start, z = i;
+    while (a < z && (p[a] == ' ' || p[a] == '"')) a++;
+    while (z > a && (p[z - 1] == ' ' || p[z - 1] == '"')) z--;
+    char name[ICS_NAME_MAX + 1];
+    if (z - a <= ICS_NAME_MAX) {
+      memcpy(name, p + a, z - a);
+      name[z - a] = '\0';
+      if (find_field(b, name) >= 0) names++;
+    }
+    if (i < n) (*cells)++;
+    start = i + 1;
+  }
+  return names;
+}
+
+static char find_separator(builder *b, const unsigned char *p, size_t n) {
+  static const char seps[] = {',', ';', '\t'};
+  size_t lines[2][2] = {{0, 0}, {0, 0}}; /* the first two lines with something: start, length */
+  size_t found = 0, i = 0;
+  while (i < n && found < 2) {
+    size_t start = i;
+    bool quoted = false;
+    while (i < n && (quoted || (p[i] != '\n' && p[i] != '\r'))) {
+      if (p[i] == '"') quoted = !quoted;
+      i++;
+    }
+    if (i > start) {
+      lines[found][0] = start;
+      lines[found][1] = i - start;
+      found++;
+    }
+    while (i < n && (p[i] == '\n' || p[i] == '\r')) i++;
+  }
+  char best = ',';
+  size_t best_names = 0, best_cells = 0;
+  for (size_t k = 0; k < sizeof seps; k++) {
+    size_t names = 0, cells = 0, first_cells = 0;
+    for (size_t l = 0; l < found; l++) {
+      names += names_in_line(b, p + lines[l][0], lines[l][1], seps[k], &cells);
+      if (l == 0) first_cells = cells;
+    }
+    if (names > best_names || (names == best_names && first_cells > best_cells)) {
+      best = seps[k];
+      best_names = names;
+      best_cells = first_cells;
+    }
+  }
+  return best;
+}
+
 void read_csv(builder *b, source *src) {
   creader *c = ics_calloc(1, sizeof *c);
   unsigned char *buf = ics_malloc(CSV_CHUNK);
@@ -301,11 +312,17 @@ void read_csv(builder *b, source *src) {
     c->cell_line = ics_calloc(ICS_ANSWERS_MAX_COLUMNS + 1, sizeof *c->cell_line);
     c->cell_col = ics_calloc(ICS_ANSWERS_MAX_COLUMNS + 1, sizeof *c->cell_col);
   }
-  if (!c || !buf || !c->cell_off || !c->cell_line || !c->cell_col) out_of_memory(b);
-  else {
+  if (c) {
+    c->tcells = ics_calloc(ICS_ANSWERS_MAX_COLUMNS + 1, sizeof *c->tcells);
+    c->table = table_new(b, true, false); /* says when memory ran out */
+  }
+  if (!c || !buf || !c->cell_off || !c->cell_line || !c->cell_col || !c->tcells || !c->table) {
+    if (!c || c->table) out_of_memory(b);
+  } else {
     c->b = b;
     c->line = 1;
     c->row_empty = true;
+    c->sep = ',';
   }
   while (!b->stop) {
     size_t n = src_read(src, buf, CSV_CHUNK);
@@ -322,17 +339,25 @@ void read_csv(builder *b, source *src) {
       if (!c->row_empty) csv_end_row(c);
       break;
     }
+    if (!c->sep_known) {
+      c->sep = find_separator(b, buf, n);
+      c->sep_known = true;
+    }
     if (!csv_chunk(c, buf, n)) break;
   }
-  if (!b->stop && !c->have_header) fatal(b, 0, 0, A_EMPTY);
-  else if (!b->stop && b->record_no == 0 && b->opt->mode != ICS_ANSWERS_PATCH)
-    fatal(b, 0, 0, A_NO_RECORDS); /* a patch says it must hold one record */
+  if (c && c->table) {
+    if (!b->stop && src->encoding_guessed && b->opt->notes)
+      ics_buf_printf(b->opt->notes, msg(A_GUESS_ENCODING, b->lang), b->name,
+                     ics_encoding_name(src->encoding));
+    table_end(c->table);
+    table_free(c->table);
+  }
   if (c) {
     ics_buf_free(&c->row);
     ics_free(c->cell_off);
     ics_free(c->cell_line);
     ics_free(c->cell_col);
-    ics_free(c->column_field);
+    ics_free(c->tcells);
   }
   ics_free(c);
   ics_free(buf);

@@ -20,16 +20,23 @@
 const ics_message ics_answers_messages[A_COUNT] = {ANSWERS_MESSAGES(ICS_MESSAGE_ENTRY)};
 
 /* ---- entry points ------------------------------------------------------------------------- */
-static size_t run(builder *b, source *src, bool csv) {
-  if (csv) read_csv(b, src);
-  else read_yaml(b, src);
+static size_t run(builder *b, source *src, ics_answers_syntax syntax) {
+  if (syntax == ICS_ANSWERS_TEXT) {
+    src->spreadsheet = true;
+    src->encoding_given = b->opt->encoding_given;
+    src->encoding_given_as = b->opt->encoding;
+    read_csv(b, src);
+  } else {
+    read_yaml(b, src);
+  }
   finish(b);
+  src_free(src);
   size_t valid = b->valid;
   builder_free(b);
   return valid;
 }
 
-size_t ics_answers_parse(const char *name, const char *text, size_t len, bool csv,
+size_t ics_answers_parse(const char *name, const char *text, size_t len, ics_answers_syntax syntax,
                          const ics_answers_options *options, ics_answers_callback callback,
                          void *ctx, ics_errors *diags) {
   builder b;
@@ -39,15 +46,22 @@ size_t ics_answers_parse(const char *name, const char *text, size_t len, bool cs
   }
   source src = {.mem = (const unsigned char *)(text ? text : ""), .mem_len = text ? len : 0};
   if (src.mem_len == 0) src.eof = true;
-  return run(&b, &src, csv);
+  return run(&b, &src, syntax);
 }
 
-static bool is_csv_path(const char *path) {
-  size_t n = strlen(path);
-  if (n < 4) return false;
-  const char *ext = path + n - 4;
-  return ext[0] == '.' && (ext[1] | 0x20) == 'c' && (ext[2] | 0x20) == 's' &&
-         (ext[3] | 0x20) == 'v';
+static bool has_extension(const char *path, const char *ext) {
+  size_t n = strlen(path), e = strlen(ext);
+  if (n <= e || path[n - e - 1] != '.') return false;
+  for (size_t i = 0; i < e; i++)
+    if ((path[n - e + i] | 0x20) != ext[i]) return false;
+  return true;
+}
+
+ics_answers_syntax ics_answers_syntax_of(const char *path) {
+  if (has_extension(path, "csv") || has_extension(path, "txt") || has_extension(path, "tsv"))
+    return ICS_ANSWERS_TEXT;
+  if (has_extension(path, "xlsx")) return ICS_ANSWERS_XLSX;
+  return ICS_ANSWERS_YAML;
 }
 
 size_t ics_answers_read(const char *path, const ics_answers_options *options,
@@ -77,7 +91,7 @@ size_t ics_answers_read(const char *path, const ics_answers_options *options,
     return 0;
   }
   source src = {.fp = fp};
-  size_t valid = run(&b, &src, is_csv_path(path));
+  size_t valid = run(&b, &src, ics_answers_syntax_of(path));
   fclose(fp);
   return valid;
 }

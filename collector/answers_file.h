@@ -43,6 +43,10 @@ typedef struct {
   ics_answers_mode mode;
   const ics_record *base;  /* ICS_ANSWERS_PATCH: the record being edited */
   size_t max_records;      /* refuse files with more (0: 10,000,000) */
+  /* spreadsheet files (.csv, .txt, .xlsx) */
+  bool encoding_given;     /* text without a byte-order mark is in `encoding` (--encoding) */
+  ics_encoding encoding;
+  ics_buf *notes;          /* the summary's notes: guesses, dropped answers (may be NULL) */
 } ics_answers_options;
 
 /* Reads the whole file. Returns the number of records handed to the callback (that returned
@@ -96,10 +100,16 @@ typedef struct {
  * The callback is not called for a record with an error. */
 size_t ics_answers_read(const char *path, const ics_answers_options *options,
                         ics_answers_callback callback, void *ctx, ics_errors *diags);
-/* The same over text in memory; `name` stands for the file in messages and `csv` chooses
- * the syntax (a path chooses by its extension: .csv in any case is CSV, anything else YAML).
- * The text need not be NUL-terminated. */
-size_t ics_answers_parse(const char *name, const char *text, size_t len, bool csv,
+typedef enum {
+  ICS_ANSWERS_YAML,
+  ICS_ANSWERS_TEXT, /* CSV or text as spreadsheet programs save it: .csv, .txt, .tsv */
+  ICS_ANSWERS_XLSX, /* an Excel workbook: .xlsx */
+} ics_answers_syntax;
+/* The syntax a path's extension (in any case) names; YAML for any other. */
+ics_answers_syntax ics_answers_syntax_of(const char *path);
+/* The same over a file in memory; `name` stands for the file in messages. The text need not
+ * be NUL-terminated. */
+size_t ics_answers_parse(const char *name, const char *text, size_t len, ics_answers_syntax syntax,
                          const ics_answers_options *options, ics_answers_callback callback,
                          void *ctx, ics_errors *diags);
 

@@ -21,6 +21,10 @@
     "the file is not valid UTF-8 text (byte %zu); save it again as UTF-8")                     \
   X(A_UTF16, ICS_E_NOT_UTF8, "tệp được lưu với mã UTF-16; hãy lưu lại với mã UTF-8",                         \
     "the file is UTF-16 text; save it again as UTF-8")                                        \
+  X(A_NOT_IN_ENCODING, ICS_E_NOT_UTF8, "byte thứ %zu của tệp không phải một ký tự của bảng mã %s; hãy lưu lại "   \
+    "tệp dạng 'CSV UTF-8' (hoặc cho biết bảng mã bằng --encoding)",                             \
+    "byte %zu of the file is not a character of %s; save the file again as 'CSV UTF-8' (or "  \
+    "name its encoding with --encoding)")                                                        \
   X(A_CONTROL, ICS_E_SYNTAX, "tệp chứa ký tự điều khiển U+%04X; hãy xóa ký tự này",                        \
     "the file holds the control character U+%04X; remove it")                                 \
   X(A_LINE_TOO_LONG, ICS_E_LIMIT, "dòng dài quá %d byte", "the line is longer than %d bytes")              \
@@ -64,6 +68,43 @@
     "the row has %zu cells but the header has %zu columns")                                   \
   X(A_UNNAMED_COLUMN, ICS_E_INVALID, "cột %zu có giá trị nhưng không có tên trường ở tiêu đề",               \
     "column %zu has a value but no field name in the header")                                 \
+  X(A_UNNAMED_COLUMN_AT, ICS_E_INVALID, "cột %s có giá trị nhưng không có tên trường ở tiêu đề",          \
+    "column %s has a value but no field name in the header")                                  \
+  X(A_CELL_ERROR, ICS_E_INVALID, "ô chứa lỗi công thức %s; hãy nhập giá trị thay cho công thức",          \
+    "the cell holds the formula error %s; type the value instead of the formula")            \
+  X(A_DROPPED, ICS_OK,                                                                         \
+    "Lưu ý: %s: cột \"%s\" (%s): bỏ %zu câu trả lời vì câu hỏi không áp dụng cho các bản ghi đó " \
+    "(theo các câu trả lời khác của bản ghi)\n",                                                \
+    "Note: %s: column \"%s\" (%s): %zu answers dropped: the question does not apply to those " \
+    "records (given their other answers)\n")                                                   \
+  X(A_GUESS_LABEL, ICS_OK, "Lưu ý: %s: cột \"%s\" (%s): %zu giá trị được hiểu là mã lựa chọn (ví dụ %s)\n", \
+    "Note: %s: column \"%s\" (%s): %zu values read as choice codes (e.g. %s)\n")             \
+  X(A_GUESS_THOUSANDS, ICS_OK,                                                                 \
+    "Lưu ý: %s: cột \"%s\" (%s): %zu số có dấu ngăn cách hàng nghìn (ví dụ %s)\n",             \
+    "Note: %s: column \"%s\" (%s): %zu numbers with thousands separators (e.g. %s)\n")       \
+  X(A_GUESS_DAY_FIRST, ICS_OK,                                                                 \
+    "Lưu ý: %s: cột \"%s\" (%s): %zu ngày được đọc theo thứ tự ngày/tháng/năm (ví dụ %s)\n",   \
+    "Note: %s: column \"%s\" (%s): %zu dates read day first, day/month/year (e.g. %s)\n")    \
+  X(A_GUESS_MONTH_FIRST, ICS_OK,                                                               \
+    "Lưu ý: %s: cột \"%s\" (%s): %zu ngày chỉ đọc được theo thứ tự tháng/ngày/năm (ví dụ %s); " \
+    "hãy kiểm tra lại\n",                                                                       \
+    "Note: %s: column \"%s\" (%s): %zu dates could only be read month first, month/day/year "  \
+    "(e.g. %s); check them\n")                                                                 \
+  X(A_GUESS_SERIAL, ICS_OK,                                                                    \
+    "Lưu ý: %s: cột \"%s\" (%s): %zu số được hiểu là ngày theo cách đếm của bảng tính (ví dụ %s)\n", \
+    "Note: %s: column \"%s\" (%s): %zu numbers read as spreadsheet date serials (e.g. %s)\n") \
+  X(A_GUESS_MARK, ICS_OK, "Lưu ý: %s: cột \"%s\" (%s): %zu dấu được hiểu là có/không (ví dụ %s)\n", \
+    "Note: %s: column \"%s\" (%s): %zu marks read as yes/no (e.g. %s)\n")                    \
+  X(A_GUESS_ENCODING, ICS_OK,                                                                  \
+    "Lưu ý: %s: tệp không phải UTF-8 nên được đọc theo bảng mã %s; nếu chữ bị sai, hãy dùng "  \
+    "--encoding windows-1252 hoặc lưu lại dạng 'CSV UTF-8'\n",                                  \
+    "Note: %s: the file is not UTF-8 and was read as %s; if letters come out wrong, use "       \
+    "--encoding windows-1252 or save it as 'CSV UTF-8'\n")                                      \
+  X(A_NO_SHEET, ICS_E_INVALID,                                                                 \
+    "không trang tính nào có tên trường của biểu mẫu ở dòng 1 hoặc dòng 2 (các trang: %s); hãy " \
+    "dùng tệp mẫu của 'ictsurvey collect template', hoặc ghi tên trường ở dòng 1",              \
+    "no sheet of the workbook has the form's field names in row 1 or row 2 (sheets: %s); use " \
+    "the template of 'ictsurvey collect template', or put the field names in row 1")           \
   X(A_UNTERMINATED, ICS_E_SYNTAX, "giá trị trong ngoặc kép bắt đầu ở đây không được đóng lại",              \
     "the quoted value that starts here is never closed")                                      \
   X(A_BAD_QUOTE, ICS_E_SYNTAX,                                                                                \

@@ -16,6 +16,7 @@
 #define src_error ics_answers_src_error
 #define src_report ics_answers_src_report
 #define src_read ics_answers_src_read
+#define src_free ics_answers_src_free
 #define report ics_answers_report
 #define fatal ics_answers_fatal
 #define out_of_memory ics_answers_out_of_memory
@@ -32,6 +33,12 @@
 #define finish ics_answers_finish
 #define read_yaml ics_answers_read_yaml
 #define read_csv ics_answers_read_csv
+#define read_xlsx ics_answers_read_xlsx
+#define table_new ics_answers_table_new
+#define table_row ics_answers_table_row
+#define table_end ics_answers_table_end
+#define table_has_header ics_answers_table_has_header
+#define table_free ics_answers_table_free
 
 /* ---- messages ---------------------------------------------------------------------------- */
 typedef enum { ANSWERS_MESSAGES(ICS_MESSAGE_ID) A_COUNT } answers_message;
@@ -49,9 +56,20 @@ typedef struct {
   FILE *fp;                /* a file, or */
   const unsigned char *mem; /* text in memory */
   size_t mem_len, mem_pos;
-  unsigned char pending[4]; /* bytes read ahead while looking for a byte-order mark */
+  unsigned char *pending;  /* bytes read ahead (a byte-order mark looked for, text sniffed) */
   size_t pending_len, pending_pos;
   bool started, eof;
+
+  /* spreadsheet text (.csv, .txt): any encoding spreadsheet programs save, converted to UTF-8 */
+  bool spreadsheet;
+  bool encoding_given;     /* --encoding: text without a byte-order mark is in encoding_given_as */
+  ics_encoding encoding_given_as;
+  ics_encoding encoding;   /* what the text is in, once started */
+  size_t offset_bom;       /* bytes of the byte-order mark */
+  bool encoding_guessed;   /* no byte-order mark said it (reported in the summary) */
+  ics_decoder *decoder;    /* NULL for UTF-8 */
+  ics_buf converted;       /* UTF-8 converted and not read yet, from converted_pos */
+  size_t converted_pos;
 
   /* the validator's position: the byte after the last one validated */
   size_t offset;           /* bytes since the start of the file (a BOM included) */
@@ -80,6 +98,7 @@ void src_report(const source *s, const char *name, ics_lang lang, ics_errors *di
 /* Up to size validated bytes into buf; 0 at the end of the input or on an error (check
  * s->failed). */
 size_t src_read(source *s, unsigned char *buf, size_t size);
+void src_free(source *s);
 
 /* ---- a set of natural keys: key text -> the record that had it first ------------------------ */
 /* ---- the record builder, shared by both syntaxes ------------------------------------------ */
@@ -102,6 +121,13 @@ typedef struct {
   size_t valid;       /* records handed to the callback */
   bool stop;          /* a fatal error, or the callback asked to stop */
   ics_strset keys; /* natural key -> the record that first had it */
+
+  /* a table (CSV, text, a workbook's sheet): where the current record is, as the spreadsheet
+     shows it, so that messages say "row 7, column "Năm sinh"" */
+  unsigned row;              /* the record's row (0: not a table, or between records) */
+  const char **column_label; /* per field: its column's heading, NULL without a column */
+  const char *cell_column;   /* a header cell's column letters, for its problems */
+  bool row_refused;          /* the next record's row was refused already (a bad quote) */
 } builder;
 
 /* Adds "PREFIX: FIELD: MESSAGE" (FIELD left out when NULL) at a position (0: none). The
@@ -134,8 +160,31 @@ void finish(builder *b);
 
 static inline bool blank(const char *s) { return s[strspn(s, " \t\r\n")] == '\0'; }
 
-/* ---- the syntaxes (answers_yaml.c, answers_csv.c): the whole input, record by record ----- */
+/* ---- tables (answers_table.c): rows of cells, from a text file or a workbook ---------------- */
+typedef enum { T_STRING, T_NUMBER, T_BOOLEAN, T_ERROR } table_kind; /* as ics_xlsx_kind */
+
+typedef struct {
+  unsigned column;    /* 0-based */
+  table_kind kind;    /* a text file's cells are strings */
+  const char *text;
+  long line, col;     /* a text file's header cells: where they start (else 0) */
+} table_cell;
+
+typedef struct table table;
+/* NULL when memory ran out (said). A text file's rows are counted as spreadsheets show them;
+ * date1904: a workbook's date serials count from 1904. */
+table *table_new(builder *b, bool text_file, bool date1904);
+/* One row (1-based, as shown) with its cells in column order; false when reading stops. */
+bool table_row(table *t, unsigned row, const table_cell *cells, size_t n);
+bool table_has_header(const table *t);
+/* After the last row: a file without a header or records, and the summary's notes. */
+void table_end(table *t);
+void table_free(table *t);
+
+/* ---- the syntaxes (answers_yaml.c, answers_csv.c, answers_xlsx.c): the whole input ---------- */
 void read_yaml(builder *b, source *src);
 void read_csv(builder *b, source *src);
+/* A workbook: the file at path, or data[0..len) when data is not NULL. */
+void read_xlsx(builder *b, const char *path, const void *data, size_t len);
 
 #endif

@@ -40,6 +40,18 @@ enum { SHOWN_MAX = 64 }; /* bytes of a name or value from the file shown in a me
 void report(builder *b, ics_code code, int line, int col, const char *field,
                    const char *fmt, ...) {
   ics_buf m = {0};
+  if (b->row) { /* a table's record: where the spreadsheet shows it */
+    int f = field ? ics_form_field_index(b->form, field) : -1;
+    ics_buf_printf(&m, "row %u", b->row);
+    if (b->cell_column) {
+      ics_buf_printf(&m, ", column %s", b->cell_column);
+    } else if (f >= 0 && b->column_label && b->column_label[f]) {
+      ics_buf_puts(&m, ", column \"");
+      put_clean(&m, b->column_label[f], SHOWN_MAX);
+      ics_buf_putc(&m, '"');
+    }
+    ics_buf_puts(&m, ": ");
+  }
   if (b->record_no) ics_buf_printf(&m, "record %zu: ", b->record_no);
   else ics_buf_puts(&m, HEADER_PREFIX ": ");
   if (field) {
@@ -54,6 +66,7 @@ void report(builder *b, ics_code code, int line, int col, const char *field,
   if (m.failed) ics_error_no_memory(&e, b->lang);
   else ics_error_set(&e, b->lang, code, m.data);
   ics_error_locate(&e, b->name, line, col);
+  if (field) ics_error_set_field(&e, field); /* a table holds a row's problems by field */
   ics_errors_add(b->diags, &e);
   ics_buf_free(&m);
   b->record_failed = true;

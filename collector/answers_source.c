@@ -27,6 +27,12 @@ void src_report(const source *s, const char *name, ics_lang lang, ics_errors *di
   case A_NUL:
     ics_errors_say(diags, lang, name, line, col, fmt, s->err_num);
     break;
+  case A_NOT_IN_ENCODING:
+    ics_errors_say(diags, lang, name, line, col, fmt, s->err_num, ics_encoding_name(s->encoding));
+    break;
+  case A_NO_MEMORY:
+    ics_errors_say(diags, lang, name, line, col, fmt);
+    break;
   case A_CONTROL:
     ics_errors_say(diags, lang, name, line, col, fmt, (unsigned)s->err_num);
     break;
@@ -42,8 +48,8 @@ void src_report(const source *s, const char *name, ics_lang lang, ics_errors *di
   }
 }
 
-/* Raw bytes, without validation (a byte-order mark removed at the start). */
-static size_t src_raw(source *s, unsigned char *buf, size_t size) {
+/* Bytes from the file or memory, after those read ahead. */
+static size_t src_input(source *s, unsigned char *buf, size_t size) {
   size_t got = 0;
   if (s->pending_pos < s->pending_len) {
     size_t n = s->pending_len - s->pending_pos;
@@ -75,25 +81,98 @@ static size_t src_raw(source *s, unsigned char *buf, size_t size) {
   return got;
 }
 
+/* Raw bytes, without validation (a byte-order mark removed at the start): the input itself,
+ * or what the decoder made of it. */
+static size_t src_raw(source *s, unsigned char *buf, size_t size) {
+  if (!s->decoder) return src_input(s, buf, size);
+  while (s->converted_pos == s->converted.len) {
+    s->converted.len = s->converted_pos = 0;
+    unsigned char in[16384];
+    size_t n = src_input(s, in, sizeof in);
+    if (s->failed) return 0;
+    bool at_end = n == 0 || (s->eof && s->pending_pos == s->pending_len);
+    size_t bad = 0;
+    if (ics_decoder_run(s->decoder, in, n, at_end, &s->converted, &bad)) {
+      src_error(s, 0, 0, A_NOT_IN_ENCODING, bad + 1 + s->offset_bom);
+      return 0;
+    }
+    if (s->converted.failed) {
+      src_error(s, 0, 0, A_NO_MEMORY, 0);
+      return 0;
+    }
+    if (n == 0) return 0;
+  }
+  size_t n = s->converted.len - s->converted_pos;
+  if (n > size) n = size;
+  memcpy(buf, s->converted.data + s->converted_pos, n);
+  s->converted_pos += n;
+  return n;
+}
+
+/* Whether p[0..n) is UTF-8, a character cut by the end (more may follow) allowed. */
+static bool looks_utf8(const unsigned char *p, size_t n, bool complete) {
+  size_t bad;
+  if (ics_utf8_valid((const char *)p, n, &bad)) return true;
+  if (complete || n - bad >= 4) return false;
+  for (size_t i = bad + 1; i < n; i++)
+    if ((p[i] & 0xC0) != 0x80) return false;
+  return p[bad] >= 0xC2 && p[bad] <= 0xF4; /* a lead byte whose continuation is still to come */
+}
+
+enum { SNIFF = 65536 }; /* bytes of spreadsheet text that decide between UTF-8 and a code page */
+
 static bool src_start(source *s) {
   s->started = true;
   s->line = 1;
-  unsigned char head[3];
-  s->pending_len = 0;
-  size_t n = src_raw(s, head, 3);
-  if (s->failed) return false;
-  if (n >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) || (head[0] == 0xFE && head[1] == 0xFF))) {
-    src_error(s, 1, 1, A_UTF16, 0);
+  s->pending = ics_malloc(SNIFF);
+  if (!s->pending) {
+    src_error(s, 0, 0, A_NO_MEMORY, 0);
     return false;
   }
-  if (n == 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF) {
-    s->offset = 3; /* Notepad's and Excel's UTF-8 byte-order mark: not part of the text */
-  } else {
-    memcpy(s->pending, head, n);
-    s->pending_len = n;
+  unsigned char *head = s->pending;
+  s->pending_len = s->pending_pos = 0;
+  size_t n = src_input(s, head, s->spreadsheet ? SNIFF : 3);
+  if (s->failed) return false;
+  size_t skip = 0;
+  bool utf16le = n >= 2 && head[0] == 0xFF && head[1] == 0xFE;
+  bool utf16be = n >= 2 && head[0] == 0xFE && head[1] == 0xFF;
+  s->encoding = ICS_ENC_UTF8;
+  if (utf16le || utf16be) {
+    if (!s->spreadsheet) { /* YAML answers files are UTF-8 */
+      src_error(s, 1, 1, A_UTF16, 0);
+      return false;
+    }
+    s->encoding = utf16le ? ICS_ENC_UTF16LE : ICS_ENC_UTF16BE;
+    skip = 2;
+  } else if (n >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF) {
+    skip = 3; /* Notepad's and Excel's UTF-8 byte-order mark: not part of the text */
+  } else if (s->spreadsheet) {
+    /* no mark: UTF-8 when the text reads as UTF-8, else what --encoding says or Windows-1258
+       (a Vietnamese Windows' "ANSI"; the bytes cannot tell it from Windows-1252) */
+    if (s->encoding_given) s->encoding = s->encoding_given_as;
+    else if (!looks_utf8(head, n, s->eof)) s->encoding = ICS_ENC_WINDOWS_1258;
+    s->encoding_guessed = !s->encoding_given && s->encoding != ICS_ENC_UTF8;
   }
-  s->pending_pos = 0;
+  s->offset = s->offset_bom = skip;
+  s->pending_pos = skip;
+  s->pending_len = n;
+  if (s->encoding != ICS_ENC_UTF8) {
+    s->decoder = ics_decoder_open(s->encoding);
+    if (!s->decoder) {
+      src_error(s, 0, 0, A_NO_MEMORY, 0);
+      return false;
+    }
+    s->offset = 0; /* positions now count converted bytes */
+  }
   return true;
+}
+
+void src_free(source *s) {
+  ics_free(s->pending);
+  s->pending = NULL;
+  ics_decoder_close(s->decoder);
+  s->decoder = NULL;
+  ics_buf_free(&s->converted);
 }
 
 static bool yaml_printable(uint32_t cp) {

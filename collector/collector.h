@@ -98,6 +98,13 @@ int ics_store_update(ics_store *store, const char *instance_id, const ics_record
 int ics_store_save_change(ics_store *store, const char *instance_id, const ics_record *record,
                           bool complete, ics_record_status *status, ics_error *err);
 
+/* A record's answers replaced by those of a re-imported file, inside the caller's transaction:
+ * a draft is updated in place and becomes `status`; a finalized record is updated in place
+ * while no export carried it, else gets a new revision; made a draft, it gets a new draft
+ * revision and its finalized one stays the revision exported. A void record is refused. */
+int ics_store_replace(ics_store *store, const char *instance_id, const ics_record *record,
+                      ics_record_status status, ics_error *err);
+
 /* Another record (newest revision not void) of the same form and round with this natural
  * key, other than `except_id`: *found tells, and its id goes to found_id. */
 int ics_store_find_key(ics_store *store, const char *form_id, const char *key,
@@ -178,17 +185,29 @@ typedef struct {
   const char *edit_id;       /* patch: its id; the file's record becomes its next revision */
   ics_record_status status;  /* what the stored records become */
   ics_lang lang;
+  bool encoding_given;       /* spreadsheet text without a byte-order mark is in `encoding` */
+  ics_encoding encoding;
 } ics_import_options;
 
+/* What an import did with the file's records. */
+typedef struct {
+  size_t added;     /* new records */
+  size_t updated;   /* records of the store (the same natural key) whose answers changed */
+  size_t unchanged; /* records of the store the file holds as they are */
+} ics_import_counts;
+
 /* Imports every record of an answers file (text in memory when text is given, path then only
- * names it) in one transaction: all of them or none. New ids are appended to ids, one per
- * line; notes about natural keys already in the store to notes (either may be NULL). On
- * failure *err is the store's error, ICS_E_NO_MEMORY when memory ran out (in the store, the
- * reader or ids and notes), or ICS_E_INVALID ("Nothing of 'FILE' was stored: correct the
- * errors above ...") when the file's problems are in diags ("record N: FIELD: MESSAGE"). */
+ * names it) in one transaction: all of them or none. A record whose natural key is a record
+ * of the store (not void) replaces that record's answers (ics_store_replace) unless they are
+ * the same; every other record is added. The ids of the file's records, new or not, are
+ * appended to ids, one per line in file order; the reader's notes (guesses, dropped answers)
+ * to notes; what was done to counts (each may be NULL). On failure *err is the store's error,
+ * ICS_E_NO_MEMORY when memory ran out (in the store, the reader or ids and notes), or
+ * ICS_E_INVALID ("Nothing of 'FILE' was stored: correct the errors above ...") when the
+ * file's problems are in diags ("record N: FIELD: MESSAGE"). */
 int ics_store_import(ics_store *store, const ics_form *form, const char *path, const char *text,
                      size_t len, const ics_import_options *opts, ics_buf *ids, ics_buf *notes,
-                     ics_errors *diags, ics_error *err);
+                     ics_import_counts *counts, ics_errors *diags, ics_error *err);
 
 /* ---- the wizard ----------------------------------------------------------------------------
  * A line-oriented terminal wizard: one question at a time with its label, hint, choices and

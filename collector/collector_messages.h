@@ -102,8 +102,6 @@
   /* importing an answers file */                                                              \
   X(C_IMPORT_REFUSED, ICS_E_INVALID,                                                            \
     "Không lưu bản ghi nào của '%s': hãy sửa các lỗi trên rồi nhập lại.",                       \
-    "Nothing of '%s' was stored: correct the errors above and import again.")                  \
-  X(C_NOTE_KEY_SEEN, ICS_OK, "Lưu ý: bản ghi %zu: %s '%s' đã có trong kho (bản ghi %s)\n",      \
-    "Note: record %zu: %s '%s' is already in the store (record %s)\n")
+    "Nothing of '%s' was stored: correct the errors above and import again.")
 
 #endif

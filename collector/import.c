@@ -9,34 +9,60 @@
 typedef struct {
   ics_store *store;
   const ics_import_options *opts;
-  bool check_keys;  /* the store had records of the form: note keys seen before */
-  ics_buf *ids, *notes;
+  bool check_keys;  /* the store had records of the form: a key may be one of them */
+  ics_buf *ids;
+  ics_import_counts *counts;
   ics_error error;  /* why a record could not be stored */
   bool failed;
 } import_ctx;
 
+static bool same_answers(const ics_record *a, const ics_record *b) {
+  for (size_t i = 0; i < a->form->field_count; i++) {
+    const char *x = a->values[i], *y = b->values[i];
+    if ((x == NULL) != (y == NULL) || (x && strcmp(x, y))) return false;
+  }
+  return true;
+}
+
+/* A record of the file whose natural key is a record of the store: the same answers change
+ * nothing (a finalized record is never made a draft again by an unchanged row), other answers
+ * make the stored record's next state (ics_store_replace). */
+static int import_known(import_ctx *c, const ics_record *rec, const char *id) {
+  ics_record *old = NULL;
+  ics_record_info info;
+  if (ics_store_get(c->store, id, &old, &info, &c->error)) return -1;
+  bool same = old->form == rec->form && same_answers(old, rec) &&
+              (info.status == c->opts->status || info.status == ICS_FINALIZED);
+  ics_record_free(old);
+  if (same) {
+    c->counts->unchanged++;
+    return 0;
+  }
+  if (ics_store_replace(c->store, id, rec, c->opts->status, &c->error)) return -1;
+  c->counts->updated++;
+  return 0;
+}
+
 static int import_record(void *ctx, ics_record *rec, size_t number) {
   import_ctx *c = ctx;
+  (void)number;
   if (c->opts->edit_id) {
     c->failed = ics_store_revise(c->store, c->opts->edit_id, rec, c->opts->status, &c->error) != 0;
     return c->failed;
   }
   const char *key = rec->form->key >= 0 ? rec->values[rec->form->key] : NULL;
-  char found[37];
+  char id[37];
   bool seen = false;
-  if (c->check_keys && key && c->notes &&
-      ics_store_find_key(c->store, rec->form->id, key, NULL, found, &seen, &c->error)) {
+  if (c->check_keys && key &&
+      ics_store_find_key(c->store, rec->form->id, key, NULL, id, &seen, &c->error)) {
     c->failed = true; /* the store failed: going on could write outside the transaction */
     return 1;
   }
-  if (seen)
-    ics_buf_printf(c->notes, ics_message_text(CMSG(C_NOTE_KEY_SEEN), c->opts->lang), number,
-                   rec->form->fields[rec->form->key].name, key, found);
-  char id[37];
-  if (ics_store_add(c->store, rec, c->opts->status, id, &c->error)) {
+  if (seen ? import_known(c, rec, id) : ics_store_add(c->store, rec, c->opts->status, id, &c->error)) {
     c->failed = true;
     return 1;
   }
+  if (!seen) c->counts->added++;
   if (c->ids) {
     ics_buf_puts(c->ids, id);
     ics_buf_putc(c->ids, '\n');
@@ -46,10 +72,14 @@ static int import_record(void *ctx, ics_record *rec, size_t number) {
 
 int ics_store_import(ics_store *store, const ics_form *form, const char *path, const char *text,
                      size_t len, const ics_import_options *opts, ics_buf *ids, ics_buf *notes,
-                     ics_errors *diags, ics_error *err) {
-  import_ctx c = {.store = store, .opts = opts, .ids = ids, .notes = notes};
+                     ics_import_counts *counts, ics_errors *diags, ics_error *err) {
+  ics_import_counts scratch = {0};
+  if (!counts) counts = &scratch;
+  *counts = (ics_import_counts){0};
+  import_ctx c = {.store = store, .opts = opts, .ids = ids, .counts = counts};
   ics_answers_options ao = {.form = form, .reg = ics_store_register(store), .lang = opts->lang,
-                            .mode = opts->mode, .base = opts->base};
+                            .mode = opts->mode, .base = opts->base, .notes = notes,
+                            .encoding_given = opts->encoding_given, .encoding = opts->encoding};
   if (ics_store_begin(store, err)) return -1;
   bool had = false;
   if (ics_store_has_records(store, form->id, &had, err)) {
@@ -59,12 +89,7 @@ int ics_store_import(ics_store *store, const ics_form *form, const char *path, c
   c.check_keys = had;
   size_t before = diags->count, dropped = diags->dropped;
   if (text) {
-    /* chosen as ics_answers_read chooses: .csv in any case is CSV */
-    size_t n = strlen(path);
-    const char *ext = n >= 4 ? path + n - 4 : "";
-    bool csv = ext[0] == '.' && (ext[1] | 0x20) == 'c' && (ext[2] | 0x20) == 's' &&
-               (ext[3] | 0x20) == 'v';
-    ics_answers_parse(path, text, len, csv, &ao, import_record, &c, diags);
+    ics_answers_parse(path, text, len, ics_answers_syntax_of(path), &ao, import_record, &c, diags);
   } else {
     ics_answers_read(path, &ao, import_record, &c, diags);
   }

@@ -801,6 +801,22 @@ static int newest_exported(ics_store *s, const char *id, bool *exported, ics_err
   return rc;
 }
 
+int ics_store_replace(ics_store *s, const char *id, const ics_record *rec, ics_record_status status,
+                      ics_error *err) {
+  ics_record_info info;
+  bool exported = false;
+  if (newest_info(s, id, &info, NULL, err)) return -1;
+  if (info.status == ICS_VOID) {
+    ics_error_say(err, s->lang, CMSG(C_RECORD_VOID), id);
+    return -1;
+  }
+  if (info.status == ICS_DRAFT) return ics_store_update(s, id, rec, status, err);
+  if (newest_exported(s, id, &exported, err)) return -1;
+  /* a finalized record changed into a draft keeps its finalized revision: the one exported */
+  return status == ICS_FINALIZED && !exported ? ics_store_update(s, id, rec, ICS_FINALIZED, err)
+                                              : ics_store_revise(s, id, rec, status, err);
+}
+
 int ics_store_save_change(ics_store *s, const char *id, const ics_record *rec, bool complete,
                           ics_record_status *status, ics_error *err) {
   if (ics_store_begin(s, err)) return -1;

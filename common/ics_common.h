@@ -79,6 +79,31 @@ void ics_platform_init(int *argc, char ***argv);
  * console it is read as UTF-16 and converted, so that Vietnamese typed with Unikey arrives. */
 bool ics_read_line(FILE *in, char *buf, size_t size);
 
+/* ---- platform seams: text in other encodings --------------------------------------------
+ * What spreadsheet programs save as "Unicode text" (UTF-16) or "CSV" in the ANSI code page of
+ * a Vietnamese (Windows-1258) or Western (Windows-1252) Windows, converted to UTF-8 as it is
+ * read: glibc's iconv on POSIX, the Windows API on Windows. */
+typedef enum {
+  ICS_ENC_UTF8,
+  ICS_ENC_UTF16LE,
+  ICS_ENC_UTF16BE,
+  ICS_ENC_WINDOWS_1258,
+  ICS_ENC_WINDOWS_1252,
+} ics_encoding;
+/* "utf-8", "utf-16", "windows-1258", "windows-1252" (any case; also "cp1258", "utf8") -> the
+ * encoding; "utf-16" means little-endian, as Windows writes it. */
+bool ics_encoding_parse(const char *name, ics_encoding *out);
+const char *ics_encoding_name(ics_encoding enc); /* "UTF-8", "UTF-16", "Windows-1258" ... */
+typedef struct ics_decoder ics_decoder;
+/* NULL when memory runs out (or the platform lacks the converter: errno). */
+ics_decoder *ics_decoder_open(ics_encoding from);
+/* Converts the next n bytes of the input (split anywhere) to UTF-8, appended to out; at_end
+ * says no more input follows (an incomplete character is then an error). 0, or -1 when the
+ * input holds a byte sequence that is no character in the encoding: *bad gets its offset from
+ * the start of the whole input. out->failed tells of memory running out. */
+int ics_decoder_run(ics_decoder *d, const void *in, size_t n, bool at_end, ics_buf *out, size_t *bad);
+void ics_decoder_close(ics_decoder *d);
+
 /* ---- platform seams: files and paths ---------------------------------------------------- */
 /* The readers below return ICS_OK, or ICS_E_NOT_FOUND, ICS_E_IO (could not open or read: see
  * errno), ICS_E_TOO_LARGE, ICS_E_NO_MEMORY or ICS_E_NOT_REGULAR (a folder, a pipe, a device:
@@ -287,6 +312,9 @@ size_t ics_edit_distance(const char *a, const char *b, size_t cap);
  * and ASCII byte counts, valid or not), as libyaml counts columns and ICS_TEXT_MAX_CHARS
  * counts lengths. */
 size_t ics_utf8_count(const char *s, size_t n);
+/* The length of the longest start of s (a NUL-terminated string) of at most max bytes that
+ * ends between two characters. */
+size_t ics_utf8_cut(const char *s, size_t max);
 /* True when s is valid UTF-8 of n bytes with no NUL; *bad_offset gets the first bad byte. */
 bool ics_utf8_valid(const char *s, size_t n, size_t *bad_offset);
 /* The length in bytes of the UTF-8 character at s[0..n) (n >= 1), or 0 when it is not a valid

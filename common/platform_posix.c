@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -526,4 +527,101 @@ int ics_open_browser(const char *url) {
     return -1;
   }
   return 0; /* the child is reaped when the program ends */
+}
+
+/* ---- text in other encodings: glibc's iconv ----------------------------------------------
+ * iconv keeps its own state across calls (glibc's CP1258 holds a base letter back until it
+ * knows whether a combining tone mark follows, to compose them); what it cannot convert yet
+ * (a character cut by the end of a chunk) waits in `held`. */
+struct ics_decoder {
+  iconv_t cd;
+  size_t consumed;          /* input bytes converted so far, for the offset of a bad one */
+  char held[8];
+  size_t held_len;
+};
+
+ics_decoder *ics_decoder_open(ics_encoding from) {
+  static const char *const names[] = {"UTF-8", "UTF-16LE", "UTF-16BE", "CP1258", "CP1252"};
+  ics_decoder *d = ics_calloc(1, sizeof *d);
+  if (!d) return NULL;
+  d->cd = iconv_open("UTF-8", names[from]);
+  if (d->cd == (iconv_t)-1) {
+    ics_free(d);
+    return NULL;
+  }
+  return d;
+}
+
+/* Converts in[0..n) into out; returns the bytes left unconverted at an incomplete character,
+ * or (size_t)-1 at an invalid sequence (*bad its offset in `in`). */
+static size_t decode_some(ics_decoder *d, const char *in, size_t n, ics_buf *out, size_t *bad) {
+  char *src = (char *)in;
+  size_t left = n;
+  while (left > 0) {
+    char chunk[4096];
+    char *dst = chunk;
+    size_t room = sizeof chunk;
+    size_t rc = iconv(d->cd, &src, &left, &dst, &room);
+    ics_buf_append(out, chunk, (size_t)(dst - chunk));
+    if (rc != (size_t)-1) continue;
+    if (errno == E2BIG) continue;
+    if (errno == EINVAL) break; /* an incomplete character: wait for the rest */
+    *bad = (size_t)(src - in);
+    return (size_t)-1;
+  }
+  return left;
+}
+
+int ics_decoder_run(ics_decoder *d, const void *in, size_t n, bool at_end, ics_buf *out, size_t *bad) {
+  const char *p = in;
+  /* first complete the character held back from the last call, a byte at a time */
+  while (d->held_len > 0 && n > 0) {
+    d->held[d->held_len++] = *p++;
+    n--;
+    size_t was = d->held_len, rest;
+    size_t pos;
+    rest = decode_some(d, d->held, was, out, &pos);
+    if (rest == (size_t)-1) {
+      *bad = d->consumed + pos;
+      return -1;
+    }
+    d->consumed += was - rest;
+    memmove(d->held, d->held + (was - rest), rest);
+    d->held_len = rest;
+    if (rest >= sizeof d->held - 1) { /* no character is this long */
+      *bad = d->consumed;
+      return -1;
+    }
+  }
+  if (n > 0) {
+    size_t pos, rest = decode_some(d, p, n, out, &pos);
+    if (rest == (size_t)-1) {
+      *bad = d->consumed + pos;
+      return -1;
+    }
+    d->consumed += n - rest;
+    if (rest >= sizeof d->held) {
+      *bad = d->consumed;
+      return -1;
+    }
+    memcpy(d->held, p + (n - rest), rest);
+    d->held_len = rest;
+  }
+  if (at_end) {
+    if (d->held_len > 0) {
+      *bad = d->consumed;
+      return -1;
+    }
+    char chunk[64], *dst = chunk;
+    size_t room = sizeof chunk;
+    iconv(d->cd, NULL, NULL, &dst, &room); /* what the state still holds (CP1258's letter) */
+    ics_buf_append(out, chunk, (size_t)(dst - chunk));
+  }
+  return 0;
+}
+
+void ics_decoder_close(ics_decoder *d) {
+  if (!d) return;
+  iconv_close(d->cd);
+  ics_free(d);
 }

@@ -1063,3 +1063,118 @@ int ics_open_browser(const char *url) {
   }
   return 0;
 }
+
+/* ---- text in other encodings: the Windows API ---------------------------------------------
+ * Windows-1258 and 1252 are one byte per character, so any chunk converts on its own
+ * (MultiByteToWideChar leaves Windows-1258's combining tone marks apart: values are put in NFC
+ * later, as every answer is). UTF-16 is converted here: a unit or a surrogate pair cut by the
+ * end of a chunk waits in `held`. */
+struct ics_decoder {
+  ics_encoding from;
+  size_t consumed;          /* input bytes converted so far, for the offset of a bad one */
+  unsigned char held[4];
+  size_t held_len;
+};
+
+ics_decoder *ics_decoder_open(ics_encoding from) {
+  ics_decoder *d = ics_calloc(1, sizeof *d);
+  if (d) d->from = from;
+  return d;
+}
+
+/* wide[0..n) as UTF-8 onto out; false when it holds a lone surrogate. */
+static bool append_wide(ics_buf *out, const wchar_t *w, int n) {
+  if (n == 0) return true;
+  int len = WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, n, NULL, 0, NULL, NULL);
+  if (len <= 0) return false;
+  char *tmp = ics_malloc((size_t)len);
+  if (!tmp) {
+    out->failed = true;
+    return true;
+  }
+  WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, n, tmp, len, NULL, NULL);
+  ics_buf_append(out, tmp, (size_t)len);
+  ics_free(tmp);
+  return true;
+}
+
+static int decode_code_page(ics_decoder *d, const unsigned char *p, size_t n, ics_buf *out, size_t *bad) {
+  UINT cp = d->from == ICS_ENC_WINDOWS_1258 ? 1258 : 1252;
+  enum { STEP = 4096 };
+  wchar_t w[STEP];
+  for (size_t i = 0; i < n; i += STEP) {
+    int m = (int)(n - i < STEP ? n - i : STEP);
+    int got = MultiByteToWideChar(cp, MB_ERR_INVALID_CHARS, (const char *)p + i, m, w, STEP);
+    if (got <= 0) { /* find the byte that is no character, for the message */
+      for (int k = 0; k < m; k++)
+        if (MultiByteToWideChar(cp, MB_ERR_INVALID_CHARS, (const char *)p + i + k, 1, w, 1) <= 0) {
+          *bad = d->consumed + i + (size_t)k;
+          return -1;
+        }
+      *bad = d->consumed + i;
+      return -1;
+    }
+    append_wide(out, w, got);
+  }
+  d->consumed += n;
+  return 0;
+}
+
+static int decode_utf16(ics_decoder *d, const unsigned char *p, size_t n, bool at_end, ics_buf *out,
+                        size_t *bad) {
+  bool be = d->from == ICS_ENC_UTF16BE;
+  enum { STEP = 4096 };
+  wchar_t w[STEP + 2];
+  int k = 0;
+  size_t i = 0;
+  while (i < n || (d->held_len >= 2)) {
+    /* the next unit, from what was held back and then the input */
+    while (d->held_len < 2 && i < n) d->held[d->held_len++] = p[i++];
+    if (d->held_len < 2) break;
+    unsigned unit = be ? (unsigned)(d->held[0] << 8 | d->held[1]) : (unsigned)(d->held[1] << 8 | d->held[0]);
+    if (unit >= 0xD800 && unit <= 0xDBFF) { /* a high surrogate: its pair must follow */
+      while (d->held_len < 4 && i < n) d->held[d->held_len++] = p[i++];
+      if (d->held_len < 4) break;
+      unsigned low = be ? (unsigned)(d->held[2] << 8 | d->held[3]) : (unsigned)(d->held[3] << 8 | d->held[2]);
+      if (low < 0xDC00 || low > 0xDFFF) {
+        *bad = d->consumed;
+        return -1;
+      }
+      w[k++] = (wchar_t)unit;
+      w[k++] = (wchar_t)low;
+      d->consumed += 4;
+      d->held_len = 0;
+    } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
+      *bad = d->consumed;
+      return -1;
+    } else {
+      w[k++] = (wchar_t)unit;
+      d->consumed += 2;
+      d->held_len = 0;
+    }
+    if (k >= STEP) {
+      append_wide(out, w, k);
+      k = 0;
+    }
+  }
+  append_wide(out, w, k);
+  if (at_end && d->held_len > 0) {
+    *bad = d->consumed;
+    return -1;
+  }
+  return 0;
+}
+
+int ics_decoder_run(ics_decoder *d, const void *in, size_t n, bool at_end, ics_buf *out, size_t *bad) {
+  const unsigned char *p = in;
+  if (d->from == ICS_ENC_UTF8) { /* nothing to convert: validated later */
+    ics_buf_append(out, in, n);
+    d->consumed += n;
+    return 0;
+  }
+  if (d->from == ICS_ENC_WINDOWS_1258 || d->from == ICS_ENC_WINDOWS_1252)
+    return decode_code_page(d, p, n, out, bad);
+  return decode_utf16(d, p, n, at_end, out, bad);
+}
+
+void ics_decoder_close(ics_decoder *d) { ics_free(d); }

@@ -17,6 +17,40 @@ bool ics_lang_parse(const char *name, ics_lang *out) {
   return true;
 }
 
+/* Names as people and programs write them: "UTF-8", "utf8", "Windows-1258", "cp1258". */
+bool ics_encoding_parse(const char *name, ics_encoding *out) {
+  static const struct {
+    const char *name;
+    ics_encoding enc;
+  } names[] = {
+      {"utf-8", ICS_ENC_UTF8},          {"utf8", ICS_ENC_UTF8},
+      {"utf-16", ICS_ENC_UTF16LE},      {"utf16", ICS_ENC_UTF16LE},
+      {"utf-16le", ICS_ENC_UTF16LE},    {"utf-16be", ICS_ENC_UTF16BE},
+      {"windows-1258", ICS_ENC_WINDOWS_1258}, {"cp1258", ICS_ENC_WINDOWS_1258},
+      {"windows-1252", ICS_ENC_WINDOWS_1252}, {"cp1252", ICS_ENC_WINDOWS_1252},
+  };
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+    const char *a = names[i].name, *b = name;
+    while (*a && (*a == *b || (*b >= 'A' && *b <= 'Z' && *a == *b + 32))) a++, b++;
+    if (!*a && !*b) {
+      *out = names[i].enc;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char *ics_encoding_name(ics_encoding enc) {
+  switch (enc) {
+  case ICS_ENC_UTF8: return "UTF-8";
+  case ICS_ENC_UTF16LE: return "UTF-16";
+  case ICS_ENC_UTF16BE: return "UTF-16BE";
+  case ICS_ENC_WINDOWS_1258: return "Windows-1258";
+  case ICS_ENC_WINDOWS_1252: return "Windows-1252";
+  }
+  return "?";
+}
+
 ics_lang ics_lang_default(void) {
   const char *env = getenv("ICTSURVEY_LANG");
   ics_lang lang = ICS_VI;
@@ -35,6 +69,13 @@ bool ics_utf8_valid(const char *s, size_t n, size_t *bad_offset) {
     i += len;
   }
   return true;
+}
+
+size_t ics_utf8_cut(const char *s, size_t max) {
+  size_t n = strlen(s);
+  if (n <= max) return n;
+  while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) max--; /* s[max] starts the next */
+  return max;
 }
 
 size_t ics_utf8_count(const char *s, size_t n) {

@@ -284,8 +284,10 @@ with open(bad_csv, "w") as f:
             "TH-20,B,806,primary,100,50,5,2,1,adsl,yes,no\n")
 r = run("collect", "fill", "--store", store, "school", "--answers", bad_csv, "--lang", "en")
 check(r.returncode == 1, "bad CSV refused")
-check("%s: record 1: students_informatics: " % bad_csv in r.stderr, "constraint error in CSV: " + r.stderr)
-check("%s: record 2: school_code: " % bad_csv in r.stderr, "duplicate key in file: " + r.stderr)
+check('%s: row 2, column "students_informatics": record 1: students_informatics: ' % bad_csv in r.stderr,
+      "constraint error in CSV: " + r.stderr)
+check('%s: row 3, column "school_code": record 2: school_code: ' % bad_csv in r.stderr,
+      "duplicate key in file: " + r.stderr)
 
 # the agency's choice filter: an imported row whose agency does not fit its workplace type and
 # district is refused, naming both fields (in the YAML's order and in the CSV's, agency first)

@@ -348,6 +348,14 @@ check(p.returncode == 0 and tally and int(tally.group(2)) == 0,
 print("test_browser.py against ictsurvey.exe: %s in %.0f s" % (tally.group(0) if tally else "?", time.monotonic() - t0),
       file=sys.stderr)
 
+# the spreadsheet path's files (encodings through the Windows API, separators, labels) imported
+# by ictsurvey.exe as the Linux test imports them
+p = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "test_spreadsheet.py"), wrapper],
+                   capture_output=True, text=True, env=browser_env, timeout=900)
+tally = re.search(r"(\d+) checks, (\d+) failed", p.stderr)
+check(p.returncode == 0 and tally and int(tally.group(2)) == 0,
+      "test_spreadsheet.py against ictsurvey.exe (exit %d): %s" % (p.returncode, p.stderr[-3000:]))
+
 # ---- 7. the double-click launcher --------------------------------------------------------------------
 def launch(folder, stdin_text, wait_for_address=True):
     """Mo-phieu-khao-sat.cmd in folder, as a double-click starts it (cmd /c), with --no-browser

@@ -58,17 +58,12 @@ static void keep(sink *s, ics_errors *diags) {
   ics_errors_free(diags);
 }
 
-static bool ends_with_csv(const char *name) {
-  size_t n = strlen(name);
-  return n >= 4 && !strcmp(name + n - 4, ".csv");
-}
-
 /* Parses text named `name` (.csv: CSV) with the options; results in the globals above. */
 static void parse_opt(const char *name, const char *text, size_t len,
                       const ics_answers_options *opt, size_t stop_at) {
   sink s = {.stop_at = stop_at};
   ics_errors diags = {0};
-  valid = ics_answers_parse(name, text, len, ends_with_csv(name), opt, collect, &s, &diags);
+  valid = ics_answers_parse(name, text, len, ics_answers_syntax_of(name), opt, collect, &s, &diags);
   keep(&s, &diags);
 }
 
@@ -431,8 +426,103 @@ static void test_calculate_note(void) {
   CHECK_STR(records, "1: hh_id=H1|members=4|computers=2|per_person=0.5|visited=2013-05-31|"
                      "area=3.5\n");
   parse(form, "h.csv", "hh_id,members,per_person,thanks\nH1,2,,\nH2,2,1,\n");
-  CHECK_STR(errors, "h.csv: error: record 2: per_person: This item takes no answer.");
+  CHECK_STR(errors, "h.csv: error: row 3, column \"per_person\": record 2: per_person: This item "
+                    "takes no answer.");
   CHECK_STR(records, "1: hh_id=H1|members=2\n");
+  ics_form_free(form);
+}
+
+/* ---- values as spreadsheets hold them ------------------------------------------------------ */
+static void parse_notes(const ics_form *form, const char *name, const char *text, size_t len,
+                        ics_buf *notes) {
+  ics_answers_options opt = options(form, ICS_ANSWERS_FULL, ICS_EN);
+  opt.notes = notes;
+  parse_opt(name, text, len, &opt, 0);
+}
+
+static void test_spreadsheet_values(void) {
+  static const char form_text[] =
+      "form: pupils\nversion: \"1\"\ntitle: Pupils\nkey: code\n"
+      "choices:\n"
+      "  sex:\n"
+      "    - {code: male, label: {vi: \"Nam\", en: \"Boy\"}}\n"
+      "    - {code: female, label: {vi: \"Nữ\", en: \"Girl\"}}\n"
+      "fields:\n"
+      "  - {name: code, type: text, label: {vi: \"Mã\", en: Code}, required: yes}\n"
+      "  - {name: sex, type: select_one, label: {vi: \"Giới tính\", en: Sex}, choices: sex}\n"
+      "  - {name: born, type: date, label: {vi: \"Ngày sinh\", en: Born}}\n"
+      "  - {name: fee, type: integer, label: {vi: \"Học phí\", en: Fee}}\n"
+      "  - {name: boards, type: boolean, label: {vi: \"Nội trú\", en: Boards}}\n"
+      "  - {name: room, type: text, label: {vi: \"Phòng\", en: Room}, relevant: \"${boards}\"}\n"
+      "  - {name: likes, type: select_multiple, label: Likes, choices: sex}\n";
+  ics_errors diags = {0};
+  ics_form *form = ics_form_parse("pupils.yaml", form_text, strlen(form_text), ICS_EN, &diags);
+  CHECK(form != NULL);
+  ics_errors_free(&diags);
+  if (!form) return;
+  ics_buf notes = {0};
+  /* labels over the names (the template's rows 1 and 2); labels with and without marks, codes
+     in another case; day-first dates, a serial, thousands separators, marks for yes; a room
+     for a pupil who does not board (dropped); rows of separators at the end */
+  const char *text =
+      "Mã;Giới tính;Ngày sinh;Học phí;Nội trú;Phòng;Likes\n"
+      "code;sex;born;fee;boards;room;likes\n"
+      "P1;Nữ;15/03/2008;1 200;x;A1;\"Nam; nu\"\n"
+      "P2;nu;2008-04-03;1.200.000;Không;B2;male\n"
+      "P3;FEMALE;03/04/2008;\xc2\xa0" "12\xc2\xa0" "500;;C3;\n"
+      "P4;Girl;4/15/2008;900;có;D4;\n"
+      "P5;;39538;;;;\n"
+      ";;;;;;\n;;;;;;\n";
+  parse_notes(form, "p.csv", text, strlen(text), &notes);
+  CHECK_STR(errors, "");
+  CHECK_STR(records, "1: code=P1|sex=female|born=2008-03-15|fee=1200|boards=1|room=A1|likes=male female\n"
+                     "2: code=P2|sex=female|born=2008-04-03|fee=1200000|boards=0|likes=male\n"
+                     "3: code=P3|sex=female|born=2008-04-03|fee=12500\n"
+                     "4: code=P4|sex=female|born=2008-04-15|fee=900|boards=1|room=D4\n"
+                     "5: code=P5|born=2008-03-31\n");
+  CHECK_STR(notes.data ? notes.data : "",
+            "Note: p.csv: column \"Giới tính\" (sex): 4 values read as choice codes (e.g. \"Nữ\" → female)\n"
+            "Note: p.csv: column \"Ngày sinh\" (born): 1 dates read day first, day/month/year (e.g. "
+            "\"03/04/2008\" → 2008-04-03)\n"
+            "Note: p.csv: column \"Ngày sinh\" (born): 1 dates could only be read month first, "
+            "month/day/year (e.g. \"4/15/2008\" → 2008-04-15); check them\n"
+            "Note: p.csv: column \"Ngày sinh\" (born): 1 numbers read as spreadsheet date serials "
+            "(e.g. \"39538\" → 2008-03-31)\n"
+            "Note: p.csv: column \"Học phí\" (fee): 3 numbers with thousands separators (e.g. "
+            "\"1 200\" → 1200)\n"
+            "Note: p.csv: column \"Nội trú\" (boards): 1 marks read as yes/no (e.g. \"x\" → yes)\n"
+            "Note: p.csv: column \"Phòng\" (room): 2 answers dropped: the question does not apply to "
+            "those records (given their other answers)\n"
+            "Note: p.csv: column \"Likes\" (likes): 2 values read as choice codes (e.g. \"Nam\" → male)\n");
+  /* errors name the row and the column as the spreadsheet shows them; a wrong answer to a
+     question that does not apply is dropped, not reported */
+  notes.len = 0;
+  text = "Mã,Giới tính,Ngày sinh,Học phí,Nội trú,Phòng\n"
+         "code,sex,born,fee,boards,room\n"
+         "P1,Nữa,31/02/2008,1.2,maybe,\n"
+         "\n"
+         "P2,,,1 2000,no,x\n";
+  parse_notes(form, "p.csv", text, strlen(text), &notes);
+  CHECK_STR(errors,
+            "p.csv: error: row 3, column \"Giới tính\": record 1: sex: There is no such choice; "
+            "pick a number or a code from the list. (unknown choice 'Nữa'; choices: male, female)\n"
+            "p.csv: error: row 3, column \"Ngày sinh\": record 1: born: Enter a date as YYYY-MM-DD, "
+            "e.g. 2013-05-31.\n"
+            "p.csv: error: row 3, column \"Học phí\": record 1: fee: Enter a whole number.\n"
+            "p.csv: error: row 3, column \"Nội trú\": record 1: boards: Answer yes or no (y/n).\n"
+            "p.csv: error: row 5, column \"Học phí\": record 2: fee: Enter a whole number.");
+  CHECK(valid == 0);
+  ics_buf_free(&notes);
+
+  /* UTF-16 with its byte-order mark, tab separated (Excel's "Unicode text") */
+  static const char utf16[] = "\xff\xfe" "c\0o\0d\0e\0\t\0s\0e\0x\0\n\0" "Q\0" "1\0\t\0N\0\xef\x1e\n\0";
+  parse_opt("u.txt", utf16, sizeof utf16 - 1, &(ics_answers_options){.form = form, .lang = ICS_EN}, 0);
+  CHECK_STR(errors, "");
+  CHECK_STR(records, "1: code=Q1|sex=female\n");
+  /* Windows-1258, tone marks combining: "Nữ" is N, u-horn (0xFD), combining tilde (0xDE) */
+  parse(form, "w.csv", "code,sex\nQ2,N\xfd\xde\n");
+  CHECK_STR(errors, "");
+  CHECK_STR(records, "1: code=Q2|sex=female\n");
   ics_form_free(form);
 }
 
@@ -473,8 +563,11 @@ static void test_file_errors(void) {
                     "UTF-8 text or 'CSV UTF-8'");
   parse_opt("a.csv", "person_id\nA\x1b\n", 13, &(ics_answers_options){.form = staff, .lang = ICS_EN}, 0);
   CHECK_STR(errors, "a.csv:2:2: error: the file holds the control character U+001B; remove it");
-  parse(staff, "a.csv", "\xff\xfep\0e\0");
-  CHECK_STR(errors, "a.csv:1:1: error: the file is UTF-16 text; save it again as UTF-8");
+  parse(staff, "a.yaml", "\xff\xfep\0e\0");
+  CHECK_STR(errors, "a.yaml:1:1: error: the file is UTF-16 text; save it again as UTF-8");
+  parse_opt("a.csv", "\xff\xfep\0e", 5, &(ics_answers_options){.form = staff, .lang = ICS_EN}, 0);
+  CHECK_STR(errors, "a.csv: error: byte 5 of the file is not a character of UTF-16; save the file "
+                    "again as 'CSV UTF-8' (or name its encoding with --encoding)");
 
   /* the shape of the file */
   parse(staff, "a.yaml", "person_id: A1\n");
@@ -557,8 +650,8 @@ static void test_file_errors(void) {
     ics_buf_puts(&big, "\n");
   }
   parse(staff, "a.csv", big.data);
-  CHECK(strstr(errors, "a.csv: error: record 1: column 2 has a value but no field name in the "
-                       "header\n") == errors);
+  CHECK(strstr(errors, "a.csv: error: row 2: record 1: column B has a value but no field name "
+                       "in the header\n") == errors);
   big.len = 0;
   for (int i = 0; i < 1001; i++) ics_buf_puts(&big, i ? ",c" : "c");
   parse(staff, "a.csv", big.data);
@@ -571,7 +664,7 @@ static void test_file_errors(void) {
     ics_buf_puts(&big, "\",");
   }
   parse(staff, "a.csv", big.data);
-  CHECK_STR(errors, "a.csv:61680:1: error: the row is longer than 1048576 bytes");
+  CHECK_STR(errors, "a.csv:61676:1: error: the row is longer than 1048576 bytes");
   ics_buf_free(&big);
 }
 
@@ -610,19 +703,26 @@ static void test_csv(void) {
                     "column 1)\n"
                     "a.csv:1:28: error: header: x: The form has no such question.");
   CHECK(valid == 0);
+  /* the separator is found: a semicolon (Excel where the decimal mark is a comma), a tab */
   text = "person_id;gender;birth_year\nA;male;1980\n";
   parse_opt("a.csv", text, strlen(text), &draft, 0);
-  CHECK_STR(errors, "a.csv:1:1: error: header: person_id;gender;birth_year: The form has no "
-                    "such question. (the values seem to be separated by ';': save the file as "
-                    "CSV with commas)");
+  CHECK_STR(errors, "");
+  CHECK_STR(records, "1: person_id=A|gender=male|birth_year=1980\n");
+  text = "full_name\tperson_id\n\"Hoa, Nguyễn; Thị\"\tA\n";
+  parse_opt("a.txt", text, strlen(text), &draft, 0);
+  CHECK_STR(errors, "");
+  CHECK_STR(records, "1: person_id=A|full_name=Hoa, Nguyễn; Thị\n");
   /* an unnamed column may stay empty; rows of the wrong length */
-  text = "person_id,,gender\nA1,,male\nA2,x,male\nA3,male\nA4,,male,\n";
+  text = "person_id,,gender\nA1,,male\nA2,x,male\nA3,male\nA4,,male,\nA5,,male,,\n";
   parse_opt("a.csv", text, strlen(text), &draft, 0);
-  CHECK_STR(errors, "a.csv: error: record 2: column 2 has a value but no field name in the "
+  CHECK_STR(errors, "a.csv: error: row 3: record 2: column B has a value but no field name in the "
                     "header\n"
-                    "a.csv: error: record 3: the row has 2 cells but the header has 3 columns\n"
-                    "a.csv: error: record 4: the row has 4 cells but the header has 3 columns");
-  CHECK_STR(records, "1: person_id=A1|gender=male\n");
+                    "a.csv: error: row 4: record 3: the row has 2 cells but the header has 3 columns");
+  CHECK_STR(records, "1: person_id=A1|gender=male\n4: person_id=A4|gender=male\n"
+                     "5: person_id=A5|gender=male\n");
+  text = "person_id,gender\nA1,male,x\n";
+  parse_opt("a.csv", text, strlen(text), &draft, 0);
+  CHECK_STR(errors, "a.csv: error: row 2: record 1: the row has 3 cells but the header has 2 columns");
 
   /* quotes where they may not be; an unterminated quote */
   text = "person_id,full_name\nA1,Hoa \"Út\"\nA2,\"Hoa\" Út\nA3,ok\n";
@@ -777,7 +877,7 @@ static void sweep(const char *name, const char *text, ics_answers_mode mode, siz
     ics_errors diags = {0};
     sink s = {0};
     ics_alloc_fail_after(n);
-    size_t got = ics_answers_parse(name, text, strlen(text), ends_with_csv(name), &opt, collect,
+    size_t got = ics_answers_parse(name, text, strlen(text), ics_answers_syntax_of(name), &opt, collect,
                                    &s, &diags);
     ics_alloc_fail_after(-1);
     bool done = diags.count == 0 && diags.dropped == 0;
@@ -846,6 +946,7 @@ int main(void) {
   test_calculate_note();
   test_file_errors();
   test_csv();
+  test_spreadsheet_values();
   test_patch();
   test_draft();
   test_callback_stop();

@@ -147,7 +147,7 @@ static void fz_round_trip(const ics_record *rec, const ics_answers_options *opt)
     if (t.failed) abort();
     fz_echo echo = {rec, 0};
     ics_errors diags = {0};
-    size_t valid = ics_answers_parse("again", t.data, t.len, csv, &again, fz_compare, &echo, &diags);
+    size_t valid = ics_answers_parse("again", t.data, t.len, csv ? ICS_ANSWERS_TEXT : ICS_ANSWERS_YAML, &again, fz_compare, &echo, &diags);
     if (valid != 1 || echo.calls != 1 || diags.count) abort(); /* a valid record is refused */
     ics_errors_free(&diags);
     ics_buf_free(&t);
@@ -178,7 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   };
   fz_sink sink = {.stop_at = how & 64 ? 2 : 0, .opt = &opt};
   ics_errors diags = {0};
-  size_t valid = ics_answers_parse("fuzz", (const char *)data + 1, size - 1, how & 1, &opt,
+  size_t valid = ics_answers_parse("fuzz", (const char *)data + 1, size - 1, (how & 1) ? ICS_ANSWERS_TEXT : ICS_ANSWERS_YAML, &opt,
                                    fz_record, &sink, &diags);
   if (valid > sink.calls) abort();
   if (opt.mode == ICS_ANSWERS_PATCH && valid > 1) abort();
