@@ -627,32 +627,37 @@ static int validate_column(tpl *t, lxw_worksheet *ws, const column *c) {
     bool integer = f->type == ICS_INTEGER;
     v.validate = integer ? LXW_VALIDATION_TYPE_INTEGER : LXW_VALIDATION_TYPE_DECIMAL;
     double min = -1e15, max = 1e15;
-    bool formula_bound = false;
-    char minf[64] = "", maxf[64] = "";
-    if (bd->has_min) {
-      if (bd->min_field >= 0 && column_of_field(t, bd->min_field) >= 0) {
-        snprintf(minf, sizeof minf, "=$%s%d", t->cols[column_of_field(t, bd->min_field)].letter, FIRST_DATA_ROW + 1);
-        formula_bound = true;
-      } else if (bd->min_field < 0) {
-        min = integer && bd->min_strict ? floor(bd->min) + 1 : integer ? ceil(bd->min) : bd->min;
-      }
+    int min_col = bd->has_min && bd->min_field >= 0 ? column_of_field(t, bd->min_field) : -1;
+    int max_col = bd->has_max && bd->max_field >= 0 ? column_of_field(t, bd->max_field) : -1;
+    if (bd->has_min && bd->min_field < 0) min = integer && bd->min_strict ? floor(bd->min) + 1 : integer ? ceil(bd->min) : bd->min;
+    if (bd->has_max && bd->max_field < 0) max = integer && bd->max_strict ? ceil(bd->max) - 1 : integer ? floor(bd->max) : bd->max;
+    bool formula_bound = min_col >= 0 || max_col >= 0;
+    if (!formula_bound) {
+      v.criteria = LXW_VALIDATION_CRITERIA_BETWEEN;
+      v.minimum_number = min;
+      v.maximum_number = max;
+    } else {
+      /* a bound read from another column of the row: a formula (libxlsxwriter 1.1.4 writes
+       * the error message as the second formula of a "between" with formulas), which lets
+       * the cell through while that column is empty */
+      char self[16];
+      snprintf(self, sizeof self, "%s%d", c->letter, FIRST_DATA_ROW + 1);
+      int at = snprintf(formula, sizeof formula, "=AND(ISNUMBER(%s)", self);
+      if (integer) at += snprintf(formula + at, sizeof formula - (size_t)at, ",INT(%s)=%s", self, self);
+      if (min_col >= 0)
+        at += snprintf(formula + at, sizeof formula - (size_t)at, ",OR($%s%d=\"\",%s%s$%s%d)", t->cols[min_col].letter,
+                       FIRST_DATA_ROW + 1, self, bd->min_strict ? ">" : ">=", t->cols[min_col].letter, FIRST_DATA_ROW + 1);
+      else if (bd->has_min)
+        at += snprintf(formula + at, sizeof formula - (size_t)at, ",%s>=%.15g", self, min);
+      if (max_col >= 0)
+        at += snprintf(formula + at, sizeof formula - (size_t)at, ",OR($%s%d=\"\",%s%s$%s%d)", t->cols[max_col].letter,
+                       FIRST_DATA_ROW + 1, self, bd->max_strict ? "<" : "<=", t->cols[max_col].letter, FIRST_DATA_ROW + 1);
+      else if (bd->has_max)
+        at += snprintf(formula + at, sizeof formula - (size_t)at, ",%s<=%.15g", self, max);
+      snprintf(formula + at, sizeof formula - (size_t)at, ")");
+      v.validate = LXW_VALIDATION_TYPE_CUSTOM_FORMULA;
+      v.value_formula = formula;
     }
-    if (bd->has_max) {
-      if (bd->max_field >= 0 && column_of_field(t, bd->max_field) >= 0) {
-        snprintf(maxf, sizeof maxf, "=$%s%d", t->cols[column_of_field(t, bd->max_field)].letter, FIRST_DATA_ROW + 1);
-        formula_bound = true;
-      } else if (bd->max_field < 0) {
-        max = integer && bd->max_strict ? ceil(bd->max) - 1 : integer ? floor(bd->max) : bd->max;
-      }
-    }
-    v.criteria = LXW_VALIDATION_CRITERIA_BETWEEN;
-    if (*minf) v.minimum_formula = minf;
-    else v.minimum_number = min;
-    if (*maxf) v.maximum_formula = maxf;
-    else v.maximum_number = max;
-    if (v.minimum_formula || v.maximum_formula) v.validate = integer ? LXW_VALIDATION_TYPE_INTEGER_FORMULA : LXW_VALIDATION_TYPE_DECIMAL_FORMULA;
-    if (v.minimum_formula && !v.maximum_formula) snprintf(maxf, sizeof maxf, "=%.0f", max), v.maximum_formula = maxf;
-    if (v.maximum_formula && !v.minimum_formula) snprintf(minf, sizeof minf, "=%.0f", min), v.minimum_formula = minf;
     v.error_type = formula_bound ? LXW_VALIDATION_ERROR_TYPE_WARNING : LXW_VALIDATION_ERROR_TYPE_STOP;
     ics_buf_puts(&words, integer ? T(t, "Cần một số nguyên", "Type a whole number") : T(t, "Cần một số", "Type a number"));
     if (bd->has_min || bd->has_max) ics_buf_putc(&words, ' ');
