@@ -80,5 +80,14 @@ int cmd_report(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_kit(int argc, char **argv);
+int cmd_template(int argc, char **argv);
+/* The data-entry template of form_id among forms (cmd_template.c), for `template --kit` and
+ * `collect template`: written to output (already checked with cli_check_output), said on
+ * stderr. holder names where the forms come from in the message for an unknown form ("the
+ * store 'x'"); origin is kept in the workbook. The exit status. */
+struct ics_form;
+struct ics_register;
+int cli_write_template(const struct ics_form *const *forms, size_t form_count, const struct ics_register *reg,
+                       int round, const char *origin, const char *holder, const char *form_id, const char *output);
 
 #endif

@@ -1,4 +1,4 @@
-/* cmd_collect.c - `ictsurvey collect init|update|set-key|fill|edit|void|unvoid|list|export`:
+/* cmd_collect.c - `ictsurvey collect init|update|set-key|fill|edit|void|unvoid|list|export|template`:
  * the surveyor's side. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 
 /* The subcommands in the order `collect --help` lists them; `collect SUB --help` shows one. */
 enum { SUB_INIT, SUB_UPDATE, SUB_SET_KEY, SUB_FILL, SUB_EDIT, SUB_VOID, SUB_UNVOID, SUB_LIST,
-       SUB_EXPORT, SUB_COUNT };
+       SUB_EXPORT, SUB_TEMPLATE, SUB_COUNT };
 
 static const struct {
   const char *name;
@@ -104,6 +104,18 @@ static const struct {
         "         [--bundle-id UUID] [--created YYYY-MM-DDTHH:MM:SSZ] for identical output\n"
         "         (not when sealed: every seal differs). Never overwrites a store, a database\n"
         "         or a key file unless --force is given.\n"},
+    [SUB_TEMPLATE] = {"template",
+        "  template --store KHO BIỂU_MẪU -o TỆP.xlsx [--force]\n"
+        "         Bảng tính mẫu để nhập liệu biểu mẫu trong Excel hoặc LibreOffice (ví dụ cho thư\n"
+        "         ký nhà trường): trang đầu dòng 1 là câu hỏi, dòng 2 tên trường dữ liệu, bản ghi\n"
+        "         từ dòng 3; ô có danh sách chọn; các trang Hướng dẫn, Ví dụ, Danh mục. Nhập tệp đã\n"
+        "         điền bằng collect fill --answers TỆP.xlsx. Kho chỉ được đọc, không thay đổi.\n",
+        "  template --store STORE FORM -o FILE.xlsx [--force]\n"
+        "         A data-entry workbook for FORM to fill in Excel or LibreOffice (e.g. by a school\n"
+        "         secretary): on the first sheet row 1 the questions, row 2 the field names,\n"
+        "         records from row 3; dropdowns on choice columns; Instructions, Example and Code\n"
+        "         lists sheets. Import the filled file with collect fill --answers FILE.xlsx. The\n"
+        "         store is only read, never changed.\n"},
 };
 
 /* What the wizard's keys and markers mean (`collect fill --help`, `collect edit --help`). */
@@ -191,7 +203,7 @@ static void print_forms(FILE *out, const char *store_path) {
 static void print_sub_help(size_t which, const char *store_path) {
   fputs(cli_tr("Cách dùng:\n", "Usage:\n"), stdout);
   fputs(cli_tr(subcommands[which].vi, subcommands[which].en), stdout);
-  if (which == SUB_FILL) print_forms(stdout, store_path);
+  if (which == SUB_FILL || which == SUB_TEMPLATE) print_forms(stdout, store_path);
   if (which == SUB_FILL || which == SUB_EDIT) fputs(cli_tr(wizard_keys_vi, wizard_keys_en), stdout);
   fputs(cli_tr(footer_vi, footer_en), stdout);
 }
@@ -751,6 +763,40 @@ static int collect_unvoid(ics_store *store, const options *o) {
   return EXIT_OK;
 }
 
+/* ---- template --------------------------------------------------------------------------- */
+/* The store is opened for reading only: making a template changes nothing in it. */
+static int collect_template(const options *o) {
+  if (o->positional_count != 1) {
+    cli_error("cần đúng một BIỂU_MẪU (ví dụ: staff)", "give exactly one FORM (e.g. staff)");
+    return EXIT_USAGE;
+  }
+  if (!o->output) {
+    cli_error("cần -o TỆP.xlsx", "-o FILE.xlsx is required");
+    return EXIT_USAGE;
+  }
+  const char *inputs[] = {o->store};
+  if (cli_check_output(o->output, ICS_FILE_WORKBOOK, o->force, inputs, 1)) return EXIT_FAIL;
+  ics_error err = {0};
+  ics_store *store = ics_store_open_read_only(o->store, cli_lang, &err);
+  if (!store) return store_failed(&err);
+  size_t count = ics_store_form_count(store);
+  const ics_form **forms = ics_calloc(count + 1, sizeof *forms);
+  int status = EXIT_FAIL;
+  if (!forms) {
+    cli_out_of_memory();
+  } else {
+    for (size_t i = 0; i < count; i++) forms[i] = ics_store_form_at(store, i);
+    char origin[80], holder[600];
+    snprintf(origin, sizeof origin, "store %s", ics_store_id(store));
+    snprintf(holder, sizeof holder, cli_tr("kho '%s'", "the store '%s'"), o->store);
+    status = cli_write_template(forms, count, ics_store_register(store), ics_store_round(store), origin, holder,
+                                o->positional[0], o->output);
+  }
+  ics_free(forms);
+  ics_store_close(store);
+  return status;
+}
+
 /* ---- list ---------------------------------------------------------------------------- */
 typedef struct {
   ics_record_info info;
@@ -952,6 +998,7 @@ int cmd_collect(int argc, char **argv) {
     return EXIT_OK;
   }
   if (which == SUB_INIT) return collect_init(&o);
+  if (which == SUB_TEMPLATE) return collect_template(&o);
   if (which == SUB_EXPORT && o.output) {
     const char *inputs[] = {o.store};
     if (cli_check_output(o.output, ICS_FILE_BUNDLE, o.force, inputs, 1)) return EXIT_FAIL;

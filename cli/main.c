@@ -14,9 +14,10 @@ static const char usage_vi[] =
     "  check [TỆP...]   Kiểm tra định nghĩa biểu mẫu, danh mục đơn vị và tệp chỉ tiêu\n"
     "                   (không có TỆP: các định nghĩa kèm theo trong schema/definitions).\n"
     "  collect ...      Nhập phiếu trên máy của người khảo sát và xuất tệp gói gửi về Sở\n"
-    "                   (init, update, fill, edit, void, unvoid, list, export).\n"
+    "                   (init, update, fill, edit, void, unvoid, list, export, template).\n"
     "  kit --db CSDL --key central.key -o TỆP.kit   Công bố biểu mẫu, danh mục, chỉ tiêu\n"
     "                   và ghi bộ biểu mẫu (kit) có chữ ký của Sở gửi người khảo sát.\n"
+    "  template --kit TỆP.kit BIỂU_MẪU -o TỆP.xlsx   Bảng tính mẫu để nhập liệu trong Excel.\n"
     "  merge --db CSDL GÓI...   Hợp nhất các tệp gói vào cơ sở dữ liệu trung tâm.\n"
     "  status --db CSDL         Mức độ đầy đủ của dữ liệu đã nhận.\n"
     "  export --db CSDL --form BIỂU_MẪU -o TỆP.csv   Xuất bản ghi ra CSV.\n"
@@ -41,9 +42,10 @@ static const char usage_en[] =
     "                   (no FILE: the shipped definitions in schema/definitions).\n"
     "  collect ...      Fill forms on a surveyor's PC and export a bundle for the central\n"
     "                   office (init, update, fill, edit, void, unvoid, list,\n"
-    "                   export).\n"
+    "                   export, template).\n"
     "  kit --db CENTRAL --key central.key -o FILE.kit   Publish forms, register and\n"
     "                   targets, and write the office-signed survey kit for surveyors.\n"
+    "  template --kit FILE.kit FORM -o FILE.xlsx   A form's data-entry workbook for Excel.\n"
     "  merge --db CENTRAL BUNDLE...   Merge bundles into the central database.\n"
     "  status --db CENTRAL            Completeness of what has arrived.\n"
     "  export --db CENTRAL --form FORM -o FILE.csv   The current records as CSV.\n"
@@ -73,6 +75,7 @@ static const command commands[] = {
     {"simulate", cmd_simulate},
     {"keys", cmd_keys},
     {"kit", cmd_kit},
+    {"template", cmd_template},
 };
 
 /* Test hook (tests/test_faults.py, docs/limits.md): ICTSURVEY_FAIL_ALLOC_AFTER=N makes every

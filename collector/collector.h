@@ -60,6 +60,10 @@ int ics_store_create_from_kit(const char *path, const char *site, const char *su
                               const ics_kit *kit, ics_lang lang, ics_error *err);
 /* Opens a store, loading its forms and register. */
 ics_store *ics_store_open(const char *path, ics_lang lang, ics_error *err);
+/* Opens a store for reading only: nothing of its file changes (one made before stores
+ * carried their application id is known by its tables and left as it is). Whatever would
+ * change the store fails. */
+ics_store *ics_store_open_read_only(const char *path, ics_lang lang, ics_error *err);
 void ics_store_close(ics_store *store);
 
 const char *ics_store_id(const ics_store *store);

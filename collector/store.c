@@ -371,7 +371,7 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
 
 /* A store made before stores carried their application id: tell it from other SQLite files
  * (a central database above all) by its tables, and give it the id. */
-static int adopt_old_store(sqlite3 *db, const char *path, ics_lang lang, ics_error *err) {
+static int adopt_old_store(sqlite3 *db, const char *path, bool read_only, ics_lang lang, ics_error *err) {
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table'"
                              " AND name IN ('meta', 'records')), (SELECT count(*) FROM"
@@ -384,10 +384,10 @@ static int adopt_old_store(sqlite3 *db, const char *path, ics_lang lang, ics_err
   if (step != SQLITE_ROW) return db_error(db, lang, err);
   if (store_tables != 2)
     return not_a_store(err, lang, path, central_tables ? ICS_FILE_CENTRAL : ICS_FILE_DATABASE);
-  return set_store_id(db, lang, err);
+  return read_only ? 0 : set_store_id(db, lang, err); /* read only: known by its tables alone */
 }
 
-ics_store *ics_store_open(const char *path, ics_lang lang, ics_error *err) {
+static ics_store *store_open(const char *path, bool read_only, ics_lang lang, ics_error *err) {
   ics_file_kind kind = ics_file_sniff(path);
   if (kind == ICS_FILE_NONE) {
     ics_error_say(err, lang, CMSG(C_NO_STORE), path);
@@ -403,8 +403,8 @@ ics_store *ics_store_open(const char *path, ics_lang lang, ics_error *err) {
     return NULL;
   }
   s->lang = lang;
-  if (open_db(path, SQLITE_OPEN_READWRITE, &s->db, lang, err) ||
-      (kind == ICS_FILE_DATABASE && adopt_old_store(s->db, path, lang, err))) {
+  if (open_db(path, read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE, &s->db, lang, err) ||
+      (kind == ICS_FILE_DATABASE && adopt_old_store(s->db, path, read_only, lang, err))) {
     sqlite3_close(s->db);
     ics_free(s);
     return NULL;
@@ -493,6 +493,14 @@ ics_store *ics_store_open(const char *path, ics_lang lang, ics_error *err) {
   }
   ics_errors_free(&diags);
   return s;
+}
+
+ics_store *ics_store_open(const char *path, ics_lang lang, ics_error *err) {
+  return store_open(path, false, lang, err);
+}
+
+ics_store *ics_store_open_read_only(const char *path, ics_lang lang, ics_error *err) {
+  return store_open(path, true, lang, err);
 }
 
 void ics_store_close(ics_store *s) {

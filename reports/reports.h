@@ -28,6 +28,32 @@ typedef struct {
  * when memory runs out (workbook.c), and the command still reports it. */
 int ics_report_write(const ics_report_options *options, ics_errors *diags, ics_error *err);
 
+/* ---- the data-entry template (docs/cli.md, "collect template") ----------------------------
+ * A workbook in which a school secretary types a form's records in Excel or LibreOffice, for
+ * `collect fill --answers FILE.xlsx`: its first sheet holds the data (row 1 the question
+ * labels, row 2 the field names, records from row 3), with a dropdown on every choice column
+ * and the checks Excel can make of the form's rules; the instructions, an example record and
+ * the code lists are on other sheets (docs/cli.md says which). */
+enum {
+  ICS_TEMPLATE_ROWS = 2000,         /* records the data sheet's checks cover: rows 3 to 2002 */
+  ICS_TEMPLATE_MAX_COMBINATIONS = 2000, /* dependent dropdowns: at most so many answers of the
+                                           questions a choice_filter reads */
+};
+
+typedef struct {
+  const struct ics_form *form;
+  const struct ics_register *reg;
+  int round;           /* the round of the store or the kit it is made for; 0: not known */
+  const char *origin;  /* what it was made from ("store ID", "kit N"), kept in the file; or NULL */
+  ics_lang lang;       /* of every label, list and text in it */
+  const char *output;  /* the .xlsx to write */
+} ics_template_options;
+
+/* Writes the template whole or not at all, as ics_report_write does (a temporary file renamed
+ * over output; the writer run apart). The same options give the same bytes. 0, or -1 with
+ * *err. */
+int ics_template_write(const ics_template_options *options, ics_error *err);
+
 /* ---- the arithmetic of targets (docs/targets.md, "Gap and needed"), exposed for tests ---- */
 typedef enum { ICS_NO_DATA, ICS_MET, ICS_NOT_MET } ics_target_status;
 

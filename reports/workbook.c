@@ -14,6 +14,7 @@
 
 #include "central_schema.h"
 #include "evaluate.h"
+#include "xlsx_book.h"
 
 enum { EXCEL_MAX_ROWS = 1048576, RECORDS_AUTO_LIMIT = 100000 };
 
@@ -27,89 +28,45 @@ typedef struct {
 } progress;
 
 typedef struct {
-  lxw_workbook *wb;
+  xl_book xl;           /* the workbook, the sheet being written, the first failure */
   evaluation *ev;
   const progress *pg;
-  ics_lang lang;
-  const char *output;   /* the workbook's name, for messages */
-  char sheet[32];       /* the sheet being written, for messages */
-  ics_error *err;       /* the first failure: nothing is written after it */
   lxw_format *title, *subtitle, *header, *text, *wrap, *integer, *percent, *ratio, *met, *not_met,
       *no_data, *target_ge_pct, *target_gt_pct, *target_le, *target_lt, *target_ge, *target_gt,
       *target_le_pct, *target_lt_pct, *bold;
 } book;
 
-#define T(b, vi, en) ((b)->lang == ICS_EN ? (en) : (vi))
+#define T(b, vi, en) ((b)->xl.lang == ICS_EN ? (en) : (vi))
 
-/* ---- libxlsxwriter's calls, checked --------------------------------------------------------
- * Each writer stops at the first failure: after one, libxlsxwriter's objects may be half made
- * (a sheet not in the workbook, a format missing), and using them could crash. */
-static bool failed(const book *b) { return b->err->code != ICS_OK; }
+/* ---- libxlsxwriter's calls, checked (xlsx_book.h) -------------------------------------------
+ * Each writer stops at the first failure. */
+static bool failed(const book *b) { return xl_failed(&b->xl); }
 
-/* Says that a call failed (where: what was being written, in the reader's words). */
-static void writer_failed(book *b, lxw_error e, const char *where) {
-  if (e == LXW_ERROR_MEMORY_MALLOC_FAILED)
-    ics_error_say(b->err, b->lang, RMSG(R_WRITER_MEMORY), b->output, where);
-  else
-    ics_error_say(b->err, b->lang, RMSG(R_WRITER), b->output, where, lxw_strerror(e));
-}
-
-static void failed_at_sheet(book *b, lxw_error e) {
-  char where[160];
-  snprintf(where, sizeof where, ics_reports_text(R_AT_SHEET, b->lang), b->sheet);
-  writer_failed(b, e, where);
-}
+static void writer_failed(book *b, lxw_error e, const char *where) { xl_writer_failed(&b->xl, e, where); }
 
 static void failed_at_chart(book *b) {
   char where[160];
-  snprintf(where, sizeof where, ics_reports_text(R_AT_CHART, b->lang), b->sheet);
+  snprintf(where, sizeof where, ics_reports_text(R_AT_CHART, b->xl.lang), b->xl.sheet);
   writer_failed(b, LXW_ERROR_MEMORY_MALLOC_FAILED, where);
 }
 
-/* The result of a call about the current sheet: 0, or -1 once anything failed. */
-static int sheet_result(book *b, lxw_error e) {
-  if (e != LXW_NO_ERROR) failed_at_sheet(b, e);
-  return failed(b) ? -1 : 0;
-}
-
 /* A call returning lxw_error, made only while nothing has failed. */
-#define XL(b, call) (failed(b) ? -1 : sheet_result((b), (call)))
-
-static int cell_result(book *b, lxw_error e, lxw_row_t r, lxw_col_t c) {
-  if (e != LXW_NO_ERROR) {
-    char cell[LXW_MAX_CELL_NAME_LENGTH + 1], where[200];
-    lxw_rowcol_to_cell(cell, r, c);
-    snprintf(where, sizeof where, ics_reports_text(R_AT_CELL, b->lang), b->sheet, cell);
-    writer_failed(b, e, where);
-  }
-  return failed(b) ? -1 : 0;
-}
+#define XL(b, call) XL_CALL(&(b)->xl, call)
 
 static int put_string(book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s, lxw_format *f) {
-  return failed(b) ? -1 : cell_result(b, worksheet_write_string(ws, r, c, s, f), r, c);
+  return xl_put_string(&b->xl, ws, r, c, s, f);
 }
 
 static int put_number(book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, double v, lxw_format *f) {
-  return failed(b) ? -1 : cell_result(b, worksheet_write_number(ws, r, c, v, f), r, c);
+  return xl_put_number(&b->xl, ws, r, c, v, f);
 }
 
-/* A new sheet, or NULL once anything failed. */
-static lxw_worksheet *add_sheet(book *b, const char *name) {
-  if (failed(b)) return NULL;
-  snprintf(b->sheet, sizeof b->sheet, "%s", name);
-  char where[160];
-  snprintf(where, sizeof where, ics_reports_text(R_AT_NEW_SHEET, b->lang), b->sheet);
-  /* a name Excel refuses (or a form named like a fixed sheet) says why; NULL then is memory */
-  lxw_error e = workbook_validate_sheet_name(b->wb, name);
-  lxw_worksheet *ws = e == LXW_NO_ERROR ? workbook_add_worksheet(b->wb, name) : NULL;
-  if (!ws) writer_failed(b, e != LXW_NO_ERROR ? e : LXW_ERROR_MEMORY_MALLOC_FAILED, where);
-  return ws;
-}
+static lxw_worksheet *add_sheet(book *b, const char *name) { return xl_add_sheet(&b->xl, name); }
 
 /* A chart with its first series, or NULL (said) once anything failed. */
 static lxw_chart *add_chart(book *b, uint8_t type, lxw_chart_series **series) {
   if (failed(b)) return NULL;
-  lxw_chart *chart = workbook_add_chart(b->wb, type);
+  lxw_chart *chart = workbook_add_chart(b->xl.wb, type);
   *series = chart ? chart_add_series(chart, NULL, NULL) : NULL;
   if (!*series) failed_at_chart(b);
   return *series ? chart : NULL;
@@ -148,12 +105,8 @@ static const char *status_text(const book *b, ics_target_status s) {
 }
 
 static lxw_format *fmt(book *b, const char *num, bool bold, uint32_t bg) {
-  if (failed(b)) return NULL;
-  lxw_format *f = workbook_add_format(b->wb);
-  if (!f) {
-    writer_failed(b, LXW_ERROR_MEMORY_MALLOC_FAILED, ics_reports_text(R_AT_FORMATS, b->lang));
-    return NULL;
-  }
+  lxw_format *f = xl_add_format(&b->xl);
+  if (!f) return NULL;
   format_set_font_name(f, "Arial");
   format_set_font_size(f, 10);
   if (num) format_set_num_format(f, num);
@@ -165,12 +118,8 @@ static lxw_format *fmt(book *b, const char *num, bool bold, uint32_t bg) {
 
 /* A format for the status colours: a fill and a font colour only. */
 static lxw_format *colour(book *b, uint32_t bg, uint32_t font) {
-  if (failed(b)) return NULL;
-  lxw_format *f = workbook_add_format(b->wb);
-  if (!f) {
-    writer_failed(b, LXW_ERROR_MEMORY_MALLOC_FAILED, ics_reports_text(R_AT_FORMATS, b->lang));
-    return NULL;
-  }
+  lxw_format *f = xl_add_format(&b->xl);
+  if (!f) return NULL;
   format_set_bg_color(f, bg);
   format_set_font_color(f, font);
   return f;
@@ -259,14 +208,14 @@ static int write_summary(book *b) {
     ics_buf_printf(&counts, "%s%s %lld", i ? ", " : "", ev->forms[i]->id, (long long)ev->records_per_form[i]);
   if (counts.failed) {
     ics_buf_free(&counts);
-    ics_error_no_memory(b->err, b->lang);
+    ics_error_no_memory(b->xl.err, b->xl.lang);
     return -1;
   }
   snprintf(line, sizeof line,
            T(b, "Đợt khảo sát %d · dữ liệu đến %.10s · %lld bản ghi (%s) · %s",
              "Survey round %d · data up to %.10s · %lld records (%s) · %s"),
            ev->round, ev->data_date[0] ? ev->data_date : "-", (long long)ev->total_records,
-           counts.data ? counts.data : "", ics_text_get(t->title, b->lang));
+           counts.data ? counts.data : "", ics_text_get(t->title, b->xl.lang));
   ics_buf_free(&counts);
   put_string(b, ws, 1, 0, line, b->subtitle);
 
@@ -299,12 +248,12 @@ static int write_summary(book *b) {
     const ics_indicator *ind = iv->ind;
     lxw_row_t r = hr + 1 + (lxw_row_t)i;
     /* wrapped labels and notes need the height: not every reader grows rows by itself */
-    size_t note_len = strlen(ics_text_get(ind->note, b->lang)) + strlen(ics_text_get(ind->source, b->lang));
+    size_t note_len = strlen(ics_text_get(ind->note, b->xl.lang)) + strlen(ics_text_get(ind->source, b->xl.lang));
     XL(b, worksheet_set_row(ws, r, note_len > 180 ? 66 : note_len > 60 ? 40 : 28, NULL));
     bool value = has_value(ind, iv->province);
     lxw_format *vf = ind->kind == ICS_KIND_SHARE ? b->percent : b->ratio;
     put_string(b, ws, r, 0, ind->id, b->text);
-    put_string(b, ws, r, 1, ics_text_get(ind->label, b->lang), b->wrap);
+    put_string(b, ws, r, 1, ics_text_get(ind->label, b->xl.lang), b->wrap);
     if (ind->clause) put_string(b, ws, r, 2, ind->clause, b->text);
     if (value) put_number(b, ws, r, 3, (double)iv->province.num / (double)iv->province.den, vf);
     if (ind->measure != ICS_MEASURE_NONE) {
@@ -324,11 +273,11 @@ static int write_summary(book *b) {
       }
     }
     ics_buf note = {0};
-    const char *n = ics_text_get(ind->note, b->lang);
+    const char *n = ics_text_get(ind->note, b->xl.lang);
     if (*n) ics_buf_puts(&note, n);
-    const char *src = ics_text_get(ind->source, b->lang);
+    const char *src = ics_text_get(ind->source, b->xl.lang);
     if (*src) ics_buf_printf(&note, "%s%s%s", note.len ? " " : "", T(b, "Nguồn số liệu cần có: ", "Data source needed: "), src);
-    if (note.failed) ics_error_no_memory(b->err, b->lang);
+    if (note.failed) ics_error_no_memory(b->xl.err, b->xl.lang);
     else if (note.data) put_string(b, ws, r, note_col, note.data, b->wrap);
     ics_buf_free(&note);
   }
@@ -361,7 +310,7 @@ static int write_by_district(book *b) {
   for (size_t d = 0; d < ev->district_count && !failed(b); d++) {
     lxw_row_t r = (lxw_row_t)(1 + d);
     put_string(b, ws, r, 0, ev->districts[d].code, b->text);
-    put_string(b, ws, r, 1, b->lang == ICS_EN ? ev->districts[d].name_en : ev->districts[d].name_vi, b->text);
+    put_string(b, ws, r, 1, b->xl.lang == ICS_EN ? ev->districts[d].name_en : ev->districts[d].name_vi, b->text);
     for (size_t i = 0; i < t->indicator_count; i++) {
       const indicator_value *iv = &ev->values[i];
       if (!iv->ind->by_district || !has_value(iv->ind, iv->district[d])) continue;
@@ -395,10 +344,10 @@ static int write_by_district(book *b) {
       return -1;
     char title[300];
     if (ind->target_count)
-      snprintf(title, sizeof title, "%s (%s %s %d)", ics_text_get(ind->label, b->lang),
+      snprintf(title, sizeof title, "%s (%s %s %d)", ics_text_get(ind->label, b->xl.lang),
                T(b, "mục tiêu", "target"), ind->targets[0].text, ind->targets[0].year);
     else
-      snprintf(title, sizeof title, "%s", ics_text_get(ind->label, b->lang));
+      snprintf(title, sizeof title, "%s", ics_text_get(ind->label, b->xl.lang));
     if (set_chart(b, chart, title, LXW_CHART_LEGEND_NONE, ind->kind == ICS_KIND_SHARE)) return -1;
     lxw_chart_options opts = {.x_scale = 1.4, .y_scale = 1.3};
     if (XL(b, worksheet_insert_chart_opt(ws, chart_row, 1, chart, &opts))) return -1;
@@ -509,7 +458,7 @@ static int write_progress(book *b) {
     XL(b, worksheet_set_row(ws, row, 28, NULL));
     lxw_format *vf = ind->kind == ICS_KIND_SHARE ? b->percent : b->ratio;
     put_string(b, ws, row, 0, ind->id, b->text);
-    put_string(b, ws, row, 1, ics_text_get(ind->label, b->lang), b->wrap);
+    put_string(b, ws, row, 1, ics_text_get(ind->label, b->xl.lang), b->wrap);
     for (size_t r = 0; r < pg->round_count; r++) {
       ics_counts c = pg->values[r * n + i];
       if (has_value(ind, c)) put_number(b, ws, row, (lxw_col_t)(rc0 + r), (double)c.num / (double)c.den, vf);
@@ -567,7 +516,7 @@ static int write_progress(book *b) {
       chart_series_set_marker_type(ts, LXW_CHART_MARKER_NONE);
       if (!ts->line || !ts->marker) failed_at_chart(b);
     }
-    if (set_chart(b, chart, ics_text_get(ind->label, b->lang), LXW_CHART_LEGEND_BOTTOM, ind->kind == ICS_KIND_SHARE))
+    if (set_chart(b, chart, ics_text_get(ind->label, b->xl.lang), LXW_CHART_LEGEND_BOTTOM, ind->kind == ICS_KIND_SHARE))
       return -1;
     chart_show_hidden_data(chart); /* the target line lives in hidden columns */
     lxw_chart_options opts = {.x_scale = 1.4, .y_scale = 1.3};
@@ -636,7 +585,7 @@ static int write_priority_groups(book *b) {
       bool value = has_value(ind, cn);
       XL(b, worksheet_set_row(ws, row, 28, NULL));
       put_string(b, ws, row, 0, ind->id, b->text);
-      put_string(b, ws, row, 1, ics_text_get(ind->label, b->lang), b->wrap);
+      put_string(b, ws, row, 1, ics_text_get(ind->label, b->xl.lang), b->wrap);
       put_string(b, ws, row, 2, T(b, groups_vi[g], groups_en[g]), b->text);
       put_number(b, ws, row, 3, (double)cn.num, b->integer);
       put_number(b, ws, row, 4, (double)cn.den, b->integer);
@@ -688,7 +637,7 @@ static int write_training_needs(book *b) {
   const ics_choice_list *needs = needs_field >= 0 ? staff->fields[needs_field].choices : NULL;
   size_t need_count = needs ? (needs->count < 8 ? needs->count : 8) : 0;
   for (size_t k = 0; k < need_count; k++)
-    put_string(b, ws, hr, c++, ics_text_get(needs->items[k].label, b->lang), b->header);
+    put_string(b, ws, hr, c++, ics_text_get(needs->items[k].label, b->xl.lang), b->header);
   XL(b, worksheet_set_column(ws, 0, 0, 12, NULL));
   XL(b, worksheet_set_column(ws, 1, 1, 26, NULL));
   XL(b, worksheet_set_column(ws, 2, c, 16, NULL));
@@ -697,7 +646,7 @@ static int write_training_needs(book *b) {
   for (size_t d = 0; d < ev->district_count && !failed(b); d++) {
     lxw_row_t r = hr + 1 + (lxw_row_t)d;
     put_string(b, ws, r, 0, ev->districts[d].code, b->text);
-    put_string(b, ws, r, 1, b->lang == ICS_EN ? ev->districts[d].name_en : ev->districts[d].name_vi, b->text);
+    put_string(b, ws, r, 1, b->xl.lang == ICS_EN ? ev->districts[d].name_en : ev->districts[d].name_vi, b->text);
     c = 2;
     for (size_t i = 0; i < t->indicator_count; i++) {
       const indicator_value *iv = &ev->values[i];
@@ -735,7 +684,7 @@ static int write_agencies(book *b) {
     const report_agency *a = &ev->agencies[i];
     lxw_row_t r = (lxw_row_t)(1 + i);
     put_string(b, ws, r, 0, a->code, b->text);
-    put_string(b, ws, r, 1, b->lang == ICS_EN ? a->name_en : a->name_vi, b->text);
+    put_string(b, ws, r, 1, b->xl.lang == ICS_EN ? a->name_en : a->name_vi, b->text);
     put_string(b, ws, r, 2, a->type, b->text);
     put_string(b, ws, r, 3, a->district, b->text);
     put_string(b, ws, r, 4, !a->reported ? none : a->cio ? yes : no, b->text);
@@ -746,7 +695,7 @@ static int write_agencies(book *b) {
                                  .value_string = (char *)none, .format = b->no_data};
     XL(b, worksheet_conditional_format_range(ws, 1, 4, (lxw_row_t)ev->agency_count, 5, &cf));
     lxw_conditional_format cf2 = {.type = LXW_CONDITIONAL_TYPE_CELL, .criteria = LXW_CONDITIONAL_CRITERIA_EQUAL_TO,
-                                  .value_string = (char *)(b->lang == ICS_EN ? "\"no\"" : "\"không\""), .format = b->not_met};
+                                  .value_string = (char *)(b->xl.lang == ICS_EN ? "\"no\"" : "\"không\""), .format = b->not_met};
     XL(b, worksheet_conditional_format_range(ws, 1, 4, (lxw_row_t)ev->agency_count, 5, &cf2));
   }
   return failed(b) ? -1 : 0;
@@ -776,7 +725,7 @@ static int dq_query(book *b, lxw_worksheet *ws, lxw_row_t *r, const char *title,
   sqlite3 *db = b->ev->db;
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-    ics_report_db_error(db, b->lang, R_DATABASE, b->err);
+    ics_report_db_error(db, b->xl.lang, R_DATABASE, b->xl.err);
     return -1;
   }
   int rows = 0, step = SQLITE_MISUSE;
@@ -788,14 +737,14 @@ static int dq_query(book *b, lxw_worksheet *ws, lxw_row_t *r, const char *title,
           put_number(b, ws, *r, (lxw_col_t)c, (double)sqlite3_column_int64(st, c), b->integer);
         } else if (type != SQLITE_NULL) {
           const char *text = (const char *)sqlite3_column_text(st, c);
-          if (!text) ics_error_no_memory(b->err, b->lang); /* SQLite's, making the text */
+          if (!text) ics_error_no_memory(b->xl.err, b->xl.lang); /* SQLite's, making the text */
           else put_string(b, ws, *r, (lxw_col_t)c, text, b->text);
         }
       }
       (*r)++;
       rows++;
     }
-  if (!failed(b) && step != SQLITE_DONE) ics_report_db_error(db, b->lang, R_DATABASE, b->err);
+  if (!failed(b) && step != SQLITE_DONE) ics_report_db_error(db, b->xl.lang, R_DATABASE, b->xl.err);
   sqlite3_finalize(st);
   return failed(b) ? -1 : dq_end(b, ws, r, rows);
 }
@@ -816,20 +765,20 @@ static int dq_value(book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, ics_va
  * (made with a published definition, duplicates included: each may be the one to correct)
  * where `where` is true, in the order of their natural keys. */
 static int dq_check(book *b, lxw_worksheet *ws, lxw_row_t *r, const ics_check *check) {
-  put_string(b, ws, (*r)++, 0, ics_text_get(check->title, b->lang), b->bold);
+  put_string(b, ws, (*r)++, 0, ics_text_get(check->title, b->xl.lang), b->bold);
   for (size_t c = 0; c < check->column_count; c++)
-    put_string(b, ws, *r, (lxw_col_t)c, ics_text_get(check->columns[c].label, b->lang), b->header);
+    put_string(b, ws, *r, (lxw_col_t)c, ics_text_get(check->columns[c].label, b->xl.lang), b->header);
   (*r)++;
   if (failed(b)) return -1;
   record_cursor cur;
   bool exists, row = false;
   if (ics_record_cursor_open(&cur, b->ev->db, check->form, "f.instance_id",
                          "f.round = ?1 AND " ICS_CENTRAL_PUBLISHED("f"),
-                         "f.natural_key, f.instance_id, f.store_id", b->ev->round, b->lang, &exists, b->err))
+                         "f.natural_key, f.instance_id, f.store_id", b->ev->round, b->xl.lang, &exists, b->xl.err))
     return -1;
   int rows = 0;
   ics_eval_env env = {.field_value = ics_record_value_of, .ctx = cur.rec};
-  while (exists && !failed(b) && !ics_record_cursor_next(&cur, &row, b->err) && row) {
+  while (exists && !failed(b) && !ics_record_cursor_next(&cur, &row, b->xl.err) && row) {
     if (!ics_value_is_true(ics_expr_eval(check->where, &env))) continue;
     for (size_t c = 0; c < check->column_count; c++)
       dq_value(b, ws, *r, (lxw_col_t)c, ics_expr_eval(check->columns[c].value, &env));
@@ -868,7 +817,7 @@ static int write_data_quality(book *b) {
       const report_agency *a = &ev->agencies[i];
       if (a->reported) continue;
       put_string(b, ws, r, 0, a->code, b->text);
-      put_string(b, ws, r, 1, b->lang == ICS_EN ? a->name_en : a->name_vi, b->text);
+      put_string(b, ws, r, 1, b->xl.lang == ICS_EN ? a->name_en : a->name_vi, b->text);
       put_string(b, ws, r, 2, a->type, b->text);
       put_string(b, ws, r++, 3, a->district, b->text);
       rows++;
@@ -884,7 +833,7 @@ static int write_data_quality(book *b) {
     r++;
     for (size_t d = 0; d < ev->district_count && !failed(b); d++, r++) {
       put_string(b, ws, r, 0, ev->districts[d].code, b->text);
-      put_string(b, ws, r, 1, b->lang == ICS_EN ? ev->districts[d].name_en : ev->districts[d].name_vi, b->text);
+      put_string(b, ws, r, 1, b->xl.lang == ICS_EN ? ev->districts[d].name_en : ev->districts[d].name_vi, b->text);
       for (size_t f = 0; f < ev->form_count; f++)
         put_number(b, ws, r, (lxw_col_t)(2 + f), (double)ev->records_per_form_district[f][d], b->integer);
     }
@@ -942,7 +891,7 @@ static lxw_worksheet *records_sheet(book *b, const ics_form *form, const int *fi
   /* constant-memory mode: a row is final once a later row is written, so row by row */
   put_string(b, ws, 0, 0, T(b, "Mã bản ghi", "Record id"), b->header);
   for (size_t k = 0; k < count; k++)
-    put_string(b, ws, 0, (lxw_col_t)(1 + k), ics_text_get(form->fields[fields[k]].label, b->lang), b->header);
+    put_string(b, ws, 0, (lxw_col_t)(1 + k), ics_text_get(form->fields[fields[k]].label, b->xl.lang), b->header);
   put_string(b, ws, 1, 0, "instance_id", b->header);
   for (size_t k = 0; k < count; k++) put_string(b, ws, 1, (lxw_col_t)(1 + k), form->fields[fields[k]].name, b->header);
   XL(b, worksheet_set_column(ws, 0, (lxw_col_t)count, 18, NULL));
@@ -957,7 +906,7 @@ static int records_row(book *b, lxw_worksheet *ws, lxw_row_t r, sqlite3_stmt *st
   const ics_form *form = rec->form;
   const char *id = (const char *)sqlite3_column_text(st, 0);
   if (!id) { /* a NOT NULL column: SQLite ran out of memory making its text */
-    ics_error_no_memory(b->err, b->lang);
+    ics_error_no_memory(b->xl.err, b->xl.lang);
     return -1;
   }
   put_string(b, ws, r, 0, id, b->text);
@@ -975,15 +924,15 @@ static int records_row(book *b, lxw_worksheet *ws, lxw_row_t r, sqlite3_stmt *st
     if (f->type == ICS_BOOLEAN) snprintf(buf, sizeof buf, "%lld", (long long)sqlite3_column_int64(st, c));
     else text = (const char *)sqlite3_column_text(st, c);
     if (!text) { /* not NULL (checked above): SQLite out of memory */
-      ics_error_no_memory(b->err, b->lang);
+      ics_error_no_memory(b->xl.err, b->xl.lang);
       return -1;
     }
     if (f->type == ICS_BOOLEAN || f->choices) {
       /* labels rather than codes: what a manager reads */
       ics_free(rec->values[fi]);
-      char *shown = (rec->values[fi] = ics_strdup(text)) ? ics_record_display(rec, fi, NULL, b->lang) : NULL;
+      char *shown = (rec->values[fi] = ics_strdup(text)) ? ics_record_display(rec, fi, NULL, b->xl.lang) : NULL;
       if (!shown) {
-        ics_error_no_memory(b->err, b->lang);
+        ics_error_no_memory(b->xl.err, b->xl.lang);
         return -1;
       }
       put_string(b, ws, r, (lxw_col_t)c, shown, NULL);
@@ -1014,10 +963,10 @@ static int write_records(book *b, const ics_form *form, bool include_personal) {
   ics_buf_printf(&sql, ics_dedupe_condition, table);
   ics_buf_puts(&sql, " ORDER BY f.natural_key, f.instance_id, f.store_id");
   sqlite3_stmt *st = NULL;
-  if (!fields || !rec || sql.failed) ics_error_no_memory(b->err, b->lang);
+  if (!fields || !rec || sql.failed) ics_error_no_memory(b->xl.err, b->xl.lang);
   else if (sqlite3_prepare_v2(ev->db, sql.data, -1, &st, NULL) != SQLITE_OK ||
            sqlite3_bind_int(st, 1, ev->round) != SQLITE_OK)
-    ics_report_db_error(ev->db, b->lang, R_DATABASE, b->err);
+    ics_report_db_error(ev->db, b->xl.lang, R_DATABASE, b->xl.err);
   ics_buf_free(&sql);
   lxw_worksheet *ws = NULL;
   lxw_row_t r = 0;
@@ -1030,7 +979,7 @@ static int write_records(book *b, const ics_form *form, bool include_personal) {
     }
     if (records_row(b, ws, r++, st, rec, fields, count)) break;
   }
-  if (!failed(b) && step != SQLITE_DONE) ics_report_db_error(ev->db, b->lang, R_DATABASE, b->err);
+  if (!failed(b) && step != SQLITE_DONE) ics_report_db_error(ev->db, b->xl.lang, R_DATABASE, b->xl.err);
   if (ws) XL(b, worksheet_autofilter(ws, 1, 0, r - 1, (lxw_col_t)count));
   ics_record_free(rec);
   sqlite3_finalize(st);
@@ -1039,25 +988,12 @@ static int write_records(book *b, const ics_form *form, bool include_personal) {
 }
 
 /* ---- the workbook ---------------------------------------------------------------------------------- */
-/* Seconds since 1970 of a UTC date and time (timegm is not in every C library: Windows has
- * none). Days are counted in 400-year eras of 146097 days starting on 1 March, so that the
- * leap day ends a year. */
-static time_t utc_seconds(int year, int month, int day, int hour, int minute, int second) {
-  long y = year - (month <= 2);
-  long era = (y >= 0 ? y : y - 399) / 400;
-  long year_of_era = y - era * 400;
-  long day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  long day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  long days = era * 146097 + day_of_era - 719468; /* 719468: 0000-03-01 to 1970-01-01 */
-  return (time_t)days * 86400 + hour * 3600 + minute * 60 + second;
-}
-
 /* A workbook's creation time: the data's date, else the 1st of January of the round. */
 static time_t parse_utc(const char *s, int round) {
   int y, mo, d, h, mi, sec;
   if (strlen(s) == 20 && sscanf(s, "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &sec) == 6)
-    return utc_seconds(y, mo, d, h, mi, sec);
-  return utc_seconds(round, 1, 1, 0, 0, 0);
+    return xl_utc_seconds(y, mo, d, h, mi, sec);
+  return xl_utc_seconds(round, 1, 1, 0, 0, 0);
 }
 
 /* The latest round with a current record (0 when there is none). */
@@ -1137,19 +1073,6 @@ static int collect_progress(progress *pg, const evaluation *ev, const char *targ
   return 0;
 }
 
-/* Says why the output could not be begun or committed (errno). */
-static void output_failed(const char *output, int errnum, ics_lang lang, ics_error *err) {
-  ics_code code = ics_code_from_errno(errnum); /* a refusal is one, not an I/O error */
-  if (code == ICS_E_NO_MEMORY) ics_error_say(err, lang, RMSG(R_CANNOT_WRITE_MEMORY), output);
-  else if (code == ICS_E_DISK_FULL)
-    ics_error_say(err, lang, RMSG(R_CANNOT_WRITE_DISK), output, strerror(errnum));
-  else ics_error_say_as(err, lang, code, NULL, 0, 0, RMSG(R_CANNOT_WRITE), output, strerror(errnum));
-}
-
-/* Some failures inside libxlsxwriter are not passed on by the call that met them (the index
- * of a cell's format, a row written out in constant-memory mode): libxlsxwriter only says so
- * on stderr, which the work run apart keeps (ics_apart_said_since). */
-
 /* The sheets, in their order, into a workbook being written at out->tmp; then closed, and
  * renamed over the target. On a failure the workbook is left unclosed: closing would write
  * it, which libxlsxwriter cannot do safely once one of its calls failed; this runs in a
@@ -1159,16 +1082,9 @@ static int write_book(const ics_report_options *o, evaluation *ev, const progres
   ics_lang lang = o->lang;
   long quiet = ics_apart_said_mark(); /* what the writer said before */
   lxw_workbook_options wopts = {.constant_memory = LXW_TRUE};
-  errno = 0;
-  /* libxlsxwriter opens the file by a narrow name: on Windows one the ANSI code page spells */
-  char *narrow = ics_narrow_path(out->tmp);
-  lxw_workbook *wb = narrow ? workbook_new_opt(narrow, &wopts) : NULL;
-  ics_free(narrow);
-  if (!wb) {
-    output_failed(o->output, errno ? errno : ENOMEM, lang, err);
-    return -1;
-  }
-  book b = {.wb = wb, .ev = ev, .pg = pg, .lang = lang, .output = o->output, .err = err};
+  lxw_workbook *wb = xl_open(out, o->output, &wopts, lang, err);
+  if (!wb) return -1;
+  book b = {.xl = {.wb = wb, .lang = lang, .output = o->output, .err = err}, .ev = ev, .pg = pg};
   char title[256];
   snprintf(title, sizeof title, lang == ICS_EN ? "Gap analysis, round %d" : "Phân tích khoảng cách, đợt %d", ev->round);
   lxw_doc_properties props = {.title = title, .author = "ictsurvey", .company = "Long An",
@@ -1183,26 +1099,7 @@ static int write_book(const ics_report_options *o, evaluation *ev, const progres
                    (o->records == ICS_RECORDS_AUTO && ev->records_per_form[i] <= RECORDS_AUTO_LIMIT);
     if (include && ev->records_per_form[i] > 0 && write_records(&b, ev->forms[i], o->include_personal)) return -1;
   }
-  e = workbook_close(wb);
-  char said[300];
-  if (e == LXW_NO_ERROR && ics_apart_said_since(quiet, said, sizeof said)) {
-    ics_error_say(err, lang, RMSG(strstr(said, "Memory allocation failed") ? R_WRITER_SAID_MEMORY : R_WRITER_SAID),
-                  o->output, said);
-    return -1;
-  }
-  if (e == LXW_ERROR_MEMORY_MALLOC_FAILED) {
-    ics_error_say(err, lang, RMSG(R_CANNOT_WRITE_MEMORY), o->output);
-    return -1;
-  }
-  if (e != LXW_NO_ERROR) {
-    ics_error_say(err, lang, RMSG(R_CANNOT_WRITE), o->output, lxw_strerror(e));
-    return -1;
-  }
-  if (ics_output_commit(out) != 0) {
-    output_failed(o->output, errno, lang, err);
-    return -1;
-  }
-  return 0;
+  return xl_close(&b.xl, quiet, out);
 }
 
 /* The whole report, on a connection of its own to the central database: one read
@@ -1238,7 +1135,7 @@ static int write_report(const ics_report_options *o, const char *db_path, char *
      * workbook as it was */
     ics_output out;
     if (ics_output_begin(&out, o->output) != 0) {
-      output_failed(o->output, errno, lang, err);
+      xl_output_failed(o->output, errno, lang, err);
       rc = -1;
     } else {
       snprintf(tmp_name, tmp_cap, "%s", out.tmp);
@@ -1253,97 +1150,16 @@ static int write_report(const ics_report_options *o, const char *db_path, char *
   return rc;
 }
 
-/* ---- the writer, run apart ---------------------------------------------------------------------------
- * libxlsxwriter (1.1.4, Debian 12) does not check every allocation it makes: its XML writer
- * uses malloc's result unchecked (lxw_new_attribute_str...) while rows are written out in
- * constant-memory mode and while workbook_close writes the file, so running out of memory
- * there is a crash, not an error one of its calls returns. The report is therefore work run
- * apart from the command (ics_run_apart, common's seam: a child process on POSIX), which opens
- * the central database itself (an SQLite connection must not cross a fork) and leaves its
- * result in shared memory: a crash of the writer becomes a failure the command reports, and
- * its temporary file is removed. */
-enum { RESULT_BYTES = 256 * 1024, TMP_NAME_MAX = 8192 };
-
-typedef struct {
-  int done;           /* set last by the writer: 1 written, 2 failed (the error follows) */
-  size_t used;        /* bytes of data: the error, then each diagnostic */
-  size_t dropped;     /* diagnostics not passed on */
-  bool no_memory;     /* one of them was that memory ran out */
-  char tmp[TMP_NAME_MAX]; /* the temporary file, once it exists */
-  char data[];
-} writer_result;
-
-typedef struct {
-  int32_t code, line, column;
-  uint32_t file_len; /* UINT32_MAX: no file */
-  uint32_t message_len;
-} entry_head;
-
-static bool put_entry(writer_result *res, const ics_error *e) {
-  const char *message = e->message ? e->message : "";
-  entry_head h = {(int32_t)e->code, e->line, e->column, e->file ? (uint32_t)strlen(e->file) : UINT32_MAX,
-                  (uint32_t)strlen(message)};
-  size_t need = sizeof h + (e->file ? h.file_len : 0) + h.message_len;
-  if (need > RESULT_BYTES - offsetof(writer_result, data) - res->used) return false;
-  char *p = res->data + res->used;
-  memcpy(p, &h, sizeof h);
-  p += sizeof h;
-  if (e->file) memcpy(p, e->file, h.file_len), p += h.file_len;
-  memcpy(p, message, h.message_len);
-  res->used += need;
-  return true;
-}
-
-/* The next entry at *at into *e (in the caller's language already: it is copied). */
-static void get_entry(const writer_result *res, size_t *at, ics_lang lang, ics_error *e) {
-  entry_head h;
-  memcpy(&h, res->data + *at, sizeof h);
-  const char *p = res->data + *at + sizeof h;
-  size_t file_len = h.file_len == UINT32_MAX ? 0 : h.file_len;
-  char *message = h.code == ICS_E_NO_MEMORY ? NULL : ics_strndup(p + file_len, h.message_len);
-  if (message) ics_error_set(e, lang, (ics_code)h.code, message);
-  else ics_error_no_memory(e, lang); /* the child's, or ours: said as every command says it */
-  ics_free(message);
-  if (h.file_len != UINT32_MAX) {
-    char *file = ics_strndup(p, file_len);
-    if (file) ics_error_locate(e, file, h.line, h.column);
-    ics_free(file);
-  }
-  *at += sizeof h + file_len + h.message_len;
-}
-
+/* ---- the writer, run apart (xlsx_book.h): it opens the central database itself, since an
+ * SQLite connection must not cross a fork. */
 typedef struct {
   const ics_report_options *o;
   const char *db_path;
-  writer_result *res;
 } writer_job;
 
-/* The writer could not be started (no memory to map, no process to fork: EAGAIN, EMFILE...). */
-static void writer_not_started(const char *output, int errnum, ics_lang lang, ics_error *err) {
-  ics_error_say_as(err, lang, ics_code_from_errno(errnum), NULL, 0, 0, RMSG(R_WRITER_START), output,
-                   strerror(errnum));
-}
-
-/* The work run apart: the whole report, its result left in the shared res. */
-static int writer_work(void *ctx) {
-  writer_job *job = ctx;
-  const ics_report_options *o = job->o;
-  writer_result *res = job->res;
-  ics_errors diags = {0};
-  ics_error err = {0};
-  int rc = write_report(o, job->db_path, res->tmp, sizeof res->tmp, &diags, &err);
-  if (rc) {
-    if (err.code == ICS_OK) ics_error_no_memory(&err, o->lang); /* not reached: -1 always says why */
-    put_entry(res, &err);
-    for (size_t i = 0; i < diags.count; i++)
-      if (!put_entry(res, &diags.items[i])) res->dropped++;
-    res->dropped += diags.dropped;
-    res->no_memory = diags.no_memory;
-  }
-  res->done = rc ? 2 : 1;
-  ics_errors_free(&diags);
-  ics_error_clear(&err);
-  return rc ? 1 : 0;
+static int report_work(void *ctx, char *tmp, size_t tmp_cap, ics_errors *diags, ics_error *err) {
+  const writer_job *job = ctx;
+  return write_report(job->o, job->db_path, tmp, tmp_cap, diags, err);
 }
 
 int ics_report_write(const ics_report_options *o, ics_errors *diags, ics_error *err) {
@@ -1353,48 +1169,6 @@ int ics_report_write(const ics_report_options *o, ics_errors *diags, ics_error *
     ics_error_say(err, lang, RMSG(R_CANNOT_READ), sqlite3_errstr(SQLITE_CANTOPEN));
     return -1;
   }
-  writer_result *res = ics_shared_alloc(RESULT_BYTES);
-  if (!res) {
-    writer_not_started(o->output, errno, lang, err);
-    return -1;
-  }
-  writer_job job = {o, db_path, res};
-  ics_apart_outcome outcome;
-  if (ics_run_apart(writer_work, &job, &outcome) != 0) {
-    writer_not_started(o->output, errno, lang, err);
-    ics_shared_free(res, RESULT_BYTES);
-    return -1;
-  }
-  /* the writer's stderr (libxlsxwriter's complaints, a sanitizer's report), as it would have
-   * been printed */
-  if (outcome.said) fwrite(outcome.said, 1, outcome.said_len, stderr);
-  ics_free(outcome.said);
-  int rc = 0;
-  if (res->done == 1) {
-    rc = 0;
-  } else if (res->done == 2) {
-    size_t at = 0;
-    get_entry(res, &at, lang, err);
-    while (at < res->used) {
-      ics_error d = {0};
-      get_entry(res, &at, lang, &d);
-      if (diags) ics_errors_add(diags, &d);
-      ics_error_clear(&d);
-    }
-    if (diags) {
-      diags->dropped += res->dropped;
-      diags->no_memory |= res->no_memory;
-    }
-    rc = -1;
-  } else {
-    /* the writer stopped before it could say why: libxlsxwriter's crash without memory */
-    if (outcome.signal)
-      ics_error_say(err, lang, RMSG(R_WRITER_STOPPED), o->output, outcome.signal);
-    else
-      ics_error_say(err, lang, RMSG(R_WRITER_LOST), o->output, outcome.returned ? outcome.status : -1);
-    if (res->tmp[0]) ics_remove_file(res->tmp);
-    rc = -1;
-  }
-  ics_shared_free(res, RESULT_BYTES);
-  return rc;
+  writer_job job = {o, db_path};
+  return xl_run_apart(report_work, &job, o->output, lang, diags, err);
 }

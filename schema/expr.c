@@ -596,6 +596,94 @@ void ics_expr_fields(const ics_expr *expr, void (*visit)(void *ctx, int field), 
   if (expr) visit_fields(expr->root, visit, ctx);
 }
 
+/* ---- bounds of a constraint ----------------------------------------------------------------- */
+/* A number literal (with its minus) into *v. */
+static bool literal_number(const enode *n, double *v) {
+  if (n->kind == N_NUM) {
+    *v = n->num;
+    return true;
+  }
+  if (n->kind == N_NEG && n->arg[0] && n->arg[0]->kind == N_NUM) {
+    *v = -n->arg[0]->num;
+    return true;
+  }
+  return false;
+}
+
+/* Tightens one side of a bound by a number, or sets it to a field (kept when a number is
+ * there already: a number can be checked everywhere). */
+static void bound_side(ics_bound *b, bool max, double v, int field, bool strict) {
+  bool *has = max ? &b->has_max : &b->has_min;
+  double *num = max ? &b->max : &b->min;
+  int *fld = max ? &b->max_field : &b->min_field;
+  bool *str = max ? &b->max_strict : &b->min_strict;
+  if (field >= 0) {
+    if (*has) return;
+    *has = true;
+    *fld = field;
+    *str = strict;
+    return;
+  }
+  bool tighter = !*has || *fld >= 0 || (max ? v < *num : v > *num) || (v == *num && strict);
+  if (!tighter) return;
+  *has = true;
+  *num = v;
+  *fld = -1;
+  *str = strict;
+}
+
+/* One comparison `left OP right`; false when it has no shape known here. */
+static bool comparison_bound(const enode *n, int self, ics_bounds *out) {
+  node_kind op = n->kind;
+  if (op != N_LT && op != N_LE && op != N_GT && op != N_GE) return false;
+  const enode *a = n->arg[0], *b = n->arg[1];
+  if (!a || !b) return false;
+  /* the subject (. or string-length(.)) on either side: on the right the comparison is mirrored */
+  for (int side = 0; side < 2; side++) {
+    const enode *subject = side ? b : a, *other = side ? a : b;
+    ics_bound *bound = NULL;
+    if (subject->kind == N_FIELD && subject->field == self) bound = &out->value;
+    else if (subject->kind == N_STRING_LENGTH && subject->arg[0] && subject->arg[0]->kind == N_FIELD &&
+             subject->arg[0]->field == self)
+      bound = &out->length;
+    if (!bound) continue;
+    node_kind k = op;
+    if (side) k = op == N_LT ? N_GT : op == N_LE ? N_GE : op == N_GT ? N_LT : N_LE;
+    bool max = k == N_LT || k == N_LE, strict = k == N_LT || k == N_GT;
+    double v;
+    if (literal_number(other, &v)) bound_side(bound, max, v, -1, strict);
+    else if (other->kind == N_FIELD && other->field != self && bound == &out->value)
+      bound_side(bound, max, 0, other->field, strict);
+    else return false;
+    return true;
+  }
+  return false;
+}
+
+static void conjunction_bounds(const enode *n, int self, ics_bounds *out) {
+  if (n->kind == N_AND) {
+    conjunction_bounds(n->arg[0], self, out);
+    conjunction_bounds(n->arg[1], self, out);
+  } else if (!comparison_bound(n, self, out)) {
+    out->exact = false;
+  }
+}
+
+void ics_expr_bounds(const ics_expr *constraint, int self, ics_bounds *out) {
+  memset(out, 0, sizeof *out);
+  out->value.min_field = out->value.max_field = out->length.min_field = out->length.max_field = -1;
+  out->exact = true;
+  if (!constraint || !constraint->root) return;
+  ics_bounds found = *out;
+  conjunction_bounds(constraint->root, self, &found);
+  /* nothing of a shape known here (an `or`, a regex): no bound, and not exact */
+  if (!found.value.has_min && !found.value.has_max && !found.length.has_min && !found.length.has_max) {
+    out->exact = false;
+    return;
+  }
+  *out = found;
+}
+
 /* ---- the evaluator ------------------------------------------------------------------------ */
 static const ics_value EMPTY = {.kind = ICS_V_EMPTY};
 

@@ -202,6 +202,30 @@ void ics_expr_codes(const ics_expr *expr, ics_code_visitor visit, void *ctx);
 /* Calls visit(ctx, field) for every field the expression refers to (with repeats). */
 void ics_expr_fields(const ics_expr *expr, void (*visit)(void *ctx, int field), void *ctx);
 
+/* What a constraint says of the range of its field, for tools that can only check simple
+ * rules (a spreadsheet's data validation): for each part of a constraint that is a
+ * conjunction (`and`) of comparisons of `.` or `string-length(.)` with a number or a field
+ * (`. >= 1940`, `0 <= .`, `. <= ${students_total}`, `string-length(.) <= 80`), the bound it
+ * sets. Parts of other shapes are skipped (*out then has exact false): every bound found
+ * holds for every valid value, but a value within them may still break the constraint. A
+ * constraint whose top is not a conjunction of such parts (an `or`) gives no bound at all. */
+typedef struct {
+  bool has_min, has_max;
+  double min, max;         /* numbers; with min_field/max_field >= 0, unused */
+  int min_field, max_field; /* -1, or the field whose value is the bound */
+  bool min_strict, max_strict; /* > and < rather than >= and <= */
+} ics_bound;
+
+typedef struct {
+  ics_bound value;   /* of `.` */
+  ics_bound length;  /* of string-length(.) */
+  bool exact;        /* the constraint is nothing but these bounds */
+} ics_bounds;
+
+/* The bounds of a field's constraint (self: the field's index, which `.` stands for). NULL
+ * gives no bound, exact. */
+void ics_expr_bounds(const ics_expr *constraint, int self, ics_bounds *out);
+
 typedef struct {
   /* the value of a field, given its index */
   ics_value (*field_value)(void *ctx, int field);

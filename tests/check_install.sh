@@ -89,8 +89,8 @@ page() {
   tr -s ' ' <"$tmp/page" >"$tmp/page.flat"
   local missing=""
   for c in check "collect init" "collect update" "collect set-key" "collect fill" "collect edit" \
-      "collect void" "collect unvoid" "collect list" "collect export" "keys init" kit merge status export report \
-      simulate; do
+      "collect void" "collect unvoid" "collect list" "collect export" "collect template" "keys init" kit template \
+      merge status export report simulate; do
     grep -qF -- "ictsurvey $c " "$tmp/page.flat" || missing+=" 'ictsurvey $c'"
   done
   for w in ICTSURVEY_LANG ICTSURVEY_DEFINITIONS "${version:-?}"; do

@@ -254,6 +254,49 @@ static void test_filters(void) {
   CHECK_STR(eval("type = 'dept'"), "error at 0: unexpected 'type'");
 }
 
+/* The bounds a constraint sets (ics_expr_bounds): what a spreadsheet's validation can check. */
+static ics_bounds bounds_of(const char *text, int self) {
+  ics_error err = {0};
+  ics_expr *e = ics_expr_compile(text, resolve, form, self, ICS_EN, &err);
+  CHECK(e != NULL);
+  ics_bounds b;
+  ics_expr_bounds(e, self, &b);
+  ics_expr_free(e);
+  ics_error_clear(&err);
+  return b;
+}
+
+static void test_bounds(void) {
+  int a = ics_form_field_index(form, "a"), bf = ics_form_field_index(form, "b"),
+      s = ics_form_field_index(form, "s");
+  ics_bounds b = bounds_of(". >= 1940 and . <= 2010", a);
+  CHECK(b.exact && b.value.has_min && b.value.has_max && b.value.min == 1940 && b.value.max == 2010);
+  CHECK(!b.value.min_strict && !b.value.max_strict && b.value.min_field == -1 && b.value.max_field == -1);
+  CHECK(!b.length.has_min && !b.length.has_max);
+  /* mirrored, strict, negative, the tighter of two, and a field as the bound */
+  b = bounds_of("0 < . and . < -(-7) and . <= 5 and . <= 9", a);
+  CHECK(b.value.min == 0 && b.value.min_strict && b.value.max == 5 && !b.value.max_strict);
+  CHECK(!b.exact); /* -(-7) is not a literal */
+  b = bounds_of(". >= -3 and . <= ${b}", a);
+  CHECK(b.exact && b.value.min == -3 && b.value.has_max && b.value.max_field == bf);
+  b = bounds_of("${b} >= .", a);
+  CHECK(b.exact && b.value.has_max && b.value.max_field == bf && !b.value.has_min);
+  /* text lengths */
+  b = bounds_of("string-length(.) <= 80 and string-length(.) >= 2", s);
+  CHECK(b.exact && b.length.has_max && b.length.max == 80 && b.length.min == 2 && !b.value.has_max);
+  b = bounds_of("string-length(.) <= 80 and regex(., '^[a-z ]*$')", s);
+  CHECK(!b.exact && b.length.max == 80);
+  /* nothing a validation can say: no bounds */
+  b = bounds_of(". >= 1 or . = 0", a);
+  CHECK(!b.exact && !b.value.has_min && !b.value.has_max);
+  b = bounds_of("regex(., '^[A-Z]+$')", s);
+  CHECK(!b.exact && !b.length.has_max);
+  b = bounds_of(". + 1 <= 3", a);
+  CHECK(!b.exact && !b.value.has_max);
+  ics_expr_bounds(NULL, a, &b);
+  CHECK(b.exact && !b.value.has_min && !b.value.has_max);
+}
+
 int main(void) {
   ics_errors diags = {0};
   form = ics_form_parse("t.yaml", form_text, sizeof form_text - 1, ICS_EN, &diags);
@@ -268,6 +311,7 @@ int main(void) {
   test_errors();
   test_regex();
   test_filters();
+  test_bounds();
   ics_record_free(rec);
   ics_form_free(form);
   ics_register_free(reg);
