@@ -1432,6 +1432,9 @@ static int sniff(xlsx *x) {
     ics_excerpt(q, 24, (const char *)head, n < 12 ? n : 12);
     return fail(x, XM_NOT_ZIP, q);
   }
+  /* a zip of no entry is its end record alone, which minizip cannot open (it takes an end
+   * record at offset 0 for none found) */
+  if (head[2] == 5 && head[3] == 6) return fail(x, XM_NO_WORKBOOK, "xl/workbook.xml");
   return 0;
 }
 
