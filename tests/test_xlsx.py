@@ -541,6 +541,25 @@ for i in range(0, len(small_book), max(1, stride // 16)):
             bad_exit.append((i, code, err[-300:]))
 check(not bad_exit, "damaged workbooks are read or refused: %r" % bad_exit[:3])
 
+# memory running out at each allocation of the reader (expat's included): the rows read so far
+# and "out of memory", never a crash or a leak (the sanitizer build checks leaks)
+f = one_sheet(path("alloc.xlsx"), '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" '
+              't="inlineStr"><is><t>x</t></is></c></row><row r="2"><c r="A2"><v>1</v></c></row>',
+              ["<t>shared</t>", "<r><t>a</t></r><r><t>b</t></r>"])
+full = dump(f)
+check(full[0] == 0, "the workbook of the allocation sweep reads: " + full[2])
+bad, n = [], 0
+while n < 400:
+    code, rows, err = dump(f, "--fail-alloc-after", str(n))
+    if code == 0:
+        check(rows == full[1], "with %d allocations: all rows" % n)
+        break
+    if code != 1 or err.splitlines()[-1:] != ["code: no-memory"] or rows != full[1][:len(rows)]:
+        bad.append((n, code, rows, err[-300:]))
+    n += 1
+check(not bad, "allocation failures are said: %r" % bad[:3])
+check(0 < n < 400, "the sweep ends with a whole read (%d allocations)" % n)
+
 # what the file is when it is not a workbook
 f = path("data.xlsx")
 open(f, "w").write("ma_truong,ten\nTH01,Trường\n")
