@@ -55,9 +55,17 @@ enum {
   MAX_TARGET = 2048,          /* bytes of a relationship's Id or Target that we keep */
   MAX_RELS = 4096,            /* relationships in one .rels part */
   RAW_PER_CHAR = 8,           /* raw bytes per character of a text: _xHHHH_ takes 7 */
+  MAX_SAME_HASH = 8,          /* zip names of one hash: more is a crafted file, not chance */
+  MAX_STRINGS_BYTES = 1 << 30 /* what a caller's limit on the shared strings is cut to */
 };
 #define NS_SEP '\x01' /* between a namespace and a local name: no XML name holds it */
 #define CONTROL_FLAG 0x80000000u /* in a shared string's offset: it holds a control character */
+/* every offset into the shared strings stays below CONTROL_FLAG: the limit, and one string
+ * more (at most RAW_PER_CHAR bytes per character of the longest) */
+_Static_assert((long long)ICS_XLSX_MAX_STRINGS <= (long long)MAX_STRINGS_BYTES,
+               "shared strings beyond the flag bit");
+_Static_assert((unsigned long long)MAX_STRINGS_BYTES + 8ull * 4 * 1024 * 1024 < CONTROL_FLAG,
+               "a string past the limit still below the flag bit");
 
 /* ---- the file under minizip: our io functions ---------------------------------------------
  * Over a FILE* (opened by common's ics_open_regular: UTF-8 names on Windows, folders and
@@ -651,6 +659,12 @@ static int index_zip(xlsx *x) {
     return fail(x, XM_BAD_ZIP);
   }
   qsort(x->entries, x->entry_count, sizeof *x->entries, compare_entries);
+  /* each lookup compares the names of one hash: a file made of colliding names would make
+   * every lookup read the whole directory */
+  for (size_t i = 0, run = 1; i + 1 < x->entry_count; i++) {
+    run = x->entries[i].hash == x->entries[i + 1].hash ? run + 1 : 1;
+    if (run > MAX_SAME_HASH) return fail(x, XM_BAD_ZIP);
+  }
   return 0;
 }
 
@@ -1568,7 +1582,10 @@ static int open_file(xlsx *x, const char *path) {
 int ics_xlsx_read_with(const char *path, const char *name, const void *data, size_t len,
                        const ics_xlsx_limits *limits, ics_lang lang, ics_xlsx_row_fn fn,
                        void *ctx, ics_error *err) {
-  xlsx x = {.name = path ? path : name, .lang = lang, .lim = *limits, .fn = fn, .ctx = ctx};
+  xlsx x = {.name = path ? path : name ? name : "(memory)", .lang = lang, .lim = *limits,
+            .fn = fn, .ctx = ctx};
+  if (x.lim.strings > MAX_STRINGS_BYTES) x.lim.strings = MAX_STRINGS_BYTES;
+  if (x.lim.cell > 4 * 1024 * 1024) x.lim.cell = 4 * 1024 * 1024; /* raw texts' bound in size_t */
   int result = -1;
   if (path) {
     if (open_file(&x, path) < 0) goto done;
