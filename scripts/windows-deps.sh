@@ -4,7 +4,8 @@
 # (x86_64-w64-mingw32) — sqlite3, libyaml, libsodium, utf8proc, libmicrohttpd, expat, minizip,
 # libxlsxwriter, and zlib (Debian's libz-mingw-w64-dev, or its zlib source) — into a cache
 # outside any checkout, keyed by the source packages' versions, the compiler's and this
-# recipe's: a second run with the same versions does nothing. Writes the meson cross file beside the prefix.
+# recipe's: a second run with the same versions does nothing. Writes the meson cross file
+# beside the prefix.
 #
 #   scripts/windows-deps.sh          install tools, fetch sources, build (nothing to do when cached)
 #   ICS_WIN_APT_UPDATE=1 ...         refresh the private deb-src lists first (else only when missing)

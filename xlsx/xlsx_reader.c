@@ -127,7 +127,9 @@ static long ZCALLBACK io_seek(voidpf opaque, voidpf stream, ZPOS64_T offset, int
   unsigned long long base;
   switch (origin) {
   case ZLIB_FILEFUNC_SEEK_SET: base = 0; break;
-  case ZLIB_FILEFUNC_SEEK_CUR: base = s->fp ? (unsigned long long)io_tell(opaque, stream) : s->pos; break;
+  case ZLIB_FILEFUNC_SEEK_CUR:
+    base = s->fp ? (unsigned long long)io_tell(opaque, stream) : s->pos;
+    break;
   case ZLIB_FILEFUNC_SEEK_END: base = s->size; break;
   default: return -1;
   }
@@ -311,7 +313,9 @@ static void part_no_memory(xml_part *pt) {
 }
 
 /* A sheet's name for a message: cut short, control characters shown as '?'. */
-static void sheet_label(char out[64], const char *name) { ics_excerpt(out, 64, name, strlen(name)); }
+static void sheet_label(char out[64], const char *name) {
+  ics_excerpt(out, 64, name, strlen(name));
+}
 
 /* "B7" */
 static void cell_name(char out[16], unsigned column, unsigned row) {
@@ -469,7 +473,9 @@ static bool is_control(uint32_t c) {
  * UINT32_MAX. C1 characters are U+0080..U+009F: C2 80..C2 9F in UTF-8. */
 static uint32_t control_at(const char *s, size_t n) {
   unsigned char c = (unsigned char)s[0];
-  uint32_t cp = c < 0x80 ? c : c == 0xC2 && n > 1 ? 0x80u | ((unsigned char)s[1] & 0x3F) : UINT32_MAX;
+  uint32_t cp = UINT32_MAX;
+  if (c < 0x80) cp = c;
+  else if (c == 0xC2 && n > 1) cp = 0x80u | ((unsigned char)s[1] & 0x3F);
   return is_control(cp) ? cp : UINT32_MAX;
 }
 
@@ -724,7 +730,8 @@ static int open_current(xlsx *x, const char *part, unsigned long long *declared)
 
 static const char NS_MAIN[] = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
 static const char NS_MAIN_STRICT[] = "http://purl.oclc.org/ooxml/spreadsheetml/main";
-static const char NS_PACKAGE_RELS[] = "http://schemas.openxmlformats.org/package/2006/relationships";
+static const char NS_PACKAGE_RELS[] =
+    "http://schemas.openxmlformats.org/package/2006/relationships";
 static const char NS_RELS[] = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 static const char NS_RELS_STRICT[] = "http://purl.oclc.org/ooxml/officeDocument/relationships";
 
@@ -1164,7 +1171,8 @@ static void emit_row(xml_part *pt) {
   if (x->cell_count == 0) return;
   for (size_t i = 0; i < x->cell_count; i++) {
     const row_cell *c = &x->cells[i];
-    x->out[i] = (ics_xlsx_cell){c->column, c->kind, c->shared ? c->shared : x->row_text.data + c->off};
+    const char *text = c->shared ? c->shared : x->row_text.data + c->off;
+    x->out[i] = (ics_xlsx_cell){c->column, c->kind, text};
   }
   int r = x->fn(x->ctx, &x->sheet, x->row, x->out, x->cell_count);
   x->cell_count = 0;
