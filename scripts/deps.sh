@@ -5,6 +5,7 @@ ics_install_deps() {
   local packages=(
     meson ninja-build pkg-config gcc
     libyaml-dev libsqlite3-dev zlib1g-dev libxlsxwriter-dev libsodium-dev libutf8proc-dev
+    libminizip-dev libexpat1-dev
     libmicrohttpd-dev
     "$@"
   )

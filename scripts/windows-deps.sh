@@ -1,10 +1,11 @@
 #!/bin/bash
 # scripts/windows-deps.sh - the first step of the Windows build (issue 17): cross-builds, from
 # Debian's own source packages, the static C libraries ictsurvey needs for Windows
-# (x86_64-w64-mingw32) — sqlite3, libyaml, libsodium, utf8proc, libmicrohttpd, libxlsxwriter,
-# and zlib (Debian's libz-mingw-w64-dev, or its zlib source) — into a cache outside any checkout,
-# keyed by the source packages' versions, the compiler's and this recipe's: a second run with
-# the same versions does nothing. Writes the meson cross file beside the prefix.
+# (x86_64-w64-mingw32) — sqlite3, libyaml, libsodium, utf8proc, libmicrohttpd, expat, minizip,
+# libxlsxwriter, and zlib (Debian's libz-mingw-w64-dev, or its zlib source) — into a cache
+# outside any checkout, keyed by the source packages' versions, the compiler's and this
+# recipe's: a second run with the same versions does nothing. Writes the meson cross file
+# beside the prefix.
 #
 #   scripts/windows-deps.sh          install tools, fetch sources, build (nothing to do when cached)
 #   ICS_WIN_APT_UPDATE=1 ...         refresh the private deb-src lists first (else only when missing)
@@ -22,9 +23,9 @@ APTDIR=$CACHE/apt
 SRCDIR=$CACHE/src
 OUT=${ICS_WIN_OUT:-$CACHE}
 JOBS=2
-RECIPE=3   # bump when a build recipe below changes in a way that changes the result
+RECIPE=4   # bump when a build recipe below changes in a way that changes the result
 NICE=(nice -n 10)
-SOURCES=(sqlite3 libyaml libsodium utf8proc libmicrohttpd libxlsxwriter)
+SOURCES=(sqlite3 libyaml libsodium utf8proc libmicrohttpd libxlsxwriter expat minizip)
 
 log() { printf '[windows-deps %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -331,24 +332,63 @@ build_libmicrohttpd() {
   stamp libmicrohttpd
 }
 
+build_expat() {
+  done_ expat && return
+  # autotools as Debian builds it: its patches test XML_DTD == 1, which only configure defines so
+  log "expat ${VER[expat]}: autotools, the library alone"
+  ( work expat
+    cd expat   # the release's sources are in expat/ of Debian's tree
+    run ./buildconf.sh >"$BUILD/expat.log" 2>&1
+    run ./configure "${CONF[@]}" --without-xmlwf --without-examples --without-tests \
+      --without-docbook >>"$BUILD/expat.log" 2>&1
+    run make -j$JOBS -C lib >>"$BUILD/expat.log" 2>&1
+    run make -C lib install >>"$BUILD/expat.log" 2>&1
+    run make install-pkgconfigDATA >>"$BUILD/expat.log" 2>&1 )
+  # XML_STATIC: else expat_external.h declares everything __declspec(dllimport) on Windows
+  sed -i 's/^Cflags: .*/& -DXML_STATIC/' "$STAGE/lib/pkgconfig/expat.pc"
+  stamp expat
+}
+
+# Debian's minizip source package (zlib's contrib/minizip with Debian's security patches: the
+# same library as libminizip-dev on Linux, with its own minizip.pc and headers) rather than a
+# libminizip.a made from the copy in libxlsxwriter's source: that copy is older and unpatched,
+# and has neither; libxlsxwriter is then built on this one too, as Debian builds it.
+build_minizip() {
+  done_ minizip && return
+  log "minizip ${VER[minizip]}: autotools, zlib from $STAGE"
+  ( work minizip
+    run autoreconf -fi >"$BUILD/minizip.log" 2>&1
+    run ./configure "${CONF[@]}" >>"$BUILD/minizip.log" 2>&1
+    run make -j$JOBS libminizip.la >>"$BUILD/minizip.log" 2>&1
+    run make install-libLTLIBRARIES install-minizip_includeHEADERS install-pkgconfigDATA >>"$BUILD/minizip.log" 2>&1 )
+  # its .pc names zlib only in Libs.private (-lz), which a static link needs: kept
+  stamp minizip
+}
+
 build_libxlsxwriter() {
   done_ libxlsxwriter && return
-  log "libxlsxwriter ${VER[libxlsxwriter]}: cmake, bundled minizip, zlib from $STAGE"
+  # Debian's minizip (built before), as Debian's own libxlsxwriter is built (USE_SYSTEM_MINIZIP):
+  # one minizip in ictsurvey.exe, the writer's and the reader's (xlsx/), not two copies of
+  # ioapi.c whose objects would clash in the static link
+  log "libxlsxwriter ${VER[libxlsxwriter]}: cmake, minizip and zlib from $STAGE"
   ( work libxlsxwriter
     run "${CMAKE[@]}" -S . -B b -DZLIB_ROOT="$STAGE" -DZLIB_LIBRARY="$STAGE/lib/libz.a" \
-      -DZLIB_INCLUDE_DIR="$STAGE/include" -DUSE_SYSTEM_MINIZIP=OFF -DBUILD_TESTS=OFF \
-      -DBUILD_EXAMPLES=OFF >"$BUILD/libxlsxwriter.log" 2>&1
+      -DZLIB_INCLUDE_DIR="$STAGE/include" -DUSE_SYSTEM_MINIZIP=ON -DMINIZIP_ROOT="$STAGE" \
+      -DBUILD_TESTS=OFF -DBUILD_EXAMPLES=OFF >"$BUILD/libxlsxwriter.log" 2>&1
     run cmake --build b -j $JOBS >>"$BUILD/libxlsxwriter.log" 2>&1
     run cmake --install b >>"$BUILD/libxlsxwriter.log" 2>&1 )
   # its CMake regex takes the wrong number for Version (LXW_SOVERSION's): the header's LXW_VERSION
   xv=$(sed -n 's/^#define LXW_VERSION "\(.*\)"/\1/p' "$STAGE/include/xlsxwriter.h")
   sed -i "s/^Version: .*/Version: $xv/" "$STAGE/lib/pkgconfig/xlsxwriter.pc"
+  # its .pc does not name minizip, which the static libxlsxwriter.a now needs after it
+  sed -i 's/^Libs: .*-lxlsxwriter/& -lminizip/' "$STAGE/lib/pkgconfig/xlsxwriter.pc"
+  grep -q -- '-lxlsxwriter -lminizip' "$STAGE/lib/pkgconfig/xlsxwriter.pc"
   stamp libxlsxwriter
 }
 
 # called plainly, not as 'build_x || die': in a '||' list bash ignores set -e in the whole
 # function, subshells included, and a failed step would go unnoticed
-for step in zlib sqlite3 libyaml libsodium utf8proc libmicrohttpd libxlsxwriter; do
+for step in zlib sqlite3 libyaml libsodium utf8proc libmicrohttpd expat minizip libxlsxwriter; do
   trap 'log "error: $step failed: see $BUILD/$step.log"; tail -20 "$BUILD/$step.log" >&2 || true' ERR
   "build_$step"
   trap - ERR
@@ -357,6 +397,7 @@ for step in zlib sqlite3 libyaml libsodium utf8proc libmicrohttpd libxlsxwriter;
     zlib) pc=zlib lib=z ;; sqlite3) pc=sqlite3 lib=sqlite3 ;; libyaml) pc=yaml-0.1 lib=yaml ;;
     libsodium) pc=libsodium lib=sodium ;; utf8proc) pc=libutf8proc lib=utf8proc ;;
     libmicrohttpd) pc=libmicrohttpd lib=microhttpd ;; libxlsxwriter) pc=xlsxwriter lib=xlsxwriter ;;
+    expat) pc=expat lib=expat ;; minizip) pc=minizip lib=minizip ;;
   esac
   [ -f "$STAGE/lib/lib$lib.a" ] && pc_version "$pc" >/dev/null ||
     { rm -f "$BUILD/.done-$step"; die "$step: no lib$lib.a or $pc.pc in $STAGE"; }

@@ -14,7 +14,9 @@
 #include "evaluate.h"
 #include "ics_yaml.h"
 #include "web.h"
+#include "xlsx_reader.h"
 
+#include "xlsx_reader.h"
 #include "web.h"
 #include "ics_yaml.h"
 #include "evaluate.h"

@@ -21,6 +21,7 @@
 #include "../kit/kit_messages.h"
 #include "../reports/reports_messages.h"
 #include "../web/web_messages.h"
+#include "../xlsx/xlsx_messages.h"
 
 static int failures;
 #define CHECK(cond)                                                                             \
@@ -90,6 +91,7 @@ static void check_message(const char *table, const char *id, ics_code code, cons
 #define CHECK_ENTRY_kit(id, code, vi, en) check_message("kit", #id, code, vi, en);
 #define CHECK_ENTRY_reports(id, code, vi, en) check_message("reports", #id, code, vi, en);
 #define CHECK_ENTRY_web(id, code, vi, en) check_message("web", #id, code, vi, en);
+#define CHECK_ENTRY_xlsx(id, code, vi, en) check_message("xlsx", #id, code, vi, en);
 
 /* The registry against the list as shipped. */
 static void check_registry(const char *path) {
@@ -207,6 +209,7 @@ int main(int argc, char **argv) {
   CHECK_TABLE(kit, ICS_KIT_MESSAGES);
   CHECK_TABLE(reports, ICS_REPORTS_MESSAGES);
   CHECK_TABLE(web, ICS_WEB_MESSAGES);
+  CHECK_TABLE(xlsx, ICS_XLSX_MESSAGES);
   if (failures) fprintf(stderr, "%d failures\n", failures);
   else printf("%d messages and %d codes checked\n", checked, (int)ICS_CODE_COUNT);
   return failures != 0;
