@@ -36,6 +36,15 @@ static size_t run(builder *b, source *src, ics_answers_syntax syntax) {
   return valid;
 }
 
+/* A workbook is read by the xlsx library from its zip, not as a stream of text. */
+static size_t run_xlsx(builder *b, const char *path, const void *data, size_t len) {
+  read_xlsx(b, path, data, len);
+  finish(b);
+  size_t valid = b->valid;
+  builder_free(b);
+  return valid;
+}
+
 size_t ics_answers_parse(const char *name, const char *text, size_t len, ics_answers_syntax syntax,
                          const ics_answers_options *options, ics_answers_callback callback,
                          void *ctx, ics_errors *diags) {
@@ -44,6 +53,7 @@ size_t ics_answers_parse(const char *name, const char *text, size_t len, ics_ans
     builder_free(&b);
     return 0;
   }
+  if (syntax == ICS_ANSWERS_XLSX) return run_xlsx(&b, NULL, text ? text : "", text ? len : 0);
   source src = {.mem = (const unsigned char *)(text ? text : ""), .mem_len = text ? len : 0};
   if (src.mem_len == 0) src.eof = true;
   return run(&b, &src, syntax);
@@ -71,6 +81,7 @@ size_t ics_answers_read(const char *path, const ics_answers_options *options,
     builder_free(&b);
     return 0;
   }
+  if (ics_answers_syntax_of(path) == ICS_ANSWERS_XLSX) return run_xlsx(&b, path, NULL, 0);
   FILE *fp;
   ics_code status = ics_open_regular(path, &fp);
   if (status == ICS_E_NO_MEMORY) {

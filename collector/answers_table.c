@@ -204,6 +204,7 @@ static bool take_header(table *t, unsigned row, const table_cell *names, size_t 
     size_t len;
     const char *start = trim(labels[i].text, &len);
     if (!len) continue;
+    if (len >= 2 && start[len - 1] == '*' && start[len - 2] == ' ') len -= 2; /* "required" */
     if (len > MAX_LABEL) len = ics_utf8_cut(start, MAX_LABEL);
     char *label = nfc_dup(start, len);
     if (!label) {
@@ -369,9 +370,14 @@ static bool choice_spelling(table *t, int field, const char *s, ics_buf *out) {
   ics_free(all);
   if (st == ICS_E_NO_MEMORY) out->failed = true;
   if (st != ICS_OK) return false;
-  const char *code = ics_field_choice_at(f, b->opt->reg, choice).code;
-  ics_buf_puts(out, code);
-  note_guess(t, field, G_LABEL, s, code);
+  ics_choice c = ics_field_choice_at(f, b->opt->reg, choice);
+  ics_buf_puts(out, c.code);
+  /* a label as written (what a dropdown puts in the cell) is no guess; another spelling is */
+  char *typed = nfc_dup(s, strlen(s));
+  if (!typed) out->failed = true;
+  else if (strcmp(typed, ics_text_get(c.label, ICS_VI)) && strcmp(typed, ics_text_get(c.label, ICS_EN)))
+    note_guess(t, field, G_LABEL, s, c.code);
+  ics_free(typed);
   return true;
 }
 

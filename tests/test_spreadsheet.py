@@ -5,10 +5,15 @@ semicolons and tabs, UTF-8 with and without a byte-order mark, UTF-16, Windows-1
 Windows-1252 text, labels over field names, values as people write them, rows of separators
 at the end, answers to questions that do not apply dropped with a warning, errors naming the
 row and column, and a corrected file imported again updating the same records.
-Hand-made files only; tests/test_template.py imports files a real spreadsheet program saved.
-Only the standard library: run with /usr/bin/python3."""
+Then the template of `collect template`, filled with openpyxl as a secretary picks from its
+dropdowns and re-saved by LibreOffice headless as .xlsx, as semicolon CSV, as UTF-16 text and
+as Windows-1258 CSV: each imports the same records. Run with /usr/bin/python3 (openpyxl)."""
+import os
+import shutil
 import sqlite3
 import subprocess
+
+import openpyxl  # Debian's python3-openpyxl
 
 from support import check, finish, new_store, path, run
 
@@ -163,5 +168,103 @@ check(r.returncode == 0 and "0 new records, 1 updated, 2 unchanged" in r.stderr 
       "after an export a change is a new revision: %r %s" % (now.get("LA-02"), r.stderr))
 r = run("collect", "void", "--store", store, "LA-03", "--yes")
 check(r.returncode == 0, "collect void takes a natural key: " + r.stderr)
+
+# ---- the template, filled, and saved by a real spreadsheet program -------------------------
+PEOPLE = [  # what a secretary picks from the dropdowns (labels) or types
+    {"person_id": "LA-11", "full_name": "Nguyễn Thị Hoa", "gender": "Nữ", "birth_year": 1980,
+     "district": "Huyện Bến Lức", "workplace_type": "UBND huyện, thị xã, thành phố (cấp huyện)",
+     "agency": "UBND Huyện Bến Lức", "category": "Công chức",
+     "position": "Lãnh đạo đơn vị (thủ trưởng, phó thủ trưởng)", "is_cio": "Có",
+     "is_it_staff": "Không", "it_degree": "Không có bằng chuyên ngành CNTT",
+     "it_certificate": "Chứng chỉ tin học trình độ B", "cio_trained": "Không",
+     "teaches": "Không"},                       # does not apply at a district committee
+    {"person_id": "GV-12", "full_name": "Trần Văn Bình", "gender": "Nam", "birth_year": 1988,
+     "district": "Huyện Thủ Thừa", "workplace_type": "Trường phổ thông (Tiểu học, THCS, THPT)",
+     "category": "Viên chức", "position": "Chuyên viên, nhân viên, giáo viên", "is_it_staff": "Có",
+     "security_trained": "Có", "sysadmin_trained": "Không", "it_degree": "Đại học CNTT",
+     "it_certificate": "Không có chứng chỉ tin học", "it_modules": "iu01; iu03",
+     "teaches": "Có", "ict_in_teaching": "Có"},
+    {"person_id": "XA-13", "full_name": "Lê Thị Đào", "gender": "Nữ", "birth_year": 1995,
+     "district": "Huyện Bến Lức", "workplace_type": "UBND xã, phường, thị trấn (cấp xã)",
+     "category": "Lao động hợp đồng", "position": "Chuyên viên, nhân viên, giáo viên",
+     "is_it_staff": "Không", "it_degree": "Không có bằng chuyên ngành CNTT",
+     "it_certificate": "Chứng chỉ ứng dụng CNTT cơ bản"},
+]
+EXPECTED = {
+    "LA-11": {"gender": "female", "district": "803", "workplace_type": "district_pc",
+              "agency": "UBND-803", "position": "leader", "is_cio": "1", "cio_trained": "0",
+              "it_certificate": "cert_b", "birth_year": "1980"},
+    "GV-12": {"workplace_type": "school", "district": "804", "it_degree": "dai_hoc",
+              "it_modules": "iu01 iu03", "teaches": "1", "ict_in_teaching": "1",
+              "security_trained": "1", "sysadmin_trained": "0"},
+    "XA-13": {"workplace_type": "commune_pc", "category": "contract", "full_name": "Lê Thị Đào"},
+}
+
+store = fresh("template.store")
+template = path("mau-can-bo.xlsx")
+r = run("collect", "template", "--store", store, "staff", "-o", template, lang="vi")
+check(r.returncode == 0 and os.path.isfile(template), "collect template: " + r.stderr)
+wb = openpyxl.load_workbook(template)
+ws = wb.worksheets[0]
+names = [c.value for c in ws[2]]
+for i, person in enumerate(PEOPLE):
+    for field, value in person.items():
+        ws.cell(row=3 + i, column=names.index(field) + 1, value=value)
+filled = path("da-dien.xlsx")
+wb.save(filled)
+
+soffice = shutil.which("soffice") or shutil.which("libreoffice")
+check(soffice is not None, "LibreOffice is installed (Debian: libreoffice-calc-nogui)")
+saved = [("openpyxl.xlsx", filled)]
+profile = "file://" + path("lo-profile")
+for name, target, flt in [
+        ("lo.xlsx", "xlsx", "Calc MS Excel 2007 XML"),
+        ("lo-semicolon.csv", "csv", "Text - txt - csv (StarCalc):59,34,76,1"),
+        ("lo-unicode.txt", "txt", "Text - txt - csv (StarCalc):9,34,65535,1"),
+        ("lo-ansi.csv", "csv", "Text - txt - csv (StarCalc):59,34,40,1")]:
+    if not soffice:
+        break
+    out = path("lo-" + name.split(".")[0])
+    os.makedirs(out, exist_ok=True)
+    conv = subprocess.run([soffice, "-env:UserInstallation=" + profile, "--headless", "--convert-to",
+                           target + ":" + flt, "--outdir", out, filled],
+                          capture_output=True, text=True, timeout=180)
+    made = os.path.join(out, "da-dien." + target)
+    if check(conv.returncode == 0 and os.path.isfile(made), "LibreOffice saves %s: %s" % (name, conv.stderr)):
+        shutil.move(made, path(name))
+        saved.append((name, path(name)))
+if len(saved) == 5:
+    raw = open(path("lo-unicode.txt"), "rb").read(2)
+    check(raw == b"\xff\xfe", "LibreOffice's Unicode text starts with the UTF-16 byte-order mark")
+    ansi = open(path("lo-ansi.csv"), "rb").read()
+    check(b";" in ansi and "Nữ".encode("utf-8") not in ansi, "LibreOffice's Windows-1258 CSV is not UTF-8")
+results = {}
+for name, f in saved:
+    st = fresh("from-" + name + ".store")
+    r = run("collect", "fill", "--store", st, "staff", "--answers", f)
+    check(r.returncode == 0 and "3 new records, 0 updated, 0 unchanged" in r.stderr,
+          "%s imports the template's three records: %s" % (name, r.stderr))
+    check('column "Có trực tiếp giảng dạy?" (teaches): 1 answers dropped' in r.stderr,
+          "%s: the answer that does not apply is dropped, said per column: %s" % (name, r.stderr))
+    got = {k: v[3] for k, v in records(st).items()}
+    results[name] = got
+    for pid, want in EXPECTED.items():
+        have = got.get(pid, {})
+        check(all(have.get(k) == v for k, v in want.items()),
+              "%s: %s read as the secretary meant: %r" % (name, pid, have))
+first = results.get("openpyxl.xlsx")
+for name, got in results.items():
+    check(got == first, "%s gives the same records as the workbook openpyxl saved" % name)
+# the template's example row is a valid record as it stands (labels and all): its sheet alone,
+# without the sentence under it
+example = path("vi-du.xlsx")
+wb = openpyxl.load_workbook(template)
+for sheet in list(wb.sheetnames):
+    if sheet != "Ví dụ":
+        del wb[sheet]
+wb["Ví dụ"].delete_rows(4, 10)
+wb.save(example)
+r = run("collect", "fill", "--store", fresh("example.store"), "staff", "--answers", example)
+check(r.returncode == 0 and "1 new records" in r.stderr, "the example sheet imports as it is: " + r.stderr)
 
 finish()
