@@ -1,14 +1,18 @@
 /* answers_file.c - answers files (cli.md "The answers file"), read as a stream: YAML through
- * libyaml's event parser and CSV through a small RFC 4180 state machine, one record at a
- * time. Memory stays constant apart from the set of natural keys seen: no document tree is
- * built, every line and value is bounded, and each record is validated (schema.h) and handed
- * to the caller before the next one is read.
+ * libyaml's event parser, spreadsheet text through a small RFC 4180 state machine, a workbook
+ * row by row through the xlsx reader. Memory stays constant apart from the set of natural
+ * keys seen (and a workbook's shared strings): no document tree is built, every line and
+ * value is bounded, and each record is validated (schema.h) and handed to the caller before
+ * the next one is read.
  *
  * Layers, bottom up, one file each (answers_private.h between them): the byte source
- * (answers_source.c: file or memory, a UTF-8 byte-order mark stripped, UTF-8, line lengths
- * and the characters libyaml refuses validated, 1-based positions kept); the record builder
- * both syntaxes share (answers_record.c: answers, checks, duplicate keys, the callback); the
- * YAML reader (answers_yaml.c); the CSV reader (answers_csv.c). Here: the entry points. */
+ * (answers_source.c: file or memory, a byte-order mark taken, spreadsheet text converted to
+ * UTF-8, UTF-8, line lengths and the characters libyaml refuses validated, 1-based positions
+ * kept); the record builder every syntax shares (answers_record.c: answers, checks, duplicate
+ * keys, the callback); the YAML reader (answers_yaml.c); the table of spreadsheet rows
+ * (answers_table.c: header, values as people write them, dropped answers) and its two
+ * sources, the CSV reader (answers_csv.c) and the workbook reader (answers_xlsx.c). Here: the
+ * entry points. */
 #include "answers_file.h"
 
 #include <errno.h>

@@ -1,8 +1,10 @@
-/* answers_file.h - reading an answers file (cli.md): YAML, a sequence of mappings field ->
- * value, or CSV with a header row of field names (RFC 4180, UTF-8, an optional byte-order
- * mark, select_multiple codes separated by spaces). Each record is parsed and validated
- * against its form (schema.h) and handed to a callback; every problem is reported as
- * "FILE: record N: FIELD: MESSAGE" so that the caller can refuse the whole file. */
+/* answers_file.h - reading an answers file (cli.md "The answers file"): YAML, a sequence of
+ * mappings field -> value; or a spreadsheet file — CSV or text as spreadsheet programs save it
+ * (any separator among , ; tab, UTF-8, UTF-16 or Windows-1258/1252), or an .xlsx workbook —
+ * a table of one record per row under a header of field names (row 1, or row 2 under labels).
+ * Each record is parsed and validated against its form (schema.h) and handed to a callback;
+ * every problem is reported as "FILE: record N: FIELD: MESSAGE" (in a spreadsheet file after
+ * "row R, column "LABEL": ") so that the caller can refuse the whole file. */
 #ifndef ICS_ANSWERS_FILE_H
 #define ICS_ANSWERS_FILE_H
 
@@ -78,7 +80,8 @@ typedef struct {
  * short choice list of the form, its codes), unknown codes (register codes only when
  * options->reg is given: without it they are left to a later check), a value (not blank)
  * for a calculate or note field,
- * a value for a field that is not relevant (an error, never dropped), missing required
+ * a value for a field that is not relevant (in YAML an error; in a spreadsheet file dropped,
+ * counted per column in options->notes, its own problems with it), missing required
  * answers (unless DRAFT), violated constraints (ics_record_check with flags 0, or
  * ICS_CHECK_PARTIAL for DRAFT), and the same natural key twice in the file ("the key 'K' is
  * already in record M", reported on the later record; records with other errors count too).
@@ -97,6 +100,10 @@ typedef struct {
  * that the change makes not relevant keeps its old value and is reported as "not relevant":
  * the user clears it explicitly, as an import would require. No duplicate-key check (the
  * caller compares with its store).
+ * Spreadsheet files (answers_table.c says how): the row and column of each record's problems;
+ * rows without any value skipped; values read as people write them (labels, codes in any
+ * case, day-first dates, date serials, thousands separators, x for yes), each guess counted
+ * per column and said in options->notes at the end ("Note: FILE: column ...").
  * The callback is not called for a record with an error. */
 size_t ics_answers_read(const char *path, const ics_answers_options *options,
                         ics_answers_callback callback, void *ctx, ics_errors *diags);

@@ -1,6 +1,7 @@
 /* answers_private.h (private) - what the parts of the answers-file reader share: its
- * messages, the byte source (answers_source.c), the record builder both syntaxes feed
- * (answers_record.c), and the two syntaxes (answers_yaml.c, answers_csv.c); answers_file.c
+ * messages, the byte source (answers_source.c), the record builder every syntax feeds
+ * (answers_record.c), the table of spreadsheet rows (answers_table.c), and the syntaxes
+ * (answers_yaml.c; answers_csv.c and answers_xlsx.c, both through the table); answers_file.c
  * holds the entry points of answers_file.h. */
 #ifndef ICS_ANSWERS_PRIVATE_H
 #define ICS_ANSWERS_PRIVATE_H

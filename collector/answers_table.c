@@ -55,10 +55,6 @@ struct table {
   ics_buf value;             /* a cell's value as read */
 };
 
-static bool is_field_name(builder *b, const char *text) {
-  return find_field(b, text) >= 0;
-}
-
 /* The column's letters as spreadsheets show them: 0 -> "A", 27 -> "AB". */
 static void column_letters(unsigned column, char out[8]) {
   char rev[8];
@@ -230,7 +226,7 @@ static bool any_name(table *t, const table_cell *cells, size_t n) {
       char name[ICS_NAME_MAX + 1];
       memcpy(name, s, len);
       name[len] = '\0';
-      if (is_field_name(t->b, name)) return true;
+      if (find_field(t->b, name) >= 0) return true;
     }
   }
   return false;
@@ -510,10 +506,14 @@ static void set_cell(table *t, int field, const table_cell *c) {
       break;
     }
     if (c->kind == T_STRING && !accepted(t, field, text)) {
-      if (written_date(t, field, text, strlen(text), &alt) ||
-          (text[strspn(text, "0123456789")] == '\0' && serial_date(text, false, &alt) &&
-           (note_guess(t, field, G_SERIAL, text, alt.data), true))) {
+      if (written_date(t, field, text, strlen(text), &alt)) {
         set_text(b, field, alt.failed ? text : alt.data);
+        break;
+      }
+      /* digits alone in a date column of a text file: a date cell saved as its serial */
+      if (text[strspn(text, "0123456789")] == '\0' && serial_date(text, false, &alt) && !alt.failed) {
+        note_guess(t, field, G_SERIAL, text, alt.data);
+        set_text(b, field, alt.data);
         break;
       }
     }
