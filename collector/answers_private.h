@@ -39,6 +39,7 @@
 #define table_row ics_answers_table_row
 #define table_end ics_answers_table_end
 #define table_has_header ics_answers_table_has_header
+#define trim ics_answers_trim
 #define table_free ics_answers_table_free
 
 /* ---- messages ---------------------------------------------------------------------------- */
@@ -178,6 +179,9 @@ table *table_new(builder *b, bool text_file, bool date1904);
 /* One row (1-based, as shown) with its cells in column order; false when reading stops. */
 bool table_row(table *t, unsigned row, const table_cell *cells, size_t n);
 bool table_has_header(const table *t);
+/* s without the spaces a spreadsheet leaves around a value (no-break spaces too): where it
+ * starts, and its length in *len. */
+const char *trim(const char *s, size_t *len);
 /* After the last row: a file without a header or records, and the summary's notes. */
 void table_end(table *t);
 void table_free(table *t);

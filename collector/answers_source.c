@@ -100,7 +100,7 @@ static size_t src_raw(source *s, unsigned char *buf, size_t size) {
       src_error(s, 0, 0, A_NO_MEMORY, 0);
       return 0;
     }
-    if (n == 0) return 0;
+    if (n == 0 && s->converted.len == 0) return 0; /* the flush at the end may still give text */
   }
   size_t n = s->converted.len - s->converted_pos;
   if (n > size) n = size;

@@ -28,7 +28,9 @@ typedef enum {
   G_COUNT
 } guess_kind;
 
-enum { EXAMPLE_MAX = 120, MAX_LABEL = 64 };
+/* A serial in a text file is read as a date only from 3000 (1908-03-18): below, digits alone
+ * are more likely a year typed into the date's column (1980 would be 1905-06-02). */
+enum { EXAMPLE_MAX = 120, MAX_LABEL = 64, MIN_TEXT_SERIAL = 3000 };
 
 typedef struct {
   size_t count;
@@ -52,6 +54,7 @@ struct table {
   guess *guesses;            /* [field * G_COUNT + kind] */
   size_t *dropped;           /* per field: answers dropped as not applying */
   bool *relevant;
+  ics_record *probe;         /* where a value is tried before it is set */
   ics_buf value;             /* a cell's value as read */
 };
 
@@ -69,7 +72,7 @@ static void column_letters(unsigned column, char out[8]) {
 }
 
 /* Spaces a spreadsheet leaves around a value, the no-break space (U+00A0) included. */
-static const char *trim(const char *s, size_t *len) {
+const char *trim(const char *s, size_t *len) {
   for (;;) {
     if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') s++;
     else if ((unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA0) s += 2;
@@ -347,12 +350,24 @@ static void number_text(const char *text, ics_buf *out) {
     ics_buf_puts(out, text);
 }
 
+/* Whether the text is accepted as it is (ics_record_set would take it). */
+static bool accepted(table *t, int field, const char *s) {
+  builder *b = t->b;
+  ics_error why = {0};
+  ics_code st = ics_record_set(t->probe, field, s, b->opt->reg, b->lang, &why);
+  ics_error_clear(&why);
+  ics_record_clear(t->probe, field);
+  return st == ICS_OK || st == ICS_E_NO_MEMORY || st == ICS_E_NOT_OFFERED;
+}
+
 /* The choice a label or another spelling names, among all of the field's choices (a number is
  * never a position in a list here: the spreadsheet shows no numbered list). */
 static bool choice_spelling(table *t, int field, const char *s, ics_buf *out) {
   builder *b = t->b;
   const ics_field *f = &b->form->fields[field];
-  if (s[strspn(s, "0123456789 ")] == '\0') return false;
+  char *end;
+  (void)strtol(s, &end, 10);
+  if (end != s && *end == '\0') return false; /* "+2", "07" */
   size_t count = ics_field_choice_count(f, b->opt->reg);
   if (count == 0) return false;
   size_t *all = ics_malloc(count * sizeof *all);
@@ -371,7 +386,8 @@ static bool choice_spelling(table *t, int field, const char *s, ics_buf *out) {
   /* a label as written (what a dropdown puts in the cell) is no guess; another spelling is */
   char *typed = nfc_dup(s, strlen(s));
   if (!typed) out->failed = true;
-  else if (strcmp(typed, ics_text_get(c.label, ICS_VI)) && strcmp(typed, ics_text_get(c.label, ICS_EN)))
+  else if (strcmp(typed, ics_text_get(c.label, ICS_VI)) && strcmp(typed, ics_text_get(c.label, ICS_EN)) &&
+           strcmp(typed, c.code))
     note_guess(t, field, G_LABEL, s, c.code);
   ics_free(typed);
   return true;
@@ -381,17 +397,16 @@ static bool choice_spelling(table *t, int field, const char *s, ics_buf *out) {
  * commas or semicolons (spaces too, between codes). */
 static void set_choices(table *t, int field, const char *s) {
   builder *b = t->b;
-  ics_error why = {0};
-  ics_record *probe = ics_record_new(b->form);
-  if (!probe) {
-    out_of_memory(b);
+  if (accepted(t, field, s)) {
+    set_text(b, field, s);
     return;
   }
-  ics_code st = ics_record_set(probe, field, s, b->opt->reg, b->lang, &why);
-  ics_error_clear(&why);
-  ics_record_free(probe);
-  if (st == ICS_OK || st == ICS_E_NO_MEMORY || !strpbrk(s, ",;")) {
-    set_text(b, field, s);
+  if (!strpbrk(s, ",;")) { /* one label, spaces and all */
+    ics_buf code = {0};
+    if (choice_spelling(t, field, s, &code)) set_text(b, field, code.data);
+    else if (code.failed) out_of_memory(b);
+    else set_text(b, field, s);
+    ics_buf_free(&code);
     return;
   }
   ics_buf codes = {0};
@@ -423,18 +438,6 @@ static void set_choices(table *t, int field, const char *s) {
   if (codes.failed) out_of_memory(b);
   else set_text(b, field, codes.data ? codes.data : "");
   ics_buf_free(&codes);
-}
-
-/* Whether the text is accepted as it is (ics_record_set would take it). */
-static bool accepted(table *t, int field, const char *s) {
-  builder *b = t->b;
-  ics_record *probe = ics_record_new(b->form);
-  if (!probe) return true; /* set_text then reports the memory */
-  ics_error why = {0};
-  ics_code st = ics_record_set(probe, field, s, b->opt->reg, b->lang, &why);
-  ics_error_clear(&why);
-  ics_record_free(probe);
-  return st == ICS_OK || st == ICS_E_NO_MEMORY || st == ICS_E_NOT_OFFERED;
 }
 
 /* One cell's value into its field. */
@@ -487,8 +490,8 @@ static void set_cell(table *t, int field, const table_cell *c) {
     set_text(b, field, text);
     break;
   case ICS_INTEGER:
-    if (c->kind != T_NUMBER && !accepted(t, field, text) && thousands(text, strlen(text), &alt) &&
-        !alt.failed) {
+    /* grouped digits before anything else: "1.000" is a thousand where Vietnam writes it so */
+    if (c->kind != T_NUMBER && thousands(text, strlen(text), &alt) && !alt.failed) {
       note_guess(t, field, G_THOUSANDS, text, alt.data);
       set_text(b, field, alt.data);
       break;
@@ -511,7 +514,8 @@ static void set_cell(table *t, int field, const table_cell *c) {
         break;
       }
       /* digits alone in a date column of a text file: a date cell saved as its serial */
-      if (text[strspn(text, "0123456789")] == '\0' && serial_date(text, false, &alt) && !alt.failed) {
+      if (text[strspn(text, "0123456789")] == '\0' && strtol(text, NULL, 10) >= MIN_TEXT_SERIAL &&
+          serial_date(text, false, &alt) && !alt.failed) {
         note_guess(t, field, G_SERIAL, text, alt.data);
         set_text(b, field, alt.data);
         break;
@@ -556,7 +560,10 @@ static void take_record(table *t, unsigned row, const table_cell *cells, size_t 
   builder *b = t->b;
   bool blank_row = true;
   for (size_t i = 0; i < n && blank_row; i++) blank_row = cell_blank(&cells[i]);
-  if (blank_row) return; /* trailing commas, a row left empty */
+  if (blank_row) { /* trailing commas, a row left empty */
+    b->row_refused = false;
+    return;
+  }
   if (!begin_record(b, 0, 0)) return;
   b->row = row;
   bool failed_before = b->row_refused;
@@ -596,7 +603,11 @@ static void take_record(table *t, unsigned row, const table_cell *cells, size_t 
     }
   }
   b->diags = diags;
-  /* answers to questions that do not apply are dropped, their problems with them */
+  /* answers to questions that do not apply are dropped, their problems with them; relevance
+     may read calculations, which a check (its problems not wanted here) applies first */
+  ics_errors scratch = {0};
+  ics_record_check(b->rec, b->opt->reg, b->lang, ICS_CHECK_PARTIAL, &scratch);
+  ics_errors_free(&scratch);
   ics_record_relevance(b->rec, b->opt->reg, t->relevant);
   size_t fields = b->form->field_count;
   for (size_t f = 0; f < fields; f++)
@@ -635,8 +646,9 @@ table *table_new(builder *b, bool text_file, bool date1904) {
     t->guesses = ics_calloc(n * G_COUNT, sizeof *t->guesses);
     t->dropped = ics_calloc(n, sizeof *t->dropped);
     t->relevant = ics_calloc(n, sizeof *t->relevant);
+    t->probe = ics_record_new(b->form);
   }
-  if (!t || !t->field_label || !t->guesses || !t->dropped || !t->relevant) {
+  if (!t || !t->field_label || !t->guesses || !t->dropped || !t->relevant || !t->probe) {
     table_free(t);
     out_of_memory(b);
     return NULL;
@@ -709,6 +721,7 @@ void table_free(table *t) {
   ics_free(t->guesses);
   ics_free(t->dropped);
   ics_free(t->relevant);
+  ics_record_free(t->probe);
   ics_free(t->first);
   ics_buf_free(&t->first_text);
   ics_buf_free(&t->value);

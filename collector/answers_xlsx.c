@@ -22,10 +22,8 @@ typedef struct {
 static bool names_in(const xreader *x, const ics_xlsx_cell *cells, size_t n) {
   for (size_t i = 0; i < n; i++) {
     if (cells[i].kind != ICS_XLSX_STRING) continue;
-    size_t len = strlen(cells[i].text);
-    const char *s = cells[i].text;
-    while (len && s[len - 1] == ' ') len--;
-    while (len && *s == ' ') s++, len--;
+    size_t len;
+    const char *s = trim(cells[i].text, &len);
     char name[ICS_NAME_MAX + 1];
     if (!len || len > ICS_NAME_MAX) continue;
     memcpy(name, s, len);

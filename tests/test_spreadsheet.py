@@ -108,6 +108,24 @@ for name, data, extra in cases:
     if name == "ansi.csv":
         check("read as Windows-1258" in r.stderr, "the guessed encoding is said: " + r.stderr)
 
+# a Windows-1258 file read from disk whose size ends a read exactly: the last letter, which the
+# converter holds back until the end, is kept (found in review)
+head = ("person_id;gender;birth_year;district;workplace_type;agency;category;position;is_it_staff;"
+        "it_degree;it_certificate;full_name\n")
+rows = "".join("LA-%05d;male;1980;803;district_pc;UBND-803;civil_servant;staff;no;none;basic;Lê Văn Đức\n" % i
+               for i in range(700))
+text = (head + rows).encode("utf-8")
+conv = subprocess.run(["iconv", "-f", "UTF-8", "-t", "CP1258"], input=text, capture_output=True).stdout
+last = b"LA-99999;male;1980;803;district_pc;UBND-803;civil_servant;staff;no;none;basic;Nguyen Van B"
+check(len(conv) + len(last) < 65536, "the rows fit under 64 KiB")
+data = conv + last + b"a" * (65536 - len(conv) - len(last))
+check(len(data) == 65536, "a file of exactly 64 KiB")
+store = fresh("edge.store")
+f, r = import_file(store, "edge.csv", data)
+got = records(store).get("LA-99999", (0, 0, 0, {}))[3].get("full_name", "")
+check(r.returncode == 0 and got.startswith("Nguyen Van Ba") and len(got) == len("Nguyen Van B") + 65536 - len(conv) - len(last),
+      "the last letter of a Windows-1258 file of 64 KiB is kept: %r %s" % (got[-8:], r.stderr[-300:]))
+
 # Windows-1252 only when asked: the bytes cannot tell it from Windows-1258
 store = fresh("w1252.store")
 text = ("person_id,full_name,gender,birth_year,district,workplace_type,agency,category,position,"

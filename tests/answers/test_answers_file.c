@@ -514,6 +514,38 @@ static void test_spreadsheet_values(void) {
   CHECK(valid == 0);
   ics_buf_free(&notes);
 
+  /* found in review: grouped thousands before a decimal reading ("1.000" is a thousand); one
+     label alone in a select_multiple; a year in a date column is no serial; a bad quote on a
+     row that comes out blank refuses no other row */
+  text = "code,fee,likes,born\nR1,1.000,Nữ,\nR2,12.000,Boy,\n";
+  parse(form, "r.csv", text);
+  CHECK_STR(errors, "");
+  CHECK_STR(records, "1: code=R1|fee=1000|likes=female\n2: code=R2|fee=12000|likes=male\n");
+  parse(form, "r.csv", "code,born\nR3,1980\n");
+  CHECK_STR(errors, "r.csv: error: row 2, column \"born\": record 1: born: Enter a date as YYYY-MM-DD, "
+                    "e.g. 2013-05-31.");
+  parse(form, "r.csv", "code,fee\nR4,1\n\"\" \nR5,2\n");
+  CHECK(strstr(errors, "record 2: a quote inside a value") != NULL);
+  CHECK(strstr(records, "R5") != NULL);
+
+  /* relevance that reads a calculation: the calculation is made before answers are dropped */
+  static const char calc_text[] =
+      "form: pcs\nversion: \"1\"\ntitle: PCs\nkey: id\nfields:\n"
+      "  - {name: id, type: text, label: Id, required: yes}\n"
+      "  - {name: computers, type: integer, label: Computers}\n"
+      "  - {name: many, type: calculate, calculation: \"${computers} > 2\"}\n"
+      "  - {name: why, type: text, label: Why, relevant: \"${many}\"}\n";
+  ics_form *pcs = ics_form_parse("pcs.yaml", calc_text, strlen(calc_text), ICS_EN, &diags);
+  CHECK(pcs != NULL);
+  ics_errors_free(&diags);
+  if (pcs) {
+    parse(pcs, "c.csv", "id,computers,why\nA,3,because\nB,1,no reason\n");
+    CHECK_STR(errors, "");
+    CHECK(strstr(records, "1: id=A|computers=3|many=1|why=because\n") == records);
+    CHECK(strstr(records, "2: id=B|computers=1|many=0\n") != NULL);
+    ics_form_free(pcs);
+  }
+
   /* UTF-16 with its byte-order mark, tab separated (Excel's "Unicode text") */
   static const char utf16[] = "\xff\xfe" "c\0o\0d\0e\0\t\0s\0e\0x\0\n\0" "Q\0" "1\0\t\0N\0\xef\x1e\n\0";
   parse_opt("u.txt", utf16, sizeof utf16 - 1, &(ics_answers_options){.form = form, .lang = ICS_EN}, 0);
