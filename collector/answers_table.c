@@ -461,6 +461,14 @@ static void set_cell(table *t, int field, const table_cell *c) {
   }
   char *text = v->data ? v->data : (char *)"";
   ics_buf alt = {0};
+  /* a workbook's number, for any column but a date's or a yes/no's: as the cell shows it */
+  if (c->kind == T_NUMBER && f->type != ICS_DATE && f->type != ICS_BOOLEAN) {
+    number_text(text, &alt);
+    set_text(b, field, alt.failed ? text : alt.data);
+    if (alt.failed) out_of_memory(b);
+    ics_buf_free(&alt);
+    return;
+  }
   switch (f->type) {
   case ICS_BOOLEAN:
     if (c->kind == T_BOOLEAN || c->kind == T_NUMBER) {
@@ -491,14 +499,9 @@ static void set_cell(table *t, int field, const table_cell *c) {
     break;
   case ICS_INTEGER:
     /* grouped digits before anything else: "1.000" is a thousand where Vietnam writes it so */
-    if (c->kind != T_NUMBER && thousands(text, strlen(text), &alt) && !alt.failed) {
+    if (thousands(text, strlen(text), &alt) && !alt.failed) {
       note_guess(t, field, G_THOUSANDS, text, alt.data);
       set_text(b, field, alt.data);
-      break;
-    }
-    if (c->kind == T_NUMBER) {
-      number_text(text, &alt);
-      set_text(b, field, alt.failed ? text : alt.data);
       break;
     }
     set_text(b, field, text);
@@ -524,11 +527,6 @@ static void set_cell(table *t, int field, const table_cell *c) {
     set_text(b, field, text);
     break;
   case ICS_SELECT_ONE:
-    if (c->kind == T_NUMBER) {
-      number_text(text, &alt);
-      set_text(b, field, alt.failed ? text : alt.data);
-      break;
-    }
     if (!accepted(t, field, text) && choice_spelling(t, field, text, &alt)) {
       set_text(b, field, alt.data);
       break;
@@ -538,16 +536,7 @@ static void set_cell(table *t, int field, const table_cell *c) {
   case ICS_SELECT_MULTIPLE:
     set_choices(t, field, text);
     break;
-  case ICS_DECIMAL:
-  case ICS_TEXT_FIELD:
-    if (c->kind == T_NUMBER) {
-      number_text(text, &alt);
-      set_text(b, field, alt.failed ? text : alt.data);
-      break;
-    }
-    set_text(b, field, text);
-    break;
-  default: /* notes and calculations refuse a value themselves */
+  default: /* text and decimals as they are; notes and calculations refuse a value themselves */
     set_text(b, field, text);
     break;
   }

@@ -26,17 +26,7 @@ static ics_register *fz_reg;
 static ics_record *fz_base;
 
 static void fz_setup(void) {
-  char *dir = test_definitions_dir();
-  char *form_path = ics_path_join(dir, "staff.yaml");
-  char *reg_path = ics_path_join(dir, "units.yaml");
-  ics_errors diags = {0};
-  fz_staff = form_path ? ics_form_load(form_path, ICS_EN, &diags) : NULL;
-  fz_reg = reg_path ? ics_register_load(reg_path, ICS_EN, &diags) : NULL;
-  ics_errors_free(&diags);
-  ics_free(form_path);
-  ics_free(reg_path);
-  ics_free(dir);
-  if (!fz_staff || !fz_reg) abort(); /* ICTSURVEY_DEFINITIONS must point at the definitions */
+  test_load_shipped("staff.yaml", &fz_staff, &fz_reg);
   static const char *const answers[][2] = {
       {"person_id", "LA-0001"}, {"gender", "female"},       {"birth_year", "1975"},
       {"district", "803"},      {"workplace_type", "district_pc"}, {"agency", "UBND-803"},

@@ -20,19 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static ics_form *fz_staff;
 static ics_register *fz_reg;
 
-static void fz_setup(void) {
-  char *dir = test_definitions_dir();
-  char *form_path = ics_path_join(dir, "staff.yaml");
-  char *reg_path = ics_path_join(dir, "units.yaml");
-  ics_errors diags = {0};
-  fz_staff = form_path ? ics_form_load(form_path, ICS_EN, &diags) : NULL;
-  fz_reg = reg_path ? ics_register_load(reg_path, ICS_EN, &diags) : NULL;
-  ics_errors_free(&diags);
-  ics_free(form_path);
-  ics_free(reg_path);
-  ics_free(dir);
-  if (!fz_staff || !fz_reg) abort(); /* ICTSURVEY_DEFINITIONS must point at the definitions */
-}
+static void fz_setup(void) { test_load_shipped("staff.yaml", &fz_staff, &fz_reg); }
 
 /* Every record as "N: field=value|...\n". */
 static int fz_collect(void *ctx, ics_record *rec, size_t n) {
