@@ -48,16 +48,20 @@ static const struct {
         "  set-key --store STORE --central-key central.pub\n"
         "         Seal later exports to the office's new public key (when the office changes keys).\n"},
     [SUB_FILL] = {"fill",
-        "  fill   --store KHO BIỂU_MẪU [--answers TỆP] [--draft]\n"
+        "  fill   --store KHO BIỂU_MẪU [--answers TỆP] [--draft] [--encoding BẢNG_MÃ]\n"
         "         Không có --answers: điền phiếu từng câu một; chọn làm tiếp một phiếu nháp\n"
         "         hoặc nhập phiếu mới, rồi phiếu tiếp theo; stdout in mã các bản ghi đã lưu.\n"
-        "         Có --answers: nhập mọi bản ghi của TỆP (YAML hoặc .csv); có lỗi thì không\n"
-        "         lưu bản ghi nào; stdout in mã của các bản ghi mới.\n",
-        "  fill   --store STORE FORM [--answers FILE] [--draft]\n"
+        "         Có --answers: nhập mọi bản ghi của TỆP (YAML, .xlsx của Excel, .csv hay\n"
+        "         .txt); có lỗi thì không lưu bản ghi nào; người đã có trong kho (cùng khóa)\n"
+        "         được cập nhật; stdout in mã của mọi bản ghi trong tệp. --encoding: bảng mã\n"
+        "         của tệp CSV không có BOM (utf-8, utf-16, windows-1258, windows-1252).\n",
+        "  fill   --store STORE FORM [--answers FILE] [--draft] [--encoding ENC]\n"
         "         Without --answers: the question-by-question wizard: continue a draft or\n"
         "         start a new record, then the next; stdout lists the records stored.\n"
-        "         With --answers: import every record of FILE (YAML, or .csv); on any error\n"
-        "         nothing is stored; stdout lists the new instance ids.\n"},
+        "         With --answers: import every record of FILE (YAML, an Excel .xlsx, .csv or\n"
+        "         .txt); on any error nothing is stored; a record of the store with the same\n"
+        "         key is updated; stdout lists the ids of the file's records. --encoding:\n"
+        "         a CSV file's encoding without a BOM (utf-8, utf-16, windows-1258, -1252).\n"},
     [SUB_EDIT] = {"edit",
         "  edit   --store KHO MÃ_BẢN_GHI|KHÓA [--form BIỂU_MẪU] [--answers TỆP]\n"
         "         Sửa một bản ghi (lần sửa + 1), gọi bằng mã bản ghi hoặc khóa (ví dụ mã cán bộ).\n",
@@ -541,6 +545,11 @@ static int import_answers(ics_store *store, const ics_form *form, const options 
   if (o->encoding && !ics_encoding_parse(o->encoding, &opts.encoding)) {
     cli_error("không biết bảng mã '%s' (dùng: utf-8, utf-16, windows-1258, windows-1252)",
               "unknown encoding '%s' (use: utf-8, utf-16, windows-1258, windows-1252)", o->encoding);
+    return EXIT_USAGE;
+  }
+  if (o->encoding && ics_answers_syntax_of(path) != ICS_ANSWERS_TEXT) {
+    cli_error("--encoding chỉ dùng cho tệp CSV hay văn bản (.csv, .txt, .tsv)",
+              "--encoding is only for CSV and text files (.csv, .txt, .tsv)");
     return EXIT_USAGE;
   }
   opts.encoding_given = o->encoding != NULL;

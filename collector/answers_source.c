@@ -175,6 +175,11 @@ void src_free(source *s) {
   ics_buf_free(&s->converted);
 }
 
+/* Text that is not UTF-8 after all: spreadsheet text may name its encoding instead. */
+static answers_message not_utf8(const source *s) {
+  return s->spreadsheet ? A_NOT_IN_ENCODING : A_NOT_UTF8;
+}
+
 static bool yaml_printable(uint32_t cp) {
   return cp == 0x85 || (cp >= 0xA0 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||
          cp >= 0x10000;
@@ -244,12 +249,12 @@ static bool src_validate(source *s, const unsigned char *p, size_t n) {
         if (c == 0xF0) s->lo = 0x90;      /* overlong */
         else if (c == 0xF4) s->hi = 0x8F; /* beyond U+10FFFF */
       } else {
-        src_error(s, s->line, s->col, A_NOT_UTF8, s->offset + i + 1);
+        src_error(s, s->line, s->col, not_utf8(s), s->offset + i + 1);
         return false;
       }
     } else {
       if (c < s->lo || c > s->hi) {
-        src_error(s, s->lead_line, s->lead_col, A_NOT_UTF8, s->lead_offset + 1);
+        src_error(s, s->lead_line, s->lead_col, not_utf8(s), s->lead_offset + 1);
         return false;
       }
       s->cp = (s->cp << 6) | (c & 0x3F);
@@ -278,7 +283,7 @@ size_t src_read(source *s, unsigned char *buf, size_t size) {
   if (s->failed) return 0;
   if (!src_validate(s, buf, n)) return 0;
   if (n == 0 && s->need > 0) { /* the file ends inside a character */
-    src_error(s, s->lead_line, s->lead_col, A_NOT_UTF8, s->lead_offset + 1);
+    src_error(s, s->lead_line, s->lead_col, not_utf8(s), s->lead_offset + 1);
     return 0;
   }
   return n;

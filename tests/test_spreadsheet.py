@@ -137,6 +137,17 @@ check(r.returncode == 0 and records(store)["LA-09"][3].get("full_name") == "Hél
 f, r = import_file(fresh("w1252b.store"), "w1252.csv", text.encode("cp1252"), "--encoding", "latin-9")
 check(r.returncode == 2 and "unknown encoding 'latin-9'" in r.stderr, "an unknown encoding: " + r.stderr)
 
+f, r = import_file(fresh("w1252c.store"), "w1252.xlsx", b"PK", "--encoding", "windows-1252")
+check(r.returncode == 2 and "--encoding is only for CSV and text files" in r.stderr,
+      "--encoding with a workbook is a usage error: " + r.stderr)
+# ASCII for the first 64 KiB, then a byte that is not UTF-8: named, with the way out
+late = text.encode("utf-8") + b"".join(b"LA-%05d,Hoa,female,1980,803,district_pc,UBND-803,civil_servant,"
+                                        b"staff,no,none,basic\n" % i for i in range(10, 1000))
+late += b"LA-99999,H\xe9l\xe8ne,female,1980,803,district_pc,UBND-803,civil_servant,staff,no,none,basic\n"
+f, r = import_file(fresh("late.store"), "late.csv", late)
+check(r.returncode == 1 and "is not a character of UTF-8" in r.stderr and "--encoding" in r.stderr,
+      "a late byte that is not UTF-8 names --encoding: " + r.stderr[-400:])
+
 # ---- rows Excel leaves at the end; errors by row and column -------------------------------
 store = fresh("errors.store")
 bad = [list(ROWS[0]), list(ROWS[1])]
