@@ -8,7 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
-ics_install_deps clang libclang-rt-14-dev python3-openpyxl libreoffice-calc-nogui valgrind \
+ics_install_deps clang libclang-rt-14-dev python3-openpyxl python3-yaml libreoffice-calc-nogui valgrind \
   man-db groff-base chromium chromium-driver python3-selenium wine wine64
 
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
