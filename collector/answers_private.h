@@ -40,6 +40,8 @@
 #define table_end ics_answers_table_end
 #define table_has_header ics_answers_table_has_header
 #define trim ics_answers_trim
+#define cells_copy ics_answers_cells_copy
+#define cells_name_a_field ics_answers_cells_name_a_field
 #define table_free ics_answers_table_free
 
 /* ---- messages ---------------------------------------------------------------------------- */
@@ -179,6 +181,11 @@ table *table_new(builder *b, bool text_file, bool date1904);
 /* One row (1-based, as shown) with its cells in column order; false when reading stops. */
 bool table_row(table *t, unsigned row, const table_cell *cells, size_t n);
 bool table_has_header(const table *t);
+/* A copy of a row's cells, their texts appended to *text (pointers into it: nothing more may be
+ * appended while the copy is used); false when memory ran out (the caller says it). */
+bool cells_copy(const table_cell *cells, size_t n, table_cell **out, ics_buf *text);
+/* Whether one of the cells holds a field name of the form (spaces around it left out). */
+bool cells_name_a_field(builder *b, const table_cell *cells, size_t n);
 /* s without the spaces a spreadsheet leaves around a value (no-break spaces too): where it
  * starts, and its length in *len. */
 const char *trim(const char *s, size_t *len);

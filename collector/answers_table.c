@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <utf8proc.h>
 
+#include "xlsx_reader.h"
+
 #include "answers_private.h"
 
 /* What a value's reading had to guess, counted per column for the summary. */
@@ -54,22 +56,8 @@ struct table {
   guess *guesses;            /* [field * G_COUNT + kind] */
   size_t *dropped;           /* per field: answers dropped as not applying */
   bool *relevant;
-  ics_record *probe;         /* where a value is tried before it is set */
   ics_buf value;             /* a cell's value as read */
 };
-
-/* The column's letters as spreadsheets show them: 0 -> "A", 27 -> "AB". */
-static void column_letters(unsigned column, char out[8]) {
-  char rev[8];
-  size_t n = 0;
-  unsigned long c = (unsigned long)column + 1;
-  while (c && n < 7) {
-    rev[n++] = (char)('A' + (c - 1) % 26);
-    c = (c - 1) / 26;
-  }
-  for (size_t i = 0; i < n; i++) out[i] = rev[n - 1 - i];
-  out[n] = '\0';
-}
 
 /* Spaces a spreadsheet leaves around a value, the no-break space (U+00A0) included. */
 const char *trim(const char *s, size_t *len) {
@@ -106,25 +94,44 @@ static char *nfc_dup(const char *s, size_t len) {
 }
 
 /* ---- the header ----------------------------------------------------------------------------- */
+bool cells_copy(const table_cell *cells, size_t n, table_cell **out, ics_buf *text) {
+  table_cell *copy = ics_calloc(n ? n : 1, sizeof *copy);
+  size_t *offsets = ics_calloc(n ? n : 1, sizeof *offsets);
+  bool ok = copy && offsets;
+  for (size_t i = 0; ok && i < n; i++) {
+    offsets[i] = text->len;
+    ics_buf_append(text, cells[i].text, strlen(cells[i].text) + 1);
+    copy[i] = cells[i];
+  }
+  ok = ok && !text->failed;
+  for (size_t i = 0; ok && i < n; i++) copy[i].text = text->data + offsets[i]; /* moved no more */
+  ics_free(offsets);
+  if (!ok) {
+    ics_free(copy);
+    return false;
+  }
+  *out = copy;
+  return true;
+}
+
+bool cells_name_a_field(builder *b, const table_cell *cells, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    size_t len;
+    const char *s = trim(cells[i].text, &len);
+    if (len && len <= ICS_NAME_MAX) {
+      char name[ICS_NAME_MAX + 1];
+      memcpy(name, s, len);
+      name[len] = '\0';
+      if (find_field(b, name) >= 0) return true;
+    }
+  }
+  return false;
+}
+
 static void keep_first(table *t, unsigned row, const table_cell *cells, size_t n) {
   t->first_row = row;
-  t->first = ics_calloc(n ? n : 1, sizeof *t->first);
-  size_t *offsets = ics_calloc(n ? n : 1, sizeof *offsets);
-  if (!t->first || !offsets) {
-    ics_free(offsets);
-    out_of_memory(t->b);
-    return;
-  }
-  for (size_t i = 0; i < n; i++) {
-    offsets[i] = t->first_text.len;
-    ics_buf_append(&t->first_text, cells[i].text, strlen(cells[i].text) + 1);
-    t->first[i] = cells[i];
-  }
-  if (t->first_text.failed) out_of_memory(t->b);
-  else
-    for (size_t i = 0; i < n; i++) t->first[i].text = t->first_text.data + offsets[i];
-  t->first_count = n;
-  ics_free(offsets);
+  if (cells_copy(cells, n, &t->first, &t->first_text)) t->first_count = n;
+  else out_of_memory(t->b);
 }
 
 /* Reports a header problem (message already made): at the cell's place in a text file, or at
@@ -136,8 +143,8 @@ static void header_problem(table *t, const table_cell *c, unsigned row, ics_code
     report(b, code, (int)c->line, (int)c->col, name, "%s", message);
     return;
   }
-  char col[8];
-  column_letters(c->column, col);
+  char col[4];
+  ics_xlsx_column_name(c->column, col);
   b->row = row;
   b->cell_column = col;
   report(b, code, 0, 0, name, "%s", message);
@@ -219,20 +226,6 @@ static bool take_header(table *t, unsigned row, const table_cell *names, size_t 
   t->have_header = true;
   t->header_row = row;
   return ok;
-}
-
-static bool any_name(table *t, const table_cell *cells, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    size_t len;
-    const char *s = trim(cells[i].text, &len);
-    if (len && len <= ICS_NAME_MAX) {
-      char name[ICS_NAME_MAX + 1];
-      memcpy(name, s, len);
-      name[len] = '\0';
-      if (find_field(t->b, name) >= 0) return true;
-    }
-  }
-  return false;
 }
 
 /* ---- values as people write them ------------------------------------------------------------ */
@@ -350,14 +343,16 @@ static void number_text(const char *text, ics_buf *out) {
     ics_buf_puts(out, text);
 }
 
-/* Whether the text is accepted as it is (ics_record_set would take it). */
-static bool accepted(table *t, int field, const char *s) {
+/* Sets the text as it is when ics_record_set takes it. A choice the filter does not offer, or
+ * memory running out, is reported here too (no other spelling would do better); any other
+ * refusal leaves the field as it was, for another reading of the text. */
+static bool set_as_is(table *t, int field, const char *s) {
   builder *b = t->b;
   ics_error why = {0};
-  ics_code st = ics_record_set(t->probe, field, s, b->opt->reg, b->lang, &why);
+  ics_code st = ics_record_set(b->rec, field, s, b->opt->reg, b->lang, &why);
   ics_error_clear(&why);
-  ics_record_clear(t->probe, field);
-  return st == ICS_OK || st == ICS_E_NO_MEMORY || st == ICS_E_NOT_OFFERED;
+  if (st == ICS_E_NOT_OFFERED || st == ICS_E_NO_MEMORY) set_text(b, field, s);
+  return st == ICS_OK || st == ICS_E_NOT_OFFERED || st == ICS_E_NO_MEMORY;
 }
 
 /* The choice a label or another spelling names, among all of the field's choices (a number is
@@ -397,10 +392,7 @@ static bool choice_spelling(table *t, int field, const char *s, ics_buf *out) {
  * commas or semicolons (spaces too, between codes). */
 static void set_choices(table *t, int field, const char *s) {
   builder *b = t->b;
-  if (accepted(t, field, s)) {
-    set_text(b, field, s);
-    return;
-  }
+  if (set_as_is(t, field, s)) return;
   if (!strpbrk(s, ",;")) { /* one label, spaces and all */
     ics_buf code = {0};
     if (choice_spelling(t, field, s, &code)) set_text(b, field, code.data);
@@ -459,7 +451,11 @@ static void set_cell(table *t, int field, const table_cell *c) {
     out_of_memory(b);
     return;
   }
-  char *text = v->data ? v->data : (char *)"";
+  if (len == 0) { /* no answer */
+    set_text(b, field, NULL);
+    return;
+  }
+  char *text = v->data;
   ics_buf alt = {0};
   /* a workbook's number, for any column but a date's or a yes/no's: as the cell shows it */
   if (c->kind == T_NUMBER && f->type != ICS_DATE && f->type != ICS_BOOLEAN) {
@@ -475,7 +471,8 @@ static void set_cell(table *t, int field, const table_cell *c) {
       set_text(b, field, strcmp(text, "0") ? "yes" : "no");
       break;
     }
-    if (!accepted(t, field, text)) {
+    if (set_as_is(t, field, text)) break;
+    {
       char *folded = ics_text_fold(text, true);
       if (!folded) {
         out_of_memory(b);
@@ -511,7 +508,8 @@ static void set_cell(table *t, int field, const table_cell *c) {
       set_text(b, field, alt.data);
       break;
     }
-    if (c->kind == T_STRING && !accepted(t, field, text)) {
+    if (c->kind == T_STRING) {
+      if (set_as_is(t, field, text)) break;
       if (written_date(t, field, text, strlen(text), &alt)) {
         set_text(b, field, alt.failed ? text : alt.data);
         break;
@@ -527,11 +525,8 @@ static void set_cell(table *t, int field, const table_cell *c) {
     set_text(b, field, text);
     break;
   case ICS_SELECT_ONE:
-    if (!accepted(t, field, text) && choice_spelling(t, field, text, &alt)) {
-      set_text(b, field, alt.data);
-      break;
-    }
-    set_text(b, field, text);
+    if (set_as_is(t, field, text)) break;
+    set_text(b, field, choice_spelling(t, field, text, &alt) ? alt.data : text);
     break;
   case ICS_SELECT_MULTIPLE:
     set_choices(t, field, text);
@@ -575,8 +570,8 @@ static void take_record(table *t, unsigned row, const table_cell *cells, size_t 
     int field = c->column < t->columns ? t->column_field[c->column] : -1;
     if (field < 0) {
       if (cell_blank(c)) continue;
-      char col[8];
-      column_letters(c->column, col);
+      char col[4];
+      ics_xlsx_column_name(c->column, col);
       report(b, ICS_E_INVALID, 0, 0, NULL, msg(A_UNNAMED_COLUMN_AT, b->lang), col);
       continue;
     }
@@ -635,9 +630,8 @@ table *table_new(builder *b, bool text_file, bool date1904) {
     t->guesses = ics_calloc(n * G_COUNT, sizeof *t->guesses);
     t->dropped = ics_calloc(n, sizeof *t->dropped);
     t->relevant = ics_calloc(n, sizeof *t->relevant);
-    t->probe = ics_record_new(b->form);
   }
-  if (!t || !t->field_label || !t->guesses || !t->dropped || !t->relevant || !t->probe) {
+  if (!t || !t->field_label || !t->guesses || !t->dropped || !t->relevant) {
     table_free(t);
     out_of_memory(b);
     return NULL;
@@ -657,13 +651,13 @@ bool table_row(table *t, unsigned row, const table_cell *cells, size_t n) {
   for (size_t i = 0; i < n && blank_row; i++) blank_row = cell_blank(&cells[i]);
   if (blank_row) return true;
   if (!t->first_row) {
-    if (any_name(t, cells, n)) return take_header(t, row, cells, n, NULL, 0);
+    if (cells_name_a_field(t->b, cells, n)) return take_header(t, row, cells, n, NULL, 0);
     keep_first(t, row, cells, n); /* labels above the names, or a header gone wrong */
     return !b->stop;
   }
   /* the second row with values: the names, under the labels; else the first row was meant as
      the header and its names are wrong */
-  if (any_name(t, cells, n)) return take_header(t, row, cells, n, t->first, t->first_count);
+  if (cells_name_a_field(t->b, cells, n)) return take_header(t, row, cells, n, t->first, t->first_count);
   if (take_header(t, t->first_row, t->first, t->first_count, NULL, 0)) take_record(t, row, cells, n);
   return !b->stop;
 }
@@ -710,7 +704,6 @@ void table_free(table *t) {
   ics_free(t->guesses);
   ics_free(t->dropped);
   ics_free(t->relevant);
-  ics_record_free(t->probe);
   ics_free(t->first);
   ics_buf_free(&t->first_text);
   ics_buf_free(&t->value);

@@ -19,20 +19,6 @@ typedef struct {
   ics_buf sheets;        /* the names of the sheets looked at, for the message */
 } xreader;
 
-static bool names_in(const xreader *x, const ics_xlsx_cell *cells, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    if (cells[i].kind != ICS_XLSX_STRING) continue;
-    size_t len;
-    const char *s = trim(cells[i].text, &len);
-    char name[ICS_NAME_MAX + 1];
-    if (!len || len > ICS_NAME_MAX) continue;
-    memcpy(name, s, len);
-    name[len] = '\0';
-    if (find_field(x->b, name) >= 0) return true;
-  }
-  return false;
-}
-
 static table_kind kind_of(ics_xlsx_kind k) {
   switch (k) {
   case ICS_XLSX_NUMBER: return T_NUMBER;
@@ -59,26 +45,14 @@ static bool convert(xreader *x, const ics_xlsx_cell *cells, size_t n) {
   return true;
 }
 
-/* Row 1 of the sheet looked at, kept until row 2 is seen. */
-static bool keep_first(xreader *x, const ics_xlsx_cell *cells, size_t n) {
-  x->first = ics_calloc(n, sizeof *x->first);
-  size_t *offsets = ics_calloc(n, sizeof *offsets);
-  bool ok = x->first && offsets;
-  for (size_t i = 0; ok && i < n; i++) {
-    offsets[i] = x->first_text.len;
-    ics_buf_append(&x->first_text, cells[i].text, strlen(cells[i].text) + 1);
+/* Row 1 of the sheet looked at (converted), kept until row 2 is seen. */
+static bool keep_first(xreader *x, size_t n) {
+  if (cells_copy(x->cells, n, &x->first, &x->first_text)) {
+    x->first_count = n;
+    return true;
   }
-  ok = ok && !x->first_text.failed;
-  for (size_t i = 0; ok && i < n; i++)
-    x->first[i] = (table_cell){.column = cells[i].column, .kind = kind_of(cells[i].kind),
-                               .text = x->first_text.data + offsets[i]};
-  ics_free(offsets);
-  if (!ok) {
-    out_of_memory(x->b);
-    return false;
-  }
-  x->first_count = n;
-  return true;
+  out_of_memory(x->b);
+  return false;
 }
 
 static void forget_first(xreader *x) {
@@ -108,9 +82,10 @@ static int on_row(void *ctx, const ics_xlsx_sheet *sheet, unsigned row, const ic
     x->sheet = sheet->index;
     ics_buf_printf(&x->sheets, "%s\"%s\"", x->sheets.len ? ", " : "", sheet->name);
   }
-  bool names = row <= 2 && names_in(x, cells, n);
+  if (!convert(x, cells, n)) return ICS_XLSX_STOP;
+  bool names = row <= 2 && cells_name_a_field(b, x->cells, n);
   if (!names) {
-    if (row == 1) return keep_first(x, cells, n) ? ICS_XLSX_CONTINUE : ICS_XLSX_STOP;
+    if (row == 1) return keep_first(x, n) ? ICS_XLSX_CONTINUE : ICS_XLSX_STOP;
     forget_first(x); /* neither row 1 nor row 2 holds the field names: not this sheet */
     x->looking = false;
     return ICS_XLSX_NEXT_SHEET;
@@ -118,7 +93,6 @@ static int on_row(void *ctx, const ics_xlsx_sheet *sheet, unsigned row, const ic
   if (!choose(x, sheet)) return ICS_XLSX_STOP;
   if (x->first_count && !table_row(x->table, 1, x->first, x->first_count)) return ICS_XLSX_STOP;
   forget_first(x);
-  if (!convert(x, cells, n)) return ICS_XLSX_STOP;
   return table_row(x->table, row, x->cells, n) && !b->stop ? ICS_XLSX_CONTINUE : ICS_XLSX_STOP;
 }
 
