@@ -1,25 +1,32 @@
 #!/usr/bin/env python3
-"""staffgen.py N [SEED [FIRST]] - writes N valid staff records (person ids from FIRST) as an answers file (YAML) on stdout,
-with a realistic mix of workplaces, positions and qualifications. For benchmarks."""
+"""staffgen.py N [SEED [FIRST [--shuffle]]] - writes N valid staff records (person ids from
+FIRST) as an answers file (YAML) on stdout, with a realistic mix of workplaces, positions and
+qualifications. With --shuffle the person ids (the natural key) are spread over the whole
+range instead of rising: record i gets id (i * 7919 + 12345) mod 10,000,000, a permutation, so
+bundles made with disjoint FIRST ranges never share an id. For benchmarks."""
 import random
 import sys
 
-n = int(sys.argv[1])
-rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
-first = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+args = [a for a in sys.argv[1:] if a != "--shuffle"]
+shuffle = len(args) != len(sys.argv) - 1
+n = int(args[0])
+rng = random.Random(int(args[1]) if len(args) > 1 else 1)
+first = int(args[2]) if len(args) > 2 else 0
 districts = [str(c) for c in range(794, 809)]
 depts = ["VP-UBND", "SO-NV", "SO-TP", "SO-KHDT", "SO-TC", "SO-CT", "SO-NNPTNT", "SO-GTVT", "SO-XD",
          "SO-TNMT", "SO-TTTT", "SO-LDTBXH", "SO-VHTTDL", "SO-KHCN", "SO-GDDT", "SO-YT", "TTR-TINH", "BQL-KKT"]
 out = sys.stdout
 w = out.write
 for i in range(n):
+    person = (first + i) * 7919 + 12345 if shuffle else first + i
+    person %= 10000000
     district = rng.choice(districts)
     workplace = rng.choices(["dept", "district_pc", "commune_pc", "school", "health", "training_centre", "other"],
                             [8, 6, 20, 40, 15, 5, 6])[0]
     position = rng.choices(["leader", "manager", "staff"], [5, 15, 80])[0]
     it_staff = rng.random() < 0.05
     w("- person_id: P%07d\n  full_name: Nguyễn Văn %d\n  gender: %s\n  birth_year: %d\n  district: '%s'\n"
-      % (first + i, first + i, rng.choice(["male", "female"]), rng.randint(1955, 2000), district))
+      % (person, first + i, rng.choice(["male", "female"]), rng.randint(1955, 2000), district))
     w("  workplace_type: %s\n" % workplace)
     if workplace == "dept":
         w("  agency: %s\n" % rng.choice(depts))
