@@ -12,12 +12,17 @@
 #include "central_private.h"
 #include "schema.h"
 
+/* A record's codes of a select_multiple field are written CHILD_ROWS rows to a statement:
+ * one statement for most records instead of one per code. */
+enum { CHILD_ROWS = 8 };
+
 /* A published form that the bundle's records use, with the statements that write its rows. */
 typedef struct {
   ics_form *form;
   sqlite3_stmt *upsert;      /* INSERT OR REPLACE INTO form_X (...) for this form version */
   sqlite3_stmt **child_del;  /* per select_multiple field: DELETE FROM form_X__f */
-  sqlite3_stmt **child_ins;
+  sqlite3_stmt **child_ins;  /* per select_multiple field, CHILD_ROWS each: the INSERT of 1, 2,
+                                ... CHILD_ROWS codes (child_insert) */
   sqlite3_stmt *remove;      /* DELETE FROM form_X WHERE instance_id */
 } merge_form;
 
@@ -31,6 +36,8 @@ typedef struct {
   sqlite3_stmt *get_revision, *put_revision, *replace_revision, *get_instance, *put_instance,
       *put_conflict, *put_flag;
   char now[21], future_limit[21];
+  bool new_store;            /* no record of the store was merged before this bundle: every
+                                record is new (a bundle holds each instance once) */
   ics_error err;             /* the first problem, which stops the merge */
   bool ours;                 /* it is the office's (the database, the machine, nothing published
                                 yet), not the bundle's: the bundle is not rejected */
@@ -189,7 +196,7 @@ static int ensure_tables(merge *m, merge_form *mf) {
   mf->remove = prepare(m, sql.failed ? NULL : sql.data);
   ics_buf_free(&sql);
   mf->child_del = ics_calloc(f->field_count, sizeof *mf->child_del);
-  mf->child_ins = ics_calloc(f->field_count, sizeof *mf->child_ins);
+  mf->child_ins = ics_calloc(f->field_count * CHILD_ROWS, sizeof *mf->child_ins);
   if (!mf->child_del || !mf->child_ins) no_memory(m);
   if (!mf->upsert || !mf->remove || !mf->child_del || !mf->child_ins) return -1;
   for (size_t i = 0; i < f->field_count; i++) {
@@ -198,10 +205,7 @@ static int ensure_tables(merge *m, merge_form *mf) {
     ics_buf_printf(&sql, "DELETE FROM \"%s\" WHERE instance_id = ?1 AND store_id = ?2", child);
     mf->child_del[i] = prepare(m, sql.failed ? NULL : sql.data);
     ics_buf_free(&sql);
-    ics_buf_printf(&sql, "INSERT OR IGNORE INTO \"%s\"(instance_id, code, store_id) VALUES (?1, ?2, ?3)", child);
-    mf->child_ins[i] = prepare(m, sql.failed ? NULL : sql.data);
-    ics_buf_free(&sql);
-    if (!mf->child_del[i] || !mf->child_ins[i]) return -1;
+    if (!mf->child_del[i]) return -1;
   }
   return 0;
 }
@@ -213,7 +217,8 @@ static void free_forms(merge *m) {
     sqlite3_finalize(mf->remove);
     for (size_t k = 0; mf->form && k < mf->form->field_count; k++) {
       if (mf->child_del) sqlite3_finalize(mf->child_del[k]);
-      if (mf->child_ins) sqlite3_finalize(mf->child_ins[k]);
+      for (size_t rows = 0; mf->child_ins && rows < CHILD_ROWS; rows++)
+        sqlite3_finalize(mf->child_ins[k * CHILD_ROWS + rows]);
     }
     ics_free(mf->child_del);
     ics_free(mf->child_ins);
@@ -336,6 +341,21 @@ static char *encode(const ics_record *rec, const char *status, char hash[65]) {
   return text;
 }
 
+/* The statement that writes `rows` codes of select_multiple field `field` (?1 the instance id,
+ * ?2 the store id, then the codes), prepared the first time it is needed. */
+static sqlite3_stmt *child_insert(merge *m, merge_form *mf, size_t field, int rows) {
+  sqlite3_stmt **st = &mf->child_ins[field * CHILD_ROWS + (size_t)rows - 1];
+  if (*st) return *st;
+  char child[ICS_CENTRAL_NAME_MAX];
+  ics_central_child_table(child, sizeof child, mf->form->id, mf->form->fields[field].name);
+  ics_buf sql = {0};
+  ics_buf_printf(&sql, "INSERT OR IGNORE INTO \"%s\"(instance_id, store_id, code) VALUES ", child);
+  for (int k = 0; k < rows; k++) ics_buf_printf(&sql, "%s(?1, ?2, ?%d)", k ? ", " : "", k + 3);
+  *st = prepare(m, sql.failed ? NULL : sql.data);
+  ics_buf_free(&sql);
+  return *st;
+}
+
 /* Writes the current row; `existed`: the instance had rows before (its child rows go). */
 static int write_current(merge *m, merge_form *mf, const ics_bundle_record *r, const ics_record *rec,
                          bool existed) {
@@ -371,22 +391,30 @@ static int write_current(merge *m, merge_form *mf, const ics_bundle_record *r, c
   if (sqlite3_step(st) != SQLITE_DONE) return db_fail(m);
   for (size_t i = 0; i < f->field_count; i++) {
     if (f->fields[i].type != ICS_SELECT_MULTIPLE) continue;
-    sqlite3_stmt *del = mf->child_del[i], *ins = mf->child_ins[i];
+    sqlite3_stmt *del = mf->child_del[i];
     if (existed) {
       sqlite3_reset(del);
       sqlite3_bind_text(del, 1, r->instance_id, -1, SQLITE_STATIC);
       sqlite3_bind_text(del, 2, m->manifest->store_id, -1, SQLITE_STATIC);
       if (sqlite3_step(del) != SQLITE_DONE) return db_fail(m);
     }
+    /* the codes, CHILD_ROWS at a time */
+    const char *code[CHILD_ROWS];
+    int len[CHILD_ROWS], rows = 0;
     for (const char *p = rec->values[i]; p && *p;) {
       const char *end = strchr(p, ' ');
-      size_t len = end ? (size_t)(end - p) : strlen(p);
+      code[rows] = p;
+      len[rows++] = end ? (int)(end - p) : (int)strlen(p);
+      p = end ? end + 1 : p + len[rows - 1];
+      if (rows < CHILD_ROWS && *p) continue;
+      sqlite3_stmt *ins = child_insert(m, mf, i, rows);
+      if (!ins) return -1;
       sqlite3_reset(ins);
       sqlite3_bind_text(ins, 1, r->instance_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text(ins, 2, p, (int)len, SQLITE_STATIC);
-      sqlite3_bind_text(ins, 3, m->manifest->store_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text(ins, 2, m->manifest->store_id, -1, SQLITE_STATIC);
+      for (int k = 0; k < rows; k++) sqlite3_bind_text(ins, k + 3, code[k], len[k], SQLITE_STATIC);
       if (sqlite3_step(ins) != SQLITE_DONE) return db_fail(m);
-      p += len + (end != NULL);
+      rows = 0;
     }
   }
   return 0;
@@ -429,8 +457,50 @@ static bool valid_timestamp(const char *s) {
   return true;
 }
 
-/* Validates one record and applies it. */
-static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, ics_merge_stats *stats) {
+/* ---- one record: checked on the reading thread, then applied on the writing thread ---------- */
+/* A record of the bundle read, validated against its published form and encoded. */
+typedef struct {
+  ics_bundle_record r; /* its texts kept in `texts` (the reader's are gone at the next record);
+                          no values: they are in rec */
+  ics_buf texts;       /* reused from record to record */
+  merge_form *mf;
+  ics_record *rec;
+  char *answers;       /* as stored (encode) */
+  char hash[65];
+  uint64_t number;     /* its place in the bundle, from 1 */
+} checked;
+
+static void checked_clear(checked *k) {
+  ics_record_free(k->rec);
+  ics_free(k->answers);
+  k->rec = NULL;
+  k->answers = NULL;
+}
+
+/* Copies what the database needs of r (its texts) into k. */
+static int keep_record(merge *m, checked *k, const ics_bundle_record *r) {
+  const char *texts[] = {r->instance_id, r->form_id, r->status, r->created_at, r->updated_at,
+                         r->surveyor, r->site};
+  enum { TEXTS = sizeof texts / sizeof *texts };
+  size_t at[TEXTS];
+  k->texts.len = 0;
+  for (size_t i = 0; i < TEXTS; i++) {
+    at[i] = k->texts.len;
+    ics_buf_append(&k->texts, texts[i], strlen(texts[i]) + 1);
+  }
+  if (k->texts.failed) return no_memory(m);
+  k->r = *r;
+  k->r.values = NULL;
+  k->r.value_count = 0;
+  const char **kept[TEXTS] = {&k->r.instance_id, &k->r.form_id, &k->r.status, &k->r.created_at,
+                              &k->r.updated_at, &k->r.surveyor, &k->r.site};
+  for (size_t i = 0; i < TEXTS; i++) *kept[i] = k->texts.data + at[i];
+  return 0;
+}
+
+/* Validates record number `number` against its published form and encodes it into k. Touches
+ * neither the database nor anything the writing thread changes: m is the reading thread's. */
+static int check_record(merge *m, const ics_bundle_record *r, uint64_t number, checked *out) {
   merge_form *mf = form_of(m, r->form_id);
   if (!mf) return fail(m, AG_RECORD_FORM_ABSENT, (unsigned long long)number, r->form_id);
   const ics_form *f = mf->form;
@@ -471,14 +541,36 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
                    v.items[0].field, v.items[0].message);
     ics_errors_free(&v);
   }
-  char hash[65];
-  char *answers = rc ? NULL : encode(rec, r->status, hash);
+  char *answers = rc ? NULL : encode(rec, r->status, out->hash);
   if (!rc && !answers) rc = no_memory(m);
+  if (!rc) rc = keep_record(m, out, r);
+  if (rc) {
+    ics_free(answers);
+    ics_record_free(rec);
+    return -1;
+  }
+  out->mf = mf;
+  out->rec = rec;
+  out->answers = answers;
+  out->number = number;
+  return 0;
+}
+
+/* Applies a checked record to the database by the rules of docs/central-db.md. */
+static int apply_record(merge *m, checked *k, ics_merge_stats *stats) {
+  const ics_bundle_record *r = &k->r;
+  merge_form *mf = k->mf;
+  const ics_form *f = mf->form;
+  const ics_record *rec = k->rec;
+  const char *answers = k->answers, *hash = k->hash;
+  uint64_t number = k->number;
+  bool is_void = !strcmp(r->status, "void");
   const char *key = f->key >= 0 ? rec->values[f->key] : NULL;
+  int rc = 0;
 
   /* the instance's current revision (0: never seen), then the same revision seen before? */
   int current = 0;
-  if (!rc) {
+  if (!m->new_store) {
     sqlite3_stmt *st = m->get_instance;
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, r->instance_id, -1, SQLITE_STATIC);
@@ -589,9 +681,134 @@ static int merge_record(merge *m, const ics_bundle_record *r, uint64_t number, i
       rc = flag(m, r, "before_round", detail);
     }
   }
-  ics_free(answers);
-  ics_record_free(rec);
   return rc;
+}
+
+/* Whether the store has no record in the database yet (merge.new_store). */
+static int store_is_new(merge *m) {
+  sqlite3_stmt *st = prepare(m, "SELECT 1 FROM instances WHERE store_id = ?1 LIMIT 1");
+  if (!st) return -1;
+  sqlite3_bind_text(st, 1, m->manifest->store_id, -1, SQLITE_STATIC);
+  int step = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (step != SQLITE_ROW && step != SQLITE_DONE) return db_fail(m);
+  m->new_store = step == SQLITE_DONE;
+  return 0;
+}
+
+/* ---- reading ahead on a second thread -----------------------------------------------------
+ * Reading a bundle (inflating, decrypting, hashing, parsing) and validating its records takes
+ * about as long as writing them: a large bundle is read and checked on a second thread, at
+ * most QUEUE records ahead, while this one writes; records are applied in their order, so
+ * the first problem in the bundle's order is the one said, as without the thread. */
+enum {
+  QUEUE = 256,         /* records checked ahead: memory stays bounded */
+  READ_AHEAD_FROM = 2000 /* a smaller bundle is read on this thread (no thread to start) */
+};
+
+typedef struct {
+  merge *m;            /* the writer's */
+  merge reader;        /* the reading thread's own: its problem, the forms and register shared
+                          read-only */
+  ics_bundle_reader *bundle;
+  uint64_t number;     /* records read */
+  ics_thread *thread;  /* NULL: everything on this thread */
+  ics_lock *lock;      /* guards head, tail, done and stop */
+  size_t head, tail;   /* the next slot the writer takes / the reader fills, counted from 0 */
+  bool done;           /* the reader stopped: at the end, or at its problem */
+  bool stop;           /* the writer stopped: so must the reader */
+  checked slots[QUEUE];
+} pipeline;
+
+/* Reads and checks the next record into k: 1, 0 at the verified end, -1 with m's problem. */
+static int read_next(merge *m, ics_bundle_reader *bundle, uint64_t *number, checked *k) {
+  ics_bundle_record r;
+  bool more = false;
+  ics_error read_err = {0};
+  if (ics_bundle_next(bundle, &r, &more, &read_err)) return bundle_fail(m, &read_err); /* damage, or no memory */
+  if (!more) return 0;
+  ++*number;
+  return check_record(m, &r, *number, k) ? -1 : 1;
+}
+
+static void read_ahead(void *arg) {
+  pipeline *p = arg;
+  for (;;) {
+    ics_lock_take(p->lock);
+    while (p->tail - p->head == QUEUE && !p->stop) ics_lock_wait(p->lock);
+    bool stop = p->stop;
+    ics_lock_give(p->lock);
+    /* the slot at tail is the reader's alone until tail moves past it */
+    int got = stop ? 0 : read_next(&p->reader, p->bundle, &p->number, &p->slots[p->tail % QUEUE]);
+    ics_lock_take(p->lock);
+    if (got == 1) p->tail++;
+    else p->done = true;
+    ics_lock_wake(p->lock);
+    ics_lock_give(p->lock);
+    if (got != 1) return;
+  }
+}
+
+static void pipeline_start(pipeline *p, merge *m, ics_bundle_reader *bundle) {
+  p->m = m;
+  p->reader = *m;
+  p->reader.err = (ics_error){0};
+  p->reader.ours = false;
+  p->bundle = bundle;
+  /* no thread or lock to be had: the same work, on this thread */
+  if (m->manifest->record_count >= READ_AHEAD_FROM && (p->lock = ics_lock_new()) &&
+      ics_thread_start(&p->thread, read_ahead, p)) {
+    ics_lock_free(p->lock);
+    p->lock = NULL;
+  }
+}
+
+/* The next checked record: 1 with *k, 0 at the verified end, -1 with the problem in m. */
+static int pipeline_take(pipeline *p, checked **k) {
+  if (!p->thread) {
+    *k = &p->slots[0];
+    return read_next(p->m, p->bundle, &p->number, *k);
+  }
+  ics_lock_take(p->lock);
+  while (p->head == p->tail && !p->done) ics_lock_wait(p->lock);
+  bool got = p->head != p->tail;
+  ics_lock_give(p->lock);
+  if (got) {
+    *k = &p->slots[p->head % QUEUE];
+    return 1;
+  }
+  if (p->reader.err.code == ICS_OK) return 0;
+  /* the writer has had no problem: the reader's is the first */
+  ics_error_move(&p->m->err, &p->reader.err);
+  p->m->ours = p->reader.ours;
+  return -1;
+}
+
+/* The writer is done with the record pipeline_take gave. */
+static void pipeline_release(pipeline *p, checked *k) {
+  checked_clear(k);
+  if (!p->thread) return;
+  ics_lock_take(p->lock);
+  p->head++;
+  ics_lock_wake(p->lock);
+  ics_lock_give(p->lock);
+}
+
+/* Stops the reader (wherever it is) and frees everything; p->number: the records read. */
+static void pipeline_end(pipeline *p) {
+  if (p->thread) {
+    ics_lock_take(p->lock);
+    p->stop = true;
+    ics_lock_wake(p->lock);
+    ics_lock_give(p->lock);
+    ics_thread_join(p->thread);
+    ics_lock_free(p->lock);
+  }
+  for (size_t i = 0; i < QUEUE; i++) {
+    checked_clear(&p->slots[i]);
+    ics_buf_free(&p->slots[i].texts);
+  }
+  ics_error_clear(&p->reader.err);
 }
 
 /* ---- the bundle as a whole ------------------------------------------------------------------ */
@@ -837,18 +1054,24 @@ int ics_central_merge(ics_central *c, const char *path, ics_merge_stats *stats,
     m.put_flag = prepare(&m, "INSERT OR IGNORE INTO flags(instance_id, revision, kind, detail, store_id)"
                              " VALUES (?1, ?2, ?3, ?4, ?5)");
     rc = m.err.code != ICS_OK ? -1 : load_definitions(&m);
-    ics_bundle_record r;
+    if (!rc) rc = store_is_new(&m);
+    pipeline *pipe = NULL;
+    if (!rc) {
+      pipe = ics_calloc(1, sizeof *pipe);
+      if (pipe) pipeline_start(pipe, &m, reader);
+      else rc = no_memory(&m);
+    }
     uint64_t number = 0;
-    bool more = true;
-    while (!rc && more) {
-      ics_error read_err = {0};
-      if (ics_bundle_next(reader, &r, &more, &read_err)) {
-        rc = bundle_fail(&m, &read_err); /* damage, or no memory */
+    checked *k;
+    int got;
+    while (!rc && (got = pipeline_take(pipe, &k)) != 0) {
+      if (got < 0) {
+        rc = -1;
         break;
       }
-      if (!more) break;
-      number++;
-      rc = merge_record(&m, &r, number, &local);
+      number = k->number;
+      rc = apply_record(&m, k, &local);
+      pipeline_release(pipe, k);
       /* SQLite rolls a transaction back by itself after some errors (no memory, disk full):
        * never go on writing outside it */
       if (!rc && sqlite3_get_autocommit(c->db)) rc = transaction_lost(&m);
@@ -857,6 +1080,10 @@ int ics_central_merge(ics_central *c, const char *path, ics_merge_stats *stats,
         now.records_read += number;
         progress(progress_ctx, &now);
       }
+    }
+    if (pipe) {
+      pipeline_end(pipe);
+      ics_free(pipe);
     }
     local.records_read = number;
     if (!rc) {

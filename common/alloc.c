@@ -3,10 +3,12 @@
 #include "ics_common.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-static long fail_countdown = -1; /* allocations left before one fails; -1: never */
+/* allocations left before one fails; -1: never. Atomic: the merge allocates on two threads. */
+static _Atomic long fail_countdown = -1;
 
 void ics_alloc_fail_after(long n) { fail_countdown = n; }
 
@@ -18,10 +20,10 @@ static void *checked(void *p) {
 }
 
 static bool should_fail(void) {
-  if (fail_countdown < 0) return false;
-  if (fail_countdown == 0) return true; /* stays failing, like a full machine */
-  fail_countdown--;
-  return false;
+  long left = atomic_load(&fail_countdown);
+  while (left > 0 && !atomic_compare_exchange_weak(&fail_countdown, &left, left - 1)) {
+  }
+  return left == 0; /* stays failing, like a full machine */
 }
 
 void *ics_malloc(size_t size) { return checked(should_fail() ? NULL : malloc(size ? size : 1)); }

@@ -214,6 +214,27 @@ bool ics_interrupted(void);
 /* Waits (while ics_interrupt_catch is on) until Ctrl-C is pressed (or the program is asked to stop). */
 void ics_interrupt_wait(void);
 
+/* ---- a second thread ------------------------------------------------------------------------
+ * For work that overlaps (the merge reads and checks a bundle while the first thread writes
+ * the database): a thread, and a lock with one condition to hand work over. The functions
+ * cannot fail but ics_thread_start and ics_lock_new (-1 / NULL when the system has no thread
+ * or memory left: callers then do the work on their own thread). */
+typedef struct ics_thread ics_thread;
+typedef struct ics_lock ics_lock;
+/* Starts run(arg) on a new thread; 0 with *t, or -1. */
+int ics_thread_start(ics_thread **t, void (*run)(void *arg), void *arg);
+/* Waits until the thread's run returned, and frees it. */
+void ics_thread_join(ics_thread *t);
+ics_lock *ics_lock_new(void);
+void ics_lock_free(ics_lock *l); /* NULL is fine */
+void ics_lock_take(ics_lock *l);
+void ics_lock_give(ics_lock *l);
+/* Gives the lock, sleeps until ics_lock_wake (or spuriously: callers loop on their
+ * condition), and takes it again. */
+void ics_lock_wait(ics_lock *l);
+/* Wakes every thread waiting on the lock; called holding it. */
+void ics_lock_wake(ics_lock *l);
+
 /* ---- the local web server's seams ------------------------------------------------------------ */
 /* Writes into out[0..cap) the socket address 127.0.0.1:port (a struct sockaddr_in on POSIX);
  * returns its length, 0 when cap is too small. */

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <fcntl.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -625,3 +626,66 @@ void ics_decoder_close(ics_decoder *d) {
   iconv_close(d->cd);
   ics_free(d);
 }
+
+/* ---- a second thread (POSIX threads) ------------------------------------------------------ */
+struct ics_thread {
+  pthread_t id;
+  void (*run)(void *arg);
+  void *arg;
+};
+
+struct ics_lock {
+  pthread_mutex_t mutex;
+  pthread_cond_t cond;
+};
+
+static void *thread_main(void *p) {
+  ics_thread *t = p;
+  t->run(t->arg);
+  return NULL;
+}
+
+int ics_thread_start(ics_thread **t, void (*run)(void *arg), void *arg) {
+  ics_thread *n = ics_malloc(sizeof *n);
+  if (!n) return -1;
+  n->run = run;
+  n->arg = arg;
+  if (pthread_create(&n->id, NULL, thread_main, n) != 0) {
+    ics_free(n);
+    return -1;
+  }
+  *t = n;
+  return 0;
+}
+
+void ics_thread_join(ics_thread *t) {
+  pthread_join(t->id, NULL);
+  ics_free(t);
+}
+
+ics_lock *ics_lock_new(void) {
+  ics_lock *l = ics_malloc(sizeof *l);
+  if (!l) return NULL;
+  if (pthread_mutex_init(&l->mutex, NULL) != 0) {
+    ics_free(l);
+    return NULL;
+  }
+  if (pthread_cond_init(&l->cond, NULL) != 0) {
+    pthread_mutex_destroy(&l->mutex);
+    ics_free(l);
+    return NULL;
+  }
+  return l;
+}
+
+void ics_lock_free(ics_lock *l) {
+  if (!l) return;
+  pthread_cond_destroy(&l->cond);
+  pthread_mutex_destroy(&l->mutex);
+  ics_free(l);
+}
+
+void ics_lock_take(ics_lock *l) { pthread_mutex_lock(&l->mutex); }
+void ics_lock_give(ics_lock *l) { pthread_mutex_unlock(&l->mutex); }
+void ics_lock_wait(ics_lock *l) { pthread_cond_wait(&l->cond, &l->mutex); }
+void ics_lock_wake(ics_lock *l) { pthread_cond_broadcast(&l->cond); }

@@ -1178,3 +1178,55 @@ int ics_decoder_run(ics_decoder *d, const void *in, size_t n, bool at_end, ics_b
 }
 
 void ics_decoder_close(ics_decoder *d) { ics_free(d); }
+
+/* ---- a second thread (Windows threads, a slim reader/writer lock and its condition) -------- */
+struct ics_thread {
+  HANDLE handle;
+  void (*run)(void *arg);
+  void *arg;
+};
+
+struct ics_lock {
+  SRWLOCK lock;
+  CONDITION_VARIABLE cond;
+};
+
+static DWORD WINAPI thread_main(LPVOID p) {
+  ics_thread *t = p;
+  t->run(t->arg);
+  return 0;
+}
+
+int ics_thread_start(ics_thread **t, void (*run)(void *arg), void *arg) {
+  ics_thread *n = ics_malloc(sizeof *n);
+  if (!n) return -1;
+  n->run = run;
+  n->arg = arg;
+  n->handle = CreateThread(NULL, 0, thread_main, n, 0, NULL);
+  if (!n->handle) {
+    ics_free(n);
+    return -1;
+  }
+  *t = n;
+  return 0;
+}
+
+void ics_thread_join(ics_thread *t) {
+  WaitForSingleObject(t->handle, INFINITE);
+  CloseHandle(t->handle);
+  ics_free(t);
+}
+
+ics_lock *ics_lock_new(void) {
+  ics_lock *l = ics_malloc(sizeof *l);
+  if (!l) return NULL;
+  InitializeSRWLock(&l->lock);
+  InitializeConditionVariable(&l->cond);
+  return l;
+}
+
+void ics_lock_free(ics_lock *l) { ics_free(l); } /* neither needs destroying */
+void ics_lock_take(ics_lock *l) { AcquireSRWLockExclusive(&l->lock); }
+void ics_lock_give(ics_lock *l) { ReleaseSRWLockExclusive(&l->lock); }
+void ics_lock_wait(ics_lock *l) { SleepConditionVariableSRW(&l->cond, &l->lock, INFINITE, 0); }
+void ics_lock_wake(ics_lock *l) { WakeAllConditionVariable(&l->cond); }

@@ -14,7 +14,7 @@ import sqlite3
 import subprocess
 import zlib
 
-from support import (DEFS, ICTSURVEY, check, content, export, fill, finish, integrity, new_store,
+from support import (DEFS, ICTSURVEY, check, content, export, fill, finish, integrity, new_store, query,
                      path, run, shipped_version, staff)
 
 
@@ -184,6 +184,72 @@ check(not any("sign" in x for x in reasons), "no rejection for want of a signatu
 other = path("mixed.db")
 r = merge(other, path("truncated.bundle"), b2)
 check(r.returncode == 1 and "Bundles: 1 merged" in r.stderr and "1 rejected" in r.stderr, "others still merge: " + r.stderr)
+
+# ---- a large bundle: read and checked on a second thread while the first writes -----------------
+# (aggregator/merge.c reads ahead from 2,000 records on; smaller bundles above are read inline)
+BIG = 2600
+big_store = new_store("big.store", "Xã Lớn", "Big")
+big_ids = fill(big_store, "staff", [staff("L-%05d" % i, birth_year=1960 + i % 40) for i in range(BIG)])
+big = export(big_store, "big.bundle")
+big_db = path("big.db")
+r = merge(big_db, big)
+check(r.returncode == 0 and "%d new" % BIG in r.stderr, "a large bundle merges: " + r.stderr[-300:])
+con = sqlite3.connect(big_db)
+rows = con.execute("SELECT instance_id, person_id, birth_year FROM form_staff ORDER BY person_id").fetchall()
+check(len(rows) == BIG, "every record of the large bundle is current (%d)" % len(rows))
+check(sorted(i for i, _, _ in rows) == sorted(big_ids), "with the ids the store gave")
+check(all(y == 1960 + int(p[2:]) % 40 for _, p, y in rows), "each with its own answers")
+check(con.execute("SELECT count(*) FROM revisions").fetchone()[0] == BIG, "one revision each")
+con.close()
+big_content = content(big_db)
+r = merge(big_db, big)
+check(r.returncode == 0 and content(big_db) == big_content, "merging it again changes nothing")
+# the store's next bundle: one record voided, one changed; the rest are unchanged
+r = run("collect", "void", "--store", big_store, big_ids[7], "--yes")
+check(r.returncode == 0, "void: " + r.stderr)
+fill(big_store, "staff", [staff("L-%05d" % 11, birth_year=1999)])
+big2 = export(big_store, "big2.bundle")
+r = merge(big_db, big2)
+check(r.returncode == 0 and "1 updated" in r.stderr and "1 voided" in r.stderr, "the next large bundle: " + r.stderr[-300:])
+check(query(big_db, "SELECT count(*) FROM form_staff")[0][0] == BIG - 1, "the voided record is gone")
+check(query(big_db, "SELECT birth_year FROM form_staff WHERE person_id = 'L-00011'")[0][0] == 1999, "the changed one changed")
+# a problem late in a large bundle (after thousands of records were written) rolls all of it back,
+# and the first problem in the bundle's order is the one said
+big_text = gzip.decompress(open(big, "rb").read()).decode()
+lines = big_text.split("\n")
+at = [i for i, l in enumerate(lines) if l.startswith("R\t")]
+
+
+def spoil(numbers, old, new):
+    body = list(lines)
+    for n in numbers:
+        check(old in body[at[n - 1]], "record %d holds %s" % (n, old))
+        body[at[n - 1]] = body[at[n - 1]].replace(old, new, 1)
+    return rebuild("\n".join(body))
+
+
+big_cases = {
+    "big-violates": (spoil([2400, 2500], "\tbirth_year=", "\tbirth_year=1"), "record 2400"),
+    "big-unknown-field": (spoil([2590], "\tgender=female", "\tgender=female\tshoe_size=42"), "shoe_size"),
+    "big-first-bad": (spoil([1, 2000], "\tbirth_year=", "\tbirth_year=1"), "record 1 ("),
+}
+raw_big = open(big, "rb").read()
+big_cases["big-truncated"] = (raw_big[: len(raw_big) * 9 // 10], "")
+for name, (data, said) in big_cases.items():
+    f = path(name + ".bundle")
+    with open(f, "wb") as fh:
+        fh.write(data)
+    fresh_db = path(name + ".db")
+    for target in (fresh_db, big_db):  # a new database (every record new) and one that knows them
+        snapshot = content(target) if os.path.exists(target) else None
+        r = merge(target, "--allow-unsigned", f)
+        check(r.returncode == 1 and ("%s.bundle: rejected: " % name) in r.stderr and said in r.stderr,
+              "%s rejected (%s): %s" % (name, said, r.stderr[-400:]))
+        check(integrity(target), "%s: integrity" % name)
+        if snapshot is not None:
+            check(content(target) == snapshot, "%s: database unchanged" % name)
+        else:
+            check(query(target, "SELECT count(*) FROM revisions")[0][0] == 0, "%s: nothing merged" % name)
 
 # ---- two operators at once ----------------------------------------------------------------------
 con_db = path("concurrent.db")

@@ -321,6 +321,24 @@ staff_csv = from_windows["staff"].decode("utf-8")
 check("Trần Văn Đức" in staff_csv and "1976" in staff_csv and "ST-03" not in staff_csv,
       "the merged records: the edit arrived, the void one is withdrawn: %s" % staff_csv[:600])
 
+# a large bundle (2,500 records): the merge reads it ahead on a second thread (Windows threads in
+# ictsurvey.exe), and gives the same database as the Linux program's
+BIG_STORE = path("big.store")
+r = run("collect", "init", "--store", BIG_STORE, "--site", "Xã Lớn", "--surveyor", "Big", "--kit", KIT)
+check(r.returncode == 0, "collect init --kit of the large store: %s" % r.stderr)
+with open(path("big.yaml"), "w", encoding="utf-8") as fh:
+    fh.write(yaml_of([staff("L-%05d" % i, birth_year=1960 + i % 40) for i in range(2500)]))
+r = run("collect", "fill", "--store", BIG_STORE, "staff", "--answers", path("big.yaml"))
+check(r.returncode == 0, "fill the large store: %s" % r.stderr[-300:])
+BIG_BUNDLE = path("big.bundle")
+r = run("collect", "export", "--store", BIG_STORE, "-o", BIG_BUNDLE)
+check(r.returncode == 0, "export the large store: %s" % r.stderr)
+big_linux = merged_csv(BIG_BUNDLE, "big-linux")
+big_windows = merged_csv(BIG_BUNDLE, "big-windows", program=EXE)
+check(big_linux["staff"].count(b"\n") == 2501 and big_windows["staff"] == big_linux["staff"],
+      "a large bundle merged by ictsurvey.exe: the same 2,500 records as on Linux (%d lines)"
+      % big_windows["staff"].count(b"\n"))
+
 # the office's workbook, written by ictsurvey.exe into a folder and a file named in Vietnamese
 # (libxlsxwriter opens files by narrow names: the short 8.3 name is what it is given)
 os.makedirs(path("Báo cáo"))
