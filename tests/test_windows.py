@@ -288,7 +288,7 @@ shutil.copy(KEY, LINUX_KEY)
 os.chmod(LINUX_KEY, 0o600)
 
 
-def merged_csv(bundle, tag, program=None):
+def merged_csv(bundle, tag, program=None, forms=("staff", "school")):
     """The bundle merged into a fresh copy of the office's database; each form's CSV export."""
     db = path("central-%s.db" % tag)
     shutil.copy(path("central-fresh.db"), db)
@@ -298,7 +298,7 @@ def merged_csv(bundle, tag, program=None):
         r = run("merge", "--db", db, "--key", LINUX_KEY, bundle)
     check(r.returncode == 0, "merge %s: %s" % (tag, r.stderr))
     out = {}
-    for form in ("staff", "school"):
+    for form in forms:
         csv = path("%s-%s.csv" % (tag, form))
         if program:
             r = exe(program, "export", "--db", win(db), "--form", form, "--include-personal", "-o", win(csv))
@@ -333,8 +333,8 @@ check(r.returncode == 0, "fill the large store: %s" % r.stderr[-300:])
 BIG_BUNDLE = path("big.bundle")
 r = run("collect", "export", "--store", BIG_STORE, "-o", BIG_BUNDLE)
 check(r.returncode == 0, "export the large store: %s" % r.stderr)
-big_linux = merged_csv(BIG_BUNDLE, "big-linux")
-big_windows = merged_csv(BIG_BUNDLE, "big-windows", program=EXE)
+big_linux = merged_csv(BIG_BUNDLE, "big-linux", forms=("staff",))
+big_windows = merged_csv(BIG_BUNDLE, "big-windows", program=EXE, forms=("staff",))
 check(big_linux["staff"].count(b"\n") == 2501 and big_windows["staff"] == big_linux["staff"],
       "a large bundle merged by ictsurvey.exe: the same 2,500 records as on Linux (%d lines)"
       % big_windows["staff"].count(b"\n"))
