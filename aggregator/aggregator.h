@@ -93,6 +93,16 @@ int ics_central_merge(ics_central *c, const char *bundle_path, ics_merge_stats *
                       ics_merge_progress progress, void *progress_ctx, ics_merge_outcome *outcome,
                       ics_error *err);
 
+/* Several bundles merged by one command: between these calls a form's index by natural key is
+ * dropped when a bundle brings ICS_CENTRAL_BULK records of it or more; ics_central_merge_end builds
+ * it again from the table, once. Keys that arrive in no order (person ids from communes all
+ * over the province) would otherwise be inserted into most of the index's pages for every
+ * bundle. Reports made meanwhile give the same results, more slowly; a merge killed in
+ * between leaves the index to the next merge, which builds it. */
+enum { ICS_CENTRAL_BULK = 2000 };
+void ics_central_merge_begin(ics_central *c);
+int ics_central_merge_end(ics_central *c, ics_error *err);
+
 /* Writes the current records of a form as CSV (RFC 4180, UTF-8 with a byte-order mark,
  * formula-like cells escaped) to path ("-": stdout), ordered by natural key then instance_id.
  * Personal fields only when include_personal. A file is replaced only once written whole. */

@@ -145,20 +145,27 @@ static int check_tables(ics_central *c, ics_error *err) {
  * field, and a child table for each select_multiple field. The names fit: ids come from the
  * form loader or from ics_central_form_of_table. */
 void ics_central_form_table_sql(ics_buf *sql, const char *form_id) {
-  char table[ICS_CENTRAL_NAME_MAX], index[ICS_CENTRAL_NAME_MAX];
+  char table[ICS_CENTRAL_NAME_MAX];
   ics_central_form_table(table, sizeof table, form_id);
-  ics_central_key_index(index, sizeof index, form_id);
   ics_buf_printf(sql,
                  "CREATE TABLE IF NOT EXISTS \"%s\"(store_id TEXT NOT NULL,"
                  " instance_id TEXT NOT NULL, revision INTEGER NOT NULL, round INTEGER NOT NULL,"
                  " surveyor TEXT NOT NULL, site TEXT NOT NULL, created_at TEXT NOT NULL,"
                  " updated_at TEXT NOT NULL, form_version TEXT NOT NULL, form_hash TEXT NOT NULL,"
-                 " natural_key TEXT, PRIMARY KEY (store_id, instance_id));"
-                 /* reports keep one record per natural key and round: the latest update, then
-                  * the larger instance id, then the larger store id */
+                 " natural_key TEXT, PRIMARY KEY (store_id, instance_id));",
+                 table);
+}
+
+void ics_central_key_index_sql(ics_buf *sql, const char *form_id) {
+  char table[ICS_CENTRAL_NAME_MAX], index[ICS_CENTRAL_NAME_MAX];
+  ics_central_form_table(table, sizeof table, form_id);
+  ics_central_key_index(index, sizeof index, form_id);
+  /* reports keep one record per natural key and round: the latest update, then the larger
+   * instance id, then the larger store id */
+  ics_buf_printf(sql,
                  "CREATE INDEX IF NOT EXISTS \"%s\" ON \"%s\"(round, natural_key,"
                  " updated_at, instance_id, store_id);",
-                 table, index, table);
+                 index, table);
 }
 
 void ics_central_child_table_sql(ics_buf *sql, const char *form_id, const char *field) {
@@ -272,6 +279,7 @@ static int migrate_form_table(ics_central *c, const char *table, ics_error *err)
   } else {
     ics_buf_printf(&sql, "DROP INDEX IF EXISTS \"%s\";", index);
     ics_central_form_table_sql(&sql, form_id);
+    ics_central_key_index_sql(&sql, form_id);
   }
   if (exec_built(c, &sql, err)) return -1;
   ics_buf cols = {0}, picked = {0}; /* the columns, and the same from the old table */
@@ -481,7 +489,7 @@ ics_central *ics_central_open(const char *path, const ics_central_options *optio
   bool prekit = false, published = false, has_revisions = false, keyed = false;
   bool failed = (kind != ICS_FILE_CENTRAL && check_tables(c, &first)) ||
                 ics_central_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", &first) ||
-                ics_central_exec(c, o->reading ? "PRAGMA cache_size=-2000" : "PRAGMA cache_size=-32768", &first) ||
+                ics_central_exec(c, o->reading ? "PRAGMA cache_size=-2000" : "PRAGMA cache_size=" ICS_CENTRAL_CACHE, &first) ||
                 ics_central_exec(c, "BEGIN IMMEDIATE", &first) ||
                 /* before kits, records were keyed by their instance id alone */
                 ics_central_has_column(c, "revisions", "instance_id", &has_revisions, &first) ||
@@ -535,6 +543,8 @@ int ics_central_requires_sealed(ics_central *c, bool *required, ics_error *err) 
 
 void ics_central_close(ics_central *c) {
   if (!c) return;
+  for (size_t i = 0; i < c->deferred_count; i++) ics_free(c->deferred[i]);
+  ics_free(c->deferred);
   sqlite3_close(c->db);
   sodium_memzero(c->secret_key, sizeof c->secret_key);
   ics_free(c->path);

@@ -12,6 +12,9 @@
 #include "aggregator_messages.h"
 #include "central_schema.h"
 
+/* The page cache of a database opened for writing (PRAGMA cache_size: negative, KiB). */
+#define ICS_CENTRAL_CACHE "-32768"
+
 struct ics_central {
   sqlite3 *db;
   char *path;
@@ -20,6 +23,9 @@ struct ics_central {
   unsigned char public_key[32], secret_key[32];
   bool upgraded;       /* opening upgraded a database made before kits */
   bool allow_unsigned; /* format 1 bundles are merged (merge --allow-unsigned) */
+  bool batch;          /* between ics_central_merge_begin and _end */
+  char **deferred;     /* the forms whose index by natural key waits for ics_central_merge_end */
+  size_t deferred_count;
 };
 
 /* The library's messages (aggregator_messages.h), one table for all its files. */
@@ -43,9 +49,10 @@ int ics_central_exec(ics_central *c, const char *sql, ics_error *err);
 /* Whether a table has a column (false when there is no such table); 0 or -1 with *err. */
 int ics_central_has_column(ics_central *c, const char *table, const char *column, bool *has,
                            ics_error *err);
-/* The CREATE statements of a form's table of current records (with its index by key), and of
- * one of its child tables, appended to sql. */
+/* The CREATE statements of a form's table of current records, of its index by natural key,
+ * and of one of its child tables, appended to sql. */
 void ics_central_form_table_sql(ics_buf *sql, const char *form_id);
+void ics_central_key_index_sql(ics_buf *sql, const char *form_id);
 void ics_central_child_table_sql(ics_buf *sql, const char *form_id, const char *field);
 /* Whether `table` is a form's table or one of its child tables: the form's id in form_id, and
  * in *field the select_multiple field of a child table (NULL for the form's own table). */

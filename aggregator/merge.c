@@ -128,6 +128,58 @@ static const char *column_type(ics_field_type type) {
 
 static bool stores_value(const ics_field *f) { return f->type != ICS_NOTE; }
 
+/* ---- a batch of bundles: each form's index by natural key built once, at the end ----------- */
+static bool key_index_deferred(const ics_central *c, const char *form_id) {
+  for (size_t i = 0; i < c->deferred_count; i++)
+    if (!strcmp(c->deferred[i], form_id)) return true;
+  return false;
+}
+
+/* In a batch, a bundle with ICS_CENTRAL_BULK records of a form or more drops its index. */
+static int defer_key_index(merge *m, const ics_bundle_form *bf) {
+  ics_central *c = m->c;
+  if (!c->batch || bf->records < ICS_CENTRAL_BULK || key_index_deferred(c, bf->id)) return 0;
+  char **grown = ics_realloc(c->deferred, (c->deferred_count + 1) * sizeof *grown);
+  if (!grown) return no_memory(m);
+  c->deferred = grown;
+  if (!(c->deferred[c->deferred_count] = ics_strdup(bf->id))) return no_memory(m);
+  c->deferred_count++;
+  char index[ICS_CENTRAL_NAME_MAX];
+  ics_central_key_index(index, sizeof index, bf->id); /* fits: a published form's id */
+  ics_buf sql = {0};
+  ics_buf_printf(&sql, "DROP INDEX IF EXISTS \"%s\"", index);
+  return exec_buf(m, &sql);
+}
+
+void ics_central_merge_begin(ics_central *c) { c->batch = true; }
+
+int ics_central_merge_end(ics_central *c, ics_error *err) {
+  c->batch = false;
+  /* SQLite sorts an index's keys in as much memory as its page cache may hold: a smaller
+   * cache while it builds keeps the merge's memory where it was (the sort goes to temporary
+   * files instead) */
+  int rc = c->deferred_count ? ics_central_exec(c, "PRAGMA cache_size=-8192", err) : 0;
+  for (size_t i = 0; i < c->deferred_count; i++) {
+    /* the form's table exists unless every bundle that brought it was refused */
+    char table[ICS_CENTRAL_NAME_MAX];
+    ics_central_form_table(table, sizeof table, c->deferred[i]);
+    bool exists = false;
+    if (!rc) rc = ics_central_has_column(c, table, "natural_key", &exists, err);
+    ics_buf sql = {0};
+    if (!rc && exists) {
+      ics_central_key_index_sql(&sql, c->deferred[i]);
+      rc = sql.failed ? ics_central_no_memory(c, err) : ics_central_exec(c, sql.data, err);
+    }
+    ics_buf_free(&sql);
+    ics_free(c->deferred[i]);
+  }
+  if (c->deferred_count && ics_central_exec(c, "PRAGMA cache_size=" ICS_CENTRAL_CACHE, err)) rc = -1; /* the first problem is kept */
+  ics_free(c->deferred);
+  c->deferred = NULL;
+  c->deferred_count = 0;
+  return rc;
+}
+
 /* Creates the form's table and its child tables (central_schema.h), and adds the columns a
  * newer version brings. Names are identifiers checked by the form loader ([a-z][a-z0-9_]*,
  * not a keyword), so they always fit. */
@@ -137,6 +189,7 @@ static int ensure_tables(merge *m, merge_form *mf) {
   ics_central_form_table(table, sizeof table, f->id); /* fits: a loaded form's id */
   ics_buf sql = {0};
   ics_central_form_table_sql(&sql, f->id);
+  if (!key_index_deferred(m->c, f->id)) ics_central_key_index_sql(&sql, f->id);
   if (exec_buf(m, &sql)) return -1;
   /* the columns already there */
   ics_buf_printf(&sql, "SELECT name FROM pragma_table_info('%s')", table);
@@ -283,6 +336,10 @@ static int load_definitions(merge *m) {
     if (!man->forms[i].records) continue;
     ics_form *form = published_form(m, &man->forms[i]);
     if (!form) return -1;
+    if (defer_key_index(m, &man->forms[i])) {
+      ics_form_free(form);
+      return -1;
+    }
     m->forms[m->form_count++].form = form;
     if (ensure_tables(m, &m->forms[m->form_count - 1])) return -1;
   }

@@ -182,6 +182,7 @@ int cmd_merge(int argc, char **argv) {
   ics_merge_stats stats = {0};
   progress_state p = {.on_terminal = ics_is_terminal(stderr), .start = time(NULL), .total = count};
   int status = EXIT_OK;
+  if (count > 1) ics_central_merge_begin(c);
   for (size_t i = 0; i < count; i++) {
     p.done = i;
     ics_merge_outcome o;
@@ -199,6 +200,11 @@ int cmd_merge(int argc, char **argv) {
     show_progress(&p, &stats);
   }
   if (p.on_terminal) fputs("\n", stderr);
+  if (count > 1 && ics_central_merge_end(c, &err)) { /* the merged bundles stay merged */
+    cli_print_error(&err);
+    ics_error_clear(&err);
+    status = EXIT_FAIL;
+  }
   fprintf(stderr,
           cli_tr("Gói: %llu hợp nhất, %llu đã có từ trước, %llu bị từ chối.\n"
                  "Bản ghi: %llu mới, %llu cập nhật, %llu không đổi, %llu hủy, %llu xung đột.\n",

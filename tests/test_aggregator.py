@@ -213,6 +213,25 @@ r = merge(big_db, big2)
 check(r.returncode == 0 and "1 updated" in r.stderr and "1 voided" in r.stderr, "the next large bundle: " + r.stderr[-300:])
 check(query(big_db, "SELECT count(*) FROM form_staff")[0][0] == BIG - 1, "the voided record is gone")
 check(query(big_db, "SELECT birth_year FROM form_staff WHERE person_id = 'L-00011'")[0][0] == 1999, "the changed one changed")
+# several large bundles in one command: each form's index by natural key is dropped and built
+# once, at the end; the database is the one that merging them one at a time gives
+KEY_INDEX = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'form_staff_by_key'"
+batch_db = path("batch.db")
+r = merge(batch_db, big, big2)
+check(r.returncode == 0, "two large bundles in one merge: " + r.stderr[-300:])
+check(content(batch_db) == content(big_db), "the same database as merging them one at a time")
+check(query(batch_db, KEY_INDEX)[0][0] == 1, "the index by natural key is there after the batch")
+check(integrity(batch_db), "integrity after the batch")
+# a batch killed before its end leaves the index missing: the store's next bundle builds it
+con = sqlite3.connect(batch_db)
+con.execute("DROP INDEX form_staff_by_key")
+con.commit()
+con.close()
+fill(big_store, "staff", [staff("L-%05d" % 12, birth_year=1998)])
+r = merge(batch_db, export(big_store, "big3.bundle"))
+check(r.returncode == 0 and query(batch_db, KEY_INDEX)[0][0] == 1, "the next merge builds the index again: " + r.stderr[-300:])
+check(query(batch_db, "SELECT birth_year FROM form_staff WHERE person_id = 'L-00012'")[0][0] == 1998, "and merges")
+
 # a problem late in a large bundle (after thousands of records were written) rolls all of it back,
 # and the first problem in the bundle's order is the one said
 big_text = gzip.decompress(open(big, "rb").read()).decode()
