@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """bench_report.py ICTSURVEY CENTRAL_DB - adds 1,500 school and 200 training-centre records to
-a central database (for example the 1,000,000 staff records that bench_merge.py leaves), then
+a central database (for example the staff records that bench_merge.py leaves: a store made from
+the kit beside it, round.kit, sealed and merged with keys/central.key), then
 times `ictsurvey report` twice: the default workbook, and with --records. Prints wall time and
 peak memory (max RSS). Not a test: numbers depend on the machine."""
 import os
@@ -9,6 +10,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bundles  # noqa: E402,F401  (the definitions of this repository)
 
 ictsurvey = os.path.abspath(sys.argv[1])
 db = os.path.abspath(sys.argv[2])
@@ -22,7 +26,12 @@ def run(*args):
 
 
 store = os.path.join(tmp, "edu.store")
-run("collect", "init", "--store", store, "--site", "Sở GD-ĐT", "--surveyor", "bench", "--round", "2013")
+kit = os.path.join(os.path.dirname(db), "round.kit")
+key = os.path.join(os.path.dirname(db), "keys", "central.key")
+if os.path.exists(kit):  # bench_merge.py's database: it takes sealed bundles only
+    run("collect", "init", "--store", store, "--site", "Sở GD-ĐT", "--surveyor", "bench", "--kit", kit)
+else:
+    run("collect", "init", "--store", store, "--site", "Sở GD-ĐT", "--surveyor", "bench", "--round", "2013")
 with open(os.path.join(tmp, "schools.csv"), "w") as f:
     f.write("school_code,school_name,district,level,students_total,students_informatics,teachers_total,"
             "computers_working,computers_for_students,internet,mgmt_software,open_source\n")
@@ -46,7 +55,7 @@ with open(os.path.join(tmp, "centres.csv"), "w") as f:
 run("collect", "fill", "--store", store, "school", "--answers", os.path.join(tmp, "schools.csv"))
 run("collect", "fill", "--store", store, "training_centre", "--answers", os.path.join(tmp, "centres.csv"))
 run("collect", "export", "--store", store, "-o", os.path.join(tmp, "edu.bundle"))
-run("merge", "--db", db, os.path.join(tmp, "edu.bundle"))
+run("merge", "--db", db, *(["--key", key] if os.path.exists(kit) else []), os.path.join(tmp, "edu.bundle"))
 
 
 def measure(*extra):
