@@ -121,4 +121,37 @@ struct sqlite3 *ics_central_db(ics_central *c);
  * right after a call that failed. The one mapping, for the reports too. */
 ics_code ics_central_sqlite_code(struct sqlite3 *db);
 
+/* ---- what goes back to the field -------------------------------------------------------------
+ * The store of the bundle that the last ics_central_merge merged, or found merged before
+ * ("" when it merged none): merge --receipts writes that store's receipt. */
+const char *ics_central_merged_store(const ics_central *c);
+
+/* What the office holds of one store: the bundles of it merged, and each record it has with the
+ * newest revision it has (what a receipt lists). */
+typedef struct {
+  char *instance_id;
+  int revision;
+} ics_holding;
+typedef struct {
+  char **bundles;
+  size_t bundle_count;
+  ics_holding *records; /* sorted by instance id */
+  size_t record_count;
+} ics_holdings;
+int ics_central_holdings(ics_central *c, const char *store_id, ics_holdings *holdings, ics_error *err);
+void ics_holdings_free(ics_holdings *holdings);
+
+/* The hex Ed25519 key a store's bundles are signed with (*found false: no signed bundle of that
+ * store was merged). */
+int ics_central_store_signer(ics_central *c, const char *store_id, char signer[65], bool *found,
+                             ics_error *err);
+
+/* Calls visit for the current revision of each record of store_id in `round` that is not void
+ * and whose form the office published, ordered by form then instance id; answers are the
+ * name=value lines of docs/central-db.md. A visitor returns non-zero to stop, with *err set. */
+typedef int (*ics_central_record_visitor)(void *ctx, const char *instance_id, const char *form_id,
+                                          const char *answers, size_t answers_len, ics_error *err);
+int ics_central_current_records(ics_central *c, const char *store_id, int round,
+                                ics_central_record_visitor visit, void *ctx, ics_error *err);
+
 #endif

@@ -26,6 +26,7 @@ struct ics_central {
   bool batch;          /* between ics_central_merge_begin and _end */
   char **deferred;     /* the forms whose index by natural key waits for ics_central_merge_end */
   size_t deferred_count;
+  char merged_store[64]; /* the store of the bundle ics_central_merge merged last (or found merged) */
 };
 
 /* The library's messages (aggregator_messages.h), one table for all its files. */

@@ -1060,6 +1060,7 @@ int ics_central_merge(ics_central *c, const char *path, ics_merge_stats *stats,
                       ics_merge_progress progress, void *progress_ctx, ics_merge_outcome *outcome,
                       ics_error *err) {
   merge m = {.c = c};
+  c->merged_store[0] = '\0';
   ics_now_utc(m.now);
   add_days(m.future_limit, m.now, 1);
   char sha[65] = "";
@@ -1080,6 +1081,8 @@ int ics_central_merge(ics_central *c, const char *path, ics_merge_stats *stats,
     return refuse(&m, path, sha, stats, outcome, err);
   }
   m.manifest = ics_bundle_manifest_of(reader);
+  char store_id[sizeof c->merged_store];
+  snprintf(store_id, sizeof store_id, "%s", m.manifest->store_id);
 
   /* Waits for another merge (busy timeout) rather than failing at once. */
   journal_for_merge(c, true);
@@ -1209,6 +1212,7 @@ int ics_central_merge(ics_central *c, const char *path, ics_merge_stats *stats,
     return refused;
   }
   journal_for_merge(c, false);
+  memcpy(c->merged_store, store_id, sizeof store_id);
   if (*outcome == ICS_ALREADY_MERGED) {
     stats->bundles_skipped++;
   } else {

@@ -1,4 +1,5 @@
 /* cmd_central.c - the central office's commands: `merge`, `status` and `export`. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -8,10 +9,11 @@
 #include "aggregator.h"
 #include "cli.h"
 #include "keys.h"
+#include "kit.h"
 
 static const char merge_vi[] =
     "Cách dùng: ictsurvey merge --db CSDL [--key central.key] [--require-sealed|--allow-unsealed]\n"
-    "                           [--allow-unsigned] [TỆP_GÓI...]\n"
+    "                           [--allow-unsigned] [--receipts THƯ_MỤC] [TỆP_GÓI...]\n"
     "\n"
     "Hợp nhất các tệp gói (bundle) vào cơ sở dữ liệu trung tâm (tạo mới nếu chưa có). Mỗi gói\n"
     "được kiểm tra toàn bộ rồi hợp nhất trọn vẹn hoặc không gì cả; gói đã hợp nhất thì bỏ qua.\n"
@@ -26,11 +28,15 @@ static const char merge_vi[] =
     "  --allow-unsealed            Bỏ yêu cầu trên.\n"
     "  --allow-unsigned            Lần này nhận cả gói không có chữ ký (định dạng 1, của phiên bản\n"
     "                              rất cũ; ai cũng làm giả được): chỉ khi chắc chắn gói là thật.\n"
+    "  --receipts THƯ_MỤC          Với mỗi kho có gói vừa hợp nhất (hay đã có từ trước), ghi\n"
+    "                              THƯ_MỤC/MÃ_KHO.receipt: giấy biên nhận có chữ ký của Sở, liệt kê\n"
+    "                              những gì Sở đang có của kho đó; gửi lại cho người khảo sát\n"
+    "                              (collect receipt). Cần --key (khóa ký của Sở).\n"
     "\n"
     "Mã thoát: 0 mọi gói đã hợp nhất (hoặc đã có từ trước), 1 có gói bị từ chối, 2 dùng sai lệnh.\n";
 static const char merge_en[] =
     "Usage: ictsurvey merge --db CENTRAL [--key central.key] [--require-sealed|--allow-unsealed]\n"
-    "                       [--allow-unsigned] [BUNDLE...]\n"
+    "                       [--allow-unsigned] [--receipts DIR] [BUNDLE...]\n"
     "\n"
     "Merge bundles into the central database (created if absent). Each bundle is verified\n"
     "completely and merged whole or not at all; a bundle merged before is skipped. A damaged\n"
@@ -45,6 +51,10 @@ static const char merge_en[] =
     "  --allow-unsealed        Lift that requirement.\n"
     "  --allow-unsigned        For this run, accept unsigned bundles too (format 1, from very old\n"
     "                          collectors; anyone can forge one): only when sure they are genuine.\n"
+    "  --receipts DIR          For every store with a bundle merged now (or merged before), write\n"
+    "                          DIR/STORE_ID.receipt: a receipt signed by the office listing what it\n"
+    "                          holds of that store; send it back to the surveyor (collect\n"
+    "                          receipt). Needs --key (the office's signing key).\n"
     "\n"
     "Exit status: 0 every bundle merged (or merged before), 1 a bundle was rejected, 2 usage.\n";
 static const char status_vi[] =
@@ -96,8 +106,89 @@ void cli_note_upgraded(const char *db) {
            db);
 }
 
+/* The stores whose receipts a merge writes: each once, in the order their bundles came. */
+typedef struct {
+  char (*ids)[64];
+  size_t count, cap;
+} store_set;
+
+static bool store_set_add(store_set *set, const char *id) {
+  if (!*id) return true;
+  for (size_t i = 0; i < set->count; i++)
+    if (!strcmp(set->ids[i], id)) return true;
+  if (set->count == set->cap) {
+    size_t cap = set->cap ? 2 * set->cap : 16;
+    char (*ids)[64] = ics_realloc(set->ids, cap * sizeof *ids);
+    if (!ids) return false;
+    set->ids = ids;
+    set->cap = cap;
+  }
+  snprintf(set->ids[set->count++], 64, "%s", id);
+  return true;
+}
+
+/* DIR/STORE_ID.receipt for each store: what the office holds of it, signed. 0, or -1 (said). */
+static int write_receipts(ics_central *c, const char *db, const char *dir, const store_set *stores, const ics_office_secret *key) {
+  if (!ics_path_is_dir(dir) && ics_make_dir(dir) != 0) {
+    cli_error("không tạo được thư mục '%s' cho giấy biên nhận: %s", "cannot make the folder '%s' for the receipts: %s",
+              dir, ics_errno_text(errno, cli_lang));
+    return -1;
+  }
+  char now[21];
+  ics_now_utc(now);
+  int rc = 0;
+  for (size_t i = 0; i < stores->count && !rc; i++) {
+    ics_error err = {0};
+    ics_holdings h;
+    char name[80];
+    snprintf(name, sizeof name, "%s.receipt", stores->ids[i]);
+    char *path = ics_path_join(dir, name);
+    const char **bundles = NULL;
+    ics_receipt_record *records = NULL;
+    if (!path) {
+      cli_out_of_memory();
+      rc = -1;
+    } else if (ics_central_holdings(c, stores->ids[i], &h, &err)) {
+      cli_print_error(&err);
+      rc = -1;
+    } else {
+      bundles = ics_calloc(h.bundle_count + 1, sizeof *bundles);
+      records = ics_calloc(h.record_count + 1, sizeof *records);
+      if (!bundles || !records) {
+        cli_out_of_memory();
+        rc = -1;
+      } else {
+        for (size_t k = 0; k < h.bundle_count; k++) bundles[k] = h.bundles[k];
+        for (size_t k = 0; k < h.record_count; k++)
+          records[k] = (ics_receipt_record){h.records[k].instance_id, h.records[k].revision};
+        ics_receipt r = {.store_id = stores->ids[i], .created = now, .bundles = bundles,
+                         .bundle_count = h.bundle_count, .records = records, .record_count = h.record_count};
+        memcpy(r.signing_key, key->pub.signing, sizeof r.signing_key);
+        const char *inputs[] = {db};
+        if (cli_check_output(path, ICS_FILE_RECEIPT, false, inputs, 1)) {
+          rc = -1;
+        } else if (ics_receipt_write(path, &r, key->signing_secret, cli_lang, &err)) {
+          ics_error_prefix(&err, "%s: ", path);
+          cli_print_error(&err);
+          rc = -1;
+        } else {
+          fprintf(stderr, cli_tr("Đã ghi giấy biên nhận '%s': %zu bản ghi, %zu gói của kho này.\n",
+                                 "Wrote the receipt '%s': %zu records, %zu bundles of that store.\n"),
+                  path, h.record_count, h.bundle_count);
+        }
+      }
+      ics_holdings_free(&h);
+    }
+    ics_error_clear(&err);
+    ics_free(bundles);
+    ics_free(records);
+    ics_free(path);
+  }
+  return rc;
+}
+
 int cmd_merge(int argc, char **argv) {
-  const char *db = NULL, *key = NULL;
+  const char *db = NULL, *key = NULL, *receipts = NULL;
   const char *files[4096];
   size_t count = 0;
   int require = -1; /* -1 unchanged, 1 --require-sealed, 0 --allow-unsealed */
@@ -106,9 +197,9 @@ int cmd_merge(int argc, char **argv) {
     int r = cli_common_option(argc, argv, &i, merge_vi, merge_en);
     if (r == 3) continue;
     if (r >= 0) return r;
-    static const char *const names[] = {"--db", "--key"};
-    const char **const slots[] = {&db, &key};
-    r = cli_options_value(argc, argv, &i, names, slots, 2);
+    static const char *const names[] = {"--db", "--key", "--receipts"};
+    const char **const slots[] = {&db, &key, &receipts};
+    r = cli_options_value(argc, argv, &i, names, slots, 3);
     if (r < 0) return EXIT_USAGE;
     if (r) continue;
     if (!strcmp(argv[i], "--allow-unsigned")) {
@@ -146,12 +237,36 @@ int cmd_merge(int argc, char **argv) {
                 "'%s' is the --db database itself, not a bundle", files[i]);
       return EXIT_FAIL;
     }
+  if (receipts && !key) {
+    cli_error("--receipts cần --key THƯ_MỤC/central.key: giấy biên nhận được ký bằng khóa của Sở",
+              "--receipts needs --key DIR/central.key: receipts are signed with the office's key");
+    return EXIT_USAGE;
+  }
+  ics_office_secret office = {0};
+  if (receipts) {
+    ics_error key_err = {0};
+    if (ics_keys_read_office_secret(key, &office, cli_lang, &key_err)) {
+      cli_print_error(&key_err);
+      ics_error_clear(&key_err);
+      return EXIT_FAIL;
+    }
+    if (!office.pub.can_sign) {
+      ics_office_secret_wipe(&office);
+      cli_error("%s chưa có khóa ký (do phiên bản cũ tạo ra): hãy chạy 'ictsurvey keys init --dir' với thư mục "
+                "của nó để thêm khóa ký",
+                "%s has no signing key (made by an older version): run 'ictsurvey keys init --dir' on its "
+                "folder to add one",
+                key);
+      return EXIT_FAIL;
+    }
+  }
   unsigned char public_key[ICS_KEY_BYTES], secret_key[ICS_KEY_BYTES];
   ics_error key_err = {0};
   if (key && ics_keys_read_secret(key, public_key, secret_key, cli_lang, &key_err)) {
     /* ics_keys_read_secret wipes what it read */
     cli_print_error(&key_err);
     ics_error_clear(&key_err);
+    ics_office_secret_wipe(&office);
     return EXIT_FAIL;
   }
   ics_error err = {0};
@@ -171,6 +286,7 @@ int cmd_merge(int argc, char **argv) {
   if (!c) {
     cli_print_error(&err);
     ics_error_clear(&err);
+    ics_office_secret_wipe(&office);
     return EXIT_FAIL;
   }
   if (require >= 0)
@@ -182,11 +298,16 @@ int cmd_merge(int argc, char **argv) {
   ics_merge_stats stats = {0};
   progress_state p = {.on_terminal = ics_is_terminal(stderr), .start = time(NULL), .total = count};
   int status = EXIT_OK;
+  store_set stores = {0};
   if (count > 1) ics_central_merge_begin(c);
   for (size_t i = 0; i < count; i++) {
     p.done = i;
     ics_merge_outcome o;
     int failed = ics_central_merge(c, files[i], &stats, show_progress, &p, &o, &err);
+    if (!failed && receipts && !store_set_add(&stores, ics_central_merged_store(c))) {
+      cli_out_of_memory();
+      status = EXIT_FAIL;
+    }
     if (p.on_terminal) fputs("\r", stderr);
     if (!failed && o == ICS_ALREADY_MERGED)
       cli_note("%s: đã hợp nhất trước đây, bỏ qua", "%s: merged before, skipped", files[i]);
@@ -214,6 +335,9 @@ int cmd_merge(int argc, char **argv) {
           (unsigned long long)stats.bundles_rejected, (unsigned long long)stats.records_new,
           (unsigned long long)stats.records_updated, (unsigned long long)stats.records_unchanged,
           (unsigned long long)stats.records_voided, (unsigned long long)stats.records_conflicting);
+  if (receipts && write_receipts(c, db, receipts, &stores, &office)) status = EXIT_FAIL;
+  ics_free(stores.ids);
+  ics_office_secret_wipe(&office);
   ics_central_close(c);
   return status;
 }

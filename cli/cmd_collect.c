@@ -1,4 +1,5 @@
-/* cmd_collect.c - `ictsurvey collect init|update|set-key|fill|edit|void|unvoid|list|export|template`:
+/* cmd_collect.c - `ictsurvey collect init|update|set-key|fill|edit|confirm|void|unvoid|list|status|
+ *               export|receipt|template`:
  * the surveyor's side. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,8 @@
 #include "kit.h"
 
 /* The subcommands in the order `collect --help` lists them; `collect SUB --help` shows one. */
-enum { SUB_INIT, SUB_UPDATE, SUB_SET_KEY, SUB_FILL, SUB_EDIT, SUB_VOID, SUB_UNVOID, SUB_LIST,
-       SUB_EXPORT, SUB_TEMPLATE, SUB_COUNT };
+enum { SUB_INIT, SUB_UPDATE, SUB_SET_KEY, SUB_FILL, SUB_EDIT, SUB_CONFIRM, SUB_VOID, SUB_UNVOID,
+       SUB_LIST, SUB_STATUS, SUB_EXPORT, SUB_RECEIPT, SUB_TEMPLATE, SUB_COUNT };
 
 static const struct {
   const char *name;
@@ -38,10 +39,16 @@ static const struct {
     [SUB_UPDATE] = {"update",
         "  update --store KHO --kit TỆP.kit\n"
         "         Dùng bộ biểu mẫu mới hơn của cùng Sở (phiên bản biểu mẫu mới, danh mục đổi,\n"
-        "         Sở đổi khóa) giữa đợt; các bản ghi đã có được giữ nguyên.\n",
+        "         Sở đổi khóa) giữa đợt; các bản ghi đã có được giữ nguyên. Bộ biểu mẫu Sở làm\n"
+        "         riêng cho kho này (kit --prefill) chuyển kho sang đợt mới và mang sang các\n"
+        "         bản ghi của đợt trước thành phiếu nháp: xác nhận từng phiếu (collect confirm),\n"
+        "         sửa phiếu có thay đổi, hủy người đã chuyển đi, thêm người mới đến.\n",
         "  update --store STORE --kit FILE.kit\n"
         "         Adopt a newer kit of the same office mid-round (new form versions, register\n"
-        "         changes, a change of office key); records already stored are kept.\n"},
+        "         changes, a change of office key); records already stored are kept. A kit the\n"
+        "         office made for this store (kit --prefill) moves it to the next round and\n"
+        "         carries the last round's records over as drafts: confirm each unchanged one\n"
+        "         (collect confirm), edit what changed, void who left, add who came.\n"},
     [SUB_SET_KEY] = {"set-key",
         "  set-key --store KHO --central-key central.pub\n"
         "         Dùng khóa công khai mới của Sở cho các lần xuất sau (khi Sở đổi khóa).\n",
@@ -68,6 +75,15 @@ static const struct {
         "  edit   --store STORE INSTANCE_ID|KEY [--form FORM] [--answers FILE]\n"
         "         Change a record (revision + 1), named by its instance id or its key (e.g. the\n"
         "         staff code).\n"},
+    [SUB_CONFIRM] = {"confirm",
+        "  confirm --store KHO MÃ_BẢN_GHI|KHÓA|--all [--form BIỂU_MẪU]\n"
+        "         Xác nhận phiếu mang sang từ đợt trước vẫn đúng như cũ: phiếu được hoàn tất\n"
+        "         (nếu đủ và hợp lệ) và sẽ được gửi ở lần xuất sau. --all: mọi phiếu mang sang\n"
+        "         chưa xác nhận (phiếu còn thiếu hay sai thì được giữ lại, kèm lý do).\n",
+        "  confirm --store STORE INSTANCE_ID|KEY|--all [--form FORM]\n"
+        "         Confirm that a record carried over from the last round is unchanged: it is\n"
+        "         finalized (when complete and valid) and goes with the next export. --all:\n"
+        "         every carried-over record not confirmed yet (incomplete ones are left, with why).\n"},
     [SUB_VOID] = {"void",
         "  void   --store KHO MÃ_BẢN_GHI|KHÓA [--form BIỂU_MẪU] [--yes]\n"
         "         Hủy một bản ghi nhập nhầm (không xóa gì); hỏi lại trước khi hủy, trừ khi có\n"
@@ -87,12 +103,21 @@ static const struct {
         "         Liệt kê bản ghi. Trên màn hình: một bảng, phiếu nháp trước. Trong tập lệnh\n"
         "         (stdout không phải màn hình) hoặc với --tsv: mỗi bản ghi một dòng, cách nhau\n"
         "         bởi tab, không có dòng tiêu đề: mã, biểu mẫu, khóa, lần sửa, trạng thái\n"
-        "         (draft, finalized, void), thời điểm sửa, tên bản ghi.\n",
+        "         (draft, finalized, void), thời điểm sửa, tên bản ghi. Bảng còn cho biết Sở\n"
+        "         đã có từng bản ghi chưa (theo giấy biên nhận). Chỉ bản ghi của đợt hiện tại.\n",
         "  list   --store STORE [--tsv]\n"
         "         List the records. On a terminal: a table, drafts first. For scripts (stdout\n"
         "         not a terminal) or with --tsv: one line per record, tab-separated, no header:\n"
         "         instance_id, form, natural key, revision, status (draft, finalized, void),\n"
-        "         updated_at, the record's title.\n"},
+        "         updated_at, the record's title. The table also says whether the office has\n"
+        "         each record (by its receipts). Only the store's round.\n"},
+    [SUB_STATUS] = {"status",
+        "  status --store KHO\n"
+        "         Tình hình của kho: số phiếu nháp, hoàn tất, đã hủy; Sở đã nhận bao nhiêu (theo\n"
+        "         giấy biên nhận), còn bao nhiêu chưa gửi; phiếu mang sang chưa xác nhận.\n",
+        "  status --store STORE\n"
+        "         Where the store stands: drafts, finalized and void records; how many the office\n"
+        "         has (by its receipts) and how many it still lacks; carried-over records to confirm.\n"},
     [SUB_EXPORT] = {"export",
         "  export --store KHO -o TỆP_GÓI [--allow-empty]\n"
         "         Xuất mọi bản ghi đã hoàn tất hoặc đã hủy, có chữ ký của kho (và niêm phong\n"
@@ -100,14 +125,23 @@ static const struct {
         "         trừ khi có --allow-empty (một gói rỗng).\n"
         "         [--bundle-id UUID] [--created NNNN-TT-NNTgg:pp:ssZ] để ra tệp giống hệt\n"
         "         (trừ gói niêm phong: mỗi lần niêm phong một khác). Không ghi đè kho dữ\n"
-        "         liệu, CSDL hay tệp khóa, trừ khi có --force.\n",
+        "         liệu, CSDL hay tệp khóa, trừ khi có --force. --pending: chỉ những gì giấy\n"
+        "         biên nhận của Sở chưa có.\n",
         "  export --store STORE -o BUNDLE [--allow-empty]\n"
         "         Write every finalized and void record to a bundle, signed with the store's\n"
         "         key (and sealed when the store has the office's key). With nothing finalized\n"
         "         or void it writes nothing (exit 1) unless --allow-empty (an empty bundle).\n"
         "         [--bundle-id UUID] [--created YYYY-MM-DDTHH:MM:SSZ] for identical output\n"
         "         (not when sealed: every seal differs). Never overwrites a store, a database\n"
-        "         or a key file unless --force is given.\n"},
+        "         or a key file unless --force is given. --pending: only what the office's\n"
+        "         receipts do not list yet.\n"},
+    [SUB_RECEIPT] = {"receipt",
+        "  receipt --store KHO TỆP.receipt\n"
+        "         Nhận giấy biên nhận Sở gửi về: kiểm tra chữ ký của Sở rồi đánh dấu những bản\n"
+        "         ghi Sở đã có; lần sau 'collect export --pending' chỉ gửi phần còn thiếu.\n",
+        "  receipt --store STORE FILE.receipt\n"
+        "         Take a receipt the office sent back: its signature is checked, then the records\n"
+        "         the office holds are marked; 'collect export --pending' then sends the rest.\n"},
     [SUB_TEMPLATE] = {"template",
         "  template --store KHO BIỂU_MẪU -o TỆP.xlsx [--force]\n"
         "         Bảng tính mẫu để nhập liệu biểu mẫu trong Excel hoặc LibreOffice (ví dụ cho thư\n"
@@ -220,6 +254,8 @@ typedef struct {
   bool allow_empty; /* export: a bundle without records */
   bool tsv;         /* list: the lines for scripts, even on a terminal */
   bool yes;         /* void: no question asked */
+  bool pending;     /* export: only what the office's receipts do not list */
+  bool all;         /* confirm: every carried-over record */
   bool help;        /* --help: shown once every option is read (fill names --store's forms) */
   const char *positional[4];
   int positional_count;
@@ -245,8 +281,10 @@ static int parse_options(int argc, char **argv, options *o) {
     if (r < 0) return EXIT_USAGE;
     bool matched = r == 1;
     if (matched) continue;
-    static const char *const flags[] = {"--draft", "--force", "--allow-empty", "--tsv", "--yes", "-y"};
-    bool *const flag_slots[] = {&o->draft, &o->force, &o->allow_empty, &o->tsv, &o->yes, &o->yes};
+    static const char *const flags[] = {"--draft", "--force", "--allow-empty", "--tsv", "--yes", "-y",
+                                        "--pending", "--all"};
+    bool *const flag_slots[] = {&o->draft, &o->force, &o->allow_empty, &o->tsv, &o->yes, &o->yes,
+                                &o->pending, &o->all};
     size_t f = 0;
     while (f < sizeof flags / sizeof *flags && strcmp(argv[i], flags[f])) f++;
     if (f < sizeof flags / sizeof *flags) {
@@ -363,14 +401,28 @@ static int collect_update(ics_store *store, const options *o) {
   ics_error err = {0};
   ics_store_kit_info before;
   bool adopted = false;
+  size_t carried = 0;
   int status = EXIT_OK;
-  if (ics_store_kit(store, &before, &err) || ics_store_adopt_kit(store, kit, &adopted, &err)) {
+  if (ics_store_kit(store, &before, &err) || ics_store_adopt_kit(store, kit, &adopted, &carried, &err)) {
     status = store_failed(&err);
   } else {
     if (!adopted) {
       fprintf(stderr, cli_tr("Kho '%s' đã có bộ biểu mẫu này (số %llu): không thay đổi gì.\n",
                              "The store '%s' has this kit already (number %llu): nothing changed.\n"),
               o->store, (unsigned long long)kit->sequence);
+    } else if (kit->prefill_store) {
+      fprintf(stderr, cli_tr("Kho '%s' đã chuyển sang đợt %d. Đã mang sang %zu bản ghi của đợt %d thành phiếu nháp;\n"
+                             "các bản ghi của đợt %d vẫn được giữ nguyên. Với từng phiếu mang sang: xác nhận nếu\n"
+                             "không đổi (collect confirm), sửa nếu có thay đổi (collect edit), hủy người đã\n"
+                             "chuyển đi (collect void); thêm người mới bằng collect fill. Phiếu chưa xác nhận\n"
+                             "không được gửi về Sở.\n",
+                             "The store '%s' moved to round %d. %zu records of round %d were carried over as drafts;\n"
+                             "round %d's records are kept as they were. For each carried-over record: confirm it\n"
+                             "when unchanged (collect confirm), edit what changed (collect edit), void who left\n"
+                             "(collect void); add newcomers with collect fill. A record not confirmed is not\n"
+                             "sent to the office.\n"),
+              o->store, kit->round, carried, kit->prefill_round, kit->prefill_round);
+      print_kit(kit);
     } else {
       fprintf(stderr, cli_tr("Kho '%s' đã dùng bộ biểu mẫu mới; các bản ghi đã có được giữ nguyên.\n",
                              "The store '%s' now uses the new kit; the records already stored are kept.\n"),
@@ -834,7 +886,7 @@ static int list_visit(void *ctx, const ics_record_info *info, const char *key, c
   list_row row = {*info, escaped(key), title ? escaped(title) : NULL};
   ics_free(title);
   bool stored = row.key && row.title;
-  if (stored && l->tsv) {
+  if (stored && l->tsv) { /* cli.md's seven columns, the title last: scripts read them so */
     printf("%s\t%s\t%s\t%d\t%s\t%s\t%s\n", info->instance_id, info->form_id, row.key, info->revision,
            ics_record_status_name(info->status), info->updated_at, row.title);
     ics_free(row.key);
@@ -880,11 +932,11 @@ static void print_table(const list_ctx *l) {
     fputs(cli_tr("Kho chưa có bản ghi nào.\n", "The store has no record yet.\n"), stderr);
     return;
   }
-  enum { COLUMNS = 7 };
+  enum { COLUMNS = 8 };
   const char *heads[COLUMNS] = {cli_tr("Mã bản ghi", "Instance id"), cli_tr("Biểu mẫu", "Form"),
                                 cli_tr("Khóa", "Key"), cli_tr("Lần sửa", "Revision"),
-                                cli_tr("Trạng thái", "Status"), cli_tr("Sửa lúc (UTC)", "Updated (UTC)"),
-                                cli_tr("Tên", "Title")};
+                                cli_tr("Trạng thái", "Status"), cli_tr("Sở đã nhận", "Office has it"),
+                                cli_tr("Sửa lúc (UTC)", "Updated (UTC)"), cli_tr("Tên", "Title")};
   size_t width[COLUMNS];
   for (int c = 0; c < COLUMNS; c++) width[c] = ics_utf8_count(heads[c], strlen(heads[c]));
   char revision[16], updated[17];
@@ -897,8 +949,16 @@ static void print_table(const list_ctx *l) {
       const list_row *r = &l->rows[i];
       snprintf(revision, sizeof revision, "%d", r->info.revision);
       snprintf(updated, sizeof updated, "%.10s %.5s", r->info.updated_at, r->info.updated_at + 11);
+      char state[64];
+      snprintf(state, sizeof state, r->info.carried_from && r->info.status == ICS_DRAFT
+                                        ? cli_tr("%s (mang sang từ %d)", "%s (carried over from %d)")
+                                        : "%s",
+               status_text(r->info.status), r->info.carried_from);
+      const char *office = r->info.office == ICS_OFFICE_HAS     ? cli_tr("có", "yes")
+                           : r->info.office == ICS_OFFICE_LACKS ? cli_tr("chưa", "not yet")
+                                                                : "-";
       const char *cells[COLUMNS] = {r->info.instance_id, r->info.form_id, r->key, revision,
-                                    status_text(r->info.status), updated, r->title};
+                                    state, office, updated, r->title};
       for (int c = 0; c < COLUMNS; c++) {
         size_t n = ics_utf8_count(cells[c], strlen(cells[c]));
         if (!pass && n > width[c]) width[c] = n;
@@ -929,13 +989,198 @@ static int collect_list(ics_store *store, const options *o) {
   return status;
 }
 
+/* ---- confirm, status, receipt -------------------------------------------------------------- */
+/* Confirms one carried-over record: finalized when complete and valid. EXIT_OK, or EXIT_FAIL
+ * (said why: not carried over, void, or what must be corrected first). quiet: a success is
+ * not said (--all says how many at the end). */
+static int confirm_record(ics_store *store, ics_record *rec, const ics_record_info *info, bool quiet) {
+  ics_error err = {0};
+  if (!info->carried_from) {
+    cli_error("bản ghi %s không phải phiếu mang sang từ đợt trước: hoàn tất nó bằng 'collect edit'",
+              "the record %s was not carried over from an earlier round: finalize it with 'collect edit'",
+              info->instance_id);
+    return EXIT_FAIL;
+  }
+  if (info->status == ICS_VOID) {
+    cli_error("bản ghi %s đã bị hủy (khôi phục bằng 'collect unvoid')",
+              "the record %s is void (restore it with 'collect unvoid')", info->instance_id);
+    return EXIT_FAIL;
+  }
+  char *title = ics_record_title(rec, ics_store_register(store), cli_lang);
+  if (info->status == ICS_FINALIZED) {
+    fprintf(stderr, cli_tr("Phiếu %s '%s' đã được xác nhận trước đó.\n", "The record %s '%s' was confirmed before.\n"),
+            info->instance_id, title ? title : "");
+    ics_free(title);
+    return EXIT_OK;
+  }
+  ics_errors problems = {0};
+  ics_code checked = ics_record_check(rec, ics_store_register(store), cli_lang, ICS_CHECK_CLEAR_IRRELEVANT, &problems);
+  int status = EXIT_OK;
+  if (checked == ICS_E_NO_MEMORY) {
+    cli_out_of_memory();
+    status = EXIT_FAIL;
+  } else if (checked != ICS_OK) {
+    cli_print_errors(&problems);
+    cli_error("phiếu %s '%s' chưa xác nhận được như cũ: hãy sửa các câu trên bằng 'collect edit --store KHO %s'",
+              "the record %s '%s' cannot be confirmed as it is: correct the answers above with 'collect edit --store STORE %s'",
+              info->instance_id, title ? title : "", info->instance_id);
+    status = EXIT_FAIL;
+  } else if (ics_store_update(store, info->instance_id, rec, ICS_FINALIZED, &err)) {
+    status = store_failed(&err);
+  } else if (!quiet) {
+    fprintf(stderr, cli_tr("Đã xác nhận phiếu %s '%s': lần xuất sau sẽ gửi nó về Sở.\n",
+                           "Confirmed the record %s '%s': the next export sends it to the office.\n"),
+            info->instance_id, title ? title : "");
+  }
+  ics_errors_free(&problems);
+  ics_free(title);
+  return status;
+}
+
+typedef struct {
+  char (*ids)[37];
+  size_t count, cap;
+  const char *form;
+} waiting;
+
+static int collect_waiting(void *ctx, const ics_record_info *info, const char *key, const ics_record *rec,
+                           ics_error *err) {
+  waiting *w = ctx;
+  if (!info->carried_from || info->status != ICS_DRAFT || info->office != ICS_OFFICE_NOTHING_YET ||
+      (w->form && strcmp(w->form, info->form_id)))
+    return 0;
+  if (w->count == w->cap) {
+    size_t cap = w->cap ? 2 * w->cap : 64;
+    char (*ids)[37] = ics_realloc(w->ids, cap * sizeof *ids);
+    if (!ids) {
+      ics_error_no_memory(err, cli_lang);
+      return -1;
+    }
+    w->ids = ids;
+    w->cap = cap;
+  }
+  memcpy(w->ids[w->count++], info->instance_id, 37);
+  return 0;
+}
+
+static int collect_confirm(ics_store *store, const options *o) {
+  if (!o->all) {
+    ics_record *rec;
+    ics_record_info info;
+    int status = named_record(store, o, false, &rec, &info);
+    if (status >= 0) return status;
+    status = confirm_record(store, rec, &info, false);
+    ics_record_free(rec);
+    return status;
+  }
+  if (o->positional_count) {
+    cli_error("--all xác nhận mọi phiếu mang sang: không ghi thêm MÃ_BẢN_GHI", "--all confirms every carried-over record: give no INSTANCE_ID with it");
+    return EXIT_USAGE;
+  }
+  waiting w = {.form = o->form};
+  ics_error err = {0};
+  if (ics_store_list(store, collect_waiting, &w, &err)) {
+    ics_free(w.ids);
+    return store_failed(&err);
+  }
+  size_t confirmed = 0;
+  int status = EXIT_OK;
+  for (size_t i = 0; i < w.count && status != EXIT_USAGE; i++) {
+    ics_record *rec;
+    ics_record_info info;
+    if (ics_store_get(store, w.ids[i], &rec, &info, &err)) {
+      status = store_failed(&err);
+      break;
+    }
+    if (confirm_record(store, rec, &info, true) == EXIT_OK) confirmed++;
+    else status = EXIT_FAIL;
+    ics_record_free(rec);
+  }
+  fprintf(stderr, cli_tr("Đã xác nhận %zu trên %zu phiếu mang sang chưa xác nhận.\n",
+                         "Confirmed %zu of the %zu carried-over records not confirmed yet.\n"),
+          confirmed, w.count);
+  ics_free(w.ids);
+  return status;
+}
+
+/* Where the store stands, in a few lines a surveyor reads at a glance. */
+static void print_summary(ics_store *store, const ics_store_summary *m) {
+  fprintf(stderr, cli_tr("Kho '%s' (%s, %s), đợt %d: %zu phiếu nháp, %zu đã hoàn tất, %zu đã hủy.\n",
+                         "Store '%s' (%s, %s), round %d: %zu drafts, %zu finalized, %zu void.\n"),
+          ics_store_id(store), ics_store_site(store), ics_store_surveyor(store), ics_store_round(store),
+          m->drafts, m->finalized, m->voided);
+  if (m->unconfirmed)
+    fprintf(stderr, cli_tr("%zu phiếu mang sang từ đợt trước chưa xác nhận: 'collect confirm' từng phiếu, hoặc sửa bằng 'collect edit'.\n",
+                           "%zu records carried over from the last round are not confirmed yet: 'collect confirm' each, or change it with 'collect edit'.\n"),
+            m->unconfirmed);
+  if (!m->last_receipt[0]) {
+    fprintf(stderr, cli_tr("Chưa có giấy biên nhận nào của Sở: chưa biết Sở đã nhận những gì (%zu lần xuất).\n",
+                           "No receipt from the office yet: what it has received is not known (%zu exports).\n"),
+            m->exports);
+  } else {
+    fprintf(stderr, cli_tr("Theo giấy biên nhận mới nhất (%.10s): Sở đã có %zu phiếu của đợt này, còn thiếu %zu; Sở đã nhận %zu trên %zu gói đã xuất.\n",
+                           "By the newest receipt (%.10s): the office has %zu records of this round and lacks %zu; it received %zu of the %zu bundles exported.\n"),
+            m->last_receipt, m->office_has, m->office_lacks, m->exports_received, m->exports);
+  }
+  if (m->pending)
+    fprintf(stderr, cli_tr("Còn %zu bản ghi Sở chưa có: gửi bằng 'ictsurvey collect export --store KHO --pending -o TỆP_GÓI'.\n",
+                           "%zu records are not at the office yet: send them with 'ictsurvey collect export --store STORE --pending -o BUNDLE'.\n"),
+            m->pending);
+  else if (m->last_receipt[0])
+    fputs(cli_tr("Sở đã có mọi bản ghi đã hoàn tất hoặc đã hủy của kho.\n",
+                 "The office has every finalized or void record of the store.\n"), stderr);
+  if (m->earlier)
+    fprintf(stderr, cli_tr("Kho còn giữ %zu bản ghi của các đợt trước (không liệt kê).\n",
+                           "The store keeps %zu records of earlier rounds (not listed).\n"),
+            m->earlier);
+}
+
+static int collect_status(ics_store *store, const options *o) {
+  if (o->positional_count) {
+    cli_error("thừa đối số '%s'", "unexpected argument '%s'", o->positional[0]);
+    return EXIT_USAGE;
+  }
+  ics_store_summary m;
+  ics_error err = {0};
+  if (ics_store_summarize(store, &m, &err)) return store_failed(&err);
+  print_summary(store, &m);
+  return EXIT_OK;
+}
+
+static int collect_receipt(ics_store *store, const options *o) {
+  if (o->positional_count != 1) {
+    cli_error("cần đúng một TỆP.receipt (giấy biên nhận Sở gửi về)", "give exactly one FILE.receipt (the office's receipt)");
+    return EXIT_USAGE;
+  }
+  const char *path = o->positional[0];
+  ics_error err = {0};
+  ics_receipt *r = ics_receipt_read(path, cli_lang, &err);
+  ics_receipt_counts counts;
+  if (!r || ics_store_take_receipt(store, r, &counts, &err)) {
+    ics_receipt_free(r);
+    ics_error_prefix(&err, "%s: ", path);
+    return store_failed(&err);
+  }
+  fprintf(stderr, cli_tr("Giấy biên nhận của Sở lập lúc %.10s %.5s UTC: Sở đã có %zu bản ghi và %zu gói của kho này.\n",
+                         "The office's receipt made %.10s %.5s UTC: the office has %zu records and %zu bundles of this store.\n"),
+          r->created, r->created + 11, counts.records, counts.bundles);
+  if (counts.unknown)
+    cli_note("giấy biên nhận còn nêu %zu bản ghi mà kho này không có: bỏ qua",
+             "the receipt also lists %zu records this store does not have: left alone", counts.unknown);
+  ics_receipt_free(r);
+  ics_store_summary m;
+  if (ics_store_summarize(store, &m, &err)) return store_failed(&err);
+  print_summary(store, &m);
+  return EXIT_OK;
+}
+
 static int collect_export(ics_store *store, const options *o) {
   if (!o->output) {
     cli_error("cần -o TỆP_GÓI", "-o BUNDLE is required");
     return EXIT_USAGE;
   }
   ics_export_options opts = {.bundle_id = o->bundle_id, .created = o->created,
-                             .allow_empty = o->allow_empty};
+                             .allow_empty = o->allow_empty, .pending = o->pending};
   uint64_t records;
   ics_error err = {0};
   if (ics_store_export(store, o->output, &opts, &records, &err)) return store_failed(&err);
@@ -1022,6 +1267,9 @@ int cmd_collect(int argc, char **argv) {
   case SUB_VOID: status = collect_void(store, &o); break;
   case SUB_UNVOID: status = collect_unvoid(store, &o); break;
   case SUB_LIST: status = collect_list(store, &o); break;
+  case SUB_STATUS: status = collect_status(store, &o); break;
+  case SUB_CONFIRM: status = collect_confirm(store, &o); break;
+  case SUB_RECEIPT: status = collect_receipt(store, &o); break;
   case SUB_EXPORT: status = collect_export(store, &o); break;
   case SUB_SET_KEY: status = collect_set_key(store, &o); break;
   default: status = collect_update(store, &o); break;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "aggregator.h"
+#include "ics_syntax.h"
 #include "cli.h"
 #include "keys.h"
 #include "kit.h"
@@ -13,6 +14,8 @@
 static const char help_vi[] =
     "Cách dùng: ictsurvey kit --db CSDL --key THƯ_MỤC/central.key [--forms THƯ_MỤC]\n"
     "                         [--round NĂM] [--next-key THƯ_MỤC_MỚI/central.pub] -o TỆP.kit\n"
+    "       ictsurvey kit --db CSDL --key THƯ_MỤC/central.key --round NĂM --prefill NĂM_TRƯỚC\n"
+    "                     --store-id MÃ_KHO -o TỆP.kit\n"
     "\n"
     "Công bố các biểu mẫu, danh mục đơn vị và chỉ tiêu vào cơ sở dữ liệu trung tâm (tạo mới\n"
     "nếu chưa có) rồi ghi bộ biểu mẫu (kit): một tệp có chữ ký của Sở, mang các định nghĩa đó\n"
@@ -25,12 +28,18 @@ static const char help_vi[] =
     "  --round NĂM       đợt khảo sát của các kho làm từ bộ kit (mặc định: năm nay)\n"
     "  --next-key TỆP    đổi khóa: bộ kit này (ký bằng khóa cũ) giới thiệu cặp khóa mới của Sở\n"
     "                    (central.pub của thư mục khóa mới); xem docs/security.md\n"
+    "  --prefill NĂM_TRƯỚC --store-id MÃ_KHO\n"
+    "                    bộ kit riêng cho một kho: mang các bản ghi hiện hành của kho đó trong\n"
+    "                    đợt NĂM_TRƯỚC sang đợt --round, niêm phong bằng khóa của kho (biết từ các\n"
+    "                    gói nó đã ký): chỉ kho đó mở được. Kho dùng nó bằng collect update --kit.\n"
     "  --force           ghi đè một tệp loại khác\n"
     "  --lang vi|en      Ngôn ngữ (mặc định vi).\n";
 
 static const char help_en[] =
     "Usage: ictsurvey kit --db CENTRAL --key DIR/central.key [--forms DIR] [--round YEAR]\n"
     "                     [--next-key NEWDIR/central.pub] -o FILE.kit\n"
+    "       ictsurvey kit --db CENTRAL --key DIR/central.key --round YEAR --prefill PREVIOUS_YEAR\n"
+    "                     --store-id ID -o FILE.kit\n"
     "\n"
     "Publish the forms, the unit register and the targets into the central database (created\n"
     "if absent) and write a survey kit: one file signed by the office that carries them and\n"
@@ -43,6 +52,11 @@ static const char help_en[] =
     "  --round YEAR      the round of stores made from the kit (default: this year)\n"
     "  --next-key FILE   a change of keys: this kit (signed with the old key) names the\n"
     "                    office's new key pair (the new folder's central.pub); docs/security.md\n"
+    "  --prefill PREVIOUS_YEAR --store-id ID\n"
+    "                    a kit for one store: it carries that store's current records of\n"
+    "                    PREVIOUS_YEAR into round --round, sealed to the store's key (known from\n"
+    "                    the bundles it signed): only that store can open them. The store takes\n"
+    "                    it with collect update --kit.\n"
     "  --force           overwrite a file of another kind\n"
     "  --lang vi|en      Language (default vi).\n";
 
@@ -61,8 +75,96 @@ static char *keys_text(const ics_office_public *pub, const ics_office_public *ne
   return ics_buf_take(&b);
 }
 
+/* The records a pre-filled kit carries, copied out of the database. */
+typedef struct {
+  ics_prefill_record *records;
+  size_t count, cap;
+} carried_records;
+
+static int carry_record(void *ctx, const char *instance_id, const char *form_id, const char *answers,
+                        size_t answers_len, ics_error *err) {
+  carried_records *r = ctx;
+  if (r->count == r->cap) {
+    size_t cap = r->cap ? 2 * r->cap : 256;
+    ics_prefill_record *grown = ics_realloc(r->records, cap * sizeof *grown);
+    if (!grown) goto no_memory;
+    r->records = grown;
+    r->cap = cap;
+  }
+  ics_prefill_record rec = {ics_strdup(instance_id), ics_strdup(form_id), ics_strndup(answers, answers_len),
+                            answers_len};
+  if (!rec.instance_id || !rec.form_id || !rec.answers) {
+    ics_free((char *)rec.instance_id);
+    ics_free((char *)rec.form_id);
+    ics_free((char *)rec.answers);
+    goto no_memory;
+  }
+  r->records[r->count++] = rec;
+  return 0;
+no_memory:
+  ics_error_no_memory(err, cli_lang);
+  return -1;
+}
+
+static void carried_free(carried_records *r) {
+  for (size_t i = 0; i < r->count; i++) {
+    ics_free((char *)r->records[i].instance_id);
+    ics_free((char *)r->records[i].form_id);
+    sodium_memzero((char *)r->records[i].answers, r->records[i].answers_len);
+    ics_free((char *)r->records[i].answers);
+  }
+  ics_free(r->records);
+}
+
+/* The current records of store_id in round `previous`, sealed to the key its bundles are signed
+ * with, into kit. *count gets how many. 0, or -1 (said). */
+static int seal_prefill(ics_central *c, const char *store_id, int previous, ics_kit *kit,
+                        unsigned char **sealed, size_t *count) {
+  ics_error err = {0};
+  char signer[65];
+  bool found = false;
+  carried_records records = {0};
+  int rc = -1;
+  if (ics_central_store_signer(c, store_id, signer, &found, &err)) {
+    cli_print_error(&err);
+  } else if (!found) {
+    cli_error("Sở chưa nhận gói nào có chữ ký của kho %s: bộ kit mang sang được niêm phong bằng khóa "
+              "mà các gói của kho đó được ký, nên kho phải gửi ít nhất một gói trước",
+              "the office has no signed bundle of the store %s: a pre-filled kit is sealed to the key "
+              "that store's bundles are signed with, so it must have sent a bundle first",
+              store_id);
+  } else if (ics_central_current_records(c, store_id, previous, carry_record, &records, &err)) {
+    cli_print_error(&err);
+  } else if (!records.count) {
+    cli_error("Sở không có bản ghi nào của kho %s trong đợt %d: không có gì để mang sang",
+              "the office holds no record of the store %s in round %d: nothing to carry over",
+              store_id, previous);
+  } else {
+    unsigned char key[32];
+    size_t got = 0;
+    sodium_hex2bin(key, sizeof key, signer, 64, NULL, &got, NULL);
+    ics_prefill p = {.store_id = store_id, .round = previous, .records = records.records,
+                     .record_count = records.count};
+    if (got != sizeof key) {
+      cli_error("khóa của kho %s ghi trong CSDL bị hỏng", "the key recorded for the store %s is damaged", store_id);
+    } else if (ics_prefill_seal(&p, key, sealed, &kit->prefill_len, cli_lang, &err)) {
+      cli_print_error(&err);
+    } else {
+      kit->prefill_store = store_id;
+      kit->prefill_round = previous;
+      kit->prefill = *sealed;
+      *count = records.count;
+      rc = 0;
+    }
+  }
+  ics_error_clear(&err);
+  carried_free(&records);
+  return rc;
+}
+
 static int write_kit(const char *db, const char *key_path, const char *forms_dir, int round,
-                     const char *next_path, const char *output, bool force) {
+                     const char *next_path, const char *output, bool force, int previous,
+                     const char *store_id) {
   ics_error err = {0}; /* of the keys, the database and the kit */
   ics_office_secret key;
   if (ics_keys_read_office_secret(key_path, &key, cli_lang, &err)) {
@@ -140,14 +242,24 @@ static int write_kit(const char *db, const char *key_path, const char *forms_dir
     memcpy(kit.next_seal_key, next.seal, 32);
     memcpy(kit.next_signing_key, next.signing, 32);
   }
+  unsigned char *sealed = NULL;
+  size_t carried = 0;
+  if (store_id && seal_prefill(c, store_id, previous, &kit, &sealed, &carried)) {
+    ics_free(forms);
+    goto done;
+  }
   int written = ics_kit_write(output, &kit, key.signing_secret, cli_lang, &err);
+  ics_free(sealed);
   ics_free(forms);
   if (written) {
     ics_error_prefix(&err, "%s: ", output); /* the kit's messages never name the file */
     cli_print_error(&err);
     goto done;
   }
-  if (stamp.is_new)
+  if (store_id)
+    fprintf(stderr, cli_tr("Đã ghi bộ biểu mẫu số %llu vào '%s' (đợt %d).\n", "Wrote kit number %llu to '%s' (round %d).\n"),
+            (unsigned long long)stamp.sequence, output, round);
+  else if (stamp.is_new)
     fprintf(stderr, cli_tr("Đã công bố %zu biểu mẫu, danh mục đơn vị và chỉ tiêu vào '%s'.\n"
                            "Đã ghi bộ biểu mẫu số %llu vào '%s' (đợt %d). Gửi tệp này cho người khảo sát:\n"
                            "  ictsurvey collect init --store KHO --site NƠI --surveyor TÊN --kit %s\n",
@@ -155,10 +267,18 @@ static int write_kit(const char *db, const char *key_path, const char *forms_dir
                            "Wrote kit number %llu to '%s' (round %d). Send this file to the surveyors:\n"
                            "  ictsurvey collect init --store STORE --site SITE --surveyor NAME --kit %s\n"),
             defs.form_count, db, (unsigned long long)stamp.sequence, output, round, output);
-  else
+  else if (!store_id)
     fprintf(stderr, cli_tr("Không có gì thay đổi từ bộ biểu mẫu số %llu: đã ghi lại đúng bộ đó vào '%s'.\n",
                            "Nothing changed since kit number %llu: wrote that same kit to '%s' again.\n"),
             (unsigned long long)stamp.sequence, output);
+  if (store_id)
+    fprintf(stderr, cli_tr("Bộ này mang %zu bản ghi của kho %s trong đợt %d sang đợt %d, niêm phong bằng khóa của kho: chỉ\n"
+                           "kho đó mở được. Gửi cho người khảo sát của kho:\n"
+                           "  ictsurvey collect update --store KHO --kit %s\n",
+                           "This kit carries %zu records of the store %s in round %d into round %d, sealed to the store's key:\n"
+                           "only that store can open them. Send it to that store's surveyor:\n"
+                           "  ictsurvey collect update --store STORE --kit %s\n"),
+            carried, store_id, previous, round, output);
   cli_office_fingerprint(key.pub.signing);
   if (next_path) {
     char fingerprint[ICS_FINGERPRINT_SIZE];
@@ -180,6 +300,7 @@ done:
 
 int cmd_kit(int argc, char **argv) {
   const char *db = NULL, *key = NULL, *forms = NULL, *round_text = NULL, *next = NULL, *output = NULL;
+  const char *prefill_text = NULL, *store_id = NULL;
   bool force = false;
   for (int i = 1; i < argc; i++) {
     int r = cli_common_option(argc, argv, &i, help_vi, help_en);
@@ -189,9 +310,10 @@ int cmd_kit(int argc, char **argv) {
       force = true;
       continue;
     }
-    static const char *const names[] = {"--db", "--key", "--forms", "--round", "--next-key", "-o"};
-    const char **const slots[] = {&db, &key, &forms, &round_text, &next, &output};
-    r = cli_options_value(argc, argv, &i, names, slots, 6);
+    static const char *const names[] = {"--db", "--key", "--forms", "--round", "--next-key", "-o",
+                                        "--prefill", "--store-id"};
+    const char **const slots[] = {&db, &key, &forms, &round_text, &next, &output, &prefill_text, &store_id};
+    r = cli_options_value(argc, argv, &i, names, slots, 8);
     if (r < 0) return EXIT_USAGE;
     if (!r) {
       cli_error("đối số không hợp lệ '%s' (xem 'ictsurvey kit --help')",
@@ -215,5 +337,30 @@ int cmd_kit(int argc, char **argv) {
     }
     round = (int)y;
   }
-  return write_kit(db, key, forms, round, next, output, force);
+  int previous = 0;
+  if (!prefill_text != !store_id || (prefill_text && !round_text)) {
+    cli_error("--prefill NĂM_TRƯỚC đi cùng --store-id MÃ_KHO và --round NĂM",
+              "--prefill PREVIOUS_YEAR goes with --store-id ID and --round YEAR");
+    return EXIT_USAGE;
+  }
+  if (prefill_text) {
+    char *end;
+    long y = strtol(prefill_text, &end, 10);
+    if (*end || y < 2000 || y >= round) {
+      cli_error("--prefill '%s' không hợp lệ: cần một năm trước đợt %d", "invalid --prefill '%s': give a year before round %d",
+                prefill_text, round);
+      return EXIT_USAGE;
+    }
+    previous = (int)y;
+    if (!ics_uuid_parse(store_id, strlen(store_id), NULL)) {
+      cli_error("mã kho '%s' không hợp lệ (cần dạng UUID, như trong 'ictsurvey status')",
+                "invalid store id '%s' (a UUID, as 'ictsurvey status' shows it)", store_id);
+      return EXIT_USAGE;
+    }
+    if (next) {
+      cli_error("--prefill không dùng kèm --next-key", "--prefill does not go with --next-key");
+      return EXIT_USAGE;
+    }
+  }
+  return write_kit(db, key, forms, round, next, output, force, previous, store_id);
 }

@@ -15,6 +15,13 @@ typedef struct ics_store ics_store;
 typedef enum { ICS_DRAFT, ICS_FINALIZED, ICS_VOID } ics_record_status;
 const char *ics_record_status_name(ics_record_status status);
 
+/* What the office holds of a record, by its receipts (collect receipt). */
+typedef enum {
+  ICS_OFFICE_NOTHING_YET, /* nothing to send: a draft never finalized */
+  ICS_OFFICE_LACKS,       /* the revision an export carries is not in a receipt (yet) */
+  ICS_OFFICE_HAS          /* a receipt says the office holds it */
+} ics_office_state;
+
 /* What the store keeps about a record besides its answers. */
 typedef struct {
   char instance_id[37];
@@ -23,6 +30,9 @@ typedef struct {
   ics_record_status status;
   char created_at[21]; /* UTC, YYYY-MM-DDTHH:MM:SSZ */
   char updated_at[21];
+  int round;
+  int carried_from;        /* the round a pre-filled kit carried it over from; 0: none */
+  ics_office_state office; /* (filled by ics_store_list) */
 } ics_record_info;
 
 typedef struct {
@@ -140,6 +150,7 @@ typedef struct {
   const char *bundle_id; /* NULL: a new UUID */
   const char *created;   /* NULL: now */
   bool allow_empty;      /* write a bundle without records rather than refuse */
+  bool pending;          /* only what no receipt says the office holds (collect export --pending) */
 } ics_export_options;
 
 /* What the store knows of the office's kits: the signing key its kits must carry (false when
@@ -158,8 +169,14 @@ int ics_store_kit(ics_store *store, ics_store_kit_info *info, ics_error *err);
  * the kit's office (the caller shows its fingerprint). Records already stored are kept.
  * *adopted is false when the store has this kit already (nothing changed). A kit refused
  * (another office: ICS_E_KEY; an older kit, another round: ICS_E_REFUSED) or a store that
- * could not be written fails, and nothing changed. */
-int ics_store_adopt_kit(ics_store *store, const ics_kit *kit, bool *adopted, ics_error *err);
+ * could not be written fails, and nothing changed.
+ * A pre-filled kit (kit->prefill_store) is taken only by the store it was made for, in the
+ * round its records are of: the store moves to the kit's round and the records, opened with
+ * the store's key, become new drafts marked as carried over (new instance ids; the earlier
+ * round's records stay as they were), *carried of them. None is exported until the surveyor
+ * confirms (finalizes) it. */
+int ics_store_adopt_kit(ics_store *store, const ics_kit *kit, bool *adopted, size_t *carried,
+                        ics_error *err);
 
 /* The central office's public key the store seals its exports to (replacing any earlier one:
  * the office changed keys). */
@@ -177,6 +194,32 @@ bool ics_store_sealed(ics_store *store, char *fingerprint);
  * key, sealed to it. *records_out gets the number of records written. */
 int ics_store_export(ics_store *store, const char *bundle_path, const ics_export_options *opts,
                      uint64_t *records_out, ics_error *err);
+
+/* ---- what the office sends back ------------------------------------------------------------ */
+typedef struct {
+  size_t records; /* records of the store the receipt lists */
+  size_t unknown; /* records it lists that the store does not have (left alone) */
+  size_t bundles; /* exports of the store it lists */
+} ics_receipt_counts;
+
+/* Takes an office's receipt (its signature checked by ics_receipt_read): refused when it is
+ * signed by another key than the office's this store trusts (ICS_E_KEY; also for a store not
+ * made from a kit, which knows no such key) or made for another store (ICS_E_REFUSED). The
+ * revisions it lists are marked received, never unmarked (an older receipt marks less). */
+int ics_store_take_receipt(ics_store *store, const ics_receipt *receipt, ics_receipt_counts *counts,
+                           ics_error *err);
+
+/* Where the store stands (collect status, the browser's home page). */
+typedef struct {
+  size_t drafts, finalized, voided; /* the round's records, by status */
+  size_t office_has, office_lacks;  /* of the round's records with something to send */
+  size_t unconfirmed;               /* carried over by a pre-filled kit, not confirmed yet */
+  size_t pending;                   /* what export --pending carries (of every round) */
+  size_t earlier;                   /* records of earlier rounds kept in the store */
+  size_t exports, exports_received; /* bundles written; of them, those a receipt lists */
+  char last_receipt[21];            /* when the newest receipt was made; "" without one */
+} ics_store_summary;
+int ics_store_summarize(ics_store *store, ics_store_summary *summary, ics_error *err);
 
 /* ---- platform seams ------------------------------------------------------------------ */
 /* A new instance id: a version 7 UUID (time-ordered, 74 random bits from the OS). */

@@ -100,6 +100,41 @@
     "bộ biểu mẫu này (số %llu) không mới hơn bộ kho đang dùng (số %llu): không thay đổi gì",   \
     "this kit (number %llu) is not newer than the store's (number %llu): nothing changed")     \
   /* importing an answers file */                                                              \
+  X(C_EXPORT_NOTHING_PENDING, ICS_E_STATE,                                                      \
+    "chưa xuất gì: theo giấy biên nhận, Sở đã có mọi bản ghi đã hoàn tất hoặc đã hủy của kho "  \
+    "(còn %llu phiếu nháp); bỏ --pending nếu muốn gửi lại tất cả",                             \
+    "nothing exported: by its receipts, the office holds every finalized or void record of "   \
+    "the store (%llu drafts wait); leave out --pending to send everything again")              \
+  X(C_RECEIPT_OTHER_OFFICE, ICS_E_KEY,                                                          \
+    "giấy biên nhận này được ký bằng khóa %s, không phải khóa của Sở mà kho này biết (%s): "    \
+    "không dùng nó",                                                                           \
+    "this receipt is signed with the key %s, not the office key this store knows (%s): it "    \
+    "is not used")                                                                             \
+  X(C_RECEIPT_NO_OFFICE, ICS_E_KEY,                                                             \
+    "kho này không làm từ bộ biểu mẫu của Sở nên không biết khóa ký của Sở: không kiểm tra "    \
+    "được giấy biên nhận (hãy cập nhật kho bằng collect update --kit)",                         \
+    "this store was not made from the office's kit, so it does not know the office's "        \
+    "signing key: the receipt cannot be checked (update the store with collect update --kit)") \
+  X(C_RECEIPT_OTHER_STORE, ICS_E_REFUSED,                                                       \
+    "giấy biên nhận này dành cho kho %s, không phải kho này (%s): không dùng nó",               \
+    "this receipt is for the store %s, not this one (%s): it is not used")                     \
+  X(C_KIT_OTHER_STORE, ICS_E_REFUSED,                                                           \
+    "bộ biểu mẫu này mang bản ghi của đợt trước dành riêng cho kho %s, không phải kho này "     \
+    "(%s): không dùng nó",                                                                     \
+    "this kit carries an earlier round's records for the store %s only, not this one (%s): "   \
+    "it is not used")                                                                          \
+  X(C_KIT_PREFILL_ROUND, ICS_E_REFUSED,                                                         \
+    "bộ biểu mẫu này mang bản ghi của đợt %d sang đợt %d, còn kho thuộc đợt %d: không dùng nó", \
+    "this kit carries records of round %d into round %d, and the store is of round %d: it "    \
+    "is not used")                                                                             \
+  X(C_KIT_PREFILL_INIT, ICS_E_REFUSED,                                                          \
+    "bộ biểu mẫu này mang bản ghi của đợt %d dành riêng cho kho %s: hãy dùng nó với kho đó "    \
+    "(ictsurvey collect update --store KHO --kit TỆP.kit), không tạo kho mới từ nó",            \
+    "this kit carries round %d's records for the store %s only: use it with that store "       \
+    "(ictsurvey collect update --store STORE --kit FILE.kit), not to make a new store")        \
+  X(C_CARRIED_FORM, ICS_E_INVALID,                                                              \
+    "bản ghi %s mang sang thuộc biểu mẫu '%s' mà bộ biểu mẫu không có",                         \
+    "the carried-over record %s is of the form '%s', which the kit does not have")             \
   X(C_IMPORT_REFUSED, ICS_E_INVALID,                                                            \
     "Không lưu bản ghi nào của '%s': hãy sửa các lỗi trên rồi nhập lại.",                       \
     "Nothing of '%s' was stored: correct the errors above and import again.")

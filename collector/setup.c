@@ -108,6 +108,10 @@ int ics_store_create_from_kit(const char *path, const char *site, const char *su
     ics_error_say(err, lang, CMSG(C_KIT_ROUND_OPTION), kit->round, round);
     return -1;
   }
+  if (kit->prefill_store) { /* its records can be opened by their own store only */
+    ics_error_say(err, lang, CMSG(C_KIT_PREFILL_INIT), kit->prefill_round, kit->prefill_store);
+    return -1;
+  }
   const char **texts = ics_calloc(kit->form_count + 1, sizeof *texts);
   char **paths = ics_calloc(kit->form_count + 1, sizeof *paths);
   int rc = 0;

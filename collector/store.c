@@ -44,6 +44,18 @@ static const char schema_sql[] =
     "CREATE TABLE exports(bundle_id TEXT PRIMARY KEY, created TEXT NOT NULL,\n"
     "  path TEXT NOT NULL, records INTEGER NOT NULL) WITHOUT ROWID;\n";
 
+/* What the office sent back (docs/collector.md, "Receipts" and "A round pre-filled"): made with
+ * the store, and added to a store made before them when it is opened (in TEMP, empty, when it
+ * is opened read-only), so that every query may read them. */
+static const char field_sql[] =
+    "CREATE TABLE IF NOT EXISTS %sreceived(instance_id TEXT PRIMARY KEY,\n"
+    "  revision INTEGER NOT NULL) WITHOUT ROWID; -- the newest revision the office holds\n"
+    "CREATE TABLE IF NOT EXISTS %sreceived_bundles(bundle_id TEXT PRIMARY KEY) WITHOUT ROWID;\n"
+    "CREATE TABLE IF NOT EXISTS %sreceipts(created TEXT NOT NULL, taken_at TEXT NOT NULL,\n"
+    "  bundles INTEGER NOT NULL, records INTEGER NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS %scarried(instance_id TEXT PRIMARY KEY,\n"
+    "  from_round INTEGER NOT NULL, from_instance TEXT NOT NULL, kit_id TEXT NOT NULL) WITHOUT ROWID;\n";
+
 /* The newest revision of each instance. */
 #define NEWEST "revision = (SELECT MAX(r2.revision) FROM records r2 WHERE r2.instance_id = records.instance_id)"
 
@@ -290,6 +302,26 @@ static int set_store_id(sqlite3 *db, ics_lang lang, ics_error *err) {
   return exec(db, sql, lang, err);
 }
 
+static int make_field_tables(sqlite3 *db, bool temp, ics_lang lang, ics_error *err) {
+  const char *where = temp ? "temp." : "";
+  char sql[sizeof field_sql + 32];
+  snprintf(sql, sizeof sql, field_sql, where, where, where, where);
+  return exec(db, sql, lang, err);
+}
+
+/* A store made before the field tables: in the file, or in TEMP when it may not change. */
+static int open_field_tables(sqlite3 *db, bool read_only, ics_lang lang, ics_error *err) {
+  if (!read_only) return make_field_tables(db, false, lang, err);
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'carried'",
+                         -1, &st, NULL))
+    return db_error(db, lang, err);
+  int step = sqlite3_step(st), has = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  if (step != SQLITE_ROW) return db_error(db, lang, err);
+  return has ? 0 : make_field_tables(db, true, lang, err);
+}
+
 int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang lang, ics_error *err) {
   if (ics_path_is_file(path) || ics_path_is_dir(path)) {
     ics_error_say(err, lang, CMSG(C_EXISTS), path);
@@ -308,6 +340,7 @@ int ics_store_create(const char *path, const ics_store_setup *setup, ics_lang la
   }
   int rc = exec(db, "BEGIN", lang, err);
   if (!rc) rc = exec(db, schema_sql, lang, err);
+  if (!rc) rc = make_field_tables(db, false, lang, err);
   if (!rc) rc = set_store_id(db, lang, err); /* tells a store from the central database */
   char id[37], now[21], number[16];
   ics_uuid_new(id);
@@ -434,6 +467,10 @@ static ics_store *store_open(const char *path, bool read_only, ics_lang lang, ic
   ics_free(version);
   if (!ok) {
     ics_error_say(err, lang, CMSG(C_NOT_A_STORE), path);
+    ics_store_close(s);
+    return NULL;
+  }
+  if (open_field_tables(s->db, read_only, lang, err)) {
     ics_store_close(s);
     return NULL;
   }
@@ -598,8 +635,9 @@ int ics_store_add(ics_store *s, const ics_record *rec, ics_record_status status,
 static int newest_info(ics_store *s, const char *id, ics_record_info *info, char **answers,
                        ics_error *err) {
   static const char sql[] =
-      "SELECT revision, form_id, status, created_at, updated_at, answers FROM records"
-      " WHERE instance_id = ?1 ORDER BY revision DESC LIMIT 1";
+      "SELECT revision, form_id, status, created_at, updated_at, answers, round,"
+      " (SELECT from_round FROM carried c WHERE c.instance_id = records.instance_id)"
+      " FROM records WHERE instance_id = ?1 ORDER BY revision DESC LIMIT 1";
   sqlite3_stmt *st = cached(s, ST_NEWEST, sql, err);
   if (!st) return -1;
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -629,6 +667,8 @@ static int newest_info(ics_store *s, const char *id, ics_record_info *info, char
   parse_status(status, &info->status);
   snprintf(info->created_at, sizeof info->created_at, "%s", created);
   snprintf(info->updated_at, sizeof info->updated_at, "%s", updated);
+  info->round = sqlite3_column_int(st, 6);
+  info->carried_from = sqlite3_column_int(st, 7);
   if (answers) *answers = ics_strdup(text);
   sqlite3_reset(st);
   return 0;
@@ -717,13 +757,14 @@ int ics_store_find_key(ics_store *s, const char *form_id, const char *key, const
                        char found_id[37], bool *found, ics_error *err) {
   static const char sql[] =
       "SELECT instance_id FROM records WHERE form_id = ?1 AND natural_key = ?2"
-      " AND instance_id != ?3 AND " NEWEST " AND status != 'void' ORDER BY instance_id LIMIT 1";
+      " AND instance_id != ?3 AND round = ?4 AND " NEWEST " AND status != 'void' ORDER BY instance_id LIMIT 1";
   *found = false;
   sqlite3_stmt *st = cached(s, ST_FIND_KEY, sql, err);
   if (!st) return -1;
   sqlite3_bind_text(st, 1, form_id, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, except_id ? except_id : "", -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 4, s->round);
   int rc = step_instance_id(s, st, found_id, found, err);
   sqlite3_reset(st);
   return rc;
@@ -746,12 +787,13 @@ int ics_store_find_by_key(ics_store *s, const char *form_id, const char *key, bo
                           char found_id[37], ics_error *err) {
   static const char sql[] =
       "SELECT instance_id, form_id FROM records WHERE natural_key = ?1 AND (?2 IS NULL OR form_id = ?2)"
-      " AND (status = 'void') = ?3 AND " NEWEST " ORDER BY updated_at DESC, instance_id";
+      " AND (status = 'void') = ?3 AND round = ?4 AND " NEWEST " ORDER BY updated_at DESC, instance_id";
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) return db_error(s->db, s->lang, err);
   sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
   if (form_id) sqlite3_bind_text(st, 2, form_id, -1, SQLITE_STATIC);
   sqlite3_bind_int(st, 3, want_void);
+  sqlite3_bind_int(st, 4, s->round);
   char first_form[ICS_NAME_MAX + 1] = "";
   int step, rc = 0;
   while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -881,12 +923,30 @@ int ics_store_unvoid(ics_store *s, const char *id, ics_record_status *restored, 
   return rc;
 }
 
+/* Records carried over by a pre-filled kit go to the office only once the surveyor has
+ * confirmed (finalized) them: until then a void of one is the office's own data again. */
+#define CONFIRMED                                                                              \
+  "(NOT EXISTS (SELECT 1 FROM carried c WHERE c.instance_id = records.instance_id)"            \
+  " OR EXISTS (SELECT 1 FROM records f WHERE f.instance_id = records.instance_id"              \
+  "   AND f.status = 'finalized'))"
+/* Of a record (the row of `records` in the query): the revision an export carries (NULL when
+ * none), and the newest one a receipt says the office holds (NULL when none). */
+#define SENDABLE                                                                               \
+  "(SELECT max(x.revision) FROM records x WHERE x.instance_id = records.instance_id"           \
+  "  AND x.status != 'draft' AND " CONFIRMED ")"
+#define HELD "(SELECT v.revision FROM received v WHERE v.instance_id = records.instance_id)"
+
 int ics_store_list(ics_store *s, ics_store_visitor visit, void *ctx, ics_error *err) {
+  /* the round's records: a store moved to the next round by a pre-filled kit keeps the
+   * earlier one's as they were (ics_store_summarize counts them) */
   static const char sql[] =
-      "SELECT instance_id, revision, form_id, status, created_at, updated_at, natural_key, answers"
-      " FROM records WHERE " NEWEST " ORDER BY form_id, instance_id";
+      "SELECT instance_id, revision, form_id, status, created_at, updated_at, natural_key, answers,"
+      " " SENDABLE ", " HELD ","
+      " (SELECT c.from_round FROM carried c WHERE c.instance_id = records.instance_id), round"
+      " FROM records WHERE round = ?1 AND " NEWEST " ORDER BY form_id, instance_id";
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) return db_error(s->db, s->lang, err);
+  sqlite3_bind_int(st, 1, s->round);
   int step, rc = 0;
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
     const char *id = (const char *)sqlite3_column_text(st, 0);
@@ -906,6 +966,10 @@ int ics_store_list(ics_store *s, ics_store_visitor visit, void *ctx, ics_error *
     parse_status(status, &info.status);
     snprintf(info.created_at, sizeof info.created_at, "%s", created);
     snprintf(info.updated_at, sizeof info.updated_at, "%s", updated);
+    int sendable = sqlite3_column_int(st, 8), held = sqlite3_column_int(st, 9);
+    info.office = !sendable ? ICS_OFFICE_NOTHING_YET : held >= sendable ? ICS_OFFICE_HAS : ICS_OFFICE_LACKS;
+    info.carried_from = sqlite3_column_int(st, 10);
+    info.round = sqlite3_column_int(st, 11);
     const char *key = (const char *)sqlite3_column_text(st, 6);
     const char *answers = (const char *)sqlite3_column_text(st, 7);
     const ics_form *form = ics_store_form(s, form_id);
@@ -935,7 +999,12 @@ int ics_store_list(ics_store *s, ics_store_visitor visit, void *ctx, ics_error *
  * back the version already finalized. */
 #define EXPORTED                                                                               \
   "status != 'draft' AND revision = (SELECT MAX(r2.revision) FROM records r2"                \
-  " WHERE r2.instance_id = records.instance_id AND r2.status != 'draft')"
+  " WHERE r2.instance_id = records.instance_id AND r2.status != 'draft') AND " CONFIRMED
+
+/* What an export with --pending leaves out: what a receipt says the office holds. */
+#define PENDING                                                                                \
+  " AND NOT EXISTS (SELECT 1 FROM received v WHERE v.instance_id = records.instance_id"       \
+  "   AND v.revision >= records.revision)"
 
 /* Splits "name=value\n..." into pairs pointing into text (unescaped in place). Returns 0, 1
  * when the text is damaged, 2 when memory ran out. */
@@ -1005,6 +1074,16 @@ static int refuse_empty(ics_store *s, ics_error *err) {
   return -1;
 }
 
+/* --pending with nothing the office lacks: says so (with the drafts that wait); returns -1. */
+static int refuse_nothing_pending(ics_store *s, ics_error *err) {
+  sqlite3_int64 drafts = 0;
+  if (query_int64(s, "SELECT count(*) FROM records WHERE status = 'draft' AND " NEWEST, NULL,
+                  &drafts, err))
+    return -1;
+  ics_error_say(err, s->lang, CMSG(C_EXPORT_NOTHING_PENDING), (unsigned long long)drafts);
+  return -1;
+}
+
 int ics_store_export(ics_store *s, const char *path, const ics_export_options *opts,
                      uint64_t *records_out, ics_error *err) {
   *records_out = 0;
@@ -1021,7 +1100,9 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
   int rc = 0;
   sqlite3_stmt *st = NULL;
   uint64_t total = 0;
-  if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM records WHERE form_id = ?1 AND " EXPORTED,
+  bool pending = opts && opts->pending;
+  if (sqlite3_prepare_v2(s->db, pending ? "SELECT count(*) FROM records WHERE form_id = ?1 AND " EXPORTED PENDING
+                                        : "SELECT count(*) FROM records WHERE form_id = ?1 AND " EXPORTED,
                          -1, &st, NULL))
     rc = db_error(s->db, s->lang, err);
   for (size_t i = 0; !rc && i < s->form_count; i++) {
@@ -1039,7 +1120,7 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
   }
   sqlite3_finalize(st);
   st = NULL;
-  if (!rc && total == 0 && !(opts && opts->allow_empty)) rc = refuse_empty(s, err);
+  if (!rc && total == 0 && !(opts && opts->allow_empty)) rc = pending ? refuse_nothing_pending(s, err) : refuse_empty(s, err);
 
   char bundle_id[37], created[21];
   if (opts && opts->bundle_id) snprintf(bundle_id, sizeof bundle_id, "%s", opts->bundle_id);
@@ -1092,10 +1173,13 @@ int ics_store_export(ics_store *s, const char *path, const ics_export_options *o
   ics_bundle_writer *w = rc ? NULL : ics_bundle_create(path, &manifest, &keys, s->lang, err);
   sodium_memzero(signing_key, sizeof signing_key);
   if (!rc && !w) rc = -1;
-  static const char sql[] =
-      "SELECT instance_id, revision, form_id, status, created_at, updated_at, surveyor, site,"
-      " round, answers FROM records WHERE " EXPORTED " ORDER BY rowid";
-  if (!rc && sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) rc = db_error(s->db, s->lang, err);
+#define RECORDS_SQL                                                                            \
+  "SELECT instance_id, revision, form_id, status, created_at, updated_at, surveyor, site,"     \
+  " round, answers FROM records WHERE " EXPORTED
+  if (!rc && sqlite3_prepare_v2(s->db, pending ? RECORDS_SQL PENDING " ORDER BY rowid" : RECORDS_SQL " ORDER BY rowid",
+                                -1, &st, NULL))
+    rc = db_error(s->db, s->lang, err);
+#undef RECORDS_SQL
   ics_bundle_value *values = NULL;
   size_t value_count = 0, value_cap = 0;
   ics_buf answers = {0};
@@ -1198,8 +1282,66 @@ int ics_store_kit(ics_store *s, ics_store_kit_info *info, ics_error *err) {
   return 0;
 }
 
-int ics_store_adopt_kit(ics_store *s, const ics_kit *kit, bool *adopted, ics_error *err) {
+/* The records a pre-filled kit carries, as new drafts of the kit's round (inside the caller's
+ * transaction, after the kit's forms were stored): each a new instance id, its origin in
+ * `carried`. Answers to questions the new version of a form no longer has are dropped; a record
+ * of a form the kit no longer has is not carried. *count gets the records stored. */
+static int load_carried(ics_store *s, const ics_kit *kit, size_t *count, ics_error *err) {
+  unsigned char secret[crypto_sign_SECRETKEYBYTES] = {0};
+  /* a store without a key never sent a bundle: no kit was sealed to it (a zero key opens none) */
+  if (get_key(s, "signing_key", secret, sizeof secret, err) < 0) return -1;
+  ics_prefill *p = ics_prefill_open(kit, secret, s->lang, err);
+  sodium_memzero(secret, sizeof secret);
+  if (!p) return -1;
+  ics_form **forms = ics_calloc(kit->form_count + 1, sizeof *forms);
+  int rc = forms ? 0 : -1;
+  for (size_t i = 0; !rc && i < kit->form_count; i++) {
+    ics_errors diags = {0}; /* the kit's reader loaded each already: only memory can fail */
+    forms[i] = ics_form_parse(kit->forms[i].id, kit->forms[i].text, kit->forms[i].len, s->lang, &diags);
+    ics_errors_free(&diags);
+    if (!forms[i]) rc = -1;
+  }
+  if (rc) ics_error_no_memory(err, s->lang);
+  sqlite3_stmt *st = NULL;
+  if (!rc && sqlite3_prepare_v2(s->db, "INSERT INTO carried VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL))
+    rc = db_error(s->db, s->lang, err);
+  for (size_t i = 0; !rc && i < p->record_count; i++) {
+    const ics_prefill_record *r = &p->records[i];
+    const ics_form *form = NULL;
+    for (size_t k = 0; k < kit->form_count && !form; k++)
+      if (!strcmp(forms[k]->id, r->form_id)) form = forms[k];
+    if (!form) continue;
+    ics_record *rec = ics_record_new(form);
+    if (!rec || !decode_answers(rec, r->answers)) { /* each fails only for memory */
+      ics_record_free(rec);
+      ics_error_no_memory(err, s->lang);
+      rc = -1;
+      break;
+    }
+    char id[37];
+    ics_uuid_new(id);
+    rc = insert_revision(s, id, 1, rec, ICS_DRAFT, NULL, err);
+    ics_record_free(rec);
+    if (rc) break;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, p->round);
+    sqlite3_bind_text(st, 3, r->instance_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, kit->kit_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = db_error(s->db, s->lang, err);
+    else (*count)++;
+  }
+  sqlite3_finalize(st);
+  for (size_t i = 0; forms && i < kit->form_count; i++) ics_form_free(forms[i]);
+  ics_free(forms);
+  ics_prefill_free(p);
+  return rc;
+}
+
+int ics_store_adopt_kit(ics_store *s, const ics_kit *kit, bool *adopted, size_t *carried,
+                        ics_error *err) {
   *adopted = false;
+  *carried = 0;
   ics_store_kit_info have;
   if (ics_store_kit(s, &have, err)) return -1;
   char theirs[ICS_FINGERPRINT_SIZE], ours[ICS_FINGERPRINT_SIZE];
@@ -1209,12 +1351,22 @@ int ics_store_adopt_kit(ics_store *s, const ics_kit *kit, bool *adopted, ics_err
     ics_error_say(err, s->lang, CMSG(C_KIT_OTHER_OFFICE), theirs, ours);
     return -1;
   }
-  if (kit->round != s->round) {
+  bool prefilled = kit->prefill_store != NULL;
+  if (prefilled && strcmp(kit->prefill_store, s->id)) {
+    ics_error_say(err, s->lang, CMSG(C_KIT_OTHER_STORE), kit->prefill_store, s->id);
+    return -1;
+  }
+  if (have.from_kit && kit->sequence == have.sequence && !strcmp(kit->kit_id, have.kit_id) &&
+      kit->round == s->round)
+    return 0; /* this kit already */
+  if (prefilled && kit->prefill_round != s->round) {
+    ics_error_say(err, s->lang, CMSG(C_KIT_PREFILL_ROUND), kit->prefill_round, kit->round, s->round);
+    return -1;
+  }
+  if (!prefilled && kit->round != s->round) {
     ics_error_say(err, s->lang, CMSG(C_KIT_OTHER_ROUND), kit->round, s->round);
     return -1;
   }
-  if (have.from_kit && kit->sequence == have.sequence && !strcmp(kit->kit_id, have.kit_id))
-    return 0; /* this kit already */
   if (have.from_kit && kit->sequence <= have.sequence) {
     ics_error_say(err, s->lang, CMSG(C_KIT_NOT_NEWER), (unsigned long long)kit->sequence,
                   (unsigned long long)have.sequence);
@@ -1250,11 +1402,137 @@ int ics_store_adopt_kit(ics_store *s, const ics_kit *kit, bool *adopted, ics_err
   const unsigned char *office = kit->has_next ? kit->next_signing_key : kit->signing_key;
   if (!rc) rc = put_key(s->db, "central_key", seal, 32, s->lang, err);
   if (!rc) rc = put_kit(s->db, office, kit->sequence, kit->kit_id, s->lang, err);
+  /* a pre-filled kit moves the store to the kit's round, its records carried over as drafts */
+  int old_round = s->round;
+  if (!rc && prefilled) {
+    char number[16];
+    snprintf(number, sizeof number, "%d", kit->round);
+    s->round = kit->round;
+    rc = put_meta(s->db, "round", number, s->lang, err);
+    if (!rc) rc = load_carried(s, kit, carried, err);
+  }
   if (!rc) rc = exec(s->db, "COMMIT", s->lang, err);
   if (rc) {
     ics_store_rollback(s);
+    s->round = old_round;
+    *carried = 0;
     return -1;
   }
   *adopted = true;
   return 0;
+}
+
+/* ---- the office's receipts -------------------------------------------------------------- */
+int ics_store_take_receipt(ics_store *s, const ics_receipt *r, ics_receipt_counts *counts,
+                           ics_error *err) {
+  memset(counts, 0, sizeof *counts);
+  ics_store_kit_info have;
+  if (ics_store_kit(s, &have, err)) return -1;
+  if (!have.from_kit) {
+    ics_error_say(err, s->lang, CMSG(C_RECEIPT_NO_OFFICE));
+    return -1;
+  }
+  if (memcmp(have.office_key, r->signing_key, 32) != 0) {
+    char theirs[ICS_FINGERPRINT_SIZE], ours[ICS_FINGERPRINT_SIZE];
+    ics_key_fingerprint(r->signing_key, theirs);
+    ics_key_fingerprint(have.office_key, ours);
+    ics_error_say(err, s->lang, CMSG(C_RECEIPT_OTHER_OFFICE), theirs, ours);
+    return -1;
+  }
+  if (strcmp(r->store_id, s->id)) {
+    ics_error_say(err, s->lang, CMSG(C_RECEIPT_OTHER_STORE), r->store_id, s->id);
+    return -1;
+  }
+  if (exec(s->db, "BEGIN IMMEDIATE", s->lang, err)) return -1;
+  sqlite3_stmt *mark = NULL, *bundle = NULL, *log = NULL;
+  int rc = 0;
+  /* a revision the office holds is never taken back: an older receipt marks less, not fewer */
+  if (sqlite3_prepare_v2(s->db, "INSERT INTO received SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM records"
+                                " WHERE instance_id = ?1) ON CONFLICT(instance_id) DO UPDATE SET"
+                                " revision = max(revision, excluded.revision)", -1, &mark, NULL) ||
+      sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO received_bundles SELECT ?1 WHERE EXISTS"
+                                " (SELECT 1 FROM exports WHERE bundle_id = ?1)", -1, &bundle, NULL) ||
+      sqlite3_prepare_v2(s->db, "INSERT INTO receipts VALUES (?1, ?2, ?3, ?4)", -1, &log, NULL))
+    rc = db_error(s->db, s->lang, err);
+  for (size_t i = 0; !rc && i < r->record_count; i++) {
+    sqlite3_reset(mark);
+    sqlite3_bind_text(mark, 1, r->records[i].instance_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(mark, 2, r->records[i].revision);
+    if (sqlite3_step(mark) != SQLITE_DONE) rc = db_error(s->db, s->lang, err);
+    else if (sqlite3_changes(s->db)) counts->records++;
+    else counts->unknown++;
+  }
+  for (size_t i = 0; !rc && i < r->bundle_count; i++) {
+    sqlite3_reset(bundle);
+    sqlite3_bind_text(bundle, 1, r->bundles[i], -1, SQLITE_STATIC);
+    if (sqlite3_step(bundle) != SQLITE_DONE) rc = db_error(s->db, s->lang, err);
+    else if (sqlite3_changes(s->db)) counts->bundles++;
+  }
+  if (!rc) {
+    char now[21];
+    ics_now_utc(now);
+    sqlite3_bind_text(log, 1, r->created, -1, SQLITE_STATIC);
+    sqlite3_bind_text(log, 2, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(log, 3, (sqlite3_int64)r->bundle_count);
+    sqlite3_bind_int64(log, 4, (sqlite3_int64)r->record_count);
+    if (sqlite3_step(log) != SQLITE_DONE) rc = db_error(s->db, s->lang, err);
+  }
+  sqlite3_finalize(mark);
+  sqlite3_finalize(bundle);
+  sqlite3_finalize(log);
+  if (!rc) rc = exec(s->db, "COMMIT", s->lang, err);
+  if (rc) ics_store_rollback(s);
+  return rc;
+}
+
+int ics_store_summarize(ics_store *s, ics_store_summary *sum, ics_error *err) {
+  memset(sum, 0, sizeof *sum);
+  /* the round's records by status, what the office has of them, and those carried over and
+   * not confirmed */
+  static const char sql[] =
+      "SELECT status, count(*), sum(sendable IS NOT NULL AND coalesce(held, 0) >= sendable),"
+      " sum(sendable IS NOT NULL AND coalesce(held, 0) < sendable),"
+      " sum(carried AND status = 'draft' AND sendable IS NULL)"
+      " FROM (SELECT status, " SENDABLE " AS sendable, " HELD " AS held,"
+      "   EXISTS (SELECT 1 FROM carried c WHERE c.instance_id = records.instance_id) AS carried"
+      "  FROM records WHERE round = ?1 AND " NEWEST ") GROUP BY status";
+  if (exec(s->db, "BEGIN", s->lang, err)) return -1;
+  sqlite3_stmt *st;
+  int rc = 0, step = SQLITE_DONE;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) {
+    rc = db_error(s->db, s->lang, err);
+  } else {
+    sqlite3_bind_int(st, 1, s->round);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+      ics_record_status status = ICS_DRAFT;
+      parse_status((const char *)sqlite3_column_text(st, 0), &status);
+      size_t n = (size_t)sqlite3_column_int64(st, 1);
+      if (status == ICS_DRAFT) sum->drafts = n;
+      else if (status == ICS_FINALIZED) sum->finalized = n;
+      else sum->voided = n;
+      sum->office_has += (size_t)sqlite3_column_int64(st, 2);
+      sum->office_lacks += (size_t)sqlite3_column_int64(st, 3);
+      sum->unconfirmed += (size_t)sqlite3_column_int64(st, 4);
+    }
+    if (step != SQLITE_DONE) rc = db_error(s->db, s->lang, err);
+    sqlite3_finalize(st);
+  }
+  sqlite3_int64 n = 0;
+  if (!rc) rc = query_int64(s, "SELECT count(*) FROM records WHERE " EXPORTED PENDING, NULL, &n, err);
+  sum->pending = (size_t)n;
+  char earlier[96];
+  snprintf(earlier, sizeof earlier, "SELECT count(DISTINCT instance_id) FROM records WHERE round != %d", s->round);
+  if (!rc) rc = query_int64(s, earlier, NULL, &n, err);
+  sum->earlier = (size_t)n;
+  if (!rc) rc = query_int64(s, "SELECT count(*) FROM exports", NULL, &n, err);
+  sum->exports = (size_t)n;
+  if (!rc) rc = query_int64(s, "SELECT count(*) FROM received_bundles", NULL, &n, err);
+  sum->exports_received = (size_t)n;
+  if (!rc && !sqlite3_prepare_v2(s->db, "SELECT max(created) FROM receipts", -1, &st, NULL)) {
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+      snprintf(sum->last_receipt, sizeof sum->last_receipt, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+  }
+  exec(s->db, "COMMIT", s->lang, NULL);
+  return rc;
 }

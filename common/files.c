@@ -47,6 +47,7 @@ ics_file_kind ics_file_sniff(const char *path) {
       if (!strncmp((const char *)head + 30, office[i], strlen(office[i]))) return ICS_FILE_WORKBOOK;
     return ICS_FILE_ARCHIVE;
   }
+  if (n >= 19 && !memcmp(head, "ictsurvey-receipt: ", 19)) return ICS_FILE_RECEIPT;
   /* key files: comment lines, then "ictsurvey-central-{public,secret}-key:" */
   if (strstr((const char *)head, "ictsurvey-central-")) return ICS_FILE_KEY;
   return ICS_FILE_OTHER;
@@ -159,6 +160,7 @@ const char *ics_file_kind_name(ics_file_kind kind, ics_lang lang) {
       [ICS_FILE_BUNDLE] = {"một tệp gói (bundle)", "a bundle"},
       [ICS_FILE_KIT] = {"một bộ biểu mẫu (kit)", "a survey kit"},
       [ICS_FILE_KEY] = {"một tệp khóa (keys init)", "a key file (keys init)"},
+      [ICS_FILE_RECEIPT] = {"một giấy biên nhận của Sở (merge --receipts)", "a receipt of the office (merge --receipts)"},
       [ICS_FILE_WORKBOOK] = {"một bảng tính .xlsx", "an .xlsx workbook"},
       [ICS_FILE_ARCHIVE] = {"một tệp nén (.zip, .gz) hay tài liệu", "a compressed archive (.zip, .gz) or document"},
       [ICS_FILE_UNREADABLE] = {"một tệp không đọc được (không có quyền?)", "a file that cannot be read (no permission?)"},

@@ -181,6 +181,7 @@ typedef enum {
   ICS_FILE_BUNDLE,   /* gzip data: a bundle */
   ICS_FILE_KIT,      /* gzip data named "ictsurvey-kit": a survey kit (kit/kit.h) */
   ICS_FILE_KEY,      /* a key file of `keys init` */
+  ICS_FILE_RECEIPT,  /* text starting "ictsurvey-receipt: ": the office's receipt (kit/kit.h) */
   ICS_FILE_WORKBOOK, /* an .xlsx workbook (a zip archive of an Office document) */
   ICS_FILE_ARCHIVE,  /* another zip or gzip archive: a backup, a document */
   ICS_FILE_UNREADABLE, /* exists, but may not be read (errno says why) */

@@ -469,6 +469,44 @@ static int read_form(kctx *c, ics_arena *arena, const char *v, size_t n, ics_kit
   return check_form_order(c, prev ? prev->id : NULL, f->id);
 }
 
+/* "prefill: STORE ROUND LENGTH" and its block, the base64 of the sealed records, into kit. */
+static int read_prefill(kctx *c, ics_arena *arena, ics_kit *kit) {
+  const char *line;
+  size_t n;
+  char ex[EXCERPT];
+  if (need_line(c, "prefill", &line, &n)) return -1;
+  const char *v = line + 9, *end = line + n;
+  const char *sp1 = memchr(v, ' ', (size_t)(end - v));
+  const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1)) : NULL;
+  uint64_t length = 0;
+  int round = 0;
+  if (!sp2 || !ics_uuid_parse(v, (size_t)(sp1 - v), NULL) ||
+      !ics_year_parse(sp1 + 1, (size_t)(sp2 - sp1 - 1), &round) ||
+      !ics_count_parse(sp2 + 1, (size_t)(end - sp2 - 1), &length)) {
+    excerpt(ex, line, n);
+    return fail(c, c->at, KM_BAD_PREFILL_LINE, ex);
+  }
+  if (round >= kit->round) return fail(c, c->at, KM_PREFILL_ROUND, round, kit->round);
+  size_t start = c->pos;
+  if (length >= c->len - start) return fail(c, c->at, KM_BLOCK_PAST_END, "prefill", (unsigned long long)length);
+  if (c->content[start + length] != '\n')
+    return fail(c, c->at, KM_BLOCK_NO_NEWLINE, "prefill", (unsigned long long)length);
+  size_t cap = (size_t)length / 4 * 3 + 3, got = 0;
+  unsigned char *sealed = ics_arena_alloc(arena, cap);
+  if (!sealed) return no_memory(c);
+  const char *b64_end = NULL;
+  if (sodium_base642bin(sealed, cap, c->content + start, (size_t)length, NULL, &got, &b64_end,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      b64_end != c->content + start + length || got <= crypto_box_SEALBYTES)
+    return fail(c, c->at, KM_PREFILL_BASE64);
+  if (!(kit->prefill_store = ics_arena_strndup(arena, v, (size_t)(sp1 - v)))) return no_memory(c);
+  kit->prefill_round = round;
+  kit->prefill = sealed;
+  kit->prefill_len = got;
+  c->pos = start + (size_t)length + 1;
+  return 0;
+}
+
 /* Parses and verifies the content into kit (its strings in the arena). */
 static int parse_content(kctx *c, ics_arena *arena, ics_kit *kit) {
   const char *line, *v;
@@ -550,6 +588,9 @@ static int parse_content(kctx *c, ics_arena *arena, ics_kit *kit) {
   at[1 + count] = c->pos;
   describe(c, KM_WHAT_TARGETS, NULL, what);
   if (read_block(c, arena, "targets:", what, &kit->targets_text, &kit->targets_len)) return -1;
+  if (c->pos < c->len && has_prefix(c->content + c->pos, c->len - c->pos, "prefill: ") &&
+      read_prefill(c, arena, kit))
+    return -1;
 
   /* the end: line, the signature: line, nothing after them */
   if (expect(c, "end", &v, &vn)) return -1;
@@ -689,6 +730,12 @@ static int check_kit(kctx *c, const ics_kit *kit, const ics_kit_form **order) {
   if (check_block_text(c, what, kit->targets_text ? kit->targets_text : "", kit->targets_len,
                        NO_AT))
     return -1;
+  if (kit->prefill_store) {
+    if (check_uuid(c, "prefill", kit->prefill_store, strlen(kit->prefill_store))) return -1;
+    if (kit->prefill_round >= kit->round)
+      return fail(c, NO_AT, KM_PREFILL_ROUND, kit->prefill_round, kit->round);
+    if (!kit->prefill || kit->prefill_len <= crypto_box_SEALBYTES) return fail(c, NO_AT, KM_MISSING, "prefill");
+  }
   return check_meaning(c, order, kit->form_count, kit->register_text, kit->register_len,
                        kit->targets_text, kit->targets_len, NULL);
 }
@@ -727,6 +774,15 @@ static int build_content(kctx *c, ics_buf *b, const ics_kit *kit, const ics_kit_
   }
   ics_buf_printf(b, "targets: %zu\n", kit->targets_len);
   put_block(b, kit->targets_text, kit->targets_len);
+  if (kit->prefill_store) {
+    size_t cap = sodium_base64_ENCODED_LEN(kit->prefill_len, sodium_base64_VARIANT_ORIGINAL);
+    char *text = ics_malloc(cap);
+    if (!text) return no_memory(c);
+    sodium_bin2base64(text, cap, kit->prefill, kit->prefill_len, sodium_base64_VARIANT_ORIGINAL);
+    ics_buf_printf(b, "prefill: %s %d %zu\n", kit->prefill_store, kit->prefill_round, cap - 1);
+    put_block(b, text, cap - 1);
+    ics_free(text);
+  }
   if (b->failed) return no_memory(c);
   if (b->len > ICS_KIT_MAX_CONTENT) /* the end and signature lines add 214 bytes */
     return fail(c, NO_AT, KM_WRITE_TOO_LARGE, (unsigned long long)ICS_KIT_MAX_CONTENT);
@@ -843,4 +899,141 @@ done:
   ics_buf_free(&content);
   ics_free(gz);
   return rc;
+}
+
+/* ==== the records a pre-filled kit carries ================================================== */
+/* The sealed text: "ictsurvey-prefill: 1", "store-id: UUID", "round: YEAR", "records: COUNT",
+ * then per record "record: INSTANCE_ID FORM_ID LENGTH" and LENGTH bytes of answers and a LF
+ * (docs/kit-format.md, section 9). */
+static const char PREFILL_MAGIC[] = "ictsurvey-prefill: 1\n";
+
+int ics_prefill_seal(const ics_prefill *p, const unsigned char store_key[ICS_SIGN_PUBLIC_BYTES],
+                     unsigned char **sealed, size_t *sealed_len, ics_lang lang, ics_error *err) {
+  kctx c = {.lang = lang, .err = err};
+  *sealed = NULL;
+  *sealed_len = 0;
+  if (sodium_init() < 0) return fail(&c, NO_AT, KM_SODIUM);
+  unsigned char box_key[crypto_box_PUBLICKEYBYTES];
+  if (crypto_sign_ed25519_pk_to_curve25519(box_key, store_key) != 0)
+    return fail(&c, NO_AT, KM_PREFILL_SEALED_ELSEWHERE);
+  ics_buf b = {0};
+  ics_buf_printf(&b, "%sstore-id: %s\nround: %d\nrecords: %zu\n", PREFILL_MAGIC, p->store_id, p->round,
+                 p->record_count);
+  for (size_t i = 0; i < p->record_count; i++) {
+    const ics_prefill_record *r = &p->records[i];
+    ics_buf_printf(&b, "record: %s %s %zu\n", r->instance_id, r->form_id, r->answers_len);
+    put_block(&b, r->answers, r->answers_len);
+  }
+  unsigned char *out = b.failed ? NULL : ics_malloc(b.len + crypto_box_SEALBYTES);
+  if (!out) {
+    ics_buf_free(&b);
+    return no_memory(&c);
+  }
+  crypto_box_seal(out, (const unsigned char *)b.data, b.len, box_key);
+  *sealed = out;
+  *sealed_len = b.len + crypto_box_SEALBYTES;
+  sodium_memzero(b.data, b.len);
+  ics_buf_free(&b);
+  return 0;
+}
+
+typedef struct {
+  ics_prefill prefill; /* first: ics_prefill_free finds the arena behind it */
+  ics_arena *arena;
+} prefill_box;
+
+/* The opened text in c: the header lines, then the records, each where the kit said. */
+static int parse_prefill(kctx *c, ics_arena *arena, const ics_kit *kit, ics_prefill *p) {
+  const char *v;
+  size_t n;
+  char ex[EXCERPT];
+  uint64_t count = 0;
+  if (!has_prefix(c->content, c->len, PREFILL_MAGIC)) return fail(c, NO_AT, KM_PREFILL_DAMAGED, "ictsurvey-prefill");
+  c->pos = sizeof PREFILL_MAGIC - 1;
+  if (expect(c, "store-id", &v, &n)) return -1;
+  if (n != strlen(kit->prefill_store) || memcmp(v, kit->prefill_store, n))
+    return fail(c, NO_AT, KM_PREFILL_DAMAGED, "store-id");
+  p->store_id = kit->prefill_store;
+  if (expect(c, "round", &v, &n)) return -1;
+  if (!ics_year_parse(v, n, &p->round) || p->round != kit->prefill_round)
+    return fail(c, NO_AT, KM_PREFILL_DAMAGED, "round");
+  if (expect(c, "records", &v, &n)) return -1;
+  if (!ics_count_parse(v, n, &count) || count > c->len / 8) return fail(c, NO_AT, KM_PREFILL_DAMAGED, "records");
+  ics_prefill_record *records = ics_arena_alloc(arena, (count ? count : 1) * sizeof *records);
+  if (!records) return no_memory(c);
+  for (uint64_t i = 0; i < count; i++) {
+    const char *line;
+    size_t ln;
+    if (need_line(c, "record", &line, &ln)) return -1;
+    if (!has_prefix(line, ln, "record: ")) return found(c, KM_EXPECTED, "record", line, ln);
+    const char *s = line + 8, *end = line + ln;
+    const char *sp1 = memchr(s, ' ', (size_t)(end - s));
+    const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1)) : NULL;
+    uint64_t length = 0;
+    if (!sp2 || !ics_uuid_parse(s, (size_t)(sp1 - s), NULL) || !ics_id_valid(sp1 + 1, (size_t)(sp2 - sp1 - 1)) ||
+        !ics_count_parse(sp2 + 1, (size_t)(end - sp2 - 1), &length) || length >= c->len - c->pos ||
+        c->content[c->pos + length] != '\n') {
+      excerpt(ex, line, ln);
+      return fail(c, NO_AT, KM_PREFILL_DAMAGED, ex);
+    }
+    records[i].instance_id = ics_arena_strndup(arena, s, (size_t)(sp1 - s));
+    records[i].form_id = ics_arena_strndup(arena, sp1 + 1, (size_t)(sp2 - sp1 - 1));
+    records[i].answers = ics_arena_strndup(arena, c->content + c->pos, (size_t)length);
+    records[i].answers_len = (size_t)length;
+    if (!records[i].instance_id || !records[i].form_id || !records[i].answers) return no_memory(c);
+    c->pos += (size_t)length + 1;
+  }
+  if (c->pos != c->len) return fail(c, NO_AT, KM_PREFILL_DAMAGED, "end");
+  p->records = records;
+  p->record_count = (size_t)count;
+  return 0;
+}
+
+ics_prefill *ics_prefill_open(const ics_kit *kit, const unsigned char store_secret[ICS_SIGN_SECRET_BYTES],
+                              ics_lang lang, ics_error *err) {
+  kctx c = {.lang = lang, .err = err};
+  if (sodium_init() < 0) {
+    fail(&c, NO_AT, KM_SODIUM);
+    return NULL;
+  }
+  if (!kit->prefill_store || kit->prefill_len <= crypto_box_SEALBYTES) {
+    fail(&c, NO_AT, KM_PREFILL_NONE);
+    return NULL;
+  }
+  unsigned char box_secret[crypto_box_SECRETKEYBYTES], box_public[crypto_box_PUBLICKEYBYTES];
+  unsigned char sign_public[crypto_sign_PUBLICKEYBYTES];
+  crypto_sign_ed25519_sk_to_pk(sign_public, store_secret);
+  if (crypto_sign_ed25519_sk_to_curve25519(box_secret, store_secret) != 0 ||
+      crypto_sign_ed25519_pk_to_curve25519(box_public, sign_public) != 0) {
+    fail(&c, NO_AT, KM_PREFILL_SEALED_ELSEWHERE);
+    return NULL;
+  }
+  size_t len = kit->prefill_len - crypto_box_SEALBYTES;
+  char *text = ics_malloc(len + 1);
+  ics_arena *arena = text ? ics_arena_new() : NULL;
+  prefill_box *box = arena ? ics_arena_alloc(arena, sizeof *box) : NULL;
+  if (!box) {
+    no_memory(&c);
+  } else if (crypto_box_seal_open((unsigned char *)text, kit->prefill, kit->prefill_len, box_public, box_secret) != 0) {
+    fail(&c, NO_AT, KM_PREFILL_SEALED_ELSEWHERE);
+    box = NULL;
+  } else {
+    text[len] = '\0';
+    box->arena = arena;
+    c.content = text;
+    c.len = len;
+    if (parse_prefill(&c, arena, kit, &box->prefill)) box = NULL;
+  }
+  sodium_memzero(box_secret, sizeof box_secret);
+  if (text) sodium_memzero(text, len);
+  ics_free(text);
+  if (!box) {
+    ics_arena_free(arena);
+    return NULL;
+  }
+  return &box->prefill;
+}
+
+void ics_prefill_free(ics_prefill *p) {
+  if (p) ics_arena_free(((prefill_box *)p)->arena);
 }

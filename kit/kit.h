@@ -56,6 +56,13 @@ typedef struct {
   size_t register_len;
   const char *targets_text;  /* the targets file's text (when reading, NUL-terminated) */
   size_t targets_len;
+  /* A pre-filled kit (kit --prefill): the current records of one store in round
+   * prefill_round (before `round`), sealed to that store's key (ics_prefill_seal). NULL: an
+   * ordinary kit. */
+  const char *prefill_store; /* a UUID */
+  int prefill_round;
+  const unsigned char *prefill; /* the sealed bytes */
+  size_t prefill_len;
 } ics_kit;
 
 /* Writes the kit to path, whole or not at all (a temporary file beside it, synced, renamed
@@ -74,5 +81,71 @@ ics_kit *ics_kit_read(const char *path, ics_lang lang, ics_error *err);
 /* The same from bytes in memory (for fuzzing and tests). */
 ics_kit *ics_kit_read_memory(const void *data, size_t size, ics_lang lang, ics_error *err);
 void ics_kit_free(ics_kit *kit); /* NULL is fine */
+
+/* ---- the records a pre-filled kit carries ---------------------------------------------------
+ * Sealed (crypto_box_seal) to the X25519 form of the store's Ed25519 signing key, the one its
+ * bundles are signed with: only that store can read the personal answers they hold. */
+typedef struct {
+  const char *instance_id; /* the record's id in the earlier round */
+  const char *form_id;
+  const char *answers;     /* name=value lines, values escaped (ics_escape_append) */
+  size_t answers_len;
+} ics_prefill_record;
+
+typedef struct {
+  const char *store_id;
+  int round; /* the round the records are of */
+  const ics_prefill_record *records;
+  size_t record_count;
+} ics_prefill;
+
+/* Seals prefill for the store whose Ed25519 public key is store_key: *sealed (allocated,
+ * ics_free) goes to a kit's prefill. 0, or -1 with *err. */
+int ics_prefill_seal(const ics_prefill *prefill, const unsigned char store_key[ICS_SIGN_PUBLIC_BYTES],
+                     unsigned char **sealed, size_t *sealed_len, ics_lang lang, ics_error *err);
+/* Opens the records of a pre-filled kit with the store's Ed25519 secret key: NULL with *err
+ * when the kit carries none, when they were sealed to another store (ICS_E_KEY), or when they
+ * are not what the kit's prefill line says. Lives until ics_prefill_free. */
+ics_prefill *ics_prefill_open(const ics_kit *kit, const unsigned char store_secret[ICS_SIGN_SECRET_BYTES],
+                              ics_lang lang, ics_error *err);
+void ics_prefill_free(ics_prefill *prefill); /* NULL is fine */
+
+/* ---- receipts ------------------------------------------------------------------------------
+ * What the office holds of one store, signed by the office (merge --receipts): the bundles of
+ * that store it merged and, per record, the newest revision it has. A store that trusts the
+ * office's signing key marks those revisions received (collect receipt), so that the surveyor
+ * knows what arrived and exports only the rest. A small UTF-8 text of "key: value" lines,
+ * readable with any text editor; docs/kit-format.md, section 10, specifies it. */
+enum { ICS_RECEIPT_FORMAT = 1 };
+#define ICS_RECEIPT_MAX_FILE ((size_t)64 << 20) /* bytes of the file */
+enum { ICS_RECEIPT_MAX_LINES = 1000000 };       /* bundle: and record: lines, each kind */
+
+typedef struct {
+  const char *instance_id; /* a UUID */
+  int revision;            /* >= 1: the newest revision of it the office holds */
+} ics_receipt_record;
+
+typedef struct {
+  const char *store_id; /* a UUID */
+  const char *created;  /* UTC, "YYYY-MM-DDTHH:MM:SSZ" */
+  unsigned char signing_key[ICS_SIGN_PUBLIC_BYTES]; /* the office's Ed25519 key that signed it */
+  const char *const *bundles; /* bundle ids (UUIDs); when reading, sorted and unique */
+  size_t bundle_count;
+  const ics_receipt_record *records; /* when reading, sorted by instance id and unique */
+  size_t record_count;
+} ics_receipt;
+
+/* Writes the receipt to path, whole or not at all; bundles and records are written sorted
+ * whatever the order given (a record given twice keeps its highest revision). 0, or -1 with
+ * *err. */
+int ics_receipt_write(const char *path, const ics_receipt *receipt,
+                      const unsigned char signing_secret[ICS_SIGN_SECRET_BYTES], ics_lang lang,
+                      ics_error *err);
+/* Reads a receipt and checks that it is signed by the key it names (whether that is the
+ * office the store knows is the caller's decision, as for kits). NULL with *err ("line N:
+ * MESSAGE", never naming the file). The result lives until ics_receipt_free. */
+ics_receipt *ics_receipt_read(const char *path, ics_lang lang, ics_error *err);
+ics_receipt *ics_receipt_read_memory(const void *data, size_t size, ics_lang lang, ics_error *err);
+void ics_receipt_free(ics_receipt *receipt); /* NULL is fine */
 
 #endif

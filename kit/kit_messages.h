@@ -161,8 +161,82 @@
     "the content would be larger than %llu bytes, the limit readers accept")                     \
   X(KM_WRITE_FILE_TOO_LARGE, ICS_E_LIMIT, "tệp sẽ lớn hơn %llu byte, giới hạn mà bên đọc chấp nhận", \
     "the file would be larger than %llu bytes, the limit readers accept")                        \
+  X(KM_BAD_PREFILL_LINE, ICS_E_SYNTAX, "cần 'prefill: KHO ĐỢT ĐỘ_DÀI' ở đây, nhưng gặp '%s'",    \
+    "expected 'prefill: STORE ROUND LENGTH' here, found '%s'")                                   \
+  X(KM_PREFILL_ROUND, ICS_E_INVALID, "các bản ghi mang sang thuộc đợt %d, không trước đợt %d của bộ biểu mẫu", \
+    "the records carried over are of round %d, not before the kit's round %d")                  \
+  X(KM_PREFILL_BASE64, ICS_E_SYNTAX, "các bản ghi mang sang không phải base64 hợp lệ",           \
+    "the records carried over are not valid base64")                                             \
+  X(KM_PREFILL_NONE, ICS_E_INVALID, "bộ biểu mẫu này không mang bản ghi nào của đợt trước",      \
+    "this kit carries no records of an earlier round")                                           \
+  X(KM_PREFILL_SEALED_ELSEWHERE, ICS_E_KEY,                                                      \
+    "không mở được các bản ghi bộ biểu mẫu mang theo: chúng được niêm phong cho một kho khác",   \
+    "cannot open the records the kit carries: they were sealed to another store")               \
+  X(KM_PREFILL_DAMAGED, ICS_E_DAMAGED, "các bản ghi mang sang bị hỏng (%s): hãy xin Sở gửi lại", \
+    "the records carried over are damaged (%s): ask the office for the kit again")              \
   X(KM_CANNOT_CREATE, ICS_E_IO, "không tạo được tệp tạm trong thư mục của bộ biểu mẫu: %s",      \
     "cannot create a temporary file in the kit's folder: %s")                                    \
   X(KM_CANNOT_WRITE, ICS_E_IO, "không ghi được bộ biểu mẫu: %s", "cannot write the kit: %s")
+
+/* The office's receipts (receipt.c): X(ID, CODE, vi, en), the same rules. */
+#define ICS_RECEIPT_MESSAGES(X)                                                                  \
+  X(RM_AT_LINE, ICS_OK, "dòng %llu: ", "line %llu: ")                                            \
+  X(RM_SODIUM, ICS_E_IO, "không khởi động được libsodium", "cannot initialise libsodium")        \
+  X(RM_CANNOT_OPEN, ICS_E_NOT_FOUND, "không mở được giấy biên nhận: %s",                         \
+    "cannot open the receipt: %s")                                                               \
+  X(RM_NOT_REGULAR, ICS_E_NOT_REGULAR, "đây không phải một tệp thường (là thư mục, ống dẫn hay thiết bị)", \
+    "this is not a regular file (a folder, a pipe or a device)")                                 \
+  X(RM_CANNOT_READ, ICS_E_IO, "không đọc được giấy biên nhận: %s", "cannot read the receipt: %s") \
+  X(RM_FILE_TOO_LARGE, ICS_E_TOO_LARGE,                                                          \
+    "tệp có %llu byte, nhiều hơn giới hạn %llu byte của một giấy biên nhận",                     \
+    "the file has %llu bytes, more than the %llu bytes a receipt may have")                      \
+  X(RM_NOT_RECEIPT, ICS_E_WRONG_KIND,                                                            \
+    "không phải giấy biên nhận của Sở (tệp không bắt đầu bằng 'ictsurvey-receipt: ')",           \
+    "not a receipt of the office (the file does not start with 'ictsurvey-receipt: ')")          \
+  X(RM_NEWER, ICS_E_UNSUPPORTED,                                                                 \
+    "giấy biên nhận được ghi theo định dạng %llu, mới hơn định dạng mà chương trình này hiểu "   \
+    "(%d): hãy cập nhật ictsurvey",                                                              \
+    "the receipt was written in format %llu, newer than this program understands (%d): "         \
+    "update ictsurvey")                                                                          \
+  X(RM_TRUNCATED, ICS_E_DAMAGED,                                                                 \
+    "giấy biên nhận bị cắt cụt (dừng sau dòng %llu, thiếu dòng '%s:'): hãy xin Sở gửi lại",      \
+    "the receipt is truncated (it stops after line %llu, without the '%s:' line): ask the "     \
+    "office for it again")                                                                       \
+  X(RM_LINE_NOT_TEXT, ICS_E_DAMAGED,                                                             \
+    "dòng này không phải văn bản hợp lệ (byte %zu của dòng): giấy biên nhận bị hỏng, hãy xin "   \
+    "Sở gửi lại",                                                                                \
+    "the line is not valid text (byte %zu of the line): the receipt is damaged, ask the "       \
+    "office for it again")                                                                       \
+  X(RM_EXPECTED, ICS_E_SYNTAX, "cần dòng '%s: ...', nhưng gặp '%s'",                             \
+    "expected a '%s: ...' line, found '%s'")                                                     \
+  X(RM_BAD_VALUE, ICS_E_SYNTAX, "giá trị '%s' của dòng '%s:' không hợp lệ (cần %s)",             \
+    "the value '%s' of the '%s:' line is not valid (expected %s)")                               \
+  X(RM_ORDER, ICS_E_SYNTAX,                                                                      \
+    "'%s' không đứng sau '%s': các dòng '%s:' phải theo thứ tự, mỗi giá trị một lần",            \
+    "'%s' does not come after '%s': the '%s:' lines must be in order, each value once")          \
+  X(RM_HASH_MISMATCH, ICS_E_SIGNATURE,                                                           \
+    "mã SHA-256 của nội dung không khớp với dòng 'end:': giấy biên nhận đã bị sửa sau khi Sở "   \
+    "ký; không dùng được",                                                                       \
+    "the content's SHA-256 does not match the 'end:' line: the receipt was changed after the "   \
+    "office signed it; it cannot be used")                                                       \
+  X(RM_SIGNATURE_FAILS, ICS_E_SIGNATURE,                                                         \
+    "chữ ký không khớp với khóa office-signing-key: giấy biên nhận đã bị sửa, hoặc không do "   \
+    "khóa mà nó nêu ký; không dùng được",                                                        \
+    "the signature does not match office-signing-key: the receipt was changed, or was not "      \
+    "signed by the key it names; it cannot be used")                                             \
+  X(RM_AFTER_SIGNATURE, ICS_E_DAMAGED,                                                           \
+    "có nội dung thừa sau dòng 'signature:': giấy biên nhận bị hỏng, hãy xin Sở gửi lại",        \
+    "there is more after the 'signature:' line: the receipt is damaged, ask the office for it "  \
+    "again")                                                                                     \
+  X(RM_TOO_MANY, ICS_E_LIMIT, "giấy biên nhận liệt kê hơn %llu %s, giới hạn mà bên đọc chấp nhận", \
+    "the receipt lists more than %llu %s, the limit readers accept")                             \
+  X(RM_KEY_MISMATCH, ICS_E_KEY,                                                                  \
+    "signing_key không phải nửa công khai của signing_secret", "signing_key is not the public "  \
+    "half of signing_secret")                                                                    \
+  X(RM_WRITE_INVALID, ICS_E_INVALID, "không ghi được giấy biên nhận: %s '%s' không hợp lệ",      \
+    "cannot write the receipt: the %s '%s' is not valid")                                        \
+  X(RM_CANNOT_CREATE, ICS_E_IO, "không tạo được tệp tạm trong thư mục của giấy biên nhận: %s",   \
+    "cannot create a temporary file in the receipt's folder: %s")                                \
+  X(RM_CANNOT_WRITE, ICS_E_IO, "không ghi được giấy biên nhận: %s", "cannot write the receipt: %s")
 
 #endif

@@ -11,7 +11,10 @@
 #   3. the central office merges everything with its secret key, accepting sealed bundles only
 #      (the damaged bundle is rejected and quarantined, the duplicate person is kept and
 #      resolved by the report),
-#   4. the gap-analysis workbook is written to out/gap-analysis.xlsx and summarised here.
+#   4. the gap-analysis workbook is written to out/gap-analysis.xlsx and summarised here,
+#   5. the office sends each store a signed receipt of what it holds (`merge --receipts`); one
+#      surveyor takes hers, and gets round 2014 pre-filled with her 2013 records, sealed to her
+#      store: she confirms who is unchanged, voids one who left and sends only what is new.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
@@ -42,7 +45,7 @@ zcat "$(head -1 out/bundles.txt)" | cut -c1-100 | head -14 >&2
 
 say "the central office merges every bundle with its key, sealed ones only (exit status 1: one was rejected)"
 set +e
-$ictsurvey merge --db out/central.db --require-sealed --key out/keys/central.key $(cat out/bundles.txt)
+$ictsurvey merge --db out/central.db --require-sealed --key out/keys/central.key --receipts out/receipts $(cat out/bundles.txt)
 merged=$?
 set -e
 [ "$merged" -le 1 ] || exit "$merged"
@@ -77,4 +80,23 @@ for r in rows[h + 1:]:
                                        fmt(target) if target is not None else "-", status or "-",
                                        needed if needed is not None else "-"))
 PY
+
+store=out/province/stores/huyen-794.store
+sid=$(/usr/bin/python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT value FROM meta WHERE key = 'store_id'\").fetchone()[0])" "$store")
+say "the surveyor of huyen-794 takes the receipt the merge wrote for her store (out/receipts/$sid.receipt)"
+$ictsurvey collect receipt --store "$store" "out/receipts/$sid.receipt" --lang en
+
+say "round 2014, pre-filled: the office makes huyen-794 a kit carrying its 2013 records, sealed to its key"
+$ictsurvey kit --db out/central.db --key out/keys/central.key --round 2014 --prefill 2013 --store-id "$sid" \
+  -o out/huyen-794-2014.kit --lang en 2>&1 | grep -v '^  ' >&2
+$ictsurvey collect update --store "$store" --kit out/huyen-794-2014.kit --lang en 2>&1 | head -2 >&2
+say "she voids one who left, confirms everyone else unchanged and sends only what the office lacks"
+left=$($ictsurvey collect list --store "$store" | awk -F'\t' '$2 == "staff" { print $3; exit }')
+$ictsurvey collect void --store "$store" "$left" --yes --lang en 2>&1 | cut -d';' -f1 >&2
+$ictsurvey collect confirm --store "$store" --all --lang en 2>&1 | tail -1 >&2
+$ictsurvey collect export --store "$store" --pending -o out/huyen-794-2014.bundle --lang en 2>&1 | grep Exported >&2
+$ictsurvey merge --db out/central.db --key out/keys/central.key --receipts out/receipts out/huyen-794-2014.bundle \
+  --lang en 2>&1 | grep -v receipt >&2
+$ictsurvey collect receipt --store "$store" "out/receipts/$sid.receipt" --lang en 2>&1 | tail -2 >&2
+
 printf '\nWorkbook: out/gap-analysis.xlsx (Vietnamese), out/gap-analysis-en.xlsx (English)\n' >&2

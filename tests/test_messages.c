@@ -86,6 +86,7 @@ static void check_message(const char *table, const char *id, ics_code code, cons
 #define CHECK_ENTRY_answers(id, code, vi, en) check_message("answers", #id, code, vi, en);
 #define CHECK_ENTRY_bundle(id, code, vi, en) check_message("bundle", #id, code, vi, en);
 #define CHECK_ENTRY_collector(id, code, vi, en) check_message("collector", #id, code, vi, en);
+#define CHECK_ENTRY_receipt(id, code, vi, en) check_message("receipt", #id, code, vi, en);
 #define CHECK_ENTRY_aggregator(id, code, vi, en) check_message("aggregator", #id, code, vi, en);
 #define CHECK_ENTRY_keys(id, code, vi, en) check_message("keys", #id, code, vi, en);
 #define CHECK_ENTRY_kit(id, code, vi, en) check_message("kit", #id, code, vi, en);
@@ -207,6 +208,7 @@ int main(int argc, char **argv) {
   CHECK_TABLE(aggregator, ICS_AGGREGATOR_MESSAGES);
   CHECK_TABLE(keys, ICS_KEYS_MESSAGES);
   CHECK_TABLE(kit, ICS_KIT_MESSAGES);
+  CHECK_TABLE(receipt, ICS_RECEIPT_MESSAGES);
   CHECK_TABLE(reports, ICS_REPORTS_MESSAGES);
   CHECK_TABLE(web, ICS_WEB_MESSAGES);
   CHECK_TABLE(xlsx, ICS_XLSX_MESSAGES);

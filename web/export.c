@@ -52,8 +52,8 @@ static void paragraph(ics_buf *b, const char *attrs, const char *text) {
   ics_buf_puts(b, "</p>\n");
 }
 
-int ics_web_export(const ics_web_page *page, const char *folder, char **written, ics_buf *out,
-                   ics_error *err) {
+int ics_web_export(const ics_web_page *page, const char *folder, bool pending, char **written,
+                   ics_buf *out, ics_error *err) {
   ics_store *store = page->store;
   const char *lang = ics_web_lang_name(page->lang);
   tally t = {0};
@@ -83,7 +83,7 @@ int ics_web_export(const ics_web_page *page, const char *folder, char **written,
                          "This folder has too many of today's bundles already. Choose another folder."));
   } else {
     uint64_t records = 0;
-    ics_export_options opts = {0};
+    ics_export_options opts = {.pending = pending};
     ics_error failure = {0};
     if (ics_store_export(store, path, &opts, &records, &failure)) {
       if (failure.code == ICS_E_NO_MEMORY) {
@@ -94,7 +94,13 @@ int ics_web_export(const ics_web_page *page, const char *folder, char **written,
         goto no_memory;
       }
       /* collect export's refusal, in the words of the page: nothing finalized yet */
-      if (failure.code == ICS_E_STATE)
+      if (failure.code == ICS_E_STATE && pending)
+        paragraph(&b, "class=\"notice\" data-export=\"nothing-pending\" role=\"status\"",
+                  ics_web_tr(page, "Không có gì cần gửi: theo giấy biên nhận, Sở đã có mọi phiếu đã hoàn tất hoặc đã hủy. "
+                                   "Muốn gửi lại tất cả thì bỏ chọn \"Chỉ gửi những gì Sở chưa có\".",
+                             "Nothing to send: by its receipts, the office has every finalized or void record. "
+                             "To send everything again, clear \"Only what the office does not have\"."));
+      else if (failure.code == ICS_E_STATE)
         paragraph(&b, "class=\"error\" data-export=\"refused\" role=\"alert\"",
                   t.drafts ? ics_web_tr(page, "Chưa xuất gì: chưa có phiếu nào hoàn tất, chỉ có phiếu nháp. Hãy mở từng phiếu nháp "
                                               "ở trang chính, trả lời các câu còn thiếu và bấm \"Hoàn tất phiếu\", rồi xuất lại.",
@@ -146,7 +152,7 @@ no_memory:
 }
 
 /* The export section of the home page. */
-void ics_web_export_form(const ics_web_page *page, ics_buf *b) {
+void ics_web_export_form(const ics_web_page *page, const ics_store_summary *summary, ics_buf *b) {
   const char *base;
   char *dir = ics_path_dir(page->store_path, &base);
   char *shown = dir ? ics_path_resolve(dir) : NULL;
@@ -157,7 +163,11 @@ void ics_web_export_form(const ics_web_page *page, ics_buf *b) {
                  ics_web_tr(page, "Gửi về Sở", "Send to the office"), ics_web_lang_name(page->lang),
                  ics_web_tr(page, "Ghi tệp gửi đi vào thư mục:", "Write the file to send into the folder:"));
   ics_html_escape(b, shown ? shown : dir ? dir : ".");
-  ics_buf_printf(b, "\">\n<button type=\"submit\" data-action=\"export\">%s</button>\n</form>\n<p class=\"hint\">%s</p>\n</section>\n",
+  ics_buf_puts(b, "\">\n");
+  if (summary->last_receipt[0]) /* what the office lacks is known: by default only that */
+    ics_buf_printf(b, "<label class=\"check\"><input type=\"checkbox\" name=\"pending\" value=\"yes\" checked> %s</label>\n",
+                   ics_web_tr(page, "Chỉ gửi những gì Sở chưa có", "Only what the office does not have"));
+  ics_buf_printf(b, "<button type=\"submit\" data-action=\"export\">%s</button>\n</form>\n<p class=\"hint\">%s</p>\n</section>\n",
                  ics_web_tr(page, "Xuất tệp", "Export"),
                  ics_web_tr(page, "Chỉ các phiếu đã hoàn tất (và các phiếu đã hủy) được gửi đi; phiếu nháp ở lại trong kho.",
                             "Only finalized records (and void ones) are sent; drafts stay in the store."));

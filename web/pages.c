@@ -103,6 +103,43 @@ static void when(ics_buf *b, const char *utc) {
   ics_buf_printf(b, "<time datetime=\"%s\">%.10s %.5s UTC</time>", utc, utc, utc + 11);
 }
 
+/* What the office has (by its receipts) and what waits: carried-over records to confirm. */
+static void office_section(const ics_web_page *page, const ics_store_summary *sum, ics_buf *b) {
+  ics_buf_printf(b, "<section class=\"office\" aria-labelledby=\"office-heading\" data-office-has=\"%zu\""
+                    " data-office-lacks=\"%zu\" data-pending=\"%zu\" data-unconfirmed=\"%zu\">\n"
+                    "<h2 id=\"office-heading\">%s</h2>\n",
+                 sum->office_has, sum->office_lacks, sum->pending, sum->unconfirmed,
+                 ics_web_tr(page, "Sở đã nhận được gì", "What the office has"));
+  if (!sum->last_receipt[0]) {
+    ics_buf_printf(b, "<p>%s</p>\n",
+                   ics_web_tr(page, "Chưa có giấy biên nhận nào của Sở, nên chưa biết Sở đã nhận được những gì. Khi Sở gửi "
+                                    "giấy biên nhận (tệp .receipt), hãy nhận nó bằng lệnh collect receipt.",
+                              "No receipt from the office yet, so what it has received is not known. When the office "
+                              "sends a receipt (a .receipt file), take it with the collect receipt command."));
+  } else {
+    ics_buf_printf(b, "<p>");
+    ics_buf_printf(b, ics_web_tr(page, "Theo giấy biên nhận mới nhất của Sở (%.10s): Sở đã có <strong>%zu</strong> phiếu của đợt này, "
+                                       "còn thiếu <strong>%zu</strong>.",
+                                 "By the office's newest receipt (%.10s): the office has <strong>%zu</strong> records of this round "
+                                 "and lacks <strong>%zu</strong>."),
+                   sum->last_receipt, sum->office_has, sum->office_lacks);
+    ics_buf_printf(b, " %s</p>\n",
+                   sum->pending ? ics_web_tr(page, "Hãy xuất tệp để gửi phần còn thiếu (ở cuối trang).",
+                                             "Export to send what it lacks (at the end of the page).")
+                                : ics_web_tr(page, "Không còn gì phải gửi.", "Nothing is left to send."));
+  }
+  if (sum->unconfirmed) {
+    ics_buf_printf(b, "<p class=\"notice\" data-carried=\"%zu\">", sum->unconfirmed);
+    ics_buf_printf(b, ics_web_tr(page, "%zu phiếu mang sang từ đợt trước đang chờ bạn xem lại: mở từng phiếu, bấm \"Xác nhận không đổi\" "
+                                       "nếu vẫn đúng, sửa nếu có thay đổi, hoặc hủy nếu người đó đã chuyển đi. Phiếu chưa xác nhận không được gửi về Sở.",
+                                 "%zu records carried over from the last round wait for you: open each, select \"Confirm unchanged\" if it "
+                                 "is still right, change what changed, or void it if the person left. A record not confirmed is not sent to the office."),
+                   sum->unconfirmed);
+    ics_buf_puts(b, "</p>\n");
+  }
+  ics_buf_puts(b, "</section>\n");
+}
+
 int ics_web_home(const ics_web_page *page, const char *search, ics_buf *out, ics_error *err) {
   ics_store *store = page->store;
   const char *lang = ics_web_lang_name(page->lang);
@@ -110,6 +147,9 @@ int ics_web_home(const ics_web_page *page, const char *search, ics_buf *out, ics
   char *folded = search && *search ? ics_text_fold(search, true) : NULL;
   l.search = folded;
   int rc = ics_store_list(store, collect, &l, err);
+  ics_store_summary sum = {0};
+  if (!rc) rc = ics_store_summarize(store, &sum, err);
+  bool receipts = sum.last_receipt[0] != '\0';
   if (!rc && l.count) qsort(l.items, l.count, sizeof *l.items, compare_listed);
   ics_buf b = {0};
   ics_buf_printf(&b, "<h1>%s</h1>\n<dl class=\"facts\">\n<div><dt>%s</dt><dd>",
@@ -120,6 +160,7 @@ int ics_web_home(const ics_web_page *page, const char *search, ics_buf *out, ics
   ics_html_escape(&b, ics_store_surveyor(store));
   ics_buf_printf(&b, "</dd></div>\n<div><dt>%s</dt><dd>%d</dd></div>\n</dl>\n",
                  ics_web_tr(page, "Đợt khảo sát", "Survey round"), ics_store_round(store));
+  office_section(page, &sum, &b);
 
   ics_buf_printf(&b, "<section aria-labelledby=\"new-heading\">\n<h2 id=\"new-heading\">%s</h2>\n<ul class=\"forms\">\n",
                  ics_web_tr(page, "Nhập phiếu mới", "New record"));
@@ -153,10 +194,10 @@ int ics_web_home(const ics_web_page *page, const char *search, ics_buf *out, ics
   } else {
     ics_buf_printf(&b, "<table class=\"records\" id=\"records\">\n<thead><tr><th scope=\"col\">%s</th>"
                        "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-                       "<th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+                       "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
                    ics_web_tr(page, "Khóa", "Key"), ics_web_tr(page, "Tên", "Title"),
                    ics_web_tr(page, "Biểu mẫu", "Form"), ics_web_tr(page, "Trạng thái", "Status"),
-                   ics_web_tr(page, "Sửa lúc", "Changed"));
+                   ics_web_tr(page, "Sở đã nhận", "Office has it"), ics_web_tr(page, "Sửa lúc", "Changed"));
   }
   for (size_t i = 0; i < l.count; i++) {
     const listed *it = &l.items[i];
@@ -165,7 +206,10 @@ int ics_web_home(const ics_web_page *page, const char *search, ics_buf *out, ics
     /* the id comes from the store file, which may be damaged: escaped like any text */
     ics_buf_puts(&b, "<tr data-instance=\"");
     ics_html_escape(&b, it->info.instance_id);
-    ics_buf_printf(&b, "\" data-status=\"%s\"><td><a href=\"/record/", status);
+    ics_buf_printf(&b, "\" data-status=\"%s\"", status);
+    if (receipts) ics_buf_printf(&b, " data-received=\"%s\"", it->info.office == ICS_OFFICE_HAS ? "yes" : "no");
+    if (it->info.carried_from) ics_buf_printf(&b, " data-carried-from=\"%d\"", it->info.carried_from);
+    ics_buf_puts(&b, "><td><a href=\"/record/");
     ics_html_escape(&b, it->info.instance_id);
     ics_buf_printf(&b, "?lang=%s\">", lang);
     ics_html_escape(&b, *it->key ? it->key : ics_web_tr(page, "(chưa có khóa)", "(no key yet)"));
@@ -173,14 +217,25 @@ int ics_web_home(const ics_web_page *page, const char *search, ics_buf *out, ics
     ics_html_escape(&b, it->title);
     ics_buf_puts(&b, "</td><td>");
     ics_html_escape(&b, f ? ics_text_get(f->title, page->lang) : it->info.form_id);
-    ics_buf_printf(&b, "</td><td><span class=\"status status-%s\">%s</span></td><td>", status,
+    ics_buf_printf(&b, "</td><td><span class=\"status status-%s\">%s</span>", status,
                    ics_web_status_words(it->info.status, page->lang));
+    if (it->info.carried_from && it->info.status == ICS_DRAFT && it->info.office == ICS_OFFICE_NOTHING_YET) {
+      ics_buf_puts(&b, " <span class=\"carried\">");
+      ics_buf_printf(&b, ics_web_tr(page, "mang sang từ %d, chờ xác nhận", "carried over from %d, to confirm"),
+                     it->info.carried_from);
+      ics_buf_puts(&b, "</span>");
+    }
+    ics_buf_printf(&b, "</td><td>%s</td><td>",
+                   it->info.office == ICS_OFFICE_HAS     ? ics_web_tr(page, "✓ có", "✓ yes")
+                   : it->info.office == ICS_OFFICE_LACKS ? (receipts ? ics_web_tr(page, "chưa", "not yet")
+                                                                     : ics_web_tr(page, "chưa biết", "not known"))
+                                                         : "–");
     when(&b, it->info.updated_at);
     ics_buf_puts(&b, "</td></tr>\n");
   }
   if (l.count) ics_buf_puts(&b, "</tbody>\n</table>\n");
   ics_buf_puts(&b, "</section>\n");
-  ics_web_export_form(page, &b);
+  ics_web_export_form(page, &sum, &b);
   for (size_t i = 0; i < l.count; i++) {
     ics_free(l.items[i].key);
     ics_free(l.items[i].title);

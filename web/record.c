@@ -321,7 +321,18 @@ static int draw_record(const ics_web_page *page, const judged *j, const ics_reco
     ics_buf_printf(&b, "<p class=\"notice\">%s</p>\n",
                    ics_web_tr(page, "Phiếu này đã bị hủy: nó được gửi về văn phòng là phiếu hủy. Bấm \"Khôi phục\" nếu hủy nhầm.",
                               "This record is void: it is sent to the office as void. Select \"Restore\" if that was a mistake."));
-  else if (status == ICS_FINALIZED)
+  else if (status == ICS_DRAFT && info && info->carried_from) {
+    ics_buf_printf(&b, "<p class=\"notice carried\" data-carried-from=\"%d\">", info->carried_from);
+    ics_buf_printf(&b, ics_web_tr(page, "Phiếu này được mang sang từ đợt %d với các câu trả lời Sở đang có. Hãy xem lại từng câu: nếu "
+                                        "không có gì thay đổi, bấm \"Xác nhận không đổi\"; nếu có thay đổi, sửa rồi bấm \"Hoàn tất phiếu\"; "
+                                        "nếu người này đã chuyển đi, bấm \"Hủy phiếu\". Phiếu chưa xác nhận không được gửi về Sở.",
+                                  "This record was carried over from round %d with the answers the office has. Check each answer: "
+                                  "if nothing changed, select \"Confirm unchanged\"; if something changed, correct it and select "
+                                  "\"Finalize the record\"; if the person left, select \"Void the record\". A record not confirmed is "
+                                  "not sent to the office."),
+                   info->carried_from);
+    ics_buf_puts(&b, "</p>\n");
+  } else if (status == ICS_FINALIZED)
     ics_buf_printf(&b, "<p class=\"notice\">%s</p>\n",
                    ics_web_tr(page, "Phiếu đã hoàn tất. Vẫn sửa được: mỗi thay đổi được lưu ngay, và phiếu vẫn hoàn tất nếu các câu trả lời vẫn đầy đủ.",
                               "This record is finalized. You can still change it: every change is saved at once, and it stays finalized while its answers stay complete."));
@@ -341,6 +352,8 @@ static int draw_record(const ics_web_page *page, const judged *j, const ics_reco
   draw_sections(&d);
   if (status == ICS_VOID) ics_buf_puts(&b, "</fieldset>\n");
   ics_buf_puts(&b, "</form>\n<div class=\"actions\">\n");
+  if (status == ICS_DRAFT && info && info->carried_from) /* finalized as it came */
+    draw_action(&d, base.data, "confirm", ics_web_tr(page, "Xác nhận không đổi", "Confirm unchanged"), "", false);
   /* an answer may turn a finalized record into a draft: the script then shows finalize */
   if (status != ICS_VOID)
     draw_action(&d, base.data, "finalize", ics_web_tr(page, "Hoàn tất phiếu", "Finalize the record"), "",

@@ -256,15 +256,18 @@ static enum MHD_Result route_post(struct MHD_Connection *c, ics_web *web, const 
     ok = status == 200 ? respond(c, web, 200, "application/json; charset=utf-8", b.data, b.len, false)
                        : say_failure(c, web, (unsigned)status, &err);
   } else if (!strcmp(url, "/export")) {
-    int rc = ics_web_export(page, ics_web_form_get(&body, "folder"), &web->last_export, &b, &err);
+    const char *pending = ics_web_form_get(&body, "pending");
+    int rc = ics_web_export(page, ics_web_form_get(&body, "folder"), pending && !strcmp(pending, "yes"),
+                            &web->last_export, &b, &err);
     ok = serve_page(c, web, &b, rc, &err, false);
   } else if (new_finalize(web, url, form_id)) {
     /* finalize before any answer: the page again, with everything still missing */
     int rc = ics_web_record(page, NULL, form_id, NULL, true, &b, &err);
     ok = serve_page(c, web, &b, rc, &err, false);
   } else if (record_path(url, id, &action) && (!strcmp(action, "finalize") || !strcmp(action, "void") ||
-                                               !strcmp(action, "unvoid"))) {
-    int status = !strcmp(action, "finalize") ? ics_web_finalize(page, id, &b, &err)
+                                               !strcmp(action, "unvoid") || !strcmp(action, "confirm"))) {
+    /* confirming a carried-over record unchanged is finalizing it as it came */
+    int status = !strcmp(action, "finalize") || !strcmp(action, "confirm") ? ics_web_finalize(page, id, &b, &err)
                  : !strcmp(action, "void")
                      ? ics_web_void(page, id, ics_web_form_get(&body, "confirm") &&
                                               !strcmp(ics_web_form_get(&body, "confirm"), "yes"),

@@ -89,11 +89,13 @@ int ics_web_void(const ics_web_page *page, const char *instance_id, bool confirm
 /* Undoes a void: 303, or 404, 409 (not void, or its void already exported) with *err set. */
 int ics_web_unvoid(const ics_web_page *page, const char *instance_id, ics_error *err);
 
-/* The home page's export section into b, and the export itself into folder (NULL or "": the
- * store's): the result page into out, the bundle's path into *written (replacing it) when
- * one was written. 0, or -1 with *err set (the store could not be read, memory). */
-void ics_web_export_form(const ics_web_page *page, ics_buf *b);
-int ics_web_export(const ics_web_page *page, const char *folder, char **written, ics_buf *out,
-                   ics_error *err);
+/* The home page's export section into b (with the choice to send only what the office lacks
+ * once a receipt came: summary), and the export itself into folder (NULL or "": the store's),
+ * only what no receipt lists when pending: the result page into out, the bundle's path into
+ * *written (replacing it) when one was written. 0, or -1 with *err set (the store could not be
+ * read, memory). */
+void ics_web_export_form(const ics_web_page *page, const ics_store_summary *summary, ics_buf *b);
+int ics_web_export(const ics_web_page *page, const char *folder, bool pending, char **written,
+                   ics_buf *out, ics_error *err);
 
 #endif

@@ -19,6 +19,7 @@
 #include <zlib.h>
 
 #include "fuzz_gzip.h"
+#include "fuzz_sign.h"
 #include "kit.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -63,36 +64,11 @@ static void read_kit(const void *data, size_t size) {
   sink += sum;
 }
 
-/* The bytes before the last line that starts with "end: " (all of them when none does), then
- * the end: line and the signature: line for them, by the fixed key; malloc'd or NULL. */
-static char *signed_content(const uint8_t *data, size_t size, size_t *len) {
-  size_t body = size;
-  for (size_t i = size; i-- > 0;)
-    if ((i == 0 || data[i - 1] == '\n') && size - i >= 5 && memcmp(data + i, "end: ", 5) == 0) {
-      body = i;
-      break;
-    }
-  char *text = malloc(body + 256);
-  if (!text) return NULL;
-  memcpy(text, data, body);
-  unsigned char digest[crypto_hash_sha256_BYTES], signature[crypto_sign_BYTES];
-  char hex[crypto_hash_sha256_BYTES * 2 + 1], signature_hex[crypto_sign_BYTES * 2 + 1];
-  crypto_hash_sha256(digest, data, body);
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  char message[128];
-  int m = snprintf(message, sizeof message, "ictsurvey-kit-signature-1\nend: %s\n", hex);
-  crypto_sign_detached(signature, NULL, (const unsigned char *)message, (unsigned long long)m,
-                       office_sk);
-  sodium_bin2hex(signature_hex, sizeof signature_hex, signature, sizeof signature);
-  *len = body + (size_t)snprintf(text + body, 256, "end: %s\nsignature: %s\n", hex, signature_hex);
-  return text;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   read_kit(data, size);
   if (size >= 2 && data[0] == 0x1f && data[1] == 0x8b) return 0;
   size_t len = 0, gz_len = 0;
-  char *text = signed_content(data, size, &len);
+  char *text = fuzz_signed_content(data, size, "ictsurvey-kit-signature-1\n", office_sk, &len);
   unsigned char *gz = text ? fuzz_gzip(text, len, "ictsurvey-kit", &gz_len) : NULL;
   if (gz) read_kit(gz, gz_len);
   free(gz);
