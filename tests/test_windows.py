@@ -8,7 +8,9 @@ with Vietnamese typed on its input, and on a console (wine's, on a pseudo-termin
 by ictsurvey.exe and by the Linux program (ICTSURVEY), each bundle merged into a fresh copy
 of the office's database, gives byte-identical CSV exports (merged and exported on Linux, and
 on Windows too); `collect serve` driven by the Linux browser test (tests/test_browser.py in
-headless Chromium, against ictsurvey.exe); the double-click launcher's first and later starts.
+headless Chromium, against ictsurvey.exe), the spreadsheet path (tests/test_spreadsheet.py) and
+receipts and pre-filled rounds (tests/test_field.py) against it; the double-click launcher's
+first and later starts.
 Prints the start-up time of `ictsurvey.exe --version` (cold and warm)."""
 import fcntl
 import http.client
@@ -373,6 +375,18 @@ p = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "test_spreadsheet.py"
 tally = re.search(r"(\d+) checks, (\d+) failed", p.stderr)
 check(p.returncode == 0 and tally and int(tally.group(2)) == 0,
       "test_spreadsheet.py against ictsurvey.exe (exit %d): %s" % (p.returncode, p.stderr[-3000:]))
+
+# receipts and a round pre-filled from the last (issue 20), every step by ictsurvey.exe: the
+# office's commands, collect receipt, update, confirm, and the browser's confirm
+t0 = time.monotonic()
+p = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "test_field.py"), wrapper],
+                   capture_output=True, text=True, env=dict(browser_env, ICTSURVEY_TEST_NO_SWEEPS="1"),
+                   timeout=900)
+tally = re.search(r"(\d+) checks, (\d+) failed", p.stderr)
+check(p.returncode == 0 and tally and int(tally.group(2)) == 0,
+      "test_field.py against ictsurvey.exe (exit %d): %s" % (p.returncode, p.stderr[-3000:]))
+print("test_field.py against ictsurvey.exe: %s in %.0f s" % (tally.group(0) if tally else "?", time.monotonic() - t0),
+      file=sys.stderr)
 
 # ---- 7. the double-click launcher --------------------------------------------------------------------
 def launch(folder, stdin_text, wait_for_address=True):
