@@ -137,7 +137,7 @@ static int write_receipts(ics_central *c, const char *db, const char *dir, const
   char now[21];
   ics_now_utc(now);
   int rc = 0;
-  for (size_t i = 0; i < stores->count && !rc; i++) {
+  for (size_t i = 0; i < stores->count; i++) { /* one store's failure is no reason to skip the others */
     ics_error err = {0};
     ics_holdings h;
     char name[80];

@@ -790,6 +790,12 @@ static int collect_void(ics_store *store, const options *o) {
     status = EXIT_FAIL;
   } else if (ics_store_revise(store, info.instance_id, rec, ICS_VOID, &err)) {
     status = store_failed(&err);
+  } else if (info.carried_from && info.status == ICS_DRAFT) { /* never confirmed: never sent */
+    fprintf(stderr, cli_tr("Đã hủy phiếu mang sang %s (lần sửa %d): người này không được tính ở đợt này; phiếu chưa "
+                           "xác nhận nên không gửi gì về Sở. 'collect unvoid' khôi phục nó.\n",
+                           "Voided the carried-over record %s (revision %d): this person does not count in this round; "
+                           "it was never confirmed, so nothing goes to the office. 'collect unvoid' restores it.\n"),
+            info.instance_id, info.revision + 1);
   } else {
     fprintf(stderr, cli_tr("Đã hủy bản ghi %s (lần sửa %d); lần xuất sau sẽ báo cho Sở. Trước lần xuất đó "
                            "vẫn khôi phục được bằng 'collect unvoid'.\n",
@@ -1122,7 +1128,11 @@ static void print_summary(ics_store *store, const ics_store_summary *m) {
                            "By the newest receipt (%.10s): the office has %zu records of this round and lacks %zu; it received %zu of the %zu bundles exported.\n"),
             m->last_receipt, m->office_has, m->office_lacks, m->exports_received, m->exports);
   }
-  if (m->pending)
+  if (m->pending && !m->last_receipt[0])
+    fprintf(stderr, cli_tr("Lần xuất sau sẽ gửi %zu bản ghi ('ictsurvey collect export --store KHO -o TỆP_GÓI').\n",
+                           "The next export sends %zu records ('ictsurvey collect export --store STORE -o BUNDLE').\n"),
+            m->pending);
+  else if (m->pending)
     fprintf(stderr, cli_tr("Còn %zu bản ghi Sở chưa có: gửi bằng 'ictsurvey collect export --store KHO --pending -o TỆP_GÓI'.\n",
                            "%zu records are not at the office yet: send them with 'ictsurvey collect export --store STORE --pending -o BUNDLE'.\n"),
             m->pending);

@@ -75,15 +75,23 @@ static char *keys_text(const ics_office_public *pub, const ics_office_public *ne
   return ics_buf_take(&b);
 }
 
-/* The records a pre-filled kit carries, copied out of the database. */
+/* The records a pre-filled kit carries, copied out of the database: those of the kit's forms
+ * (a form the new round no longer has cannot carry any; they are counted in left_out). */
 typedef struct {
+  const ics_definitions *defs;
   ics_prefill_record *records;
-  size_t count, cap;
+  size_t count, cap, left_out;
 } carried_records;
 
 static int carry_record(void *ctx, const char *instance_id, const char *form_id, const char *answers,
                         size_t answers_len, ics_error *err) {
   carried_records *r = ctx;
+  bool known = false;
+  for (size_t i = 0; i < r->defs->form_count && !known; i++) known = !strcmp(r->defs->forms[i]->id, form_id);
+  if (!known) {
+    r->left_out++;
+    return 0;
+  }
   if (r->count == r->cap) {
     size_t cap = r->cap ? 2 * r->cap : 256;
     ics_prefill_record *grown = ics_realloc(r->records, cap * sizeof *grown);
@@ -116,14 +124,21 @@ static void carried_free(carried_records *r) {
   ics_free(r->records);
 }
 
-/* The current records of store_id in round `previous`, sealed to the key its bundles are signed
- * with, into kit. *count gets how many. 0, or -1 (said). */
-static int seal_prefill(ics_central *c, const char *store_id, int previous, ics_kit *kit,
-                        unsigned char **sealed, size_t *count) {
+/* What a pre-filled kit carries: the sealed records and how many. */
+typedef struct {
+  unsigned char *sealed;
+  size_t len, count, left_out;
+} prefill_out;
+
+/* The current records of store_id in round `previous` of the forms of defs, sealed to the key
+ * its bundles are signed with. Made before anything is published, so that a refusal leaves the
+ * database as it was. 0, or -1 (said). */
+static int seal_prefill(ics_central *c, const ics_definitions *defs, const char *store_id, int previous,
+                        prefill_out *out) {
   ics_error err = {0};
   char signer[65];
   bool found = false;
-  carried_records records = {0};
+  carried_records records = {.defs = defs};
   int rc = -1;
   if (ics_central_store_signer(c, store_id, signer, &found, &err)) {
     cli_print_error(&err);
@@ -147,13 +162,11 @@ static int seal_prefill(ics_central *c, const char *store_id, int previous, ics_
                      .record_count = records.count};
     if (got != sizeof key) {
       cli_error("khóa của kho %s ghi trong CSDL bị hỏng", "the key recorded for the store %s is damaged", store_id);
-    } else if (ics_prefill_seal(&p, key, sealed, &kit->prefill_len, cli_lang, &err)) {
+    } else if (ics_prefill_seal(&p, key, &out->sealed, &out->len, cli_lang, &err)) {
       cli_print_error(&err);
     } else {
-      kit->prefill_store = store_id;
-      kit->prefill_round = previous;
-      kit->prefill = *sealed;
-      *count = records.count;
+      out->count = records.count;
+      out->left_out = records.left_out;
       rc = 0;
     }
   }
@@ -166,6 +179,7 @@ static int write_kit(const char *db, const char *key_path, const char *forms_dir
                      const char *next_path, const char *output, bool force, int previous,
                      const char *store_id) {
   ics_error err = {0}; /* of the keys, the database and the kit */
+  prefill_out prefill = {0};
   ics_office_secret key;
   if (ics_keys_read_office_secret(key_path, &key, cli_lang, &err)) {
     cli_print_error(&err);
@@ -216,6 +230,7 @@ static int write_kit(const char *db, const char *key_path, const char *forms_dir
   keys = c ? keys_text(&key.pub, next_path ? &next : NULL) : NULL;
   if (c && !keys) ics_error_no_memory(&err, cli_lang);
   ics_kit_stamp stamp;
+  if (c && keys && store_id && seal_prefill(c, &defs, store_id, previous, &prefill)) goto done;
   if (!keys || ics_central_publish(c, &defs, round, keys, &stamp, &err)) {
     cli_print_error(&err);
     ics_error_clear(&err);
@@ -242,20 +257,23 @@ static int write_kit(const char *db, const char *key_path, const char *forms_dir
     memcpy(kit.next_seal_key, next.seal, 32);
     memcpy(kit.next_signing_key, next.signing, 32);
   }
-  unsigned char *sealed = NULL;
-  size_t carried = 0;
-  if (store_id && seal_prefill(c, store_id, previous, &kit, &sealed, &carried)) {
-    ics_free(forms);
-    goto done;
+  if (store_id) {
+    kit.prefill_store = store_id;
+    kit.prefill_round = previous;
+    kit.prefill = prefill.sealed;
+    kit.prefill_len = prefill.len;
   }
   int written = ics_kit_write(output, &kit, key.signing_secret, cli_lang, &err);
-  ics_free(sealed);
   ics_free(forms);
   if (written) {
     ics_error_prefix(&err, "%s: ", output); /* the kit's messages never name the file */
     cli_print_error(&err);
     goto done;
   }
+  if (store_id && stamp.is_new)
+    fprintf(stderr, cli_tr("Đã công bố %zu biểu mẫu, danh mục đơn vị và chỉ tiêu vào '%s'.\n",
+                           "Published %zu forms, the unit register and the targets into '%s'.\n"),
+            defs.form_count, db);
   if (store_id)
     fprintf(stderr, cli_tr("Đã ghi bộ biểu mẫu số %llu vào '%s' (đợt %d).\n", "Wrote kit number %llu to '%s' (round %d).\n"),
             (unsigned long long)stamp.sequence, output, round);
@@ -278,7 +296,11 @@ static int write_kit(const char *db, const char *key_path, const char *forms_dir
                            "This kit carries %zu records of the store %s in round %d into round %d, sealed to the store's key:\n"
                            "only that store can open them. Send it to that store's surveyor:\n"
                            "  ictsurvey collect update --store STORE --kit %s\n"),
-            carried, store_id, previous, round, output);
+            prefill.count, store_id, previous, round, output);
+  if (prefill.left_out)
+    cli_note("%zu bản ghi của kho thuộc biểu mẫu mà đợt %d không còn: không mang sang",
+             "%zu records of the store are of forms round %d no longer has: not carried over",
+             prefill.left_out, round);
   cli_office_fingerprint(key.pub.signing);
   if (next_path) {
     char fingerprint[ICS_FINGERPRINT_SIZE];
@@ -290,6 +312,7 @@ static int write_kit(const char *db, const char *key_path, const char *forms_dir
   status = EXIT_OK;
 done:
   ics_error_clear(&err);
+  ics_free(prefill.sealed);
   ics_free(keys);
   ics_free(dir);
   ics_central_close(c);

@@ -102,9 +102,10 @@
   /* importing an answers file */                                                              \
   X(C_EXPORT_NOTHING_PENDING, ICS_E_STATE,                                                      \
     "chưa xuất gì: theo giấy biên nhận, Sở đã có mọi bản ghi đã hoàn tất hoặc đã hủy của kho "  \
-    "(còn %llu phiếu nháp); bỏ --pending nếu muốn gửi lại tất cả",                             \
+    "(%llu phiếu nháp chờ hoàn tất hoặc xác nhận); xuất không có --pending thì gửi lại tất cả", \
     "nothing exported: by its receipts, the office holds every finalized or void record of "   \
-    "the store (%llu drafts wait); leave out --pending to send everything again")              \
+    "the store (%llu drafts wait to be finalized or confirmed); an export without --pending "  \
+    "sends everything again")                                                                  \
   X(C_RECEIPT_OTHER_OFFICE, ICS_E_KEY,                                                          \
     "giấy biên nhận này được ký bằng khóa %s, không phải khóa của Sở mà kho này biết (%s): "    \
     "không dùng nó",                                                                           \
@@ -132,9 +133,16 @@
     "(ictsurvey collect update --store KHO --kit TỆP.kit), không tạo kho mới từ nó",            \
     "this kit carries round %d's records for the store %s only: use it with that store "       \
     "(ictsurvey collect update --store STORE --kit FILE.kit), not to make a new store")        \
-  X(C_CARRIED_FORM, ICS_E_INVALID,                                                              \
-    "bản ghi %s mang sang thuộc biểu mẫu '%s' mà bộ biểu mẫu không có",                         \
-    "the carried-over record %s is of the form '%s', which the kit does not have")             \
+  X(C_RECORD_EARLIER_ROUND, ICS_E_STATE,                                                        \
+    "bản ghi %s thuộc đợt %d, đợt kho đã khép lại (kho đang ở đợt %d): nó được giữ nguyên như "  \
+    "Sở đang có; hãy sửa bản mang sang của nó trong đợt này",                                  \
+    "the record %s is of round %d, which the store has closed (it is in round %d now): it is " \
+    "kept as the office has it; change its carried-over copy in this round instead")          \
+  X(C_KIT_DRAFTS_LEFT, ICS_E_STATE,                                                             \
+    "kho còn %llu phiếu nháp của đợt %d: sang đợt mới thì chúng không bao giờ được gửi đi. Hãy " \
+    "hoàn tất hoặc hủy chúng trước (collect list), rồi dùng lại bộ biểu mẫu này",               \
+    "the store has %llu drafts of round %d left: in the new round they would never be sent. "   \
+    "Finalize or void them first (collect list), then use this kit again")                     \
   X(C_IMPORT_REFUSED, ICS_E_INVALID,                                                            \
     "Không lưu bản ghi nào của '%s': hãy sửa các lỗi trên rồi nhập lại.",                       \
     "Nothing of '%s' was stored: correct the errors above and import again.")

@@ -697,17 +697,25 @@ int ics_store_get(ics_store *s, const char *id, ics_record **record, ics_record_
   return 0;
 }
 
+/* A record of a round the store has left (a pre-filled kit moved it on) stays as the office
+ * has it: only its carried-over copy, a record of this round, may change. */
+static int of_this_round(ics_store *s, const ics_record_info *info, ics_error *err) {
+  if (info->round == s->round) return 0;
+  ics_error_say(err, s->lang, CMSG(C_RECORD_EARLIER_ROUND), info->instance_id, info->round, s->round);
+  return -1;
+}
+
 int ics_store_revise(ics_store *s, const char *id, const ics_record *rec,
                      ics_record_status status, ics_error *err) {
   ics_record_info info;
-  if (newest_info(s, id, &info, NULL, err)) return -1;
+  if (newest_info(s, id, &info, NULL, err) || of_this_round(s, &info, err)) return -1;
   return insert_revision(s, id, info.revision + 1, rec, status, info.created_at, err);
 }
 
 int ics_store_update(ics_store *s, const char *id, const ics_record *rec,
                      ics_record_status status, ics_error *err) {
   ics_record_info info;
-  if (newest_info(s, id, &info, NULL, err)) return -1;
+  if (newest_info(s, id, &info, NULL, err) || of_this_round(s, &info, err)) return -1;
   static const char sql[] =
       "UPDATE records SET answers = ?1, status = ?2, natural_key = ?3, updated_at = ?4"
       " WHERE instance_id = ?5 AND revision = ?6";
@@ -848,6 +856,13 @@ static int newest_exported(ics_store *s, const char *id, bool *exported, ics_err
                         " FROM records WHERE instance_id = ?1 AND " NEWEST ")",
                      id, &later, err);
   *exported = seen >= 0 ? newest <= seen : later > 0;
+  /* a carried-over record never confirmed is never exported, whatever the exports saw */
+  sqlite3_int64 unconfirmed = 0;
+  if (!rc && *exported)
+    rc = query_int64(s, "SELECT EXISTS (SELECT 1 FROM carried WHERE instance_id = ?1) AND NOT EXISTS"
+                        " (SELECT 1 FROM records WHERE instance_id = ?1 AND status = 'finalized')",
+                     id, &unconfirmed, err);
+  if (unconfirmed) *exported = false;
   return rc;
 }
 
@@ -1074,12 +1089,18 @@ static int refuse_empty(ics_store *s, ics_error *err) {
   return -1;
 }
 
+/* The records of the store's round whose newest revision is a draft. */
+static int round_drafts(ics_store *s, sqlite3_int64 *drafts, ics_error *err) {
+  char sql[256];
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM records WHERE status = 'draft' AND round = %d AND " NEWEST,
+           s->round);
+  return query_int64(s, sql, NULL, drafts, err);
+}
+
 /* --pending with nothing the office lacks: says so (with the drafts that wait); returns -1. */
 static int refuse_nothing_pending(ics_store *s, ics_error *err) {
   sqlite3_int64 drafts = 0;
-  if (query_int64(s, "SELECT count(*) FROM records WHERE status = 'draft' AND " NEWEST, NULL,
-                  &drafts, err))
-    return -1;
+  if (round_drafts(s, &drafts, err)) return -1;
   ics_error_say(err, s->lang, CMSG(C_EXPORT_NOTHING_PENDING), (unsigned long long)drafts);
   return -1;
 }
@@ -1367,6 +1388,14 @@ int ics_store_adopt_kit(ics_store *s, const ics_kit *kit, bool *adopted, size_t 
     ics_error_say(err, s->lang, CMSG(C_KIT_OTHER_ROUND), kit->round, s->round);
     return -1;
   }
+  if (prefilled) { /* a round left with drafts would hide them: they are never sent */
+    sqlite3_int64 drafts = 0;
+    if (round_drafts(s, &drafts, err)) return -1;
+    if (drafts) {
+      ics_error_say(err, s->lang, CMSG(C_KIT_DRAFTS_LEFT), (unsigned long long)drafts, s->round);
+      return -1;
+    }
+  }
   if (have.from_kit && kit->sequence <= have.sequence) {
     ics_error_say(err, s->lang, CMSG(C_KIT_NOT_NEWER), (unsigned long long)kit->sequence,
                   (unsigned long long)have.sequence);
@@ -1444,14 +1473,17 @@ int ics_store_take_receipt(ics_store *s, const ics_receipt *r, ics_receipt_count
     return -1;
   }
   if (exec(s->db, "BEGIN IMMEDIATE", s->lang, err)) return -1;
-  sqlite3_stmt *mark = NULL, *bundle = NULL, *log = NULL;
+  sqlite3_stmt *mark = NULL, *bundle = NULL, *add_bundle = NULL, *log = NULL;
   int rc = 0;
   /* a revision the office holds is never taken back: an older receipt marks less, not fewer */
-  if (sqlite3_prepare_v2(s->db, "INSERT INTO received SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM records"
-                                " WHERE instance_id = ?1) ON CONFLICT(instance_id) DO UPDATE SET"
-                                " revision = max(revision, excluded.revision)", -1, &mark, NULL) ||
-      sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO received_bundles SELECT ?1 WHERE EXISTS"
-                                " (SELECT 1 FROM exports WHERE bundle_id = ?1)", -1, &bundle, NULL) ||
+  /* never above the store's own newest revision: a store restored from an older copy makes
+   * revisions again under numbers the office holds with other answers, and must send them
+   * (the office then records the conflict) */
+  if (sqlite3_prepare_v2(s->db, "INSERT INTO received SELECT ?1, min(?2, max(revision)) FROM records"
+                                " WHERE instance_id = ?1 HAVING count(*) > 0 ON CONFLICT(instance_id) DO"
+                                " UPDATE SET revision = max(revision, excluded.revision)", -1, &mark, NULL) ||
+      sqlite3_prepare_v2(s->db, "SELECT EXISTS (SELECT 1 FROM exports WHERE bundle_id = ?1)", -1, &bundle, NULL) ||
+      sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO received_bundles VALUES (?1)", -1, &add_bundle, NULL) ||
       sqlite3_prepare_v2(s->db, "INSERT INTO receipts VALUES (?1, ?2, ?3, ?4)", -1, &log, NULL))
     rc = db_error(s->db, s->lang, err);
   for (size_t i = 0; !rc && i < r->record_count; i++) {
@@ -1462,11 +1494,17 @@ int ics_store_take_receipt(ics_store *s, const ics_receipt *r, ics_receipt_count
     else if (sqlite3_changes(s->db)) counts->records++;
     else counts->unknown++;
   }
-  for (size_t i = 0; !rc && i < r->bundle_count; i++) {
+  for (size_t i = 0; !rc && i < r->bundle_count; i++) { /* exports of this store it lists */
     sqlite3_reset(bundle);
     sqlite3_bind_text(bundle, 1, r->bundles[i], -1, SQLITE_STATIC);
-    if (sqlite3_step(bundle) != SQLITE_DONE) rc = db_error(s->db, s->lang, err);
-    else if (sqlite3_changes(s->db)) counts->bundles++;
+    if (sqlite3_step(bundle) != SQLITE_ROW) {
+      rc = db_error(s->db, s->lang, err);
+    } else if (sqlite3_column_int(bundle, 0)) {
+      counts->bundles++;
+      sqlite3_reset(add_bundle);
+      sqlite3_bind_text(add_bundle, 1, r->bundles[i], -1, SQLITE_STATIC);
+      if (sqlite3_step(add_bundle) != SQLITE_DONE) rc = db_error(s->db, s->lang, err);
+    }
   }
   if (!rc) {
     char now[21];
@@ -1479,6 +1517,7 @@ int ics_store_take_receipt(ics_store *s, const ics_receipt *r, ics_receipt_count
   }
   sqlite3_finalize(mark);
   sqlite3_finalize(bundle);
+  sqlite3_finalize(add_bundle);
   sqlite3_finalize(log);
   if (!rc) rc = exec(s->db, "COMMIT", s->lang, err);
   if (rc) ics_store_rollback(s);

@@ -1,4 +1,4 @@
-/* receipt.c - writing and reading the office's receipts (docs/kit-format.md, section 6).
+/* receipt.c - writing and reading the office's receipts (docs/kit-format.md, section 10).
  *
  * A receipt is plain text: the office mails it back or puts it on the surveyor's USB stick,
  * and anyone may open it to see what it says. It is signed like a kit: the SHA-256 of every
@@ -296,6 +296,11 @@ int ics_receipt_write(const char *path, const ics_receipt *r,
       goto done;
     }
     if (!nr || strcmp(records[nr - 1].instance_id, id)) records[nr++] = records[i];
+  }
+  if (nb > ICS_RECEIPT_MAX_LINES || nr > ICS_RECEIPT_MAX_LINES) { /* what a reader refuses */
+    ics_error_say(err, lang, &messages[RM_TOO_MANY], (unsigned long long)ICS_RECEIPT_MAX_LINES,
+                  nb > ICS_RECEIPT_MAX_LINES ? "bundle" : "record");
+    goto done;
   }
   char key[KEY_HEX + 1];
   sodium_bin2hex(key, sizeof key, r->signing_key, 32);

@@ -37,7 +37,8 @@ import openpyxl  # noqa: E402
 from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import (ElementClickInterceptedException,  # noqa: E402
                                         ElementNotInteractableException, NoSuchElementException,
-                                        StaleElementReferenceException, TimeoutException)
+                                        StaleElementReferenceException, TimeoutException,
+                                        WebDriverException)
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -129,6 +130,20 @@ class Browser:
     # a page being replaced (a form posted) while a condition looks at it: look again
     PASSING = (NoSuchElementException, StaleElementReferenceException)
 
+    @staticmethod
+    def looking(cond):
+        """cond() as a wait's test. Chromium reports an element of a page being replaced not
+        only as stale but also as a plain inspector error ("Node with given id does not belong
+        to the document"): that too means "not yet, look again"."""
+        def test(_):
+            try:
+                return cond()
+            except WebDriverException as e:
+                if "does not belong to the document" in (e.msg or ""):
+                    return False
+                raise
+        return test
+
     # -- finding things
     def one(self, css, within=None):
         return (within or self.d).find_element(By.CSS_SELECTOR, css)
@@ -139,7 +154,7 @@ class Browser:
     def wait(self, cond, what, timeout=WAIT):
         """Waits for cond(); a check that fails (and aborts the scenario) when it never holds."""
         try:
-            WebDriverWait(self.d, timeout, ignored_exceptions=self.PASSING).until(lambda _: cond())
+            WebDriverWait(self.d, timeout, ignored_exceptions=self.PASSING).until(self.looking(cond))
             return True
         except TimeoutException:
             check(False, "%s (waited %ds; the browser shows %s: %r)" % (what, timeout, self.d.current_url, self.text()))
@@ -155,7 +170,7 @@ class Browser:
     def soon(self, cond, timeout=5):
         """Whether cond() comes true within timeout (for checks that may fail and go on)."""
         try:
-            WebDriverWait(self.d, timeout, ignored_exceptions=self.PASSING).until(lambda _: cond())
+            WebDriverWait(self.d, timeout, ignored_exceptions=self.PASSING).until(self.looking(cond))
             return True
         except TimeoutException:
             return False

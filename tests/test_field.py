@@ -189,7 +189,8 @@ ok(r, "collect receipt")
 check("the office has 5 records and 1 bundles of this store" in r.stderr, "it says what the office has: " + r.stderr)
 check("The office has every finalized or void record of the store." in r.stderr, "and that nothing is missing")
 check(query(A, "SELECT count(*) FROM received") == [(5,)], "5 records marked received")
-ok(run("collect", "receipt", "--store", A, ra), "the same receipt again")
+r = run("collect", "receipt", "--store", A, ra)
+check(r.returncode == 0 and "the office has 5 records and 1 bundles" in r.stderr, "the same receipt again says the same: " + r.stderr)
 r = run("collect", "status", "--store", A)
 ok(r, "collect status")
 check("the office has 5 records of this round and lacks 0" in r.stderr, "status: " + r.stderr)
@@ -234,9 +235,12 @@ content = subprocess.run(["zcat", path("a2014.kit")], capture_output=True, text=
 check(re.search(r"\nprefill: %s 2013 \d+\n" % A_ID, content), "the kit has its prefill line")
 check("person_id" not in content.split("\nprefill: ")[1] and "Tân An" not in content.split("\nprefill: ")[1],
       "the personal answers are sealed, not readable in the kit")
-r = run("kit", "--db", db, "--key", key, "--round", "2014", "--prefill", "2013",
+kits = query(db, "SELECT * FROM kits")
+r = run("kit", "--db", db, "--key", key, "--round", "2015", "--prefill", "2014",
         "--store-id", "01234567-89ab-7def-8123-456789abcdef", "-o", path("nobody.kit"))
 refused(r, "a kit for a store the office never heard of", "no signed bundle of the store")
+check(query(db, "SELECT * FROM kits") == kits and not os.path.exists(path("nobody.kit")),
+      "a refused pre-filled kit publishes nothing and writes nothing")
 ok(run("kit", "--db", db, "--key", key, "--round", "2014", "-o", path("r2014.kit")), "the ordinary 2014 kit")
 
 # another store cannot take it
@@ -256,6 +260,14 @@ con.close()
 r = run("collect", "update", "--store", path("b-as-a.store"), "--kit", path("a2014.kit"))
 refused(r, "another store's key", "sealed to another store")
 check(query(path("b-as-a.store"), "SELECT value FROM meta WHERE key = 'round'") == [("2013",)], "it stays in 2013")
+
+# a round left with a draft would hide it: refused until it is finalized or voided
+shutil.copy(A, path("a-draft.store"))
+r = run("collect", "fill", "--store", path("a-draft.store"), "staff", "--draft", "--answers", patch)
+ok(r, "a draft in a copy of A")
+refused(run("collect", "update", "--store", path("a-draft.store"), "--kit", path("a2014.kit")),
+        "moving with a draft left", "1 drafts of round 2013 left")
+check(query(path("a-draft.store"), "SELECT value FROM meta WHERE key = 'round'") == [("2013",)], "it stays in 2013")
 
 # the right store: moved to 2014, the current 2013 records as drafts carried over
 allocation_sweep("collect update (pre-filled)", A, ("collect", "update", "--store", None, "--kit", path("a2014.kit")))
@@ -277,6 +289,13 @@ check(query(A, "SELECT answers LIKE '%it_certificate=advanced%' FROM records WHE
 r = run("collect", "update", "--store", A, "--kit", path("a2014.kit"))
 check(r.returncode == 0 and "has this kit already" in r.stderr and len(listing(A)) == 5, "the same kit again changes nothing")
 
+# the 2013 records stay as the office has them: no change by instance id either
+old_p4 = query(A, "SELECT instance_id FROM records WHERE round = 2013 AND natural_key = 'P4'")[0][0]
+before = digest(A)
+refused(run("collect", "void", "--store", A, old_p4, "--yes"), "voiding a 2013 record", "which the store has closed")
+refused(run("collect", "edit", "--store", A, old_p4, "--answers", patch), "editing a 2013 record", "which the store has closed")
+check(digest(A) == before, "the store unchanged by the refusals")
+
 # nothing carried over goes out unconfirmed
 r = run("collect", "status", "--store", A)
 check("5 records carried over from the last round are not confirmed yet" in r.stderr, "status: " + r.stderr)
@@ -296,7 +315,8 @@ r = run("collect", "edit", "--store", A, "P2", "--answers", patch)
 ok(r, "edit P2")
 check(listing(A)["P2"] == ("draft", 2), "an edited carried-over draft stays a draft")
 ok(run("collect", "confirm", "--store", A, "P2"), "confirm P2 as edited")
-ok(run("collect", "void", "--store", A, "P3", "--yes"), "void P3")
+r = run("collect", "void", "--store", A, "P3", "--yes")
+check(r.returncode == 0 and "nothing goes to the office" in r.stderr, "void P3 (he left), never sent: " + r.stderr)
 fill(A, [staff("P7", gender="male")])
 r = run("collect", "confirm", "--store", A, "P7")
 refused(r, "confirming a record not carried over", "was not carried over")
@@ -371,6 +391,10 @@ wb = openpyxl.load_workbook(xlsx, read_only=True)
 cells = {str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None}
 check({"P1", "P2", "P4", "P7"} <= cells and not {"P3", "P6", "Q1"} & cells,
       "the 2014 report holds exactly the confirmed, edited and new records")
+shutil.copy(A, path("a-unvoid.store"))
+r = run("collect", "unvoid", "--store", path("a-unvoid.store"), "P3")
+check(r.returncode == 0 and listing(path("a-unvoid.store"))["P3"][0] == "draft",
+      "a void never exported can be undone after other exports: " + r.stderr)
 r = run("collect", "receipt", "--store", A, ra)
 ok(r, "the receipt of the 2014 merge")
 check("lacks 0" in r.stderr and "1 records carried over" in r.stderr, "only P6 waits: " + r.stderr)
