@@ -16,6 +16,7 @@
 #      surveyor takes hers, and gets round 2014 pre-filled with her 2013 records, sealed to her
 #      store: she confirms who is unchanged, voids one who left and sends only what is new.
 set -euo pipefail
+# (under pipefail a reader that stops early kills the writer with SIGPIPE: abridge with sed, which reads to the end)
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 ics_install_deps python3-openpyxl
@@ -41,7 +42,7 @@ say "answers-file import) and export sealed bundles; one corrects and withdraws 
 say "re-sends; one bundle is doubled, one damaged"
 $ictsurvey simulate --out out/province --staff 1500 --seed 2013 --kit out/province-2013.kit > out/bundles.txt
 say "what anyone on the way can read of a sealed bundle (zcat | cut -c1-100)"
-zcat "$(head -1 out/bundles.txt)" | cut -c1-100 | head -14 >&2
+zcat "$(head -1 out/bundles.txt)" | cut -c1-100 | sed -n 1,14p >&2
 
 say "the central office merges every bundle with its key, sealed ones only (exit status 1: one was rejected)"
 set +e
@@ -89,9 +90,9 @@ $ictsurvey collect receipt --store "$store" "out/receipts/$sid.receipt" --lang e
 say "round 2014, pre-filled: the office makes huyen-794 a kit carrying its 2013 records, sealed to its key"
 $ictsurvey kit --db out/central.db --key out/keys/central.key --round 2014 --prefill 2013 --store-id "$sid" \
   -o out/huyen-794-2014.kit --lang en 2>&1 | grep -v '^  ' >&2
-$ictsurvey collect update --store "$store" --kit out/huyen-794-2014.kit --lang en 2>&1 | head -2 >&2
+$ictsurvey collect update --store "$store" --kit out/huyen-794-2014.kit --lang en 2>&1 | sed -n 1,2p >&2
 say "she voids one who left, confirms everyone else unchanged and sends only what the office lacks"
-left=$($ictsurvey collect list --store "$store" | awk -F'\t' '$2 == "staff" { print $3; exit }')
+left=$($ictsurvey collect list --store "$store" | awk -F'\t' '$2 == "staff" && !found++ { print $3 }')
 $ictsurvey collect void --store "$store" "$left" --yes --lang en 2>&1 | cut -d';' -f1 >&2
 $ictsurvey collect confirm --store "$store" --all --lang en 2>&1 | tail -1 >&2
 $ictsurvey collect export --store "$store" --pending -o out/huyen-794-2014.bundle --lang en 2>&1 | grep Exported >&2
