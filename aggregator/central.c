@@ -438,6 +438,20 @@ static void forget_new(ics_central *c, bool created) {
   ics_central_close(c);
 }
 
+/* Into WAL mode. The change reads the header under a read lock, then upgrades to the write
+ * lock, and SQLite never waits (busy timeout) for an upgrade from a read lock, since two
+ * connections doing it could deadlock: while another merge writes in rollback mode (merge.c,
+ * journal_for_merge), or creates the database, the change fails at once with SQLITE_BUSY.
+ * The failed statement lets go of its read lock, so trying again is safe: for as long as the
+ * busy timeout would wait. */
+static int use_wal(ics_central *c, ics_error *err) {
+  int rc;
+  for (int waited = 0; (rc = sqlite3_exec(c->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL)) == SQLITE_BUSY &&
+                       waited < 60000;
+       waited += 10)
+    sqlite3_sleep(10);
+  return rc == SQLITE_OK ? 0 : ics_central_sql_error(c, err);
+}
 
 ics_central *ics_central_open(const char *path, const ics_central_options *options, ics_lang lang,
                               ics_error *err) {
@@ -488,7 +502,7 @@ ics_central *ics_central_open(const char *path, const ics_central_options *optio
   ics_error first = {0}; /* replaced below when SQLite finds no database in the file */
   bool prekit = false, published = false, has_revisions = false, keyed = false;
   bool failed = (kind != ICS_FILE_CENTRAL && check_tables(c, &first)) ||
-                ics_central_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", &first) ||
+                use_wal(c, &first) || ics_central_exec(c, "PRAGMA synchronous=FULL", &first) ||
                 ics_central_exec(c, o->reading ? "PRAGMA cache_size=-2000" : "PRAGMA cache_size=" ICS_CENTRAL_CACHE, &first) ||
                 ics_central_exec(c, "BEGIN IMMEDIATE", &first) ||
                 /* before kits, records were keyed by their instance id alone */

@@ -245,6 +245,85 @@ static ics_targets *load_targets(evaluation *ev, const char *targets_path, ics_e
   return t;
 }
 
+/* ---- the rounds -------------------------------------------------------------------------- */
+/* Adds round to the ascending set rounds[0..*count) unless it is there; -1: no memory. */
+static int add_round(int **rounds, size_t *count, int round) {
+  size_t at = 0;
+  while (at < *count && (*rounds)[at] < round) at++;
+  if (at < *count && (*rounds)[at] == round) return 0;
+  int *grown = ics_realloc(*rounds, (*count + 1) * sizeof *grown);
+  if (!grown) return -1;
+  memmove(grown + at + 1, grown + at, (*count - at) * sizeof *grown);
+  grown[at] = round;
+  *rounds = grown;
+  (*count)++;
+  return 0;
+}
+
+/* The rounds of one form table: its index by natural key starts with the round, so each next
+ * round is one search of it (a skip along the index, not a scan of the records), and a round
+ * counts when one of its records was made with a published form. */
+static int table_rounds(sqlite3 *db, const char *table, int **rounds, size_t *count, ics_lang lang,
+                        ics_error *err) {
+  ics_buf sql = {0};
+  ics_buf_printf(&sql,
+                 "WITH RECURSIVE r(round) AS (SELECT min(round) FROM \"%s\" UNION ALL"
+                 " SELECT (SELECT min(round) FROM \"%s\" WHERE round > r.round) FROM r WHERE r.round IS NOT NULL)"
+                 " SELECT round FROM r WHERE round IS NOT NULL AND EXISTS (SELECT 1 FROM \"%s\" f"
+                 " WHERE f.round = r.round AND " ICS_CENTRAL_PUBLISHED("f") ")",
+                 table, table, table);
+  sqlite3_stmt *st = NULL;
+  int rc = sql.failed ? (ics_error_no_memory(err, lang), -1) : prepare(db, sql.data, &st, lang, err);
+  ics_buf_free(&sql);
+  int step = SQLITE_DONE;
+  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW)
+    if (add_round(rounds, count, sqlite3_column_int(st, 0))) {
+      ics_error_no_memory(err, lang);
+      rc = -1;
+    }
+  if (!rc) rc = finished(db, step, lang, err);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int ics_current_rounds(sqlite3 *db, int **rounds, size_t *count, ics_lang lang, ics_error *err) {
+  *rounds = NULL;
+  *count = 0;
+  sqlite3_stmt *st;
+  if (prepare(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'form\\_%' ESCAPE '\\'"
+                  " ORDER BY name", &st, lang, err))
+    return -1;
+  /* the names first: each table's query runs once this one is done */
+  char **tables = NULL;
+  size_t table_count = 0;
+  int rc = 0, step;
+  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *name = (const char *)sqlite3_column_text(st, 0), *field;
+    char form_id[ICS_CENTRAL_NAME_MAX];
+    if (name && (!ics_central_form_of_table(name, form_id, &field) || field)) continue; /* a child table */
+    char **grown = name ? ics_realloc(tables, (table_count + 1) * sizeof *grown) : NULL;
+    if (!grown || !(grown[table_count] = ics_strdup(name))) {
+      if (grown) tables = grown;
+      ics_error_no_memory(err, lang);
+      rc = -1;
+    } else {
+      tables = grown;
+      table_count++;
+    }
+  }
+  if (!rc) rc = finished(db, step, lang, err);
+  sqlite3_finalize(st);
+  for (size_t i = 0; !rc && i < table_count; i++) rc = table_rounds(db, tables[i], rounds, count, lang, err);
+  for (size_t i = 0; i < table_count; i++) ics_free(tables[i]);
+  ics_free(tables);
+  if (rc) {
+    ics_free(*rounds);
+    *rounds = NULL;
+    *count = 0;
+  }
+  return rc;
+}
+
 /* ---- a form's records -------------------------------------------------------------------- */
 ics_value ics_record_value_of(void *record, int field) { return ics_record_value(record, field); }
 
@@ -263,28 +342,31 @@ static int has_column(sqlite3 *db, const char *table, const char *column, bool *
   return rc;
 }
 
-int ics_record_cursor_open(record_cursor *c, sqlite3 *db, const ics_form *form, const char *first,
-                       const char *condition, const char *order, int round, ics_lang lang,
-                       bool *exists, ics_error *err) {
-  *c = (record_cursor){.form = form, .lang = lang};
+/* The cursor of ics_record_cursor_open (first: the caller's column 0) and of
+ * ics_record_cursor_open_current (column 0 updated_at, column 1 the natural key). */
+static int open_cursor(record_cursor *c, sqlite3 *db, const ics_form *form, const char *first,
+                       const char *condition, const char *order, bool dedupe, const bool *wanted, int round,
+                       ics_lang lang, bool *exists, ics_error *err) {
+  *c = (record_cursor){.form = form, .lang = lang, .dedupe = dedupe};
   char table[ICS_CENTRAL_NAME_MAX];
   ics_central_form_table(table, sizeof table, form->id); /* fits: the form loader's ids do */
   if (has_column(db, table, "instance_id", exists, lang, err)) return -1;
   if (!*exists) return 0;
   /* the columns this table has, of the newest definition's fields */
-  c->col_field = ics_calloc(form->field_count + 1, sizeof *c->col_field);
+  c->col_field = ics_calloc(form->field_count + 2, sizeof *c->col_field);
   c->rec = ics_record_new(form);
-  if (!c->col_field || !c->rec) {
+  c->ahead = dedupe ? ics_record_new(form) : NULL;
+  if (!c->col_field || !c->rec || (dedupe && !c->ahead)) {
     ics_record_cursor_close(c);
     ics_error_no_memory(err, lang);
     return -1;
   }
   ics_buf sql = {0};
   ics_buf_printf(&sql, "SELECT %s", first);
-  c->columns = 1;
+  c->columns = c->first_field = dedupe ? 2 : 1;
   for (size_t i = 0; i < form->field_count; i++) {
     c->calculations |= form->fields[i].type == ICS_CALCULATE;
-    if (form->fields[i].type == ICS_NOTE) continue;
+    if (form->fields[i].type == ICS_NOTE || (wanted && !wanted[i])) continue;
     bool has;
     if (has_column(db, table, form->fields[i].name, &has, lang, err)) {
       ics_buf_free(&sql);
@@ -314,12 +396,40 @@ int ics_record_cursor_open(record_cursor *c, sqlite3 *db, const ics_form *form, 
   return rc;
 }
 
-int ics_record_cursor_next(record_cursor *c, bool *row, ics_error *err) {
-  int step = sqlite3_step(c->st);
-  *row = step == SQLITE_ROW;
-  if (!*row) return finished(sqlite3_db_handle(c->st), step, c->lang, err);
-  ics_record *rec = c->rec;
-  for (int k = 1; k < c->columns; k++) {
+int ics_record_cursor_open(record_cursor *c, sqlite3 *db, const ics_form *form, const char *first,
+                           const char *condition, const char *order, int round, ics_lang lang,
+                           bool *exists, ics_error *err) {
+  return open_cursor(c, db, form, first, condition, order, false, NULL, round, lang, exists, err);
+}
+
+/* The records of the round made with published forms, in the order of the index by natural
+ * key, so that the records of one key come together, the one counted (ics_dedupe_condition's:
+ * the largest updated_at, instance id, store id) last: the cursor keeps one record back and
+ * passes it on once the next one has another key. No per-record search of the index. */
+int ics_record_cursor_open_current(record_cursor *c, sqlite3 *db, const ics_form *form, const bool *wanted,
+                                   int round, ics_lang lang, bool *exists, ics_error *err) {
+  for (size_t i = 0; wanted && i < form->field_count; i++)
+    if (form->fields[i].type == ICS_CALCULATE) wanted = NULL; /* a calculation may read any field */
+  return open_cursor(c, db, form, "f.updated_at, f.natural_key", "f.round = ?1 AND " ICS_CENTRAL_PUBLISHED("f"),
+                     "f.round, f.natural_key, f.updated_at, f.instance_id, f.store_id", true, wanted, round,
+                     lang, exists, err);
+}
+
+/* A column's text into b ("" and *null for NULL); -1 when memory runs out, SQLite's or ours. */
+static int column_into(sqlite3_stmt *st, int i, ics_buf *b, bool *null) {
+  *null = sqlite3_column_type(st, i) == SQLITE_NULL;
+  const char *s = (const char *)sqlite3_column_text(st, i);
+  if (!s && !*null) return -1; /* NULL text of a value: SQLITE_NOMEM */
+  b->len = 0;
+  if (b->data) b->data[0] = '\0';
+  ics_buf_append(b, s ? s : "", s ? (size_t)sqlite3_column_bytes(st, i) : 0);
+  return b->failed ? -1 : 0;
+}
+
+/* The row st is on into rec's fields (and, for a cursor that de-duplicates, its first two
+ * columns into c's copies `at`: 0 for rec, 1 for ahead). */
+static int read_row(record_cursor *c, ics_record *rec, int at, ics_error *err) {
+  for (int k = c->first_field; k < c->columns; k++) {
     int field = c->col_field[k];
     ics_free(rec->values[field]);
     rec->values[field] = NULL;
@@ -343,17 +453,89 @@ int ics_record_cursor_next(record_cursor *c, bool *row, ics_error *err) {
       return -1;
     }
   }
-  /* calculations are not stored: apply them (the check recomputes every calculate field) */
-  if (c->calculations && ics_record_check(rec, NULL, c->lang, ICS_CHECK_PARTIAL, NULL) == ICS_E_NO_MEMORY) {
+  if (c->dedupe && (column_into(c->st, 0, &c->first[at], &c->first_null[at]) ||
+                    column_into(c->st, 1, &c->key[at], &c->key_null[at]))) {
     ics_error_no_memory(err, c->lang);
     return -1;
   }
   return 0;
 }
 
+/* Whether the rows in rec (0) and ahead (1) have the same natural key (never when NULL). */
+static bool same_key(const record_cursor *c) {
+  return !c->key_null[0] && !c->key_null[1] && c->key[0].len == c->key[1].len &&
+         !memcmp(c->key[0].data, c->key[1].data, c->key[0].len);
+}
+
+/* rec's row and ahead's change places. */
+static void swap_rows(record_cursor *c) {
+  char **values = c->rec->values;
+  c->rec->values = c->ahead->values;
+  c->ahead->values = values;
+  ics_buf b = c->first[0];
+  c->first[0] = c->first[1];
+  c->first[1] = b;
+  b = c->key[0];
+  c->key[0] = c->key[1];
+  c->key[1] = b;
+  bool n = c->first_null[0];
+  c->first_null[0] = c->first_null[1];
+  c->first_null[1] = n;
+  n = c->key_null[0];
+  c->key_null[0] = c->key_null[1];
+  c->key_null[1] = n;
+}
+
+/* Steps to the next row into rec (at 0) or ahead (at 1); *row false at the end. */
+static int step_row(record_cursor *c, int at, bool *row, ics_error *err) {
+  int step = sqlite3_step(c->st);
+  *row = step == SQLITE_ROW;
+  if (!*row) return finished(sqlite3_db_handle(c->st), step, c->lang, err);
+  return read_row(c, at ? c->ahead : c->rec, at, err);
+}
+
+int ics_record_cursor_next(record_cursor *c, bool *row, ics_error *err) {
+  if (!c->dedupe) {
+    if (step_row(c, 0, row, err)) return -1;
+    if (!*row) return 0;
+  } else {
+    /* ahead holds the row after the one returned last (have_ahead), or nothing yet */
+    if (!c->started) {
+      c->started = true;
+      if (step_row(c, 1, &c->have_ahead, err)) return -1;
+    }
+    *row = c->have_ahead;
+    if (!*row) return 0;
+    bool grouped = false;
+    for (;;) {
+      swap_rows(c); /* the row ahead is the one to return, unless the next has its key */
+      if (step_row(c, 1, &c->have_ahead, err)) return -1;
+      if (!c->have_ahead || !same_key(c)) break;
+      grouped = true;
+    }
+    c->duplicated_keys += grouped;
+  }
+  /* calculations are not stored: apply them (the check recomputes every calculate field) */
+  if (c->calculations && ics_record_check(c->rec, NULL, c->lang, ICS_CHECK_PARTIAL, NULL) == ICS_E_NO_MEMORY) {
+    ics_error_no_memory(err, c->lang);
+    return -1;
+  }
+  return 0;
+}
+
+const char *ics_record_cursor_first(const record_cursor *c) {
+  if (c->dedupe) return c->first_null[0] ? NULL : c->first[0].data;
+  return (const char *)sqlite3_column_text(c->st, 0);
+}
+
 void ics_record_cursor_close(record_cursor *c) {
   sqlite3_finalize(c->st);
   ics_record_free(c->rec);
+  ics_record_free(c->ahead);
+  for (int i = 0; i < 2; i++) {
+    ics_buf_free(&c->first[i]);
+    ics_buf_free(&c->key[i]);
+  }
   ics_free(c->col_field);
   *c = (record_cursor){0};
 }
@@ -380,13 +562,37 @@ static bool number_of(ics_value v, int64_t *out) {
   return true;
 }
 
+static void want_field(bool *wanted, int field) {
+  if (field >= 0) wanted[field] = true;
+}
+
+static void want_visit(void *wanted, int field) { want_field(wanted, field); }
+
 static int scan_form(evaluation *ev, size_t form_index, ics_error *err) {
   const ics_form *form = ev->forms[form_index];
   record_cursor cur;
   bool exists;
-  if (ics_record_cursor_open(&cur, ev->db, form, "f.updated_at", ics_dedupe_condition, NULL, ev->round, ev->lang,
-                         &exists, err))
+  /* only the fields this pass reads: the district, the staff's groups, the indicators' */
+  bool *wanted = ics_calloc(form->field_count + 1, sizeof *wanted);
+  if (!wanted) {
+    ics_error_no_memory(err, ev->lang);
     return -1;
+  }
+  static const char *const read_here[] = {"district", "agency", "is_cio", "is_it_staff", "training_needs",
+                                          "gender", "birth_year"};
+  for (size_t i = 0; i < sizeof read_here / sizeof *read_here; i++) want_field(wanted, ics_form_field_index(form, read_here[i]));
+  for (size_t k = 0; k < ev->targets->indicator_count; k++) {
+    const ics_indicator *ind = &ev->targets->indicators[k];
+    if (ind->form != NULL && strcmp(ind->form->id, form->id)) continue;
+    const ics_expr *exprs[] = {ind->where, ind->numerator, ind->denominator};
+    for (size_t e = 0; e < 3; e++)
+      if (exprs[e]) ics_expr_fields(exprs[e], want_visit, wanted);
+    want_field(wanted, ind->district_field);
+    if (ind->measure == ICS_MEASURE_AGENCIES) want_field(wanted, ind->link_field);
+  }
+  int opened = ics_record_cursor_open_current(&cur, ev->db, form, wanted, ev->round, ev->lang, &exists, err);
+  ics_free(wanted);
+  if (opened) return -1;
   if (!exists) return 0; /* no record of this form yet */
   ics_record *rec = cur.rec;
   int district_field = ics_form_field_index(form, "district");
@@ -401,13 +607,8 @@ static int scan_form(evaluation *ev, size_t form_index, ics_error *err) {
   int rc = 0;
   bool row;
   while (!(rc = ics_record_cursor_next(&cur, &row, err)) && row) {
-    const char *updated = (const char *)sqlite3_column_text(cur.st, 0);
+    const char *updated = ics_record_cursor_first(&cur); /* NOT NULL */
     if (updated && strcmp(updated, ev->data_date) > 0) snprintf(ev->data_date, sizeof ev->data_date, "%s", updated);
-    else if (!updated && sqlite3_column_type(cur.st, 0) != SQLITE_NULL) {
-      ics_error_no_memory(err, ev->lang); /* the text of a value: SQLite out of memory */
-      rc = -1;
-      break;
-    }
     int d = district_index(ev, district_field >= 0 ? rec->values[district_field] : NULL);
     ev->records_per_form[form_index]++;
     if (d >= 0) ev->records_per_form_district[form_index][d]++;
@@ -484,6 +685,7 @@ static int scan_form(evaluation *ev, size_t form_index, ics_error *err) {
       }
     }
   }
+  ev->duplicated_keys[form_index] = cur.duplicated_keys;
   ics_record_cursor_close(&cur);
   return rc;
 }
@@ -500,8 +702,10 @@ int ics_evaluation_run(evaluation *ev, sqlite3 *db, int round, const char *targe
   ev->values = ics_calloc(ev->targets->indicator_count + 1, sizeof *ev->values);
   ev->records_per_form = ics_calloc(ev->form_count + 1, sizeof *ev->records_per_form);
   ev->records_per_form_district = ics_calloc(ev->form_count + 1, sizeof *ev->records_per_form_district);
+  ev->duplicated_keys = ics_calloc(ev->form_count + 1, sizeof *ev->duplicated_keys);
   ev->needs = ics_calloc(nd, sizeof *ev->needs);
-  bool memory = ev->values && ev->records_per_form && ev->records_per_form_district && ev->needs;
+  bool memory = ev->values && ev->records_per_form && ev->records_per_form_district && ev->duplicated_keys &&
+                ev->needs;
   for (size_t i = 0; memory && i < ev->form_count; i++)
     memory = (ev->records_per_form_district[i] = ics_calloc(nd, sizeof **ev->records_per_form_district));
   for (size_t k = 0; memory && k < ev->targets->indicator_count; k++) {
@@ -549,6 +753,7 @@ void ics_evaluation_free(evaluation *ev) {
   ics_free(ev->forms);
   ics_free(ev->records_per_form);
   ics_free(ev->records_per_form_district);
+  ics_free(ev->duplicated_keys);
   ics_free(ev->needs);
   for (size_t i = 0; i < ev->district_count; i++) {
     ics_free(ev->districts[i].code);

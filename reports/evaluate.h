@@ -66,6 +66,7 @@ typedef struct {
   size_t agency_count;
   int64_t *records_per_form;            /* de-duplicated, this round */
   int64_t **records_per_form_district;  /* [form][district] */
+  int64_t *duplicated_keys;             /* natural keys of the round that records share */
   int64_t (*needs)[8];                  /* per district: training_needs counts (first 8 codes) */
   char data_date[21];                   /* the latest updated_at of the round */
   int64_t total_records;
@@ -82,6 +83,9 @@ const ics_form *ics_evaluation_form(const evaluation *ev, const char *id);
  * computed exactly, in integers. */
 bool ics_pace_reaches(int op, int64_t tn, int64_t td, int r0, int64_t n0, int64_t d0, int r1, int64_t n1,
                   int64_t d1, int year);
+/* The rounds with a current record made with a published form, ascending, read from every form
+ * table (every form the database holds records of): 0, or -1 with *err; *rounds to ics_free. */
+int ics_current_rounds(sqlite3 *db, int **rounds, size_t *count, ics_lang lang, ics_error *err);
 /* The SQL condition that keeps one record per natural key in a round (docs/reports.md: the
  * most recently updated one); its %s is the form's table. */
 extern const char *const ics_dedupe_condition;
@@ -93,20 +97,35 @@ typedef struct {
   const ics_form *form;
   sqlite3_stmt *st;
   ics_record *rec;
-  int *col_field; /* column c (from 1) holds the field col_field[c] */
-  int columns;
+  int *col_field;  /* column c (from first_field) holds the field col_field[c] */
+  int columns, first_field;
   bool calculations;
   ics_lang lang;
+  /* ics_record_cursor_open_current: the row read after rec's, and both rows' first column
+   * and natural key ([0] rec's, [1] ahead's) */
+  bool dedupe, started, have_ahead;
+  ics_record *ahead;
+  ics_buf first[2], key[2];
+  bool first_null[2], key_null[2];
+  int64_t duplicated_keys; /* so far: keys that more than one record had */
 } record_cursor;
 
 /* Opens a cursor on "SELECT first, fields FROM form_ID f WHERE condition ORDER BY order"
  * (condition's %s: the table; ?1 is bound to round; order may be NULL). *exists is false,
  * and nothing opened, when the table does not exist (no record of the form yet). */
 int ics_record_cursor_open(record_cursor *c, sqlite3 *db, const ics_form *form, const char *first,
-                       const char *condition, const char *order, int round, ics_lang lang,
-                       bool *exists, ics_error *err);
-/* The next row into c->rec (and its first column in c->st, column 0): *row false at the end. */
+                           const char *condition, const char *order, int round, ics_lang lang,
+                           bool *exists, ics_error *err);
+/* Opens a cursor on the records of the round that count, one per natural key (those of
+ * ics_dedupe_condition), in the order of their keys; its first column is updated_at. Only the
+ * fields where wanted[field] is true are read (every field when wanted is NULL, or when the
+ * form has calculations), the others stay empty. */
+int ics_record_cursor_open_current(record_cursor *c, sqlite3 *db, const ics_form *form, const bool *wanted,
+                                   int round, ics_lang lang, bool *exists, ics_error *err);
+/* The next row into c->rec: *row false at the end. */
 int ics_record_cursor_next(record_cursor *c, bool *row, ics_error *err);
+/* The first column of the row in c->rec (NULL for SQL's NULL). */
+const char *ics_record_cursor_first(const record_cursor *c);
 void ics_record_cursor_close(record_cursor *c);
 /* The value of a field of a cursor's record, for expressions (ics_eval_env.field_value). */
 ics_value ics_record_value_of(void *record, int field);

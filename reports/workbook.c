@@ -800,13 +800,34 @@ static int write_data_quality(book *b) {
   {
     const char *h[] = {T(b, "Biểu mẫu", "Form"), T(b, "Khóa", "Natural key"), T(b, "Số bản ghi", "Records"),
                        T(b, "Mã các bản ghi (bản được tính trước)", "Instance ids (the one counted first)")};
-    if (dq_query(b, ws, &r, T(b, "Khóa bị trùng trong đợt (báo cáo tính bản cập nhật gần nhất)",
-                              "Duplicated natural keys in the round (reports count the most recently updated)"),
-                 h, 4,
-                 "SELECT form_id, natural_key, count(*), group_concat(instance_id, ' ') FROM"
-                 " (SELECT * FROM duplicates WHERE round = ?1 ORDER BY updated_at DESC, instance_id DESC, store_id DESC)"
-                 " GROUP BY form_id, natural_key ORDER BY form_id, natural_key", ev->round))
+    /* what the view `duplicates` lists, read from the tables of the forms where the
+     * evaluation met a key twice: those keys are found in the index alone, then only their
+     * records read */
+    ics_buf sql = {0};
+    for (size_t f = 0; f < ev->form_count; f++) {
+      if (!ev->duplicated_keys[f]) continue; /* what the evaluation found */
+      char table[ICS_CENTRAL_NAME_MAX];
+      ics_central_form_table(table, sizeof table, ev->forms[f]->id); /* fits: the loader's ids do */
+      ics_buf_printf(&sql,
+                     "%sSELECT '%s', natural_key, count(*), group_concat(instance_id, ' ') FROM"
+                     " (SELECT f.natural_key, f.instance_id FROM \"%s\" f WHERE f.round = ?1 AND "
+                     ICS_CENTRAL_PUBLISHED("f") " AND f.natural_key IN (SELECT natural_key FROM \"%s\""
+                     " WHERE round = ?1 GROUP BY natural_key HAVING count(*) > 1)"
+                     " ORDER BY f.natural_key, f.updated_at DESC, f.instance_id DESC, f.store_id DESC)"
+                     " GROUP BY natural_key HAVING count(*) > 1",
+                     sql.len ? " UNION ALL " : "", ev->forms[f]->id, table, table);
+    }
+    ics_buf_puts(&sql, sql.len ? " ORDER BY 1, 2" : "SELECT NULL, NULL, NULL, NULL WHERE 0");
+    if (sql.failed) {
+      ics_buf_free(&sql);
+      ics_error_no_memory(b->xl.err, b->xl.lang);
       return -1;
+    }
+    int rc = dq_query(b, ws, &r, T(b, "Khóa bị trùng trong đợt (báo cáo tính bản cập nhật gần nhất)",
+                                   "Duplicated natural keys in the round (reports count the most recently updated)"),
+                      h, 4, sql.data, ev->round);
+    ics_buf_free(&sql);
+    if (rc) return -1;
   }
   {
     const char *h[] = {T(b, "Mã", "Code"), T(b, "Cơ quan", "Agency"), T(b, "Loại", "Type"), T(b, "Huyện", "District")};
@@ -844,11 +865,13 @@ static int write_data_quality(book *b) {
     if (failed(b)) return -1;
   }
   {
+    /* CROSS JOIN, here and for flags: SQLite walks the few rows of the small table and looks
+     * each revision up, rather than every revision of the round */
     const char *h[] = {T(b, "Mã bản ghi", "Instance id"), T(b, "Lần sửa", "Revision"),
                        T(b, "Gói giữ lại", "Bundle kept"), T(b, "Gói khác", "Other bundle")};
     if (dq_query(b, ws, &r, T(b, "Xung đột: cùng bản ghi và lần sửa nhưng nội dung khác", "Conflicts: the same record and revision with different contents"),
                  h, 4, "SELECT c.instance_id, c.revision, c.kept_bundle, c.other_bundle FROM conflicts c"
-                       " JOIN revisions r ON r.store_id = c.store_id AND r.instance_id = c.instance_id"
+                       " CROSS JOIN revisions r ON r.store_id = c.store_id AND r.instance_id = c.instance_id"
                        " AND r.revision = c.revision WHERE r.round = ?1 ORDER BY 1, 2, c.store_id", ev->round))
       return -1;
   }
@@ -856,7 +879,7 @@ static int write_data_quality(book *b) {
     const char *h[] = {T(b, "Mã bản ghi", "Instance id"), T(b, "Lần sửa", "Revision"), T(b, "Loại", "Kind"), T(b, "Chi tiết", "Detail")};
     if (dq_query(b, ws, &r, T(b, "Thời điểm đáng ngờ (đồng hồ máy tính sai?)", "Timestamps worth a second look (a wrong PC clock?)"),
                  h, 4, "SELECT f.instance_id, f.revision, f.kind, f.detail FROM flags f"
-                       " JOIN revisions r ON r.store_id = f.store_id AND r.instance_id = f.instance_id"
+                       " CROSS JOIN revisions r ON r.store_id = f.store_id AND r.instance_id = f.instance_id"
                        " AND r.revision = f.revision WHERE r.round = ?1 ORDER BY 1, 2, 3, f.store_id", ev->round))
       return -1;
   }
@@ -869,6 +892,10 @@ static int write_data_quality(book *b) {
                        " JOIN instances i ON i.store_id = r.store_id AND i.instance_id = r.instance_id"
                        " AND i.revision = r.revision WHERE i.status != 'void' AND r.round = ?1"
                        " AND NOT " ICS_CENTRAL_PUBLISHED("r")
+                       /* a merge takes only records of published forms: such records come
+                        * from before kits, whose databases keep forms_from_bundles (no need
+                        * to read every revision of any other database) */
+                       " AND EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'forms_from_bundles')"
                        " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", ev->round))
       return -1;
   }
@@ -998,48 +1025,19 @@ static time_t parse_utc(const char *s, int round) {
 
 /* The latest round with a current record (0 when there is none). */
 static int latest_round(sqlite3 *db, int *round, ics_lang lang, ics_error *err) {
-  sqlite3_stmt *st;
-  int step = SQLITE_ERROR;
-  if (sqlite3_prepare_v2(db, "SELECT max(r.round) FROM revisions r JOIN instances i ON i.store_id = r.store_id"
-                             " AND i.instance_id = r.instance_id AND i.revision = r.revision"
-                             " WHERE i.status != 'void' AND " ICS_CENTRAL_PUBLISHED("r"),
-                         -1, &st, NULL) == SQLITE_OK) {
-    step = sqlite3_step(st);
-    *round = step == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    sqlite3_finalize(st);
-  }
-  if (step == SQLITE_ROW) return 0;
-  ics_report_db_error(db, lang, R_CANNOT_READ, err);
-  return -1;
+  int *rounds;
+  size_t count;
+  if (ics_current_rounds(db, &rounds, &count, lang, err)) return -1;
+  *round = count ? rounds[count - 1] : 0;
+  ics_free(rounds);
+  return 0;
 }
 
-/* The rounds of current (non-void) records up to `upto`, ascending (as latest_round). */
+/* The rounds of current records up to `upto`, ascending (as latest_round). */
 static int rounds_present(sqlite3 *db, int upto, progress *pg, ics_lang lang, ics_error *err) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db, "SELECT DISTINCT r.round FROM revisions r JOIN instances i ON i.store_id = r.store_id"
-                             " AND i.instance_id = r.instance_id AND i.revision = r.revision WHERE i.status != 'void'"
-                             " AND " ICS_CENTRAL_PUBLISHED("r") " AND r.round <= ?1 ORDER BY 1",
-                         -1, &st, NULL) != SQLITE_OK) {
-    ics_report_db_error(db, lang, R_DATABASE, err);
-    return -1;
-  }
-  int rc = 0, step = SQLITE_DONE;
-  if (sqlite3_bind_int(st, 1, upto) != SQLITE_OK) step = SQLITE_ERROR;
-  while (step != SQLITE_ERROR && !rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-    int *grown = ics_realloc(pg->rounds, (pg->round_count + 1) * sizeof *grown);
-    if (!grown) {
-      ics_error_no_memory(err, lang);
-      rc = -1;
-    } else {
-      (pg->rounds = grown)[pg->round_count++] = sqlite3_column_int(st, 0);
-    }
-  }
-  if (!rc && step != SQLITE_DONE) {
-    ics_report_db_error(db, lang, R_DATABASE, err);
-    rc = -1;
-  }
-  sqlite3_finalize(st);
-  return rc;
+  if (ics_current_rounds(db, &pg->rounds, &pg->round_count, lang, err)) return -1;
+  while (pg->round_count && pg->rounds[pg->round_count - 1] > upto) pg->round_count--;
+  return 0;
 }
 
 /* Evaluates every round shown on the Progress sheet, one at a time, keeping only the
@@ -1109,7 +1107,8 @@ static int write_report(const ics_report_options *o, const char *db_path, char *
                         ics_errors *diags, ics_error *err) {
   ics_lang lang = o->lang;
   sqlite3 *db = NULL;
-  if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+  /* one thread uses the connection: no mutex around each of SQLite's calls */
+  if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
     if (db) ics_report_db_error(db, lang, R_CANNOT_READ, err);
     else ics_error_no_memory(err, lang);
     sqlite3_close(db);
