@@ -27,6 +27,11 @@
     "cannot create the central database '%s': %s")                                              \
   X(AG_CANNOT_OPEN, ICS_E_IO, "không mở được cơ sở dữ liệu trung tâm '%s': %s",                 \
     "cannot open the central database '%s': %s")                                                \
+  X(AG_REMOVED_WHILE_OPENING, ICS_E_BUSY,                                                      \
+    "cơ sở dữ liệu trung tâm '%s' bị một lệnh khác xóa đi khi lệnh này đang mở nó (lệnh kia "   \
+    "không tạo được nó); chưa có gì được ghi: hãy chạy lại lệnh",                             \
+    "the central database '%s' was removed by another command (which could not create it) "    \
+    "while this one opened it; nothing was written: run the command again")                     \
   X(AG_NOT_CENTRAL, ICS_E_WRONG_KIND, "'%s' không phải cơ sở dữ liệu trung tâm của ictsurvey",   \
     "'%s' is not an ictsurvey central database")                                                \
   X(AG_OTHER_KIND, ICS_E_WRONG_KIND, "'%s' là %s, không phải cơ sở dữ liệu trung tâm",          \

@@ -411,14 +411,26 @@ static int publish_initial(ics_central *c, const ics_central_options *o, ics_err
 }
 
 static void forget_new(ics_central *c, bool created) {
-  bool empty = created && c->path;
-  if (empty && c->db) { /* and still empty: nobody else wrote to it in the meantime */
-    sqlite3_stmt *st = NULL;
-    empty = sqlite3_prepare_v2(c->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
-    sqlite3_finalize(st);
+  bool empty = false, busy = false;
+  int moved = 0; /* removed by another command already: the path may name another file now */
+  if (c->db && sqlite3_file_control(c->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved)
+    created = false;
+  if (created && c->path && c->db) {
+    /* still empty under the write lock: another command creating the same database at this
+     * moment has committed its tables by then (it began first), or finds the file gone when
+     * its own setup commits (ics_central_open: HAS_MOVED) and says so; it never writes into a
+     * file removed under it */
+    int begun = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    busy = begun == SQLITE_BUSY;
+    if (begun == SQLITE_OK) {
+      sqlite3_stmt *st = NULL;
+      empty = sqlite3_prepare_v2(c->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) == SQLITE_OK &&
+              sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
+      sqlite3_finalize(st);
+      sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    }
   }
-  if (created && c->path && !empty) { /* SQLite could not even read it: still nothing in it? */
+  if (created && c->path && !empty && !busy) { /* SQLite could not even read it: still nothing in it? */
     sqlite3_close(c->db);
     c->db = NULL;
     empty = ics_file_sniff(c->path) == ICS_FILE_EMPTY;
@@ -514,6 +526,14 @@ ics_central *ics_central_open(const char *path, const ics_central_options *optio
            (!published && publish_initial(c, o, &first)) ||
            (kind != ICS_FILE_CENTRAL && ics_central_exec(c, app_id, &first)) ||
            ics_central_exec(c, "COMMIT", &first);
+  /* Another command that created the file and failed may have removed it while this one set
+   * it up (forget_new): what this one wrote is then in no file anyone can open, and SQLite
+   * may fail with an I/O error, which would mislead. */
+  int moved = 0;
+  if (failed && sqlite3_file_control(c->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
+    ics_error_clear(&first);
+    ics_central_say(c, &first, AG_REMOVED_WHILE_OPENING, path);
+  }
   if (failed) {
     if (first.code == ICS_E_DAMAGED) { /* SQLITE_NOTADB, SQLITE_CORRUPT */
       ics_error_clear(&first);
@@ -522,6 +542,11 @@ ics_central *ics_central_open(const char *path, const ics_central_options *optio
     ics_error_move(err, &first);
     sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     forget_new(c, created);
+    return NULL;
+  }
+  if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
+    ics_central_say(c, err, AG_REMOVED_WHILE_OPENING, path);
+    ics_central_close(c);
     return NULL;
   }
   c->upgraded = prekit;
