@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "aggregator.h"
 #include "central_private.h"
@@ -417,9 +418,10 @@ static void forget_new(ics_central *c, bool created) {
     created = false;
   if (created && c->path && c->db) {
     /* still empty under the write lock: another command creating the same database at this
-     * moment has committed its tables by then (it began first), or finds the file gone when
-     * its own setup commits (ics_central_open: HAS_MOVED) and says so; it never writes into a
-     * file removed under it */
+     * moment has committed its tables by then (it began first), or usually finds the file
+     * gone when its own setup commits (ics_central_open: HAS_MOVED) and says so. Not always:
+     * the file is removed after the lock is let go, and under load a command can take the
+     * lock, set up and merge in that gap (docs/limits.md) */
     int begun = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     busy = begun == SQLITE_BUSY;
     if (begun == SQLITE_OK) {
@@ -458,10 +460,15 @@ static void forget_new(ics_central *c, bool created) {
  * busy timeout would wait. */
 static int use_wal(ics_central *c, ics_error *err) {
   int rc;
-  for (int waited = 0; (rc = sqlite3_exec(c->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL)) == SQLITE_BUSY &&
-                       waited < 60000;
-       waited += 10)
+  time_t until = time(NULL) + 60;
+  while ((rc = sqlite3_exec(c->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL)) == SQLITE_BUSY) {
+    time_t now = time(NULL);
+    if (now >= until) break;
+    /* each try may itself wait for a lock: no longer than the time left */
+    sqlite3_busy_timeout(c->db, (int)(until - now) * 1000);
     sqlite3_sleep(10);
+  }
+  sqlite3_busy_timeout(c->db, 60000);
   return rc == SQLITE_OK ? 0 : ics_central_sql_error(c, err);
 }
 
@@ -530,7 +537,8 @@ ics_central *ics_central_open(const char *path, const ics_central_options *optio
    * it up (forget_new): what this one wrote is then in no file anyone can open, and SQLite
    * may fail with an I/O error, which would mislead. */
   int moved = 0;
-  if (failed && sqlite3_file_control(c->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
+  if (failed && (kind == ICS_FILE_NONE || kind == ICS_FILE_EMPTY) &&
+      sqlite3_file_control(c->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
     ics_error_clear(&first);
     ics_central_say(c, &first, AG_REMOVED_WHILE_OPENING, path);
   }
@@ -544,7 +552,8 @@ ics_central *ics_central_open(const char *path, const ics_central_options *optio
     forget_new(c, created);
     return NULL;
   }
-  if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
+  if ((kind == ICS_FILE_NONE || kind == ICS_FILE_EMPTY) &&
+      sqlite3_file_control(c->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
     ics_central_say(c, err, AG_REMOVED_WHILE_OPENING, path);
     ics_central_close(c);
     return NULL;

@@ -55,6 +55,10 @@ int ics_central_has_column(ics_central *c, const char *table, const char *column
 void ics_central_form_table_sql(ics_buf *sql, const char *form_id);
 void ics_central_key_index_sql(ics_buf *sql, const char *form_id);
 void ics_central_child_table_sql(ics_buf *sql, const char *form_id, const char *field);
+/* Whether `table` is a form's table or one of its child tables: the form's id in form_id, and
+ * in *field the select_multiple field of a child table (NULL for the form's own table). */
+bool ics_central_form_of_table(const char *table, char form_id[ICS_CENTRAL_NAME_MAX],
+                               const char **field);
 /* ics_central_publish inside a transaction already open; stamp NULL: no kit (the shipped
  * definitions of a new database). */
 int ics_central_publish_in(ics_central *c, const ics_definitions *defs, const char *kit_content,

@@ -12,7 +12,6 @@
 #ifndef ICS_CENTRAL_SCHEMA_H
 #define ICS_CENTRAL_SCHEMA_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "schema.h"
@@ -25,10 +24,6 @@ enum { ICS_CENTRAL_NAME_MAX = 2 * ICS_NAME_MAX + 16 };
 int ics_central_form_table(char *buf, size_t cap, const char *form_id);
 int ics_central_child_table(char *buf, size_t cap, const char *form_id, const char *field);
 int ics_central_key_index(char *buf, size_t cap, const char *form_id);
-/* Whether `table` is a form's table or one of its child tables: the form's id in form_id, and
- * in *field the select_multiple field of a child table (NULL for the form's own table). */
-bool ics_central_form_of_table(const char *table, char form_id[ICS_CENTRAL_NAME_MAX],
-                               const char **field);
 
 /* The SQL condition that a row's record was made with a form the office published (`alias`
  * names its table, which has a form_hash column: form_ID or revisions). Rows of forms never

@@ -245,85 +245,6 @@ static ics_targets *load_targets(evaluation *ev, const char *targets_path, ics_e
   return t;
 }
 
-/* ---- the rounds -------------------------------------------------------------------------- */
-/* Adds round to the ascending set rounds[0..*count) unless it is there; -1: no memory. */
-static int add_round(int **rounds, size_t *count, int round) {
-  size_t at = 0;
-  while (at < *count && (*rounds)[at] < round) at++;
-  if (at < *count && (*rounds)[at] == round) return 0;
-  int *grown = ics_realloc(*rounds, (*count + 1) * sizeof *grown);
-  if (!grown) return -1;
-  memmove(grown + at + 1, grown + at, (*count - at) * sizeof *grown);
-  grown[at] = round;
-  *rounds = grown;
-  (*count)++;
-  return 0;
-}
-
-/* The rounds of one form table: its index by natural key starts with the round, so each next
- * round is one search of it (a skip along the index, not a scan of the records), and a round
- * counts when one of its records was made with a published form. */
-static int table_rounds(sqlite3 *db, const char *table, int **rounds, size_t *count, ics_lang lang,
-                        ics_error *err) {
-  ics_buf sql = {0};
-  ics_buf_printf(&sql,
-                 "WITH RECURSIVE r(round) AS (SELECT min(round) FROM \"%s\" UNION ALL"
-                 " SELECT (SELECT min(round) FROM \"%s\" WHERE round > r.round) FROM r WHERE r.round IS NOT NULL)"
-                 " SELECT round FROM r WHERE round IS NOT NULL AND EXISTS (SELECT 1 FROM \"%s\" f"
-                 " WHERE f.round = r.round AND " ICS_CENTRAL_PUBLISHED("f") ")",
-                 table, table, table);
-  sqlite3_stmt *st = NULL;
-  int rc = sql.failed ? (ics_error_no_memory(err, lang), -1) : prepare(db, sql.data, &st, lang, err);
-  ics_buf_free(&sql);
-  int step = SQLITE_DONE;
-  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW)
-    if (add_round(rounds, count, sqlite3_column_int(st, 0))) {
-      ics_error_no_memory(err, lang);
-      rc = -1;
-    }
-  if (!rc) rc = finished(db, step, lang, err);
-  sqlite3_finalize(st);
-  return rc;
-}
-
-int ics_current_rounds(sqlite3 *db, int **rounds, size_t *count, ics_lang lang, ics_error *err) {
-  *rounds = NULL;
-  *count = 0;
-  sqlite3_stmt *st;
-  if (prepare(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'form\\_%' ESCAPE '\\'"
-                  " ORDER BY name", &st, lang, err))
-    return -1;
-  /* the names first: each table's query runs once this one is done */
-  char **tables = NULL;
-  size_t table_count = 0;
-  int rc = 0, step;
-  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *name = (const char *)sqlite3_column_text(st, 0), *field;
-    char form_id[ICS_CENTRAL_NAME_MAX];
-    if (name && (!ics_central_form_of_table(name, form_id, &field) || field)) continue; /* a child table */
-    char **grown = name ? ics_realloc(tables, (table_count + 1) * sizeof *grown) : NULL;
-    if (!grown || !(grown[table_count] = ics_strdup(name))) {
-      if (grown) tables = grown;
-      ics_error_no_memory(err, lang);
-      rc = -1;
-    } else {
-      tables = grown;
-      table_count++;
-    }
-  }
-  if (!rc) rc = finished(db, step, lang, err);
-  sqlite3_finalize(st);
-  for (size_t i = 0; !rc && i < table_count; i++) rc = table_rounds(db, tables[i], rounds, count, lang, err);
-  for (size_t i = 0; i < table_count; i++) ics_free(tables[i]);
-  ics_free(tables);
-  if (rc) {
-    ics_free(*rounds);
-    *rounds = NULL;
-    *count = 0;
-  }
-  return rc;
-}
-
 /* ---- a form's records -------------------------------------------------------------------- */
 ics_value ics_record_value_of(void *record, int field) { return ics_record_value(record, field); }
 
@@ -342,6 +263,102 @@ static int has_column(sqlite3 *db, const char *table, const char *column, bool *
   return rc;
 }
 
+/* ---- the rounds -------------------------------------------------------------------------- */
+/* Adds round to the ascending set rounds[0..*count) unless it is there; -1: no memory. */
+static int add_round(int **rounds, size_t *count, int round) {
+  size_t at = 0;
+  while (at < *count && (*rounds)[at] < round) at++;
+  if (at < *count && (*rounds)[at] == round) return 0;
+  int *grown = ics_realloc(*rounds, (*count + 1) * sizeof *grown);
+  if (!grown) return -1;
+  memmove(grown + at + 1, grown + at, (*count - at) * sizeof *grown);
+  grown[at] = round;
+  *rounds = grown;
+  (*count)++;
+  return 0;
+}
+
+/* The rounds of one form table: its index by natural key starts with the round, so each next
+ * round is one search of it (a skip along the index, not a scan of the records), and a round
+ * counts when one of its records was made with a published form. Errors are said as
+ * `message`. */
+static int table_rounds(sqlite3 *db, const char *table, int **rounds, size_t *count, reports_message message,
+                        ics_lang lang, ics_error *err) {
+  ics_buf sql = {0};
+  ics_buf_printf(&sql,
+                 "WITH RECURSIVE r(round) AS (SELECT min(round) FROM \"%s\" UNION ALL"
+                 " SELECT (SELECT min(round) FROM \"%s\" WHERE round > r.round) FROM r WHERE r.round IS NOT NULL)"
+                 " SELECT round FROM r WHERE round IS NOT NULL AND EXISTS (SELECT 1 FROM \"%s\" f"
+                 " WHERE f.round = r.round AND " ICS_CENTRAL_PUBLISHED("f") ")",
+                 table, table, table);
+  if (sql.failed) {
+    ics_error_no_memory(err, lang);
+    return -1;
+  }
+  sqlite3_stmt *st = NULL;
+  int rc = 0, step = sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) == SQLITE_OK ? SQLITE_ROW : SQLITE_ERROR;
+  ics_buf_free(&sql);
+  while (step == SQLITE_ROW && (step = sqlite3_step(st)) == SQLITE_ROW)
+    if (add_round(rounds, count, sqlite3_column_int(st, 0))) {
+      ics_error_no_memory(err, lang);
+      rc = -1;
+      break;
+    }
+  if (!rc && step != SQLITE_DONE) {
+    ics_report_db_error(db, lang, message, err);
+    rc = -1;
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int ics_current_rounds(sqlite3 *db, int **rounds, size_t *count, reports_message message, ics_lang lang,
+                       ics_error *err) {
+  *rounds = NULL;
+  *count = 0;
+  /* the tables of the forms the office published (only their records count) */
+  sqlite3_stmt *st = NULL;
+  int step = sqlite3_prepare_v2(db, "SELECT DISTINCT form_id FROM published_forms ORDER BY 1", -1, &st, NULL) ==
+                     SQLITE_OK
+                 ? SQLITE_ROW
+                 : SQLITE_ERROR;
+  char **tables = NULL; /* the names first: each table's query runs once this one is done */
+  size_t table_count = 0;
+  int rc = 0;
+  while (!rc && step == SQLITE_ROW && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *id = (const char *)sqlite3_column_text(st, 0); /* NULL: SQLite had no memory */
+    char table[ICS_CENTRAL_NAME_MAX], **grown = NULL;
+    if (id && ics_central_form_table(table, sizeof table, id)) continue; /* no form loader's id */
+    if (!id || !(grown = ics_realloc(tables, (table_count + 1) * sizeof *grown))) {
+      rc = -1;
+      break;
+    }
+    tables = grown;
+    if (!(tables[table_count] = ics_strdup(table))) rc = -1;
+    else table_count++;
+  }
+  if (rc) ics_error_no_memory(err, lang);
+  else if (step != SQLITE_DONE) {
+    ics_report_db_error(db, lang, message, err);
+    rc = -1;
+  }
+  sqlite3_finalize(st);
+  for (size_t i = 0; !rc && i < table_count; i++) {
+    bool exists; /* no table: no record of the form yet */
+    rc = has_column(db, tables[i], "round", &exists, lang, err);
+    if (!rc && exists) rc = table_rounds(db, tables[i], rounds, count, message, lang, err);
+  }
+  for (size_t i = 0; i < table_count; i++) ics_free(tables[i]);
+  ics_free(tables);
+  if (rc) {
+    ics_free(*rounds);
+    *rounds = NULL;
+    *count = 0;
+  }
+  return rc;
+}
+
+/* ---- the cursor -------------------------------------------------------------------------- */
 /* The cursor of ics_record_cursor_open (first: the caller's column 0) and of
  * ics_record_cursor_open_current (column 0 updated_at, column 1 the natural key). */
 static int open_cursor(record_cursor *c, sqlite3 *db, const ics_form *form, const char *first,

@@ -83,9 +83,11 @@ const ics_form *ics_evaluation_form(const evaluation *ev, const char *id);
  * computed exactly, in integers. */
 bool ics_pace_reaches(int op, int64_t tn, int64_t td, int r0, int64_t n0, int64_t d0, int r1, int64_t n1,
                   int64_t d1, int year);
-/* The rounds with a current record made with a published form, ascending, read from every form
- * table (every form the database holds records of): 0, or -1 with *err; *rounds to ics_free. */
-int ics_current_rounds(sqlite3 *db, int **rounds, size_t *count, ics_lang lang, ics_error *err);
+/* The rounds with a current record made with a published form, ascending, read from the
+ * tables of the published forms: 0, or -1 with *err (a database error said as `message`,
+ * R_DATABASE or R_CANNOT_READ); *rounds to ics_free. */
+int ics_current_rounds(sqlite3 *db, int **rounds, size_t *count, reports_message message, ics_lang lang,
+                       ics_error *err);
 /* The SQL condition that keeps one record per natural key in a round (docs/reports.md: the
  * most recently updated one); its %s is the form's table. */
 extern const char *const ics_dedupe_condition;

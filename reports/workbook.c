@@ -886,16 +886,23 @@ static int write_data_quality(book *b) {
   {
     const char *h[] = {T(b, "Biểu mẫu", "Form"), T(b, "Phiên bản", "Version"), T(b, "Kho", "Store"),
                        T(b, "Số bản ghi", "Records")};
+    /* a merge takes only records of published forms: such records come from before kits,
+     * whose databases keep forms_from_bundles (no need to read every revision of any other) */
+    sqlite3_stmt *st = NULL;
+    int step = sqlite3_prepare_v2(ev->db, "SELECT 1 FROM sqlite_master WHERE name = 'forms_from_bundles'", -1, &st,
+                                  NULL) == SQLITE_OK ? sqlite3_step(st) : SQLITE_ERROR;
+    sqlite3_finalize(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+      ics_report_db_error(ev->db, b->xl.lang, R_DATABASE, b->xl.err);
+      return -1;
+    }
     if (dq_query(b, ws, &r, T(b, "Bản ghi làm bằng biểu mẫu Sở chưa công bố (không được tính)",
                               "Records made with forms the office never published (not counted)"),
-                 h, 4, "SELECT r.form_id, r.form_version, r.store_id, count(*) FROM revisions r"
+                 h, 4, step == SQLITE_DONE ? "SELECT NULL, NULL, NULL, NULL WHERE 0"
+                       : "SELECT r.form_id, r.form_version, r.store_id, count(*) FROM revisions r"
                        " JOIN instances i ON i.store_id = r.store_id AND i.instance_id = r.instance_id"
                        " AND i.revision = r.revision WHERE i.status != 'void' AND r.round = ?1"
                        " AND NOT " ICS_CENTRAL_PUBLISHED("r")
-                       /* a merge takes only records of published forms: such records come
-                        * from before kits, whose databases keep forms_from_bundles (no need
-                        * to read every revision of any other database) */
-                       " AND EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'forms_from_bundles')"
                        " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", ev->round))
       return -1;
   }
@@ -1027,7 +1034,7 @@ static time_t parse_utc(const char *s, int round) {
 static int latest_round(sqlite3 *db, int *round, ics_lang lang, ics_error *err) {
   int *rounds;
   size_t count;
-  if (ics_current_rounds(db, &rounds, &count, lang, err)) return -1;
+  if (ics_current_rounds(db, &rounds, &count, R_CANNOT_READ, lang, err)) return -1;
   *round = count ? rounds[count - 1] : 0;
   ics_free(rounds);
   return 0;
@@ -1035,7 +1042,7 @@ static int latest_round(sqlite3 *db, int *round, ics_lang lang, ics_error *err) 
 
 /* The rounds of current records up to `upto`, ascending (as latest_round). */
 static int rounds_present(sqlite3 *db, int upto, progress *pg, ics_lang lang, ics_error *err) {
-  if (ics_current_rounds(db, &pg->rounds, &pg->round_count, lang, err)) return -1;
+  if (ics_current_rounds(db, &pg->rounds, &pg->round_count, R_DATABASE, lang, err)) return -1;
   while (pg->round_count && pg->rounds[pg->round_count - 1] > upto) pg->round_count--;
   return 0;
 }
