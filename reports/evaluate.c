@@ -443,6 +443,18 @@ static int column_into(sqlite3_stmt *st, int i, ics_buf *b, bool *null) {
   return b->failed ? -1 : 0;
 }
 
+/* The decimal text of v, written at the end of buf[0..cap) (cap >= 21): snprintf's "%lld"
+ * without its cost, which was a tenth of a report's time. */
+static const char *integer_text(int64_t v, char *buf, size_t cap) {
+  char *p = buf + cap;
+  *--p = '\0';
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  do *--p = (char)('0' + u % 10);
+  while (u /= 10);
+  if (v < 0) *--p = '-';
+  return p;
+}
+
 /* The row st is on into rec's fields (and, for a cursor that de-duplicates, its first two
  * columns into c's copies `at`: 0 for rec, 1 for ahead). */
 static int read_row(record_cursor *c, ics_record *rec, int at, ics_error *err) {
@@ -455,8 +467,7 @@ static int read_row(record_cursor *c, ics_record *rec, int at, ics_error *err) {
     switch (sqlite3_column_type(c->st, k)) {
     case SQLITE_NULL: continue;
     case SQLITE_INTEGER:
-      snprintf(buf, sizeof buf, "%lld", (long long)sqlite3_column_int64(c->st, k));
-      text = buf;
+      text = integer_text(sqlite3_column_int64(c->st, k), buf, sizeof buf);
       break;
     case SQLITE_FLOAT:
       snprintf(buf, sizeof buf, "%.17g", sqlite3_column_double(c->st, k));
