@@ -537,8 +537,9 @@ ics_central *ics_central_open(const char *path, const ics_central_options *optio
    * it up (forget_new): what this one wrote is then in no file anyone can open, and SQLite
    * may fail with an I/O error, which would mislead. */
   int moved = 0;
-  if (failed && (kind == ICS_FILE_NONE || kind == ICS_FILE_EMPTY) &&
+  if ((kind == ICS_FILE_NONE || kind == ICS_FILE_EMPTY) &&
       sqlite3_file_control(c->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
+    failed = true;
     ics_error_clear(&first);
     ics_central_say(c, &first, AG_REMOVED_WHILE_OPENING, path);
   }
@@ -550,12 +551,6 @@ ics_central *ics_central_open(const char *path, const ics_central_options *optio
     ics_error_move(err, &first);
     sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     forget_new(c, created);
-    return NULL;
-  }
-  if ((kind == ICS_FILE_NONE || kind == ICS_FILE_EMPTY) &&
-      sqlite3_file_control(c->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
-    ics_central_say(c, err, AG_REMOVED_WHILE_OPENING, path);
-    ics_central_close(c);
     return NULL;
   }
   c->upgraded = prekit;

@@ -481,8 +481,8 @@ static int read_row(record_cursor *c, ics_record *rec, int at, ics_error *err) {
       return -1;
     }
   }
-  if (c->dedupe && (column_into(c->st, 0, &c->first[at], &c->first_null[at]) ||
-                    column_into(c->st, 1, &c->key[at], &c->key_null[at]))) {
+  if (c->dedupe && (column_into(c->st, 0, &c->side[at].first, &c->side[at].first_null) ||
+                    column_into(c->st, 1, &c->side[at].key, &c->side[at].key_null))) {
     ics_error_no_memory(err, c->lang);
     return -1;
   }
@@ -491,8 +491,8 @@ static int read_row(record_cursor *c, ics_record *rec, int at, ics_error *err) {
 
 /* Whether the rows in rec (0) and ahead (1) have the same natural key (never when NULL). */
 static bool same_key(const record_cursor *c) {
-  return !c->key_null[0] && !c->key_null[1] && c->key[0].len == c->key[1].len &&
-         !memcmp(c->key[0].data, c->key[1].data, c->key[0].len);
+  const ics_buf *a = &c->side[0].key, *b = &c->side[1].key;
+  return !c->side[0].key_null && !c->side[1].key_null && a->len == b->len && !memcmp(a->data, b->data, a->len);
 }
 
 /* rec's row and ahead's change places. */
@@ -500,18 +500,9 @@ static void swap_rows(record_cursor *c) {
   char **values = c->rec->values;
   c->rec->values = c->ahead->values;
   c->ahead->values = values;
-  ics_buf b = c->first[0];
-  c->first[0] = c->first[1];
-  c->first[1] = b;
-  b = c->key[0];
-  c->key[0] = c->key[1];
-  c->key[1] = b;
-  bool n = c->first_null[0];
-  c->first_null[0] = c->first_null[1];
-  c->first_null[1] = n;
-  n = c->key_null[0];
-  c->key_null[0] = c->key_null[1];
-  c->key_null[1] = n;
+  cursor_side side = c->side[0];
+  c->side[0] = c->side[1];
+  c->side[1] = side;
 }
 
 /* Steps to the next row into rec (at 0) or ahead (at 1); *row false at the end. */
@@ -552,7 +543,7 @@ int ics_record_cursor_next(record_cursor *c, bool *row, ics_error *err) {
 }
 
 const char *ics_record_cursor_first(const record_cursor *c) {
-  if (c->dedupe) return c->first_null[0] ? NULL : c->first[0].data;
+  if (c->dedupe) return c->side[0].first_null ? NULL : c->side[0].first.data;
   return (const char *)sqlite3_column_text(c->st, 0);
 }
 
@@ -561,8 +552,8 @@ void ics_record_cursor_close(record_cursor *c) {
   ics_record_free(c->rec);
   ics_record_free(c->ahead);
   for (int i = 0; i < 2; i++) {
-    ics_buf_free(&c->first[i]);
-    ics_buf_free(&c->key[i]);
+    ics_buf_free(&c->side[i].first);
+    ics_buf_free(&c->side[i].key);
   }
   ics_free(c->col_field);
   *c = (record_cursor){0};

@@ -92,6 +92,13 @@ int ics_current_rounds(sqlite3 *db, int **rounds, size_t *count, reports_message
  * most recently updated one); its %s is the form's table. */
 extern const char *const ics_dedupe_condition;
 
+/* What a de-duplicating cursor keeps of a row besides its fields: its first column and its
+ * natural key. */
+typedef struct {
+  ics_buf first, key;
+  bool first_null, key_null;
+} cursor_side;
+
 /* The records of a form's table, row by row, each in a record: the stored fields of the
  * newest definition that the table has (every field but notes; calculations computed), after
  * a first column of the caller's choice. */
@@ -104,11 +111,10 @@ typedef struct {
   bool calculations;
   ics_lang lang;
   /* ics_record_cursor_open_current: the row read after rec's, and both rows' first column
-   * and natural key ([0] rec's, [1] ahead's) */
+   * and natural key (side[0] rec's, side[1] ahead's) */
   bool dedupe, started, have_ahead;
   ics_record *ahead;
-  ics_buf first[2], key[2];
-  bool first_null[2], key_null[2];
+  cursor_side side[2];
   int64_t duplicated_keys; /* so far: keys that more than one record had */
 } record_cursor;
 
